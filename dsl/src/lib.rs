@@ -1,0 +1,1 @@
+//! gcc-nn DSL: the language of fixed-point piecewise functions.

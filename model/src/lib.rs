@@ -1,0 +1,1 @@
+//! The MLP denoiser: patches, noise, PSNR, training and plaintext references.

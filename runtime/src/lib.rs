@@ -1,0 +1,3 @@
+//! gcc-nn runtime: half-gates garbling, oblivious transfer and channels.
+//!
+//! Security: semi-honest, κ = 128, σ = 40.

@@ -1,0 +1,4 @@
+//! One module per subcommand group.
+
+/// An error that ends a command: printed to stderr, exit status 1.
+pub(crate) type CliError = Box<dyn std::error::Error + Send + Sync>;
