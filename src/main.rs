@@ -1,7 +1,8 @@
 //! `gcc-nn`: the command-line front end of the garbled-circuit compiler and runtime.
 //!
-//! Each subcommand lives in its own module under `src/cmd/`; this file only parses the
-//! command line and dispatches. Errors are printed to stderr with a non-zero exit.
+//! Each subcommand group lives in its own module under `src/cmd/` with its own clap
+//! `Subcommand` enum, flattened into [`Command`] here; this file only parses the command
+//! line and dispatches. Errors are printed to stderr with a non-zero exit status.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,12 +18,17 @@ struct Cli {
     command: Command,
 }
 
+/// All subcommands; each group's variants come from its module in `src/cmd/`.
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    // One line per group, e.g.:  #[command(flatten)] Dsl(cmd::dsl::DslCommand),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: Result<(), cmd::CliError> = match cli.command {};
+    let result: Result<(), cmd::CliError> = match cli.command {
+        // One arm per group, e.g.:  Command::Dsl(c) => cmd::dsl::run(c),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
