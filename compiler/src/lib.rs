@@ -5,3 +5,6 @@
 pub mod circuit;
 
 pub use circuit::{Circuit, CircuitError, Gate, IoValue, Party, ValueFormat, WireId};
+pub mod bristol;
+pub mod builder;
+pub mod stats;
