@@ -1,3 +1,14 @@
 //! gcc-nn runtime: half-gates garbling, oblivious transfer and channels.
 //!
 //! Security: semi-honest, κ = 128, σ = 40.
+#![deny(unsafe_code)]
+
+mod aesni;
+pub mod block;
+pub mod channel;
+pub mod garble;
+pub mod plan;
+pub mod prg;
+pub mod tccr;
+
+pub use block::{Block, Delta};

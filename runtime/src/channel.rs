@@ -1,0 +1,331 @@
+//! Byte channels between the two parties: TCP and in-memory, buffered, with byte counters
+//! and timeouts. A vanished peer, a short read or a timeout is a [`ChannelError`], never a
+//! hang or a panic; every length read from the peer is checked by [`recv_len`] before
+//! anything is allocated for it.
+
+use crate::block::{Block, blocks_from_bytes};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Default time to wait for the peer before giving up.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Size of the send and receive buffers.
+const BUF_SIZE: usize = 1 << 16;
+
+/// A failure of the link between the parties.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChannelError {
+    /// The peer closed the connection (or died) while `needed` more bytes were expected.
+    #[error("peer closed the connection while {needed} more bytes were expected")]
+    Closed {
+        /// Bytes still missing from the read in progress.
+        needed: usize,
+    },
+    /// Nothing arrived from the peer within the timeout.
+    #[error("timed out after {0:?} waiting for the peer")]
+    Timeout(Duration),
+    /// The peer announced a length beyond the allowed limit.
+    #[error("peer sent length {got} for {what}, limit is {limit}")]
+    LengthLimit {
+        /// What the length is of.
+        what: &'static str,
+        /// Length announced.
+        got: u64,
+        /// Largest length allowed.
+        limit: u64,
+    },
+    /// Another I/O failure (connection reset, broken pipe, …).
+    #[error("I/O error on the channel: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// A reliable, ordered, buffered byte stream to the other party.
+pub trait Channel {
+    /// Queues `bytes` for sending (buffered; see [`Channel::flush`]).
+    fn send(&mut self, bytes: &[u8]) -> Result<(), ChannelError>;
+    /// Reads exactly `buf.len()` bytes.
+    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError>;
+    /// Pushes out everything queued so far.
+    fn flush(&mut self) -> Result<(), ChannelError>;
+    /// Bytes sent so far.
+    fn bytes_sent(&self) -> u64;
+    /// Bytes received so far.
+    fn bytes_received(&self) -> u64;
+}
+
+/// Sends a little-endian `u64`.
+pub fn send_u64<C: Channel + ?Sized>(ch: &mut C, v: u64) -> Result<(), ChannelError> {
+    ch.send(&v.to_le_bytes())
+}
+
+/// Receives a little-endian `u64`.
+pub fn recv_u64<C: Channel + ?Sized>(ch: &mut C) -> Result<u64, ChannelError> {
+    let mut b = [0u8; 8];
+    ch.recv_exact(&mut b)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+/// Receives a length and checks it against `limit` before the caller allocates for it.
+pub fn recv_len<C: Channel + ?Sized>(ch: &mut C, what: &'static str, limit: u64) -> Result<usize, ChannelError> {
+    let got = recv_u64(ch)?;
+    if got > limit {
+        return Err(ChannelError::LengthLimit { what, got, limit });
+    }
+    usize::try_from(got).map_err(|_| ChannelError::LengthLimit { what, got, limit })
+}
+
+/// Sends blocks (16 bytes each, little-endian).
+pub fn send_blocks<C: Channel + ?Sized>(ch: &mut C, blocks: &[Block]) -> Result<(), ChannelError> {
+    let mut buf = [0u8; 16 * 64];
+    for chunk in blocks.chunks(64) {
+        for (dst, b) in buf.chunks_exact_mut(16).zip(chunk) {
+            dst.copy_from_slice(&b.to_bytes());
+        }
+        ch.send(&buf[..16 * chunk.len()])?;
+    }
+    Ok(())
+}
+
+/// Receives `out.len()` blocks.
+pub fn recv_blocks<C: Channel + ?Sized>(ch: &mut C, out: &mut [Block]) -> Result<(), ChannelError> {
+    let mut buf = [0u8; 16 * 64];
+    for chunk in out.chunks_mut(64) {
+        let bytes = &mut buf[..16 * chunk.len()];
+        ch.recv_exact(bytes)?;
+        blocks_from_bytes(bytes, chunk);
+    }
+    Ok(())
+}
+
+/// A TCP connection with buffered reads and writes and a read/write timeout.
+pub struct TcpChannel {
+    reader: BufReader<TcpStream>,
+    writer: BufWriter<TcpStream>,
+    timeout: Duration,
+    sent: u64,
+    received: u64,
+}
+
+impl TcpChannel {
+    /// Wraps a connected stream; reads and writes give up after `timeout`.
+    pub fn new(stream: TcpStream, timeout: Duration) -> io::Result<TcpChannel> {
+        stream.set_nodelay(true)?;
+        stream.set_read_timeout(Some(timeout))?;
+        stream.set_write_timeout(Some(timeout))?;
+        let reader = BufReader::with_capacity(BUF_SIZE, stream.try_clone()?);
+        let writer = BufWriter::with_capacity(BUF_SIZE, stream);
+        Ok(TcpChannel { reader, writer, timeout, sent: 0, received: 0 })
+    }
+
+    /// Connects to `addr`.
+    pub fn connect<A: ToSocketAddrs>(addr: A, timeout: Duration) -> io::Result<TcpChannel> {
+        let mut last = io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing");
+        for a in addr.to_socket_addrs()? {
+            match TcpStream::connect_timeout(&a, timeout) {
+                Ok(s) => return TcpChannel::new(s, timeout),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    /// Accepts one connection on `listener`, waiting at most `timeout`.
+    pub fn accept(listener: &TcpListener, timeout: Duration) -> io::Result<TcpChannel> {
+        listener.set_nonblocking(true)?;
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            match listener.accept() {
+                Ok((s, _)) => {
+                    s.set_nonblocking(false)?;
+                    return TcpChannel::new(s, timeout);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(io::Error::new(io::ErrorKind::TimedOut, "no peer connected in time"));
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn map_err(&self, e: io::Error, needed: usize) -> ChannelError {
+        match e.kind() {
+            io::ErrorKind::UnexpectedEof => ChannelError::Closed { needed },
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => ChannelError::Timeout(self.timeout),
+            _ => ChannelError::Io(e),
+        }
+    }
+}
+
+impl Channel for TcpChannel {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), ChannelError> {
+        self.writer.write_all(bytes).map_err(|e| self.map_err(e, 0))?;
+        self.sent += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
+        // Flush first: the peer may be waiting for what we queued before answering.
+        self.flush()?;
+        self.reader.read_exact(buf).map_err(|e| self.map_err(e, buf.len()))?;
+        self.received += buf.len() as u64;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ChannelError> {
+        self.writer.flush().map_err(|e| self.map_err(e, 0))
+    }
+
+    fn bytes_sent(&self) -> u64 {
+        self.sent
+    }
+
+    fn bytes_received(&self) -> u64 {
+        self.received
+    }
+}
+
+/// One end of an in-memory channel (for tests, benches and single-process runs).
+pub struct MemChannel {
+    tx: mpsc::SyncSender<Vec<u8>>,
+    rx: mpsc::Receiver<Vec<u8>>,
+    out: Vec<u8>,
+    inbox: Vec<u8>,
+    inbox_pos: usize,
+    timeout: Duration,
+    sent: u64,
+    received: u64,
+}
+
+impl MemChannel {
+    /// Two connected ends; a read waits at most `timeout` for the peer.
+    pub fn pair(timeout: Duration) -> (MemChannel, MemChannel) {
+        // Bounded queues of 64 KiB chunks: a sender far ahead of its receiver blocks
+        // (like a full socket buffer) instead of growing memory without limit.
+        let (tx_a, rx_b) = mpsc::sync_channel(64);
+        let (tx_b, rx_a) = mpsc::sync_channel(64);
+        let end = |tx, rx| MemChannel {
+            tx,
+            rx,
+            out: Vec::with_capacity(BUF_SIZE),
+            inbox: Vec::new(),
+            inbox_pos: 0,
+            timeout,
+            sent: 0,
+            received: 0,
+        };
+        (end(tx_a, rx_a), end(tx_b, rx_b))
+    }
+}
+
+impl Channel for MemChannel {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), ChannelError> {
+        self.out.extend_from_slice(bytes);
+        self.sent += bytes.len() as u64;
+        if self.out.len() >= BUF_SIZE {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
+        self.flush()?;
+        let mut filled = 0;
+        while filled < buf.len() {
+            if self.inbox_pos == self.inbox.len() {
+                self.inbox = match self.rx.recv_timeout(self.timeout) {
+                    Ok(chunk) => chunk,
+                    Err(mpsc::RecvTimeoutError::Timeout) => return Err(ChannelError::Timeout(self.timeout)),
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        return Err(ChannelError::Closed { needed: buf.len() - filled });
+                    }
+                };
+                self.inbox_pos = 0;
+            }
+            let n = (buf.len() - filled).min(self.inbox.len() - self.inbox_pos);
+            buf[filled..filled + n].copy_from_slice(&self.inbox[self.inbox_pos..self.inbox_pos + n]);
+            filled += n;
+            self.inbox_pos += n;
+        }
+        self.received += buf.len() as u64;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ChannelError> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.out, Vec::with_capacity(BUF_SIZE));
+        self.tx.send(chunk).map_err(|_| ChannelError::Closed { needed: 0 })
+    }
+
+    fn bytes_sent(&self) -> u64 {
+        self.sent
+    }
+
+    fn bytes_received(&self) -> u64 {
+        self.received
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mem_channel_round_trip_and_counters() {
+        let (mut a, mut b) = MemChannel::pair(Duration::from_secs(5));
+        send_u64(&mut a, 7).expect("send");
+        send_blocks(&mut a, &[Block(1), Block(2)]).expect("send");
+        a.flush().expect("flush");
+        assert_eq!(recv_u64(&mut b).expect("recv"), 7);
+        let mut out = [Block::ZERO; 2];
+        recv_blocks(&mut b, &mut out).expect("recv");
+        assert_eq!(out, [Block(1), Block(2)]);
+        assert_eq!(a.bytes_sent(), 40);
+        assert_eq!(b.bytes_received(), 40);
+    }
+
+    #[test]
+    fn dropped_peer_is_an_error_not_a_hang() {
+        let (a, mut b) = MemChannel::pair(Duration::from_secs(5));
+        drop(a);
+        let mut buf = [0u8; 4];
+        assert!(matches!(b.recv_exact(&mut buf), Err(ChannelError::Closed { needed: 4 })));
+    }
+
+    #[test]
+    fn silent_peer_times_out() {
+        let (_a, mut b) = MemChannel::pair(Duration::from_millis(50));
+        let mut buf = [0u8; 1];
+        assert!(matches!(b.recv_exact(&mut buf), Err(ChannelError::Timeout(_))));
+    }
+
+    #[test]
+    fn oversized_length_is_rejected() {
+        let (mut a, mut b) = MemChannel::pair(Duration::from_secs(5));
+        send_u64(&mut a, u64::MAX).expect("send");
+        a.flush().expect("flush");
+        assert!(matches!(recv_len(&mut b, "test", 1000), Err(ChannelError::LengthLimit { .. })));
+    }
+
+    #[test]
+    fn tcp_truncated_stream_is_closed_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let t = std::thread::spawn(move || {
+            let mut c = TcpChannel::connect(addr, Duration::from_secs(5)).expect("connect");
+            c.send(&[1, 2, 3]).expect("send");
+            c.flush().expect("flush");
+        });
+        let mut s = TcpChannel::accept(&listener, Duration::from_secs(5)).expect("accept");
+        t.join().expect("join");
+        let mut buf = [0u8; 8];
+        assert!(matches!(s.recv_exact(&mut buf), Err(ChannelError::Closed { .. })));
+    }
+}

@@ -1,0 +1,382 @@
+//! Half-gates garbling (Zahur–Rosulek–Evans 2015) with free-XOR and point-and-permute.
+//!
+//! Sans-IO cores: the [`Garbler`] writes garbled tables into a [`TableSink`] batch by batch
+//! as it goes, the [`Evaluator`] pulls them from a [`TableSource`] as it needs them; the
+//! channel adapters live in `driver`. Each AND gate `gid` (a counter running over every
+//! instance of a session) costs two ciphertexts and four (garbler) or two (evaluator)
+//! calls of the TCCR hash with tweaks `2·gid` and `2·gid + 1`.
+//!
+//! Garbler, for input zero-labels `A₀`, `B₀` with pointer bits `pa = lsb A₀`, `pb = lsb B₀`:
+//! `T_G = H(A₀) ⊕ H(A₁) ⊕ pb·Δ`, `W_G = H(A₀) ⊕ pa·T_G`,
+//! `T_E = H'(B₀) ⊕ H'(B₁) ⊕ A₀`, `W_E = H'(B₀) ⊕ pb·(T_E ⊕ A₀)`, output zero-label `W_G ⊕ W_E`.
+//! Evaluator, for active labels `A`, `B`: `W = H(A) ⊕ lsb(A)·T_G ⊕ H'(B) ⊕ lsb(B)·(T_E ⊕ A)`.
+
+use crate::block::{Block, Delta};
+use crate::plan::{MAX_AND_BATCH, Op, Plan};
+use crate::tccr::Tccr;
+
+/// Where the garbler puts garbled tables (two blocks per AND gate, in gate order).
+pub trait TableSink {
+    /// Error raised by the sink (e.g. a channel error).
+    type Error;
+    /// Accepts the next tables.
+    fn put_tables(&mut self, tables: &[Block]) -> Result<(), Self::Error>;
+}
+
+/// Where the evaluator gets garbled tables from, in the order the garbler produced them.
+pub trait TableSource {
+    /// Error raised by the source (e.g. a channel error, a truncated stream).
+    type Error;
+    /// Fills `out` with the next tables.
+    fn get_tables(&mut self, out: &mut [Block]) -> Result<(), Self::Error>;
+}
+
+/// A sink that keeps the tables in memory (tests and benches).
+impl TableSink for Vec<Block> {
+    type Error = std::convert::Infallible;
+    fn put_tables(&mut self, tables: &[Block]) -> Result<(), Self::Error> {
+        self.extend_from_slice(tables);
+        Ok(())
+    }
+}
+
+/// A source reading tables from a slice (tests and benches); running out is an error.
+pub struct SliceSource<'a> {
+    tables: &'a [Block],
+}
+
+impl<'a> SliceSource<'a> {
+    /// A source over `tables`.
+    pub fn new(tables: &'a [Block]) -> Self {
+        SliceSource { tables }
+    }
+}
+
+/// The table stream ended before the circuit did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("garbled table stream ended early")]
+pub struct TablesExhausted;
+
+impl TableSource for SliceSource<'_> {
+    type Error = TablesExhausted;
+    fn get_tables(&mut self, out: &mut [Block]) -> Result<(), TablesExhausted> {
+        if self.tables.len() < out.len() {
+            return Err(TablesExhausted);
+        }
+        let (head, tail) = self.tables.split_at(out.len());
+        out.copy_from_slice(head);
+        self.tables = tail;
+        Ok(())
+    }
+}
+
+/// The garbling party's engine: holds Δ, the hash and the label slots.
+pub struct Garbler {
+    delta: Delta,
+    tccr: Tccr,
+    gid: u64,
+    slots: Vec<Block>,
+    queued_inputs: Vec<Block>,
+    queued_outs: Vec<u32>,
+    hashes: Vec<Block>,
+    tables: Vec<Block>,
+}
+
+impl Garbler {
+    /// A garbler with offset `delta` and hash start point `start` (sent to the evaluator).
+    pub fn new(delta: Delta, start: Block) -> Garbler {
+        Garbler {
+            delta,
+            tccr: Tccr::new(start),
+            gid: 0,
+            slots: Vec::new(),
+            queued_inputs: Vec::with_capacity(2 * MAX_AND_BATCH),
+            queued_outs: Vec::with_capacity(MAX_AND_BATCH),
+            hashes: Vec::with_capacity(4 * MAX_AND_BATCH),
+            tables: Vec::with_capacity(2 * MAX_AND_BATCH),
+        }
+    }
+
+    /// The free-XOR offset.
+    pub fn delta(&self) -> Delta {
+        self.delta
+    }
+
+    /// AND gates garbled so far (the next gate id).
+    pub fn gates_done(&self) -> u64 {
+        self.gid
+    }
+
+    /// Garbles one instance of `plan` given the zero-labels of its input wires; tables go
+    /// to `sink` as they are produced. Returns the zero-labels of the output wires.
+    pub fn garble<S: TableSink>(
+        &mut self,
+        plan: &Plan,
+        input_zero_labels: &[Block],
+        sink: &mut S,
+    ) -> Result<Vec<Block>, S::Error> {
+        assert_eq!(input_zero_labels.len(), plan.input_slots.len(), "garble: input label count");
+        self.slots.clear();
+        self.slots.resize(plan.num_slots, Block::ZERO);
+        for (&s, &l) in plan.input_slots.iter().zip(input_zero_labels) {
+            self.slots[s as usize] = l;
+        }
+        let delta = self.delta.block();
+        for op in &plan.ops {
+            match *op {
+                Op::Xor { a, b, out } => {
+                    self.slots[out as usize] = self.slots[a as usize] ^ self.slots[b as usize]
+                }
+                Op::Inv { a, out } => self.slots[out as usize] = self.slots[a as usize] ^ delta,
+                Op::And { a, b, out } => {
+                    self.queued_inputs.push(self.slots[a as usize]);
+                    self.queued_inputs.push(self.slots[b as usize]);
+                    self.queued_outs.push(out);
+                }
+                Op::Flush => self.flush(sink)?,
+            }
+        }
+        Ok(plan.output_slots.iter().map(|&s| self.slots[s as usize]).collect())
+    }
+
+    fn flush<S: TableSink>(&mut self, sink: &mut S) -> Result<(), S::Error> {
+        let n = self.queued_outs.len();
+        if n == 0 {
+            return Ok(());
+        }
+        let delta = self.delta.block();
+        self.hashes.clear();
+        for ab in self.queued_inputs.chunks_exact(2) {
+            self.hashes.extend_from_slice(&[ab[0], ab[0] ^ delta, ab[1], ab[1] ^ delta]);
+        }
+        self.tccr.hash_in_place(2 * self.gid, &mut self.hashes, 2);
+        self.tables.clear();
+        for ((ab, h), &out) in self.queued_inputs.chunks_exact(2).zip(self.hashes.chunks_exact(4)).zip(&self.queued_outs) {
+            let (a0, b0) = (ab[0], ab[1]);
+            let (pa, pb) = (Block::mask(a0.lsb()), Block::mask(b0.lsb()));
+            let tg = h[0] ^ h[1] ^ (pb & delta);
+            let wg = h[0] ^ (pa & tg);
+            let te = h[2] ^ h[3] ^ a0;
+            let we = h[2] ^ (pb & (te ^ a0));
+            self.tables.push(tg);
+            self.tables.push(te);
+            self.slots[out as usize] = wg ^ we;
+        }
+        self.gid += n as u64;
+        self.queued_inputs.clear();
+        self.queued_outs.clear();
+        sink.put_tables(&self.tables)
+    }
+}
+
+/// The evaluating party's engine: holds the hash and the active-label slots.
+pub struct Evaluator {
+    tccr: Tccr,
+    gid: u64,
+    slots: Vec<Block>,
+    queued_inputs: Vec<Block>,
+    queued_outs: Vec<u32>,
+    hashes: Vec<Block>,
+    tables: Vec<Block>,
+}
+
+impl Evaluator {
+    /// An evaluator for the session whose hash start point is `start`.
+    pub fn new(start: Block) -> Evaluator {
+        Evaluator {
+            tccr: Tccr::new(start),
+            gid: 0,
+            slots: Vec::new(),
+            queued_inputs: Vec::with_capacity(2 * MAX_AND_BATCH),
+            queued_outs: Vec::with_capacity(MAX_AND_BATCH),
+            hashes: Vec::with_capacity(2 * MAX_AND_BATCH),
+            tables: vec![Block::ZERO; 2 * MAX_AND_BATCH],
+        }
+    }
+
+    /// Evaluates one instance of `plan` on the active labels of its input wires, pulling
+    /// tables from `source`. Returns the active labels of the output wires.
+    pub fn evaluate<S: TableSource>(
+        &mut self,
+        plan: &Plan,
+        input_labels: &[Block],
+        source: &mut S,
+    ) -> Result<Vec<Block>, S::Error> {
+        assert_eq!(input_labels.len(), plan.input_slots.len(), "evaluate: input label count");
+        self.slots.clear();
+        self.slots.resize(plan.num_slots, Block::ZERO);
+        for (&s, &l) in plan.input_slots.iter().zip(input_labels) {
+            self.slots[s as usize] = l;
+        }
+        for op in &plan.ops {
+            match *op {
+                Op::Xor { a, b, out } => {
+                    self.slots[out as usize] = self.slots[a as usize] ^ self.slots[b as usize]
+                }
+                Op::Inv { a, out } => self.slots[out as usize] = self.slots[a as usize],
+                Op::And { a, b, out } => {
+                    self.queued_inputs.push(self.slots[a as usize]);
+                    self.queued_inputs.push(self.slots[b as usize]);
+                    self.queued_outs.push(out);
+                }
+                Op::Flush => self.flush(source)?,
+            }
+        }
+        Ok(plan.output_slots.iter().map(|&s| self.slots[s as usize]).collect())
+    }
+
+    fn flush<S: TableSource>(&mut self, source: &mut S) -> Result<(), S::Error> {
+        let n = self.queued_outs.len();
+        if n == 0 {
+            return Ok(());
+        }
+        let tables = &mut self.tables[..2 * n];
+        source.get_tables(tables)?;
+        self.hashes.clear();
+        self.hashes.extend_from_slice(&self.queued_inputs);
+        self.tccr.hash_in_place(2 * self.gid, &mut self.hashes, 1);
+        for (((ab, h), t), &out) in self
+            .queued_inputs
+            .chunks_exact(2)
+            .zip(self.hashes.chunks_exact(2))
+            .zip(tables.chunks_exact(2))
+            .zip(&self.queued_outs)
+        {
+            let (a, b) = (ab[0], ab[1]);
+            let wg = h[0] ^ (Block::mask(a.lsb()) & t[0]);
+            let we = h[1] ^ (Block::mask(b.lsb()) & (t[1] ^ a));
+            self.slots[out as usize] = wg ^ we;
+        }
+        self.gid += n as u64;
+        self.queued_inputs.clear();
+        self.queued_outs.clear();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use compiler::{Circuit, Gate, IoValue, ValueFormat};
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha12Rng;
+
+    fn bit(name: &str) -> IoValue {
+        IoValue { name: name.into(), party: None, format: ValueFormat::Bool }
+    }
+
+    /// Garbles and evaluates one instance; returns the decoded output bits.
+    fn run(circuit: &Circuit, inputs: &[bool], rng: &mut ChaCha12Rng) -> Vec<bool> {
+        let plan = Plan::new(circuit).expect("valid circuit");
+        let delta = Delta::random(rng);
+        let start = Block::random(rng);
+        let zeros: Vec<Block> = inputs.iter().map(|_| Block::random(rng)).collect();
+        let mut garbler = Garbler::new(delta, start);
+        let mut tables = Vec::new();
+        let out0 = garbler.garble(&plan, &zeros, &mut tables).expect("infallible");
+        assert_eq!(tables.len(), 2 * plan.and_count);
+        let active: Vec<Block> =
+            zeros.iter().zip(inputs).map(|(&z, &b)| z ^ (Block::mask(b) & delta.block())).collect();
+        let mut evaluator = Evaluator::new(start);
+        let out = evaluator.evaluate(&plan, &active, &mut SliceSource::new(&tables)).expect("tables");
+        out.iter()
+            .zip(&out0)
+            .map(|(&a, &z)| {
+                // The active label must be exactly one of the two output labels.
+                assert!(a == z || a == z ^ delta.block(), "active label is neither output label");
+                a == z ^ delta.block()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn half_gate_and_known_answers_all_four_label_combos() {
+        let c = Circuit {
+            inputs: vec![bit("a"), bit("b")],
+            outputs: vec![bit("y")],
+            num_wires: 3,
+            gates: vec![Gate::And { a: 0, b: 1, out: 2 }],
+            output_wires: vec![2],
+        };
+        let mut rng = ChaCha12Rng::seed_from_u64(1);
+        // Many Δ / label draws so every pointer-bit combination (pa, pb) occurs too.
+        for _ in 0..64 {
+            for (a, b) in [(false, false), (false, true), (true, false), (true, true)] {
+                assert_eq!(run(&c, &[a, b], &mut rng), vec![a & b], "{a} AND {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn xor_inv_and_mix_matches_truth_table() {
+        // y0 = NOT(a XOR b), y1 = NOT(a) AND b.
+        let c = Circuit {
+            inputs: vec![bit("a"), bit("b")],
+            outputs: vec![bit("y0"), bit("y1")],
+            num_wires: 6,
+            gates: vec![
+                Gate::Xor { a: 0, b: 1, out: 2 },
+                Gate::Inv { a: 2, out: 3 },
+                Gate::Inv { a: 0, out: 4 },
+                Gate::And { a: 4, b: 1, out: 5 },
+            ],
+            output_wires: vec![3, 5],
+        };
+        let mut rng = ChaCha12Rng::seed_from_u64(2);
+        for (a, b) in [(false, false), (false, true), (true, false), (true, true)] {
+            assert_eq!(run(&c, &[a, b], &mut rng), vec![!(a ^ b), !a & b]);
+        }
+    }
+
+    /// A random well-formed circuit with `n_in` inputs and `n_gates` gates.
+    pub(crate) fn random_circuit(rng: &mut ChaCha12Rng, n_in: u32, n_gates: u32, n_out: u32) -> Circuit {
+        let mut gates = Vec::new();
+        for i in 0..n_gates {
+            let w = n_in + i;
+            let a = rng.random_range(0..w);
+            let b = rng.random_range(0..w);
+            gates.push(match rng.random_range(0..3) {
+                0 => Gate::Xor { a, b, out: w },
+                1 => Gate::And { a, b, out: w },
+                _ => Gate::Inv { a, out: w },
+            });
+        }
+        let total = n_in + n_gates;
+        let output_wires: Vec<u32> = (0..n_out).map(|_| rng.random_range(0..total)).collect();
+        Circuit {
+            inputs: (0..n_in).map(|i| bit(&format!("x{i}"))).collect(),
+            outputs: (0..n_out).map(|i| bit(&format!("y{i}"))).collect(),
+            num_wires: total,
+            gates,
+            output_wires,
+        }
+    }
+
+    #[test]
+    fn random_circuits_match_plaintext_simulation() {
+        let mut rng = ChaCha12Rng::seed_from_u64(3);
+        for round in 0..40 {
+            let n_in = rng.random_range(1..20);
+            let n_gates = rng.random_range(1..2000);
+            let c = random_circuit(&mut rng, n_in, n_gates, 16);
+            for _ in 0..5 {
+                let inputs: Vec<bool> = (0..n_in).map(|_| rng.random()).collect();
+                assert_eq!(run(&c, &inputs, &mut rng), c.simulate(&inputs), "round {round}");
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_tables_are_an_error() {
+        let mut rng = ChaCha12Rng::seed_from_u64(4);
+        let c = random_circuit(&mut rng, 8, 500, 4);
+        let plan = Plan::new(&c).expect("valid");
+        let mut tables = Vec::new();
+        Garbler::new(Delta::random(&mut rng), Block(9))
+            .garble(&plan, &[Block::ZERO; 8], &mut tables)
+            .expect("infallible");
+        let short = &tables[..tables.len() - 1];
+        let r = Evaluator::new(Block(9)).evaluate(&plan, &[Block::ZERO; 8], &mut SliceSource::new(short));
+        assert_eq!(r, Err(TablesExhausted));
+    }
+}
