@@ -1,0 +1,2 @@
+//! Paillier benchmarks (placeholder until the criterion suite lands).
+fn main() {}

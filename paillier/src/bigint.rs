@@ -1,0 +1,62 @@
+//! Conversions between `num-bigint` (plaintext side) and `crypto-bigint` (Montgomery arithmetic).
+
+use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
+use crypto_bigint::{BoxedUint, Odd};
+use num_bigint::BigUint;
+use rand::CryptoRng;
+
+/// Bits of precision (a multiple of 64) that hold every value below `modulus`.
+pub(crate) fn precision_for(modulus: &BigUint) -> u32 {
+    let bits = u32::try_from(modulus.bits()).unwrap_or(u32::MAX);
+    bits.div_ceil(64).max(1) * 64
+}
+
+/// `x` as a fixed-precision `BoxedUint` (higher words dropped: callers check ranges first).
+pub(crate) fn to_boxed(x: &BigUint, bits_precision: u32) -> BoxedUint {
+    BoxedUint::from_words_with_precision(x.iter_u64_digits(), bits_precision)
+}
+
+/// `x` as a `BigUint`.
+pub(crate) fn to_big(x: &BoxedUint) -> BigUint {
+    let words = x.as_words();
+    let mut bytes = Vec::with_capacity(words.len() * 8);
+    for w in words {
+        bytes.extend_from_slice(&w.to_le_bytes());
+    }
+    BigUint::from_bytes_le(&bytes)
+}
+
+/// Montgomery parameters for an odd modulus (constant-time setup).
+pub(crate) fn params_for(odd_modulus: &BigUint) -> Option<BoxedMontyParams> {
+    let boxed = to_boxed(odd_modulus, precision_for(odd_modulus));
+    let odd = Odd::new(boxed).into_option()?;
+    Some(BoxedMontyParams::new(odd))
+}
+
+/// `x mod modulus` in Montgomery form for `params`.
+pub(crate) fn to_monty(x: &BigUint, params: &BoxedMontyParams) -> BoxedMontyForm {
+    BoxedMontyForm::new(to_boxed(x, params.bits_precision()), params)
+}
+
+/// A uniformly random integer in `[0, bound)` by rejection sampling (`bound > 0`).
+pub(crate) fn random_below<R: CryptoRng + ?Sized>(rng: &mut R, bound: &BigUint) -> BigUint {
+    let bits = bound.bits();
+    loop {
+        let candidate = random_bits(rng, bits);
+        if &candidate < bound {
+            return candidate;
+        }
+    }
+}
+
+/// A uniformly random integer in `[0, 2^bits)`.
+pub(crate) fn random_bits<R: CryptoRng + ?Sized>(rng: &mut R, bits: u64) -> BigUint {
+    let bytes = usize::try_from(bits.div_ceil(8)).unwrap_or(0);
+    let mut buf = vec![0u8; bytes];
+    rng.fill_bytes(&mut buf);
+    let excess = (bytes as u64) * 8 - bits;
+    if let Some(top) = buf.last_mut() {
+        *top &= 0xffu8 >> excess;
+    }
+    BigUint::from_bytes_le(&buf)
+}

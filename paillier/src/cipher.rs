@@ -1,0 +1,359 @@
+//! Ciphertexts, encryption, CRT decryption and the homomorphic operations.
+//!
+//! Ciphertexts are kept in Montgomery form modulo N², so a homomorphic addition is one
+//! Montgomery multiplication. Multiplying by `(1 + kN)` needs no multiplication modulo N²
+//! at all: `(1 + kN)·Y ≡ Y + N·(k·Y mod N) (mod N²)` for any Y, Montgomery form included.
+
+use crate::bigint::{precision_for, random_below, to_big, to_boxed, to_monty};
+use crate::error::{PaillierError, Result};
+use crate::keys::{PublicKey, SecretKey, l_function};
+use crypto_bigint::BoxedUint;
+use crypto_bigint::modular::BoxedMontyForm;
+use num_bigint::{BigInt, BigUint, Sign};
+use num_integer::Integer;
+use num_traits::{One, Zero};
+use rand::CryptoRng;
+
+/// A Paillier ciphertext (an element of Z*_{N²}), bound to the key that made it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Ciphertext {
+    pub(crate) c: BoxedMontyForm,
+}
+
+impl std::fmt::Debug for Ciphertext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = to_big(&self.c.retrieve()).to_bytes_be();
+        let head: Vec<u8> = v.iter().take(6).copied().collect();
+        write!(f, "Ciphertext({}…)", crate::keys::hex(&head))
+    }
+}
+
+/// Precomputed encryption randomness `r^N mod N²` (the expensive, data-independent part of
+/// an encryption). Use each value once.
+#[derive(Clone)]
+pub struct Randomness {
+    pub(crate) rn: BoxedMontyForm,
+}
+
+impl std::fmt::Debug for Randomness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Randomness(..)")
+    }
+}
+
+impl Ciphertext {
+    /// The ciphertext as an integer in [0, N²).
+    pub fn to_biguint(&self) -> BigUint {
+        to_big(&self.c.retrieve())
+    }
+}
+
+/// `m mod n` for a signed m, in [0, n).
+pub fn signed_to_residue(v: &BigInt, n: &BigUint) -> BigUint {
+    let r = v.mod_floor(&BigInt::from_biguint(Sign::Plus, n.clone()));
+    r.magnitude().clone()
+}
+
+/// The centred representative of `m` in (−n/2, n/2].
+pub fn residue_to_signed(m: &BigUint, n: &BigUint) -> BigInt {
+    let half = n >> 1u32;
+    if m > &half {
+        BigInt::from_biguint(Sign::Minus, n - m)
+    } else {
+        BigInt::from_biguint(Sign::Plus, m.clone())
+    }
+}
+
+impl PublicKey {
+    fn monty(&self, x: &BigUint) -> BoxedMontyForm {
+        to_monty(x, &self.nn_params)
+    }
+
+    /// `(1 + kN)·Y mod N²` for Y in Montgomery form (see the module docs), k < N.
+    fn mul_one_plus_kn(&self, y: &BoxedMontyForm, k: &BigUint) -> BoxedMontyForm {
+        let y_big = to_big(y.as_montgomery());
+        let t = (k * (&y_big % &self.n)) % &self.n;
+        let mut z = y_big + &self.n * t;
+        if z >= self.n_squared {
+            z -= &self.n_squared;
+        }
+        BoxedMontyForm::from_montgomery(
+            to_boxed(&z, self.nn_params.bits_precision()),
+            &self.nn_params,
+        )
+    }
+
+    fn check_plaintext(&self, m: &BigUint) -> Result<()> {
+        if m >= &self.n {
+            return Err(PaillierError::PlaintextOutOfRange {
+                what: format!("plaintext of {} bits is not below N", m.bits()),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether `c` was made under this key (same modulus).
+    pub fn owns(&self, c: &Ciphertext) -> bool {
+        c.c.params() == &self.nn_params
+    }
+
+    /// Fresh randomness `r^N mod N²` for a uniform unit r (a full exponentiation: off-line work).
+    pub fn random_nth_power<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Randomness {
+        let r = self.random_unit(rng);
+        let exp = to_boxed(&self.n, precision_for(&self.n));
+        Randomness {
+            rn: self.monty(&r).pow(&exp),
+        }
+    }
+
+    /// A uniform element of Z*_N (units are all but a negligible fraction of [1, N)).
+    pub(crate) fn random_unit<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> BigUint {
+        loop {
+            let r = random_below(rng, &self.n);
+            if !r.is_zero() && r.gcd(&self.n).is_one() {
+                return r;
+            }
+        }
+    }
+
+    /// The randomness `r^N mod N²` for a given unit r (known-answer tests, reproducible runs).
+    pub fn randomness_from(&self, r: &BigUint) -> Result<Randomness> {
+        if r.is_zero() || r >= &self.n || !r.gcd(&self.n).is_one() {
+            return Err(PaillierError::PlaintextOutOfRange {
+                what: "randomness r must be a unit in [1, N)".into(),
+            });
+        }
+        let exp = to_boxed(&self.n, precision_for(&self.n));
+        Ok(Randomness {
+            rn: self.monty(r).pow(&exp),
+        })
+    }
+
+    /// Encrypt `m ∈ [0, N)` with fresh randomness (computes r^N on line: slow, ~one exponentiation).
+    pub fn encrypt<R: CryptoRng + ?Sized>(&self, m: &BigUint, rng: &mut R) -> Result<Ciphertext> {
+        let rn = self.random_nth_power(rng);
+        self.encrypt_with(m, &rn)
+    }
+
+    /// Encrypt `m ∈ [0, N)` with precomputed randomness (no multiplication mod N²).
+    pub fn encrypt_with(&self, m: &BigUint, randomness: &Randomness) -> Result<Ciphertext> {
+        self.check_plaintext(m)?;
+        Ok(Ciphertext {
+            c: self.mul_one_plus_kn(&randomness.rn, m),
+        })
+    }
+
+    /// Encrypt a signed integer (encoded as `v mod N`; |v| < N/2) with precomputed randomness.
+    pub fn encrypt_signed_with(&self, v: &BigInt, randomness: &Randomness) -> Result<Ciphertext> {
+        self.check_signed(v)?;
+        self.encrypt_with(&signed_to_residue(v, &self.n), randomness)
+    }
+
+    fn check_signed(&self, v: &BigInt) -> Result<()> {
+        if v.magnitude() >= &(&self.n >> 1u32) {
+            return Err(PaillierError::PlaintextOutOfRange {
+                what: format!("signed plaintext of {} bits exceeds N/2", v.bits()),
+            });
+        }
+        Ok(())
+    }
+
+    /// The deterministic encoding `1 + mN` (randomness 1). Not hiding: only for values that
+    /// stay with the party that made them, or that are re-randomised before sending.
+    pub fn encrypt_deterministic(&self, m: &BigUint) -> Result<Ciphertext> {
+        self.check_plaintext(m)?;
+        let one = BoxedMontyForm::one(&self.nn_params);
+        Ok(Ciphertext {
+            c: self.mul_one_plus_kn(&one, m),
+        })
+    }
+
+    /// Enc(a + b).
+    pub fn add(&self, a: &Ciphertext, b: &Ciphertext) -> Ciphertext {
+        Ciphertext { c: a.c.mul(&b.c) }
+    }
+
+    /// Enc(a + k) for a plaintext k ∈ [0, N) (cheap: no multiplication mod N²).
+    pub fn add_plain(&self, a: &Ciphertext, k: &BigUint) -> Result<Ciphertext> {
+        self.check_plaintext(k)?;
+        Ok(Ciphertext {
+            c: self.mul_one_plus_kn(&a.c, k),
+        })
+    }
+
+    /// Enc(a + k) for a signed plaintext k (|k| < N/2).
+    pub fn add_plain_signed(&self, a: &Ciphertext, k: &BigInt) -> Result<Ciphertext> {
+        self.check_signed(k)?;
+        self.add_plain(a, &signed_to_residue(k, &self.n))
+    }
+
+    /// Enc(−a) (a modular inversion).
+    pub fn neg(&self, a: &Ciphertext) -> Ciphertext {
+        let inv = a.c.invert().into_option();
+        // Every ciphertext of this crate is a unit mod N² (checked on decode); a non-unit
+        // would reveal a factor of N. Fall back to a^(N·(N−1)...) is not needed.
+        Ciphertext {
+            c: inv.unwrap_or_else(|| BoxedMontyForm::one(&self.nn_params)),
+        }
+    }
+
+    /// Enc(a − b).
+    pub fn sub(&self, a: &Ciphertext, b: &Ciphertext) -> Ciphertext {
+        self.add(a, &self.neg(b))
+    }
+
+    /// Enc(k·a) for a non-negative scalar k (any size; exponent length is not hidden).
+    pub fn mul_plain(&self, a: &Ciphertext, k: &BigUint) -> Ciphertext {
+        if k.is_zero() {
+            return Ciphertext {
+                c: BoxedMontyForm::one(&self.nn_params),
+            };
+        }
+        let bits = u32::try_from(k.bits()).unwrap_or(u32::MAX);
+        let exp = to_boxed(k, bits.div_ceil(64) * 64);
+        Ciphertext {
+            c: a.c.pow_bounded_exp(&exp, bits),
+        }
+    }
+
+    /// Enc(k·a) for a signed scalar k.
+    pub fn mul_plain_signed(&self, a: &Ciphertext, k: &BigInt) -> Ciphertext {
+        let r = self.mul_plain(a, k.magnitude());
+        if k.sign() == Sign::Minus {
+            self.neg(&r)
+        } else {
+            r
+        }
+    }
+
+    /// Enc(a · 2^bits) by `bits` squarings.
+    pub fn shift_left(&self, a: &Ciphertext, bits: u32) -> Ciphertext {
+        let mut c = a.c.clone();
+        for _ in 0..bits {
+            c = c.square();
+        }
+        Ciphertext { c }
+    }
+
+    /// The same plaintext under fresh randomness (one multiplication mod N²).
+    pub fn rerandomize(&self, a: &Ciphertext, randomness: &Randomness) -> Ciphertext {
+        Ciphertext {
+            c: a.c.mul(&randomness.rn),
+        }
+    }
+
+    /// Enc(0) with the given randomness.
+    pub fn zero_with(&self, randomness: &Randomness) -> Ciphertext {
+        Ciphertext {
+            c: randomness.rn.clone(),
+        }
+    }
+}
+
+impl SecretKey {
+    fn check_owner(&self, c: &Ciphertext) -> Result<()> {
+        if self.public.owns(c) {
+            Ok(())
+        } else {
+            Err(PaillierError::KeyMismatch)
+        }
+    }
+
+    /// `m_p = L_p(c^(p−1) mod p²)·h_p mod p` for one prime.
+    fn decrypt_half(
+        &self,
+        c: &BigUint,
+        prime: &BoxedUint,
+        exponent: &BoxedUint,
+        h: &BoxedUint,
+        params: &crypto_bigint::modular::BoxedMontyParams,
+    ) -> BigUint {
+        let prime = to_big(prime);
+        let modulus = to_big(params.modulus().as_ref());
+        let base = to_monty(&(c % &modulus), params);
+        let x = to_big(&base.pow(exponent).retrieve());
+        (l_function(&x, &prime) * to_big(h)) % &prime
+    }
+
+    /// Decrypt to `m ∈ [0, N)` with the CRT.
+    pub fn decrypt(&self, c: &Ciphertext) -> Result<BigUint> {
+        self.check_owner(c)?;
+        let c = to_big(&c.c.retrieve());
+        let mp = self.decrypt_half(&c, &self.p, &self.p_minus_1, &self.hp, &self.pp_params);
+        let mq = self.decrypt_half(&c, &self.q, &self.q_minus_1, &self.hq, &self.qq_params);
+        let p = to_big(&self.p);
+        let q = to_big(&self.q);
+        // m = m_q + q·((m_p − m_q)·q^(−1) mod p)
+        let diff = (mp + &p - (&mq % &p)) % &p;
+        let h = (diff * to_big(&self.q_inv_p)) % &p;
+        Ok(mq + q * h)
+    }
+
+    /// Decrypt and read the result as a signed integer in (−N/2, N/2].
+    pub fn decrypt_signed(&self, c: &Ciphertext) -> Result<BigInt> {
+        Ok(residue_to_signed(&self.decrypt(c)?, &self.public.n))
+    }
+
+    /// Decrypt a signed value that the encoding promises satisfies |v| < 2^bound_bits;
+    /// anything else (wrong key, overflow) is an error rather than garbage.
+    pub fn decrypt_signed_bounded(&self, c: &Ciphertext, bound_bits: u32) -> Result<BigInt> {
+        let v = self.decrypt_signed(c)?;
+        if v.magnitude().bits() > u64::from(bound_bits) {
+            return Err(PaillierError::DecodedOutOfRange { bound_bits });
+        }
+        Ok(v)
+    }
+
+    /// Textbook decryption `L(c^λ mod N²)·μ mod N` without the CRT (slow; reference for tests).
+    pub fn decrypt_textbook(&self, c: &Ciphertext) -> Result<BigUint> {
+        self.check_owner(c)?;
+        let (p, q) = self.primes();
+        let one = BigUint::one();
+        let n = &self.public.n;
+        let nn = &self.public.n_squared;
+        let lambda = (&p - &one).lcm(&(&q - &one));
+        let g = n + &one;
+        let mu = l_function(&g.modpow(&lambda, nn), n).modinv(n).ok_or(
+            PaillierError::InvalidPrimes {
+                reason: "mu not invertible",
+            },
+        )?;
+        let u = c.to_biguint().modpow(&lambda, nn);
+        Ok((l_function(&u, n) * mu) % n)
+    }
+
+    /// Fresh randomness `r^N mod N²` computed by the key owner through the CRT (≈2× faster
+    /// than [`PublicKey::random_nth_power`]).
+    pub fn random_nth_power_crt<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Randomness {
+        let r = self.public.random_unit(rng);
+        let pp = to_big(self.pp_params.modulus().as_ref());
+        let qq = to_big(self.qq_params.modulus().as_ref());
+        let xp = to_big(
+            &to_monty(&(&r % &pp), &self.pp_params)
+                .pow(&self.n_mod_phi_pp)
+                .retrieve(),
+        );
+        let xq = to_big(
+            &to_monty(&(&r % &qq), &self.qq_params)
+                .pow(&self.n_mod_phi_qq)
+                .retrieve(),
+        );
+        // x = x_q + q²·((x_p − x_q)·(q²)^(−1) mod p²)
+        let diff = (xp + &pp - (&xq % &pp)) % &pp;
+        let h = (diff * to_big(&self.qq_inv_pp)) % &pp;
+        let x = xq + qq * h;
+        Randomness {
+            rn: to_monty(&x, &self.public.nn_params),
+        }
+    }
+
+    /// Key-owner encryption with randomness computed through the CRT.
+    pub fn encrypt_crt<R: CryptoRng + ?Sized>(
+        &self,
+        m: &BigUint,
+        rng: &mut R,
+    ) -> Result<Ciphertext> {
+        let rn = self.random_nth_power_crt(rng);
+        self.public.encrypt_with(m, &rn)
+    }
+}
