@@ -7,7 +7,7 @@
 //!
 //! Audit notes:
 //! - Every `unsafe` block here calls `core::arch` intrinsics inside functions compiled with
-//!   `#[target_feature(enable = "aes,sse2,ssse3")]`; the only entry point,
+//!   `#[target_feature(enable = "aes,sse2,ssse3,avx")]`; the only entry point,
 //!   [`tccr_in_place`], calls them only after `is_x86_feature_detected!` confirmed all three
 //!   features at run time (the result is cached by std).
 //! - Memory is touched only through `_mm_loadu_si128` / `_mm_storeu_si128` on `&Block` /
@@ -25,6 +25,7 @@ pub(crate) fn available() -> bool {
         std::arch::is_x86_feature_detected!("aes")
             && std::arch::is_x86_feature_detected!("sse2")
             && std::arch::is_x86_feature_detected!("ssse3")
+            && std::arch::is_x86_feature_detected!("avx")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -65,12 +66,11 @@ mod x86 {
         _mm_shuffle_epi8, _mm_slli_si128, _mm_storeu_si128, _mm_xor_si128,
     };
 
-    const RCON: [i32; 10] = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x1b, 0x36];
     /// Keys processed together: 4 keys and up to 8 blocks stay in the 16 XMM registers.
     const GROUP: usize = 4;
 
     /// See [`super::tccr_in_place`]; requires `blocks.len() == keys.len() * P`.
-    #[target_feature(enable = "aes,sse2,ssse3")]
+    #[target_feature(enable = "aes,sse2,ssse3,avx")]
     pub(super) fn tccr<const P: usize>(keys: &[Block], blocks: &mut [Block]) {
         let mut key_groups = keys.chunks_exact(GROUP);
         let mut block_groups = blocks.chunks_exact_mut(GROUP * P);
@@ -85,19 +85,18 @@ mod x86 {
 
     /// One AES-128 key-expansion step (the `aesenclast` broadcast trick).
     #[inline]
-    #[target_feature(enable = "aes,sse2,ssse3")]
+    #[target_feature(enable = "aes,sse2,ssse3,avx")]
     fn next_round_key(k: __m128i, rcon: __m128i, rot_mask: __m128i) -> __m128i {
         let t = _mm_aesenclast_si128(_mm_shuffle_epi8(k, rot_mask), rcon);
-        let s = _mm_xor_si128(
-            _mm_xor_si128(k, _mm_slli_si128::<4>(k)),
-            _mm_xor_si128(_mm_slli_si128::<8>(k), _mm_slli_si128::<12>(k)),
-        );
+        // Prefix XOR of the four words in two shift/xor steps.
+        let s = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
+        let s = _mm_xor_si128(s, _mm_slli_si128::<8>(s));
         _mm_xor_si128(s, t)
     }
 
     /// Expands G keys and encrypts their G·P blocks in lockstep; Davies–Meyer feed-forward.
     #[inline]
-    #[target_feature(enable = "aes,sse2,ssse3")]
+    #[target_feature(enable = "aes,sse2,ssse3,avx")]
     fn group<const G: usize, const P: usize>(keys: &[Block], blocks: &mut [Block]) {
         assert!(keys.len() == G && blocks.len() == G * P);
         let rot_mask = _mm_set1_epi32(0x0c0f_0e0d);
@@ -113,19 +112,28 @@ mod x86 {
                 x[g][p] = _mm_xor_si128(orig[g][p], k[g]);
             }
         }
-        for (round, &rc) in RCON.iter().enumerate() {
-            let rcon = _mm_set1_epi32(rc);
-            for g in 0..G {
-                k[g] = next_round_key(k[g], rcon, rot_mask);
-                for p in 0..P {
-                    x[g][p] = if round < 9 {
-                        _mm_aesenc_si128(x[g][p], k[g])
-                    } else {
-                        _mm_aesenclast_si128(x[g][p], k[g])
-                    };
+        // Ten rounds written out so every round constant is an immediate.
+        macro_rules! round {
+            ($rc:expr, $enc:ident) => {{
+                let rcon = _mm_set1_epi32($rc);
+                for g in 0..G {
+                    k[g] = next_round_key(k[g], rcon, rot_mask);
+                    for p in 0..P {
+                        x[g][p] = $enc(x[g][p], k[g]);
+                    }
                 }
-            }
+            }};
         }
+        round!(0x01, _mm_aesenc_si128);
+        round!(0x02, _mm_aesenc_si128);
+        round!(0x04, _mm_aesenc_si128);
+        round!(0x08, _mm_aesenc_si128);
+        round!(0x10, _mm_aesenc_si128);
+        round!(0x20, _mm_aesenc_si128);
+        round!(0x40, _mm_aesenc_si128);
+        round!(0x80, _mm_aesenc_si128);
+        round!(0x1b, _mm_aesenc_si128);
+        round!(0x36, _mm_aesenclast_si128);
         for g in 0..G {
             for p in 0..P {
                 let h = _mm_xor_si128(x[g][p], orig[g][p]);

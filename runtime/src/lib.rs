@@ -4,9 +4,11 @@
 #![deny(unsafe_code)]
 
 mod aesni;
+pub mod bench;
 pub mod block;
 pub mod channel;
 pub mod garble;
+pub mod ot;
 pub mod plan;
 pub mod prg;
 pub mod tccr;

@@ -1,0 +1,109 @@
+//! Throughput measurements shared by `gcc-nn bench` and the criterion benches.
+//!
+//! Timings on a shared machine are noisy: run on a quiet one for published figures.
+
+use crate::block::{Block, Delta};
+use crate::garble::{Evaluator, Garbler, SliceSource, TableSink};
+use crate::plan::Plan;
+use compiler::{Circuit, Gate, IoValue, ValueFormat};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha12Rng;
+use std::time::{Duration, Instant};
+
+/// A reproducible random circuit: `n_in` inputs, `n_and` AND gates and as many XOR gates,
+/// operands drawn from the most recent `window` wires (some instruction-level parallelism,
+/// like real arithmetic circuits), 128 outputs.
+pub fn random_circuit(seed: u64, n_in: u32, n_and: u32, window: u32) -> Circuit {
+    let mut rng = ChaCha12Rng::seed_from_u64(seed);
+    let mut gates = Vec::with_capacity(2 * n_and as usize);
+    let mut w = n_in;
+    for i in 0..2 * n_and {
+        let lo = w.saturating_sub(window);
+        let a = rng.random_range(lo..w);
+        let b = rng.random_range(lo..w);
+        gates.push(if i % 2 == 0 { Gate::And { a, b, out: w } } else { Gate::Xor { a, b, out: w } });
+        w += 1;
+    }
+    let bit = |n: String| IoValue { name: n, party: None, format: ValueFormat::Bool };
+    let n_out = 128.min(w);
+    Circuit {
+        inputs: (0..n_in).map(|i| bit(format!("x{i}"))).collect(),
+        outputs: (0..n_out).map(|i| bit(format!("y{i}"))).collect(),
+        num_wires: w,
+        gates,
+        output_wires: (w - n_out..w).collect(),
+    }
+}
+
+/// A sink that counts tables and drops them (garbling "into memory" without growth).
+#[derive(Default)]
+pub struct CountingSink {
+    /// Blocks received.
+    pub blocks: u64,
+    /// XOR of everything received, so the work cannot be optimised away.
+    pub digest: Block,
+}
+
+impl TableSink for CountingSink {
+    type Error = std::convert::Infallible;
+    fn put_tables(&mut self, tables: &[Block]) -> Result<(), Self::Error> {
+        self.blocks += tables.len() as u64;
+        for &t in tables {
+            self.digest ^= t;
+        }
+        Ok(())
+    }
+}
+
+/// Result of a throughput run.
+#[derive(Debug, Clone, Copy)]
+pub struct Throughput {
+    /// Operations done (AND gates or OTs).
+    pub ops: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl Throughput {
+    /// Millions of operations per second.
+    pub fn mops(&self) -> f64 {
+        self.ops as f64 / self.elapsed.as_secs_f64() / 1e6
+    }
+}
+
+/// Garbles `reps` instances of `circuit` on one core into a counting sink.
+pub fn garble_in_memory(circuit: &Circuit, reps: usize) -> Result<Throughput, compiler::CircuitError> {
+    let plan = Plan::new(circuit)?;
+    let mut rng = ChaCha12Rng::seed_from_u64(1);
+    let mut g = Garbler::new(Delta::random(&mut rng), Block::random(&mut rng));
+    let inputs: Vec<Block> = (0..plan.input_slots.len()).map(|_| Block::random(&mut rng)).collect();
+    let mut sink = CountingSink::default();
+    let t = Instant::now();
+    for _ in 0..reps {
+        let Ok(out) = g.garble(&plan, &inputs, &mut sink);
+        std::hint::black_box(out);
+    }
+    std::hint::black_box(sink.digest);
+    Ok(Throughput { ops: (plan.and_count * reps) as u64, elapsed: t.elapsed() })
+}
+
+/// Evaluates `reps` instances of `circuit` on one core from tables garbled beforehand.
+pub fn evaluate_in_memory(circuit: &Circuit, reps: usize) -> Result<Throughput, compiler::CircuitError> {
+    let plan = Plan::new(circuit)?;
+    let mut rng = ChaCha12Rng::seed_from_u64(2);
+    let start = Block::random(&mut rng);
+    let mut g = Garbler::new(Delta::random(&mut rng), start);
+    let inputs: Vec<Block> = (0..plan.input_slots.len()).map(|_| Block::random(&mut rng)).collect();
+    let mut tables = Vec::with_capacity(2 * plan.and_count * reps);
+    for _ in 0..reps {
+        let Ok(_) = g.garble(&plan, &inputs, &mut tables);
+    }
+    let mut e = Evaluator::new(start);
+    let mut source = SliceSource::new(&tables);
+    let t = Instant::now();
+    for _ in 0..reps {
+        let out = e.evaluate(&plan, &inputs, &mut source);
+        std::hint::black_box(out.ok());
+    }
+    Ok(Throughput { ops: (plan.and_count * reps) as u64, elapsed: t.elapsed() })
+}

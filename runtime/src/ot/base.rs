@@ -1,0 +1,77 @@
+//! Chou–Orlandi "simplest" base OT over the Ristretto group (semi-honest).
+//!
+//! Sender: `A = a·G`. Receiver, choice `c`: `B = b·G + c·A`. Keys: sender
+//! `k₀ = H(i, A, B, a·B)`, `k₁ = H(i, A, B, a·(B − A))`; receiver `k_c = H(i, A, B, b·A)`.
+
+use super::OtError;
+use crate::block::Block;
+use crate::channel::Channel;
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+use rand::CryptoRng;
+use sha2::{Digest, Sha256};
+
+fn key(i: usize, a: &CompressedRistretto, b: &CompressedRistretto, shared: &RistrettoPoint) -> Block {
+    let mut h = Sha256::new();
+    h.update(b"gcc-nn base OT v1");
+    h.update((i as u64).to_le_bytes());
+    h.update(a.as_bytes());
+    h.update(b.as_bytes());
+    h.update(shared.compress().as_bytes());
+    let d = h.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&d[..16]);
+    Block::from_bytes(out)
+}
+
+fn recv_point<C: Channel + ?Sized>(ch: &mut C, index: usize) -> Result<(CompressedRistretto, RistrettoPoint), OtError> {
+    let mut bytes = [0u8; 32];
+    ch.recv_exact(&mut bytes)?;
+    let c = CompressedRistretto(bytes);
+    let p = c.decompress().ok_or(OtError::InvalidPoint { index })?;
+    Ok((c, p))
+}
+
+/// Runs `n` base OTs as the sender; returns the key pairs `(k₀, k₁)`.
+pub fn send<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    n: usize,
+    rng: &mut R,
+) -> Result<Vec<(Block, Block)>, OtError> {
+    let a = Scalar::random(rng);
+    let big_a = &a * RISTRETTO_BASEPOINT_TABLE;
+    let a_c = big_a.compress();
+    ch.send(a_c.as_bytes())?;
+    ch.flush()?;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let (b_c, b) = recv_point(ch, i)?;
+        let k0 = key(i, &a_c, &b_c, &(a * b));
+        let k1 = key(i, &a_c, &b_c, &(a * (b - big_a)));
+        out.push((k0, k1));
+    }
+    Ok(out)
+}
+
+/// Runs base OTs as the receiver with the given choices; returns `k_{c_i}` for each.
+pub fn receive<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    choices: &[bool],
+    rng: &mut R,
+) -> Result<Vec<Block>, OtError> {
+    let (a_c, big_a) = recv_point(ch, 0)?;
+    let mut out = Vec::with_capacity(choices.len());
+    for (i, &c) in choices.iter().enumerate() {
+        let b = Scalar::random(rng);
+        let mut big_b = &b * RISTRETTO_BASEPOINT_TABLE;
+        if c {
+            big_b += big_a;
+        }
+        let b_c = big_b.compress();
+        ch.send(b_c.as_bytes())?;
+        out.push(key(i, &a_c, &b_c, &(b * big_a)));
+    }
+    ch.flush()?;
+    Ok(out)
+}
