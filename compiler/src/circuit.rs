@@ -135,7 +135,10 @@ impl Circuit {
 
     /// Number of AND gates: the cost of garbling.
     pub fn and_count(&self) -> usize {
-        self.gates.iter().filter(|g| matches!(g, Gate::And { .. })).count()
+        self.gates
+            .iter()
+            .filter(|g| matches!(g, Gate::And { .. }))
+            .count()
     }
 
     /// Evaluates the circuit in plaintext on one bit per input wire; returns the output bits.
@@ -143,17 +146,28 @@ impl Circuit {
     /// Panics if `input_bits.len()` differs from [`Circuit::num_input_wires`]; the circuit
     /// itself must be well formed (see [`Circuit::validate`]).
     pub fn simulate(&self, input_bits: &[bool]) -> Vec<bool> {
-        assert_eq!(input_bits.len(), self.num_input_wires() as usize, "input bit count");
+        assert_eq!(
+            input_bits.len(),
+            self.num_input_wires() as usize,
+            "input bit count"
+        );
         let mut wires = vec![false; self.num_wires as usize];
         wires[..input_bits.len()].copy_from_slice(input_bits);
         for gate in &self.gates {
             match *gate {
-                Gate::Xor { a, b, out } => wires[out as usize] = wires[a as usize] ^ wires[b as usize],
-                Gate::And { a, b, out } => wires[out as usize] = wires[a as usize] & wires[b as usize],
+                Gate::Xor { a, b, out } => {
+                    wires[out as usize] = wires[a as usize] ^ wires[b as usize]
+                }
+                Gate::And { a, b, out } => {
+                    wires[out as usize] = wires[a as usize] & wires[b as usize]
+                }
                 Gate::Inv { a, out } => wires[out as usize] = !wires[a as usize],
             }
         }
-        self.output_wires.iter().map(|&w| wires[w as usize]).collect()
+        self.output_wires
+            .iter()
+            .map(|&w| wires[w as usize])
+            .collect()
     }
 
     /// Checks the structural invariants: wire ids in range, every gate reads only wires
@@ -162,13 +176,20 @@ impl Circuit {
         let n = self.num_wires as usize;
         let n_in = self.num_input_wires() as usize;
         if n_in > n {
-            return Err(CircuitError::TooFewWires { needed: n_in, declared: n });
+            return Err(CircuitError::TooFewWires {
+                needed: n_in,
+                declared: n,
+            });
         }
         let mut written = vec![false; n];
         written[..n_in].iter_mut().for_each(|w| *w = true);
         let read = |w: WireId, gate: usize, written: &[bool]| -> Result<(), CircuitError> {
             match written.get(w as usize) {
-                None => Err(CircuitError::WireOutOfRange { gate, wire: w, num_wires: n }),
+                None => Err(CircuitError::WireOutOfRange {
+                    gate,
+                    wire: w,
+                    num_wires: n,
+                }),
                 Some(false) => Err(CircuitError::ReadBeforeWrite { gate, wire: w }),
                 Some(true) => Ok(()),
             }
@@ -183,7 +204,13 @@ impl Circuit {
             }
             let out = gate.output();
             match written.get_mut(out as usize) {
-                None => return Err(CircuitError::WireOutOfRange { gate: i, wire: out, num_wires: n }),
+                None => {
+                    return Err(CircuitError::WireOutOfRange {
+                        gate: i,
+                        wire: out,
+                        num_wires: n,
+                    });
+                }
                 Some(true) => return Err(CircuitError::WrittenTwice { gate: i, wire: out }),
                 Some(w) => *w = true,
             }

@@ -1,10 +1,128 @@
 //! gcc-nn compiler: checked DSL programs → optimised boolean circuits.
 //!
-//! Pure: no I/O beyond the bytes and text it is handed.
+//! Pure: no I/O beyond the bytes and text it is handed (and [`compile_file`], which reads
+//! one source file). Pipeline: [`dsl::check_with`] → [`lower::lower`] (gadgets, range
+//! narrowing, path-sensitive ranges inside `if` arms, constant propagation, structural
+//! hashing) → dead-gate elimination in [`builder::Builder::finish`] → [`Circuit`].
+//! Formats: [`bristol`] (Bristol Fashion and the old Bristol format), [`meta`] (the
+//! value→party map and fixed-point formats beside a Bristol file), [`binary`] (compact,
+//! versioned, checksummed). Sizes: [`stats::CircuitStats`].
+//!
+//! ```
+//! use gcc_nn_compiler as compiler;
+//! let src = "input garbler x: int<8>;\ninput evaluator y: int<8>;\noutput z: int<9> = x + y;";
+//! let c = compiler::compile_source(src, "add.dsl", &compiler::CompileOptions::default()).expect("compiles");
+//! assert_eq!(c.and_count(), 8);
+//! ```
 
-pub mod circuit;
-
-pub use circuit::{Circuit, CircuitError, Gate, IoValue, Party, ValueFormat, WireId};
+pub mod binary;
 pub mod bristol;
 pub mod builder;
+pub mod circuit;
+pub mod gadgets;
+pub mod lower;
+pub mod meta;
+pub mod range;
+pub mod simulate;
 pub mod stats;
+
+pub use circuit::{Circuit, CircuitError, Gate, IoValue, Party, ValueFormat, WireId};
+
+/// Which optimisation passes run (all on by default); switch them off to see what each buys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PassOptions {
+    /// Fold constants through gates and decide constant-select muxes statically.
+    pub constant_propagation: bool,
+    /// Structural hashing: build each distinct gate once (common subexpressions).
+    pub cse: bool,
+    /// Remove gates no output depends on.
+    pub dead_gates: bool,
+    /// Value-range analysis: narrow every width to the range its value can take.
+    pub range: bool,
+    /// Path-sensitive ranges: inside an `if` arm, assume its condition.
+    pub path_ranges: bool,
+}
+
+impl Default for PassOptions {
+    fn default() -> Self {
+        PassOptions {
+            constant_propagation: true,
+            cse: true,
+            dead_gates: true,
+            range: true,
+            path_ranges: true,
+        }
+    }
+}
+
+impl PassOptions {
+    /// The gate-level part of these options.
+    pub fn build_options(&self) -> builder::BuildOptions {
+        builder::BuildOptions {
+            fold_constants: self.constant_propagation,
+            structural_hashing: self.cse,
+            dead_gate_elimination: self.dead_gates,
+        }
+    }
+}
+
+/// Options of [`compile_source`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// Optimisation passes.
+    pub passes: PassOptions,
+    /// Constant overrides `(NAME, VALUE)` (`-D NAME=VALUE` on the command line).
+    pub overrides: Vec<(String, String)>,
+}
+
+/// Why a program did not compile.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CompileError {
+    /// The source does not parse or type-check (render with [`dsl::Diagnostics::render`]).
+    #[error("{0}")]
+    Dsl(dsl::Diagnostics),
+    /// The checked program could not be lowered.
+    #[error("{0}")]
+    Lower(#[from] lower::LowerError),
+    /// The source file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl CompileError {
+    /// A human-readable message (source line and caret for DSL errors).
+    pub fn render(&self) -> String {
+        match self {
+            CompileError::Dsl(d) => d.render(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Checks and compiles DSL source text (`file_name` names it in diagnostics).
+pub fn compile_source(
+    src: &str,
+    file_name: &str,
+    options: &CompileOptions,
+) -> Result<Circuit, CompileError> {
+    let program = dsl::check_with(src, file_name, &options.overrides).map_err(CompileError::Dsl)?;
+    Ok(lower::lower(&program, &options.passes)?)
+}
+
+/// Reads and compiles a DSL file.
+pub fn compile_file(
+    path: &std::path::Path,
+    options: &CompileOptions,
+) -> Result<Circuit, CompileError> {
+    let src = std::fs::read_to_string(path).map_err(|source| CompileError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    compile_source(&src, &path.display().to_string(), options)
+}

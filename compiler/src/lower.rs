@@ -1,0 +1,786 @@
+//! Lowering of the DSL's core IR to gates, with value-range narrowing.
+//!
+//! Every numeric value is held as a [`Word`] of exactly the bits its value range needs
+//! (unsigned when it cannot be negative) plus that [`Range`]. Each operation computes its
+//! exact result modulo 2^w, where w is the width of the result's range: since the exact
+//! result fits, the bits are the exact value, and no bit outside the range is computed.
+//! Inside an `if` arm the condition is assumed (path-sensitive ranges): `if ax <= 1.52`
+//! narrows `ax` — and, backwards through casts, `abs`, negation and constant offsets, the
+//! values it came from — for the arm's nodes, because the arm's value is discarded when
+//! the condition is false. See [`crate::PassOptions`] for the switches.
+
+use crate::PassOptions;
+use crate::builder::{Bit, BuildError, Builder};
+use crate::circuit::{Circuit, IoValue, Party, ValueFormat};
+use crate::gadgets::{self, Word};
+use crate::range::Range;
+use dsl::core::{BinOp, Block, Node, Op, Program, UnOp, VarId};
+use dsl::{NumTy, Ty};
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{One, Signed, Zero};
+use std::collections::HashMap;
+
+/// An error lowering a core program (a malformed program: a bug in its producer).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LowerError {
+    /// A variable is used before it is defined, or has the wrong kind.
+    #[error("malformed core program: variable {var} {problem}")]
+    Malformed {
+        /// The variable.
+        var: VarId,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// Exporting the gates failed.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+}
+
+/// A lowered value.
+#[derive(Clone, Debug)]
+enum Val {
+    Bool(Bit),
+    Num { word: Word, range: Range },
+}
+
+/// The circuit format of a DSL type.
+pub fn value_format(ty: Ty) -> ValueFormat {
+    match ty {
+        Ty::Bool => ValueFormat::Bool,
+        Ty::Num(n) if n.signed => ValueFormat::Signed {
+            width: n.width,
+            frac: n.frac,
+        },
+        Ty::Num(n) => ValueFormat::Unsigned {
+            width: n.width,
+            frac: n.frac,
+        },
+    }
+}
+
+/// Lowers a checked program to a circuit.
+pub fn lower(program: &Program, options: &PassOptions) -> Result<Circuit, LowerError> {
+    let mut lw = Lowerer {
+        b: Builder::new(options.build_options()),
+        opts: *options,
+        env: vec![None; program.num_vars as usize],
+        tys: program.var_types(),
+        defs: HashMap::new(),
+        inputs: Vec::new(),
+    };
+    collect_defs(&program.body, &mut lw.defs);
+    for input in &program.inputs {
+        let party = match input.party {
+            dsl::Party::Garbler => Party::Garbler,
+            dsl::Party::Evaluator => Party::Evaluator,
+        };
+        let value = IoValue {
+            name: input.name.clone(),
+            party: Some(party),
+            format: value_format(input.ty),
+        };
+        let bits = lw.b.input(value);
+        let val = match input.ty {
+            Ty::Bool => Val::Bool(bits.first().copied().unwrap_or(Bit::FALSE)),
+            Ty::Num(n) => Val::Num {
+                word: Word::new(bits, n.signed),
+                range: Range::of_type(n),
+            },
+        };
+        lw.inputs.push(val);
+    }
+    lw.nodes(&program.body)?;
+    let mut outputs = Vec::new();
+    let mut bits = Vec::new();
+    for out in &program.outputs {
+        outputs.push(IoValue {
+            name: out.name.clone(),
+            party: None,
+            format: value_format(out.ty),
+        });
+        match (lw.get(out.var)?, out.ty) {
+            (Val::Bool(b), _) => bits.push(b),
+            (Val::Num { word, .. }, Ty::Num(n)) => {
+                bits.extend(word.resize(n.width as usize, n.signed).bits)
+            }
+            (Val::Num { .. }, Ty::Bool) => {
+                return Err(malformed(out.var, "is a number but the output is bool"));
+            }
+        }
+    }
+    Ok(lw.b.finish(outputs, &bits)?)
+}
+
+fn malformed(var: VarId, problem: &'static str) -> LowerError {
+    LowerError::Malformed { var, problem }
+}
+
+fn collect_defs<'p>(nodes: &'p [Node], defs: &mut HashMap<VarId, &'p Node>) {
+    for n in nodes {
+        defs.insert(n.var, n);
+        if let Op::If {
+            then_block,
+            else_block,
+            ..
+        } = &n.op
+        {
+            collect_defs(&then_block.nodes, defs);
+            collect_defs(&else_block.nodes, defs);
+        }
+    }
+}
+
+/// A word holding the constant `v` in the smallest shape (or `shape` if given).
+fn const_word(v: &BigInt, width: usize, signed: bool) -> Word {
+    Word::new(
+        (0..width).map(|i| Bit::constant(v.bit(i as u64))).collect(),
+        signed,
+    )
+}
+
+/// `v` wrapped into format `t` (two's complement modulo 2^width).
+fn wrap(v: &BigInt, t: NumTy) -> BigInt {
+    let m = BigInt::one() << t.width;
+    let r = v.mod_floor(&m);
+    if t.signed && r >= (&m >> 1u32) {
+        r - m
+    } else {
+        r
+    }
+}
+
+struct Lowerer<'p> {
+    b: Builder,
+    opts: PassOptions,
+    env: Vec<Option<Val>>,
+    tys: Vec<Ty>,
+    defs: HashMap<VarId, &'p Node>,
+    inputs: Vec<Val>,
+}
+
+impl<'p> Lowerer<'p> {
+    fn get(&self, v: VarId) -> Result<Val, LowerError> {
+        self.env
+            .get(v as usize)
+            .cloned()
+            .flatten()
+            .ok_or(malformed(v, "is used before it is defined"))
+    }
+
+    fn num(&self, v: VarId) -> Result<(Word, Range), LowerError> {
+        match self.get(v)? {
+            Val::Num { word, range } => Ok((word, range)),
+            Val::Bool(_) => Err(malformed(v, "is bool where a number is needed")),
+        }
+    }
+
+    fn bool(&self, v: VarId) -> Result<Bit, LowerError> {
+        match self.get(v)? {
+            Val::Bool(b) => Ok(b),
+            Val::Num { .. } => Err(malformed(v, "is a number where a bool is needed")),
+        }
+    }
+
+    fn frac(&self, v: VarId) -> u32 {
+        self.tys
+            .get(v as usize)
+            .and_then(Ty::num)
+            .map_or(0, |n| n.frac)
+    }
+
+    /// The value with exact bits `word` (any width holding it) and computed range `r`,
+    /// narrowed to the range (intersected with the node's type).
+    fn make(&self, word: Word, r: Range, ty: NumTy) -> Val {
+        let full = Range::of_type(ty);
+        let range = if self.opts.range {
+            r.intersect(&full).unwrap_or(full)
+        } else {
+            full
+        };
+        if self.opts.range
+            && let Some(v) = range.as_point()
+        {
+            let (w, s) = range.word_shape();
+            return Val::Num {
+                word: const_word(v, w, s),
+                range,
+            };
+        }
+        let (w, s) = range.word_shape();
+        Val::Num {
+            word: word.resize(w, s),
+            range,
+        }
+    }
+
+    /// Result width and signedness for range `r` at type `ty`.
+    fn shape(&self, r: &Range, ty: NumTy) -> (usize, bool) {
+        if self.opts.range {
+            let full = Range::of_type(ty);
+            r.intersect(&full).unwrap_or(full).word_shape()
+        } else {
+            (ty.width as usize, ty.signed)
+        }
+    }
+
+    fn nodes(&mut self, nodes: &'p [Node]) -> Result<(), LowerError> {
+        for n in nodes {
+            let v = self.node(n)?;
+            match self.env.get_mut(n.var as usize) {
+                Some(slot) => *slot = Some(v),
+                None => return Err(malformed(n.var, "is out of range")),
+            }
+        }
+        Ok(())
+    }
+
+    fn block(&mut self, block: &'p Block) -> Result<Val, LowerError> {
+        self.nodes(&block.nodes)?;
+        self.get(block.result)
+    }
+
+    fn node(&mut self, n: &'p Node) -> Result<Val, LowerError> {
+        let nt = match n.ty {
+            Ty::Num(t) => Some(t),
+            Ty::Bool => None,
+        };
+        let need_num = || nt.ok_or(malformed(n.var, "has type bool but a numeric operation"));
+        Ok(match &n.op {
+            Op::Input(i) => self
+                .inputs
+                .get(*i)
+                .cloned()
+                .ok_or(malformed(n.var, "names a missing input"))?,
+            Op::Const(raw) => match n.ty {
+                Ty::Bool => Val::Bool(Bit::constant(raw & 1 == 1)),
+                Ty::Num(t) => {
+                    let v = t.to_bigint(*raw);
+                    let (w, s) = if self.opts.range {
+                        Range::point(v.clone()).word_shape()
+                    } else {
+                        (t.width as usize, t.signed)
+                    };
+                    let word = const_word(&v, w, s);
+                    let range = if self.opts.range {
+                        Range::point(v)
+                    } else {
+                        Range::of_type(t)
+                    };
+                    Val::Num { word, range }
+                }
+            },
+            Op::Cast(x) => self.cast(*x, n)?,
+            Op::Unary(UnOp::Not, x) => Val::Bool(!self.bool(*x)?),
+            Op::Unary(op, x) => {
+                let t = need_num()?;
+                let (word, r) = self.num(*x)?;
+                self.unary(*op, word, r, t)
+            }
+            Op::Binary(op, x, y) => self.binary(*op, *x, *y, n)?,
+            Op::Shl(x, k) => {
+                let (word, r) = self.num(*x)?;
+                self.make(word.shl(*k as usize), r.shl(*k), need_num()?)
+            }
+            Op::Shr(x, k) => {
+                let (word, r) = self.num(*x)?;
+                self.make(word.shr(*k as usize), r.shr(*k), need_num()?)
+            }
+            Op::If {
+                cond,
+                then_block,
+                else_block,
+            } => self.if_else(*cond, then_block, else_block, n)?,
+        })
+    }
+
+    fn cast(&mut self, x: VarId, n: &Node) -> Result<Val, LowerError> {
+        let to = match n.ty {
+            Ty::Bool => return Ok(Val::Bool(self.bool(x)?)),
+            Ty::Num(t) => t,
+        };
+        match self.get(x)? {
+            Val::Bool(b) => {
+                let one = if to.frac >= 256 {
+                    BigInt::zero()
+                } else {
+                    BigInt::one() << to.frac
+                };
+                let c = wrap(&one, to);
+                let (w, s) = Range::point(c.clone()).word_shape();
+                let bits = (0..w)
+                    .map(|i| if c.bit(i as u64) { b } else { Bit::FALSE })
+                    .collect();
+                let r = Range::new(
+                    (&c).min(&BigInt::zero()).clone(),
+                    (&c).max(&BigInt::zero()).clone(),
+                );
+                Ok(self.make(Word::new(bits, s), r, to))
+            }
+            Val::Num { word, range } => {
+                let from = self.frac(x);
+                let (w, r) = if to.frac >= from {
+                    let d = to.frac - from;
+                    (word.shl(d as usize), range.shl(d))
+                } else {
+                    let d = from - to.frac;
+                    (word.shr(d as usize), range.shr(d))
+                };
+                if self.opts.range && r.within(&Range::of_type(to)) {
+                    Ok(self.make(w, r, to))
+                } else {
+                    // Wraps: the low bits of the (extended) scaled value.
+                    let wrapped = w.resize(to.width as usize, to.signed);
+                    Ok(self.make(wrapped, Range::of_type(to), to))
+                }
+            }
+        }
+    }
+
+    fn unary(&mut self, op: UnOp, word: Word, r: Range, t: NumTy) -> Val {
+        match op {
+            UnOp::Not => Val::Bool(Bit::FALSE), // handled by the caller
+            UnOp::Neg => {
+                let nr = r.neg();
+                let (w, _) = self.shape(&nr, t);
+                let out = gadgets::negate(&mut self.b, &word, w);
+                self.make(out, nr, t)
+            }
+            UnOp::Abs => {
+                let nr = r.abs();
+                if self.opts.range && !r.lo.is_negative() {
+                    return self.make(word, nr, t);
+                }
+                if self.opts.range && !r.hi.is_positive() {
+                    let (w, _) = self.shape(&nr, t);
+                    let out = gadgets::negate(&mut self.b, &word, w);
+                    return self.make(out, nr, t);
+                }
+                let out = gadgets::abs(&mut self.b, &word);
+                self.make(out, nr, t)
+            }
+            UnOp::Sign => {
+                let nr = r.sign();
+                let out = gadgets::sign(&mut self.b, &word);
+                self.make(out, nr, t)
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, x: VarId, y: VarId, n: &Node) -> Result<Val, LowerError> {
+        if let (Val::Bool(a), Val::Bool(b)) = (self.get(x)?, self.get(y)?) {
+            let bb = &mut self.b;
+            let v = match op {
+                BinOp::And => bb.and(a, b),
+                BinOp::Or => bb.or(a, b),
+                BinOp::Xor | BinOp::Ne => bb.xor(a, b),
+                BinOp::Eq => !bb.xor(a, b),
+                BinOp::Lt => bb.and(!a, b),
+                BinOp::Le => bb.or(!a, b),
+                BinOp::Gt => bb.and(a, !b),
+                BinOp::Ge => bb.or(a, !b),
+                _ => return Err(malformed(n.var, "applies arithmetic to bools")),
+            };
+            return Ok(Val::Bool(v));
+        }
+        let (a, ra) = self.num(x)?;
+        let (b, rb) = self.num(y)?;
+        if let Some(v) = self.compare(op, &a, &ra, &b, &rb) {
+            return Ok(Val::Bool(v));
+        }
+        let t =
+            n.ty.num()
+                .ok_or(malformed(n.var, "is bool but the operation is arithmetic"))?;
+        Ok(match op {
+            BinOp::Add => {
+                let r = ra.add(&rb);
+                let (w, s) = self.shape(&r, t);
+                let out = gadgets::add(&mut self.b, &a, &b, w, s);
+                self.make(out, r, t)
+            }
+            BinOp::Sub => {
+                let r = ra.sub(&rb);
+                let (w, s) = self.shape(&r, t);
+                let out = gadgets::sub(&mut self.b, &a, &b, w, s);
+                self.make(out, r, t)
+            }
+            BinOp::Mul => {
+                let r = if x == y { ra.square() } else { ra.mul(&rb) };
+                let (w, s) = self.shape(&r, t);
+                let out = if let Some(o) = self.multiply_small(&a, &ra, &b, w, s) {
+                    o
+                } else if let Some(o) = self.multiply_small(&b, &rb, &a, w, s) {
+                    o
+                } else {
+                    gadgets::multiply(&mut self.b, &a, &b, w, s)
+                };
+                self.make(out, r, t)
+            }
+            BinOp::Min | BinOp::Max => {
+                let is_min = op == BinOp::Min;
+                let r = if is_min { ra.min(&rb) } else { ra.max(&rb) };
+                if self.opts.range {
+                    // Decided by the ranges alone.
+                    if (is_min && ra.hi <= rb.lo) || (!is_min && ra.lo >= rb.hi) {
+                        return Ok(self.make(a, r, t));
+                    }
+                    if (is_min && rb.hi <= ra.lo) || (!is_min && rb.lo >= ra.hi) {
+                        return Ok(self.make(b, r, t));
+                    }
+                }
+                // min: (b < a) ? b : a;  max: (a < b) ? b : a.
+                let pick_b = if is_min {
+                    gadgets::less_than(&mut self.b, &b, &a)
+                } else {
+                    gadgets::less_than(&mut self.b, &a, &b)
+                };
+                let (w, s) = self.shape(&r, t);
+                let out = gadgets::mux(&mut self.b, pick_b, &b, &a, w, s);
+                self.make(out, r, t)
+            }
+            _ => return Err(malformed(n.var, "is a comparison on mismatched operands")),
+        })
+    }
+
+    /// `x · s` for `s ∈ {−1, 0, 1}` held in two bits (as `sign` makes it): the conditional
+    /// negation of x, masked by s ≠ 0 (2w − 1 ANDs instead of a 2-row product).
+    fn multiply_small(
+        &mut self,
+        s: &Word,
+        rs: &Range,
+        x: &Word,
+        w: usize,
+        signed: bool,
+    ) -> Option<Word> {
+        let minus_one = -BigInt::one();
+        if !(self.opts.range
+            && rs.lo >= minus_one
+            && rs.hi <= BigInt::one()
+            && s.width() == 2
+            && s.signed)
+        {
+            return None;
+        }
+        if s.as_const().is_some() {
+            return None;
+        }
+        let (nz, neg) = (s.bits[0], s.bits[1]);
+        let negated = self.conditional_negate(neg, x, w, signed);
+        let bits = negated.bits.iter().map(|&b| self.b.and(b, nz)).collect();
+        Some(Word::new(bits, signed))
+    }
+
+    /// `if s { −x } else { x }` at width w: `(x ⊕ s) + s`, w − 1 ANDs.
+    fn conditional_negate(&mut self, s: Bit, x: &Word, w: usize, signed: bool) -> Word {
+        let mut c = s;
+        let mut bits = Vec::with_capacity(w);
+        for i in 0..w {
+            let t = self.b.xor(x.bit(i), s);
+            bits.push(self.b.xor(t, c));
+            if i + 1 < w {
+                c = self.b.and(t, c);
+            }
+        }
+        Word::new(bits, signed)
+    }
+
+    /// A comparison's bit, decided by the ranges when they do not overlap.
+    fn compare(&mut self, op: BinOp, a: &Word, ra: &Range, b: &Word, rb: &Range) -> Option<Bit> {
+        let (lt, swap, negate) = match op {
+            BinOp::Lt => (true, false, false),
+            BinOp::Ge => (true, false, true),
+            BinOp::Gt => (true, true, false),
+            BinOp::Le => (true, true, true),
+            BinOp::Eq => (false, false, false),
+            BinOp::Ne => (false, false, true),
+            _ => return None,
+        };
+        let (a, ra, b, rb) = if swap { (b, rb, a, ra) } else { (a, ra, b, rb) };
+        let decided = if !self.opts.range {
+            None
+        } else if lt {
+            if ra.hi < rb.lo {
+                Some(true)
+            } else if ra.lo >= rb.hi {
+                Some(false)
+            } else {
+                None
+            }
+        } else if ra.intersect(rb).is_none() {
+            Some(false)
+        } else if ra.as_point().is_some() && ra.as_point() == rb.as_point() {
+            Some(true)
+        } else {
+            None
+        };
+        let bit = match decided {
+            Some(v) => Bit::constant(v),
+            None if lt => gadgets::less_than(&mut self.b, a, b),
+            None => gadgets::equal(&mut self.b, a, b),
+        };
+        Some(if negate { !bit } else { bit })
+    }
+
+    fn if_else(
+        &mut self,
+        cond: VarId,
+        tb: &'p Block,
+        eb: &'p Block,
+        n: &Node,
+    ) -> Result<Val, LowerError> {
+        let s = self.bool(cond)?;
+        if self.opts.constant_propagation
+            && let Some(v) = s.as_const()
+        {
+            return self.block(if v { tb } else { eb });
+        }
+        let path = self.opts.range && self.opts.path_ranges;
+        let facts_t = if path {
+            self.facts(cond, true)
+        } else {
+            Some(Vec::new())
+        };
+        let facts_e = if path {
+            self.facts(cond, false)
+        } else {
+            Some(Vec::new())
+        };
+        let (Some(facts_t), Some(facts_e)) = (facts_t, facts_e) else {
+            // One arm is infeasible: the condition is in fact constant.
+            let then_possible = self.facts(cond, true).is_some();
+            return self.block(if then_possible { tb } else { eb });
+        };
+        let tv = self.arm(tb, &facts_t)?;
+        let ev = self.arm(eb, &facts_e)?;
+        Ok(match (tv, ev) {
+            (Val::Bool(t), Val::Bool(e)) => Val::Bool(self.b.mux(s, t, e)),
+            (
+                Val::Num {
+                    word: tw,
+                    range: tr,
+                },
+                Val::Num {
+                    word: ew,
+                    range: er,
+                },
+            ) => {
+                let t =
+                    n.ty.num()
+                        .ok_or(malformed(n.var, "is bool but its arms are numbers"))?;
+                let r = tr.hull(&er);
+                let (w, sg) = self.shape(&r, t);
+                // `if c { -v } else { v }` (or the mirror) is a conditional negation.
+                if let Some((neg_when, v)) = self.negation_pair(tb.result, eb.result) {
+                    let (vw, _) = self.num(v)?;
+                    let sel = if neg_when { s } else { !s };
+                    let out = self.conditional_negate(sel, &vw, w, sg);
+                    return Ok(self.make(out, r, t));
+                }
+                let out = gadgets::mux(&mut self.b, s, &tw, &ew, w, sg);
+                self.make(out, r, t)
+            }
+            _ => return Err(malformed(n.var, "has arms of different kinds")),
+        })
+    }
+
+    /// `Some((true, v))` if the then-result is `−v` and the else-result is `v` (v defined
+    /// outside the arms); `Some((false, v))` for the mirror image.
+    fn negation_pair(&self, t: VarId, e: VarId) -> Option<(bool, VarId)> {
+        let neg_of = |a: VarId| match self.defs.get(&a).map(|n| &n.op) {
+            Some(Op::Unary(UnOp::Neg, v)) => Some(*v),
+            _ => None,
+        };
+        if neg_of(t) == Some(e) && self.env_defined_outside(e) {
+            return Some((true, e));
+        }
+        if neg_of(e) == Some(t) && self.env_defined_outside(t) {
+            return Some((false, t));
+        }
+        None
+    }
+
+    /// Whether `v` has a value now (defined before the arms, not only inside one).
+    fn env_defined_outside(&self, v: VarId) -> bool {
+        // Arm-local variables are defined too after lowering the arm; the pattern only
+        // needs v's value, which is the same wherever it was defined.
+        self.env.get(v as usize).is_some_and(Option::is_some)
+    }
+
+    /// Lowers an arm under `facts`, restoring the narrowed variables afterwards.
+    fn arm(&mut self, block: &'p Block, facts: &[(VarId, Range)]) -> Result<Val, LowerError> {
+        let mut saved = Vec::with_capacity(facts.len());
+        for (v, r) in facts {
+            let Some(Some(Val::Num { word, range })) = self.env.get(*v as usize).cloned() else {
+                continue;
+            };
+            let Some(nr) = range.intersect(r) else {
+                continue;
+            };
+            let (w, s) = nr.word_shape();
+            let narrowed = if let Some(p) = nr.as_point() {
+                const_word(p, w, s)
+            } else {
+                word.resize(w, s)
+            };
+            saved.push((*v, Val::Num { word, range }));
+            self.env[*v as usize] = Some(Val::Num {
+                word: narrowed,
+                range: nr,
+            });
+        }
+        let result = self.block(block);
+        for (v, val) in saved.into_iter().rev() {
+            self.env[v as usize] = Some(val);
+        }
+        result
+    }
+
+    fn range_of(&self, v: VarId) -> Option<Range> {
+        match self.env.get(v as usize) {
+            Some(Some(Val::Num { range, .. })) => Some(range.clone()),
+            _ => None,
+        }
+    }
+
+    /// Ranges implied by `cond == truth`, as (variable, range) facts; `None` if impossible.
+    fn facts(&self, cond: VarId, truth: bool) -> Option<Vec<(VarId, Range)>> {
+        let mut out: Vec<(VarId, Range)> = Vec::new();
+        self.cond_facts(cond, truth, &mut out, 0)?;
+        Some(out)
+    }
+
+    fn cond_facts(
+        &self,
+        cond: VarId,
+        truth: bool,
+        out: &mut Vec<(VarId, Range)>,
+        depth: u32,
+    ) -> Option<()> {
+        if depth > 16 {
+            return Some(());
+        }
+        let Some(node) = self.defs.get(&cond) else {
+            return Some(());
+        };
+        match &node.op {
+            Op::Unary(UnOp::Not, c) => self.cond_facts(*c, !truth, out, depth + 1),
+            Op::Binary(BinOp::And, a, b) if truth => {
+                self.cond_facts(*a, true, out, depth + 1)?;
+                self.cond_facts(*b, true, out, depth + 1)
+            }
+            Op::Binary(BinOp::Or, a, b) if !truth => {
+                self.cond_facts(*a, false, out, depth + 1)?;
+                self.cond_facts(*b, false, out, depth + 1)
+            }
+            Op::Binary(op, a, b) => {
+                let (Some(ra), Some(rb)) = (self.range_of(*a), self.range_of(*b)) else {
+                    return Some(());
+                };
+                // Normalise to a < b, a <= b or a == b.
+                let (rel, x, y, rx, ry) = match (op, truth) {
+                    (BinOp::Lt, true) | (BinOp::Ge, false) => ("lt", *a, *b, ra, rb),
+                    (BinOp::Le, true) | (BinOp::Gt, false) => ("le", *a, *b, ra, rb),
+                    (BinOp::Gt, true) | (BinOp::Le, false) => ("lt", *b, *a, rb, ra),
+                    (BinOp::Ge, true) | (BinOp::Lt, false) => ("le", *b, *a, rb, ra),
+                    (BinOp::Eq, true) | (BinOp::Ne, false) => ("eq", *a, *b, ra, rb),
+                    _ => return Some(()),
+                };
+                let one = BigInt::one();
+                let (nx, ny) = match rel {
+                    "lt" => (
+                        Range::new(rx.lo.clone(), (&rx.hi).min(&(&ry.hi - &one)).clone()),
+                        Range::new((&ry.lo).max(&(&rx.lo + &one)).clone(), ry.hi.clone()),
+                    ),
+                    "le" => (
+                        Range::new(rx.lo.clone(), (&rx.hi).min(&ry.hi).clone()),
+                        Range::new((&ry.lo).max(&rx.lo).clone(), ry.hi.clone()),
+                    ),
+                    _ => {
+                        let i = rx.intersect(&ry)?;
+                        (i.clone(), i)
+                    }
+                };
+                if nx.lo > nx.hi || ny.lo > ny.hi {
+                    return None;
+                }
+                self.push_fact(x, nx, out, depth)?;
+                self.push_fact(y, ny, out, depth)
+            }
+            _ => Some(()),
+        }
+    }
+
+    /// Records `v ∈ r` and what it implies for the values `v` was computed from.
+    fn push_fact(
+        &self,
+        v: VarId,
+        r: Range,
+        out: &mut Vec<(VarId, Range)>,
+        depth: u32,
+    ) -> Option<()> {
+        let current = self.range_of(v)?;
+        let r = current.intersect(&r)?;
+        if r == current {
+            return Some(());
+        }
+        match out.iter_mut().find(|(x, _)| *x == v) {
+            Some((_, existing)) => *existing = existing.intersect(&r)?,
+            None => out.push((v, r.clone())),
+        }
+        if depth > 16 {
+            return Some(());
+        }
+        let Some(node) = self.defs.get(&v) else {
+            return Some(());
+        };
+        let one = BigInt::one();
+        match &node.op {
+            Op::Cast(src) => {
+                let (Some(from), Ty::Num(to)) =
+                    (self.tys.get(*src as usize).and_then(Ty::num), node.ty)
+                else {
+                    return Some(());
+                };
+                let src_range = self.range_of(*src)?;
+                let implied = if to.frac >= from.frac {
+                    let d = to.frac - from.frac;
+                    if !src_range.shl(d).within(&Range::of_type(to)) {
+                        return Some(()); // the cast may wrap: no backward fact
+                    }
+                    let m = BigInt::one() << d;
+                    Range::new(Integer::div_ceil(&r.lo, &m), r.hi.div_floor(&m))
+                } else {
+                    let d = from.frac - to.frac;
+                    if !src_range.shr(d).within(&Range::of_type(to)) {
+                        return Some(());
+                    }
+                    let m = BigInt::one() << d;
+                    Range::new(&r.lo * &m, &r.hi * &m + &m - &one)
+                };
+                self.push_fact(*src, implied, out, depth + 1)
+            }
+            Op::Unary(UnOp::Abs, src) => {
+                self.push_fact(*src, Range::new(-&r.hi, r.hi.clone()), out, depth + 1)
+            }
+            Op::Unary(UnOp::Neg, src) => self.push_fact(*src, r.neg(), out, depth + 1),
+            Op::Binary(BinOp::Add, a, b) | Op::Binary(BinOp::Sub, a, b) => {
+                let is_add = matches!(node.op, Op::Binary(BinOp::Add, ..));
+                let (ra, rb) = (self.range_of(*a)?, self.range_of(*b)?);
+                if let Some(c) = rb.as_point() {
+                    let shifted = if is_add {
+                        r.sub(&Range::point(c.clone()))
+                    } else {
+                        r.add(&Range::point(c.clone()))
+                    };
+                    self.push_fact(*a, shifted, out, depth + 1)
+                } else if let (Some(c), true) = (ra.as_point(), is_add) {
+                    self.push_fact(*b, r.sub(&Range::point(c.clone())), out, depth + 1)
+                } else {
+                    Some(())
+                }
+            }
+            _ => Some(()),
+        }
+    }
+}
