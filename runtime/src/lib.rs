@@ -7,6 +7,7 @@ mod aesni;
 pub mod bench;
 pub mod block;
 pub mod channel;
+pub mod driver;
 pub mod garble;
 pub mod ot;
 pub mod plan;
