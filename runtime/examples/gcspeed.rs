@@ -4,6 +4,10 @@ fn main() {
     for _ in 0..3 {
         let g = gcc_nn_runtime::bench::garble_in_memory(&c, 3).expect("valid");
         let e = gcc_nn_runtime::bench::evaluate_in_memory(&c, 3).expect("valid");
-        println!("garble {:.1} M AND/s   evaluate {:.1} M AND/s", g.mops(), e.mops());
+        println!(
+            "garble {:.1} M AND/s   evaluate {:.1} M AND/s",
+            g.mops(),
+            e.mops()
+        );
     }
 }

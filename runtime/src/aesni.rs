@@ -78,7 +78,11 @@ mod x86 {
             group::<GROUP, P>(k, b);
         }
         let rest = block_groups.into_remainder();
-        for (k, b) in key_groups.remainder().chunks_exact(1).zip(rest.chunks_exact_mut(P)) {
+        for (k, b) in key_groups
+            .remainder()
+            .chunks_exact(1)
+            .zip(rest.chunks_exact_mut(P))
+        {
             group::<1, P>(k, b);
         }
     }
@@ -108,7 +112,8 @@ mod x86 {
             k[g] = unsafe { _mm_loadu_si128((&keys[g] as *const Block).cast()) };
             for p in 0..P {
                 // SAFETY: `blocks[g*P+p]` is a valid 16-byte Block; unaligned load.
-                orig[g][p] = unsafe { _mm_loadu_si128((&blocks[g * P + p] as *const Block).cast()) };
+                orig[g][p] =
+                    unsafe { _mm_loadu_si128((&blocks[g * P + p] as *const Block).cast()) };
                 x[g][p] = _mm_xor_si128(orig[g][p], k[g]);
             }
         }

@@ -21,10 +21,18 @@ pub fn random_circuit(seed: u64, n_in: u32, n_and: u32, window: u32) -> Circuit 
         let lo = w.saturating_sub(window);
         let a = rng.random_range(lo..w);
         let b = rng.random_range(lo..w);
-        gates.push(if i % 2 == 0 { Gate::And { a, b, out: w } } else { Gate::Xor { a, b, out: w } });
+        gates.push(if i % 2 == 0 {
+            Gate::And { a, b, out: w }
+        } else {
+            Gate::Xor { a, b, out: w }
+        });
         w += 1;
     }
-    let bit = |n: String| IoValue { name: n, party: None, format: ValueFormat::Bool };
+    let bit = |n: String| IoValue {
+        name: n,
+        party: None,
+        format: ValueFormat::Bool,
+    };
     let n_out = 128.min(w);
     Circuit {
         inputs: (0..n_in).map(|i| bit(format!("x{i}"))).collect(),
@@ -72,11 +80,16 @@ impl Throughput {
 }
 
 /// Garbles `reps` instances of `circuit` on one core into a counting sink.
-pub fn garble_in_memory(circuit: &Circuit, reps: usize) -> Result<Throughput, compiler::CircuitError> {
+pub fn garble_in_memory(
+    circuit: &Circuit,
+    reps: usize,
+) -> Result<Throughput, compiler::CircuitError> {
     let plan = Plan::new(circuit)?;
     let mut rng = ChaCha12Rng::seed_from_u64(1);
     let mut g = Garbler::new(Delta::random(&mut rng), Block::random(&mut rng));
-    let inputs: Vec<Block> = (0..plan.input_slots.len()).map(|_| Block::random(&mut rng)).collect();
+    let inputs: Vec<Block> = (0..plan.input_slots.len())
+        .map(|_| Block::random(&mut rng))
+        .collect();
     let mut sink = CountingSink::default();
     let t = Instant::now();
     for _ in 0..reps {
@@ -84,16 +97,24 @@ pub fn garble_in_memory(circuit: &Circuit, reps: usize) -> Result<Throughput, co
         std::hint::black_box(out);
     }
     std::hint::black_box(sink.digest);
-    Ok(Throughput { ops: (plan.and_count * reps) as u64, elapsed: t.elapsed() })
+    Ok(Throughput {
+        ops: (plan.and_count * reps) as u64,
+        elapsed: t.elapsed(),
+    })
 }
 
 /// Evaluates `reps` instances of `circuit` on one core from tables garbled beforehand.
-pub fn evaluate_in_memory(circuit: &Circuit, reps: usize) -> Result<Throughput, compiler::CircuitError> {
+pub fn evaluate_in_memory(
+    circuit: &Circuit,
+    reps: usize,
+) -> Result<Throughput, compiler::CircuitError> {
     let plan = Plan::new(circuit)?;
     let mut rng = ChaCha12Rng::seed_from_u64(2);
     let start = Block::random(&mut rng);
     let mut g = Garbler::new(Delta::random(&mut rng), start);
-    let inputs: Vec<Block> = (0..plan.input_slots.len()).map(|_| Block::random(&mut rng)).collect();
+    let inputs: Vec<Block> = (0..plan.input_slots.len())
+        .map(|_| Block::random(&mut rng))
+        .collect();
     let mut tables = Vec::with_capacity(2 * plan.and_count * reps);
     for _ in 0..reps {
         let Ok(_) = g.garble(&plan, &inputs, &mut tables);
@@ -105,5 +126,8 @@ pub fn evaluate_in_memory(circuit: &Circuit, reps: usize) -> Result<Throughput, 
         let out = e.evaluate(&plan, &inputs, &mut source);
         std::hint::black_box(out.ok());
     }
-    Ok(Throughput { ops: (plan.and_count * reps) as u64, elapsed: t.elapsed() })
+    Ok(Throughput {
+        ops: (plan.and_count * reps) as u64,
+        elapsed: t.elapsed(),
+    })
 }

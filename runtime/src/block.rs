@@ -154,7 +154,10 @@ mod tests {
     #[test]
     fn bytes_round_trip_little_endian() {
         let b = Block(0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100);
-        assert_eq!(b.to_bytes(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+        assert_eq!(
+            b.to_bytes(),
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+        );
         assert_eq!(Block::from_bytes(b.to_bytes()), b);
     }
 }

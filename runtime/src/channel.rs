@@ -69,7 +69,11 @@ pub fn recv_u64<C: Channel + ?Sized>(ch: &mut C) -> Result<u64, ChannelError> {
 }
 
 /// Receives a length and checks it against `limit` before the caller allocates for it.
-pub fn recv_len<C: Channel + ?Sized>(ch: &mut C, what: &'static str, limit: u64) -> Result<usize, ChannelError> {
+pub fn recv_len<C: Channel + ?Sized>(
+    ch: &mut C,
+    what: &'static str,
+    limit: u64,
+) -> Result<usize, ChannelError> {
     let got = recv_u64(ch)?;
     if got > limit {
         return Err(ChannelError::LengthLimit { what, got, limit });
@@ -117,7 +121,13 @@ impl TcpChannel {
         stream.set_write_timeout(Some(timeout))?;
         let reader = BufReader::with_capacity(BUF_SIZE, stream.try_clone()?);
         let writer = BufWriter::with_capacity(BUF_SIZE, stream);
-        Ok(TcpChannel { reader, writer, timeout, sent: 0, received: 0 })
+        Ok(TcpChannel {
+            reader,
+            writer,
+            timeout,
+            sent: 0,
+            received: 0,
+        })
     }
 
     /// Connects to `addr`.
@@ -144,7 +154,10 @@ impl TcpChannel {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     if std::time::Instant::now() >= deadline {
-                        return Err(io::Error::new(io::ErrorKind::TimedOut, "no peer connected in time"));
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "no peer connected in time",
+                        ));
                     }
                     std::thread::sleep(Duration::from_millis(5));
                 }
@@ -156,7 +169,9 @@ impl TcpChannel {
     fn map_err(&self, e: io::Error, needed: usize) -> ChannelError {
         match e.kind() {
             io::ErrorKind::UnexpectedEof => ChannelError::Closed { needed },
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => ChannelError::Timeout(self.timeout),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                ChannelError::Timeout(self.timeout)
+            }
             _ => ChannelError::Io(e),
         }
     }
@@ -164,7 +179,9 @@ impl TcpChannel {
 
 impl Channel for TcpChannel {
     fn send(&mut self, bytes: &[u8]) -> Result<(), ChannelError> {
-        self.writer.write_all(bytes).map_err(|e| self.map_err(e, 0))?;
+        self.writer
+            .write_all(bytes)
+            .map_err(|e| self.map_err(e, 0))?;
         self.sent += bytes.len() as u64;
         Ok(())
     }
@@ -172,7 +189,9 @@ impl Channel for TcpChannel {
     fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
         // Flush first: the peer may be waiting for what we queued before answering.
         self.flush()?;
-        self.reader.read_exact(buf).map_err(|e| self.map_err(e, buf.len()))?;
+        self.reader
+            .read_exact(buf)
+            .map_err(|e| self.map_err(e, buf.len()))?;
         self.received += buf.len() as u64;
         Ok(())
     }
@@ -240,15 +259,20 @@ impl Channel for MemChannel {
             if self.inbox_pos == self.inbox.len() {
                 self.inbox = match self.rx.recv_timeout(self.timeout) {
                     Ok(chunk) => chunk,
-                    Err(mpsc::RecvTimeoutError::Timeout) => return Err(ChannelError::Timeout(self.timeout)),
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        return Err(ChannelError::Timeout(self.timeout));
+                    }
                     Err(mpsc::RecvTimeoutError::Disconnected) => {
-                        return Err(ChannelError::Closed { needed: buf.len() - filled });
+                        return Err(ChannelError::Closed {
+                            needed: buf.len() - filled,
+                        });
                     }
                 };
                 self.inbox_pos = 0;
             }
             let n = (buf.len() - filled).min(self.inbox.len() - self.inbox_pos);
-            buf[filled..filled + n].copy_from_slice(&self.inbox[self.inbox_pos..self.inbox_pos + n]);
+            buf[filled..filled + n]
+                .copy_from_slice(&self.inbox[self.inbox_pos..self.inbox_pos + n]);
             filled += n;
             self.inbox_pos += n;
         }
@@ -261,7 +285,9 @@ impl Channel for MemChannel {
             return Ok(());
         }
         let chunk = std::mem::replace(&mut self.out, Vec::with_capacity(BUF_SIZE));
-        self.tx.send(chunk).map_err(|_| ChannelError::Closed { needed: 0 })
+        self.tx
+            .send(chunk)
+            .map_err(|_| ChannelError::Closed { needed: 0 })
     }
 
     fn bytes_sent(&self) -> u64 {
@@ -296,14 +322,20 @@ mod tests {
         let (a, mut b) = MemChannel::pair(Duration::from_secs(5));
         drop(a);
         let mut buf = [0u8; 4];
-        assert!(matches!(b.recv_exact(&mut buf), Err(ChannelError::Closed { needed: 4 })));
+        assert!(matches!(
+            b.recv_exact(&mut buf),
+            Err(ChannelError::Closed { needed: 4 })
+        ));
     }
 
     #[test]
     fn silent_peer_times_out() {
         let (_a, mut b) = MemChannel::pair(Duration::from_millis(50));
         let mut buf = [0u8; 1];
-        assert!(matches!(b.recv_exact(&mut buf), Err(ChannelError::Timeout(_))));
+        assert!(matches!(
+            b.recv_exact(&mut buf),
+            Err(ChannelError::Timeout(_))
+        ));
     }
 
     #[test]
@@ -311,7 +343,10 @@ mod tests {
         let (mut a, mut b) = MemChannel::pair(Duration::from_secs(5));
         send_u64(&mut a, u64::MAX).expect("send");
         a.flush().expect("flush");
-        assert!(matches!(recv_len(&mut b, "test", 1000), Err(ChannelError::LengthLimit { .. })));
+        assert!(matches!(
+            recv_len(&mut b, "test", 1000),
+            Err(ChannelError::LengthLimit { .. })
+        ));
     }
 
     #[test]
@@ -326,6 +361,9 @@ mod tests {
         let mut s = TcpChannel::accept(&listener, Duration::from_secs(5)).expect("accept");
         t.join().expect("join");
         let mut buf = [0u8; 8];
-        assert!(matches!(s.recv_exact(&mut buf), Err(ChannelError::Closed { .. })));
+        assert!(matches!(
+            s.recv_exact(&mut buf),
+            Err(ChannelError::Closed { .. })
+        ));
     }
 }

@@ -85,7 +85,9 @@ pub enum DriverError {
     #[error("handshake: both sides are {0}s")]
     SameRole(&'static str),
     /// The two sides hold different circuits (or party assignments).
-    #[error("handshake: circuit mismatch (ours {ours}, peer {theirs}): both sides must run the same circuit")]
+    #[error(
+        "handshake: circuit mismatch (ours {ours}, peer {theirs}): both sides must run the same circuit"
+    )]
     CircuitMismatch {
         /// Our circuit hash (hex prefix).
         ours: String,
@@ -160,15 +162,25 @@ impl TwoPartyCircuit {
         let parties = circuit
             .inputs
             .iter()
-            .map(|v| v.party.ok_or_else(|| DriverError::UnassignedInput { name: v.name.clone() }))
+            .map(|v| {
+                v.party.ok_or_else(|| DriverError::UnassignedInput {
+                    name: v.name.clone(),
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         TwoPartyCircuit::with_parties(circuit, parties)
     }
 
     /// Assigns input value `i` to `parties[i]` (for Bristol files, whose inputs carry no party).
-    pub fn with_parties(mut circuit: Circuit, parties: Vec<Party>) -> Result<TwoPartyCircuit, DriverError> {
+    pub fn with_parties(
+        mut circuit: Circuit,
+        parties: Vec<Party>,
+    ) -> Result<TwoPartyCircuit, DriverError> {
         if parties.len() != circuit.inputs.len() {
-            return Err(DriverError::PartyMapLength { expected: circuit.inputs.len(), got: parties.len() });
+            return Err(DriverError::PartyMapLength {
+                expected: circuit.inputs.len(),
+                got: parties.len(),
+            });
         }
         for (v, &p) in circuit.inputs.iter_mut().zip(&parties) {
             v.party = Some(p);
@@ -184,7 +196,14 @@ impl TwoPartyCircuit {
             }
         }
         let hash = circuit_hash(&circuit);
-        Ok(TwoPartyCircuit { circuit, parties, plan, hash, garbler_wires, evaluator_wires })
+        Ok(TwoPartyCircuit {
+            circuit,
+            parties,
+            plan,
+            hash,
+            garbler_wires,
+            evaluator_wires,
+        })
     }
 
     /// The circuit.
@@ -303,7 +322,10 @@ struct Phases {
 
 impl Phases {
     fn new() -> Phases {
-        Phases { last: Instant::now(), list: Vec::new() }
+        Phases {
+            last: Instant::now(),
+            list: Vec::new(),
+        }
     }
     fn done(&mut self, name: &'static str) {
         let now = Instant::now();
@@ -343,7 +365,10 @@ fn handshake<C: Channel + ?Sized>(
     ch.recv_exact(&mut peer[8..]).map_err(&e)?;
     let theirs = u32::from_le_bytes([peer[8], peer[9], peer[10], peer[11]]);
     if theirs != VERSION {
-        return Err(DriverError::Version { ours: VERSION, theirs });
+        return Err(DriverError::Version {
+            ours: VERSION,
+            theirs,
+        });
     }
     if peer[12] == role_code(role) {
         return Err(DriverError::SameRole(match role {
@@ -355,14 +380,28 @@ fn handshake<C: Channel + ?Sized>(
     n.copy_from_slice(&peer[14..22]);
     let their_instances = u64::from_le_bytes(n);
     if peer[22..54] != tpc.hash {
-        let hex = |b: &[u8]| b[..8].iter().map(|x| format!("{x:02x}")).collect::<String>();
-        return Err(DriverError::CircuitMismatch { ours: hex(&tpc.hash), theirs: hex(&peer[22..54]) });
+        let hex = |b: &[u8]| {
+            b[..8]
+                .iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<String>()
+        };
+        return Err(DriverError::CircuitMismatch {
+            ours: hex(&tpc.hash),
+            theirs: hex(&peer[22..54]),
+        });
     }
     if their_instances != instances {
-        return Err(DriverError::InstanceMismatch { ours: instances, theirs: their_instances });
+        return Err(DriverError::InstanceMismatch {
+            ours: instances,
+            theirs: their_instances,
+        });
     }
     if peer[13] != reveal.code() {
-        return Err(DriverError::RevealMismatch { ours: reveal, theirs: peer[13] });
+        return Err(DriverError::RevealMismatch {
+            ours: reveal,
+            theirs: peer[13],
+        });
     }
     Ok(())
 }
@@ -399,16 +438,27 @@ fn unpack_bits(bytes: &[u8], n: usize) -> Vec<bool> {
 
 fn split_instances(bits: &[bool], n: usize) -> Vec<Vec<bool>> {
     let per = bits.len() / n.max(1);
-    (0..n).map(|k| bits[k * per..(k + 1) * per].to_vec()).collect()
+    (0..n)
+        .map(|k| bits[k * per..(k + 1) * per].to_vec())
+        .collect()
 }
 
-fn check_inputs(inputs: &[Vec<bool>], expected: usize, party: &'static str) -> Result<(), DriverError> {
+fn check_inputs(
+    inputs: &[Vec<bool>],
+    expected: usize,
+    party: &'static str,
+) -> Result<(), DriverError> {
     if inputs.is_empty() {
         return Err(DriverError::NoInstances);
     }
     for (instance, bits) in inputs.iter().enumerate() {
         if bits.len() != expected {
-            return Err(DriverError::InputWidth { instance, party, expected, got: bits.len() });
+            return Err(DriverError::InputWidth {
+                instance,
+                party,
+                expected,
+                got: bits.len(),
+            });
         }
     }
     Ok(())
@@ -447,7 +497,8 @@ pub fn run_garbler<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let e = chan("garbling");
     for (k, bits) in inputs.iter().enumerate() {
         label_prg.fill_blocks(&mut zero);
-        let eval_labels = &eval_zero[k * tpc.evaluator_input_bits()..(k + 1) * tpc.evaluator_input_bits()];
+        let eval_labels =
+            &eval_zero[k * tpc.evaluator_input_bits()..(k + 1) * tpc.evaluator_input_bits()];
         for (&w, &l) in tpc.evaluator_wires.iter().zip(eval_labels) {
             zero[w] = l;
         }
@@ -456,7 +507,9 @@ pub fn run_garbler<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             own.push(zero[w] ^ (Block::mask(b) & delta.block()));
         }
         send_blocks(ch, &own).map_err(&e)?;
-        let out_zero = garbler.garble(&tpc.plan, &zero, &mut ChannelSink(&mut *ch)).map_err(&e)?;
+        let out_zero = garbler
+            .garble(&tpc.plan, &zero, &mut ChannelSink(&mut *ch))
+            .map_err(&e)?;
         decoding.extend(out_zero.iter().map(|l| l.lsb()));
     }
     ch.flush().map_err(&e)?;
@@ -522,10 +575,16 @@ pub fn run_evaluator<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         for (&w, &l) in tpc.garbler_wires.iter().zip(&own) {
             labels[w] = l;
         }
-        for (&w, &l) in tpc.evaluator_wires.iter().zip(&eval_labels[k * per..(k + 1) * per]) {
+        for (&w, &l) in tpc
+            .evaluator_wires
+            .iter()
+            .zip(&eval_labels[k * per..(k + 1) * per])
+        {
             labels[w] = l;
         }
-        let out = evaluator.evaluate(&tpc.plan, &labels, &mut ChannelSource(&mut *ch)).map_err(&e)?;
+        let out = evaluator
+            .evaluate(&tpc.plan, &labels, &mut ChannelSource(&mut *ch))
+            .map_err(&e)?;
         lsbs.extend(out.iter().map(|l| l.lsb()));
     }
     phases.done("evaluation (streamed)");

@@ -115,7 +115,11 @@ impl Garbler {
         input_zero_labels: &[Block],
         sink: &mut S,
     ) -> Result<Vec<Block>, S::Error> {
-        assert_eq!(input_zero_labels.len(), plan.input_slots.len(), "garble: input label count");
+        assert_eq!(
+            input_zero_labels.len(),
+            plan.input_slots.len(),
+            "garble: input label count"
+        );
         self.slots.clear();
         self.slots.resize(plan.num_slots, Block::ZERO);
         for (&s, &l) in plan.input_slots.iter().zip(input_zero_labels) {
@@ -136,7 +140,11 @@ impl Garbler {
                 Op::Flush => self.flush(sink)?,
             }
         }
-        Ok(plan.output_slots.iter().map(|&s| self.slots[s as usize]).collect())
+        Ok(plan
+            .output_slots
+            .iter()
+            .map(|&s| self.slots[s as usize])
+            .collect())
     }
 
     fn flush<S: TableSink>(&mut self, sink: &mut S) -> Result<(), S::Error> {
@@ -147,11 +155,17 @@ impl Garbler {
         let delta = self.delta.block();
         self.hashes.clear();
         for ab in self.queued_inputs.chunks_exact(2) {
-            self.hashes.extend_from_slice(&[ab[0], ab[0] ^ delta, ab[1], ab[1] ^ delta]);
+            self.hashes
+                .extend_from_slice(&[ab[0], ab[0] ^ delta, ab[1], ab[1] ^ delta]);
         }
         self.tccr.hash_in_place(2 * self.gid, &mut self.hashes, 2);
         self.tables.clear();
-        for ((ab, h), &out) in self.queued_inputs.chunks_exact(2).zip(self.hashes.chunks_exact(4)).zip(&self.queued_outs) {
+        for ((ab, h), &out) in self
+            .queued_inputs
+            .chunks_exact(2)
+            .zip(self.hashes.chunks_exact(4))
+            .zip(&self.queued_outs)
+        {
             let (a0, b0) = (ab[0], ab[1]);
             let (pa, pb) = (Block::mask(a0.lsb()), Block::mask(b0.lsb()));
             let tg = h[0] ^ h[1] ^ (pb & delta);
@@ -202,7 +216,11 @@ impl Evaluator {
         input_labels: &[Block],
         source: &mut S,
     ) -> Result<Vec<Block>, S::Error> {
-        assert_eq!(input_labels.len(), plan.input_slots.len(), "evaluate: input label count");
+        assert_eq!(
+            input_labels.len(),
+            plan.input_slots.len(),
+            "evaluate: input label count"
+        );
         self.slots.clear();
         self.slots.resize(plan.num_slots, Block::ZERO);
         for (&s, &l) in plan.input_slots.iter().zip(input_labels) {
@@ -222,7 +240,11 @@ impl Evaluator {
                 Op::Flush => self.flush(source)?,
             }
         }
-        Ok(plan.output_slots.iter().map(|&s| self.slots[s as usize]).collect())
+        Ok(plan
+            .output_slots
+            .iter()
+            .map(|&s| self.slots[s as usize])
+            .collect())
     }
 
     fn flush<S: TableSource>(&mut self, source: &mut S) -> Result<(), S::Error> {
@@ -262,7 +284,11 @@ mod tests {
     use rand_chacha::ChaCha12Rng;
 
     fn bit(name: &str) -> IoValue {
-        IoValue { name: name.into(), party: None, format: ValueFormat::Bool }
+        IoValue {
+            name: name.into(),
+            party: None,
+            format: ValueFormat::Bool,
+        }
     }
 
     /// Garbles and evaluates one instance; returns the decoded output bits.
@@ -273,17 +299,27 @@ mod tests {
         let zeros: Vec<Block> = inputs.iter().map(|_| Block::random(rng)).collect();
         let mut garbler = Garbler::new(delta, start);
         let mut tables = Vec::new();
-        let out0 = garbler.garble(&plan, &zeros, &mut tables).expect("infallible");
+        let out0 = garbler
+            .garble(&plan, &zeros, &mut tables)
+            .expect("infallible");
         assert_eq!(tables.len(), 2 * plan.and_count);
-        let active: Vec<Block> =
-            zeros.iter().zip(inputs).map(|(&z, &b)| z ^ (Block::mask(b) & delta.block())).collect();
+        let active: Vec<Block> = zeros
+            .iter()
+            .zip(inputs)
+            .map(|(&z, &b)| z ^ (Block::mask(b) & delta.block()))
+            .collect();
         let mut evaluator = Evaluator::new(start);
-        let out = evaluator.evaluate(&plan, &active, &mut SliceSource::new(&tables)).expect("tables");
+        let out = evaluator
+            .evaluate(&plan, &active, &mut SliceSource::new(&tables))
+            .expect("tables");
         out.iter()
             .zip(&out0)
             .map(|(&a, &z)| {
                 // The active label must be exactly one of the two output labels.
-                assert!(a == z || a == z ^ delta.block(), "active label is neither output label");
+                assert!(
+                    a == z || a == z ^ delta.block(),
+                    "active label is neither output label"
+                );
                 a == z ^ delta.block()
             })
             .collect()
@@ -329,7 +365,12 @@ mod tests {
     }
 
     /// A random well-formed circuit with `n_in` inputs and `n_gates` gates.
-    pub(crate) fn random_circuit(rng: &mut ChaCha12Rng, n_in: u32, n_gates: u32, n_out: u32) -> Circuit {
+    pub(crate) fn random_circuit(
+        rng: &mut ChaCha12Rng,
+        n_in: u32,
+        n_gates: u32,
+        n_out: u32,
+    ) -> Circuit {
         let mut gates = Vec::new();
         for i in 0..n_gates {
             let w = n_in + i;
@@ -361,7 +402,11 @@ mod tests {
             let c = random_circuit(&mut rng, n_in, n_gates, 16);
             for _ in 0..5 {
                 let inputs: Vec<bool> = (0..n_in).map(|_| rng.random()).collect();
-                assert_eq!(run(&c, &inputs, &mut rng), c.simulate(&inputs), "round {round}");
+                assert_eq!(
+                    run(&c, &inputs, &mut rng),
+                    c.simulate(&inputs),
+                    "round {round}"
+                );
             }
         }
     }
@@ -376,7 +421,11 @@ mod tests {
             .garble(&plan, &[Block::ZERO; 8], &mut tables)
             .expect("infallible");
         let short = &tables[..tables.len() - 1];
-        let r = Evaluator::new(Block(9)).evaluate(&plan, &[Block::ZERO; 8], &mut SliceSource::new(short));
+        let r = Evaluator::new(Block(9)).evaluate(
+            &plan,
+            &[Block::ZERO; 8],
+            &mut SliceSource::new(short),
+        );
         assert_eq!(r, Err(TablesExhausted));
     }
 }

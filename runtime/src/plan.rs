@@ -83,9 +83,7 @@ impl Plan {
         let mut alloc = SlotAllocator::default();
         let mut slot_of = vec![NEVER; n_wires];
         let input_slots: Vec<u32> = (0..n_in).map(|_| alloc.take()).collect();
-        for w in 0..n_in {
-            slot_of[w] = input_slots[w];
-        }
+        slot_of[..n_in].copy_from_slice(&input_slots);
         for w in 0..n_in {
             if last_read[w] == NEVER && !is_output[w] {
                 alloc.free(slot_of[w]);
@@ -100,7 +98,10 @@ impl Plan {
         let mut deferred_free: Vec<u32> = Vec::new();
         let mut and_count = 0usize;
 
-        let flush = |ops: &mut Vec<Op>, alloc: &mut SlotAllocator, deferred: &mut Vec<u32>, epoch: &mut u32| {
+        let flush = |ops: &mut Vec<Op>,
+                     alloc: &mut SlotAllocator,
+                     deferred: &mut Vec<u32>,
+                     epoch: &mut u32| {
             ops.push(Op::Flush);
             for s in deferred.drain(..) {
                 alloc.free(s);
@@ -139,7 +140,11 @@ impl Plan {
             let dead = last_read[out_wire] == NEVER && !is_output[out_wire];
             match *g {
                 Gate::Xor { .. } => {
-                    ops.push(Op::Xor { a: sa, b: sb.unwrap_or(sa), out: so });
+                    ops.push(Op::Xor {
+                        a: sa,
+                        b: sb.unwrap_or(sa),
+                        out: so,
+                    });
                     if dead {
                         alloc.free(so);
                     }
@@ -151,7 +156,11 @@ impl Plan {
                     }
                 }
                 Gate::And { .. } => {
-                    ops.push(Op::And { a: sa, b: sb.unwrap_or(sa), out: so });
+                    ops.push(Op::And {
+                        a: sa,
+                        b: sb.unwrap_or(sa),
+                        out: so,
+                    });
                     and_count += 1;
                     pending[out_wire] = epoch;
                     batch += 1;
@@ -166,8 +175,18 @@ impl Plan {
             }
         }
         flush(&mut ops, &mut alloc, &mut deferred_free, &mut epoch);
-        let output_slots = circuit.output_wires.iter().map(|&w| slot_of[w as usize]).collect();
-        Ok(Plan { ops, num_slots: alloc.high_water as usize, input_slots, output_slots, and_count })
+        let output_slots = circuit
+            .output_wires
+            .iter()
+            .map(|&w| slot_of[w as usize])
+            .collect();
+        Ok(Plan {
+            ops,
+            num_slots: alloc.high_water as usize,
+            input_slots,
+            output_slots,
+            and_count,
+        })
     }
 }
 
@@ -201,10 +220,18 @@ mod tests {
         let mut gates = Vec::new();
         let mut prev = 0;
         for i in 0..n {
-            gates.push(Gate::And { a: prev, b: 1, out: 2 + i });
+            gates.push(Gate::And {
+                a: prev,
+                b: 1,
+                out: 2 + i,
+            });
             prev = 2 + i;
         }
-        let bit = |name: &str| IoValue { name: name.into(), party: None, format: ValueFormat::Bool };
+        let bit = |name: &str| IoValue {
+            name: name.into(),
+            party: None,
+            format: ValueFormat::Bool,
+        };
         Circuit {
             inputs: vec![bit("a"), bit("b")],
             outputs: vec![bit("y")],

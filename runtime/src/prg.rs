@@ -17,7 +17,11 @@ pub struct Prg {
 impl Prg {
     /// A generator seeded by `seed` (the AES key).
     pub fn new(seed: Block) -> Prg {
-        Prg { cipher: Aes128Enc::new(&Array::from(seed.to_bytes())), counter: 0, scratch: Vec::new() }
+        Prg {
+            cipher: Aes128Enc::new(&Array::from(seed.to_bytes())),
+            counter: 0,
+            scratch: Vec::new(),
+        }
     }
 
     /// A generator seeded from `rng`.
@@ -30,7 +34,8 @@ impl Prg {
         for chunk in out.chunks_mut(CHUNK) {
             self.scratch.clear();
             for i in 0..chunk.len() {
-                self.scratch.push(Array::from((self.counter + i as u128).to_le_bytes()));
+                self.scratch
+                    .push(Array::from((self.counter + i as u128).to_le_bytes()));
             }
             self.counter += chunk.len() as u128;
             self.cipher.encrypt_blocks(&mut self.scratch);

@@ -12,7 +12,12 @@ use curve25519_dalek::scalar::Scalar;
 use rand::CryptoRng;
 use sha2::{Digest, Sha256};
 
-fn key(i: usize, a: &CompressedRistretto, b: &CompressedRistretto, shared: &RistrettoPoint) -> Block {
+fn key(
+    i: usize,
+    a: &CompressedRistretto,
+    b: &CompressedRistretto,
+    shared: &RistrettoPoint,
+) -> Block {
     let mut h = Sha256::new();
     h.update(b"gcc-nn base OT v1");
     h.update((i as u64).to_le_bytes());
@@ -25,7 +30,10 @@ fn key(i: usize, a: &CompressedRistretto, b: &CompressedRistretto, shared: &Rist
     Block::from_bytes(out)
 }
 
-fn recv_point<C: Channel + ?Sized>(ch: &mut C, index: usize) -> Result<(CompressedRistretto, RistrettoPoint), OtError> {
+fn recv_point<C: Channel + ?Sized>(
+    ch: &mut C,
+    index: usize,
+) -> Result<(CompressedRistretto, RistrettoPoint), OtError> {
     let mut bytes = [0u8; 32];
     ch.recv_exact(&mut bytes)?;
     let c = CompressedRistretto(bytes);

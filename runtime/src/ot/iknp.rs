@@ -30,7 +30,10 @@ impl CotSender {
     ) -> Result<CotSender, OtError> {
         let choices: Vec<bool> = (0..128).map(|i| delta.block().bit(i)).collect();
         let seeds = base::receive(ch, &choices, rng)?;
-        Ok(CotSender { delta, prgs: seeds.into_iter().map(Prg::new).collect() })
+        Ok(CotSender {
+            delta,
+            prgs: seeds.into_iter().map(Prg::new).collect(),
+        })
     }
 
     /// The correlation Δ.
@@ -39,7 +42,11 @@ impl CotSender {
     }
 
     /// Runs `m` correlated OTs; returns the sender's zero labels `q_j` (one label is `q_j ⊕ Δ`).
-    pub fn extend<C: Channel + ?Sized>(&mut self, ch: &mut C, m: usize) -> Result<Vec<Block>, OtError> {
+    pub fn extend<C: Channel + ?Sized>(
+        &mut self,
+        ch: &mut C,
+        m: usize,
+    ) -> Result<Vec<Block>, OtError> {
         let mut out = Vec::with_capacity(m);
         let cols_total = m.div_ceil(128);
         let mut rows: Vec<Vec<Block>> = vec![Vec::new(); 128];
@@ -76,13 +83,25 @@ pub struct CotReceiver {
 
 impl CotReceiver {
     /// Runs the 128 base OTs (as base-OT sender).
-    pub fn setup<C: Channel + ?Sized, R: CryptoRng + ?Sized>(ch: &mut C, rng: &mut R) -> Result<CotReceiver, OtError> {
+    pub fn setup<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+        ch: &mut C,
+        rng: &mut R,
+    ) -> Result<CotReceiver, OtError> {
         let seeds = base::send(ch, 128, rng)?;
-        Ok(CotReceiver { prgs: seeds.into_iter().map(|(k0, k1)| (Prg::new(k0), Prg::new(k1))).collect() })
+        Ok(CotReceiver {
+            prgs: seeds
+                .into_iter()
+                .map(|(k0, k1)| (Prg::new(k0), Prg::new(k1)))
+                .collect(),
+        })
     }
 
     /// Runs one correlated OT per choice bit; returns the chosen labels.
-    pub fn extend<C: Channel + ?Sized>(&mut self, ch: &mut C, choices: &[bool]) -> Result<Vec<Block>, OtError> {
+    pub fn extend<C: Channel + ?Sized>(
+        &mut self,
+        ch: &mut C,
+        choices: &[bool],
+    ) -> Result<Vec<Block>, OtError> {
         let m = choices.len();
         let mut out = Vec::with_capacity(m);
         let cols_total = m.div_ceil(128);
@@ -96,7 +115,10 @@ impl CotReceiver {
             // Choice bits of this chunk packed 128 per block (padding bits are 0).
             r.clear();
             r.resize(cols, Block::ZERO);
-            for (j, &c) in choices[done * 128..m.min((done + cols) * 128)].iter().enumerate() {
+            for (j, &c) in choices[done * 128..m.min((done + cols) * 128)]
+                .iter()
+                .enumerate()
+            {
                 r[j / 128].0 |= (c as u128) << (j % 128);
             }
             for (row, (p0, p1)) in rows.iter_mut().zip(&mut self.prgs) {
@@ -135,15 +157,24 @@ mod tests {
         let mut rng = ChaCha12Rng::seed_from_u64(11);
         let delta = Delta::random(&mut rng);
         let sizes = [1usize, 127, 128, 129, 5000, CHUNK_COLS * 128 + 77];
-        let choices: Vec<Vec<bool>> = sizes.iter().map(|&m| (0..m).map(|_| rng.random()).collect()).collect();
+        let choices: Vec<Vec<bool>> = sizes
+            .iter()
+            .map(|&m| (0..m).map(|_| rng.random()).collect())
+            .collect();
         let choices2 = choices.clone();
         let recv = std::thread::spawn(move || {
             let mut rng = ChaCha12Rng::seed_from_u64(12);
             let mut r = CotReceiver::setup(&mut b, &mut rng).expect("setup");
-            choices2.iter().map(|c| r.extend(&mut b, c).expect("extend")).collect::<Vec<_>>()
+            choices2
+                .iter()
+                .map(|c| r.extend(&mut b, c).expect("extend"))
+                .collect::<Vec<_>>()
         });
         let mut s = CotSender::setup(&mut a, delta, &mut rng).expect("setup");
-        let sent: Vec<Vec<Block>> = sizes.iter().map(|&m| s.extend(&mut a, m).expect("extend")).collect();
+        let sent: Vec<Vec<Block>> = sizes
+            .iter()
+            .map(|&m| s.extend(&mut a, m).expect("extend"))
+            .collect();
         let got = recv.join().expect("receiver thread");
         let mut ones = 0;
         for ((q, t), c) in sent.iter().zip(&got).zip(&choices) {

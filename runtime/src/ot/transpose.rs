@@ -53,9 +53,9 @@ mod tests {
         }
         let orig = m;
         transpose_128(&mut m);
-        for i in 0..128 {
-            for j in 0..128 {
-                assert_eq!((m[j] >> i) & 1, (orig[i] >> j) & 1, "bit ({i},{j})");
+        for (i, row) in orig.iter().enumerate() {
+            for (j, col) in m.iter().enumerate() {
+                assert_eq!((col >> i) & 1, (row >> j) & 1, "bit ({i},{j})");
             }
         }
         transpose_128(&mut m);

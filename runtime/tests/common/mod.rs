@@ -31,18 +31,25 @@ pub(crate) fn run_tcp(
 
 /// Hex string → bytes.
 pub(crate) fn hex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
 }
 
 /// Bristol Fashion order: the bytes as one big-endian integer, wire j = bit j of it.
 pub(crate) fn fashion_bits(bytes: &[u8]) -> Vec<bool> {
     let n = bytes.len();
-    (0..8 * n).map(|j| (bytes[n - 1 - j / 8] >> (j % 8)) & 1 == 1).collect()
+    (0..8 * n)
+        .map(|j| (bytes[n - 1 - j / 8] >> (j % 8)) & 1 == 1)
+        .collect()
 }
 
 /// Old Bristol format order: string order, MSB first within each byte.
 pub(crate) fn old_bits(bytes: &[u8]) -> Vec<bool> {
-    (0..8 * bytes.len()).map(|j| (bytes[j / 8] >> (7 - j % 8)) & 1 == 1).collect()
+    (0..8 * bytes.len())
+        .map(|j| (bytes[j / 8] >> (7 - j % 8)) & 1 == 1)
+        .collect()
 }
 
 /// Integer → `width` bits, LSB first.
