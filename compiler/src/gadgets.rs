@@ -162,6 +162,11 @@ impl Columns {
         };
     }
 
+    /// Adds the constant whose two's complement bit pattern (mod 2^128) is `c`.
+    pub fn push_constant_bits(&mut self, c: u128) {
+        self.constant = self.constant.wrapping_add(c);
+    }
+
     /// Adds the constant `c` (two's complement, wrapped).
     pub fn push_constant(&mut self, c: i128) {
         self.constant = self.constant.wrapping_add(c as u128);

@@ -41,6 +41,9 @@ pub struct PassOptions {
     pub range: bool,
     /// Path-sensitive ranges: inside an `if` arm, assume its condition.
     pub path_ranges: bool,
+    /// Fuse sums, differences, negations, shifts and constant products of single-use values
+    /// into one carry-save compression (one carry chain instead of one per operation).
+    pub fusion: bool,
 }
 
 impl Default for PassOptions {
@@ -51,6 +54,7 @@ impl Default for PassOptions {
             dead_gates: true,
             range: true,
             path_ranges: true,
+            fusion: true,
         }
     }
 }

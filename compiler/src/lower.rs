@@ -42,8 +42,35 @@ pub enum LowerError {
 #[derive(Clone, Debug)]
 enum Val {
     Bool(Bit),
-    Num { word: Word, range: Range },
+    Num {
+        word: Word,
+        range: Range,
+    },
+    /// A sum not yet reduced to one word (fused sums: see [`Sum`]).
+    Sum(Sum),
 }
+
+/// A deferred sum `Σ ±word·2^shift + constant`: additions, subtractions, negations, shifts
+/// and constant products of single-use values accumulate here and are reduced by one
+/// column compression when a value is needed, instead of one carry chain per operation.
+#[derive(Clone, Debug)]
+struct Sum {
+    terms: Vec<Term>,
+    constant: BigInt,
+    range: Range,
+    ty: NumTy,
+}
+
+/// One row of a [`Sum`].
+#[derive(Clone, Debug)]
+struct Term {
+    word: Word,
+    shift: usize,
+    negative: bool,
+}
+
+/// Most rows a fused sum may collect before it is reduced.
+const MAX_TERMS: usize = 48;
 
 /// The circuit format of a DSL type.
 pub fn value_format(ty: Ty) -> ValueFormat {
@@ -69,8 +96,15 @@ pub fn lower(program: &Program, options: &PassOptions) -> Result<Circuit, LowerE
         tys: program.var_types(),
         defs: HashMap::new(),
         inputs: Vec::new(),
+        uses: vec![0; program.num_vars as usize],
     };
     collect_defs(&program.body, &mut lw.defs);
+    count_uses(&program.body, &mut lw.uses);
+    for out in &program.outputs {
+        if let Some(u) = lw.uses.get_mut(out.var as usize) {
+            *u += 1;
+        }
+    }
     for input in &program.inputs {
         let party = match input.party {
             dsl::Party::Garbler => Party::Garbler,
@@ -105,7 +139,7 @@ pub fn lower(program: &Program, options: &PassOptions) -> Result<Circuit, LowerE
             (Val::Num { word, .. }, Ty::Num(n)) => {
                 bits.extend(word.resize(n.width as usize, n.signed).bits)
             }
-            (Val::Num { .. }, Ty::Bool) => {
+            (Val::Num { .. } | Val::Sum(_), _) => {
                 return Err(malformed(out.var, "is a number but the output is bool"));
             }
         }
@@ -128,6 +162,35 @@ fn collect_defs<'p>(nodes: &'p [Node], defs: &mut HashMap<VarId, &'p Node>) {
         {
             collect_defs(&then_block.nodes, defs);
             collect_defs(&else_block.nodes, defs);
+        }
+    }
+}
+
+fn count_uses(nodes: &[Node], uses: &mut [u32]) {
+    fn used(uses: &mut [u32], v: VarId) {
+        if let Some(u) = uses.get_mut(v as usize) {
+            *u += 1;
+        }
+    }
+    for n in nodes {
+        match &n.op {
+            Op::Input(_) | Op::Const(_) => {}
+            Op::Cast(x) | Op::Unary(_, x) | Op::Shl(x, _) | Op::Shr(x, _) => used(uses, *x),
+            Op::Binary(_, x, y) => {
+                used(uses, *x);
+                used(uses, *y);
+            }
+            Op::If {
+                cond,
+                then_block,
+                else_block,
+            } => {
+                used(uses, *cond);
+                used(uses, then_block.result);
+                used(uses, else_block.result);
+                count_uses(&then_block.nodes, uses);
+                count_uses(&else_block.nodes, uses);
+            }
         }
     }
 }
@@ -158,10 +221,12 @@ struct Lowerer<'p> {
     tys: Vec<Ty>,
     defs: HashMap<VarId, &'p Node>,
     inputs: Vec<Val>,
+    uses: Vec<u32>,
 }
 
 impl<'p> Lowerer<'p> {
-    fn get(&self, v: VarId) -> Result<Val, LowerError> {
+    /// The value of `v` as stored (a [`Val::Sum`] stays deferred).
+    fn get_raw(&self, v: VarId) -> Result<Val, LowerError> {
         self.env
             .get(v as usize)
             .cloned()
@@ -169,17 +234,111 @@ impl<'p> Lowerer<'p> {
             .ok_or(malformed(v, "is used before it is defined"))
     }
 
-    fn num(&self, v: VarId) -> Result<(Word, Range), LowerError> {
-        match self.get(v)? {
-            Val::Num { word, range } => Ok((word, range)),
-            Val::Bool(_) => Err(malformed(v, "is bool where a number is needed")),
+    /// The value of `v`, reducing a deferred sum (once: the result replaces it).
+    fn get(&mut self, v: VarId) -> Result<Val, LowerError> {
+        match self.get_raw(v)? {
+            Val::Sum(sum) => {
+                let val = self.reduce(sum);
+                self.env[v as usize] = Some(val.clone());
+                Ok(val)
+            }
+            val => Ok(val),
         }
     }
 
-    fn bool(&self, v: VarId) -> Result<Bit, LowerError> {
+    /// Reduces a deferred sum to a word by one column compression.
+    fn reduce(&mut self, sum: Sum) -> Val {
+        let Sum {
+            terms,
+            constant,
+            range,
+            ty,
+        } = sum;
+        if let [t] = terms.as_slice()
+            && t.shift == 0
+            && !t.negative
+            && constant.is_zero()
+        {
+            return self.make(t.word.clone(), range, ty);
+        }
+        let (w, signed) = self.shape(&range, ty);
+        let mut cols = gadgets::Columns::new(w);
+        for t in &terms {
+            cols.push_word(&t.word, t.shift, t.negative);
+        }
+        let m = BigInt::one() << 128u32;
+        cols.push_constant_bits(u128::try_from(constant.mod_floor(&m)).unwrap_or(0));
+        let word = cols.sum(&mut self.b, signed);
+        self.make(word, range, ty)
+    }
+
+    /// The rows of `v` for a new sum: its own rows if it is a single-use deferred sum,
+    /// else its reduced word as one row.
+    fn terms_of(&mut self, v: VarId) -> Result<(Vec<Term>, BigInt), LowerError> {
+        if let Val::Sum(sum) = self.get_raw(v)?
+            && self.uses.get(v as usize).copied().unwrap_or(0) <= 1
+        {
+            return Ok((sum.terms, sum.constant));
+        }
+        let (word, range) = self.num(v)?;
+        if let Some(c) = range.as_point().filter(|_| self.opts.range) {
+            return Ok((Vec::new(), c.clone()));
+        }
+        if let Some(c) = word.as_const() {
+            return Ok((Vec::new(), BigInt::from(c)));
+        }
+        Ok((
+            vec![Term {
+                word,
+                shift: 0,
+                negative: false,
+            }],
+            BigInt::zero(),
+        ))
+    }
+
+    fn num(&mut self, v: VarId) -> Result<(Word, Range), LowerError> {
+        match self.get(v)? {
+            Val::Num { word, range } => Ok((word, range)),
+            _ => Err(malformed(v, "is bool where a number is needed")),
+        }
+    }
+
+    fn bool(&mut self, v: VarId) -> Result<Bit, LowerError> {
         match self.get(v)? {
             Val::Bool(b) => Ok(b),
-            Val::Num { .. } => Err(malformed(v, "is a number where a bool is needed")),
+            _ => Err(malformed(v, "is a number where a bool is needed")),
+        }
+    }
+
+    /// The range of a numeric value (deferred or not).
+    fn range_of(&self, v: VarId) -> Option<Range> {
+        match self.env.get(v as usize) {
+            Some(Some(Val::Num { range, .. })) => Some(range.clone()),
+            Some(Some(Val::Sum(s))) => Some(s.range.clone()),
+            _ => None,
+        }
+    }
+
+    /// A deferred sum for a node of type `ty` with computed range `r` (or its reduction
+    /// when fusion is off or the sum grew too long).
+    fn sum_val(&mut self, terms: Vec<Term>, constant: BigInt, r: Range, ty: NumTy) -> Val {
+        let full = Range::of_type(ty);
+        let range = if self.opts.range {
+            r.intersect(&full).unwrap_or(full)
+        } else {
+            full
+        };
+        let sum = Sum {
+            terms,
+            constant,
+            range,
+            ty,
+        };
+        if self.opts.fusion && sum.terms.len() <= MAX_TERMS {
+            Val::Sum(sum)
+        } else {
+            self.reduce(sum)
         }
     }
 
@@ -273,12 +432,41 @@ impl<'p> Lowerer<'p> {
             },
             Op::Cast(x) => self.cast(*x, n)?,
             Op::Unary(UnOp::Not, x) => Val::Bool(!self.bool(*x)?),
+            Op::Unary(UnOp::Neg, x) if self.opts.fusion && self.range_of(*x).is_some() => {
+                let t = need_num()?;
+                let r = self.range_of(*x).unwrap_or_else(|| Range::of_type(t)).neg();
+                let (terms, c) = self.terms_of(*x)?;
+                let terms = terms
+                    .into_iter()
+                    .map(|term| Term {
+                        negative: !term.negative,
+                        ..term
+                    })
+                    .collect();
+                self.sum_val(terms, -c, r, t)
+            }
             Op::Unary(op, x) => {
                 let t = need_num()?;
                 let (word, r) = self.num(*x)?;
                 self.unary(*op, word, r, t)
             }
             Op::Binary(op, x, y) => self.binary(*op, *x, *y, n)?,
+            Op::Shl(x, k) if self.opts.fusion && self.range_of(*x).is_some() => {
+                let t = need_num()?;
+                let r = self
+                    .range_of(*x)
+                    .unwrap_or_else(|| Range::of_type(t))
+                    .shl(*k);
+                let (terms, c) = self.terms_of(*x)?;
+                let terms = terms
+                    .into_iter()
+                    .map(|term| Term {
+                        shift: term.shift + *k as usize,
+                        ..term
+                    })
+                    .collect();
+                self.sum_val(terms, c << *k, r, t)
+            }
             Op::Shl(x, k) => {
                 let (word, r) = self.num(*x)?;
                 self.make(word.shl(*k as usize), r.shl(*k), need_num()?)
@@ -301,6 +489,7 @@ impl<'p> Lowerer<'p> {
             Ty::Num(t) => t,
         };
         match self.get(x)? {
+            Val::Sum(_) => Err(malformed(x, "is an unreduced sum")),
             Val::Bool(b) => {
                 let one = if to.frac >= 256 {
                     BigInt::zero()
@@ -368,8 +557,86 @@ impl<'p> Lowerer<'p> {
         }
     }
 
+    /// The constant value of `v`, if known.
+    fn const_value(&self, v: VarId) -> Option<BigInt> {
+        if self.opts.range
+            && let Some(r) = self.range_of(v)
+            && let Some(c) = r.as_point()
+        {
+            return Some(c.clone());
+        }
+        match self.get_raw(v).ok()? {
+            Val::Num { word, .. } => word.as_const().map(BigInt::from),
+            _ => None,
+        }
+    }
+
+    /// Additions, subtractions and constant products as deferred sums (fusion).
+    fn fused_binary(
+        &mut self,
+        op: BinOp,
+        x: VarId,
+        y: VarId,
+        t: NumTy,
+    ) -> Result<Option<Val>, LowerError> {
+        let (Some(ra), Some(rb)) = (self.range_of(x), self.range_of(y)) else {
+            return Ok(None);
+        };
+        match op {
+            BinOp::Add | BinOp::Sub => {
+                let add = op == BinOp::Add;
+                let r = if add { ra.add(&rb) } else { ra.sub(&rb) };
+                let (mut terms, ca) = self.terms_of(x)?;
+                let (tb, cb) = self.terms_of(y)?;
+                terms.extend(tb.into_iter().map(|mut term| {
+                    term.negative ^= !add;
+                    term
+                }));
+                let c = if add { ca + cb } else { ca - cb };
+                Ok(Some(self.sum_val(terms, c, r, t)))
+            }
+            BinOp::Mul if x != y => {
+                let (c, other) = match (self.const_value(x), self.const_value(y)) {
+                    (_, Some(c)) => (c, x),
+                    (Some(c), None) => (c, y),
+                    (None, None) => return Ok(None),
+                };
+                let Ok(ci) = i128::try_from(&c) else {
+                    return Ok(None);
+                };
+                let digits = gadgets::csd_digits(ci);
+                let nonzero = digits.iter().filter(|&&d| d != 0).count();
+                let (terms, k) = self.terms_of(other)?;
+                if terms.len() * nonzero > MAX_TERMS {
+                    return Ok(None);
+                }
+                let mut out = Vec::with_capacity(terms.len() * nonzero);
+                for (shift, &d) in digits.iter().enumerate() {
+                    if d == 0 {
+                        continue;
+                    }
+                    for term in &terms {
+                        out.push(Term {
+                            word: term.word.clone(),
+                            shift: term.shift + shift,
+                            negative: term.negative ^ (d < 0),
+                        });
+                    }
+                }
+                Ok(Some(self.sum_val(out, k * &c, ra.mul(&rb), t)))
+            }
+            _ => Ok(None),
+        }
+    }
+
     fn binary(&mut self, op: BinOp, x: VarId, y: VarId, n: &Node) -> Result<Val, LowerError> {
-        if let (Val::Bool(a), Val::Bool(b)) = (self.get(x)?, self.get(y)?) {
+        if self.opts.fusion
+            && let Some(t) = n.ty.num()
+            && let Some(v) = self.fused_binary(op, x, y, t)?
+        {
+            return Ok(v);
+        }
+        if let (Val::Bool(a), Val::Bool(b)) = (self.get_raw(x)?, self.get_raw(y)?) {
             let bb = &mut self.b;
             let v = match op {
                 BinOp::And => bb.and(a, b),
@@ -611,6 +878,7 @@ impl<'p> Lowerer<'p> {
     fn arm(&mut self, block: &'p Block, facts: &[(VarId, Range)]) -> Result<Val, LowerError> {
         let mut saved = Vec::with_capacity(facts.len());
         for (v, r) in facts {
+            self.get(*v)?;
             let Some(Some(Val::Num { word, range })) = self.env.get(*v as usize).cloned() else {
                 continue;
             };
@@ -634,13 +902,6 @@ impl<'p> Lowerer<'p> {
             self.env[v as usize] = Some(val);
         }
         result
-    }
-
-    fn range_of(&self, v: VarId) -> Option<Range> {
-        match self.env.get(v as usize) {
-            Some(Some(Val::Num { range, .. })) => Some(range.clone()),
-            _ => None,
-        }
     }
 
     /// Ranges implied by `cond == truth`, as (variable, range) facts; `None` if impossible.

@@ -19,6 +19,7 @@ pub(crate) fn pass_sets() -> Vec<PassOptions> {
         dead_gates: false,
         range: false,
         path_ranges: false,
+        fusion: false,
     };
     vec![
         all,
@@ -33,6 +34,15 @@ pub(crate) fn pass_sets() -> Vec<PassOptions> {
         },
         PassOptions {
             constant_propagation: false,
+            ..all
+        },
+        PassOptions {
+            fusion: false,
+            ..all
+        },
+        PassOptions {
+            cse: false,
+            range: false,
             ..all
         },
     ]
