@@ -1,0 +1,10 @@
+//! gcc-nn protocols: the Paillier ↔ garbled-circuit bridge (DESIGN.md §6) and, later, the
+//! secure MLP protocols (PROTOCOL.md).
+//!
+//! Security: semi-honest parties that do not collude, κ = 128 (garbling, OT), σ = 40
+//! (statistical masking), Paillier with a 2048-bit modulus by default.
+
+pub mod bridge;
+pub mod error;
+
+pub use error::BridgeError;
