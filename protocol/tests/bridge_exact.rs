@@ -36,7 +36,7 @@ fn pre_activations(count: usize, seed: u64) -> Vec<i128> {
     let mut v = edge_cases();
     while v.len() < count {
         // Half over the whole int<16> range, half in the interesting |x| < 3 region.
-        let x = if v.len() % 2 == 0 {
+        let x = if v.len().is_multiple_of(2) {
             rng.random_range(-32768i128..32768)
         } else {
             rng.random_range(-12288i128..12288)
