@@ -1,0 +1,677 @@
+//! Recursive-descent parser over the lexer's tokens: tokens → [`ast::Program`].
+
+use crate::ast::*;
+use crate::diag::{Diagnostic, Span};
+use crate::lexer::{Tok, Token, lex};
+
+/// Reserved words: never usable as names.
+pub(crate) const KEYWORDS: [&str; 21] = [
+    "const",
+    "fn",
+    "let",
+    "mut",
+    "input",
+    "output",
+    "garbler",
+    "evaluator",
+    "if",
+    "else",
+    "for",
+    "in",
+    "as",
+    "true",
+    "false",
+    "type",
+    "int",
+    "uint",
+    "fixed",
+    "ufixed",
+    "bool",
+];
+
+/// Deepest nesting of expressions the parser accepts (guards the stack).
+const MAX_DEPTH: usize = 200;
+
+/// Parses a whole program.
+pub(crate) fn parse_program(src: &str) -> Result<Program, Diagnostic> {
+    let tokens = lex(src)?;
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
+    let mut items = Vec::new();
+    while !p.at_eof() {
+        items.push(p.item()?);
+    }
+    Ok(Program { items })
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+    depth: usize,
+}
+
+type PResult<T> = Result<T, Diagnostic>;
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Ident(s) if KEYWORDS.contains(&s.as_str()) => format!("keyword `{s}`"),
+        Tok::Ident(s) => format!("`{s}`"),
+        Tok::Num(v) => format!("number `{v}`"),
+        Tok::Punct(p) => format!("`{p}`"),
+        Tok::Eof => "end of file".to_string(),
+    }
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        // The token list always ends with Eof and pos never passes it.
+        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    fn peek_at(&self, k: usize) -> &Tok {
+        &self.tokens[(self.pos + k).min(self.tokens.len() - 1)].tok
+    }
+
+    fn at_eof(&self) -> bool {
+        self.peek().tok == Tok::Eof
+    }
+
+    fn bump(&mut self) -> Token {
+        let t = self.peek().clone();
+        if t.tok != Tok::Eof {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn prev_end(&self) -> usize {
+        if self.pos == 0 {
+            0
+        } else {
+            self.tokens[self.pos - 1].span.end
+        }
+    }
+
+    fn is_punct(&self, p: &str) -> bool {
+        matches!(&self.peek().tok, Tok::Punct(q) if *q == p)
+    }
+
+    fn is_kw(&self, k: &str) -> bool {
+        matches!(&self.peek().tok, Tok::Ident(s) if s == k)
+    }
+
+    fn eat_punct(&mut self, p: &str) -> bool {
+        if self.is_punct(p) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_kw(&mut self, k: &str) -> bool {
+        if self.is_kw(k) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn error_here(&self, what: &str) -> Diagnostic {
+        let t = self.peek();
+        Diagnostic::new(
+            t.span.clone(),
+            format!("expected {what}, found {}", describe(&t.tok)),
+            format!("expected {what} here"),
+        )
+    }
+
+    fn expect_punct(&mut self, p: &str, context: &str) -> PResult<Span> {
+        if self.is_punct(p) {
+            Ok(self.bump().span)
+        } else {
+            Err(self.error_here(&format!("`{p}` {context}")))
+        }
+    }
+
+    fn expect_kw(&mut self, k: &str, context: &str) -> PResult<Span> {
+        if self.is_kw(k) {
+            Ok(self.bump().span)
+        } else {
+            Err(self.error_here(&format!("`{k}` {context}")))
+        }
+    }
+
+    fn ident(&mut self, what: &str) -> PResult<Ident> {
+        match &self.peek().tok {
+            Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()) => {
+                let name = s.clone();
+                let span = self.bump().span;
+                Ok(Ident { name, span })
+            }
+            _ => Err(self.error_here(what)),
+        }
+    }
+
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let t = self.peek();
+            return Err(Diagnostic::new(
+                t.span.clone(),
+                format!("expression nested more than {MAX_DEPTH} levels deep"),
+                "expected a shallower expression here",
+            ));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    // ---- items -------------------------------------------------------------------------
+
+    fn item(&mut self) -> PResult<Item> {
+        if self.eat_kw("const") {
+            let name = self.ident("a constant name after `const`")?;
+            self.expect_punct("=", "after the constant name")?;
+            let value = self.expr()?;
+            self.expect_punct(";", "after the constant's value")?;
+            return Ok(Item::Const { name, value });
+        }
+        if self.eat_kw("type") {
+            let name = self.ident("a type name after `type`")?;
+            self.expect_punct("=", "after the type name")?;
+            let ty = self.type_expr()?;
+            self.expect_punct(";", "after the type")?;
+            return Ok(Item::TypeAlias { name, ty });
+        }
+        if self.eat_kw("fn") {
+            return Ok(Item::Fn(self.fn_decl()?));
+        }
+        if self.eat_kw("input") {
+            let party = if self.eat_kw("garbler") {
+                Party::Garbler
+            } else if self.eat_kw("evaluator") {
+                Party::Evaluator
+            } else {
+                return Err(self.error_here("`garbler` or `evaluator` after `input`"));
+            };
+            let name = self.ident("the input's name")?;
+            self.expect_punct(":", "and the input's type")?;
+            let ty = self.type_expr()?;
+            self.expect_punct(";", "after the input declaration")?;
+            return Ok(Item::Input { party, name, ty });
+        }
+        if self.eat_kw("output") {
+            let name = self.ident("the output's name")?;
+            self.expect_punct(":", "and the output's type (outputs always state a type)")?;
+            let ty = self.type_expr()?;
+            self.expect_punct("=", "and the output's value")?;
+            let value = self.expr()?;
+            self.expect_punct(";", "after the output's value")?;
+            return Ok(Item::Output { name, ty, value });
+        }
+        match self.stmt()? {
+            Some(s) => Ok(Item::Stmt(s)),
+            None => Err(self.error_here(
+                "an item (`const`, `type`, `fn`, `input`, `output`, `let`, `for` or an assignment)",
+            )),
+        }
+    }
+
+    fn fn_decl(&mut self) -> PResult<FnDecl> {
+        let name = self.ident("a function name after `fn`")?;
+        self.expect_punct("(", "to open the parameter list")?;
+        let mut params = Vec::new();
+        while !self.is_punct(")") {
+            let p = self.ident("a parameter name or `)`")?;
+            self.expect_punct(":", "and the parameter's type")?;
+            let t = self.type_expr()?;
+            params.push((p, t));
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        self.expect_punct(")", "to close the parameter list")?;
+        self.expect_punct("->", "and the return type (functions always state it)")?;
+        let ret = self.type_expr()?;
+        let body = self.block()?;
+        Ok(FnDecl {
+            name,
+            params,
+            ret,
+            body,
+        })
+    }
+
+    fn type_expr(&mut self) -> PResult<TypeExpr> {
+        let start = self.peek().span.start;
+        let (signed, has_frac) = match &self.peek().tok {
+            Tok::Ident(s) if s == "bool" => {
+                let span = self.bump().span;
+                return Ok(TypeExpr::Bool(span));
+            }
+            Tok::Ident(s) if s == "int" => (true, false),
+            Tok::Ident(s) if s == "uint" => (false, false),
+            Tok::Ident(s) if s == "fixed" => (true, true),
+            Tok::Ident(s) if s == "ufixed" => (false, true),
+            Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()) => {
+                return Ok(TypeExpr::Named(self.ident("a type")?));
+            }
+            _ => {
+                return Err(self.error_here(
+                    "a type (`bool`, `int<n>`, `uint<n>`, `fixed<n, f>`, `ufixed<n, f>` or an alias)",
+                ));
+            }
+        };
+        let kw = self.bump();
+        let kwname = match &kw.tok {
+            Tok::Ident(s) => s.clone(),
+            _ => String::new(),
+        };
+        self.expect_punct("<", &format!("after `{kwname}`"))?;
+        let width = Box::new(self.type_arg()?);
+        let frac = if has_frac {
+            self.expect_punct(",", "between the width and the fractional bits")?;
+            Some(Box::new(self.type_arg()?))
+        } else {
+            None
+        };
+        self.expect_punct(">", "to close the type's parameters")?;
+        Ok(TypeExpr::Num {
+            signed,
+            width,
+            frac,
+            span: start..self.prev_end(),
+        })
+    }
+
+    /// A constant expression inside `<…>`: `+ - *` over atoms (no `<`/`>` operators).
+    fn type_arg(&mut self) -> PResult<Expr> {
+        let mut lhs = self.type_arg_term()?;
+        loop {
+            let op = if self.is_punct("+") {
+                BinOp::Add
+            } else if self.is_punct("-") {
+                BinOp::Sub
+            } else {
+                return Ok(lhs);
+            };
+            self.bump();
+            let rhs = self.type_arg_term()?;
+            let span = lhs.span.start..rhs.span.end;
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
+        }
+    }
+
+    fn type_arg_term(&mut self) -> PResult<Expr> {
+        let mut lhs = self.type_arg_atom()?;
+        while self.eat_punct("*") {
+            let rhs = self.type_arg_atom()?;
+            let span = lhs.span.start..rhs.span.end;
+            lhs = Expr {
+                kind: ExprKind::Binary(BinOp::Mul, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
+        }
+        Ok(lhs)
+    }
+
+    fn type_arg_atom(&mut self) -> PResult<Expr> {
+        self.enter()?;
+        let r = self.type_arg_atom_inner();
+        self.leave();
+        r
+    }
+
+    fn type_arg_atom_inner(&mut self) -> PResult<Expr> {
+        let t = self.peek().clone();
+        match &t.tok {
+            Tok::Num(v) => {
+                self.bump();
+                Ok(Expr {
+                    kind: ExprKind::Num(v.clone()),
+                    span: t.span,
+                })
+            }
+            Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()) => {
+                self.bump();
+                Ok(Expr {
+                    kind: ExprKind::Name(s.clone()),
+                    span: t.span,
+                })
+            }
+            Tok::Punct("(") => {
+                self.bump();
+                let e = self.expr()?;
+                self.expect_punct(")", "to close the parenthesis")?;
+                Ok(e)
+            }
+            Tok::Punct("-") => {
+                self.bump();
+                let e = self.type_arg_atom()?;
+                let span = t.span.start..e.span.end;
+                Ok(Expr {
+                    kind: ExprKind::Unary(UnOp::Neg, Box::new(e)),
+                    span,
+                })
+            }
+            _ => Err(self.error_here("a constant (number or constant name) as a type parameter")),
+        }
+    }
+
+    // ---- statements --------------------------------------------------------------------
+
+    /// A statement, or `None` if the next token cannot start one.
+    fn stmt(&mut self) -> PResult<Option<Stmt>> {
+        if self.eat_kw("let") {
+            let mutable = self.eat_kw("mut");
+            let name = self.ident("a variable name after `let`")?;
+            let ty = if self.eat_punct(":") {
+                Some(self.type_expr()?)
+            } else {
+                None
+            };
+            self.expect_punct("=", "and the variable's value")?;
+            let value = self.expr()?;
+            self.expect_punct(";", "after the `let` statement")?;
+            return Ok(Some(Stmt::Let {
+                name,
+                mutable,
+                ty,
+                value,
+            }));
+        }
+        if self.eat_kw("for") {
+            let var = self.ident("a loop variable after `for`")?;
+            self.expect_kw("in", "after the loop variable")?;
+            let lo = self.additive()?;
+            self.expect_punct("..", "between the loop bounds")?;
+            let hi = self.additive()?;
+            self.expect_punct("{", "to open the loop body")?;
+            let mut body = Vec::new();
+            while !self.is_punct("}") {
+                match self.stmt()? {
+                    Some(s) => body.push(s),
+                    None => {
+                        return Err(
+                            self.error_here("a statement (`let`, `for`, assignment) or `}`")
+                        );
+                    }
+                }
+            }
+            self.expect_punct("}", "to close the loop body")?;
+            return Ok(Some(Stmt::For { var, lo, hi, body }));
+        }
+        let is_assign = matches!(&self.peek().tok, Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()))
+            && matches!(self.peek_at(1), Tok::Punct("="));
+        if is_assign {
+            let name = self.ident("a variable")?;
+            self.bump(); // `=`
+            let value = self.expr()?;
+            self.expect_punct(";", "after the assignment")?;
+            return Ok(Some(Stmt::Assign { name, value }));
+        }
+        Ok(None)
+    }
+
+    fn block(&mut self) -> PResult<Block> {
+        self.enter()?;
+        let r = self.block_inner();
+        self.leave();
+        r
+    }
+
+    fn block_inner(&mut self) -> PResult<Block> {
+        let open = self.expect_punct("{", "to open a block")?;
+        let mut stmts = Vec::new();
+        loop {
+            if self.is_punct("}") {
+                return Err(self.error_here("the block's value (an expression) before `}`"));
+            }
+            match self.stmt()? {
+                Some(s) => stmts.push(s),
+                None => break,
+            }
+        }
+        let result = Box::new(self.expr()?);
+        if !self.is_punct("}") {
+            let what = if self.is_punct(";") {
+                "`}`: the block's last expression is its value and takes no `;`"
+            } else {
+                "`}` to close the block (or an operator)"
+            };
+            return Err(self.error_here(what));
+        }
+        let close = self.bump().span;
+        Ok(Block {
+            stmts,
+            result,
+            span: open.start..close.end,
+        })
+    }
+
+    // ---- expressions -------------------------------------------------------------------
+
+    /// Any expression.
+    fn expr(&mut self) -> PResult<Expr> {
+        self.enter()?;
+        let r = self.binary(0);
+        self.leave();
+        r
+    }
+
+    fn additive(&mut self) -> PResult<Expr> {
+        self.enter()?;
+        let r = self.binary(5);
+        self.leave();
+        r
+    }
+
+    /// Precedence levels, loosest first.
+    fn level_op(&self, level: usize) -> Option<BinOp> {
+        let p = match &self.peek().tok {
+            Tok::Punct(p) => *p,
+            _ => return None,
+        };
+        let op = match (level, p) {
+            (0, "||") => BinOp::Or,
+            (1, "&&") => BinOp::And,
+            (2, "==") => BinOp::Eq,
+            (2, "!=") => BinOp::Ne,
+            (2, "<") => BinOp::Lt,
+            (2, "<=") => BinOp::Le,
+            (2, ">") => BinOp::Gt,
+            (2, ">=") => BinOp::Ge,
+            (3, "^") => BinOp::Xor,
+            (4, "<<") => BinOp::Shl,
+            (4, ">>") => BinOp::Shr,
+            (5, "+") => BinOp::Add,
+            (5, "-") => BinOp::Sub,
+            (6, "*") => BinOp::Mul,
+            (6, "/") => BinOp::Div,
+            _ => return None,
+        };
+        Some(op)
+    }
+
+    fn binary(&mut self, level: usize) -> PResult<Expr> {
+        if level > 6 {
+            return self.unary();
+        }
+        let mut lhs = self.binary(level + 1)?;
+        while let Some(op) = self.level_op(level) {
+            let op_span = self.bump().span;
+            let rhs = self.binary(level + 1)?;
+            let span = lhs.span.start..rhs.span.end;
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
+            if level == 2 && self.level_op(2).is_some() {
+                let t = self.peek();
+                return Err(Diagnostic::new(
+                    t.span.clone(),
+                    "comparisons cannot be chained",
+                    "expected `&&`, `||` or the end of the expression here",
+                )
+                .with_help(format!(
+                    "write `(a {} b) && (b … c)` with parentheses",
+                    op.symbol()
+                )));
+            }
+            let _ = op_span;
+        }
+        Ok(lhs)
+    }
+
+    fn unary(&mut self) -> PResult<Expr> {
+        self.enter()?;
+        let r = self.unary_inner();
+        self.leave();
+        r
+    }
+
+    fn unary_inner(&mut self) -> PResult<Expr> {
+        let start = self.peek().span.start;
+        let op = if self.is_punct("-") {
+            Some(UnOp::Neg)
+        } else if self.is_punct("!") {
+            Some(UnOp::Not)
+        } else {
+            None
+        };
+        if let Some(op) = op {
+            self.bump();
+            let e = self.unary()?;
+            let span = start..e.span.end;
+            return Ok(Expr {
+                kind: ExprKind::Unary(op, Box::new(e)),
+                span,
+            });
+        }
+        let mut e = self.primary()?;
+        while self.eat_kw("as") {
+            let ty = self.type_expr()?;
+            let span = e.span.start..ty.span().end;
+            e = Expr {
+                kind: ExprKind::Cast(Box::new(e), ty),
+                span,
+            };
+        }
+        Ok(e)
+    }
+
+    fn primary(&mut self) -> PResult<Expr> {
+        let t = self.peek().clone();
+        match &t.tok {
+            Tok::Num(v) => {
+                self.bump();
+                Ok(Expr {
+                    kind: ExprKind::Num(v.clone()),
+                    span: t.span,
+                })
+            }
+            Tok::Ident(s) if s == "true" || s == "false" => {
+                self.bump();
+                Ok(Expr {
+                    kind: ExprKind::Bool(s == "true"),
+                    span: t.span,
+                })
+            }
+            Tok::Ident(s) if s == "if" => self.if_expr(),
+            Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()) => {
+                let name = self.ident("a name")?;
+                if self.eat_punct("(") {
+                    let mut args = Vec::new();
+                    while !self.is_punct(")") {
+                        args.push(self.expr()?);
+                        if !self.eat_punct(",") {
+                            break;
+                        }
+                    }
+                    let close = self.expect_punct(")", "to close the argument list (or `,`)")?;
+                    let span = name.span.start..close.end;
+                    return Ok(Expr {
+                        kind: ExprKind::Call { name, args },
+                        span,
+                    });
+                }
+                Ok(Expr {
+                    kind: ExprKind::Name(name.name),
+                    span: name.span,
+                })
+            }
+            Tok::Punct("(") => {
+                self.bump();
+                let e = self.expr()?;
+                let close = self.expect_punct(")", "to close the parenthesis")?;
+                Ok(Expr {
+                    kind: e.kind,
+                    span: t.span.start..close.end,
+                })
+            }
+            Tok::Punct("{") => {
+                let b = self.block()?;
+                let span = b.span.clone();
+                Ok(Expr {
+                    kind: ExprKind::Block(b),
+                    span,
+                })
+            }
+            _ => Err(self.error_here("an expression (a number, a name, `(`, `if` or `{`)")),
+        }
+    }
+
+    fn if_expr(&mut self) -> PResult<Expr> {
+        self.enter()?;
+        let r = self.if_inner();
+        self.leave();
+        r
+    }
+
+    fn if_inner(&mut self) -> PResult<Expr> {
+        let start = self.expect_kw("if", "")?.start;
+        let cond = Box::new(self.expr()?);
+        if !self.is_punct("{") {
+            return Err(self.error_here("`{` to open the `if` arm"));
+        }
+        let then_block = self.block()?;
+        if !self.is_kw("else") {
+            return Err(self
+                .error_here("`else`: an `if` is an expression and needs both arms")
+                .with_help("add `else { … }` giving the value when the condition is false"));
+        }
+        self.bump();
+        let else_expr = if self.is_kw("if") {
+            self.if_expr()?
+        } else if self.is_punct("{") {
+            let b = self.block()?;
+            let span = b.span.clone();
+            Expr {
+                kind: ExprKind::Block(b),
+                span,
+            }
+        } else {
+            return Err(self.error_here("`{` or `if` after `else`"));
+        };
+        let span = start..else_expr.span.end;
+        Ok(Expr {
+            kind: ExprKind::If {
+                cond,
+                then_block,
+                else_expr: Box::new(else_expr),
+            },
+            span,
+        })
+    }
+}
