@@ -22,12 +22,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // One line per group, e.g.:  #[command(flatten)] Dsl(cmd::dsl::DslCommand),
+    #[command(flatten)]
+    Dsl(cmd::dsl::DslCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<(), cmd::CliError> = match cli.command {
         // One arm per group, e.g.:  Command::Dsl(c) => cmd::dsl::run(c),
+        Command::Dsl(c) => cmd::dsl::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

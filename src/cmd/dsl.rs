@@ -37,7 +37,12 @@ pub(crate) fn run(cmd: DslCommand) -> Result<(), CliError> {
             let program = load(&file, &define)?;
             println!("{}: ok", file.display());
             for i in &program.inputs {
-                println!("  input  {:<10} {:<22} {:?}", i.name, i.ty.to_string(), i.party);
+                println!(
+                    "  input  {:<10} {:<22} {:?}",
+                    i.name,
+                    i.ty.to_string(),
+                    i.party
+                );
             }
             for o in &program.outputs {
                 println!("  output {:<10} {}", o.name, o.ty);
@@ -57,7 +62,10 @@ pub(crate) fn run(cmd: DslCommand) -> Result<(), CliError> {
                     .ok_or_else(|| format!("--input `{text}`: expected NAME=VALUE"))?;
                 let input = program.input(&name).ok_or_else(|| {
                     let names: Vec<&str> = program.inputs.iter().map(|i| i.name.as_str()).collect();
-                    format!("--input {name}: no such input (inputs: {})", names.join(", "))
+                    format!(
+                        "--input {name}: no such input (inputs: {})",
+                        names.join(", ")
+                    )
                 })?;
                 let raw = dsl::parse_value(&value, &input.ty)
                     .map_err(|e| format!("--input {name}: {e}"))?;
@@ -85,9 +93,8 @@ fn load(file: &Path, define: &[String]) -> Result<dsl::core::Program, CliError> 
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let mut overrides = Vec::new();
     for d in define {
-        overrides.push(
-            dsl::split_override(d).ok_or_else(|| format!("-D `{d}`: expected NAME=VALUE"))?,
-        );
+        overrides
+            .push(dsl::split_override(d).ok_or_else(|| format!("-D `{d}`: expected NAME=VALUE"))?);
     }
     let name = file.display().to_string();
     dsl::check_with(&source, &name, &overrides).map_err(|diags| {

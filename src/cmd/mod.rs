@@ -1,4 +1,6 @@
 //! One module per subcommand group.
 
+pub(crate) mod dsl;
+
 /// An error that ends a command: printed to stderr, exit status 1.
 pub(crate) type CliError = Box<dyn std::error::Error + Send + Sync>;
