@@ -4,12 +4,14 @@
 //
 // z is a pre-activation at scale FW + FA = 24 (weights · activations), a signed LZ-bit
 // integer: |z| < 2^(LZ−1) raw, i.e. |z| < 2^(LZ−25) = 2048.0 for LZ = 36. The cloud masks it
-// with r ∈ [0, 2^(LZ+SIGMA)) and must keep z + r ≥ 0 (e.g. draw r ≥ 2^(LZ−1)); the user
-// decrypts x' = z + r < 2^(LZ+SIGMA+1) and garbles this circuit with its own mask
-// ru ∈ [0, 2^RUW). The subtraction wraps at the width of x', which is exact for every z in
-// range; trunc drops FW fractional bits by flooring (free); values beyond b saturate to
-// ±1 (never wrap); the output tanh*(z) + ru is wide enough that nothing wraps.
-// Agrees with tanh.dsl on every z (tests/dsl_circuits.rs). Semantics: dsl/README.md.
+// with r ∈ [0, 2^(LZ+SIGMA)) and must keep z + r ≥ 0 so that Paillier does not wrap (e.g.
+// add 2^(LZ−1) to z + r and to the r it feeds the circuit); the user decrypts
+// x' = z + r < 2^(LZ+SIGMA+1) and garbles this circuit with its own mask ru ∈ [0, 2^RUW).
+// x' − r is only needed modulo 2^LZ (read as signed it is exactly z), so the subtraction is
+// LZ bits wide and the high bits of x' and r are never used. trunc drops FW fractional bits
+// by flooring (free); values beyond b saturate to ±1, never wrap; the output
+// tanh*(z) + ru is wide enough that nothing wraps. Agrees with tanh.dsl on every z
+// (dsl/tests/circuits.rs). Semantics: dsl/README.md.
 
 const SIGMA = 40;                      // statistical masking parameter
 const FW = 12;                         // fractional bits of weights
@@ -50,6 +52,6 @@ input garbler xm: ufixed<XW, FW + FA>;        // x' = z + r (decrypted by the us
 input garbler ru: ufixed<RUW, FA>;            // the user's output mask
 input evaluator r: ufixed<XW - 1, FW + FA>;   // the cloud's mask
 
-let z = (xm - r) as fixed<XW, FW + FA>;      // = z exactly (wraps at XW bits)
+let z = (xm - r) as fixed<LZ, FW + FA>;      // = z exactly (wraps at LZ bits)
 let zt = z as Wide;                           // drop FW fractional bits: floor
 output y: fixed<RUW + 2, FA> = tanh_star(zt) + ru;
