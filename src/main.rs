@@ -24,6 +24,8 @@ enum Command {
     // One line per group, e.g.:  #[command(flatten)] Dsl(cmd::dsl::DslCommand),
     #[command(flatten)]
     Dsl(cmd::dsl::DslCommand),
+    #[command(flatten)]
+    Paillier(cmd::paillier::PaillierCommand),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
     let result: Result<(), cmd::CliError> = match cli.command {
         // One arm per group, e.g.:  Command::Dsl(c) => cmd::dsl::run(c),
         Command::Dsl(c) => cmd::dsl::run(c),
+        Command::Paillier(c) => cmd::paillier::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! One module per subcommand group.
 
 pub(crate) mod dsl;
+pub(crate) mod paillier;
 
 /// An error that ends a command: printed to stderr, exit status 1.
 pub(crate) type CliError = Box<dyn std::error::Error + Send + Sync>;
