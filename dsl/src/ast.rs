@@ -165,6 +165,45 @@ pub struct Expr {
     pub kind: ExprKind,
     /// Where.
     pub span: Span,
+    /// Height of the expression tree (1 for a leaf; statements of blocks included).
+    pub depth: u32,
+}
+
+impl Expr {
+    /// An expression node; its depth is computed from its children.
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        let depth = 1 + match &kind {
+            ExprKind::Num(_) | ExprKind::Bool(_) | ExprKind::Name(_) => 0,
+            ExprKind::Call { args, .. } => args.iter().map(|a| a.depth).max().unwrap_or(0),
+            ExprKind::Unary(_, a) | ExprKind::Cast(a, _) => a.depth,
+            ExprKind::Binary(_, a, b) => a.depth.max(b.depth),
+            ExprKind::If {
+                cond,
+                then_block,
+                else_expr,
+            } => cond.depth.max(then_block.depth()).max(else_expr.depth),
+            ExprKind::Block(b) => b.depth(),
+        };
+        Expr { kind, span, depth }
+    }
+}
+
+impl Block {
+    /// Height of the deepest expression in the block.
+    pub fn depth(&self) -> u32 {
+        stmts_depth(&self.stmts).max(self.result.depth)
+    }
+}
+
+fn stmts_depth(stmts: &[Stmt]) -> u32 {
+    stmts
+        .iter()
+        .map(|s| match s {
+            Stmt::Let { value, .. } | Stmt::Assign { value, .. } => value.depth,
+            Stmt::For { lo, hi, body, .. } => lo.depth.max(hi.depth).max(stmts_depth(body) + 1),
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Unary operators.

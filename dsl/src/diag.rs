@@ -1,6 +1,5 @@
 //! Diagnostics: errors located in the source, rendered with the offending line and a caret.
 
-use ariadne::{CharSet, Config, IndexType, Label, Report, ReportKind, Source};
 use std::fmt;
 use std::ops::Range;
 
@@ -107,37 +106,36 @@ impl Diagnostics {
         out
     }
 
+    /// The source line of the span with carets under it (to the end of the line for a
+    /// span that covers several lines), then the label and any help.
     fn snippet(&self, d: &Diagnostic, span: &Span) -> String {
         let len = self.source.len();
         let start = floor_char_boundary(&self.source, span.start.min(len));
         let end = floor_char_boundary(&self.source, span.end.clamp(start, len));
-        let id = self.file.clone();
-        let mut report = Report::build(ReportKind::Error, (id.clone(), start..end))
-            .with_config(
-                Config::default()
-                    .with_color(false)
-                    .with_char_set(CharSet::Ascii)
-                    .with_index_type(IndexType::Byte),
-            )
-            .with_message(&d.message)
-            .with_label(Label::new((id.clone(), start..end)).with_message(&d.label));
+        let (line, _) = self.line_col(start);
+        let line_start = self.source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.source[start..].find('\n').map_or(len, |i| start + i);
+        let text = self.source[line_start..line_end].trim_end_matches('\r');
+        // Keep tabs so the caret lines up under the same columns.
+        let pad: String = self.source[line_start..start]
+            .chars()
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let width = self.source[start..end.min(line_end).max(start)]
+            .chars()
+            .count()
+            .max(1);
+        let gutter = line.to_string().len();
+        let blank = " ".repeat(gutter);
+        let mut out = format!(
+            "{blank} |\n{line} | {text}\n{blank} | {pad}{} {}\n",
+            "^".repeat(width),
+            d.label
+        );
         if let Some(h) = &d.help {
-            report = report.with_help(h);
+            out.push_str(&format!("{blank} = help: {h}\n"));
         }
-        let mut buf = Vec::new();
-        let written = report
-            .finish()
-            .write((id, Source::from(self.source.as_str())), &mut buf);
-        match written {
-            Ok(()) => String::from_utf8_lossy(&buf).into_owned(),
-            Err(_) => self.fallback_snippet(d, start),
-        }
-    }
-
-    fn fallback_snippet(&self, d: &Diagnostic, start: usize) -> String {
-        let (line, col) = self.line_col(start);
-        let text = self.source.lines().nth(line - 1).unwrap_or("");
-        format!("  | {text}\n  | {}^ {}\n", " ".repeat(col - 1), d.label)
+        out
     }
 }
 

@@ -68,8 +68,7 @@ fn skip_trivia<'a>(src: &str, mut rest: &'a str) -> Result<&'a str, Diagnostic> 
         let trimmed = rest.trim_start();
         if let Ok((r, _)) = line_comment(trimmed) {
             rest = r;
-        } else if trimmed.starts_with("/*") {
-            let body = &trimmed[2..];
+        } else if let Some(body) = trimmed.strip_prefix("/*") {
             match take_until::<_, _, nom::error::Error<&str>>("*/").parse(body) {
                 Ok((r, _)) => rest = &r[2..],
                 Err(_) => {
@@ -107,8 +106,11 @@ fn digits(i: &str) -> IResult<&str, &str> {
     .parse(i)
 }
 
+/// Parts of a decimal literal: integer digits, fraction digits, exponent (sign, digits).
+type DecimalParts<'a> = (&'a str, Option<&'a str>, Option<(Option<char>, &'a str)>);
+
 /// `digits ["." digits] [("e"|"E") ["+"|"-"] digits]`
-fn decimal(i: &str) -> IResult<&str, (&str, Option<&str>, Option<(Option<char>, &str)>)> {
+fn decimal(i: &str) -> IResult<&str, DecimalParts<'_>> {
     (
         digits,
         opt(pair(char('.'), digits).map(|(_, f)| f)),

@@ -49,7 +49,50 @@ pub use value::{ValueError, format_raw_hex, format_value, parse_value, quantise}
 
 /// Parses source text into an AST; `file` names the source in diagnostics.
 pub fn parse(source: &str, file: &str) -> Result<ast::Program, Diagnostics> {
+    on_big_stack(|| parse_here(source, file)).unwrap_or_else(|| Err(internal_error(file, source)))
+}
+
+fn parse_here(source: &str, file: &str) -> Result<ast::Program, Diagnostics> {
     parser::parse_program(source).map_err(|d| Diagnostics::new(file, source, vec![d]))
+}
+
+/// Stack for parsing and checking: the passes recurse over expression trees (at most 256
+/// deep) and through inlined calls (at most 64 deep); only touched pages are committed.
+const STACK_BYTES: usize = 512 << 20;
+
+/// Runs `f` on a thread with a large stack (in place if no thread can be started).
+/// `None` only if `f` could not run at all (a poisoned lock).
+fn on_big_stack<T: Send, F: FnOnce() -> T + Send>(f: F) -> Option<T> {
+    let job = std::sync::Mutex::new(Some(f));
+    let spawned = std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("dsl-check".into())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(s, || take_job(&job));
+        match handle {
+            Ok(h) => match h.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(_) => None,
+        }
+    });
+    spawned.or_else(|| take_job(&job))
+}
+
+fn take_job<T, F: FnOnce() -> T>(job: &std::sync::Mutex<Option<F>>) -> Option<T> {
+    let f = job.lock().ok()?.take()?;
+    Some(f())
+}
+
+fn internal_error(file: &str, source: &str) -> Diagnostics {
+    Diagnostics::new(
+        file,
+        source,
+        vec![Diagnostic::unlocated(
+            "internal error: the checker could not be started",
+        )],
+    )
 }
 
 /// Parses, type checks and elaborates a program into the core IR.
@@ -79,8 +122,11 @@ pub fn check_with(
             }
         }
     }
-    let program = parse(source, file)?;
-    check::elaborate(&program, &parsed, source.len()).map_err(err)
+    on_big_stack(|| {
+        let program = parse_here(source, file)?;
+        check::elaborate(&program, &parsed, source.len()).map_err(err)
+    })
+    .unwrap_or_else(|| Err(internal_error(file, source)))
 }
 
 /// Splits a `NAME=VALUE` override (as given to `-D`) into its two parts.

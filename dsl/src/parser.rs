@@ -29,8 +29,10 @@ pub(crate) const KEYWORDS: [&str; 21] = [
     "bool",
 ];
 
-/// Deepest nesting of expressions the parser accepts (guards the stack).
-const MAX_DEPTH: usize = 200;
+/// Deepest recursion of the parser (parentheses, blocks, loops, unary chains).
+const MAX_NESTING: usize = 512;
+/// Tallest expression tree accepted (guards the stack of every later pass).
+const MAX_DEPTH: usize = 256;
 
 /// Parses a whole program.
 pub(crate) fn parse_program(src: &str) -> Result<Program, Diagnostic> {
@@ -159,11 +161,11 @@ impl Parser {
 
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_NESTING {
             let t = self.peek();
             return Err(Diagnostic::new(
                 t.span.clone(),
-                format!("expression nested more than {MAX_DEPTH} levels deep"),
+                format!("program nested more than {MAX_NESTING} levels deep"),
                 "expected a shallower expression here",
             ));
         }
@@ -172,6 +174,20 @@ impl Parser {
 
     fn leave(&mut self) {
         self.depth -= 1;
+    }
+
+    /// Rejects expression trees taller than [`MAX_DEPTH`] (long operator chains included),
+    /// so that no later recursive pass can exhaust the stack.
+    fn deep_check(&self, e: Expr) -> PResult<Expr> {
+        if e.depth as usize > MAX_DEPTH {
+            return Err(Diagnostic::new(
+                e.span.start..e.span.start + 1,
+                format!("expression more than {MAX_DEPTH} levels deep"),
+                "expected a shorter expression here",
+            )
+            .with_help("split it into several `let` statements"));
+        }
+        Ok(e)
     }
 
     // ---- items -------------------------------------------------------------------------
@@ -306,10 +322,10 @@ impl Parser {
             self.bump();
             let rhs = self.type_arg_term()?;
             let span = lhs.span.start..rhs.span.end;
-            lhs = Expr {
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+            lhs = self.deep_check(Expr::new(
+                ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
                 span,
-            };
+            ))?;
         }
     }
 
@@ -318,10 +334,10 @@ impl Parser {
         while self.eat_punct("*") {
             let rhs = self.type_arg_atom()?;
             let span = lhs.span.start..rhs.span.end;
-            lhs = Expr {
-                kind: ExprKind::Binary(BinOp::Mul, Box::new(lhs), Box::new(rhs)),
+            lhs = self.deep_check(Expr::new(
+                ExprKind::Binary(BinOp::Mul, Box::new(lhs), Box::new(rhs)),
                 span,
-            };
+            ))?;
         }
         Ok(lhs)
     }
@@ -338,17 +354,11 @@ impl Parser {
         match &t.tok {
             Tok::Num(v) => {
                 self.bump();
-                Ok(Expr {
-                    kind: ExprKind::Num(v.clone()),
-                    span: t.span,
-                })
+                Ok(Expr::new(ExprKind::Num(v.clone()), t.span))
             }
             Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()) => {
                 self.bump();
-                Ok(Expr {
-                    kind: ExprKind::Name(s.clone()),
-                    span: t.span,
-                })
+                Ok(Expr::new(ExprKind::Name(s.clone()), t.span))
             }
             Tok::Punct("(") => {
                 self.bump();
@@ -360,10 +370,7 @@ impl Parser {
                 self.bump();
                 let e = self.type_arg_atom()?;
                 let span = t.span.start..e.span.end;
-                Ok(Expr {
-                    kind: ExprKind::Unary(UnOp::Neg, Box::new(e)),
-                    span,
-                })
+                Ok(Expr::new(ExprKind::Unary(UnOp::Neg, Box::new(e)), span))
             }
             _ => Err(self.error_here("a constant (number or constant name) as a type parameter")),
         }
@@ -391,26 +398,11 @@ impl Parser {
                 value,
             }));
         }
-        if self.eat_kw("for") {
-            let var = self.ident("a loop variable after `for`")?;
-            self.expect_kw("in", "after the loop variable")?;
-            let lo = self.additive()?;
-            self.expect_punct("..", "between the loop bounds")?;
-            let hi = self.additive()?;
-            self.expect_punct("{", "to open the loop body")?;
-            let mut body = Vec::new();
-            while !self.is_punct("}") {
-                match self.stmt()? {
-                    Some(s) => body.push(s),
-                    None => {
-                        return Err(
-                            self.error_here("a statement (`let`, `for`, assignment) or `}`")
-                        );
-                    }
-                }
-            }
-            self.expect_punct("}", "to close the loop body")?;
-            return Ok(Some(Stmt::For { var, lo, hi, body }));
+        if self.is_kw("for") {
+            self.enter()?;
+            let r = self.for_stmt();
+            self.leave();
+            return r.map(Some);
         }
         let is_assign = matches!(&self.peek().tok, Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()))
             && matches!(self.peek_at(1), Tok::Punct("="));
@@ -422,6 +414,27 @@ impl Parser {
             return Ok(Some(Stmt::Assign { name, value }));
         }
         Ok(None)
+    }
+
+    fn for_stmt(&mut self) -> PResult<Stmt> {
+        self.bump(); // `for`
+        let var = self.ident("a loop variable after `for`")?;
+        self.expect_kw("in", "after the loop variable")?;
+        let lo = self.additive()?;
+        self.expect_punct("..", "between the loop bounds")?;
+        let hi = self.additive()?;
+        self.expect_punct("{", "to open the loop body")?;
+        let mut body = Vec::new();
+        while !self.is_punct("}") {
+            match self.stmt()? {
+                Some(s) => body.push(s),
+                None => {
+                    return Err(self.error_here("a statement (`let`, `for`, assignment) or `}`"));
+                }
+            }
+        }
+        self.expect_punct("}", "to close the loop body")?;
+        Ok(Stmt::For { var, lo, hi, body })
     }
 
     fn block(&mut self) -> PResult<Block> {
@@ -513,10 +526,10 @@ impl Parser {
             let op_span = self.bump().span;
             let rhs = self.binary(level + 1)?;
             let span = lhs.span.start..rhs.span.end;
-            lhs = Expr {
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+            lhs = self.deep_check(Expr::new(
+                ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
                 span,
-            };
+            ))?;
             if level == 2 && self.level_op(2).is_some() {
                 let t = self.peek();
                 return Err(Diagnostic::new(
@@ -554,19 +567,13 @@ impl Parser {
             self.bump();
             let e = self.unary()?;
             let span = start..e.span.end;
-            return Ok(Expr {
-                kind: ExprKind::Unary(op, Box::new(e)),
-                span,
-            });
+            return self.deep_check(Expr::new(ExprKind::Unary(op, Box::new(e)), span));
         }
         let mut e = self.primary()?;
         while self.eat_kw("as") {
             let ty = self.type_expr()?;
             let span = e.span.start..ty.span().end;
-            e = Expr {
-                kind: ExprKind::Cast(Box::new(e), ty),
-                span,
-            };
+            e = self.deep_check(Expr::new(ExprKind::Cast(Box::new(e), ty), span))?;
         }
         Ok(e)
     }
@@ -576,17 +583,11 @@ impl Parser {
         match &t.tok {
             Tok::Num(v) => {
                 self.bump();
-                Ok(Expr {
-                    kind: ExprKind::Num(v.clone()),
-                    span: t.span,
-                })
+                Ok(Expr::new(ExprKind::Num(v.clone()), t.span))
             }
             Tok::Ident(s) if s == "true" || s == "false" => {
                 self.bump();
-                Ok(Expr {
-                    kind: ExprKind::Bool(s == "true"),
-                    span: t.span,
-                })
+                Ok(Expr::new(ExprKind::Bool(s == "true"), t.span))
             }
             Tok::Ident(s) if s == "if" => self.if_expr(),
             Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()) => {
@@ -601,32 +602,20 @@ impl Parser {
                     }
                     let close = self.expect_punct(")", "to close the argument list (or `,`)")?;
                     let span = name.span.start..close.end;
-                    return Ok(Expr {
-                        kind: ExprKind::Call { name, args },
-                        span,
-                    });
+                    return Ok(Expr::new(ExprKind::Call { name, args }, span));
                 }
-                Ok(Expr {
-                    kind: ExprKind::Name(name.name),
-                    span: name.span,
-                })
+                Ok(Expr::new(ExprKind::Name(name.name), name.span))
             }
             Tok::Punct("(") => {
                 self.bump();
                 let e = self.expr()?;
                 let close = self.expect_punct(")", "to close the parenthesis")?;
-                Ok(Expr {
-                    kind: e.kind,
-                    span: t.span.start..close.end,
-                })
+                Ok(Expr::new(e.kind, t.span.start..close.end))
             }
             Tok::Punct("{") => {
                 let b = self.block()?;
                 let span = b.span.clone();
-                Ok(Expr {
-                    kind: ExprKind::Block(b),
-                    span,
-                })
+                Ok(Expr::new(ExprKind::Block(b), span))
             }
             _ => Err(self.error_here("an expression (a number, a name, `(`, `if` or `{`)")),
         }
@@ -657,21 +646,18 @@ impl Parser {
         } else if self.is_punct("{") {
             let b = self.block()?;
             let span = b.span.clone();
-            Expr {
-                kind: ExprKind::Block(b),
-                span,
-            }
+            Expr::new(ExprKind::Block(b), span)
         } else {
             return Err(self.error_here("`{` or `if` after `else`"));
         };
         let span = start..else_expr.span.end;
-        Ok(Expr {
-            kind: ExprKind::If {
+        Ok(Expr::new(
+            ExprKind::If {
                 cond,
                 then_block,
                 else_expr: Box::new(else_expr),
             },
             span,
-        })
+        ))
     }
 }

@@ -256,7 +256,7 @@ impl<'a> Elab<'a> {
                 self.ranges.truncate(saved.0);
                 self.nodes = saved.1;
                 self.frames.pop();
-                let stored = r.as_ref().map(|v| v.clone()).map_err(|_| ());
+                let stored = r.clone().map_err(|_| ());
                 if let Some((_, st)) = self.consts.get_mut(name) {
                     *st = GlobalState::Done(Box::new(stored));
                 }
@@ -628,10 +628,7 @@ impl<'a> Elab<'a> {
         self.frames.push(Frame {
             scopes: vec![scope],
         });
-        let body = ast::Expr {
-            kind: ast::ExprKind::Block(f.body.clone()),
-            span: f.body.span.clone(),
-        };
+        let body = ast::Expr::new(ast::ExprKind::Block(f.body.clone()), f.body.span.clone());
         let r = self.expr_to(&body, ret);
         self.frames.pop();
         self.if_depth = saved_depth;
