@@ -59,6 +59,8 @@ struct Sum {
     constant: BigInt,
     range: Range,
     ty: NumTy,
+    /// False when the value is the sum wrapped into `ty` (it may then not be spliced).
+    exact: bool,
 }
 
 /// One row of a [`Sum`].
@@ -97,9 +99,20 @@ pub fn lower(program: &Program, options: &PassOptions) -> Result<Circuit, LowerE
         defs: HashMap::new(),
         inputs: Vec::new(),
         uses: vec![0; program.num_vars as usize],
+        users: HashMap::new(),
     };
     collect_defs(&program.body, &mut lw.defs);
     count_uses(&program.body, &mut lw.uses);
+    for (&v, node) in &lw.defs {
+        let operands: Vec<VarId> = match &node.op {
+            Op::Cast(x) | Op::Unary(_, x) | Op::Shl(x, _) | Op::Shr(x, _) => vec![*x],
+            Op::Binary(_, x, y) => vec![*x, *y],
+            _ => Vec::new(),
+        };
+        for x in operands {
+            lw.users.entry(x).or_default().push(v);
+        }
+    }
     for out in &program.outputs {
         if let Some(u) = lw.uses.get_mut(out.var as usize) {
             *u += 1;
@@ -222,6 +235,8 @@ struct Lowerer<'p> {
     defs: HashMap<VarId, &'p Node>,
     inputs: Vec<Val>,
     uses: Vec<u32>,
+    /// For each variable, the variables whose operations read it.
+    users: HashMap<VarId, Vec<VarId>>,
 }
 
 impl<'p> Lowerer<'p> {
@@ -253,6 +268,7 @@ impl<'p> Lowerer<'p> {
             constant,
             range,
             ty,
+            ..
         } = sum;
         if let [t] = terms.as_slice()
             && t.shift == 0
@@ -276,6 +292,7 @@ impl<'p> Lowerer<'p> {
     /// else its reduced word as one row.
     fn terms_of(&mut self, v: VarId) -> Result<(Vec<Term>, BigInt), LowerError> {
         if let Val::Sum(sum) = self.get_raw(v)?
+            && sum.exact
             && self.uses.get(v as usize).copied().unwrap_or(0) <= 1
         {
             return Ok((sum.terms, sum.constant));
@@ -334,6 +351,7 @@ impl<'p> Lowerer<'p> {
             constant,
             range,
             ty,
+            exact: true,
         };
         if self.opts.fusion && sum.terms.len() <= MAX_TERMS {
             Val::Sum(sum)
@@ -488,6 +506,33 @@ impl<'p> Lowerer<'p> {
             Ty::Bool => return Ok(Val::Bool(self.bool(x)?)),
             Ty::Num(t) => t,
         };
+        // A sum scaled up stays a sum: its rows shift; if it wraps, it is reduced modulo
+        // the target width and may no longer be spliced.
+        if let Val::Sum(sum) = self.get_raw(x)?
+            && to.frac >= self.frac(x)
+            && self.opts.range
+        {
+            let d = to.frac - self.frac(x);
+            let r = sum.range.shl(d);
+            let exact = r.within(&Range::of_type(to));
+            let (terms, c) = self.terms_of(x)?;
+            let terms: Vec<Term> = terms
+                .into_iter()
+                .map(|term| Term {
+                    shift: term.shift + d as usize,
+                    ..term
+                })
+                .collect();
+            let val = if exact {
+                self.sum_val(terms, c << d, r, to)
+            } else {
+                self.sum_val(terms, c << d, Range::of_type(to), to)
+            };
+            return Ok(match val {
+                Val::Sum(s) => Val::Sum(Sum { exact, ..s }),
+                other => other,
+            });
+        }
         match self.get(x)? {
             Val::Sum(_) => Err(malformed(x, "is an unreduced sum")),
             Val::Bool(b) => {
@@ -876,32 +921,123 @@ impl<'p> Lowerer<'p> {
 
     /// Lowers an arm under `facts`, restoring the narrowed variables afterwards.
     fn arm(&mut self, block: &'p Block, facts: &[(VarId, Range)]) -> Result<Val, LowerError> {
-        let mut saved = Vec::with_capacity(facts.len());
+        let mut saved: Vec<(VarId, Val)> = Vec::with_capacity(facts.len());
+        let mut changed = std::collections::BTreeSet::new();
         for (v, r) in facts {
-            self.get(*v)?;
-            let Some(Some(Val::Num { word, range })) = self.env.get(*v as usize).cloned() else {
+            if self.narrow(*v, r, &mut saved)? {
+                changed.insert(*v);
+            }
+        }
+        // Forward: values computed before the `if` from narrowed ones narrow too.
+        let mut work: std::collections::BTreeSet<VarId> = changed
+            .iter()
+            .flat_map(|v| self.users.get(v).cloned().unwrap_or_default())
+            .collect();
+        let mut steps = 0usize;
+        while let Some(v) = work.pop_first() {
+            steps += 1;
+            if steps > 100_000 {
+                break;
+            }
+            let Some(node) = self.defs.get(&v).copied() else {
                 continue;
             };
-            let Some(nr) = range.intersect(r) else {
+            if !matches!(
+                self.env.get(v as usize),
+                Some(Some(Val::Num { .. } | Val::Sum(_)))
+            ) {
+                continue;
+            }
+            let Some(r) = self.op_range(node) else {
                 continue;
             };
-            let (w, s) = nr.word_shape();
-            let narrowed = if let Some(p) = nr.as_point() {
-                const_word(p, w, s)
-            } else {
-                word.resize(w, s)
-            };
-            saved.push((*v, Val::Num { word, range }));
-            self.env[*v as usize] = Some(Val::Num {
-                word: narrowed,
-                range: nr,
-            });
+            if self.narrow(v, &r, &mut saved)? {
+                work.extend(self.users.get(&v).cloned().unwrap_or_default());
+            }
         }
         let result = self.block(block);
         for (v, val) in saved.into_iter().rev() {
             self.env[v as usize] = Some(val);
         }
         result
+    }
+
+    /// Narrows `v` to `r` (if that is narrower), saving its old value; whether it changed.
+    fn narrow(
+        &mut self,
+        v: VarId,
+        r: &Range,
+        saved: &mut Vec<(VarId, Val)>,
+    ) -> Result<bool, LowerError> {
+        let Some(Some(old)) = self.env.get(v as usize).cloned() else {
+            return Ok(false);
+        };
+        let new = match &old {
+            Val::Num { word, range } => {
+                let Some(nr) = range.intersect(r).filter(|nr| nr != range) else {
+                    return Ok(false);
+                };
+                let (w, s) = nr.word_shape();
+                let word = match nr.as_point() {
+                    Some(p) => const_word(p, w, s),
+                    None => word.resize(w, s),
+                };
+                Val::Num { word, range: nr }
+            }
+            Val::Sum(sum) => {
+                let Some(nr) = sum.range.intersect(r).filter(|nr| *nr != sum.range) else {
+                    return Ok(false);
+                };
+                Val::Sum(Sum {
+                    range: nr,
+                    ..sum.clone()
+                })
+            }
+            Val::Bool(_) => return Ok(false),
+        };
+        saved.push((v, old));
+        self.env[v as usize] = Some(new);
+        Ok(true)
+    }
+
+    /// The range of a node's value from its operands' current ranges (no gates).
+    fn op_range(&self, node: &Node) -> Option<Range> {
+        let t = node.ty.num()?;
+        let r = match &node.op {
+            Op::Cast(x) => {
+                let from = self.tys.get(*x as usize)?.num()?;
+                let rx = self.range_of(*x)?;
+                let scaled = if t.frac >= from.frac {
+                    rx.shl(t.frac - from.frac)
+                } else {
+                    rx.shr(from.frac - t.frac)
+                };
+                if scaled.within(&Range::of_type(t)) {
+                    scaled
+                } else {
+                    return None;
+                }
+            }
+            Op::Unary(UnOp::Neg, x) => self.range_of(*x)?.neg(),
+            Op::Unary(UnOp::Abs, x) => self.range_of(*x)?.abs(),
+            Op::Unary(UnOp::Sign, x) => self.range_of(*x)?.sign(),
+            Op::Shl(x, k) => self.range_of(*x)?.shl(*k),
+            Op::Shr(x, k) => self.range_of(*x)?.shr(*k),
+            Op::Binary(op, x, y) => {
+                let (a, b) = (self.range_of(*x)?, self.range_of(*y)?);
+                match op {
+                    BinOp::Add => a.add(&b),
+                    BinOp::Sub => a.sub(&b),
+                    BinOp::Mul if x == y => a.square(),
+                    BinOp::Mul => a.mul(&b),
+                    BinOp::Min => a.min(&b),
+                    BinOp::Max => a.max(&b),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        r.intersect(&Range::of_type(t))
     }
 
     /// Ranges implied by `cond == truth`, as (variable, range) facts; `None` if impossible.
