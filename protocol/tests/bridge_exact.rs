@@ -9,9 +9,16 @@ use runtime::channel::MemChannel;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+/// circuits/masked_tanh.dsl as shipped: pre-activations at scale 24, LX = 36.
 fn circuit() -> &'static BridgeCircuit {
     static C: OnceLock<BridgeCircuit> = OnceLock::new();
     C.get_or_init(|| BridgeCircuit::default_tanh().expect("default circuit compiles"))
+}
+
+/// The same circuit at the activation scale (FW = 0, LX = 16).
+fn narrow() -> &'static BridgeCircuit {
+    static C: OnceLock<BridgeCircuit> = OnceLock::new();
+    C.get_or_init(|| BridgeCircuit::narrow_tanh().expect("narrow circuit compiles"))
 }
 
 fn key() -> &'static SecretKey {
@@ -21,25 +28,32 @@ fn key() -> &'static SecretKey {
     })
 }
 
-/// Edge cases: extremes of int<16>, zero, ±1 ulp, the tanh* breakpoints a = 1.52 (raw 6225/6226)
-/// and b = 2.57 (raw 10526/10527) at 12 fractional bits, the clamp bounds ±4.
-fn edge_cases() -> Vec<i128> {
-    let mut v = vec![-32768, 32767, 0, 1, -1, 2, -2, 16383, -16384, 16384, -16385];
-    for b in [6225i128, 6226, 10526, 10527, 4096, 8192, 16383] {
-        v.extend([b - 1, b, b + 1, -b + 1, -b, -b - 1]);
+/// Edge cases for an LX-bit input with `frac` fractional bits: the extremes, zero, ±1 ulp,
+/// the tanh* breakpoints a = 1.52 and b = 2.57 (raw 6225/6226 and 10526/10527 at 12
+/// fractional bits, shifted to the input scale, ±1 ulp there) and ±4, ±8.
+fn edge_cases(lx: u32, frac: u32) -> Vec<i128> {
+    let max = (1i128 << (lx - 1)) - 1;
+    let mut v = vec![-max - 1, max, 0, 1, -1, 2, -2];
+    for b in [6225i128, 6226, 10526, 10527, 4096, 16384, 32767] {
+        let s = b << (frac - 12);
+        v.extend([s - 1, s, s + 1, -s + 1, -s, -s - 1]);
     }
+    v.retain(|x| (-max - 1..=max).contains(x));
     v
 }
 
-fn pre_activations(count: usize, seed: u64) -> Vec<i128> {
+fn pre_activations(c: &BridgeCircuit, count: usize, seed: u64) -> Vec<i128> {
+    let lx = c.params().x_bits;
+    let frac = if lx == 16 { 12 } else { 24 };
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let mut v = edge_cases();
+    let mut v = edge_cases(lx, frac);
+    let half = 1i128 << (lx - 1);
+    let interesting = 3i128 << frac; // |x| < 3: where tanh* is not flat
     while v.len() < count {
-        // Half over the whole int<16> range, half in the interesting |x| < 3 region.
         let x = if v.len().is_multiple_of(2) {
-            rng.random_range(-32768i128..32768)
+            rng.random_range(-half..half)
         } else {
-            rng.random_range(-12288i128..12288)
+            rng.random_range(-interesting..interesting)
         };
         v.push(x);
     }
@@ -47,7 +61,7 @@ fn pre_activations(count: usize, seed: u64) -> Vec<i128> {
 }
 
 /// Runs both roles over an in-memory channel and returns what the cloud holds, decrypted.
-fn run_bridge(xs: &[i128], mode: Mode) -> Vec<i128> {
+fn run_bridge(c: &'static BridgeCircuit, xs: &[i128], mode: Mode) -> Vec<i128> {
     let sk = key();
     let pk = sk.public_key().clone();
     let mut rng = ChaCha20Rng::seed_from_u64(42);
@@ -67,24 +81,17 @@ fn run_bridge(xs: &[i128], mode: Mode) -> Vec<i128> {
         run_user(
             &mut user_ch,
             key(),
-            circuit(),
+            c,
             &mut pool,
             &mut ChaCha20Rng::seed_from_u64(43),
         )
     });
     let mut pool = RandomnessPool::new();
     pool.fill(&pk, 8);
-    let (out, report) = run_cloud(
-        &mut cloud_ch,
-        &pk,
-        circuit(),
-        &inputs,
-        mode,
-        &mut pool,
-        &mut rng,
-    )
-    .expect("cloud");
+    let cloud = run_cloud(&mut cloud_ch, &pk, c, &inputs, mode, &mut pool, &mut rng);
+    drop(cloud_ch);
     let user_report = user.join().expect("user thread").expect("user");
+    let (out, report) = cloud.expect("cloud");
     assert!(report.bytes_sent > 0 && user_report.bytes_sent > 0);
     assert_eq!(report.ands, user_report.ands);
     match (&out, mode) {
@@ -97,40 +104,76 @@ fn run_bridge(xs: &[i128], mode: Mode) -> Vec<i128> {
     out.decrypt(sk).expect("decrypt outputs")
 }
 
-fn expected(xs: &[i128]) -> Vec<i128> {
+fn expected(c: &BridgeCircuit, xs: &[i128]) -> Vec<i128> {
     xs.iter()
-        .map(|&x| circuit().reference(x).expect("reference"))
+        .map(|&x| c.reference(x).expect("reference"))
         .collect()
 }
 
 #[test]
 fn unpacked_bridge_matches_reference() {
-    let xs = pre_activations(1000, 1);
-    assert_eq!(run_bridge(&xs, Mode::Unpacked), expected(&xs));
+    let xs = pre_activations(circuit(), 1000, 1);
+    assert_eq!(
+        run_bridge(circuit(), &xs, Mode::Unpacked),
+        expected(circuit(), &xs)
+    );
 }
 
 #[test]
 fn packed_bridge_matches_reference() {
-    let xs = pre_activations(1037, 2);
-    assert_eq!(run_bridge(&xs, Mode::Packed), expected(&xs));
+    let xs = pre_activations(circuit(), 1037, 2);
+    assert_eq!(
+        run_bridge(circuit(), &xs, Mode::Packed),
+        expected(circuit(), &xs)
+    );
+}
+
+#[test]
+fn narrow_packed_bridge_matches_reference() {
+    let xs = pre_activations(narrow(), 1001, 3);
+    assert_eq!(
+        run_bridge(narrow(), &xs, Mode::Packed),
+        expected(narrow(), &xs)
+    );
 }
 
 #[test]
 fn reference_is_tanh_dsl() {
-    // The bridge program with zero masks agrees with circuits/tanh.dsl on every input
-    // (beyond |x| = 4 the clamp keeps tanh* saturated at ±1 = ±4096 raw).
+    // The bridge programs with zero masks agree with circuits/tanh.dsl: the narrow one on
+    // every int<16> input, the shipped one on x·2^12 plus random low bits (its trunc floors
+    // them away), and both saturate at ±1 = ±4096 raw beyond |x| = 2.57.
     let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../circuits/tanh.dsl"))
         .expect("circuits/tanh.dsl");
     let program = dsl::check(&src, "tanh.dsl").expect("tanh.dsl checks");
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
     for x in -32768i128..32768 {
         let raw = (x as u128) & 0xffff;
         let out = dsl::interpret(&program, &[raw]).expect("interpret")[0];
         let want = ((out as u16) as i16) as i128;
-        assert_eq!(circuit().reference(x).expect("reference"), want, "x = {x}");
+        assert_eq!(narrow().reference(x).expect("reference"), want, "x = {x}");
+        if x % 7 == 0 {
+            let z = (x << 12) + rng.random_range(0..4096);
+            assert_eq!(circuit().reference(z).expect("reference"), want, "z = {z}");
+        }
     }
-    // Spot values computed by hand from the formula: tanh*(0) = 0, tanh*(±8) = ±1.
-    assert_eq!(circuit().reference(0).expect("ref"), 0);
-    assert_eq!(circuit().reference(32767).expect("ref"), 4096);
-    assert_eq!(circuit().reference(-32768).expect("ref"), -4096);
-    assert!(circuit().reference(32768).is_err());
+    assert_eq!(narrow().reference(0).expect("ref"), 0);
+    assert_eq!(circuit().reference((1 << 35) - 1).expect("ref"), 4096);
+    assert_eq!(circuit().reference(-(1 << 35)).expect("ref"), -4096);
+    assert!(narrow().reference(32768).is_err());
+    assert!(circuit().reference(1 << 35).is_err());
+}
+
+#[test]
+fn interface_mismatches_are_clear_errors() {
+    let no_r = "input garbler xm: uint<60>; input garbler ru: uint<50>; output y: int<52> = (xm as int<8>) + ru;";
+    let err = BridgeCircuit::from_source(no_r, "bad.dsl", &[], 40).expect_err("no evaluator input");
+    assert!(err.to_string().contains("no input named `r`"), "{err}");
+    let narrow_mask = "input garbler xm: uint<60>; input evaluator r: uint<60>; input garbler ru: uint<20>; \
+                       output y: int<22> = ((xm - r) as int<19>) + ru;";
+    let err =
+        BridgeCircuit::from_source(narrow_mask, "bad.dsl", &[], 40).expect_err("ru too narrow");
+    assert!(err.to_string().contains("do not fit"), "{err}");
+    let syntax = BridgeCircuit::from_source("input garbler xm: uint<", "bad.dsl", &[], 40)
+        .expect_err("syntax error");
+    assert!(syntax.to_string().contains("bad.dsl"), "{syntax}");
 }

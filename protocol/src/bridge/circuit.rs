@@ -1,24 +1,28 @@
 //! The activation circuit of the bridge: compilation, interface check, plaintext reference.
 //!
-//! Interface (by name; any declaration order):
-//! - `input garbler xr: ufixed<LX, FX>` — low LX bits of the masked pre-activation x + m;
-//! - `input evaluator r: ufixed<LX, FX>` — low LX bits of the cloud's mask m;
-//! - `input garbler ru: ufixed<WY, FY>` — the user's output mask;
-//! - `output y: ufixed<WY, FY>` — f(x) + ru, exact (never wraps when ru is drawn as specified).
+//! Interface (by name, any declaration order; `circuits/masked_tanh.dsl` has it):
+//! - `input garbler xm: ufixed<LX + σ + 1, F>` — the masked pre-activation x' = x + m as
+//!   the user decrypted it;
+//! - `input evaluator r: ufixed<W, F>` with W ≥ LX — the low W bits of the cloud's mask m;
+//! - `input garbler ru: ufixed<RW, FY>` — the user's output mask, uniform in [0, 2^RW);
+//! - `output y: fixed<≥ RW + 2, FY>` — f(x) + ru, exact (signed).
 //!
-//! The circuit must read x as `(xr − r) mod 2^LX` in two's complement, and `WY = LY + σ + 1`
-//! where f(x) is a signed LY-bit value. [`DEFAULT_CIRCUIT`] is such a program for tanh*.
+//! The circuit must read x as `(xm − r) mod 2^LX` in two's complement, and f(x) must be
+//! small against the output mask: |f(x)| ≤ 2^(RW − σ). LX follows from the width of `xm`.
 
 use crate::error::BridgeError;
 use compiler::{Circuit, CompileOptions, Party, ValueFormat};
 use runtime::driver::TwoPartyCircuit;
 
-/// The default bridge circuit: masked tanh* (LX = 16, FX = 12, LY = 16, σ = 40).
-pub const DEFAULT_CIRCUIT: &str = include_str!("../../circuits/bridge_tanh.dsl");
-/// Name under which [`DEFAULT_CIRCUIT`] appears in diagnostics.
-pub const DEFAULT_CIRCUIT_NAME: &str = "protocol/circuits/bridge_tanh.dsl";
+/// Path of the default bridge circuit, relative to the repository root.
+pub const DEFAULT_CIRCUIT_PATH: &str = "circuits/masked_tanh.dsl";
+/// The default bridge circuit: masked tanh* (`circuits/masked_tanh.dsl`).
+pub const DEFAULT_CIRCUIT: &str = include_str!("../../../circuits/masked_tanh.dsl");
 /// Statistical masking parameter used unless told otherwise.
 pub const DEFAULT_SIGMA: u32 = 40;
+/// Overrides of `masked_tanh.dsl` for pre-activations at the activation scale (FW = 0):
+/// a 16-bit x with 12 fractional bits, as `circuits/tanh.dsl` takes it.
+pub const NARROW_OVERRIDES: [(&str, &str); 2] = [("FW", "0"), ("LZ", "16")];
 
 /// A compiled activation circuit with the bridge's interface, plus its reference program.
 #[derive(Debug, Clone)]
@@ -28,14 +32,13 @@ pub struct BridgeCircuit {
     params: MaskParams,
 }
 
-/// Bit widths that fix the masks: the circuit reads LX-bit pre-activations and produces
-/// LY-bit activations, masked with σ statistical bits.
+/// Bit widths that fix the masks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaskParams {
     /// LX: the pre-activation is a signed LX-bit integer (raw fixed-point).
     pub x_bits: u32,
-    /// LY: the activation is a signed LY-bit integer.
-    pub y_bits: u32,
+    /// RW: the output mask ru is uniform in [0, 2^RW).
+    pub ru_bits: u32,
     /// σ: statistical masking parameter.
     pub sigma: u32,
 }
@@ -46,38 +49,44 @@ impl MaskParams {
         self.x_bits + self.sigma + 1
     }
 
-    /// Width of a masked activation `f(x) + ru`: WY = LY + σ + 1 bits.
+    /// Slot width of a packed masked activation: RW + 2 bits hold y = f(x) + ru and
+    /// f(x) = y − ru as signed values.
     pub fn masked_y_width(&self) -> u32 {
-        self.y_bits + self.sigma + 1
+        self.ru_bits + 2
     }
 }
 
-fn input_format(circuit: &Circuit, name: &str, party: Party) -> Result<ValueFormat, BridgeError> {
+fn find<'a>(
+    circuit: &'a Circuit,
+    names: &[&str],
+    party: Party,
+) -> Result<&'a compiler::IoValue, BridgeError> {
     let v = circuit
         .inputs
         .iter()
-        .find(|v| v.name == name)
-        .ok_or_else(|| BridgeError::Interface(format!("no input named `{name}`")))?;
+        .find(|v| names.contains(&v.name.as_str()))
+        .ok_or_else(|| BridgeError::Interface(format!("no input named `{}`", names[0])))?;
     if v.party != Some(party) {
         return Err(BridgeError::Interface(format!(
-            "input `{name}` must belong to the {party:?}, not {:?}",
-            v.party
+            "input `{}` must belong to the {party:?}, not {:?}",
+            v.name, v.party
         )));
     }
-    Ok(v.format)
+    Ok(v)
 }
 
-fn unsigned_width(name: &str, f: ValueFormat) -> Result<u32, BridgeError> {
-    match f {
+fn unsigned_width(v: &compiler::IoValue) -> Result<u32, BridgeError> {
+    match v.format {
         ValueFormat::Unsigned { width, .. } => Ok(width),
         other => Err(BridgeError::Interface(format!(
-            "`{name}` must be unsigned (uint/ufixed), found {other:?}"
+            "`{}` must be unsigned (uint/ufixed), found {other:?}",
+            v.name
         ))),
     }
 }
 
 impl BridgeCircuit {
-    /// Compile a bridge circuit from DSL source with constant overrides (`("SIGMA", "40")`…)
+    /// Compile a bridge circuit from DSL source with constant overrides (`("LZ", "36")`…)
     /// and check its interface against σ = `sigma`.
     pub fn from_source(
         src: &str,
@@ -93,12 +102,12 @@ impl BridgeCircuit {
             .map_err(|e| BridgeError::Compile(e.render()))?;
         let program = dsl::check_with(src, file_name, overrides)
             .map_err(|d| BridgeError::Compile(d.render()))?;
-        let xr = unsigned_width("xr", input_format(&circuit, "xr", Party::Garbler)?)?;
-        let r = unsigned_width("r", input_format(&circuit, "r", Party::Evaluator)?)?;
-        let ru = unsigned_width("ru", input_format(&circuit, "ru", Party::Garbler)?)?;
+        let xm = unsigned_width(find(&circuit, &["xm", "xr"], Party::Garbler)?)?;
+        let r = unsigned_width(find(&circuit, &["r"], Party::Evaluator)?)?;
+        let ru = unsigned_width(find(&circuit, &["ru"], Party::Garbler)?)?;
         if circuit.inputs.len() != 3 {
             return Err(BridgeError::Interface(format!(
-                "expected exactly the inputs xr, r, ru; found {}",
+                "expected exactly the inputs xm, r, ru; found {}",
                 circuit.inputs.len()
             )));
         }
@@ -107,26 +116,30 @@ impl BridgeCircuit {
                 "expected exactly one output `y`".into(),
             ));
         };
-        let y = unsigned_width("y", out.format)?;
-        if out.name != "y" {
+        let y = match out.format {
+            ValueFormat::Signed { width, .. } if out.name == "y" => width,
+            other => {
+                return Err(BridgeError::Interface(format!(
+                    "the output must be a signed `y`, found `{}`: {other:?}",
+                    out.name
+                )));
+            }
+        };
+        if xm <= sigma + 2 || xm > 127 || ru <= sigma + 1 || ru > 120 || y < ru + 2 {
             return Err(BridgeError::Interface(format!(
-                "the output must be named `y`, found `{}`",
-                out.name
+                "widths xm {xm}, ru {ru}, y {y} do not fit σ = {sigma} \
+                 (need σ + 2 < xm ≤ 127, σ + 1 < ru ≤ 120, y ≥ ru + 2)"
             )));
         }
-        if xr != r || y != ru {
+        let x_bits = xm - sigma - 1;
+        if r < x_bits {
             return Err(BridgeError::Interface(format!(
-                "widths must match: xr {xr} vs r {r}, ru {ru} vs y {y}"
-            )));
-        }
-        if y <= sigma + 2 || xr < 2 || xr + sigma + 1 > 127 || y > 127 {
-            return Err(BridgeError::Interface(format!(
-                "widths LX = {xr}, WY = {y} do not fit σ = {sigma} (need WY > σ + 2, LX + σ < 127)"
+                "the mask input r has {r} bits, fewer than LX = {x_bits}"
             )));
         }
         let params = MaskParams {
-            x_bits: xr,
-            y_bits: y - sigma - 1,
+            x_bits,
+            ru_bits: ru,
             sigma,
         };
         let tpc = TwoPartyCircuit::new(circuit).map_err(BridgeError::Driver)?;
@@ -137,9 +150,24 @@ impl BridgeCircuit {
         })
     }
 
-    /// The default masked tanh* circuit at σ = 40.
+    /// The default masked tanh* circuit (`circuits/masked_tanh.dsl`, pre-activations at
+    /// scale FW + FA = 24, LX = 36) at σ = 40.
     pub fn default_tanh() -> Result<Self, BridgeError> {
-        Self::from_source(DEFAULT_CIRCUIT, DEFAULT_CIRCUIT_NAME, &[], DEFAULT_SIGMA)
+        Self::from_source(DEFAULT_CIRCUIT, DEFAULT_CIRCUIT_PATH, &[], DEFAULT_SIGMA)
+    }
+
+    /// The default circuit for pre-activations at the activation scale (FW = 0, LX = 16).
+    pub fn narrow_tanh() -> Result<Self, BridgeError> {
+        let overrides: Vec<(String, String)> = NARROW_OVERRIDES
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self::from_source(
+            DEFAULT_CIRCUIT,
+            DEFAULT_CIRCUIT_PATH,
+            &overrides,
+            DEFAULT_SIGMA,
+        )
     }
 
     /// The mask widths.
@@ -157,8 +185,18 @@ impl BridgeCircuit {
         &self.tpc
     }
 
+    /// Width of the output `y`.
+    pub(crate) fn output_width(&self) -> u32 {
+        self.tpc
+            .circuit()
+            .outputs
+            .first()
+            .map(|o| o.format.width())
+            .unwrap_or(0)
+    }
+
     /// Plaintext reference: f(x) for a raw signed pre-activation x (|x| < 2^(LX−1)), computed
-    /// by the DSL interpreter on the same program with the masks m = 0 and ru = 2^(LY−1).
+    /// by the DSL interpreter on the same program with zero masks (m = 0, ru = 0).
     pub fn reference(&self, x: i128) -> Result<i128, BridgeError> {
         let p = self.params;
         let half = 1i128 << (p.x_bits - 1);
@@ -168,15 +206,32 @@ impl BridgeCircuit {
                 what: format!("{x} needs more than {} signed bits", p.x_bits),
             });
         }
-        let xr = (x as u128) & ((1u128 << p.x_bits) - 1);
-        let offset = 1u128 << (p.y_bits - 1);
-        let out = dsl::interpret_named(&self.program, &[("xr", xr), ("r", 0), ("ru", offset)])
+        let xm = (x as u128) & ((1u128 << p.masked_x_width()) - 1);
+        let masked_name = if self.program.inputs.iter().any(|i| i.name == "xm") {
+            "xm"
+        } else {
+            "xr"
+        };
+        let out = dsl::interpret_named(&self.program, &[(masked_name, xm), ("r", 0), ("ru", 0)])
             .map_err(|e| BridgeError::Interpret(e.to_string()))?;
         let y = out
             .iter()
             .find(|(n, _)| n == "y")
             .map(|(_, v)| *v)
             .ok_or_else(|| BridgeError::Interpret("no output y".into()))?;
-        Ok(y as i128 - offset as i128)
+        Ok(signed(y, self.output_width()))
+    }
+}
+
+/// The raw `width`-bit two's-complement pattern `v` as a signed integer.
+pub(crate) fn signed(v: u128, width: u32) -> i128 {
+    if width >= 128 {
+        return v as i128;
+    }
+    let v = v & ((1u128 << width) - 1);
+    if width > 0 && v >> (width - 1) == 1 {
+        v as i128 - (1i128 << width)
+    } else {
+        v as i128
     }
 }

@@ -1,5 +1,6 @@
 //! The cloud's side of the bridge (garbled-circuit evaluator).
 
+use super::circuit::signed;
 use super::masks::{bits_of, draw_input_mask, value_of};
 use super::wire::{Header, Mode, recv_ciphertexts, send_ciphertexts, send_header};
 use super::{
@@ -151,7 +152,11 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         phase: "garbled circuit",
         what: "the evaluator received no outputs".into(),
     })?;
-    let ys: Vec<u128> = outputs.iter().map(|bits| value_of(bits)).collect();
+    let width = circuit.output_width();
+    let ys: Vec<i128> = outputs
+        .iter()
+        .map(|bits| signed(value_of(bits), width))
+        .collect();
 
     // 4. Enc(f(x)) = Enc(−ru) · (1 + y·N).
     let result = match mode {
@@ -159,7 +164,10 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             neg_ru
                 .iter()
                 .zip(&ys)
-                .map(|(c, &y)| pk.add_plain(c, &BigUint::from(y)).map_err(he("unmasking")))
+                .map(|(c, &y)| {
+                    pk.add_plain_signed(c, &BigInt::from(y))
+                        .map_err(he("unmasking"))
+                })
                 .collect::<Result<_, _>>()?,
         ),
         Mode::Packed => CloudOutput::Packed {
@@ -169,9 +177,15 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 .iter()
                 .zip(ys.chunks(layout_out.slots()))
                 .map(|(c, group)| {
-                    let group: Vec<BigUint> = group.iter().map(|&y| BigUint::from(y)).collect();
-                    let packed = layout_out.pack(&group).map_err(he("packing outputs"))?;
-                    pk.add_plain(c, &packed).map_err(he("unmasking"))
+                    // Σ_s y_s·2^(s·w) with signed y_s; adding it to Enc(−Σ ru_s·2^(s·w))
+                    // leaves Σ f(x_s)·2^(s·w).
+                    let w = layout_out.width() as usize;
+                    let packed: BigInt = group
+                        .iter()
+                        .enumerate()
+                        .map(|(s, &y)| BigInt::from(y) << (s * w))
+                        .sum();
+                    pk.add_plain_signed(c, &packed).map_err(he("unmasking"))
                 })
                 .collect::<Result<_, _>>()?,
         },

@@ -3,8 +3,8 @@
 //! Input mask m = 2^(LX−1) + r with r uniform in [0, 2^(LX+σ)): for |x| < 2^(LX−1),
 //! `x + 2^(LX−1)` lies in [0, 2^LX), so x + m is a non-negative integer below 2^(LX+σ+1)
 //! (it never wraps mod N) whose distribution is within statistical distance 2^−σ of one
-//! that does not depend on x. The output mask ru = 2^(LY−1) + r' is drawn the same way at
-//! LY bits, so y = f(x) + ru lies in [0, 2^(LY+σ+1)) and hides f(x) to 2^−σ.
+//! that does not depend on x. The output mask ru is uniform in [0, 2^RW) and the circuit
+//! promises |f(x)| ≤ 2^(RW−σ), so y = f(x) + ru (signed, exact) hides f(x) to about 2^−σ.
 
 use super::circuit::MaskParams;
 use rand::CryptoRng;
@@ -26,7 +26,7 @@ pub fn draw_input_mask<R: CryptoRng + ?Sized>(p: &MaskParams, rng: &mut R) -> u1
 
 /// The user's mask ru for one activation.
 pub fn draw_output_mask<R: CryptoRng + ?Sized>(p: &MaskParams, rng: &mut R) -> u128 {
-    (1u128 << (p.y_bits - 1)) + uniform_bits(rng, p.y_bits + p.sigma)
+    uniform_bits(rng, p.ru_bits)
 }
 
 /// What the user sees: x + m (as an integer; x signed, |x| < 2^(LX−1)).
@@ -34,9 +34,9 @@ pub fn masked_input(x: i128, m: u128) -> u128 {
     (m as i128 + x) as u128
 }
 
-/// What the cloud sees: f(x) + ru (f(x) signed, |f(x)| ≤ 2^(LY−1)).
-pub fn masked_output(fx: i128, ru: u128) -> u128 {
-    (ru as i128 + fx) as u128
+/// What the cloud sees: f(x) + ru (signed; f(x) signed and small against ru).
+pub fn masked_output(fx: i128, ru: u128) -> i128 {
+    ru as i128 + fx
 }
 
 /// The low `width` bits of `v`, LSB first (a circuit input value).

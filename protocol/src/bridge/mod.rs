@@ -14,6 +14,7 @@
 
 pub mod circuit;
 mod cloud;
+pub mod demo;
 pub mod masks;
 mod user;
 mod wire;
@@ -45,9 +46,30 @@ pub struct PartyReport {
 }
 
 impl PartyReport {
-    /// Total on-line time.
+    /// Total on-line wall time (computation, communication and waiting for the peer).
     pub fn online(&self) -> Duration {
         self.phases.iter().map(|(_, d)| *d).sum()
+    }
+
+    /// On-line time spent computing on Paillier values (phases outside the garbled-circuit
+    /// run that neither send nor receive).
+    pub fn paillier_compute(&self) -> Duration {
+        self.phases
+            .iter()
+            .filter(|(n, _)| {
+                !n.starts_with("gc:") && !n.starts_with("send") && !n.starts_with("receive")
+            })
+            .map(|(_, d)| *d)
+            .sum()
+    }
+
+    /// Wall time of the garbled-circuit run (handshake, OT, garbling/evaluation, outputs).
+    pub fn gc_wall(&self) -> Duration {
+        self.phases
+            .iter()
+            .filter(|(n, _)| n.starts_with("gc:"))
+            .map(|(_, d)| *d)
+            .sum()
     }
 }
 

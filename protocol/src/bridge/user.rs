@@ -64,12 +64,12 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 if plain.bits() > u64::from(p.masked_x_width()) {
                     return Err(bad_range());
                 }
-                xr.push(low_bits(&plain, p.x_bits));
+                xr.push(low_bits(&plain, p.masked_x_width()));
             }
             Mode::Packed => {
                 let count = (n - g * layout_in.slots()).min(layout_in.slots());
                 let slots = layout_in.unpack(&plain, count).map_err(|_| bad_range())?;
-                xr.extend(slots.iter().map(|v| low_bits(v, p.x_bits)));
+                xr.extend(slots.iter().map(|v| low_bits(v, p.masked_x_width())));
             }
         }
     }
@@ -118,7 +118,7 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 .zip(circuit.tpc.parties())
             {
                 if *party == Party::Garbler {
-                    let value = if v.name == "xr" { x } else { r };
+                    let value = if v.name == "ru" { r } else { x };
                     bits.extend(bits_of(value, v.format.width()));
                 }
             }
