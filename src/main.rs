@@ -25,6 +25,8 @@ enum Command {
     #[command(flatten)]
     Dsl(cmd::dsl::DslCommand),
     #[command(flatten)]
+    Gc(cmd::gc::GcCommand),
+    #[command(flatten)]
     Paillier(cmd::paillier::PaillierCommand),
 }
 
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
     let result: Result<(), cmd::CliError> = match cli.command {
         // One arm per group, e.g.:  Command::Dsl(c) => cmd::dsl::run(c),
         Command::Dsl(c) => cmd::dsl::run(c),
+        Command::Gc(c) => cmd::gc::run(c),
         Command::Paillier(c) => cmd::paillier::run(c),
     };
     match result {

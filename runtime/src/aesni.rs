@@ -33,6 +33,20 @@ pub(crate) fn available() -> bool {
     }
 }
 
+/// Whether the VAES + AVX-512 path can run (checked at run time, cached by std).
+fn vaes512_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("vaes")
+            && std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// `blocks[i] ← AES_{keys[i / per_key]}(blocks[i]) ⊕ blocks[i]` for `per_key` ∈ {1, 2}.
 ///
 /// Returns `false` (and leaves `blocks` untouched) if AES-NI is unavailable, if
@@ -43,6 +57,21 @@ pub(crate) fn tccr_in_place(keys: &[Block], blocks: &mut [Block], per_key: usize
     }
     #[cfg(target_arch = "x86_64")]
     {
+        // Bulk through VAES-512 (16 keys per step) when present, the rest through AES-NI.
+        let done_keys = if vaes512_available() {
+            let bulk = keys.len() / vaes::KEYS_PER_STEP * vaes::KEYS_PER_STEP;
+            match per_key {
+                // SAFETY: VAES/AVX-512 features checked just above; lengths are multiples of a step.
+                1 => unsafe { vaes::tccr::<1>(&keys[..bulk], &mut blocks[..bulk]) },
+                // SAFETY: as above.
+                2 => unsafe { vaes::tccr::<2>(&keys[..bulk], &mut blocks[..2 * bulk]) },
+                _ => return false,
+            }
+            bulk
+        } else {
+            0
+        };
+        let (keys, blocks) = (&keys[done_keys..], &mut blocks[done_keys * per_key..]);
         match per_key {
             // SAFETY: features checked by `available()` just above; lengths checked above.
             1 => unsafe { x86::tccr::<1>(keys, blocks) },
@@ -144,6 +173,117 @@ mod x86 {
                 let h = _mm_xor_si128(x[g][p], orig[g][p]);
                 // SAFETY: `blocks[g*P+p]` is a valid, exclusively borrowed 16-byte Block.
                 unsafe { _mm_storeu_si128((&mut blocks[g * P + p] as *mut Block).cast(), h) };
+            }
+        }
+    }
+}
+
+/// The same hash with VAES on 512-bit registers: four keys per register, four registers
+/// of keys (16 keys) per step, their blocks encrypted in lockstep with the key expansion.
+#[cfg(target_arch = "x86_64")]
+mod vaes {
+    use super::Block;
+    use std::arch::x86_64::{
+        __m512i, _mm512_aesenc_epi128, _mm512_aesenclast_epi128, _mm512_bslli_epi128, _mm512_loadu_si512,
+        _mm512_set1_epi32, _mm512_shuffle_epi8, _mm512_shuffle_i64x2, _mm512_storeu_si512, _mm512_xor_si512,
+    };
+
+    /// Keys per register.
+    const LANES: usize = 4;
+    /// Registers of keys per step.
+    const REGS: usize = 4;
+    /// Keys consumed per step.
+    pub(super) const KEYS_PER_STEP: usize = LANES * REGS;
+
+    /// Requires `keys.len()` a multiple of [`KEYS_PER_STEP`] and `blocks.len() == keys.len() * P`.
+    #[target_feature(enable = "vaes,avx512f,avx512bw")]
+    pub(super) fn tccr<const P: usize>(keys: &[Block], blocks: &mut [Block]) {
+        for (k, b) in keys.chunks_exact(KEYS_PER_STEP).zip(blocks.chunks_exact_mut(KEYS_PER_STEP * P)) {
+            step::<P>(k, b);
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "vaes,avx512f,avx512bw")]
+    fn load4(src: &[Block]) -> __m512i {
+        assert!(src.len() >= 4);
+        // SAFETY: `src` holds at least 4 Blocks = 64 readable bytes; unaligned load.
+        unsafe { _mm512_loadu_si512(src.as_ptr().cast()) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "vaes,avx512f,avx512bw")]
+    fn store4(dst: &mut [Block], v: __m512i) {
+        assert!(dst.len() >= 4);
+        // SAFETY: `dst` holds at least 4 exclusively borrowed Blocks = 64 writable bytes.
+        unsafe { _mm512_storeu_si512(dst.as_mut_ptr().cast(), v) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "vaes,avx512f,avx512bw")]
+    fn next_round_key(k: __m512i, rcon: __m512i, rot_mask: __m512i) -> __m512i {
+        let t = _mm512_aesenclast_epi128(_mm512_shuffle_epi8(k, rot_mask), rcon);
+        let s = _mm512_xor_si512(k, _mm512_bslli_epi128::<4>(k));
+        let s = _mm512_xor_si512(s, _mm512_bslli_epi128::<8>(s));
+        _mm512_xor_si512(s, t)
+    }
+
+    /// Keys of lanes `[a, a, b, b]` from a register of four keys (P = 2 layout).
+    #[inline]
+    #[target_feature(enable = "vaes,avx512f,avx512bw")]
+    fn spread<const HALF: usize>(k: __m512i) -> __m512i {
+        if HALF == 0 { _mm512_shuffle_i64x2::<0b01_01_00_00>(k, k) } else { _mm512_shuffle_i64x2::<0b11_11_10_10>(k, k) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "vaes,avx512f,avx512bw")]
+    fn step<const P: usize>(keys: &[Block], blocks: &mut [Block]) {
+        assert!(keys.len() == KEYS_PER_STEP && blocks.len() == KEYS_PER_STEP * P);
+        let rot_mask = _mm512_set1_epi32(0x0c0f_0e0d);
+        let mut k = [_mm512_set1_epi32(0); REGS];
+        // Block register j covers blocks 4j..4j+4, i.e. keys (4j..4j+4)/P.
+        let mut x = [[_mm512_set1_epi32(0); P]; REGS];
+        let mut orig = [[_mm512_set1_epi32(0); P]; REGS];
+        for r in 0..REGS {
+            k[r] = load4(&keys[LANES * r..]);
+            for h in 0..P {
+                orig[r][h] = load4(&blocks[LANES * (P * r + h)..]);
+            }
+        }
+        macro_rules! key_for {
+            ($r:expr, $h:expr) => {
+                if P == 1 { k[$r] } else if $h == 0 { spread::<0>(k[$r]) } else { spread::<1>(k[$r]) }
+            };
+        }
+        for r in 0..REGS {
+            for h in 0..P {
+                x[r][h] = _mm512_xor_si512(orig[r][h], key_for!(r, h));
+            }
+        }
+        macro_rules! round {
+            ($rc:expr, $enc:ident) => {{
+                let rcon = _mm512_set1_epi32($rc);
+                for r in 0..REGS {
+                    k[r] = next_round_key(k[r], rcon, rot_mask);
+                    for h in 0..P {
+                        x[r][h] = $enc(x[r][h], key_for!(r, h));
+                    }
+                }
+            }};
+        }
+        round!(0x01, _mm512_aesenc_epi128);
+        round!(0x02, _mm512_aesenc_epi128);
+        round!(0x04, _mm512_aesenc_epi128);
+        round!(0x08, _mm512_aesenc_epi128);
+        round!(0x10, _mm512_aesenc_epi128);
+        round!(0x20, _mm512_aesenc_epi128);
+        round!(0x40, _mm512_aesenc_epi128);
+        round!(0x80, _mm512_aesenc_epi128);
+        round!(0x1b, _mm512_aesenc_epi128);
+        round!(0x36, _mm512_aesenclast_epi128);
+        for r in 0..REGS {
+            for h in 0..P {
+                store4(&mut blocks[LANES * (P * r + h)..], _mm512_xor_si512(x[r][h], orig[r][h]));
             }
         }
     }

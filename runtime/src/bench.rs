@@ -131,3 +131,77 @@ pub fn evaluate_in_memory(
         elapsed: t.elapsed(),
     })
 }
+
+/// An error of a benchmark run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BenchError {
+    /// The circuit is malformed.
+    #[error("{0}")]
+    Circuit(#[from] compiler::CircuitError),
+    /// The two-party run failed.
+    #[error("{0}")]
+    Driver(#[from] crate::driver::DriverError),
+    /// Loopback networking failed.
+    #[error("loopback: {0}")]
+    Io(#[from] std::io::Error),
+    /// A benchmark thread panicked.
+    #[error("benchmark thread failed")]
+    Thread,
+}
+
+/// Garbler and evaluator as two threads over loopback TCP, `reps` instances as one batch;
+/// every input of even index goes to the garbler, the rest to the evaluator. Counts the
+/// whole run (handshake, OT, streaming).
+pub fn loopback_tcp(circuit: &Circuit, reps: usize) -> Result<Throughput, BenchError> {
+    use crate::channel::{DEFAULT_TIMEOUT, TcpChannel};
+    use crate::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
+    use compiler::Party;
+    let parties = (0..circuit.inputs.len()).map(|i| if i % 2 == 0 { Party::Garbler } else { Party::Evaluator }).collect();
+    let tpc = TwoPartyCircuit::with_parties(circuit.clone(), parties)?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let tpc_e = tpc.clone();
+    let t = Instant::now();
+    let eval = std::thread::spawn(move || -> Result<(), BenchError> {
+        let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT)?;
+        let mut rng = ChaCha12Rng::seed_from_u64(2);
+        let inputs = vec![vec![false; tpc_e.evaluator_input_bits()]; reps];
+        run_evaluator(&mut ch, &tpc_e, &inputs, Reveal::Evaluator, &mut rng)?;
+        Ok(())
+    });
+    let mut ch = TcpChannel::accept(&listener, DEFAULT_TIMEOUT)?;
+    let mut rng = ChaCha12Rng::seed_from_u64(1);
+    let inputs = vec![vec![true; tpc.garbler_input_bits()]; reps];
+    run_garbler(&mut ch, &tpc, &inputs, Reveal::Evaluator, &mut rng)?;
+    eval.join().map_err(|_| BenchError::Thread)??;
+    Ok(Throughput { ops: (tpc.and_count() * reps) as u64, elapsed: t.elapsed() })
+}
+
+/// `n` IKNP correlated OTs between two threads over loopback TCP (extension only; the
+/// 128 base OTs are done before the clock starts).
+pub fn iknp_cot(n: usize) -> Result<Throughput, BenchError> {
+    use crate::channel::{DEFAULT_TIMEOUT, TcpChannel};
+    use crate::ot::iknp::{CotReceiver, CotSender};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let recv = std::thread::spawn(move || -> Result<Duration, BenchError> {
+        let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT)?;
+        let mut rng = ChaCha12Rng::seed_from_u64(2);
+        let mut r = CotReceiver::setup(&mut ch, &mut rng).map_err(crate::driver::DriverError::from)?;
+        let choices: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
+        let t = Instant::now();
+        let labels = r.extend(&mut ch, &choices).map_err(crate::driver::DriverError::from)?;
+        std::hint::black_box(labels);
+        Ok(t.elapsed())
+    });
+    let mut ch = TcpChannel::accept(&listener, DEFAULT_TIMEOUT)?;
+    let mut rng = ChaCha12Rng::seed_from_u64(1);
+    let mut s = CotSender::setup(&mut ch, Delta::random(&mut rng), &mut rng).map_err(crate::driver::DriverError::from)?;
+    let t = Instant::now();
+    let q = s.extend(&mut ch, n).map_err(crate::driver::DriverError::from)?;
+    std::hint::black_box(q);
+    let sender_time = t.elapsed();
+    let receiver_time = recv.join().map_err(|_| BenchError::Thread)??;
+    Ok(Throughput { ops: n as u64, elapsed: sender_time.max(receiver_time) })
+}

@@ -1,6 +1,7 @@
 //! One module per subcommand group.
 
 pub(crate) mod dsl;
+pub(crate) mod gc;
 pub(crate) mod paillier;
 
 /// An error that ends a command: printed to stderr, exit status 1.

@@ -1,0 +1,390 @@
+//! `gcc-nn garbler` / `gcc-nn evaluator` / `gcc-nn bench-gc`: run a circuit between two
+//! parties with garbled circuits (semi-honest, κ = 128, σ = 40), and measure throughput.
+//!
+//! `--circuit` takes a `.dsl` program (compiled on the fly), a compact binary circuit, or a
+//! Bristol file (Bristol Fashion or the old format; a `FILE.meta.json` side file beside it,
+//! or `--meta`, gives names, parties and formats; otherwise `--party` flags assign owners).
+
+use super::CliError;
+use clap::{Args, Subcommand, ValueEnum};
+use compiler::{Circuit, Party, ValueFormat};
+use runtime::channel::TcpChannel;
+use runtime::driver::{Reveal, RunOutput, TwoPartyCircuit, run_evaluator, run_garbler};
+use std::io::ErrorKind;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Garbled-circuit commands.
+#[derive(Subcommand)]
+pub(crate) enum GcCommand {
+    /// Garble a circuit for one evaluator that connects to ADDR (semi-honest, κ = 128, σ = 40).
+    Garbler(GarblerArgs),
+    /// Connect to a garbler at ADDR and evaluate the circuit (semi-honest, κ = 128, σ = 40).
+    Evaluator(EvaluatorArgs),
+    /// Measure garbling, evaluation and OT-extension throughput (in memory and over loopback TCP).
+    BenchGc(BenchArgs),
+}
+
+/// Who learns the outputs.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RevealArg {
+    /// Only the evaluator.
+    Evaluator,
+    /// Only the garbler.
+    Garbler,
+    /// Both parties.
+    Both,
+}
+
+/// Options shared by both parties.
+#[derive(Args)]
+pub(crate) struct CommonArgs {
+    /// Circuit: a .dsl program, a binary circuit, or a Bristol (Fashion or old) file.
+    #[arg(long, value_name = "FILE")]
+    circuit: PathBuf,
+    /// An input value this party supplies: NAME=VALUE (program formats, e.g. x=0.5; for
+    /// plain Bristol values NAME is the value index and VALUE hex 0x… or decimal). Repeatable.
+    #[arg(long = "input", value_name = "NAME=VALUE")]
+    inputs: Vec<String>,
+    /// Owner of an input value of a Bristol file without side file: NAME=garbler|evaluator.
+    #[arg(long = "party", value_name = "NAME=PARTY")]
+    parties: Vec<String>,
+    /// Side file with names, parties and formats for a Bristol file (default: FILE.meta.json if present).
+    #[arg(long, value_name = "FILE")]
+    meta: Option<PathBuf>,
+    /// Who learns the outputs (both sides must agree).
+    #[arg(long, value_enum, default_value = "evaluator")]
+    reveal: RevealArg,
+    /// Run the circuit this many times on the same inputs as one batch (one OT extension, one stream).
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
+    /// Seconds to wait for the peer before giving up.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// INSECURE: derive all randomness from this seed (reproducible test runs only).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// Garbler options.
+#[derive(Args)]
+pub(crate) struct GarblerArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Address to listen on, e.g. 127.0.0.1:7000.
+    #[arg(long, value_name = "ADDR")]
+    listen: String,
+}
+
+/// Evaluator options.
+#[derive(Args)]
+pub(crate) struct EvaluatorArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Address of the garbler, e.g. 127.0.0.1:7000.
+    #[arg(long, value_name = "ADDR")]
+    connect: String,
+    /// Keep retrying a refused connection for this many seconds (0: fail at once).
+    #[arg(long, default_value_t = 0)]
+    retry: u64,
+}
+
+/// Benchmark options.
+#[derive(Args)]
+pub(crate) struct BenchArgs {
+    /// AND gates of the random benchmark circuit.
+    #[arg(long, default_value_t = 1 << 20)]
+    ands: u32,
+    /// Also time this circuit file (e.g. the AES-128 Bristol file), repeated to ≥ 1M ANDs.
+    #[arg(long, value_name = "FILE")]
+    circuit: Option<PathBuf>,
+    /// Correlated OTs for the OT-extension measurement.
+    #[arg(long, default_value_t = 1 << 23)]
+    ots: usize,
+    /// Repetitions of each measurement (the best is reported).
+    #[arg(long, default_value_t = 3)]
+    reps: usize,
+}
+
+/// Runs a garbled-circuit command.
+pub(crate) fn run(cmd: GcCommand) -> Result<(), CliError> {
+    match cmd {
+        GcCommand::Garbler(a) => garbler(a),
+        GcCommand::Evaluator(a) => evaluator(a),
+        GcCommand::BenchGc(a) => bench(a),
+    }
+}
+
+fn rng_for(seed: Option<u64>) -> runtime::prg::SessionRng {
+    match seed {
+        Some(s) => {
+            eprintln!("warning: --seed {s}: all randomness is derived from a fixed seed. INSECURE, for tests only.");
+            runtime::prg::insecure_seeded_rng(s)
+        }
+        None => runtime::prg::os_seeded_rng(),
+    }
+}
+
+fn garbler(a: GarblerArgs) -> Result<(), CliError> {
+    let timeout = Duration::from_secs(a.common.timeout);
+    let (tpc, bits) = prepare(&a.common, Party::Garbler)?;
+    let listener = TcpListener::bind(&a.listen).map_err(|e| match e.kind() {
+        ErrorKind::AddrInUse => format!("cannot listen on {}: address already in use (is another garbler running? choose another port)", a.listen),
+        _ => format!("cannot listen on {}: {e}", a.listen),
+    })?;
+    eprintln!("garbler: listening on {} (semi-honest, κ = 128, σ = 40)", a.listen);
+    let t0 = Instant::now();
+    let mut ch = TcpChannel::accept(&listener, timeout)
+        .map_err(|e| format!("no evaluator connected to {} within {}s: {e}", a.listen, a.common.timeout))?;
+    let mut rng = rng_for(a.common.seed);
+    let inputs = vec![bits; a.common.repeat];
+    let out = run_garbler(&mut ch, &tpc, &inputs, reveal(a.common.reveal), &mut rng)?;
+    report(&tpc, &out, t0.elapsed(), "garbler");
+    Ok(())
+}
+
+fn evaluator(a: EvaluatorArgs) -> Result<(), CliError> {
+    let timeout = Duration::from_secs(a.common.timeout);
+    let (tpc, bits) = prepare(&a.common, Party::Evaluator)?;
+    let t0 = Instant::now();
+    let deadline = Instant::now() + Duration::from_secs(a.retry);
+    let mut ch = loop {
+        match TcpChannel::connect(&a.connect, timeout) {
+            Ok(ch) => break ch,
+            Err(e) if e.kind() == ErrorKind::ConnectionRefused && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) if e.kind() == ErrorKind::ConnectionRefused => {
+                return Err(format!("cannot connect to {}: connection refused (is a garbler listening there?)", a.connect).into());
+            }
+            Err(e) => return Err(format!("cannot connect to {}: {e}", a.connect).into()),
+        }
+    };
+    let mut rng = rng_for(a.common.seed);
+    let inputs = vec![bits; a.common.repeat];
+    let out = run_evaluator(&mut ch, &tpc, &inputs, reveal(a.common.reveal), &mut rng)?;
+    report(&tpc, &out, t0.elapsed(), "evaluator");
+    Ok(())
+}
+
+fn reveal(r: RevealArg) -> Reveal {
+    match r {
+        RevealArg::Evaluator => Reveal::Evaluator,
+        RevealArg::Garbler => Reveal::Garbler,
+        RevealArg::Both => Reveal::Both,
+    }
+}
+
+/// Loads the circuit, assigns parties and encodes this party's inputs as bits.
+fn prepare(a: &CommonArgs, me: Party) -> Result<(TwoPartyCircuit, Vec<bool>), CliError> {
+    if a.repeat == 0 {
+        return Err("--repeat must be at least 1".into());
+    }
+    let circuit = load_circuit(&a.circuit, a.meta.as_deref())?;
+    let parties = assign_parties(&circuit, &a.parties)?;
+    let tpc = TwoPartyCircuit::with_parties(circuit, parties)?;
+    let bits = encode_inputs(&tpc, me, &a.inputs)?;
+    Ok((tpc, bits))
+}
+
+/// Reads a .dsl, binary or Bristol circuit (applying a side file if there is one).
+pub(crate) fn load_circuit(path: &Path, meta: Option<&Path>) -> Result<Circuit, CliError> {
+    if path.extension().is_some_and(|e| e == "dsl") {
+        return compiler::compile_file(path, &compiler::CompileOptions::default())
+            .map_err(|e| format!("{}: {}", path.display(), e.render()).into());
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read circuit {}: {e}", path.display()))?;
+    if let Ok(c) = compiler::binary::read(&bytes) {
+        return Ok(c);
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("{}: neither a binary circuit nor a text Bristol file", path.display()))?;
+    let mut circuit = match compiler::bristol::read_fashion(&text) {
+        Ok(c) => c,
+        Err(fashion) => compiler::bristol::read_old_format(&text).map_err(|old| {
+            format!("{}: not a Bristol Fashion file ({fashion}) nor an old Bristol file ({old})", path.display())
+        })?,
+    };
+    let side = meta.map(Path::to_path_buf).unwrap_or_else(|| compiler::meta::meta_path(path));
+    if meta.is_some() || side.exists() {
+        let json = std::fs::read_to_string(&side).map_err(|e| format!("cannot read side file {}: {e}", side.display()))?;
+        compiler::meta::apply(&mut circuit, &json).map_err(|e| format!("{}: {e}", side.display()))?;
+    }
+    Ok(circuit)
+}
+
+fn parse_party(s: &str) -> Option<Party> {
+    match s.to_ascii_lowercase().as_str() {
+        "garbler" | "g" => Some(Party::Garbler),
+        "evaluator" | "e" => Some(Party::Evaluator),
+        _ => None,
+    }
+}
+
+fn assign_parties(c: &Circuit, flags: &[String]) -> Result<Vec<Party>, CliError> {
+    let mut parties: Vec<Option<Party>> = c.inputs.iter().map(|v| v.party).collect();
+    for f in flags {
+        let (name, p) = f.split_once('=').ok_or_else(|| format!("--party {f}: expected NAME=garbler|evaluator"))?;
+        let party = parse_party(p).ok_or_else(|| format!("--party {f}: party must be garbler or evaluator"))?;
+        let idx = c.inputs.iter().position(|v| v.name == name).ok_or_else(|| {
+            format!("--party {f}: no input named '{name}' (inputs: {})", names(c.inputs.iter().map(|v| v.name.as_str())))
+        })?;
+        parties[idx] = Some(party);
+    }
+    parties
+        .iter()
+        .zip(&c.inputs)
+        .map(|(p, v)| {
+            p.ok_or_else(|| {
+                format!("input '{}' has no owner: pass --party {}=garbler|evaluator or a side file", v.name, v.name).into()
+            })
+        })
+        .collect()
+}
+
+fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    let v: Vec<&str> = it.collect();
+    if v.is_empty() { "none".to_string() } else { v.join(", ") }
+}
+
+/// The DSL type matching a circuit value format (for parsing and printing values).
+fn ty_of(f: ValueFormat) -> dsl::Ty {
+    match f {
+        ValueFormat::Bool => dsl::Ty::Bool,
+        ValueFormat::Signed { width, frac } => dsl::Ty::Num(dsl::NumTy { signed: true, width, frac }),
+        ValueFormat::Unsigned { width, frac } => dsl::Ty::Num(dsl::NumTy { signed: false, width, frac }),
+    }
+}
+
+/// Parses VALUE into `width` bits, LSB first.
+fn value_bits(name: &str, text: &str, format: ValueFormat) -> Result<Vec<bool>, CliError> {
+    let width = format.width() as usize;
+    let t = text.trim();
+    if width <= 128 {
+        let raw = dsl::parse_value(t, &ty_of(format)).map_err(|e| format!("input '{name}': {e}"))?;
+        return Ok((0..width).map(|i| (raw >> i) & 1 == 1).collect());
+    }
+    // Wide plain values (e.g. a 512-bit SHA block): hex only, as one big-endian integer.
+    let hex = t
+        .strip_prefix("0x")
+        .ok_or_else(|| format!("input '{name}' is {width} bits wide: give it in hex (0x…)"))?
+        .replace('_', "");
+    let mut bits = Vec::with_capacity(4 * hex.len());
+    for c in hex.chars().rev() {
+        let d = c.to_digit(16).ok_or_else(|| format!("input '{name}': '{c}' is not a hex digit"))?;
+        bits.extend((0..4).map(|i| (d >> i) & 1 == 1));
+    }
+    if bits.iter().skip(width).any(|&b| b) {
+        return Err(format!("input '{name}': value has more than {width} bits").into());
+    }
+    bits.resize(width, false);
+    Ok(bits)
+}
+
+fn encode_inputs(tpc: &TwoPartyCircuit, me: Party, given: &[String]) -> Result<Vec<bool>, CliError> {
+    let c = tpc.circuit();
+    let mine: Vec<usize> = (0..c.inputs.len()).filter(|&i| tpc.parties()[i] == me).collect();
+    let role = if me == Party::Garbler { "garbler" } else { "evaluator" };
+    let mut values: Vec<Option<Vec<bool>>> = vec![None; c.inputs.len()];
+    for g in given {
+        let (name, text) = g.split_once('=').ok_or_else(|| format!("--input {g}: expected NAME=VALUE"))?;
+        let idx = c.inputs.iter().position(|v| v.name == name).ok_or_else(|| {
+            format!(
+                "--input {g}: no input named '{name}' (the {role}'s inputs are: {})",
+                names(mine.iter().map(|&i| c.inputs[i].name.as_str()))
+            )
+        })?;
+        if tpc.parties()[idx] != me {
+            return Err(format!("--input {g}: '{name}' is supplied by the other party, not the {role}").into());
+        }
+        if values[idx].is_some() {
+            return Err(format!("--input {g}: '{name}' given twice").into());
+        }
+        values[idx] = Some(value_bits(name, text, c.inputs[idx].format)?);
+    }
+    let mut bits = Vec::new();
+    for &i in &mine {
+        let v = values[i].take().ok_or_else(|| format!("missing --input {}=VALUE (the {role} supplies it)", c.inputs[i].name))?;
+        bits.extend(v);
+    }
+    Ok(bits)
+}
+
+/// Formats `bits` (LSB first) as a value of `format`.
+fn format_bits(bits: &[bool], format: ValueFormat, plain: bool) -> String {
+    let hex = || {
+        let mut s = String::new();
+        for nib in bits.chunks(4).rev() {
+            let d = nib.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | ((b as u32) << i));
+            s.push(char::from_digit(d, 16).unwrap_or('?'));
+        }
+        format!("0x{s}")
+    };
+    if bits.len() > 128 || plain {
+        return hex();
+    }
+    let raw = bits.iter().enumerate().fold(0u128, |acc, (i, &b)| acc | ((b as u128) << i));
+    dsl::format_value(raw, &ty_of(format))
+}
+
+fn report(tpc: &TwoPartyCircuit, out: &RunOutput, total: Duration, role: &str) {
+    let c = tpc.circuit();
+    // Values straight from a Bristol file (no side file) print as hex integers.
+    let plain = c.outputs.iter().all(|v| v.name.parse::<usize>().is_ok());
+    if let Some(instances) = &out.outputs {
+        for (k, bits) in instances.iter().enumerate() {
+            let mut at = 0;
+            for v in &c.outputs {
+                let w = v.format.width() as usize;
+                let shown = format_bits(&bits[at..at + w], v.format, plain);
+                at += w;
+                if instances.len() == 1 {
+                    println!("{} = {shown}", v.name);
+                } else {
+                    println!("[{k}] {} = {shown}", v.name);
+                }
+            }
+        }
+    } else {
+        println!("(outputs are revealed to the other party only)");
+    }
+    let s = &out.stats;
+    let instances = out.outputs.as_ref().map_or(0, Vec::len);
+    eprintln!("{role} summary (semi-honest, κ = 128, σ = 40):");
+    eprintln!("  ANDs: {} ({} per instance{})", s.ands, tpc.and_count(), if instances > 1 { format!(", {instances} instances") } else { String::new() });
+    eprintln!("  correlated OTs: {}", s.ots);
+    eprintln!("  bytes sent: {}  received: {}", s.bytes_sent, s.bytes_received);
+    for (name, d) in &s.phases {
+        eprintln!("  {name:<22} {:>10.3} ms", d.as_secs_f64() * 1e3);
+    }
+    eprintln!("  {:<22} {:>10.3} ms", "total (incl. connect)", total.as_secs_f64() * 1e3);
+}
+
+fn bench(a: BenchArgs) -> Result<(), CliError> {
+    use runtime::bench;
+    eprintln!("note: figures on a shared or busy machine are noisy; re-run on a quiet one.");
+    let best = |f: &dyn Fn() -> Result<bench::Throughput, CliError>| -> Result<f64, CliError> {
+        let mut m: f64 = 0.0;
+        for _ in 0..a.reps.max(1) {
+            m = m.max(f()?.mops());
+        }
+        Ok(m)
+    };
+    let mut circuits = vec![(format!("random circuit, {} ANDs", a.ands), bench::random_circuit(1, 256, a.ands, 4096))];
+    if let Some(path) = &a.circuit {
+        circuits.push((path.display().to_string(), load_circuit(path, None)?));
+    }
+    println!("{:<44} {:>12} {:>12} {:>14}", "circuit", "garble M/s", "eval M/s", "loopback M/s");
+    for (name, c) in &circuits {
+        let reps = (1usize << 20).div_ceil(c.and_count().max(1)).max(1);
+        let g = best(&|| Ok(bench::garble_in_memory(c, reps)?))?;
+        let e = best(&|| Ok(bench::evaluate_in_memory(c, reps)?))?;
+        let l = best(&|| Ok(bench::loopback_tcp(c, reps)?))?;
+        println!("{name:<44} {g:>12.1} {e:>12.1} {l:>14.1}");
+    }
+    let ot = best(&|| Ok(bench::iknp_cot(a.ots)?))?;
+    println!("IKNP correlated OT (two threads, loopback TCP): {ot:.1} M OT/s");
+    println!("bytes per AND: 32 (two 16-byte ciphertexts)");
+    Ok(())
+}
