@@ -29,8 +29,9 @@ const A = 1.52;      const B = 2.57;
 const FC = 14;
 const HALF_ULP = 1 / (2 << FA);
 
-// tanh* exactly as circuits/tanh.dsl, on a wide input: |x| is taken once, only its low 14
-// bits are squared, and the sign is applied by a conditional negation.
+// tanh* exactly as circuits/tanh.dsl, on a wide input, built cheaply: |x| is taken once,
+// only its low 14 bits are squared, and k = sign(x) costs no multiplication: d1 is dropped
+// when t = 0 (so tanh*(0) = 0 as k = 0 demands) and negative x negate the result.
 fn tanh_star(x: Wide) -> Act {
     let m1 = M1 as fixed<16, FC>;
     let m2 = M2 as fixed<16, FC>;
@@ -38,14 +39,16 @@ fn tanh_star(x: Wide) -> Act {
     let ax = abs(x);
     let t = ax as ufixed<14, FA>;           // = |x| whenever the polynomials are used
     let t2 = (t * t) as ufixed<17, 13>;
+    // d1 (+ the rounding half ulp) at the sum's 27 fractional bits, as in tanh.dsl
+    let d1: ufixed<24, 27> = if t != 0 { D1 + HALF_ULP } else { HALF_ULP };
     let y: Act = if ax <= A {
-        m1 * t2 + C1 * t + (D1 + HALF_ULP)
+        m1 * t2 + C1 * t + d1
     } else if ax <= B {
         m2 * t2 + c2 * t + (D2 + HALF_ULP)
     } else {
         1.0
     };
-    if x < 0 { -y } else if x == 0 { 0 } else { y }
+    if x < 0 { -y } else { y }
 }
 
 input garbler xm: ufixed<XW, FW + FA>;        // x' = z + r (decrypted by the user)
