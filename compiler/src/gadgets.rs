@@ -361,6 +361,34 @@ pub fn any(builder: &mut Builder, bits: &[Bit]) -> Bit {
     }
 }
 
+/// `x ≤ d` for an unsigned word x and a constant d: "bits from bitlen(d) up are zero, and
+/// the low bits are ≤ d" (n ANDs at most; the zero test is a top-down OR chain, so tests
+/// of one word against several constants share most of it).
+pub fn at_most_const(builder: &mut Builder, x: &Word, d: &num_bigint::BigInt) -> Bit {
+    use num_traits::Signed;
+    let n = x.width();
+    if d.is_negative() {
+        return Bit::FALSE;
+    }
+    let l = d.bits() as usize;
+    if l >= n {
+        return Bit::TRUE;
+    }
+    let mut high = Bit::FALSE;
+    for &b in x.bits[l..].iter().rev() {
+        high = builder.or(b, high);
+    }
+    // Low bits under trailing ones of d never matter: x ≤ d ⟺ x >> k ≤ d >> k.
+    let k = (0..l).take_while(|&i| d.bit(i as u64)).count();
+    let low = Word::new(x.bits[k..l].to_vec(), false);
+    let dw = Word::new(
+        (k..l).map(|i| Bit::constant(d.bit(i as u64))).collect(),
+        false,
+    );
+    let low_le = !less_than(builder, &dw, &low);
+    builder.and(!high, low_le)
+}
+
 /// `x == y` on their exact values (common width; n−1 ANDs).
 pub fn equal(builder: &mut Builder, x: &Word, y: &Word) -> Bit {
     let n = x.width().max(y.width()) + usize::from(x.signed != y.signed);

@@ -208,6 +208,12 @@ fn count_uses(nodes: &[Node], uses: &mut [u32]) {
     }
 }
 
+/// The range of a node's value: the computed exact range when the node's type holds it,
+/// else the whole type (the value then wraps into the type, as the interpreter does).
+fn clamp_range(r: Range, full: Range) -> Range {
+    if r.within(&full) { r } else { full }
+}
+
 /// A word holding the constant `v` in the smallest shape (or `shape` if given).
 fn const_word(v: &BigInt, width: usize, signed: bool) -> Word {
     Word::new(
@@ -342,7 +348,7 @@ impl<'p> Lowerer<'p> {
     fn sum_val(&mut self, terms: Vec<Term>, constant: BigInt, r: Range, ty: NumTy) -> Val {
         let full = Range::of_type(ty);
         let range = if self.opts.range {
-            r.intersect(&full).unwrap_or(full)
+            clamp_range(r, full)
         } else {
             full
         };
@@ -372,7 +378,7 @@ impl<'p> Lowerer<'p> {
     fn make(&self, word: Word, r: Range, ty: NumTy) -> Val {
         let full = Range::of_type(ty);
         let range = if self.opts.range {
-            r.intersect(&full).unwrap_or(full)
+            clamp_range(r, full)
         } else {
             full
         };
@@ -396,7 +402,7 @@ impl<'p> Lowerer<'p> {
     fn shape(&self, r: &Range, ty: NumTy) -> (usize, bool) {
         if self.opts.range {
             let full = Range::of_type(ty);
-            r.intersect(&full).unwrap_or(full).word_shape()
+            clamp_range(r.clone(), full).word_shape()
         } else {
             (ty.width as usize, ty.signed)
         }
@@ -783,6 +789,44 @@ impl<'p> Lowerer<'p> {
         Some(Word::new(bits, signed))
     }
 
+    /// `keep · (if s { −v } else { v })` as a deferred sum `((v ⊕ s) ∧ keep) + (s ∧ keep)`:
+    /// the +1 of the negation becomes a carry-in of whatever sum consumes it. Only when
+    /// −v cannot wrap in the node's type (the sum's value is exact).
+    fn fused_negation(
+        &mut self,
+        s: Bit,
+        v: &Word,
+        rv: &Range,
+        keep: Bit,
+        r: &Range,
+        t: NumTy,
+    ) -> Option<Val> {
+        if !(self.opts.fusion && self.opts.range && rv.neg().within(&Range::of_type(t))) {
+            return None;
+        }
+        let (w, _) = r.hull(rv).hull(&rv.neg()).word_shape();
+        let flipped: Vec<Bit> = (0..w)
+            .map(|i| {
+                let x = self.b.xor(v.bit(i), s);
+                self.b.and(x, keep)
+            })
+            .collect();
+        let carry = self.b.and(s, keep);
+        let terms = vec![
+            Term {
+                word: Word::new(flipped, true),
+                shift: 0,
+                negative: false,
+            },
+            Term {
+                word: Word::new(vec![carry], false),
+                shift: 0,
+                negative: false,
+            },
+        ];
+        Some(self.sum_val(terms, BigInt::zero(), r.clone(), t))
+    }
+
     /// `if s { −x } else { x }` at width w: `(x ⊕ s) + s`, w − 1 ANDs.
     fn conditional_negate(&mut self, s: Bit, x: &Word, w: usize, signed: bool) -> Word {
         let mut c = s;
@@ -828,7 +872,21 @@ impl<'p> Lowerer<'p> {
         };
         let bit = match decided {
             Some(v) => Bit::constant(v),
-            None if lt => gadgets::less_than(&mut self.b, a, b),
+            None if lt => {
+                // Against a constant, an unsigned word is compared as "high bits zero and
+                // low bits ≤ d", the high-bit test built top-down so that comparisons of
+                // one value with several constants share it.
+                let one = BigInt::one();
+                match (ra.as_point(), rb.as_point()) {
+                    (_, Some(c)) if !a.signed && self.opts.range => {
+                        gadgets::at_most_const(&mut self.b, a, &(c - &one))
+                    }
+                    (Some(c), _) if !b.signed && self.opts.range => {
+                        !gadgets::at_most_const(&mut self.b, b, c)
+                    }
+                    _ => gadgets::less_than(&mut self.b, a, b),
+                }
+            }
             None => gadgets::equal(&mut self.b, a, b),
         };
         Some(if negate { !bit } else { bit })
@@ -884,10 +942,24 @@ impl<'p> Lowerer<'p> {
                 let (w, sg) = self.shape(&r, t);
                 // `if c { -v } else { v }` (or the mirror) is a conditional negation.
                 if let Some((neg_when, v)) = self.negation_pair(tb.result, eb.result) {
-                    let (vw, _) = self.num(v)?;
+                    let (vw, rv) = self.num(v)?;
                     let sel = if neg_when { s } else { !s };
+                    if let Some(val) = self.fused_negation(sel, &vw, &rv, Bit::TRUE, &r, t) {
+                        return Ok(val);
+                    }
                     let out = self.conditional_negate(sel, &vw, w, sg);
                     return Ok(self.make(out, r, t));
+                }
+                // `if c { -v } else if c2 { 0 } else { v }`: a masked conditional negation.
+                if let Some((v, keep_else)) = self.signed_select(tb.result, eb.result)? {
+                    let (vw, rv) = self.num(v)?;
+                    let keep = self.b.or(s, keep_else);
+                    if let Some(val) = self.fused_negation(s, &vw, &rv, keep, &r, t) {
+                        return Ok(val);
+                    }
+                    let negated = self.conditional_negate(s, &vw, w, sg);
+                    let bits = negated.bits.iter().map(|&b| self.b.and(b, keep)).collect();
+                    return Ok(self.make(Word::new(bits, sg), r, t));
                 }
                 let out = gadgets::mux(&mut self.b, s, &tw, &ew, w, sg);
                 self.make(out, r, t)
@@ -910,6 +982,36 @@ impl<'p> Lowerer<'p> {
             return Some((false, t));
         }
         None
+    }
+
+    /// For a then-result `−v` and an else-result `if c2 { 0 } else { v }` (or
+    /// `if c2 { v } else { 0 }`): `v` and the bit that keeps v in the else case.
+    fn signed_select(&mut self, t: VarId, e: VarId) -> Result<Option<(VarId, Bit)>, LowerError> {
+        let Some(Op::Unary(UnOp::Neg, v)) = self.defs.get(&t).map(|n| &n.op) else {
+            return Ok(None);
+        };
+        let v = *v;
+        let Some(Op::If {
+            cond,
+            then_block,
+            else_block,
+        }) = self.defs.get(&e).map(|n| &n.op)
+        else {
+            return Ok(None);
+        };
+        let zero = |var: VarId| self.const_value(var).is_some_and(|c| c.is_zero());
+        let keep_when_cond = if zero(then_block.result) && else_block.result == v {
+            false
+        } else if zero(else_block.result) && then_block.result == v {
+            true
+        } else {
+            return Ok(None);
+        };
+        if !self.env_defined_outside(v) {
+            return Ok(None);
+        }
+        let c2 = self.bool(*cond)?;
+        Ok(Some((v, if keep_when_cond { c2 } else { !c2 })))
     }
 
     /// Whether `v` has a value now (defined before the arms, not only inside one).
@@ -1037,7 +1139,7 @@ impl<'p> Lowerer<'p> {
             }
             _ => return None,
         };
-        r.intersect(&Range::of_type(t))
+        Some(clamp_range(r, Range::of_type(t)))
     }
 
     /// Ranges implied by `cond == truth`, as (variable, range) facts; `None` if impossible.
