@@ -27,6 +27,8 @@ enum Command {
     #[command(flatten)]
     Gc(cmd::gc::GcCommand),
     #[command(flatten)]
+    Compile(cmd::compile::CompileCommand),
+    #[command(flatten)]
     Paillier(cmd::paillier::PaillierCommand),
 }
 
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         // One arm per group, e.g.:  Command::Dsl(c) => cmd::dsl::run(c),
         Command::Dsl(c) => cmd::dsl::run(c),
         Command::Gc(c) => cmd::gc::run(c),
+        Command::Compile(c) => cmd::compile::run(c),
         Command::Paillier(c) => cmd::paillier::run(c),
     };
     match result {

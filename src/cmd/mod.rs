@@ -1,5 +1,6 @@
 //! One module per subcommand group.
 
+pub(crate) mod compile;
 pub(crate) mod dsl;
 pub(crate) mod gc;
 pub(crate) mod paillier;
