@@ -1,1 +1,27 @@
 //! The MLP denoiser: patches, noise, PSNR, training and plaintext references.
+//!
+//! - [`gray`]: grayscale images, PNG in and out;
+//! - [`patches`]: overlapping patches with mirror padding, overlap averaging, normalisation;
+//! - [`metrics`]: PSNR, SSIM, seeded Gaussian noise;
+//! - [`mlp`]: the residual MLP and its versioned file format;
+//! - [`activation`]: tanh*, the fitted approximation, their exact fixed-point semantics;
+//! - [`fixed`]: the fixed-point parameters ([`fixed::FIXED`]) and the exact network;
+//! - [`denoise`]: whole-image denoisers (float tanh, float approximation, fixed point);
+//! - [`train`]: training with candle;
+//! - [`shipped`]: the model and sample image in `assets/`, built in.
+
+pub mod activation;
+pub mod denoise;
+pub mod error;
+pub mod fixed;
+pub mod gray;
+pub mod metrics;
+pub mod mlp;
+pub mod patches;
+pub mod shipped;
+pub mod train;
+
+pub use error::{ModelError, Result};
+pub use gray::GrayImage;
+pub use mlp::Mlp;
+pub use patches::PatchGeometry;

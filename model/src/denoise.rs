@@ -1,0 +1,115 @@
+//! Whole-image denoising in float (tanh or an approximation) and in exact fixed point.
+
+use crate::activation::PiecewiseQuadratic;
+use crate::error::Result;
+use crate::fixed::FixedMlp;
+use crate::gray::GrayImage;
+use crate::mlp::Mlp;
+use crate::patches::{PatchGeometry, centre, denormalise, extract, merge, normalise};
+use rayon::prelude::*;
+
+/// Which activation a float denoiser uses.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FloatActivation {
+    /// The real tanh (the baseline).
+    Tanh,
+    /// A piecewise quadratic, with unquantised coefficients.
+    Approx(PiecewiseQuadratic),
+}
+
+impl FloatActivation {
+    /// Evaluates the activation.
+    pub fn eval(&self, x: f64) -> f64 {
+        match self {
+            Self::Tanh => x.tanh(),
+            Self::Approx(p) => p.eval_f64(x),
+        }
+    }
+}
+
+/// Denoises in floating point at the given stride.
+pub fn denoise_float(
+    model: &Mlp,
+    noisy: &GrayImage,
+    stride: usize,
+    act: FloatActivation,
+) -> Result<GrayImage> {
+    let geometry = PatchGeometry::new(model.input_patch, model.output_patch, stride)?;
+    let patches = extract(noisy, geometry)?;
+    let n_in = geometry.input * geometry.input;
+    let outputs: Vec<f64> = patches
+        .data
+        .par_chunks(n_in)
+        .flat_map_iter(|raw| {
+            let p: Vec<f64> = raw.iter().map(|&v| normalise(v)).collect();
+            let q = model.forward(&p, |x| act.eval(x));
+            let c = centre(&p, geometry);
+            c.into_iter()
+                .zip(q)
+                .map(|(c, q)| denormalise(c + q))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    merge(&outputs, &patches, noisy.width(), noisy.height())
+}
+
+/// The quantised input patches of an image (raw, `Fa` fractional bits), ready for the
+/// fixed-point network or a secure protocol, with the patch layout for merging.
+pub fn quantised_patches(
+    fixed: &FixedMlp,
+    noisy: &GrayImage,
+    stride: usize,
+) -> Result<(Vec<Vec<i64>>, crate::patches::Patches)> {
+    let geometry = fixed.geometry(stride)?;
+    let patches = extract(noisy, geometry)?;
+    let n_in = geometry.input * geometry.input;
+    let q = patches
+        .data
+        .chunks(n_in)
+        .map(|raw| {
+            raw.iter()
+                .map(|&v| fixed.params.quantise_input(normalise(v)))
+                .collect()
+        })
+        .collect();
+    Ok((q, patches))
+}
+
+/// Maps one patch's raw network output `q` back to pixels: `centre(p)·2^Fw + q` at scale
+/// `Fw + Fa`, then `(y·0.2 + 0.5)·255`.
+pub fn output_pixels(fixed: &FixedMlp, input: &[i64], q: &[i64]) -> Vec<f64> {
+    let g = PatchGeometry {
+        input: fixed.input_patch,
+        output: fixed.output_patch,
+        stride: 1,
+    };
+    let as_f64: Vec<f64> = input.iter().map(|&v| v as f64).collect();
+    let scale = (1u64 << fixed.params.z_frac()) as f64;
+    centre(&as_f64, g)
+        .into_iter()
+        .zip(q)
+        .map(|(c, &q)| denormalise(((c as i64) * (1i64 << fixed.params.fw) + q) as f64 / scale))
+        .collect()
+}
+
+/// Denoises with the exact fixed-point network; also returns the largest |z| met.
+pub fn denoise_fixed(
+    fixed: &FixedMlp,
+    noisy: &GrayImage,
+    stride: usize,
+) -> Result<(GrayImage, i64)> {
+    let (inputs, patches) = quantised_patches(fixed, noisy, stride)?;
+    let results: Vec<(Vec<f64>, i64)> = inputs
+        .par_iter()
+        .map(|p| {
+            let (q, max_z) = fixed.forward(p);
+            (output_pixels(fixed, p, &q), max_z)
+        })
+        .collect();
+    let max_z = results.iter().map(|r| r.1).max().unwrap_or(0);
+    let outputs: Vec<f64> = results.into_iter().flat_map(|r| r.0).collect();
+    Ok((
+        merge(&outputs, &patches, noisy.width(), noisy.height())?,
+        max_z,
+    ))
+}

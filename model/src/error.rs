@@ -1,0 +1,88 @@
+//! The one error type of the model crate.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading images or models, or denoising.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The image file could not be decoded or encoded.
+    #[error("{path}: cannot decode/encode image: {message}")]
+    ImageCodec {
+        /// The file.
+        path: PathBuf,
+        /// What the codec said.
+        message: String,
+    },
+    /// The image is not 8-bit grayscale.
+    #[error("{path}: expected an 8-bit grayscale (L8) image, found {found}")]
+    NotGrayscale {
+        /// The file.
+        path: PathBuf,
+        /// The colour type found.
+        found: String,
+    },
+    /// The image is smaller than one input patch.
+    #[error("image is {width}x{height}, smaller than the {needed}x{needed} input patch")]
+    ImageTooSmall {
+        /// Image width.
+        width: usize,
+        /// Image height.
+        height: usize,
+        /// Input patch side.
+        needed: usize,
+    },
+    /// Two images that must have the same size do not.
+    #[error("image sizes differ: {a_width}x{a_height} vs {b_width}x{b_height}")]
+    SizeMismatch {
+        /// First width.
+        a_width: usize,
+        /// First height.
+        a_height: usize,
+        /// Second width.
+        b_width: usize,
+        /// Second height.
+        b_height: usize,
+    },
+    /// Pixel buffer length does not match the stated size.
+    #[error("pixel buffer has {len} values, expected {width}x{height}")]
+    BadPixelBuffer {
+        /// Buffer length.
+        len: usize,
+        /// Width.
+        width: usize,
+        /// Height.
+        height: usize,
+    },
+    /// A patch geometry that cannot work.
+    #[error("invalid patch geometry: {0}")]
+    BadGeometry(String),
+    /// A model file that is corrupt, truncated or of another version.
+    #[error("model file {what}: {message}")]
+    BadModelFile {
+        /// Which file (or "<bytes>").
+        what: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A model whose shape does not fit the request (patch sizes, layer widths).
+    #[error("model shape mismatch: {0}")]
+    ShapeMismatch(String),
+    /// A fixed-point value left the range the parameters allow.
+    #[error("fixed-point overflow: {0}")]
+    FixedOverflow(String),
+    /// Training failed inside candle, or the training data is unusable.
+    #[error("training: {0}")]
+    Training(String),
+}
+
+/// Result alias of the model crate.
+pub type Result<T> = std::result::Result<T, ModelError>;

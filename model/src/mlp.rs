@@ -1,0 +1,296 @@
+//! The residual tanh MLP denoiser (float weights) and its versioned file format.
+//!
+//! The network maps a normalised `input`×`input` noisy patch `p` to a correction `q` of its
+//! centre `output`×`output` block: the denoised block is `centre(p) + q`, mapped back to
+//! pixels with `(y·0.2 + 0.5)·255`. Hidden layers use tanh (or an approximation of it);
+//! the last layer is linear. Adding `centre(p)` is done by the user, who holds `p`.
+//!
+//! File format, version 1 (all integers and floats little-endian):
+//! `"GCCNNMLP"`, `u32` version, `u32` input patch, `u32` output patch, `u32` default stride,
+//! `f32` training σ, `u32` layer count L, L+1 × `u32` widths, then per layer the weights
+//! (`f32`, row-major `[out][in]`) and the biases (`f32`), then SHA-256 of all bytes before it.
+
+use crate::error::{ModelError, Result};
+use crate::patches::PatchGeometry;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+const MAGIC: &[u8; 8] = b"GCCNNMLP";
+/// The model file format version written by [`Mlp::to_bytes`].
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One fully connected layer `z = W·a + b`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense {
+    /// Number of inputs.
+    pub inputs: usize,
+    /// Number of outputs.
+    pub outputs: usize,
+    /// Weights, row-major `[outputs][inputs]`.
+    pub weights: Vec<f32>,
+    /// Biases, `outputs` of them.
+    pub bias: Vec<f32>,
+}
+
+/// A trained residual MLP denoiser.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mlp {
+    /// Side of the input patch.
+    pub input_patch: usize,
+    /// Side of the output patch.
+    pub output_patch: usize,
+    /// Stride the model is meant to be run at.
+    pub stride: usize,
+    /// Noise level (σ on the [0, 255] scale) it was trained for.
+    pub sigma: f32,
+    /// Layers, first to last; all but the last are followed by the activation.
+    pub layers: Vec<Dense>,
+}
+
+impl Mlp {
+    /// Builds a model and checks that the layer shapes chain and fit the patch sizes.
+    pub fn new(
+        input_patch: usize,
+        output_patch: usize,
+        stride: usize,
+        sigma: f32,
+        layers: Vec<Dense>,
+    ) -> Result<Self> {
+        let m = Self {
+            input_patch,
+            output_patch,
+            stride,
+            sigma,
+            layers,
+        };
+        m.validate()?;
+        Ok(m)
+    }
+
+    fn validate(&self) -> Result<()> {
+        PatchGeometry::new(self.input_patch, self.output_patch, self.stride)?;
+        let first = self
+            .layers
+            .first()
+            .ok_or_else(|| ModelError::ShapeMismatch("no layers".into()))?;
+        if first.inputs != self.input_patch * self.input_patch {
+            return Err(ModelError::ShapeMismatch(format!(
+                "first layer takes {} inputs, the {}x{} input patch has {}",
+                first.inputs,
+                self.input_patch,
+                self.input_patch,
+                self.input_patch * self.input_patch
+            )));
+        }
+        for (i, pair) in self.layers.windows(2).enumerate() {
+            if pair[0].outputs != pair[1].inputs {
+                return Err(ModelError::ShapeMismatch(format!(
+                    "layer {} has {} outputs but layer {} takes {} inputs",
+                    i + 1,
+                    pair[0].outputs,
+                    i + 2,
+                    pair[1].inputs
+                )));
+            }
+        }
+        for (i, l) in self.layers.iter().enumerate() {
+            if l.weights.len() != l.inputs * l.outputs || l.bias.len() != l.outputs {
+                return Err(ModelError::ShapeMismatch(format!(
+                    "layer {} buffers do not match its shape",
+                    i + 1
+                )));
+            }
+            if l.weights.iter().chain(&l.bias).any(|v| !v.is_finite()) {
+                return Err(ModelError::ShapeMismatch(format!(
+                    "layer {} has non-finite values",
+                    i + 1
+                )));
+            }
+        }
+        let last = self.layers.last().map_or(0, |l| l.outputs);
+        if last != self.output_patch * self.output_patch {
+            return Err(ModelError::ShapeMismatch(format!(
+                "last layer gives {last} outputs, the {}x{} output patch needs {}",
+                self.output_patch,
+                self.output_patch,
+                self.output_patch * self.output_patch
+            )));
+        }
+        Ok(())
+    }
+
+    /// The patch geometry at the model's own stride.
+    pub fn geometry(&self) -> PatchGeometry {
+        PatchGeometry {
+            input: self.input_patch,
+            output: self.output_patch,
+            stride: self.stride,
+        }
+    }
+
+    /// Layer widths, input first.
+    pub fn widths(&self) -> Vec<usize> {
+        let mut w = vec![self.layers.first().map_or(0, |l| l.inputs)];
+        w.extend(self.layers.iter().map(|l| l.outputs));
+        w
+    }
+
+    /// Total number of weights and biases.
+    pub fn parameter_count(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.weights.len() + l.bias.len())
+            .sum()
+    }
+
+    /// Runs the network on one normalised patch with activation `act`, returning the
+    /// correction `q` (not yet added to the centre).
+    pub fn forward(&self, patch: &[f64], act: impl Fn(f64) -> f64) -> Vec<f64> {
+        let mut a: Vec<f64> = patch.to_vec();
+        let n = self.layers.len();
+        for (li, l) in self.layers.iter().enumerate() {
+            let mut z = Vec::with_capacity(l.outputs);
+            for o in 0..l.outputs {
+                let row = &l.weights[o * l.inputs..(o + 1) * l.inputs];
+                let s: f64 = row.iter().zip(&a).map(|(&w, &x)| f64::from(w) * x).sum();
+                z.push(s + f64::from(l.bias[o]));
+            }
+            if li + 1 < n {
+                z.iter_mut().for_each(|v| *v = act(*v));
+            }
+            a = z;
+        }
+        a
+    }
+
+    /// Serialises to the versioned binary format (see the module docs).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        for v in [
+            FORMAT_VERSION,
+            self.input_patch as u32,
+            self.output_patch as u32,
+            self.stride as u32,
+        ] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&self.sigma.to_le_bytes());
+        out.extend_from_slice(&(self.layers.len() as u32).to_le_bytes());
+        for w in self.widths() {
+            out.extend_from_slice(&(w as u32).to_le_bytes());
+        }
+        for l in &self.layers {
+            for v in l.weights.iter().chain(&l.bias) {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        let digest = Sha256::digest(&out);
+        out.extend_from_slice(&digest);
+        out
+    }
+
+    /// Parses the binary format; `what` names the source in errors.
+    pub fn from_bytes(bytes: &[u8], what: &str) -> Result<Self> {
+        let bad = |message: String| ModelError::BadModelFile {
+            what: what.to_string(),
+            message,
+        };
+        if bytes.len() < MAGIC.len() + 32 || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(bad("not a gcc-nn model (magic \"GCCNNMLP\" missing)".into()));
+        }
+        let (body, digest) = bytes.split_at(bytes.len() - 32);
+        let mut r = Reader {
+            bytes: body,
+            pos: MAGIC.len(),
+        };
+        let version = r.u32().ok_or_else(|| bad("truncated header".into()))?;
+        if version != FORMAT_VERSION {
+            return Err(bad(format!(
+                "format version {version}, this build reads version {FORMAT_VERSION}"
+            )));
+        }
+        if Sha256::digest(body).as_slice() != digest {
+            return Err(bad(
+                "checksum mismatch: the file is corrupt or truncated".into()
+            ));
+        }
+        let trunc = || bad("truncated header".into());
+        let input_patch = r.u32().ok_or_else(trunc)? as usize;
+        let output_patch = r.u32().ok_or_else(trunc)? as usize;
+        let stride = r.u32().ok_or_else(trunc)? as usize;
+        let sigma = r.f32().ok_or_else(trunc)?;
+        let n_layers = r.u32().ok_or_else(trunc)? as usize;
+        if n_layers == 0 || n_layers > 64 {
+            return Err(bad(format!("implausible layer count {n_layers}")));
+        }
+        let mut widths = Vec::with_capacity(n_layers + 1);
+        for _ in 0..=n_layers {
+            let w = r.u32().ok_or_else(trunc)? as usize;
+            if w == 0 || w > 1 << 16 {
+                return Err(bad(format!("implausible layer width {w}")));
+            }
+            widths.push(w);
+        }
+        let mut layers = Vec::with_capacity(n_layers);
+        for pair in widths.windows(2) {
+            let (inputs, outputs) = (pair[0], pair[1]);
+            let mut read = |n: usize| -> Result<Vec<f32>> {
+                (0..n)
+                    .map(|_| r.f32().ok_or_else(|| bad("truncated weights".into())))
+                    .collect()
+            };
+            let weights = read(inputs * outputs)?;
+            let bias = read(outputs)?;
+            layers.push(Dense {
+                inputs,
+                outputs,
+                weights,
+                bias,
+            });
+        }
+        if r.pos != body.len() {
+            return Err(bad(format!(
+                "{} unexpected trailing bytes",
+                body.len() - r.pos
+            )));
+        }
+        Self::new(input_patch, output_patch, stride, sigma, layers)
+    }
+
+    /// Reads a model file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// Writes a model file.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, self.to_bytes()).map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn take4(&mut self) -> Option<[u8; 4]> {
+        let s = self.bytes.get(self.pos..self.pos + 4)?;
+        self.pos += 4;
+        s.try_into().ok()
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take4().map(u32::from_le_bytes)
+    }
+    fn f32(&mut self) -> Option<f32> {
+        self.take4().map(f32::from_le_bytes)
+    }
+}

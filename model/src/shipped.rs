@@ -1,0 +1,26 @@
+//! The model and sample image shipped in `assets/`, compiled into the binary.
+//!
+//! - `assets/denoiser.gccmlp`: the trained residual MLP (format: [`crate::mlp`]), made by
+//!   `gcc-nn train` (command and measured figures in `docs/model.md`);
+//! - `assets/camera256.png`: rows 40…295, columns 150…405 of scikit-image's `camera.png`
+//!   (CC0, Lav Varshney), the sample image of the default run.
+
+use crate::error::Result;
+use crate::gray::GrayImage;
+use crate::mlp::Mlp;
+use std::path::Path;
+
+/// Bytes of the shipped model file.
+pub const MODEL_BYTES: &[u8] = include_bytes!("../../assets/denoiser.gccmlp");
+/// Bytes of the shipped sample image.
+pub const SAMPLE_PNG: &[u8] = include_bytes!("../../assets/camera256.png");
+
+/// The shipped trained model.
+pub fn model() -> Result<Mlp> {
+    Mlp::from_bytes(MODEL_BYTES, "assets/denoiser.gccmlp (built in)")
+}
+
+/// The shipped 256×256 sample image (clean).
+pub fn sample_image() -> Result<GrayImage> {
+    GrayImage::decode(SAMPLE_PNG, Path::new("assets/camera256.png (built in)"))
+}
