@@ -199,10 +199,35 @@ fn gadgets_cost_the_known_optimal_ands() {
         // Squaring: n(n−1)/2 partial products; a full multiply n².
         let sq = ands(n, false, |b, x, _| drop(square(b, x, 2 * n, false)));
         let mul = ands(n, false, |b, x, y| drop(multiply(b, x, y, 2 * n, false)));
-        assert!(sq < mul * 6 / 10, "square {sq} vs multiply {mul}");
+        assert!(3 * sq < 2 * mul, "square {sq} vs multiply {mul}");
         assert!(mul <= 2 * n * n, "multiply {mul}");
     }
     // 32-bit truncated multiply (Garble: 3967 ANDs) and compare (Garble: 185).
     let mul32 = ands(32, true, |b, x, y| drop(multiply(b, x, y, 32, true)));
     assert!(mul32 < 1000, "{mul32}");
+}
+
+#[test]
+fn karatsuba_matches_integers_and_wins_at_32_bits() {
+    let (mut b, x, y) = two_inputs(13, false, 14, false);
+    let out = karatsuba(&mut b, &x, &y, 27, false);
+    let mut state = 0x1234_5678_9abc_def0u64;
+    for _ in 0..3000 {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let (xv, yv) = (i128::from(state >> 51), i128::from((state >> 20) & 0x3fff));
+        let mut input = bits_of(xv, 13);
+        input.extend(bits_of(yv, 14));
+        assert_eq!(
+            value(&b.eval(&input, &out.bits), false),
+            xv * yv,
+            "{xv} * {yv}"
+        );
+    }
+    let kara = ands(32, false, |b, x, y| drop(multiply(b, x, y, 64, false)));
+    assert!(
+        kara < 1800,
+        "32x32 -> 64 with Karatsuba: {kara} ANDs (schoolbook 2016)"
+    );
 }
