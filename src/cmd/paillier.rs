@@ -43,6 +43,10 @@ pub(crate) enum PaillierCommand {
         /// Pack masked values into Paillier slots (one decryption serves many activations).
         #[arg(long)]
         packed: bool,
+        /// Pre-activations at the activation scale (16 bits, 12 fractional: masked_tanh.dsl
+        /// with -D FW=0 -D LZ=16) instead of the shipped scale 24 (36 bits).
+        #[arg(long)]
+        narrow: bool,
         /// Read the user's key from DIR/paillier.key (from `gcc-nn keygen`) instead of
         /// generating one.
         #[arg(long, value_name = "DIR")]
@@ -66,17 +70,19 @@ pub(crate) fn run(cmd: PaillierCommand) -> Result<(), CliError> {
         PaillierCommand::BridgeDemo {
             batch,
             packed,
+            narrow,
             key,
             bits,
             seed,
             show,
-        } => bridge_demo(batch, packed, key.as_deref(), bits, seed, show),
+        } => bridge_demo(batch, packed, narrow, key.as_deref(), bits, seed, show),
     }
 }
 
 fn bridge_demo(
     batch: usize,
     packed: bool,
+    narrow: bool,
     key: Option<&Path>,
     bits: u32,
     seed: Option<u64>,
@@ -86,21 +92,28 @@ fn bridge_demo(
         return Err("--batch must be at least 1".into());
     }
     if seed.is_some() {
-        eprintln!("warning: --seed makes the masks predictable: INSECURE, for reproducible demos only");
+        eprintln!(
+            "warning: --seed makes the masks predictable: INSECURE, for reproducible demos only"
+        );
     }
     let started = std::time::Instant::now();
     let sk = match key {
         Some(dir) => {
             let path = dir.join(SECRET_KEY_FILE);
-            let bytes = std::fs::read(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let bytes =
+                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             SecretKey::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?
         }
         None => SecretKey::generate(bits, &mut rand::rng())?,
     };
     let key_time = started.elapsed();
-    let circuit = BridgeCircuit::default_tanh()?;
+    let circuit = if narrow {
+        BridgeCircuit::narrow_tanh()?
+    } else {
+        BridgeCircuit::default_tanh()?
+    };
     let p = circuit.params();
+    let frac_bits = if narrow { 12 } else { 24 };
     let mode = if packed { Mode::Packed } else { Mode::Unpacked };
     println!(
         "bridge demo: {batch} activations, {:?}, {}-bit Paillier key ({} in {:.2} s), σ = {}",
@@ -111,16 +124,22 @@ fn bridge_demo(
         p.sigma
     );
     println!(
-        "circuit: masked tanh*, LX = {} input bits (12 fractional), {} ANDs per activation",
+        "circuit: circuits/masked_tanh.dsl{}, LX = {} input bits ({frac_bits} fractional), {} ANDs per activation",
+        if narrow { " -D FW=0 -D LZ=16" } else { "" },
         p.x_bits,
         circuit.and_count()
     );
     let report = run_demo(
         Arc::new(sk),
         Arc::new(circuit),
-        &DemoOptions { batch, mode, seed },
+        &DemoOptions {
+            batch,
+            mode,
+            seed,
+            frac_bits,
+        },
     )?;
-    print_report(&report, show);
+    print_report(&report, show, frac_bits);
     if report.matching() != batch {
         return Err(format!(
             "{} of {batch} outputs differ from the plaintext reference",
@@ -152,21 +171,32 @@ fn print_party(name: &str, r: &PartyReport) {
     }
 }
 
-fn print_report(r: &DemoReport, show: usize) {
+fn print_report(r: &DemoReport, show: usize, frac_bits: u32) {
     let n = r.inputs.len();
     let scale = 4096.0;
-    println!("\n{:>8} {:>10} {:>10} {:>10} {:>10}  match", "#", "x", "x (real)", "bridge", "reference");
+    let in_scale = f64::powi(2.0, frac_bits as i32);
+    println!(
+        "\n{:>8} {:>10} {:>10} {:>10} {:>10}  match",
+        "#", "x", "x (real)", "bridge", "reference"
+    );
     for i in 0..n.min(show) {
         println!(
             "{i:>8} {:>10} {:>10.4} {:>10.4} {:>10.4}  {}",
             r.inputs[i],
-            r.inputs[i] as f64 / scale,
+            r.inputs[i] as f64 / in_scale,
             r.outputs[i] as f64 / scale,
             r.reference[i] as f64 / scale,
-            if r.outputs[i] == r.reference[i] { "yes" } else { "NO" }
+            if r.outputs[i] == r.reference[i] {
+                "yes"
+            } else {
+                "NO"
+            }
         );
     }
-    println!("... {} of {n} outputs bit-identical to the plaintext reference\n", r.matching());
+    println!(
+        "... {} of {n} outputs bit-identical to the plaintext reference\n",
+        r.matching()
+    );
     println!(
         "off-line r^N precomputation: cloud {} values in {:.1} ms, user {} values (CRT) in {:.1} ms (both parallel over cores)",
         r.cloud_offline.0,
