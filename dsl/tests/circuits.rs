@@ -233,3 +233,25 @@ fn sigmoid_approximation_is_close_and_symmetric() {
     }
     assert!(max_err < 0.02, "max error {max_err}");
 }
+
+#[test]
+fn tanh_matches_the_known_answer_table() {
+    // tests/fixtures/dsl/tanh_kat.txt: an independent model's answers (8,210 inputs).
+    let path = format!(
+        "{}/../tests/fixtures/dsl/tanh_kat.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let table = std::fs::read_to_string(path).expect("known-answer table");
+    let p = load("tanh.dsl");
+    let it = Interpreter::new(&p);
+    let mut n = 0;
+    for line in table.lines().filter(|l| !l.starts_with('#')) {
+        let mut f = line
+            .split_whitespace()
+            .map(|v| v.parse::<i64>().expect("integer"));
+        let (x, y) = (f.next().expect("x"), f.next().expect("y"));
+        assert_eq!(tanh_raw(&it, x), y, "tanh*(raw {x})");
+        n += 1;
+    }
+    assert!(n > 8000);
+}
