@@ -184,8 +184,9 @@ mod x86 {
 mod vaes {
     use super::Block;
     use std::arch::x86_64::{
-        __m512i, _mm512_aesenc_epi128, _mm512_aesenclast_epi128, _mm512_bslli_epi128, _mm512_loadu_si512,
-        _mm512_set1_epi32, _mm512_shuffle_epi8, _mm512_shuffle_i64x2, _mm512_storeu_si512, _mm512_xor_si512,
+        __m512i, _mm512_aesenc_epi128, _mm512_aesenclast_epi128, _mm512_bslli_epi128,
+        _mm512_loadu_si512, _mm512_set1_epi32, _mm512_shuffle_epi8, _mm512_shuffle_i64x2,
+        _mm512_storeu_si512, _mm512_xor_si512,
     };
 
     /// Keys per register.
@@ -198,7 +199,10 @@ mod vaes {
     /// Requires `keys.len()` a multiple of [`KEYS_PER_STEP`] and `blocks.len() == keys.len() * P`.
     #[target_feature(enable = "vaes,avx512f,avx512bw")]
     pub(super) fn tccr<const P: usize>(keys: &[Block], blocks: &mut [Block]) {
-        for (k, b) in keys.chunks_exact(KEYS_PER_STEP).zip(blocks.chunks_exact_mut(KEYS_PER_STEP * P)) {
+        for (k, b) in keys
+            .chunks_exact(KEYS_PER_STEP)
+            .zip(blocks.chunks_exact_mut(KEYS_PER_STEP * P))
+        {
             step::<P>(k, b);
         }
     }
@@ -232,7 +236,11 @@ mod vaes {
     #[inline]
     #[target_feature(enable = "vaes,avx512f,avx512bw")]
     fn spread<const HALF: usize>(k: __m512i) -> __m512i {
-        if HALF == 0 { _mm512_shuffle_i64x2::<0b01_01_00_00>(k, k) } else { _mm512_shuffle_i64x2::<0b11_11_10_10>(k, k) }
+        if HALF == 0 {
+            _mm512_shuffle_i64x2::<0b01_01_00_00>(k, k)
+        } else {
+            _mm512_shuffle_i64x2::<0b11_11_10_10>(k, k)
+        }
     }
 
     #[inline]
@@ -252,7 +260,13 @@ mod vaes {
         }
         macro_rules! key_for {
             ($r:expr, $h:expr) => {
-                if P == 1 { k[$r] } else if $h == 0 { spread::<0>(k[$r]) } else { spread::<1>(k[$r]) }
+                if P == 1 {
+                    k[$r]
+                } else if $h == 0 {
+                    spread::<0>(k[$r])
+                } else {
+                    spread::<1>(k[$r])
+                }
             };
         }
         for r in 0..REGS {
@@ -283,7 +297,10 @@ mod vaes {
         round!(0x36, _mm512_aesenclast_epi128);
         for r in 0..REGS {
             for h in 0..P {
-                store4(&mut blocks[LANES * (P * r + h)..], _mm512_xor_si512(x[r][h], orig[r][h]));
+                store4(
+                    &mut blocks[LANES * (P * r + h)..],
+                    _mm512_xor_si512(x[r][h], orig[r][h]),
+                );
             }
         }
     }

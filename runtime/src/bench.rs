@@ -157,7 +157,15 @@ pub fn loopback_tcp(circuit: &Circuit, reps: usize) -> Result<Throughput, BenchE
     use crate::channel::{DEFAULT_TIMEOUT, TcpChannel};
     use crate::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
     use compiler::Party;
-    let parties = (0..circuit.inputs.len()).map(|i| if i % 2 == 0 { Party::Garbler } else { Party::Evaluator }).collect();
+    let parties = (0..circuit.inputs.len())
+        .map(|i| {
+            if i % 2 == 0 {
+                Party::Garbler
+            } else {
+                Party::Evaluator
+            }
+        })
+        .collect();
     let tpc = TwoPartyCircuit::with_parties(circuit.clone(), parties)?;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
@@ -175,7 +183,10 @@ pub fn loopback_tcp(circuit: &Circuit, reps: usize) -> Result<Throughput, BenchE
     let inputs = vec![vec![true; tpc.garbler_input_bits()]; reps];
     run_garbler(&mut ch, &tpc, &inputs, Reveal::Evaluator, &mut rng)?;
     eval.join().map_err(|_| BenchError::Thread)??;
-    Ok(Throughput { ops: (tpc.and_count() * reps) as u64, elapsed: t.elapsed() })
+    Ok(Throughput {
+        ops: (tpc.and_count() * reps) as u64,
+        elapsed: t.elapsed(),
+    })
 }
 
 /// `n` IKNP correlated OTs between two threads over loopback TCP (extension only; the
@@ -188,20 +199,29 @@ pub fn iknp_cot(n: usize) -> Result<Throughput, BenchError> {
     let recv = std::thread::spawn(move || -> Result<Duration, BenchError> {
         let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT)?;
         let mut rng = ChaCha12Rng::seed_from_u64(2);
-        let mut r = CotReceiver::setup(&mut ch, &mut rng).map_err(crate::driver::DriverError::from)?;
+        let mut r =
+            CotReceiver::setup(&mut ch, &mut rng).map_err(crate::driver::DriverError::from)?;
         let choices: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
         let t = Instant::now();
-        let labels = r.extend(&mut ch, &choices).map_err(crate::driver::DriverError::from)?;
+        let labels = r
+            .extend(&mut ch, &choices)
+            .map_err(crate::driver::DriverError::from)?;
         std::hint::black_box(labels);
         Ok(t.elapsed())
     });
     let mut ch = TcpChannel::accept(&listener, DEFAULT_TIMEOUT)?;
     let mut rng = ChaCha12Rng::seed_from_u64(1);
-    let mut s = CotSender::setup(&mut ch, Delta::random(&mut rng), &mut rng).map_err(crate::driver::DriverError::from)?;
+    let mut s = CotSender::setup(&mut ch, Delta::random(&mut rng), &mut rng)
+        .map_err(crate::driver::DriverError::from)?;
     let t = Instant::now();
-    let q = s.extend(&mut ch, n).map_err(crate::driver::DriverError::from)?;
+    let q = s
+        .extend(&mut ch, n)
+        .map_err(crate::driver::DriverError::from)?;
     std::hint::black_box(q);
     let sender_time = t.elapsed();
     let receiver_time = recv.join().map_err(|_| BenchError::Thread)??;
-    Ok(Throughput { ops: n as u64, elapsed: sender_time.max(receiver_time) })
+    Ok(Throughput {
+        ops: n as u64,
+        elapsed: sender_time.max(receiver_time),
+    })
 }

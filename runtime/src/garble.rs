@@ -76,10 +76,13 @@ pub struct Garbler {
     tccr: Tccr,
     gid: u64,
     slots: Vec<Block>,
-    queued_inputs: Vec<Block>,
-    queued_outs: Vec<u32>,
-    hashes: Vec<Block>,
-    tables: Vec<Block>,
+    /// Queued AND gates: count, input zero-labels `(A₀, B₀)`, output slots.
+    queued: usize,
+    queued_inputs: Box<[Block; 2 * MAX_AND_BATCH]>,
+    queued_outs: Box<[u32; MAX_AND_BATCH]>,
+    /// Hash inputs/outputs `A₀, A₁, B₀, B₁` per queued gate.
+    hashes: Box<[Block; 4 * MAX_AND_BATCH]>,
+    tables: Box<[Block; 2 * MAX_AND_BATCH]>,
 }
 
 impl Garbler {
@@ -90,10 +93,11 @@ impl Garbler {
             tccr: Tccr::new(start),
             gid: 0,
             slots: Vec::new(),
-            queued_inputs: Vec::with_capacity(2 * MAX_AND_BATCH),
-            queued_outs: Vec::with_capacity(MAX_AND_BATCH),
-            hashes: Vec::with_capacity(4 * MAX_AND_BATCH),
-            tables: Vec::with_capacity(2 * MAX_AND_BATCH),
+            queued: 0,
+            queued_inputs: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
+            queued_outs: Box::new([0; MAX_AND_BATCH]),
+            hashes: Box::new([Block::ZERO; 4 * MAX_AND_BATCH]),
+            tables: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
         }
     }
 
@@ -133,9 +137,17 @@ impl Garbler {
                 }
                 Op::Inv { a, out } => self.slots[out as usize] = self.slots[a as usize] ^ delta,
                 Op::And { a, b, out } => {
-                    self.queued_inputs.push(self.slots[a as usize]);
-                    self.queued_inputs.push(self.slots[b as usize]);
-                    self.queued_outs.push(out);
+                    let (a0, b0, q) = (self.slots[a as usize], self.slots[b as usize], self.queued);
+                    self.queued_inputs[2 * q] = a0;
+                    self.queued_inputs[2 * q + 1] = b0;
+                    self.hashes[4 * q..4 * q + 4].copy_from_slice(&[
+                        a0,
+                        a0 ^ delta,
+                        b0,
+                        b0 ^ delta,
+                    ]);
+                    self.queued_outs[q] = out;
+                    self.queued = q + 1;
                 }
                 Op::Flush => self.flush(sink)?,
             }
@@ -148,23 +160,18 @@ impl Garbler {
     }
 
     fn flush<S: TableSink>(&mut self, sink: &mut S) -> Result<(), S::Error> {
-        let n = self.queued_outs.len();
+        let n = self.queued;
         if n == 0 {
             return Ok(());
         }
         let delta = self.delta.block();
-        self.hashes.clear();
-        for ab in self.queued_inputs.chunks_exact(2) {
-            self.hashes
-                .extend_from_slice(&[ab[0], ab[0] ^ delta, ab[1], ab[1] ^ delta]);
-        }
-        self.tccr.hash_in_place(2 * self.gid, &mut self.hashes, 2);
-        self.tables.clear();
-        for ((ab, h), &out) in self
-            .queued_inputs
+        self.tccr
+            .hash_in_place(2 * self.gid, &mut self.hashes[..4 * n], 2);
+        for (((ab, h), &out), t) in self.queued_inputs[..2 * n]
             .chunks_exact(2)
             .zip(self.hashes.chunks_exact(4))
-            .zip(&self.queued_outs)
+            .zip(&self.queued_outs[..n])
+            .zip(self.tables.chunks_exact_mut(2))
         {
             let (a0, b0) = (ab[0], ab[1]);
             let (pa, pb) = (Block::mask(a0.lsb()), Block::mask(b0.lsb()));
@@ -172,14 +179,13 @@ impl Garbler {
             let wg = h[0] ^ (pa & tg);
             let te = h[2] ^ h[3] ^ a0;
             let we = h[2] ^ (pb & (te ^ a0));
-            self.tables.push(tg);
-            self.tables.push(te);
+            t[0] = tg;
+            t[1] = te;
             self.slots[out as usize] = wg ^ we;
         }
         self.gid += n as u64;
-        self.queued_inputs.clear();
-        self.queued_outs.clear();
-        sink.put_tables(&self.tables)
+        self.queued = 0;
+        sink.put_tables(&self.tables[..2 * n])
     }
 }
 
@@ -188,10 +194,12 @@ pub struct Evaluator {
     tccr: Tccr,
     gid: u64,
     slots: Vec<Block>,
-    queued_inputs: Vec<Block>,
-    queued_outs: Vec<u32>,
-    hashes: Vec<Block>,
-    tables: Vec<Block>,
+    /// Queued AND gates: count, active input labels `(A, B)`, output slots.
+    queued: usize,
+    queued_inputs: Box<[Block; 2 * MAX_AND_BATCH]>,
+    queued_outs: Box<[u32; MAX_AND_BATCH]>,
+    hashes: Box<[Block; 2 * MAX_AND_BATCH]>,
+    tables: Box<[Block; 2 * MAX_AND_BATCH]>,
 }
 
 impl Evaluator {
@@ -201,10 +209,11 @@ impl Evaluator {
             tccr: Tccr::new(start),
             gid: 0,
             slots: Vec::new(),
-            queued_inputs: Vec::with_capacity(2 * MAX_AND_BATCH),
-            queued_outs: Vec::with_capacity(MAX_AND_BATCH),
-            hashes: Vec::with_capacity(2 * MAX_AND_BATCH),
-            tables: vec![Block::ZERO; 2 * MAX_AND_BATCH],
+            queued: 0,
+            queued_inputs: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
+            queued_outs: Box::new([0; MAX_AND_BATCH]),
+            hashes: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
+            tables: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
         }
     }
 
@@ -233,9 +242,11 @@ impl Evaluator {
                 }
                 Op::Inv { a, out } => self.slots[out as usize] = self.slots[a as usize],
                 Op::And { a, b, out } => {
-                    self.queued_inputs.push(self.slots[a as usize]);
-                    self.queued_inputs.push(self.slots[b as usize]);
-                    self.queued_outs.push(out);
+                    let q = self.queued;
+                    self.queued_inputs[2 * q] = self.slots[a as usize];
+                    self.queued_inputs[2 * q + 1] = self.slots[b as usize];
+                    self.queued_outs[q] = out;
+                    self.queued = q + 1;
                 }
                 Op::Flush => self.flush(source)?,
             }
@@ -248,21 +259,20 @@ impl Evaluator {
     }
 
     fn flush<S: TableSource>(&mut self, source: &mut S) -> Result<(), S::Error> {
-        let n = self.queued_outs.len();
+        let n = self.queued;
         if n == 0 {
             return Ok(());
         }
         let tables = &mut self.tables[..2 * n];
         source.get_tables(tables)?;
-        self.hashes.clear();
-        self.hashes.extend_from_slice(&self.queued_inputs);
-        self.tccr.hash_in_place(2 * self.gid, &mut self.hashes, 1);
-        for (((ab, h), t), &out) in self
-            .queued_inputs
+        let hashes = &mut self.hashes[..2 * n];
+        hashes.copy_from_slice(&self.queued_inputs[..2 * n]);
+        self.tccr.hash_in_place(2 * self.gid, hashes, 1);
+        for (((ab, h), t), &out) in self.queued_inputs[..2 * n]
             .chunks_exact(2)
-            .zip(self.hashes.chunks_exact(2))
+            .zip(hashes.chunks_exact(2))
             .zip(tables.chunks_exact(2))
-            .zip(&self.queued_outs)
+            .zip(&self.queued_outs[..n])
         {
             let (a, b) = (ab[0], ab[1]);
             let wg = h[0] ^ (Block::mask(a.lsb()) & t[0]);
@@ -270,14 +280,13 @@ impl Evaluator {
             self.slots[out as usize] = wg ^ we;
         }
         self.gid += n as u64;
-        self.queued_inputs.clear();
-        self.queued_outs.clear();
+        self.queued = 0;
         Ok(())
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use compiler::{Circuit, Gate, IoValue, ValueFormat};
     use rand::{RngExt, SeedableRng};

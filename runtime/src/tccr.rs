@@ -18,15 +18,19 @@ use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
 const KEY_BATCH: usize = 128;
 
 /// The multi-instance TCCR hash keyed by a session start point `S`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Tccr {
     start: Block,
+    keys: Vec<Block>,
 }
 
 impl Tccr {
     /// A hash for the session whose public start point is `start`.
     pub fn new(start: Block) -> Tccr {
-        Tccr { start }
+        Tccr {
+            start,
+            keys: vec![Block::ZERO; KEY_BATCH],
+        }
     }
 
     /// The AES key for tweak `tweak`.
@@ -38,20 +42,21 @@ impl Tccr {
     /// Hashes `blocks` in place: block `j` gets tweak `first_tweak + j / per_key`.
     ///
     /// `per_key` must be 1 or 2 and divide `blocks.len()` (panics otherwise: a bug in the caller).
-    pub fn hash_in_place(&self, first_tweak: u64, blocks: &mut [Block], per_key: usize) {
+    pub fn hash_in_place(&mut self, first_tweak: u64, blocks: &mut [Block], per_key: usize) {
         assert!(
             (per_key == 1 || per_key == 2) && blocks.len().is_multiple_of(per_key),
             "tccr: per_key must be 1 or 2 and divide the batch"
         );
-        let mut keys = [Block::ZERO; KEY_BATCH];
+        let start = self.start;
         let mut tweak = first_tweak;
         for chunk in blocks.chunks_mut(KEY_BATCH * per_key) {
             let n = chunk.len() / per_key;
-            for (i, k) in keys[..n].iter_mut().enumerate() {
-                *k = self.key(tweak + i as u64);
+            let keys = &mut self.keys[..n];
+            for (i, k) in keys.iter_mut().enumerate() {
+                *k = start ^ Block((tweak + i as u64) as u128);
             }
-            if !aesni::tccr_in_place(&keys[..n], chunk, per_key) {
-                portable(&keys[..n], chunk, per_key);
+            if !aesni::tccr_in_place(keys, chunk, per_key) {
+                portable(keys, chunk, per_key);
             }
             tweak += n as u64;
         }
@@ -97,18 +102,19 @@ mod tests {
             0xc5, 0x5a,
         ]);
         // With start point = key and tweak 0 the hash is AES_key(pt) ⊕ pt.
-        let h = Tccr::new(key).hash_one_portable(0, pt);
+        let mut tccr = Tccr::new(key);
+        let h = tccr.hash_one_portable(0, pt);
         assert_eq!(h, ct ^ pt);
         // The batched path (AES-NI when present) agrees on the same vector.
         let mut b = [pt];
-        Tccr::new(key).hash_in_place(0, &mut b, 1);
+        tccr.hash_in_place(0, &mut b, 1);
         assert_eq!(b[0], ct ^ pt);
     }
 
     #[test]
     fn batched_path_matches_portable_for_both_layouts() {
         let mut rng = ChaCha12Rng::seed_from_u64(7);
-        let tccr = Tccr::new(Block::random(&mut rng));
+        let mut tccr = Tccr::new(Block::random(&mut rng));
         for per_key in [1usize, 2] {
             for n in [1usize, 3, 4, 5, 64, 129, 300] {
                 let input: Vec<Block> = (0..n * per_key).map(|_| Block::random(&mut rng)).collect();

@@ -18,21 +18,44 @@ fn every_dsl_circuit_batch_matches_simulation() {
         .filter(|p| p.extension().is_some_and(|x| x == "dsl"))
         .collect();
     files.sort();
-    assert!(files.iter().any(|p| p.ends_with("tanh.dsl")), "tanh.dsl is among {files:?}");
+    assert!(
+        files.iter().any(|p| p.ends_with("tanh.dsl")),
+        "tanh.dsl is among {files:?}"
+    );
     let mut rng = ChaCha12Rng::seed_from_u64(21);
     for path in files {
         let circuit = compiler::compile_file(&path, &compiler::CompileOptions::default())
             .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.render()));
-        let tpc = TwoPartyCircuit::new(circuit).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let tpc =
+            TwoPartyCircuit::new(circuit).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let n = 2000;
         // Random wire-order inputs, split by owner.
-        let wires: Vec<Vec<bool>> =
-            (0..n).map(|_| (0..tpc.circuit().num_input_wires()).map(|_| rng.random()).collect()).collect();
+        let wires: Vec<Vec<bool>> = (0..n)
+            .map(|_| {
+                (0..tpc.circuit().num_input_wires())
+                    .map(|_| rng.random())
+                    .collect()
+            })
+            .collect();
         let owner: Vec<Party> = (0..tpc.circuit().inputs.len())
-            .flat_map(|i| std::iter::repeat_n(tpc.parties()[i], tpc.circuit().inputs[i].format.width() as usize))
+            .flat_map(|i| {
+                std::iter::repeat_n(
+                    tpc.parties()[i],
+                    tpc.circuit().inputs[i].format.width() as usize,
+                )
+            })
             .collect();
         let split = |p: Party| -> Vec<Vec<bool>> {
-            wires.iter().map(|w| w.iter().zip(&owner).filter(|(_, o)| **o == p).map(|(b, _)| *b).collect()).collect()
+            wires
+                .iter()
+                .map(|w| {
+                    w.iter()
+                        .zip(&owner)
+                        .filter(|(_, o)| **o == p)
+                        .map(|(b, _)| *b)
+                        .collect()
+                })
+                .collect()
         };
         let (g_in, e_in) = (split(Party::Garbler), split(Party::Evaluator));
         let (mut a, mut b) = MemChannel::pair(Duration::from_secs(60));
