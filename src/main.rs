@@ -30,6 +30,8 @@ enum Command {
     Compile(cmd::compile::CompileCommand),
     #[command(flatten)]
     Paillier(cmd::paillier::PaillierCommand),
+    #[command(flatten)]
+    Denoise(cmd::denoise::DenoiseCommand),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Command::Gc(c) => cmd::gc::run(c),
         Command::Compile(c) => cmd::compile::run(c),
         Command::Paillier(c) => cmd::paillier::run(c),
+        Command::Denoise(c) => cmd::denoise::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(s) = args.get(3) {
         cfg.steps = s.parse()?;
     }
+    if let Some(lr) = args.get(4) {
+        cfg.learning_rate = lr.parse()?;
+    }
+    if let Some(init) = args.get(5) {
+        cfg.init = Some(model::Mlp::load(&PathBuf::from(init))?);
+        cfg.seed = 2;
+    }
     let images = model::train::load_dir(&dir)?;
     let t = std::time::Instant::now();
     cfg.progress = std::env::var_os("NO_PROGRESS").is_none();

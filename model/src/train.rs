@@ -11,7 +11,7 @@ use crate::gray::GrayImage;
 use crate::metrics::standard_normal;
 use crate::mlp::{Dense, Mlp};
 use crate::patches::normalise;
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{RngExt, SeedableRng};
@@ -40,6 +40,8 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Show a progress bar.
     pub progress: bool,
+    /// Start from these weights (same shape) instead of random ones: continues training.
+    pub init: Option<Mlp>,
 }
 
 impl Default for TrainConfig {
@@ -55,6 +57,7 @@ impl Default for TrainConfig {
             learning_rate: 1e-3,
             seed: 1,
             progress: true,
+            init: None,
         }
     }
 }
@@ -124,17 +127,35 @@ pub fn train(images: &[GrayImage], cfg: &TrainConfig) -> Result<Mlp> {
     widths.extend(&cfg.hidden);
     widths.push(cfg.output_patch * cfg.output_patch);
     let mut vars = Vec::new();
-    for pair in widths.windows(2) {
+    if let Some(init) = &cfg.init {
+        if init.widths() != widths {
+            return Err(ModelError::ShapeMismatch(format!(
+                "initial model has widths {:?}, the configuration asks for {widths:?}",
+                init.widths()
+            )));
+        }
+    }
+    for (li, pair) in widths.windows(2).enumerate() {
         let (fan_in, fan_out) = (pair[0], pair[1]);
         let scale = (1.0 / fan_in as f64).sqrt();
-        let w: Vec<f32> = (0..fan_in * fan_out)
-            .map(|_| (scale * standard_normal(&mut rng)) as f32)
-            .collect();
-        let w =
-            Var::from_tensor(&Tensor::from_vec(w, (fan_out, fan_in), &dev).map_err(candle_err)?)
-                .map_err(candle_err)?;
-        let b = Var::zeros(fan_out, DType::F32, &dev).map_err(candle_err)?;
-        vars.push((w, b));
+        let (w, b) = match &cfg.init {
+            Some(init) => (
+                init.layers[li].weights.clone(),
+                init.layers[li].bias.clone(),
+            ),
+            None => (
+                (0..fan_in * fan_out)
+                    .map(|_| (scale * standard_normal(&mut rng)) as f32)
+                    .collect(),
+                vec![0.0f32; fan_out],
+            ),
+        };
+        let w = Tensor::from_vec(w, (fan_out, fan_in), &dev).map_err(candle_err)?;
+        let b = Tensor::from_vec(b, fan_out, &dev).map_err(candle_err)?;
+        vars.push((
+            Var::from_tensor(&w).map_err(candle_err)?,
+            Var::from_tensor(&b).map_err(candle_err)?,
+        ));
     }
     let all: Vec<Var> = vars
         .iter()

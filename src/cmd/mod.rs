@@ -1,6 +1,7 @@
 //! One module per subcommand group.
 
 pub(crate) mod compile;
+pub(crate) mod denoise;
 pub(crate) mod dsl;
 pub(crate) mod gc;
 pub(crate) mod paillier;
