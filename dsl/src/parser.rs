@@ -554,7 +554,19 @@ impl Parser {
         r
     }
 
+    /// `prefix ("as" type)*`: as in Rust, `-x as T` is `(-x) as T`.
     fn unary_inner(&mut self) -> PResult<Expr> {
+        let mut e = self.prefix()?;
+        while self.eat_kw("as") {
+            let ty = self.type_expr()?;
+            let span = e.span.start..ty.span().end;
+            e = self.deep_check(Expr::new(ExprKind::Cast(Box::new(e), ty), span))?;
+        }
+        Ok(e)
+    }
+
+    /// `("-" | "!") prefix | primary`
+    fn prefix(&mut self) -> PResult<Expr> {
         let start = self.peek().span.start;
         let op = if self.is_punct("-") {
             Some(UnOp::Neg)
@@ -563,19 +575,16 @@ impl Parser {
         } else {
             None
         };
-        if let Some(op) = op {
-            self.bump();
-            let e = self.unary()?;
-            let span = start..e.span.end;
-            return self.deep_check(Expr::new(ExprKind::Unary(op, Box::new(e)), span));
-        }
-        let mut e = self.primary()?;
-        while self.eat_kw("as") {
-            let ty = self.type_expr()?;
-            let span = e.span.start..ty.span().end;
-            e = self.deep_check(Expr::new(ExprKind::Cast(Box::new(e), ty), span))?;
-        }
-        Ok(e)
+        let Some(op) = op else {
+            return self.primary();
+        };
+        self.bump();
+        self.enter()?;
+        let e = self.prefix();
+        self.leave();
+        let e = e?;
+        let span = start..e.span.end;
+        self.deep_check(Expr::new(ExprKind::Unary(op, Box::new(e)), span))
     }
 
     fn primary(&mut self) -> PResult<Expr> {
