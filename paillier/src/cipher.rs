@@ -189,9 +189,12 @@ impl PublicKey {
 
     /// Enc(−a) (a modular inversion).
     pub fn neg(&self, a: &Ciphertext) -> Ciphertext {
-        let inv = a.c.invert().into_option();
-        // Every ciphertext of this crate is a unit mod N² (checked on decode); a non-unit
-        // would reveal a factor of N. Fall back to a^(N·(N−1)...) is not needed.
+        // Ciphertexts are public values, so a variable-time inversion leaks nothing.
+        // Every ciphertext made or decoded by this crate is a unit mod N² (products of
+        // units, and `Ciphertext::from_bytes` checks gcd(c, N) = 1), so the inverse exists;
+        // a non-unit would reveal a factor of N. The wire form skips that check: a peer
+        // sending a non-unit gets Enc(0) back here rather than a panic.
+        let inv = a.c.invert_vartime().into_option();
         Ciphertext {
             c: inv.unwrap_or_else(|| BoxedMontyForm::one(&self.nn_params)),
         }
