@@ -2,12 +2,14 @@
 fn main() {
     let c = gcc_nn_runtime::bench::random_circuit(1, 256, 1 << 20, 4096);
     for _ in 0..3 {
-        let g = gcc_nn_runtime::bench::garble_in_memory(&c, 3).expect("valid");
-        let e = gcc_nn_runtime::bench::evaluate_in_memory(&c, 3).expect("valid");
+        let g = gcc_nn_runtime::bench::garble_in_memory(&c, 8).expect("valid");
+        let e = gcc_nn_runtime::bench::evaluate_in_memory(&c, 8).expect("valid");
         println!(
-            "garble {:.1} M AND/s   evaluate {:.1} M AND/s",
+            "garble {:.1} M AND/s ({:.1} per CPU-s)   evaluate {:.1} M AND/s ({:.1} per CPU-s)",
             g.mops(),
-            e.mops()
+            g.mops_cpu().unwrap_or(0.0),
+            e.mops(),
+            e.mops_cpu().unwrap_or(0.0)
         );
     }
 }

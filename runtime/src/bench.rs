@@ -70,13 +70,32 @@ pub struct Throughput {
     pub ops: u64,
     /// Wall time.
     pub elapsed: Duration,
+    /// CPU time of the busiest thread involved (Linux `schedstat`), if available: on a
+    /// shared machine `ops / cpu` estimates the rate with one dedicated core per thread.
+    pub cpu: Option<Duration>,
 }
 
 impl Throughput {
-    /// Millions of operations per second.
+    /// Millions of operations per wall-clock second.
     pub fn mops(&self) -> f64 {
         self.ops as f64 / self.elapsed.as_secs_f64() / 1e6
     }
+
+    /// Millions of operations per CPU second of the busiest thread (if measured).
+    pub fn mops_cpu(&self) -> Option<f64> {
+        self.cpu.map(|c| self.ops as f64 / c.as_secs_f64().max(1e-9) / 1e6)
+    }
+}
+
+/// CPU time consumed so far by the calling thread (Linux `/proc/thread-self/schedstat`).
+pub fn thread_cpu_time() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+fn cpu_since(start: Option<Duration>) -> Option<Duration> {
+    Some(thread_cpu_time()?.saturating_sub(start?))
 }
 
 /// Garbles `reps` instances of `circuit` on one core into a counting sink.
@@ -91,16 +110,13 @@ pub fn garble_in_memory(
         .map(|_| Block::random(&mut rng))
         .collect();
     let mut sink = CountingSink::default();
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), thread_cpu_time());
     for _ in 0..reps {
         let Ok(out) = g.garble(&plan, &inputs, &mut sink);
         std::hint::black_box(out);
     }
     std::hint::black_box(sink.digest);
-    Ok(Throughput {
-        ops: (plan.and_count * reps) as u64,
-        elapsed: t.elapsed(),
-    })
+    Ok(Throughput { ops: (plan.and_count * reps) as u64, elapsed: t.elapsed(), cpu: cpu_since(c) })
 }
 
 /// Evaluates `reps` instances of `circuit` on one core from tables garbled beforehand.
@@ -121,15 +137,12 @@ pub fn evaluate_in_memory(
     }
     let mut e = Evaluator::new(start);
     let mut source = SliceSource::new(&tables);
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), thread_cpu_time());
     for _ in 0..reps {
         let out = e.evaluate(&plan, &inputs, &mut source);
         std::hint::black_box(out.ok());
     }
-    Ok(Throughput {
-        ops: (plan.and_count * reps) as u64,
-        elapsed: t.elapsed(),
-    })
+    Ok(Throughput { ops: (plan.and_count * reps) as u64, elapsed: t.elapsed(), cpu: cpu_since(c) })
 }
 
 /// An error of a benchmark run.
@@ -171,22 +184,23 @@ pub fn loopback_tcp(circuit: &Circuit, reps: usize) -> Result<Throughput, BenchE
     let addr = listener.local_addr()?;
     let tpc_e = tpc.clone();
     let t = Instant::now();
-    let eval = std::thread::spawn(move || -> Result<(), BenchError> {
+    let eval = std::thread::spawn(move || -> Result<Option<Duration>, BenchError> {
+        let c = thread_cpu_time();
         let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT)?;
         let mut rng = ChaCha12Rng::seed_from_u64(2);
         let inputs = vec![vec![false; tpc_e.evaluator_input_bits()]; reps];
         run_evaluator(&mut ch, &tpc_e, &inputs, Reveal::Evaluator, &mut rng)?;
-        Ok(())
+        Ok(cpu_since(c))
     });
+    let c = thread_cpu_time();
     let mut ch = TcpChannel::accept(&listener, DEFAULT_TIMEOUT)?;
     let mut rng = ChaCha12Rng::seed_from_u64(1);
     let inputs = vec![vec![true; tpc.garbler_input_bits()]; reps];
     run_garbler(&mut ch, &tpc, &inputs, Reveal::Evaluator, &mut rng)?;
-    eval.join().map_err(|_| BenchError::Thread)??;
-    Ok(Throughput {
-        ops: (tpc.and_count() * reps) as u64,
-        elapsed: t.elapsed(),
-    })
+    let garbler_cpu = cpu_since(c);
+    let evaluator_cpu = eval.join().map_err(|_| BenchError::Thread)??;
+    let cpu = garbler_cpu.zip(evaluator_cpu).map(|(a, b)| a.max(b));
+    Ok(Throughput { ops: (tpc.and_count() * reps) as u64, elapsed: t.elapsed(), cpu })
 }
 
 /// `n` IKNP correlated OTs between two threads over loopback TCP (extension only; the
@@ -196,32 +210,30 @@ pub fn iknp_cot(n: usize) -> Result<Throughput, BenchError> {
     use crate::ot::iknp::{CotReceiver, CotSender};
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
-    let recv = std::thread::spawn(move || -> Result<Duration, BenchError> {
+    let recv = std::thread::spawn(move || -> Result<(Duration, Option<Duration>), BenchError> {
         let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT)?;
         let mut rng = ChaCha12Rng::seed_from_u64(2);
         let mut r =
             CotReceiver::setup(&mut ch, &mut rng).map_err(crate::driver::DriverError::from)?;
         let choices: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), thread_cpu_time());
         let labels = r
             .extend(&mut ch, &choices)
             .map_err(crate::driver::DriverError::from)?;
         std::hint::black_box(labels);
-        Ok(t.elapsed())
+        Ok((t.elapsed(), cpu_since(c)))
     });
     let mut ch = TcpChannel::accept(&listener, DEFAULT_TIMEOUT)?;
     let mut rng = ChaCha12Rng::seed_from_u64(1);
     let mut s = CotSender::setup(&mut ch, Delta::random(&mut rng), &mut rng)
         .map_err(crate::driver::DriverError::from)?;
-    let t = Instant::now();
+    let (t, c) = (Instant::now(), thread_cpu_time());
     let q = s
         .extend(&mut ch, n)
         .map_err(crate::driver::DriverError::from)?;
     std::hint::black_box(q);
-    let sender_time = t.elapsed();
-    let receiver_time = recv.join().map_err(|_| BenchError::Thread)??;
-    Ok(Throughput {
-        ops: n as u64,
-        elapsed: sender_time.max(receiver_time),
-    })
+    let (sender_time, sender_cpu) = (t.elapsed(), cpu_since(c));
+    let (receiver_time, receiver_cpu) = recv.join().map_err(|_| BenchError::Thread)??;
+    let cpu = sender_cpu.zip(receiver_cpu).map(|(a, b)| a.max(b));
+    Ok(Throughput { ops: n as u64, elapsed: sender_time.max(receiver_time), cpu })
 }

@@ -55,15 +55,13 @@ impl CotSender {
         let mut done = 0;
         while done < cols_total {
             let cols = CHUNK_COLS.min(cols_total - done);
+            u.resize(cols, Block::ZERO);
             for (i, (row, prg)) in rows.iter_mut().zip(&mut self.prgs).enumerate() {
-                row.clear();
                 row.resize(cols, Block::ZERO);
                 prg.fill_blocks(row);
-                u.clear();
-                u.resize(cols, Block::ZERO);
-                recv_blocks(ch, &mut u)?;
+                recv_blocks(ch, &mut u[..cols])?;
                 let s = Block::mask(self.delta.block().bit(i));
-                for (q, &ui) in row.iter_mut().zip(&u) {
+                for (q, &ui) in row.iter_mut().zip(&u[..cols]) {
                     *q ^= s & ui;
                 }
             }
@@ -121,17 +119,15 @@ impl CotReceiver {
             {
                 r[j / 128].0 |= (c as u128) << (j % 128);
             }
+            g1.resize(cols, Block::ZERO);
             for (row, (p0, p1)) in rows.iter_mut().zip(&mut self.prgs) {
-                row.clear();
                 row.resize(cols, Block::ZERO);
                 p0.fill_blocks(row);
-                g1.clear();
-                g1.resize(cols, Block::ZERO);
-                p1.fill_blocks(&mut g1);
-                for ((u, &t), &rj) in g1.iter_mut().zip(row.iter()).zip(&r) {
+                p1.fill_blocks(&mut g1[..cols]);
+                for ((u, &t), &rj) in g1[..cols].iter_mut().zip(row.iter()).zip(&r) {
                     *u ^= t ^ rj;
                 }
-                send_blocks(ch, &g1)?;
+                send_blocks(ch, &g1[..cols])?;
             }
             ch.flush()?;
             transpose_rows(&rows, cols, &mut transposed);
