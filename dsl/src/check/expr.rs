@@ -1,237 +1,15 @@
-//! Elaboration of expressions: the typing rules of `dsl/README.md` §4–§6.
+//! Elaboration of expressions: the typing rules of `dsl/README.md` §4 and §6.
 
-use super::{Binding, Elab, MAX_CALL_DEPTH, R, Val};
+use super::convert::{big_max, big_min};
+use super::{Binding, Elab, R, Val};
 use crate::ast::{self, BinOp as A, ExprKind, UnOp as AU};
 use crate::core::{BinOp, Op, UnOp, VarId};
 use crate::diag::{Diagnostic, Span};
 use crate::rational::Rational;
 use crate::types::{NumTy, Ty};
-use crate::value::quantise;
 use num_bigint::BigInt;
-use num_traits::{One, Signed, Zero};
-
-fn big_min(a: BigInt, b: BigInt) -> BigInt {
-    if a < b { a } else { b }
-}
-
-fn big_max(a: BigInt, b: BigInt) -> BigInt {
-    if a > b { a } else { b }
-}
 
 impl<'a> Elab<'a> {
-    /// Resolves a type in a frame that sees only global constants and aliases.
-    pub(super) fn resolve_global_type(&mut self, te: &ast::TypeExpr) -> R<Ty> {
-        self.frames.push(super::Frame {
-            scopes: vec![std::collections::HashMap::new()],
-        });
-        let r = self.resolve_type(te);
-        self.frames.pop();
-        r
-    }
-
-    /// Elaborates `e` and converts it to the stated type `ty` (§5).
-    pub(super) fn expr_to(&mut self, e: &ast::Expr, ty: Ty) -> R<VarId> {
-        match &e.kind {
-            ExprKind::If { .. } => {
-                let v = self.if_expr(e, Some(ty))?;
-                self.convert(v, ty, &e.span)
-            }
-            ExprKind::Block(b) => {
-                self.push_scope();
-                let r = self.block_to(b, Some(ty));
-                self.pop_scope();
-                let v = r?;
-                self.convert(v, ty, &e.span)
-            }
-            _ => {
-                let v = self.expr(e)?;
-                self.convert(v, ty, &e.span)
-            }
-        }
-    }
-
-    /// Statements then the result of a block (scope handled by the caller).
-    fn block_to(&mut self, b: &ast::Block, expected: Option<Ty>) -> R<Val> {
-        for s in &b.stmts {
-            self.stmt(s)?;
-        }
-        match expected {
-            Some(t) => Ok(Val::Var(self.expr_to(&b.result, t)?)),
-            None => self.expr(&b.result),
-        }
-    }
-
-    /// Converts a value to a stated type: constants are quantised, numbers cast.
-    pub(super) fn convert(&mut self, v: Val, ty: Ty, span: &Span) -> R<VarId> {
-        match (v, ty) {
-            (Val::Const(r), Ty::Num(n)) => self.quantise_const(&r, n, span),
-            (Val::Const(r), Ty::Bool) => Err(Diagnostic::new(
-                span.clone(),
-                format!("expected a bool, found the number {r}"),
-                "expected `true`, `false` or a comparison here",
-            )),
-            (Val::Var(x), t) => {
-                let xt = self.ty(x);
-                if xt == t {
-                    return Ok(x);
-                }
-                match (xt, t) {
-                    (Ty::Num(_), Ty::Num(_)) => self.cast_var(x, t, span),
-                    _ => Err(Diagnostic::new(
-                        span.clone(),
-                        format!("expected a value of type {t}, found {xt}"),
-                        format!("this is {xt}; bools and numbers never convert implicitly"),
-                    )
-                    .with_help("compare with a number (`x != 0`) or cast a bool with `as`")),
-                }
-            }
-        }
-    }
-
-    fn quantise_const(&mut self, r: &Rational, n: NumTy, span: &Span) -> R<VarId> {
-        match quantise(r, n) {
-            Some(raw) => {
-                let bits = n.from_bigint_wrapping(&raw);
-                self.emit_raw(
-                    Op::Const(bits),
-                    Ty::Num(n),
-                    Some((raw.clone(), raw)),
-                    span.clone(),
-                )
-            }
-            None => Err(Diagnostic::new(
-                span.clone(),
-                format!("the constant {r} does not fit {n}"),
-                format!(
-                    "expected a value between {} and {}",
-                    crate::value::format_raw_int(&n.min_raw(), n.frac),
-                    crate::value::format_raw_int(&n.max_raw(), n.frac)
-                ),
-            )),
-        }
-    }
-
-    /// A constant as a typed node at `frac`, in the smallest format holding it.
-    fn const_at_frac(&mut self, r: &Rational, frac: u32, span: &Span) -> R<VarId> {
-        let raw = r.mul_pow2(frac).round_half_away();
-        let n = self.fit(&raw, &raw, frac, span, "this constant")?;
-        let bits = n.from_bigint_wrapping(&raw);
-        self.emit_raw(
-            Op::Const(bits),
-            Ty::Num(n),
-            Some((raw.clone(), raw)),
-            span.clone(),
-        )
-    }
-
-    fn fit(&self, lo: &BigInt, hi: &BigInt, frac: u32, span: &Span, what: &str) -> R<NumTy> {
-        NumTy::fitting(lo, hi, frac).map_err(|bits| {
-            Diagnostic::new(
-                span.clone(),
-                format!("{what} needs {bits} bits, more than the maximum of 128"),
-                "expected a narrower value here",
-            )
-            .with_help("cast an operand to a narrower format with `as` (or drop fractional bits)")
-        })
-    }
-
-    /// A `Cast` node converting `x` to `t` (§5), with the tightest known range.
-    pub(super) fn cast_var(&mut self, x: VarId, t: Ty, span: &Span) -> R<VarId> {
-        let xt = self.ty(x);
-        if xt == t {
-            return Ok(x);
-        }
-        let n = match t {
-            Ty::Num(n) => n,
-            Ty::Bool => {
-                return Err(Diagnostic::new(
-                    span.clone(),
-                    format!("cannot convert {xt} to bool"),
-                    "expected a comparison such as `x != 0`",
-                ));
-            }
-        };
-        let (lo, hi) = match xt {
-            Ty::Bool => (BigInt::zero(), BigInt::one() << n.frac),
-            Ty::Num(s) => {
-                let (lo, hi) = self.range(x);
-                if n.frac >= s.frac {
-                    let d = n.frac - s.frac;
-                    (lo << d, hi << d)
-                } else {
-                    let d = s.frac - n.frac;
-                    (lo >> d, hi >> d) // BigInt >> floors
-                }
-            }
-        };
-        let range = if n.holds(&lo) && n.holds(&hi) {
-            (lo, hi)
-        } else {
-            (n.min_raw(), n.max_raw())
-        };
-        self.emit_raw(Op::Cast(x), t, Some(range), span.clone())
-    }
-
-    /// Lossless re-scaling of a number to `frac` ≥ its own.
-    fn widen_frac(&mut self, x: VarId, frac: u32, span: &Span) -> R<VarId> {
-        let n = self.num(x, span)?;
-        if n.frac == frac {
-            return Ok(x);
-        }
-        let d = frac - n.frac;
-        let (lo, hi) = self.range(x);
-        let (lo, hi) = (lo << d, hi << d);
-        let t = self.fit(&lo, &hi, frac, span, "aligning fractional bits")?;
-        self.emit_raw(Op::Cast(x), Ty::Num(t), Some((lo, hi)), span.clone())
-    }
-
-    fn num(&self, x: VarId, span: &Span) -> R<NumTy> {
-        match self.ty(x) {
-            Ty::Num(n) => Ok(n),
-            Ty::Bool => Err(Diagnostic::new(
-                span.clone(),
-                "expected a number, found a bool",
-                "this is a bool",
-            )),
-        }
-    }
-
-    fn want_bool(&self, v: &Val, span: &Span) -> R<VarId> {
-        match v {
-            Val::Var(x) if self.ty(*x) == Ty::Bool => Ok(*x),
-            Val::Var(x) => Err(Diagnostic::new(
-                span.clone(),
-                format!("expected a bool, found {}", self.ty(*x)),
-                "expected a bool (a comparison, `true`, `false`, …) here",
-            )),
-            Val::Const(r) => Err(Diagnostic::new(
-                span.clone(),
-                format!("expected a bool, found the number {r}"),
-                "expected a bool (a comparison, `true`, `false`, …) here",
-            )),
-        }
-    }
-
-    /// Emits a node whose type is the smallest holding `lo..=hi` at `frac`.
-    fn emit_ranged(
-        &mut self,
-        op: Op,
-        lo: BigInt,
-        hi: BigInt,
-        frac: u32,
-        span: &Span,
-        what: &str,
-    ) -> R<VarId> {
-        let t = self.fit(&lo, &hi, frac, span, what)?;
-        self.emit_raw(op, Ty::Num(t), Some((lo, hi)), span.clone())
-    }
-
-    fn bool_const(&mut self, b: bool, span: &Span) -> R<VarId> {
-        self.emit_raw(Op::Const(u128::from(b)), Ty::Bool, None, span.clone())
-    }
-
-    // ---- expressions -------------------------------------------------------------------
-
     /// Elaborates an expression.
     pub(super) fn expr(&mut self, e: &ast::Expr) -> R<Val> {
         let span = &e.span;
@@ -272,7 +50,7 @@ impl<'a> Elab<'a> {
         }
     }
 
-    fn name(&mut self, n: &str, span: &Span) -> R<Val> {
+    pub(super) fn name(&mut self, n: &str, span: &Span) -> R<Val> {
         match self.lookup(n) {
             Some(Binding::Var { var, .. }) => return Ok(Val::Var(var)),
             Some(Binding::Const(r)) => return Ok(Val::Const(r)),
@@ -292,7 +70,7 @@ impl<'a> Elab<'a> {
         Err(d)
     }
 
-    fn unary(&mut self, op: AU, v: Val, arg_span: &Span, span: &Span) -> R<Val> {
+    pub(super) fn unary(&mut self, op: AU, v: Val, arg_span: &Span, span: &Span) -> R<Val> {
         match (op, v) {
             (AU::Neg, Val::Const(r)) => Ok(Val::Const(r.neg())),
             (AU::Neg, Val::Var(x)) => {
@@ -327,7 +105,15 @@ impl<'a> Elab<'a> {
         }
     }
 
-    fn binary(&mut self, op: A, va: Val, vb: Val, sa: &Span, sb: &Span, span: &Span) -> R<Val> {
+    pub(super) fn binary(
+        &mut self,
+        op: A,
+        va: Val,
+        vb: Val,
+        sa: &Span,
+        sb: &Span,
+        span: &Span,
+    ) -> R<Val> {
         match op {
             A::Add | A::Sub | A::Mul => self.arith(op, va, vb, sa, sb, span),
             A::Div => match (va, vb) {
@@ -370,7 +156,13 @@ impl<'a> Elab<'a> {
 
     /// Turns a pair of values into two numeric variables (constants quantised at the other
     /// operand's frac). `None` when both are constants.
-    fn two_nums(&mut self, va: Val, vb: Val, sa: &Span, sb: &Span) -> R<Option<(VarId, VarId)>> {
+    pub(super) fn two_nums(
+        &mut self,
+        va: Val,
+        vb: Val,
+        sa: &Span,
+        sb: &Span,
+    ) -> R<Option<(VarId, VarId)>> {
         match (va, vb) {
             (Val::Const(_), Val::Const(_)) => Ok(None),
             (Val::Const(a), Val::Var(y)) => {
@@ -392,14 +184,28 @@ impl<'a> Elab<'a> {
     }
 
     /// Both operands at the larger frac (lossless).
-    fn aligned(&mut self, x: VarId, y: VarId, sa: &Span, sb: &Span) -> R<(VarId, VarId, u32)> {
+    pub(super) fn aligned(
+        &mut self,
+        x: VarId,
+        y: VarId,
+        sa: &Span,
+        sb: &Span,
+    ) -> R<(VarId, VarId, u32)> {
         let f = self.num(x, sa)?.frac.max(self.num(y, sb)?.frac);
         let x = self.widen_frac(x, f, sa)?;
         let y = self.widen_frac(y, f, sb)?;
         Ok((x, y, f))
     }
 
-    fn arith(&mut self, op: A, va: Val, vb: Val, sa: &Span, sb: &Span, span: &Span) -> R<Val> {
+    pub(super) fn arith(
+        &mut self,
+        op: A,
+        va: Val,
+        vb: Val,
+        sa: &Span,
+        sb: &Span,
+        span: &Span,
+    ) -> R<Val> {
         let (ca, cb) = (va.clone(), vb.clone());
         let Some((x, y)) = self.two_nums(va, vb, sa, sb)? else {
             let (Val::Const(a), Val::Const(b)) = (ca, cb) else {
@@ -459,7 +265,7 @@ impl<'a> Elab<'a> {
         )?))
     }
 
-    fn min_max(
+    pub(super) fn min_max(
         &mut self,
         is_min: bool,
         va: Val,
@@ -498,7 +304,15 @@ impl<'a> Elab<'a> {
         )?))
     }
 
-    fn shift(&mut self, op: A, va: Val, vb: Val, sa: &Span, sb: &Span, span: &Span) -> R<Val> {
+    pub(super) fn shift(
+        &mut self,
+        op: A,
+        va: Val,
+        vb: Val,
+        sa: &Span,
+        sb: &Span,
+        span: &Span,
+    ) -> R<Val> {
         let k = match vb {
             Val::Const(r) => match r.to_i64() {
                 Some(k) if (0..=256).contains(&k) => k as u32,
@@ -552,7 +366,15 @@ impl<'a> Elab<'a> {
         }
     }
 
-    fn compare(&mut self, op: A, va: Val, vb: Val, sa: &Span, sb: &Span, span: &Span) -> R<Val> {
+    pub(super) fn compare(
+        &mut self,
+        op: A,
+        va: Val,
+        vb: Val,
+        sa: &Span,
+        sb: &Span,
+        span: &Span,
+    ) -> R<Val> {
         let o = |op: A| match op {
             A::Lt => BinOp::Lt,
             A::Le => BinOp::Le,
@@ -620,7 +442,7 @@ impl<'a> Elab<'a> {
 
     /// `x op c` with c compared exactly (README §6).
     #[allow(clippy::too_many_arguments)]
-    fn compare_const(
+    pub(super) fn compare_const(
         &mut self,
         op: A,
         x: VarId,
@@ -668,290 +490,4 @@ impl<'a> Elab<'a> {
     }
 
     // ---- if / else ---------------------------------------------------------------------
-
-    /// `if c { … } else …`: with `expected`, both arms are converted to it.
-    pub(super) fn if_expr(&mut self, e: &ast::Expr, expected: Option<Ty>) -> R<Val> {
-        let ExprKind::If {
-            cond,
-            then_block,
-            else_expr,
-        } = &e.kind
-        else {
-            return self.expr(e);
-        };
-        let cv = self.expr(cond)?;
-        let c = self.want_bool(&cv, &cond.span)?;
-        self.if_depth += 1;
-        let arms = self.arms(then_block, else_expr, expected);
-        self.if_depth -= 1;
-        let (mut tn, tv, mut en, ev) = arms?;
-        let span = &e.span;
-        let (tr, er, ty) = match expected {
-            Some(t) => match (tv, ev) {
-                (Val::Var(a), Val::Var(b)) => (a, b, t),
-                _ => {
-                    return Err(Diagnostic::new(
-                        span.clone(),
-                        "internal: unconverted arm",
-                        "",
-                    ));
-                }
-            },
-            None => self.unify_arms(
-                &mut tn,
-                tv,
-                &then_block.result.span,
-                &mut en,
-                ev,
-                &else_expr.span,
-                span,
-            )?,
-        };
-        let range = match ty {
-            Ty::Num(_) => {
-                let (a0, a1) = self.range(tr);
-                let (b0, b1) = self.range(er);
-                Some((big_min(a0, b0), big_max(a1, b1)))
-            }
-            Ty::Bool => None,
-        };
-        let op = Op::If {
-            cond: c,
-            then_block: crate::core::Block {
-                nodes: tn,
-                result: tr,
-            },
-            else_block: crate::core::Block {
-                nodes: en,
-                result: er,
-            },
-        };
-        Ok(Val::Var(self.emit_raw(op, ty, range, span.clone())?))
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn arms(
-        &mut self,
-        then_block: &ast::Block,
-        else_expr: &ast::Expr,
-        expected: Option<Ty>,
-    ) -> R<(Vec<crate::core::Node>, Val, Vec<crate::core::Node>, Val)> {
-        self.blocks.push(Vec::new());
-        self.push_scope();
-        let tv = self.block_to(then_block, expected);
-        self.pop_scope();
-        let tn = self.blocks.pop().unwrap_or_default();
-        let tv = tv?;
-        self.blocks.push(Vec::new());
-        let ev = match expected {
-            Some(t) => self.expr_to(else_expr, t).map(Val::Var),
-            None => self.expr(else_expr),
-        };
-        let en = self.blocks.pop().unwrap_or_default();
-        Ok((tn, tv, en, ev?))
-    }
-
-    /// Gives both arms one type (frac = max, range = hull), appending casts in the arms.
-    #[allow(clippy::too_many_arguments)]
-    fn unify_arms(
-        &mut self,
-        tn: &mut Vec<crate::core::Node>,
-        tv: Val,
-        ts: &Span,
-        en: &mut Vec<crate::core::Node>,
-        ev: Val,
-        es: &Span,
-        span: &Span,
-    ) -> R<(VarId, VarId, Ty)> {
-        // Materialise a constant arm at the other arm's frac, inside its own arm.
-        let (tv, ev) = match (tv, ev) {
-            (Val::Const(_), Val::Const(_)) => {
-                return Err(Diagnostic::new(
-                    span.clone(),
-                    "cannot tell the format of an `if` whose arms are both constants",
-                    "expected at least one arm with a typed value",
-                )
-                .with_help(
-                    "state the type: `let y: fixed<16, 12> = if …;` or cast an arm with `as`",
-                ));
-            }
-            (Val::Const(a), Val::Var(y)) => {
-                let n = self.num(y, es)?;
-                let x = self.in_block(tn, |s| s.const_at_frac(&a, n.frac, ts))?;
-                (x, y)
-            }
-            (Val::Var(x), Val::Const(b)) => {
-                let n = self.num(x, ts)?;
-                let y = self.in_block(en, |s| s.const_at_frac(&b, n.frac, es))?;
-                (x, y)
-            }
-            (Val::Var(x), Val::Var(y)) => (x, y),
-        };
-        match (self.ty(tv), self.ty(ev)) {
-            (Ty::Bool, Ty::Bool) => Ok((tv, ev, Ty::Bool)),
-            (Ty::Num(a), Ty::Num(b)) => {
-                let f = a.frac.max(b.frac);
-                let (a0, a1) = self.range(tv);
-                let (b0, b1) = self.range(ev);
-                let (a0, a1) = (a0 << (f - a.frac), a1 << (f - a.frac));
-                let (b0, b1) = (b0 << (f - b.frac), b1 << (f - b.frac));
-                let t =
-                    Ty::Num(self.fit(&big_min(a0, b0), &big_max(a1, b1), f, span, "the `if`")?);
-                let x = self.in_block(tn, |s| s.cast_var(tv, t, ts))?;
-                let y = self.in_block(en, |s| s.cast_var(ev, t, es))?;
-                Ok((x, y, t))
-            }
-            (a, b) => Err(Diagnostic::new(
-                span.clone(),
-                format!("the arms of this `if` have different types: {a} and {b}"),
-                "expected both arms to be numbers or both to be bools",
-            )),
-        }
-    }
-
-    fn in_block<T>(
-        &mut self,
-        nodes: &mut Vec<crate::core::Node>,
-        f: impl FnOnce(&mut Self) -> R<T>,
-    ) -> R<T> {
-        self.blocks.push(std::mem::take(nodes));
-        let r = f(self);
-        *nodes = self.blocks.pop().unwrap_or_default();
-        r
-    }
-
-    // ---- calls -------------------------------------------------------------------------
-
-    fn call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: &Span) -> R<Val> {
-        let n = name.name.as_str();
-        let arity = |want: usize| -> R<()> {
-            if args.len() == want {
-                Ok(())
-            } else {
-                Err(Diagnostic::new(
-                    span.clone(),
-                    format!(
-                        "`{n}` takes {want} argument{}, found {}",
-                        if want == 1 { "" } else { "s" },
-                        args.len()
-                    ),
-                    format!(
-                        "expected {want} argument{}",
-                        if want == 1 { "" } else { "s" }
-                    ),
-                ))
-            }
-        };
-        match n {
-            "abs" | "sign" => {
-                arity(1)?;
-                let v = self.expr(&args[0])?;
-                return self.abs_sign(n == "abs", v, &args[0].span, span);
-            }
-            "min" | "max" => {
-                arity(2)?;
-                let a = self.expr(&args[0])?;
-                let b = self.expr(&args[1])?;
-                return self.min_max(n == "min", a, b, &args[0].span, &args[1].span, span);
-            }
-            "clamp" => {
-                arity(3)?;
-                let x = self.expr(&args[0])?;
-                let lo = self.expr(&args[1])?;
-                let hi = self.expr(&args[2])?;
-                let m = self.min_max(false, x, lo, &args[0].span, &args[1].span, span)?;
-                return self.min_max(true, m, hi, span, &args[2].span, span);
-            }
-            _ => {}
-        }
-        let Some(f) = self.fns.get(n).copied() else {
-            let mut d = Diagnostic::new(
-                name.span.clone(),
-                format!("unknown function `{n}`"),
-                "expected a function defined with `fn` or a builtin (abs, sign, min, max, clamp)",
-            );
-            if self.lookup(n).is_some() || self.consts.contains_key(n) {
-                d = d.with_help(format!("`{n}` is a value, not a function"));
-            }
-            return Err(d);
-        };
-        arity(f.params.len())?;
-        if self.call_stack.iter().any(|c| c == n) {
-            return Err(Diagnostic::new(
-                name.span.clone(),
-                format!("recursive call of `{n}`: functions are inlined and cannot recurse"),
-                "expected a call that does not lead back to this function",
-            ));
-        }
-        if self.call_stack.len() >= MAX_CALL_DEPTH {
-            return Err(Diagnostic::new(
-                name.span.clone(),
-                format!("calls nested more than {MAX_CALL_DEPTH} deep"),
-                "expected shallower nesting of function calls",
-            ));
-        }
-        let mut params = Vec::new();
-        for ((_, te), a) in f.params.iter().zip(args) {
-            let t = self.resolve_global_type(te)?;
-            params.push(self.expr_to(a, t)?);
-        }
-        self.call_stack.push(n.to_string());
-        let r = self.inline_body(f, &params);
-        self.call_stack.pop();
-        Ok(Val::Var(r?))
-    }
-
-    fn abs_sign(&mut self, is_abs: bool, v: Val, arg_span: &Span, span: &Span) -> R<Val> {
-        match v {
-            Val::Const(r) => Ok(Val::Const(if is_abs {
-                if r.is_negative() { r.neg() } else { r }
-            } else {
-                Rational::from_int(if r.is_negative() {
-                    -1
-                } else if r.numer().is_zero() {
-                    0
-                } else {
-                    1
-                })
-            })),
-            Val::Var(x) => {
-                let n = self.num(x, arg_span)?;
-                let (lo, hi) = self.range(x);
-                if is_abs {
-                    let (alo, ahi) = if !lo.is_negative() {
-                        (lo, hi)
-                    } else if !hi.is_positive() {
-                        (-hi, -lo)
-                    } else {
-                        (BigInt::zero(), big_max(-lo, hi))
-                    };
-                    let t = self.fit(&alo, &ahi, n.frac, span, "abs")?;
-                    Ok(Val::Var(self.emit_raw(
-                        Op::Unary(UnOp::Abs, x),
-                        Ty::Num(t),
-                        Some((alo, ahi)),
-                        span.clone(),
-                    )?))
-                } else {
-                    let t = NumTy::signed(2, 0);
-                    let sg = |b: &BigInt| {
-                        BigInt::from(if b.is_negative() {
-                            -1
-                        } else if b.is_zero() {
-                            0
-                        } else {
-                            1
-                        })
-                    };
-                    let range = (sg(&lo), sg(&hi));
-                    Ok(Val::Var(self.emit_raw(
-                        Op::Unary(UnOp::Sign, x),
-                        Ty::Num(t),
-                        Some(range),
-                        span.clone(),
-                    )?))
-                }
-            }
-        }
-    }
 }
