@@ -8,17 +8,31 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gcc-nn");
-const AES128: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/bristol/bristol_fashion/aes_128.txt");
-const AES192: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/bristol/bristol_fashion/aes_192.txt");
+const AES128: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/bristol/bristol_fashion/aes_128.txt"
+);
+const AES192: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/bristol/bristol_fashion/aes_192.txt"
+);
 const TANH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/circuits/tanh.dsl");
 
 /// A port that was free a moment ago.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 fn spawn(args: &[&str]) -> Child {
-    Command::new(BIN).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn gcc-nn")
+    Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gcc-nn")
 }
 
 /// Waits for `child` at most `limit`; kills it and fails the test if it takes longer.
@@ -31,7 +45,10 @@ fn wait_bounded(mut child: Child, limit: Duration) -> Output {
         if t0.elapsed() > limit {
             let _ = child.kill();
             let out = child.wait_with_output().expect("output");
-            panic!("process did not exit within {limit:?}; stderr: {}", String::from_utf8_lossy(&out.stderr));
+            panic!(
+                "process did not exit within {limit:?}; stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -45,7 +62,15 @@ const AES_PARTIES: [&str; 4] = ["--party", "0=garbler", "--party", "1=evaluator"
 
 fn aes_garbler(port: u16, extra: &[&str]) -> Child {
     let addr = format!("127.0.0.1:{port}");
-    let mut args = vec!["garbler", "--circuit", AES128, "--listen", &addr, "--input", "0=0x2b7e151628aed2a6abf7158809cf4f3c"];
+    let mut args = vec![
+        "garbler",
+        "--circuit",
+        AES128,
+        "--listen",
+        &addr,
+        "--input",
+        "0=0x2b7e151628aed2a6abf7158809cf4f3c",
+    ];
     args.extend(AES_PARTIES);
     args.extend(extra);
     spawn(&args)
@@ -53,8 +78,17 @@ fn aes_garbler(port: u16, extra: &[&str]) -> Child {
 
 fn aes_evaluator(port: u16, circuit: &str, extra: &[&str]) -> Child {
     let addr = format!("127.0.0.1:{port}");
-    let mut args =
-        vec!["evaluator", "--circuit", circuit, "--connect", &addr, "--retry", "20", "--input", "1=0x3243f6a8885a308d313198a2e0370734"];
+    let mut args = vec![
+        "evaluator",
+        "--circuit",
+        circuit,
+        "--connect",
+        &addr,
+        "--retry",
+        "20",
+        "--input",
+        "1=0x3243f6a8885a308d313198a2e0370734",
+    ];
     args.extend(AES_PARTIES);
     args.extend(extra);
     spawn(&args)
@@ -65,35 +99,95 @@ fn aes_128_between_two_processes_gives_fips197_ciphertext_to_both() {
     let port = free_port();
     let g = aes_garbler(port, &["--reveal", "both", "--seed", "7"]);
     let e = aes_evaluator(port, AES128, &["--reveal", "both"]);
-    let (eo, go) = (wait_bounded(e, Duration::from_secs(60)), wait_bounded(g, Duration::from_secs(60)));
-    assert!(go.status.success() && eo.status.success(), "garbler: {}\nevaluator: {}", text(&go.stderr), text(&eo.stderr));
+    let (eo, go) = (
+        wait_bounded(e, Duration::from_secs(60)),
+        wait_bounded(g, Duration::from_secs(60)),
+    );
+    assert!(
+        go.status.success() && eo.status.success(),
+        "garbler: {}\nevaluator: {}",
+        text(&go.stderr),
+        text(&eo.stderr)
+    );
     for out in [&go, &eo] {
-        assert!(text(&out.stdout).contains("0 = 0x3925841d02dc09fbdc118597196a0b32"), "stdout: {}", text(&out.stdout));
+        assert!(
+            text(&out.stdout).contains("0 = 0x3925841d02dc09fbdc118597196a0b32"),
+            "stdout: {}",
+            text(&out.stdout)
+        );
         let err = text(&out.stderr);
-        assert!(err.contains("ANDs: 6400") && err.contains("bytes sent") && err.contains("semi-honest, κ = 128, σ = 40"), "{err}");
+        assert!(
+            err.contains("ANDs: 6400")
+                && err.contains("bytes sent")
+                && err.contains("semi-honest, κ = 128, σ = 40"),
+            "{err}"
+        );
     }
     assert!(text(&go.stderr).contains("INSECURE"), "--seed warns");
 }
 
 #[test]
 fn dsl_program_compiled_on_the_fly_matches_plaintext_simulation() {
-    let circuit = compiler::compile_file(std::path::Path::new(TANH), &compiler::CompileOptions::default()).expect("tanh.dsl compiles");
+    let circuit = compiler::compile_file(
+        std::path::Path::new(TANH),
+        &compiler::CompileOptions::default(),
+    )
+    .expect("tanh.dsl compiles");
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     for x in ["0.5", "-1.25", "3"] {
-        let g = spawn(&["garbler", "--circuit", TANH, "--listen", &addr, "--input", &format!("x={x}"), "--repeat", "3"]);
-        let e = spawn(&["evaluator", "--circuit", TANH, "--connect", &addr, "--retry", "20", "--repeat", "3"]);
-        let (eo, go) = (wait_bounded(e, Duration::from_secs(60)), wait_bounded(g, Duration::from_secs(60)));
-        assert!(go.status.success() && eo.status.success(), "{}\n{}", text(&go.stderr), text(&eo.stderr));
+        let g = spawn(&[
+            "garbler",
+            "--circuit",
+            TANH,
+            "--listen",
+            &addr,
+            "--input",
+            &format!("x={x}"),
+            "--repeat",
+            "3",
+        ]);
+        let e = spawn(&[
+            "evaluator",
+            "--circuit",
+            TANH,
+            "--connect",
+            &addr,
+            "--retry",
+            "20",
+            "--repeat",
+            "3",
+        ]);
+        let (eo, go) = (
+            wait_bounded(e, Duration::from_secs(60)),
+            wait_bounded(g, Duration::from_secs(60)),
+        );
+        assert!(
+            go.status.success() && eo.status.success(),
+            "{}\n{}",
+            text(&go.stderr),
+            text(&eo.stderr)
+        );
         // Expected: the compiler's plaintext simulation of the same circuit on the same raw input.
-        let ty = dsl::Ty::Num(dsl::NumTy { signed: true, width: 16, frac: 12 });
+        let ty = dsl::Ty::Num(dsl::NumTy {
+            signed: true,
+            width: 16,
+            frac: 12,
+        });
         let raw = dsl::parse_value(x, &ty).expect("value");
         let bits: Vec<bool> = (0..16).map(|i| (raw >> i) & 1 == 1).collect();
         let out = circuit.simulate(&bits);
-        let y = out.iter().enumerate().fold(0u128, |acc, (i, &b)| acc | ((b as u128) << i));
+        let y = out
+            .iter()
+            .enumerate()
+            .fold(0u128, |acc, (i, &b)| acc | ((b as u128) << i));
         let shown = dsl::format_value(y, &ty);
         let stdout = text(&eo.stdout);
-        assert_eq!(stdout.matches(&format!("y = {shown}")).count(), 3, "x = {x}: {stdout}");
+        assert_eq!(
+            stdout.matches(&format!("y = {shown}")).count(),
+            3,
+            "x = {x}: {stdout}"
+        );
         assert!(text(&go.stdout).contains("revealed to the other party"));
     }
 }
@@ -103,10 +197,17 @@ fn wrong_circuit_on_one_side_fails_both_with_circuit_mismatch() {
     let port = free_port();
     let g = aes_garbler(port, &[]);
     let e = aes_evaluator(port, AES192, &[]);
-    let (eo, go) = (wait_bounded(e, Duration::from_secs(30)), wait_bounded(g, Duration::from_secs(30)));
+    let (eo, go) = (
+        wait_bounded(e, Duration::from_secs(30)),
+        wait_bounded(g, Duration::from_secs(30)),
+    );
     assert!(!go.status.success() && !eo.status.success());
     for o in [&go, &eo] {
-        assert!(text(&o.stderr).contains("circuit mismatch"), "{}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("circuit mismatch"),
+            "{}",
+            text(&o.stderr)
+        );
     }
 }
 
@@ -123,7 +224,10 @@ fn evaluator_killed_mid_stream_ends_garbler_with_error() {
     let go = wait_bounded(g, Duration::from_secs(30));
     assert!(!go.status.success(), "garbler must fail");
     let err = text(&go.stderr);
-    assert!(err.contains("error:") && (err.contains("garbling") || err.contains("OT")), "{err}");
+    assert!(
+        err.contains("error:") && (err.contains("garbling") || err.contains("OT")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -137,7 +241,11 @@ fn garbler_killed_mid_stream_ends_evaluator_with_error() {
     let eo = wait_bounded(e, Duration::from_secs(30));
     assert!(!eo.status.success(), "evaluator must fail");
     let err = text(&eo.stderr);
-    assert!(err.contains("error:") && (err.contains("closed") || err.contains("reset") || err.contains("I/O")), "{err}");
+    assert!(
+        err.contains("error:")
+            && (err.contains("closed") || err.contains("reset") || err.contains("I/O")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -156,7 +264,10 @@ fn truncated_stream_is_a_clear_error() {
     let eo = wait_bounded(e, Duration::from_secs(30));
     assert!(!eo.status.success());
     let err = text(&eo.stderr);
-    assert!(err.contains("setup") && err.contains("peer closed the connection"), "{err}");
+    assert!(
+        err.contains("setup") && err.contains("peer closed the connection"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -165,19 +276,43 @@ fn port_in_use_refused_connection_and_bad_inputs_are_clear_errors() {
     let port = busy.local_addr().expect("addr").port();
     let go = wait_bounded(aes_garbler(port, &[]), Duration::from_secs(30));
     assert!(!go.status.success());
-    assert!(text(&go.stderr).contains("address already in use"), "{}", text(&go.stderr));
+    assert!(
+        text(&go.stderr).contains("address already in use"),
+        "{}",
+        text(&go.stderr)
+    );
     drop(busy);
 
     let closed = free_port();
     let addr = format!("127.0.0.1:{closed}");
-    let mut args = vec!["evaluator", "--circuit", AES128, "--connect", &addr, "--input", "1=0x00"];
+    let mut args = vec![
+        "evaluator",
+        "--circuit",
+        AES128,
+        "--connect",
+        &addr,
+        "--input",
+        "1=0x00",
+    ];
     args.extend(AES_PARTIES);
     let eo = wait_bounded(spawn(&args), Duration::from_secs(30));
     assert!(!eo.status.success());
-    assert!(text(&eo.stderr).contains("connection refused"), "{}", text(&eo.stderr));
+    assert!(
+        text(&eo.stderr).contains("connection refused"),
+        "{}",
+        text(&eo.stderr)
+    );
 
     let run_bad = |input: &str| {
-        let mut args = vec!["garbler", "--circuit", AES128, "--listen", "127.0.0.1:0", "--input", input];
+        let mut args = vec![
+            "garbler",
+            "--circuit",
+            AES128,
+            "--listen",
+            "127.0.0.1:0",
+            "--input",
+            input,
+        ];
         args.extend(AES_PARTIES);
         let o = wait_bounded(spawn(&args), Duration::from_secs(30));
         assert!(!o.status.success());
@@ -189,16 +324,32 @@ fn port_in_use_refused_connection_and_bad_inputs_are_clear_errors() {
     let err = run_bad(&too_wide);
     assert!(err.contains("'0'") && err.contains("128"), "{err}");
 
-    let o = wait_bounded(spawn(&["garbler", "--circuit", AES128, "--listen", "127.0.0.1:0"]), Duration::from_secs(30));
-    assert!(text(&o.stderr).contains("has no owner"), "{}", text(&o.stderr));
+    let o = wait_bounded(
+        spawn(&["garbler", "--circuit", AES128, "--listen", "127.0.0.1:0"]),
+        Duration::from_secs(30),
+    );
+    assert!(
+        text(&o.stderr).contains("has no owner"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]
 fn help_states_the_security_level() {
     for cmd in ["garbler", "evaluator"] {
-        let o = Command::new(BIN).args([cmd, "--help"]).output().expect("run");
+        let o = Command::new(BIN)
+            .args([cmd, "--help"])
+            .output()
+            .expect("run");
         let s = text(&o.stdout);
-        assert!(s.contains("semi-honest, κ = 128, σ = 40"), "{cmd} --help: {s}");
-        assert!(s.contains("INSECURE"), "{cmd} --help mentions the insecure --seed");
+        assert!(
+            s.contains("semi-honest, κ = 128, σ = 40"),
+            "{cmd} --help: {s}"
+        );
+        assert!(
+            s.contains("INSECURE"),
+            "{cmd} --help mentions the insecure --seed"
+        );
     }
 }

@@ -83,7 +83,8 @@ impl Throughput {
 
     /// Millions of operations per CPU second of the busiest thread (if measured).
     pub fn mops_cpu(&self) -> Option<f64> {
-        self.cpu.map(|c| self.ops as f64 / c.as_secs_f64().max(1e-9) / 1e6)
+        self.cpu
+            .map(|c| self.ops as f64 / c.as_secs_f64().max(1e-9) / 1e6)
     }
 }
 
@@ -116,7 +117,11 @@ pub fn garble_in_memory(
         std::hint::black_box(out);
     }
     std::hint::black_box(sink.digest);
-    Ok(Throughput { ops: (plan.and_count * reps) as u64, elapsed: t.elapsed(), cpu: cpu_since(c) })
+    Ok(Throughput {
+        ops: (plan.and_count * reps) as u64,
+        elapsed: t.elapsed(),
+        cpu: cpu_since(c),
+    })
 }
 
 /// Evaluates `reps` instances of `circuit` on one core from tables garbled beforehand.
@@ -142,7 +147,11 @@ pub fn evaluate_in_memory(
         let out = e.evaluate(&plan, &inputs, &mut source);
         std::hint::black_box(out.ok());
     }
-    Ok(Throughput { ops: (plan.and_count * reps) as u64, elapsed: t.elapsed(), cpu: cpu_since(c) })
+    Ok(Throughput {
+        ops: (plan.and_count * reps) as u64,
+        elapsed: t.elapsed(),
+        cpu: cpu_since(c),
+    })
 }
 
 /// An error of a benchmark run.
@@ -200,7 +209,11 @@ pub fn loopback_tcp(circuit: &Circuit, reps: usize) -> Result<Throughput, BenchE
     let garbler_cpu = cpu_since(c);
     let evaluator_cpu = eval.join().map_err(|_| BenchError::Thread)??;
     let cpu = garbler_cpu.zip(evaluator_cpu).map(|(a, b)| a.max(b));
-    Ok(Throughput { ops: (tpc.and_count() * reps) as u64, elapsed: t.elapsed(), cpu })
+    Ok(Throughput {
+        ops: (tpc.and_count() * reps) as u64,
+        elapsed: t.elapsed(),
+        cpu,
+    })
 }
 
 /// `n` IKNP correlated OTs between two threads over loopback TCP (extension only; the
@@ -210,19 +223,21 @@ pub fn iknp_cot(n: usize) -> Result<Throughput, BenchError> {
     use crate::ot::iknp::{CotReceiver, CotSender};
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
-    let recv = std::thread::spawn(move || -> Result<(Duration, Option<Duration>), BenchError> {
-        let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT)?;
-        let mut rng = ChaCha12Rng::seed_from_u64(2);
-        let mut r =
-            CotReceiver::setup(&mut ch, &mut rng).map_err(crate::driver::DriverError::from)?;
-        let choices: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
-        let (t, c) = (Instant::now(), thread_cpu_time());
-        let labels = r
-            .extend(&mut ch, &choices)
-            .map_err(crate::driver::DriverError::from)?;
-        std::hint::black_box(labels);
-        Ok((t.elapsed(), cpu_since(c)))
-    });
+    let recv = std::thread::spawn(
+        move || -> Result<(Duration, Option<Duration>), BenchError> {
+            let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT)?;
+            let mut rng = ChaCha12Rng::seed_from_u64(2);
+            let mut r =
+                CotReceiver::setup(&mut ch, &mut rng).map_err(crate::driver::DriverError::from)?;
+            let choices: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
+            let (t, c) = (Instant::now(), thread_cpu_time());
+            let labels = r
+                .extend(&mut ch, &choices)
+                .map_err(crate::driver::DriverError::from)?;
+            std::hint::black_box(labels);
+            Ok((t.elapsed(), cpu_since(c)))
+        },
+    );
     let mut ch = TcpChannel::accept(&listener, DEFAULT_TIMEOUT)?;
     let mut rng = ChaCha12Rng::seed_from_u64(1);
     let mut s = CotSender::setup(&mut ch, Delta::random(&mut rng), &mut rng)
@@ -235,5 +250,9 @@ pub fn iknp_cot(n: usize) -> Result<Throughput, BenchError> {
     let (sender_time, sender_cpu) = (t.elapsed(), cpu_since(c));
     let (receiver_time, receiver_cpu) = recv.join().map_err(|_| BenchError::Thread)??;
     let cpu = sender_cpu.zip(receiver_cpu).map(|(a, b)| a.max(b));
-    Ok(Throughput { ops: n as u64, elapsed: sender_time.max(receiver_time), cpu })
+    Ok(Throughput {
+        ops: n as u64,
+        elapsed: sender_time.max(receiver_time),
+        cpu,
+    })
 }

@@ -62,6 +62,22 @@ impl Prg {
     }
 }
 
+/// A cryptographically secure generator seeded from the operating system.
+pub fn os_seeded_rng() -> rand_chacha::ChaCha12Rng {
+    use rand::SeedableRng;
+    rand_chacha::ChaCha12Rng::from_rng(&mut rand::rng())
+}
+
+/// A generator from a fixed seed: reproducible runs only. INSECURE — every "random" choice
+/// (Δ, labels, OT secrets) can be recomputed by anyone who knows the seed.
+pub fn insecure_seeded_rng(seed: u64) -> rand_chacha::ChaCha12Rng {
+    use rand::SeedableRng;
+    rand_chacha::ChaCha12Rng::seed_from_u64(seed)
+}
+
+/// The generator type used for a session's randomness.
+pub type SessionRng = rand_chacha::ChaCha12Rng;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,19 +101,3 @@ mod tests {
         assert_ne!(whole[0], whole[1]);
     }
 }
-
-/// A cryptographically secure generator seeded from the operating system.
-pub fn os_seeded_rng() -> rand_chacha::ChaCha12Rng {
-    use rand::SeedableRng;
-    rand_chacha::ChaCha12Rng::from_rng(&mut rand::rng())
-}
-
-/// A generator from a fixed seed: reproducible runs only. INSECURE — every "random" choice
-/// (Δ, labels, OT secrets) can be recomputed by anyone who knows the seed.
-pub fn insecure_seeded_rng(seed: u64) -> rand_chacha::ChaCha12Rng {
-    use rand::SeedableRng;
-    rand_chacha::ChaCha12Rng::seed_from_u64(seed)
-}
-
-/// The generator type used for a session's randomness.
-pub type SessionRng = rand_chacha::ChaCha12Rng;

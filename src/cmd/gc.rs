@@ -119,7 +119,9 @@ pub(crate) fn run(cmd: GcCommand) -> Result<(), CliError> {
 fn rng_for(seed: Option<u64>) -> runtime::prg::SessionRng {
     match seed {
         Some(s) => {
-            eprintln!("warning: --seed {s}: all randomness is derived from a fixed seed. INSECURE, for tests only.");
+            eprintln!(
+                "warning: --seed {s}: all randomness is derived from a fixed seed. INSECURE, for tests only."
+            );
             runtime::prg::insecure_seeded_rng(s)
         }
         None => runtime::prg::os_seeded_rng(),
@@ -133,10 +135,17 @@ fn garbler(a: GarblerArgs) -> Result<(), CliError> {
         ErrorKind::AddrInUse => format!("cannot listen on {}: address already in use (is another garbler running? choose another port)", a.listen),
         _ => format!("cannot listen on {}: {e}", a.listen),
     })?;
-    eprintln!("garbler: listening on {} (semi-honest, κ = 128, σ = 40)", a.listen);
+    eprintln!(
+        "garbler: listening on {} (semi-honest, κ = 128, σ = 40)",
+        a.listen
+    );
     let t0 = Instant::now();
-    let mut ch = TcpChannel::accept(&listener, timeout)
-        .map_err(|e| format!("no evaluator connected to {} within {}s: {e}", a.listen, a.common.timeout))?;
+    let mut ch = TcpChannel::accept(&listener, timeout).map_err(|e| {
+        format!(
+            "no evaluator connected to {} within {}s: {e}",
+            a.listen, a.common.timeout
+        )
+    })?;
     let mut rng = rng_for(a.common.seed);
     let inputs = vec![bits; a.common.repeat];
     let out = run_garbler(&mut ch, &tpc, &inputs, reveal(a.common.reveal), &mut rng)?;
@@ -156,7 +165,11 @@ fn evaluator(a: EvaluatorArgs) -> Result<(), CliError> {
                 std::thread::sleep(Duration::from_millis(50));
             }
             Err(e) if e.kind() == ErrorKind::ConnectionRefused => {
-                return Err(format!("cannot connect to {}: connection refused (is a garbler listening there?)", a.connect).into());
+                return Err(format!(
+                    "cannot connect to {}: connection refused (is a garbler listening there?)",
+                    a.connect
+                )
+                .into());
             }
             Err(e) => return Err(format!("cannot connect to {}: {e}", a.connect).into()),
         }
@@ -194,22 +207,34 @@ pub(crate) fn load_circuit(path: &Path, meta: Option<&Path>) -> Result<Circuit, 
         return compiler::compile_file(path, &compiler::CompileOptions::default())
             .map_err(|e| format!("{}: {}", path.display(), e.render()).into());
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read circuit {}: {e}", path.display()))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read circuit {}: {e}", path.display()))?;
     if let Ok(c) = compiler::binary::read(&bytes) {
         return Ok(c);
     }
-    let text = String::from_utf8(bytes)
-        .map_err(|_| format!("{}: neither a binary circuit nor a text Bristol file", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        format!(
+            "{}: neither a binary circuit nor a text Bristol file",
+            path.display()
+        )
+    })?;
     let mut circuit = match compiler::bristol::read_fashion(&text) {
         Ok(c) => c,
         Err(fashion) => compiler::bristol::read_old_format(&text).map_err(|old| {
-            format!("{}: not a Bristol Fashion file ({fashion}) nor an old Bristol file ({old})", path.display())
+            format!(
+                "{}: not a Bristol Fashion file ({fashion}) nor an old Bristol file ({old})",
+                path.display()
+            )
         })?,
     };
-    let side = meta.map(Path::to_path_buf).unwrap_or_else(|| compiler::meta::meta_path(path));
+    let side = meta
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| compiler::meta::meta_path(path));
     if meta.is_some() || side.exists() {
-        let json = std::fs::read_to_string(&side).map_err(|e| format!("cannot read side file {}: {e}", side.display()))?;
-        compiler::meta::apply(&mut circuit, &json).map_err(|e| format!("{}: {e}", side.display()))?;
+        let json = std::fs::read_to_string(&side)
+            .map_err(|e| format!("cannot read side file {}: {e}", side.display()))?;
+        compiler::meta::apply(&mut circuit, &json)
+            .map_err(|e| format!("{}: {e}", side.display()))?;
     }
     Ok(circuit)
 }
@@ -225,11 +250,21 @@ fn parse_party(s: &str) -> Option<Party> {
 fn assign_parties(c: &Circuit, flags: &[String]) -> Result<Vec<Party>, CliError> {
     let mut parties: Vec<Option<Party>> = c.inputs.iter().map(|v| v.party).collect();
     for f in flags {
-        let (name, p) = f.split_once('=').ok_or_else(|| format!("--party {f}: expected NAME=garbler|evaluator"))?;
-        let party = parse_party(p).ok_or_else(|| format!("--party {f}: party must be garbler or evaluator"))?;
-        let idx = c.inputs.iter().position(|v| v.name == name).ok_or_else(|| {
-            format!("--party {f}: no input named '{name}' (inputs: {})", names(c.inputs.iter().map(|v| v.name.as_str())))
-        })?;
+        let (name, p) = f
+            .split_once('=')
+            .ok_or_else(|| format!("--party {f}: expected NAME=garbler|evaluator"))?;
+        let party = parse_party(p)
+            .ok_or_else(|| format!("--party {f}: party must be garbler or evaluator"))?;
+        let idx = c
+            .inputs
+            .iter()
+            .position(|v| v.name == name)
+            .ok_or_else(|| {
+                format!(
+                    "--party {f}: no input named '{name}' (inputs: {})",
+                    names(c.inputs.iter().map(|v| v.name.as_str()))
+                )
+            })?;
         parties[idx] = Some(party);
     }
     parties
@@ -237,7 +272,11 @@ fn assign_parties(c: &Circuit, flags: &[String]) -> Result<Vec<Party>, CliError>
         .zip(&c.inputs)
         .map(|(p, v)| {
             p.ok_or_else(|| {
-                format!("input '{}' has no owner: pass --party {}=garbler|evaluator or a side file", v.name, v.name).into()
+                format!(
+                    "input '{}' has no owner: pass --party {}=garbler|evaluator or a side file",
+                    v.name, v.name
+                )
+                .into()
             })
         })
         .collect()
@@ -245,15 +284,27 @@ fn assign_parties(c: &Circuit, flags: &[String]) -> Result<Vec<Party>, CliError>
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
     let v: Vec<&str> = it.collect();
-    if v.is_empty() { "none".to_string() } else { v.join(", ") }
+    if v.is_empty() {
+        "none".to_string()
+    } else {
+        v.join(", ")
+    }
 }
 
 /// The DSL type matching a circuit value format (for parsing and printing values).
 fn ty_of(f: ValueFormat) -> dsl::Ty {
     match f {
         ValueFormat::Bool => dsl::Ty::Bool,
-        ValueFormat::Signed { width, frac } => dsl::Ty::Num(dsl::NumTy { signed: true, width, frac }),
-        ValueFormat::Unsigned { width, frac } => dsl::Ty::Num(dsl::NumTy { signed: false, width, frac }),
+        ValueFormat::Signed { width, frac } => dsl::Ty::Num(dsl::NumTy {
+            signed: true,
+            width,
+            frac,
+        }),
+        ValueFormat::Unsigned { width, frac } => dsl::Ty::Num(dsl::NumTy {
+            signed: false,
+            width,
+            frac,
+        }),
     }
 }
 
@@ -262,7 +313,8 @@ fn value_bits(name: &str, text: &str, format: ValueFormat) -> Result<Vec<bool>, 
     let width = format.width() as usize;
     let t = text.trim();
     if width <= 128 {
-        let raw = dsl::parse_value(t, &ty_of(format)).map_err(|e| format!("input '{name}': {e}"))?;
+        let raw =
+            dsl::parse_value(t, &ty_of(format)).map_err(|e| format!("input '{name}': {e}"))?;
         return Ok((0..width).map(|i| (raw >> i) & 1 == 1).collect());
     }
     // Wide plain values (e.g. a 512-bit SHA block): hex only, as one big-endian integer.
@@ -272,7 +324,9 @@ fn value_bits(name: &str, text: &str, format: ValueFormat) -> Result<Vec<bool>, 
         .replace('_', "");
     let mut bits = Vec::with_capacity(4 * hex.len());
     for c in hex.chars().rev() {
-        let d = c.to_digit(16).ok_or_else(|| format!("input '{name}': '{c}' is not a hex digit"))?;
+        let d = c
+            .to_digit(16)
+            .ok_or_else(|| format!("input '{name}': '{c}' is not a hex digit"))?;
         bits.extend((0..4).map(|i| (d >> i) & 1 == 1));
     }
     if bits.iter().skip(width).any(|&b| b) {
@@ -282,21 +336,40 @@ fn value_bits(name: &str, text: &str, format: ValueFormat) -> Result<Vec<bool>, 
     Ok(bits)
 }
 
-fn encode_inputs(tpc: &TwoPartyCircuit, me: Party, given: &[String]) -> Result<Vec<bool>, CliError> {
+fn encode_inputs(
+    tpc: &TwoPartyCircuit,
+    me: Party,
+    given: &[String],
+) -> Result<Vec<bool>, CliError> {
     let c = tpc.circuit();
-    let mine: Vec<usize> = (0..c.inputs.len()).filter(|&i| tpc.parties()[i] == me).collect();
-    let role = if me == Party::Garbler { "garbler" } else { "evaluator" };
+    let mine: Vec<usize> = (0..c.inputs.len())
+        .filter(|&i| tpc.parties()[i] == me)
+        .collect();
+    let role = if me == Party::Garbler {
+        "garbler"
+    } else {
+        "evaluator"
+    };
     let mut values: Vec<Option<Vec<bool>>> = vec![None; c.inputs.len()];
     for g in given {
-        let (name, text) = g.split_once('=').ok_or_else(|| format!("--input {g}: expected NAME=VALUE"))?;
-        let idx = c.inputs.iter().position(|v| v.name == name).ok_or_else(|| {
-            format!(
-                "--input {g}: no input named '{name}' (the {role}'s inputs are: {})",
-                names(mine.iter().map(|&i| c.inputs[i].name.as_str()))
-            )
-        })?;
+        let (name, text) = g
+            .split_once('=')
+            .ok_or_else(|| format!("--input {g}: expected NAME=VALUE"))?;
+        let idx = c
+            .inputs
+            .iter()
+            .position(|v| v.name == name)
+            .ok_or_else(|| {
+                format!(
+                    "--input {g}: no input named '{name}' (the {role}'s inputs are: {})",
+                    names(mine.iter().map(|&i| c.inputs[i].name.as_str()))
+                )
+            })?;
         if tpc.parties()[idx] != me {
-            return Err(format!("--input {g}: '{name}' is supplied by the other party, not the {role}").into());
+            return Err(format!(
+                "--input {g}: '{name}' is supplied by the other party, not the {role}"
+            )
+            .into());
         }
         if values[idx].is_some() {
             return Err(format!("--input {g}: '{name}' given twice").into());
@@ -305,7 +378,12 @@ fn encode_inputs(tpc: &TwoPartyCircuit, me: Party, given: &[String]) -> Result<V
     }
     let mut bits = Vec::new();
     for &i in &mine {
-        let v = values[i].take().ok_or_else(|| format!("missing --input {}=VALUE (the {role} supplies it)", c.inputs[i].name))?;
+        let v = values[i].take().ok_or_else(|| {
+            format!(
+                "missing --input {}=VALUE (the {role} supplies it)",
+                c.inputs[i].name
+            )
+        })?;
         bits.extend(v);
     }
     Ok(bits)
@@ -316,7 +394,10 @@ fn format_bits(bits: &[bool], format: ValueFormat, plain: bool) -> String {
     let hex = || {
         let mut s = String::new();
         for nib in bits.chunks(4).rev() {
-            let d = nib.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | ((b as u32) << i));
+            let d = nib
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | ((b as u32) << i));
             s.push(char::from_digit(d, 16).unwrap_or('?'));
         }
         format!("0x{s}")
@@ -324,7 +405,10 @@ fn format_bits(bits: &[bool], format: ValueFormat, plain: bool) -> String {
     if bits.len() > 128 || plain {
         return hex();
     }
-    let raw = bits.iter().enumerate().fold(0u128, |acc, (i, &b)| acc | ((b as u128) << i));
+    let raw = bits
+        .iter()
+        .enumerate()
+        .fold(0u128, |acc, (i, &b)| acc | ((b as u128) << i));
     dsl::format_value(raw, &ty_of(format))
 }
 
@@ -352,19 +436,37 @@ fn report(tpc: &TwoPartyCircuit, out: &RunOutput, total: Duration, role: &str) {
     let s = &out.stats;
     let instances = out.outputs.as_ref().map_or(0, Vec::len);
     eprintln!("{role} summary (semi-honest, κ = 128, σ = 40):");
-    eprintln!("  ANDs: {} ({} per instance{})", s.ands, tpc.and_count(), if instances > 1 { format!(", {instances} instances") } else { String::new() });
+    eprintln!(
+        "  ANDs: {} ({} per instance{})",
+        s.ands,
+        tpc.and_count(),
+        if instances > 1 {
+            format!(", {instances} instances")
+        } else {
+            String::new()
+        }
+    );
     eprintln!("  correlated OTs: {}", s.ots);
-    eprintln!("  bytes sent: {}  received: {}", s.bytes_sent, s.bytes_received);
+    eprintln!(
+        "  bytes sent: {}  received: {}",
+        s.bytes_sent, s.bytes_received
+    );
     for (name, d) in &s.phases {
         eprintln!("  {name:<22} {:>10.3} ms", d.as_secs_f64() * 1e3);
     }
-    eprintln!("  {:<22} {:>10.3} ms", "total (incl. connect)", total.as_secs_f64() * 1e3);
+    eprintln!(
+        "  {:<22} {:>10.3} ms",
+        "total (incl. connect)",
+        total.as_secs_f64() * 1e3
+    );
 }
 
 fn bench(a: BenchArgs) -> Result<(), CliError> {
     use runtime::bench::{self, Throughput};
     eprintln!("note: on a shared or busy machine wall-clock figures are noisy; the CPU column");
-    eprintln!("      (operations per CPU-second of the busiest thread) estimates one dedicated core each.");
+    eprintln!(
+        "      (operations per CPU-second of the busiest thread) estimates one dedicated core each."
+    );
     let best = |f: &dyn Fn() -> Result<Throughput, CliError>| -> Result<(f64, f64), CliError> {
         let (mut wall, mut cpu): (f64, f64) = (0.0, 0.0);
         for _ in 0..a.reps.max(1) {
@@ -374,13 +476,22 @@ fn bench(a: BenchArgs) -> Result<(), CliError> {
         }
         Ok((wall, cpu))
     };
-    let mut circuits = vec![(format!("random, {} ANDs", a.ands), bench::random_circuit(1, 256, a.ands, 4096))];
+    let mut circuits = vec![(
+        format!("random, {} ANDs", a.ands),
+        bench::random_circuit(1, 256, a.ands, 4096),
+    )];
     if let Some(path) = &a.circuit {
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         circuits.push((name, load_circuit(path, None)?));
     }
     println!("M AND/s, wall (per CPU-second)");
-    println!("{:<28} {:>20} {:>20} {:>24}", "circuit", "garble (memory)", "evaluate (memory)", "2 threads, loopback TCP");
+    println!(
+        "{:<28} {:>20} {:>20} {:>24}",
+        "circuit", "garble (memory)", "evaluate (memory)", "2 threads, loopback TCP"
+    );
     for (name, c) in &circuits {
         // Enough instances for >= 8M ANDs per measurement.
         let reps = (8usize << 20).div_ceil(c.and_count().max(1)).max(1);
@@ -391,7 +502,9 @@ fn bench(a: BenchArgs) -> Result<(), CliError> {
         println!("{name:<28} {:>20} {:>20} {:>24}", cell(g), cell(e), cell(l));
     }
     let (w, c) = best(&|| Ok(bench::iknp_cot(a.ots)?))?;
-    println!("IKNP correlated OT, 2 threads, loopback TCP: {w:.1} M OT/s wall ({c:.1} per CPU-second)");
+    println!(
+        "IKNP correlated OT, 2 threads, loopback TCP: {w:.1} M OT/s wall ({c:.1} per CPU-second)"
+    );
     println!("bytes per AND: 32 (two 16-byte ciphertexts); bytes per OT: 16");
     Ok(())
 }
