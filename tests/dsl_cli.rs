@@ -95,7 +95,18 @@ fn eval_with_constant_overrides_and_raw_inputs() {
 
 #[test]
 fn eval_rejects_bad_inputs_and_overrides() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "eval",
+                "circuits/tanh.dsl",
+                "--input",
+                "x=1",
+                "--input",
+                "x=2",
+            ],
+            "more than once",
+        ),
         (
             &["eval", "circuits/tanh.dsl"],
             "no value given for input `x`",
@@ -129,4 +140,15 @@ fn eval_rejects_bad_inputs_and_overrides() {
             text(&out.stderr)
         );
     }
+}
+
+#[test]
+fn check_can_print_the_core_ir() {
+    let out = gcc_nn(&["check", "circuits/relu.dsl", "--ir"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    // max(x, 0): the constant 0 at x's frac, a max node, the output
+    assert!(s.contains("input Garbler x: fixed<16, 12> = v0"), "{s}");
+    assert!(s.contains("= max v0 v1"), "{s}");
+    assert!(s.contains("output y: fixed<16, 12> = v"), "{s}");
 }

@@ -213,3 +213,47 @@ impl Program {
         self.inputs.iter().find(|i| i.name == name)
     }
 }
+
+impl std::fmt::Display for Program {
+    /// A readable listing: inputs, nodes (`v3: fixed<17, 12> = add v1 v2`), outputs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for i in &self.inputs {
+            writeln!(f, "input {:?} {}: {} = v{}", i.party, i.name, i.ty, i.var)?;
+        }
+        write_nodes(f, &self.body, 0)?;
+        for o in &self.outputs {
+            writeln!(f, "output {}: {} = v{}", o.name, o.ty, o.var)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_nodes(f: &mut std::fmt::Formatter<'_>, nodes: &[Node], indent: usize) -> std::fmt::Result {
+    let pad = "  ".repeat(indent);
+    for n in nodes {
+        write!(f, "{pad}v{}: {} = ", n.var, n.ty)?;
+        match &n.op {
+            Op::Input(i) => writeln!(f, "input #{i}")?,
+            Op::Const(raw) => writeln!(f, "const {}", crate::value::format_value(*raw, &n.ty))?,
+            Op::Cast(x) => writeln!(f, "cast v{x}")?,
+            Op::Unary(op, x) => writeln!(f, "{} v{x}", format!("{op:?}").to_lowercase())?,
+            Op::Binary(op, x, y) => writeln!(f, "{} v{x} v{y}", format!("{op:?}").to_lowercase())?,
+            Op::Shl(x, k) => writeln!(f, "shl v{x} {k}")?,
+            Op::Shr(x, k) => writeln!(f, "shr v{x} {k}")?,
+            Op::If {
+                cond,
+                then_block,
+                else_block,
+            } => {
+                writeln!(f, "if v{cond} {{")?;
+                write_nodes(f, &then_block.nodes, indent + 1)?;
+                writeln!(f, "{pad}  => v{}", then_block.result)?;
+                writeln!(f, "{pad}}} else {{")?;
+                write_nodes(f, &else_block.nodes, indent + 1)?;
+                writeln!(f, "{pad}  => v{}", else_block.result)?;
+                writeln!(f, "{pad}}}")?;
+            }
+        }
+    }
+    Ok(())
+}

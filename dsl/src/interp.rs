@@ -24,6 +24,9 @@ pub enum InterpretError {
     /// A supplied name is not an input of the program.
     #[error("the program has no input named `{0}`")]
     UnknownInput(String),
+    /// The same input was supplied twice.
+    #[error("input `{0}` is given more than once")]
+    DuplicateInput(String),
     /// A value does not fit its input's type.
     #[error("value {value:#x} for input `{name}` has bits above its {width}-bit type")]
     InputTooWide {
@@ -127,9 +130,12 @@ pub fn interpret_named(
     program: &Program,
     inputs: &[(&str, u128)],
 ) -> Result<Vec<(String, u128)>, InterpretError> {
-    for (n, _) in inputs {
+    for (i, (n, _)) in inputs.iter().enumerate() {
         if program.input(n).is_none() {
             return Err(InterpretError::UnknownInput((*n).to_string()));
+        }
+        if inputs[..i].iter().any(|(m, _)| m == n) {
+            return Err(InterpretError::DuplicateInput((*n).to_string()));
         }
     }
     let ordered = program

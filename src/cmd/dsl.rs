@@ -14,6 +14,9 @@ pub(crate) enum DslCommand {
         /// Override a named constant: -D K=40 (repeatable).
         #[arg(short = 'D', value_name = "NAME=VALUE")]
         define: Vec<String>,
+        /// Also print the elaborated core IR (typed SSA nodes) the compiler lowers.
+        #[arg(long)]
+        ir: bool,
     },
     /// Run a .dsl program in the reference interpreter and print each output
     /// (exact decimal value and raw bits).
@@ -33,7 +36,7 @@ pub(crate) enum DslCommand {
 /// Runs a DSL command.
 pub(crate) fn run(cmd: DslCommand) -> Result<(), CliError> {
     match cmd {
-        DslCommand::Check { file, define } => {
+        DslCommand::Check { file, define, ir } => {
             let program = load(&file, &define)?;
             println!("{}: ok", file.display());
             for i in &program.inputs {
@@ -48,6 +51,9 @@ pub(crate) fn run(cmd: DslCommand) -> Result<(), CliError> {
                 println!("  output {:<10} {}", o.name, o.ty);
             }
             println!("  {} core operations", program.node_count());
+            if ir {
+                print!("{program}");
+            }
             Ok(())
         }
         DslCommand::Eval {
