@@ -11,9 +11,11 @@
 //!   [`core::Op::Cast`]s, `if/else` kept structured as [`core::Op::If`], every node typed
 //!   with its exact [`types::NumTy`] (signedness, width ≤ 128, frac). Inputs carry their
 //!   [`Party`]. `check_with` overrides named constants (`-D K=40` on the CLI).
-//! - [`interpret`] / [`Interpreter`]: run the core IR on raw input values (`u128` bit
-//!   patterns, two's complement, LSB = bit 0) → raw outputs. This is the reference the
-//!   circuits must match bit for bit.
+//!   [`core::Program::var_types`] gives every variable's type; `Display` prints a listing
+//!   (`gcc-nn check FILE --ir`).
+//! - [`interpret`] / [`Interpreter`] / [`interpret_named`]: run the core IR on raw input
+//!   values (`u128` bit patterns, two's complement, LSB = bit 0) → raw outputs (exactly
+//!   `width` bits). This is the reference the circuits must match bit for bit.
 //! - [`parse_value`] / [`format_value`]: user text (`0.5`, `-3`, raw `0x2b7e…`) ↔ raw
 //!   values of a [`Ty`], quantised with the literal rule (round half away from zero,
 //!   error if out of range).
