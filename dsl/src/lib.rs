@@ -29,6 +29,11 @@
 //! let out = dsl::interpret(&prog, &[x]).expect("runs");
 //! assert_eq!(dsl::format_value(out[0], &prog.outputs[0].ty), "-0.375");
 //! ```
+//!
+//! ---
+//!
+//! The specification follows (it is `dsl/README.md`).
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod ast;
