@@ -110,3 +110,22 @@ fn functions_loops_and_mutation_match_interpreter() {
         6,
     );
 }
+
+#[test]
+fn wide_values_up_to_128_bits_match_interpreter() {
+    check_program(
+        "input garbler a: int<120>;
+         input evaluator b: uint<64>;
+         input evaluator c: fixed<40, 30>;
+         output s: int<127> = a + b;
+         output d: int<128> = (a >> 8) - b;
+         output p: fixed<106, 30> = (b as fixed<66, 0>) * c;
+         output q: uint<128> = a;
+         output lt: bool = a < b;
+         output e: bool = c == 0.5;
+         output m: int<121> = max(a, b) - min(a, -1);
+         output n: ufixed<64, 10> = abs(c) + (b >> 60);",
+        20_000,
+        9,
+    );
+}
