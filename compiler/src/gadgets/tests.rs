@@ -208,6 +208,27 @@ fn gadgets_cost_the_known_optimal_ands() {
 }
 
 #[test]
+fn karatsuba_matches_integers_exhaustively_for_small_widths() {
+    for nx in 2..=5 {
+        for ny in 2..=5 {
+            let (mut b, x, y) = two_inputs(nx, false, ny, false);
+            let out = karatsuba(&mut b, &x, &y, nx + ny, false);
+            for xv in range(nx, false) {
+                for yv in range(ny, false) {
+                    let mut input = bits_of(xv, nx);
+                    input.extend(bits_of(yv, ny));
+                    assert_eq!(
+                        value(&b.eval(&input, &out.bits), false),
+                        xv * yv,
+                        "{xv} * {yv}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn karatsuba_matches_integers_and_wins_at_32_bits() {
     let (mut b, x, y) = two_inputs(13, false, 14, false);
     let out = karatsuba(&mut b, &x, &y, 27, false);
