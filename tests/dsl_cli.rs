@@ -16,7 +16,14 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn check_accepts_every_shipped_circuit() {
-    for c in ["tanh", "masked_tanh", "shares_tanh", "relu", "sigmoid"] {
+    for c in [
+        "tanh",
+        "masked_tanh",
+        "shares_tanh",
+        "tanh_fine",
+        "relu",
+        "sigmoid",
+    ] {
         let path = format!("circuits/{c}.dsl");
         let out = gcc_nn(&["check", &path]);
         assert!(out.status.success(), "{path}: {}", text(&out.stderr));

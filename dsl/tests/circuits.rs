@@ -255,3 +255,25 @@ fn tanh_matches_the_known_answer_table() {
     }
     assert!(n > 8000);
 }
+
+#[test]
+fn tanh_fine_is_much_closer_to_tanh() {
+    let p = load("tanh_fine.dsl");
+    let it = Interpreter::new(&p);
+    let (mut max_err, mut sum, mut n) = (0.0f64, 0.0f64, 0u32);
+    for raw in -6 * 4096..=6 * 4096 {
+        let x = raw as f64 * ULP;
+        let y = tanh_raw(&it, raw);
+        assert_eq!(tanh_raw(&it, -raw), -y, "odd at raw {raw}");
+        if raw.abs() >= 4 * 4096 {
+            assert_eq!(y.abs(), 4096, "saturates beyond 4");
+        }
+        let err = (y as f64 * ULP - x.tanh()).abs();
+        max_err = max_err.max(err);
+        sum += err;
+        n += 1;
+    }
+    let mean = sum / f64::from(n);
+    assert!(max_err < 1.7e-3, "max error {max_err}");
+    assert!(mean < 7e-4, "mean error {mean}");
+}
