@@ -940,8 +940,13 @@ impl<'p> Lowerer<'p> {
                         .ok_or(malformed(n.var, "is bool but its arms are numbers"))?;
                 let r = tr.hull(&er);
                 let (w, sg) = self.shape(&r, t);
+                // The patterns below rely on both arms' results having the node's type.
+                let arms_typed = self.has_type(tb.result, n.ty) && self.has_type(eb.result, n.ty);
                 // `if c { -v } else { v }` (or the mirror) is a conditional negation.
-                if let Some((neg_when, v)) = self.negation_pair(tb.result, eb.result) {
+                if let Some((neg_when, v)) = self
+                    .negation_pair(tb.result, eb.result)
+                    .filter(|&(_, v)| arms_typed && self.has_type(v, n.ty))
+                {
                     let (vw, rv) = self.num(v)?;
                     let sel = if neg_when { s } else { !s };
                     if let Some(val) = self.fused_negation(sel, &vw, &rv, Bit::TRUE, &r, t) {
@@ -951,7 +956,10 @@ impl<'p> Lowerer<'p> {
                     return Ok(self.make(out, r, t));
                 }
                 // `if c { -v } else if c2 { 0 } else { v }`: a masked conditional negation.
-                if let Some((v, keep_else)) = self.signed_select(tb.result, eb.result)? {
+                if let Some((v, keep_else)) = self
+                    .signed_select(tb.result, eb.result)?
+                    .filter(|&(v, _)| arms_typed && self.has_type(v, n.ty))
+                {
                     let (vw, rv) = self.num(v)?;
                     let keep = self.b.or(s, keep_else);
                     if let Some(val) = self.fused_negation(s, &vw, &rv, keep, &r, t) {
@@ -1012,6 +1020,11 @@ impl<'p> Lowerer<'p> {
         }
         let c2 = self.bool(*cond)?;
         Ok(Some((v, if keep_when_cond { c2 } else { !c2 })))
+    }
+
+    /// Whether variable `v` has type `ty`.
+    fn has_type(&self, v: VarId, ty: Ty) -> bool {
+        self.tys.get(v as usize) == Some(&ty)
     }
 
     /// Whether `v` has a value now (defined before the arms, not only inside one).
