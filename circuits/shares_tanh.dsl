@@ -5,7 +5,7 @@
 // zu (the user's share) and r (the user's fresh mask) come from the garbler, zc (the
 // cloud's share) from the evaluator; y goes to the evaluator. New shares: the cloud keeps
 // y, the user −r mod 2^K. The shift drops FW fractional bits by flooring; values beyond b
-// saturate to ±1. Agrees with tanh.dsl (tests/dsl_circuits.rs). Semantics: dsl/README.md.
+// saturate to ±1. Agrees with tanh.dsl (dsl/tests/circuits.rs). Semantics: dsl/README.md.
 
 const K = 40;                          // ring Z_(2^K)
 const FW = 12;                         // fractional bits of weights

@@ -114,8 +114,9 @@ fn floor_shift(v: i128, k: u32) -> i128 {
     v >> k
 }
 
-/// tanh* of a truncated pre-activation (raw at scale 12) through tanh.dsl, saturating
-/// outside tanh.dsl's input range exactly as the formula does (±1 beyond 2.57).
+/// The activation of a truncated pre-activation (raw at scale 12) through the function's
+/// own program, saturating outside its input range as the function does (±1 beyond 2.57
+/// for tanh*, beyond 4 for tanh_fine).
 fn tanh_ref(it: &Interpreter<'_>, zt: i128) -> i128 {
     if zt >= 32768 {
         4096
@@ -149,9 +150,18 @@ fn random_z(rng: &mut ChaCha12Rng, bits: u32) -> i128 {
 
 #[test]
 fn masked_tanh_agrees_with_tanh_composed_with_masking() {
-    let tanh = load("tanh.dsl");
+    masked_agrees("tanh.dsl", "masked_tanh.dsl");
+}
+
+#[test]
+fn masked_tanh_fine_agrees_with_tanh_fine_composed_with_masking() {
+    masked_agrees("tanh_fine.dsl", "masked_tanh_fine.dsl");
+}
+
+fn masked_agrees(function: &str, masked: &str) {
+    let tanh = load(function);
     let tanh_it = Interpreter::new(&tanh);
-    let p = load("masked_tanh.dsl");
+    let p = load(masked);
     let it = Interpreter::new(&p);
     let names: Vec<&str> = p.inputs.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["xm", "ru", "r"]);
@@ -173,9 +183,18 @@ fn masked_tanh_agrees_with_tanh_composed_with_masking() {
 
 #[test]
 fn shares_tanh_agrees_with_tanh_composed_with_sharing() {
-    let tanh = load("tanh.dsl");
+    shares_agree("tanh.dsl", "shares_tanh.dsl");
+}
+
+#[test]
+fn shares_tanh_fine_agrees_with_tanh_fine_composed_with_sharing() {
+    shares_agree("tanh_fine.dsl", "shares_tanh_fine.dsl");
+}
+
+fn shares_agree(function: &str, shared: &str) {
+    let tanh = load(function);
     let tanh_it = Interpreter::new(&tanh);
-    let p = load("shares_tanh.dsl");
+    let p = load(shared);
     let it = Interpreter::new(&p);
     let names: Vec<&str> = p.inputs.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["zu", "zc", "r"]);
