@@ -33,6 +33,33 @@ pub(crate) fn available() -> bool {
     }
 }
 
+/// Runs the (safe) bit-matrix transposition compiled for AVX2 when the CPU has it; returns
+/// `false` otherwise (the caller then runs the SSE2 build). An AVX-512 build was tried and
+/// dropped: the compiler turns the strided steps into gathers/scatters, slow on AMD cores.
+pub(crate) fn transpose_wide(m: &mut crate::ot::transpose::Halves) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 confirmed at run time just above.
+            unsafe { wide::transpose_avx2(m) };
+            return true;
+        }
+    }
+    let _ = m;
+    false
+}
+
+/// Copies of safe code compiled with wider vector units (no intrinsics, no pointers).
+#[cfg(target_arch = "x86_64")]
+mod wide {
+    use crate::ot::transpose::{Halves, transpose_halves_portable};
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn transpose_avx2(m: &mut Halves) {
+        transpose_halves_portable(m);
+    }
+}
+
 /// Whether the VAES + AVX-512 path can run (checked at run time, cached by std).
 fn vaes512_available() -> bool {
     #[cfg(target_arch = "x86_64")]

@@ -89,7 +89,7 @@ impl fmt::Debug for Block {
 
 /// The garbler's global free-XOR offset: label₁ = label₀ ⊕ Δ for every wire; lsb(Δ) = 1.
 ///
-/// Secret to the garbler. Its `Debug` output is redacted and it is zeroed on drop.
+/// Secret to the garbler; its `Debug` output is redacted (it is `Copy`, so not zeroized).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Delta(Block);
 

@@ -31,15 +31,17 @@ impl Prg {
 
     /// Fills `out` with the next blocks of the stream.
     pub fn fill_blocks(&mut self, out: &mut [Block]) {
+        if self.scratch.len() < CHUNK {
+            self.scratch.resize(CHUNK, Array::default());
+        }
         for chunk in out.chunks_mut(CHUNK) {
-            self.scratch.clear();
-            for i in 0..chunk.len() {
-                self.scratch
-                    .push(Array::from((self.counter + i as u128).to_le_bytes()));
+            let scratch = &mut self.scratch[..chunk.len()];
+            for (i, s) in scratch.iter_mut().enumerate() {
+                *s = Array::from((self.counter + i as u128).to_le_bytes());
             }
             self.counter += chunk.len() as u128;
-            self.cipher.encrypt_blocks(&mut self.scratch);
-            for (dst, src) in chunk.iter_mut().zip(&self.scratch) {
+            self.cipher.encrypt_blocks(scratch);
+            for (dst, src) in chunk.iter_mut().zip(scratch.iter()) {
                 *dst = Block::from_bytes((*src).into());
             }
         }

@@ -5,38 +5,63 @@ use crate::block::Block;
 /// Transposes a 128×128 bit matrix in place: afterwards bit `i` of `m[j]` is the former
 /// bit `j` of `m[i]` (bit 0 = least significant).
 pub fn transpose_128(m: &mut [u128; 128]) {
-    let mut h = [[0u64; 2]; 128];
-    for (d, &x) in h.iter_mut().zip(m.iter()) {
-        *d = [x as u64, (x >> 64) as u64];
+    let mut h = Halves::default();
+    for (r, &x) in m.iter().enumerate() {
+        h.lo[r] = x as u64;
+        h.hi[r] = (x >> 64) as u64;
     }
     transpose_halves(&mut h);
-    for (d, x) in m.iter_mut().zip(h.iter()) {
-        *d = x[0] as u128 | (x[1] as u128) << 64;
+    for (r, d) in m.iter_mut().enumerate() {
+        *d = h.lo[r] as u128 | (h.hi[r] as u128) << 64;
     }
 }
 
-/// The transposition on rows split into 64-bit halves `[low, high]`, so every step below
-/// the top one works on independent 64-bit lanes (vectorised with SSE2 by the compiler).
-fn transpose_halves(m: &mut [[u64; 2]; 128]) {
-    // Width 64: swap the high half of row r with the low half of row r + 64.
-    let (top, bottom) = m.split_at_mut(64);
-    for (x, y) in top.iter_mut().zip(bottom.iter_mut()) {
-        std::mem::swap(&mut x[1], &mut y[0]);
+/// A 128×128 bit matrix as two columns of 64-bit halves (structure of arrays, so each step
+/// is a loop over contiguous `u64`s that the compiler vectorises).
+pub(crate) struct Halves {
+    /// Bits 0..64 of every row.
+    pub(crate) lo: [u64; 128],
+    /// Bits 64..128 of every row.
+    pub(crate) hi: [u64; 128],
+}
+
+impl Default for Halves {
+    fn default() -> Self {
+        Halves {
+            lo: [0; 128],
+            hi: [0; 128],
+        }
     }
-    // Widths 32 … 1: bits p and p + width (p & width = 0) lie in the same 64-bit half.
+}
+
+/// Transposes through the widest vector unit available.
+fn transpose_halves(m: &mut Halves) {
+    if !crate::aesni::transpose_wide(m) {
+        transpose_halves_portable(m);
+    }
+}
+
+/// The transposition (Eklundh): swap the off-diagonal blocks of width 64, 32, …, 1. For
+/// width 64 that exchanges `hi[r]` and `lo[r + 64]`; below it, bits `p` and `p + width`
+/// (`p & width = 0`) sit in the same 64-bit half.
+#[inline(always)]
+pub(crate) fn transpose_halves_portable(m: &mut Halves) {
+    let (lo_top, lo_bottom) = m.lo.split_at_mut(64);
+    for (x, y) in m.hi[..64].iter_mut().zip(lo_bottom.iter_mut()) {
+        std::mem::swap(x, y);
+    }
+    let _ = lo_top;
     macro_rules! level {
         ($w:expr, $mask:expr) => {{
-            let mut k = 0;
-            while k < 128 {
-                let (lo, hi) = m[k..k + 2 * $w].split_at_mut($w);
-                for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
-                    for l in 0..2 {
-                        let t = ((x[l] >> $w) ^ y[l]) & $mask;
-                        x[l] ^= t << $w;
-                        y[l] ^= t;
+            for a in [&mut m.lo, &mut m.hi] {
+                for pair in a.chunks_exact_mut(2 * $w) {
+                    let (xs, ys) = pair.split_at_mut($w);
+                    for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
+                        let t = ((*x >> $w) ^ *y) & $mask;
+                        *x ^= t << $w;
+                        *y ^= t;
                     }
                 }
-                k += 2 * $w;
             }
         }};
     }
@@ -54,14 +79,19 @@ pub fn transpose_rows(rows: &[Vec<Block>], cols: usize, out: &mut Vec<Block>) {
     assert_eq!(rows.len(), 128, "transpose_rows: need 128 rows");
     out.clear();
     out.reserve(cols * 128);
-    let mut h = [[0u64; 2]; 128];
+    let mut h = Halves::default();
     for c in 0..cols {
-        for (dst, row) in h.iter_mut().zip(rows) {
+        for (r, row) in rows.iter().enumerate() {
             let x = row[c].0;
-            *dst = [x as u64, (x >> 64) as u64];
+            h.lo[r] = x as u64;
+            h.hi[r] = (x >> 64) as u64;
         }
         transpose_halves(&mut h);
-        out.extend(h.iter().map(|x| Block(x[0] as u128 | (x[1] as u128) << 64)));
+        out.extend(
+            h.lo.iter()
+                .zip(&h.hi)
+                .map(|(&l, &hi)| Block(l as u128 | (hi as u128) << 64)),
+        );
     }
 }
 
