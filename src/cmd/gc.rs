@@ -434,7 +434,7 @@ fn report(tpc: &TwoPartyCircuit, out: &RunOutput, total: Duration, role: &str) {
         println!("(outputs are revealed to the other party only)");
     }
     let s = &out.stats;
-    let instances = out.outputs.as_ref().map_or(0, Vec::len);
+    let instances = s.ands.checked_div(tpc.and_count() as u64).unwrap_or(0);
     eprintln!("{role} summary (semi-honest, κ = 128, σ = 40):");
     eprintln!(
         "  ANDs: {} ({} per instance{})",
@@ -453,6 +453,10 @@ fn report(tpc: &TwoPartyCircuit, out: &RunOutput, total: Duration, role: &str) {
     );
     for (name, d) in &s.phases {
         eprintln!("  {name:<22} {:>10.3} ms", d.as_secs_f64() * 1e3);
+        if name.ends_with("(streamed)") && !d.is_zero() {
+            let rate = s.ands as f64 / d.as_secs_f64() / 1e6;
+            eprintln!("  {:<22} {rate:>10.1} M AND/s", "  streaming rate");
+        }
     }
     eprintln!(
         "  {:<22} {:>10.3} ms",
