@@ -8,6 +8,7 @@
 use gcc_nn_model as model;
 use model::activation::{Piece, PiecewiseQuadratic};
 
+#[allow(clippy::needless_range_loop)] // small dense Gauss–Jordan elimination
 /// Minimax quadratic on [lo, hi] (Lawson's algorithm on a grid); returns (m, c, d, max err).
 fn fit_piece(lo: f64, hi: f64) -> (f64, f64, f64, f64) {
     // The first piece passes through the origin (d = 0), so the function stays odd and continuous at 0.

@@ -126,7 +126,7 @@ impl PiecewiseQuadratic {
             // Thresholds compare the exact real value: ax/2^12 ≤ upper.
             if (ax as f64) <= p.upper * f64::from(1u32 << ACT_FRAC) {
                 let s = q(p.m, self.coef_frac) * t2
-                    + (q(p.c, self.coef_frac) * t << (self.t2_frac - ACT_FRAC))
+                    + ((q(p.c, self.coef_frac) * t) << (self.t2_frac - ACT_FRAC))
                     + q(p.d + half_ulp, sum_frac);
                 y = wrap_signed(floor_shift(s, sum_frac - ACT_FRAC), ACT_BITS);
                 break;

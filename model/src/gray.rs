@@ -60,7 +60,7 @@ impl GrayImage {
     /// Writes the image as an 8-bit grayscale PNG (values rounded and clamped to 0..=255).
     pub fn save_png(&self, path: &Path) -> Result<()> {
         let buf = image::GrayImage::from_raw(self.width as u32, self.height as u32, self.to_u8())
-            .ok_or_else(|| ModelError::BadPixelBuffer {
+            .ok_or(ModelError::BadPixelBuffer {
             len: self.pixels.len(),
             width: self.width,
             height: self.height,

@@ -22,7 +22,7 @@ pub struct PatchGeometry {
 impl PatchGeometry {
     /// Checks that the sizes make sense: `output ≤ input`, same parity, `1 ≤ stride ≤ output`.
     pub fn new(input: usize, output: usize, stride: usize) -> Result<Self> {
-        if output == 0 || output > input || (input - output) % 2 != 0 {
+        if output == 0 || output > input || !(input - output).is_multiple_of(2) {
             return Err(ModelError::BadGeometry(format!(
                 "output patch {output} must be ≥ 1, ≤ input patch {input} and of the same parity"
             )));

@@ -127,13 +127,11 @@ pub fn train(images: &[GrayImage], cfg: &TrainConfig) -> Result<Mlp> {
     widths.extend(&cfg.hidden);
     widths.push(cfg.output_patch * cfg.output_patch);
     let mut vars = Vec::new();
-    if let Some(init) = &cfg.init {
-        if init.widths() != widths {
-            return Err(ModelError::ShapeMismatch(format!(
-                "initial model has widths {:?}, the configuration asks for {widths:?}",
-                init.widths()
-            )));
-        }
+    if let Some(init) = cfg.init.as_ref().filter(|m| m.widths() != widths) {
+        return Err(ModelError::ShapeMismatch(format!(
+            "initial model has widths {:?}, the configuration asks for {widths:?}",
+            init.widths()
+        )));
     }
     for (li, pair) in widths.windows(2).enumerate() {
         let (fan_in, fan_out) = (pair[0], pair[1]);

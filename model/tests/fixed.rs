@@ -38,8 +38,8 @@ fn longhand(m: &Mlp, patch: &[f64], fit: bool) -> Vec<i64> {
         let mut next = Vec::new();
         for o in 0..l.outputs {
             let mut z = q(f64::from(l.bias[o]), 24);
-            for i in 0..l.inputs {
-                z += q(f64::from(l.weights[o * l.inputs + i]), 12) * a[i];
+            for (i, ai) in a.iter().enumerate() {
+                z += q(f64::from(l.weights[o * l.inputs + i]), 12) * ai;
             }
             assert!(z.abs() < 1 << 39);
             if li + 1 == m.layers.len() {

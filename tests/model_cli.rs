@@ -1,0 +1,118 @@
+//! `gcc-nn denoise --plain` end to end, spawning the real binary.
+
+use std::process::{Command, Output};
+
+fn gcc_nn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gcc-nn"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the gcc-nn binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn db(stdout: &str, label: &str) -> f64 {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("no {label} in {stdout}"));
+    let v = line
+        .split_whitespace()
+        .nth(2)
+        .unwrap_or_else(|| panic!("bad line {line}"));
+    v.parse().unwrap_or_else(|_| panic!("bad number in {line}"))
+}
+
+#[test]
+fn denoise_plain_on_the_shipped_sample_gains_more_than_4_db() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_png = dir.path().join("out.png");
+    let out_str = out_png.to_string_lossy().into_owned();
+    let out = gcc_nn(&[
+        "denoise",
+        "--plain",
+        "assets/camera256.png",
+        "--sigma",
+        "25",
+        "--seed",
+        "3",
+        "-o",
+        &out_str,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let (noisy, denoised) = (db(&stdout, "noisy"), db(&stdout, "denoised"));
+    assert!((noisy - 20.17).abs() < 0.1, "{stdout}");
+    assert!(denoised > noisy + 4.0, "{stdout}");
+    let written = image::open(&out_png).expect("output is a PNG");
+    assert_eq!((written.width(), written.height()), (256, 256));
+    assert!(matches!(written, image::DynamicImage::ImageLuma8(_)));
+}
+
+#[test]
+fn denoise_rejects_bad_input_with_clear_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rgb = dir.path().join("rgb.png");
+    image::RgbImage::new(32, 32).save(&rgb).expect("write");
+    let out = gcc_nn(&[
+        "denoise",
+        "--plain",
+        &rgb.to_string_lossy(),
+        "-o",
+        "/dev/null",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("expected an 8-bit grayscale (L8) image"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let small = dir.path().join("small.png");
+    image::GrayImage::new(8, 8).save(&small).expect("write");
+    let out = gcc_nn(&[
+        "denoise",
+        "--plain",
+        &small.to_string_lossy(),
+        "-o",
+        "/dev/null",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("smaller than the 13x13 input patch"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let bad_model = dir.path().join("m.gccmlp");
+    std::fs::write(
+        &bad_model,
+        b"GCCNNMLP garbage garbage garbage garbage garbage",
+    )
+    .expect("write");
+    let out = gcc_nn(&[
+        "denoise",
+        "--plain",
+        "--model",
+        &bad_model.to_string_lossy(),
+        "-o",
+        "/dev/null",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("model file"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = gcc_nn(&["denoise", "assets/camera256.png"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("pass --plain"),
+        "{}",
+        text(&out.stderr)
+    );
+}
