@@ -94,6 +94,9 @@ fn paillier(c: &mut Criterion) {
     g.bench_function("decrypt (CRT)", |bench| {
         bench.iter(|| black_box(sk.decrypt(&c1).expect("dec")))
     });
+    g.bench_function("decrypt (CRT, halves on two threads)", |bench| {
+        bench.iter(|| black_box(sk.decrypt_parallel(&c1).expect("dec")))
+    });
     g.bench_function("decrypt (textbook)", |bench| {
         bench.iter(|| black_box(sk.decrypt_textbook(&c1).expect("dec")))
     });

@@ -284,12 +284,28 @@ impl SecretKey {
         let c = to_big(&c.c.retrieve());
         let mp = self.decrypt_half(&c, &self.p, &self.p_minus_1, &self.hp, &self.pp_params);
         let mq = self.decrypt_half(&c, &self.q, &self.q_minus_1, &self.hq, &self.qq_params);
+        Ok(self.recombine(mp, mq))
+    }
+
+    /// [`SecretKey::decrypt`] with the two CRT halves on two threads (rayon): about half
+    /// the wall time on two idle cores, the same CPU time.
+    pub fn decrypt_parallel(&self, c: &Ciphertext) -> Result<BigUint> {
+        self.check_owner(c)?;
+        let c = to_big(&c.c.retrieve());
+        let (mp, mq) = rayon::join(
+            || self.decrypt_half(&c, &self.p, &self.p_minus_1, &self.hp, &self.pp_params),
+            || self.decrypt_half(&c, &self.q, &self.q_minus_1, &self.hq, &self.qq_params),
+        );
+        Ok(self.recombine(mp, mq))
+    }
+
+    /// `m = m_q + q·((m_p − m_q)·q^(−1) mod p)`.
+    fn recombine(&self, mp: BigUint, mq: BigUint) -> BigUint {
         let p = to_big(&self.p);
         let q = to_big(&self.q);
-        // m = m_q + q·((m_p − m_q)·q^(−1) mod p)
         let diff = (mp + &p - (&mq % &p)) % &p;
         let h = (diff * to_big(&self.q_inv_p)) % &p;
-        Ok(mq + q * h)
+        mq + q * h
     }
 
     /// Decrypt and read the result as a signed integer in (−N/2, N/2].

@@ -7,11 +7,19 @@
 //!
 //! Big integers: Montgomery arithmetic modulo N², p², q² from `crypto-bigint` 0.7
 //! (`BoxedMontyForm`), plaintext-side arithmetic with `num-bigint` 0.5. The choice was
-//! measured (2048-bit N, one core of this machine): multiplication mod N² 6.7 µs
-//! (crypto-bigint) vs 9.2 µs (num-bigint, multiply + remainder); a 2048-bit-modulus
-//! exponentiation with a 1024-bit exponent (one CRT half of a decryption) 2.2–2.3 ms with
-//! either; crypto-bigint's exponentiation is also constant-time in the secret exponent.
-//! `cargo bench -p gcc-nn-paillier` reproduces the figures.
+//! measured on this machine (2048-bit N, one core): multiplication mod N² 6.7 µs with
+//! crypto-bigint vs 9.2 µs with num-bigint (multiply + remainder); one CRT half of a
+//! decryption (2048-bit modulus, 1024-bit exponent) 2.2–2.3 ms with either, and
+//! crypto-bigint's exponentiation is constant-time in the secret exponent. A hand-written
+//! u128 CIOS/SOS Montgomery loop was slower than crypto-bigint's at 64 limbs, so it was not
+//! adopted. Consequence: a CRT decryption costs ≈ 4.5 ms on one core, above the 2.6 ms of
+//! GMP (see the README's figures); the bridge amortises it over the slots of a packed
+//! ciphertext. `cargo bench -p gcc-nn-paillier` reproduces every figure (group `backend`
+//! for the comparison).
+//!
+//! Cheap operations: adding a plaintext k costs no multiplication mod N², since
+//! `(1 + kN)·c ≡ c + N·(k·c mod N) (mod N²)` (also in Montgomery form); encryption with a
+//! precomputed `r^N` ([`RandomnessPool`]) is the same operation.
 
 mod bigint;
 pub mod cipher;

@@ -47,6 +47,7 @@ fn edge_plaintexts_round_trip() {
         let c = pk.encrypt(&m, &mut rng).expect("enc");
         assert_eq!(sk.decrypt(&c).expect("dec"), m);
         assert_eq!(sk.decrypt_textbook(&c).expect("textbook"), m);
+        assert_eq!(sk.decrypt_parallel(&c).expect("parallel"), m);
     }
     assert!(pk.encrypt(&n, &mut rng).is_err());
     let half = BigInt::from(n.clone() >> 1u32);
