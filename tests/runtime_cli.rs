@@ -214,9 +214,9 @@ fn wrong_circuit_on_one_side_fails_both_with_circuit_mismatch() {
 #[test]
 fn evaluator_killed_mid_stream_ends_garbler_with_error() {
     let port = free_port();
-    // 4000 AES instances = 25.6 M ANDs ≈ 800 MB of tables: the stream is long enough to cut.
-    let g = aes_garbler(port, &["--repeat", "4000", "--timeout", "10"]);
-    let mut e = aes_evaluator(port, AES128, &["--repeat", "4000", "--timeout", "10"]);
+    // 40000 AES instances = 256 M ANDs ≈ 8 GB of tables: far longer than the 1.5 s before the kill.
+    let g = aes_garbler(port, &["--repeat", "40000", "--timeout", "10"]);
+    let mut e = aes_evaluator(port, AES128, &["--repeat", "40000", "--timeout", "10"]);
     // Wait until the stream is flowing (the evaluator has handshaken), then kill it.
     std::thread::sleep(Duration::from_millis(1500));
     e.kill().expect("kill evaluator");
@@ -233,8 +233,8 @@ fn evaluator_killed_mid_stream_ends_garbler_with_error() {
 #[test]
 fn garbler_killed_mid_stream_ends_evaluator_with_error() {
     let port = free_port();
-    let mut g = aes_garbler(port, &["--repeat", "4000", "--timeout", "10"]);
-    let e = aes_evaluator(port, AES128, &["--repeat", "4000", "--timeout", "10"]);
+    let mut g = aes_garbler(port, &["--repeat", "40000", "--timeout", "10"]);
+    let e = aes_evaluator(port, AES128, &["--repeat", "40000", "--timeout", "10"]);
     std::thread::sleep(Duration::from_millis(1500));
     g.kill().expect("kill garbler");
     let _ = g.wait();
