@@ -130,6 +130,8 @@ impl Garbler {
             self.slots[s as usize] = l;
         }
         let delta = self.delta.block();
+        // The queue length lives in a register; `self.queued` is synced before each flush.
+        let mut q = self.queued;
         for op in &plan.ops {
             match *op {
                 Op::Xor { a, b, out } => {
@@ -137,21 +139,26 @@ impl Garbler {
                 }
                 Op::Inv { a, out } => self.slots[out as usize] = self.slots[a as usize] ^ delta,
                 Op::And { a, b, out } => {
-                    let (a0, b0, q) = (self.slots[a as usize], self.slots[b as usize], self.queued);
-                    self.queued_inputs[2 * q] = a0;
-                    self.queued_inputs[2 * q + 1] = b0;
-                    self.hashes[4 * q..4 * q + 4].copy_from_slice(&[
-                        a0,
-                        a0 ^ delta,
-                        b0,
-                        b0 ^ delta,
-                    ]);
+                    let (a0, b0) = (self.slots[a as usize], self.slots[b as usize]);
+                    let qi = &mut self.queued_inputs[2 * q..2 * q + 2];
+                    qi[0] = a0;
+                    qi[1] = b0;
+                    let h = &mut self.hashes[4 * q..4 * q + 4];
+                    h[0] = a0;
+                    h[1] = a0 ^ delta;
+                    h[2] = b0;
+                    h[3] = b0 ^ delta;
                     self.queued_outs[q] = out;
-                    self.queued = q + 1;
+                    q += 1;
                 }
-                Op::Flush => self.flush(sink)?,
+                Op::Flush => {
+                    self.queued = q;
+                    self.flush(sink)?;
+                    q = 0;
+                }
             }
         }
+        self.queued = q;
         Ok(plan
             .output_slots
             .iter()
@@ -235,6 +242,7 @@ impl Evaluator {
         for (&s, &l) in plan.input_slots.iter().zip(input_labels) {
             self.slots[s as usize] = l;
         }
+        let mut q = self.queued;
         for op in &plan.ops {
             match *op {
                 Op::Xor { a, b, out } => {
@@ -242,15 +250,20 @@ impl Evaluator {
                 }
                 Op::Inv { a, out } => self.slots[out as usize] = self.slots[a as usize],
                 Op::And { a, b, out } => {
-                    let q = self.queued;
-                    self.queued_inputs[2 * q] = self.slots[a as usize];
-                    self.queued_inputs[2 * q + 1] = self.slots[b as usize];
+                    let qi = &mut self.queued_inputs[2 * q..2 * q + 2];
+                    qi[0] = self.slots[a as usize];
+                    qi[1] = self.slots[b as usize];
                     self.queued_outs[q] = out;
-                    self.queued = q + 1;
+                    q += 1;
                 }
-                Op::Flush => self.flush(source)?,
+                Op::Flush => {
+                    self.queued = q;
+                    self.flush(source)?;
+                    q = 0;
+                }
             }
         }
+        self.queued = q;
         Ok(plan
             .output_slots
             .iter()
