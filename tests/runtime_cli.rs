@@ -224,8 +224,13 @@ fn evaluator_killed_mid_stream_ends_garbler_with_error() {
     let go = wait_bounded(g, Duration::from_secs(30));
     assert!(!go.status.success(), "garbler must fail");
     let err = text(&go.stderr);
+    // Normally the kill lands mid-stream ("garbling") or during OT; on a very slow machine
+    // it may land before the evaluator connected, and the garbler's accept then times out.
     assert!(
-        err.contains("error:") && (err.contains("garbling") || err.contains("OT")),
+        err.contains("error:")
+            && (err.contains("garbling")
+                || err.contains("OT")
+                || err.contains("no evaluator connected")),
         "{err}"
     );
 }
@@ -243,7 +248,10 @@ fn garbler_killed_mid_stream_ends_evaluator_with_error() {
     let err = text(&eo.stderr);
     assert!(
         err.contains("error:")
-            && (err.contains("closed") || err.contains("reset") || err.contains("I/O")),
+            && (err.contains("closed")
+                || err.contains("reset")
+                || err.contains("I/O")
+                || err.contains("connection refused")),
         "{err}"
     );
 }
