@@ -83,8 +83,8 @@ pub fn recv_len<C: Channel + ?Sized>(
 
 /// Sends blocks (16 bytes each, little-endian).
 pub fn send_blocks<C: Channel + ?Sized>(ch: &mut C, blocks: &[Block]) -> Result<(), ChannelError> {
-    let mut buf = [0u8; 16 * 64];
-    for chunk in blocks.chunks(64) {
+    let mut buf = [0u8; 16 * 256];
+    for chunk in blocks.chunks(256) {
         for (dst, b) in buf.chunks_exact_mut(16).zip(chunk) {
             dst.copy_from_slice(&b.to_bytes());
         }
@@ -95,8 +95,8 @@ pub fn send_blocks<C: Channel + ?Sized>(ch: &mut C, blocks: &[Block]) -> Result<
 
 /// Receives `out.len()` blocks.
 pub fn recv_blocks<C: Channel + ?Sized>(ch: &mut C, out: &mut [Block]) -> Result<(), ChannelError> {
-    let mut buf = [0u8; 16 * 64];
-    for chunk in out.chunks_mut(64) {
+    let mut buf = [0u8; 16 * 256];
+    for chunk in out.chunks_mut(256) {
         let bytes = &mut buf[..16 * chunk.len()];
         ch.recv_exact(bytes)?;
         blocks_from_bytes(bytes, chunk);
