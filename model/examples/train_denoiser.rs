@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(init) = args.get(5) {
         cfg.init = Some(model::Mlp::load(&PathBuf::from(init))?);
-        cfg.seed = 2;
+        cfg.seed = args.get(6).map_or(Ok(2), |s| s.parse())?;
     }
     let images = model::train::load_dir(&dir)?;
     let t = std::time::Instant::now();

@@ -7,6 +7,7 @@
 //! - [`activation`]: tanh*, the fitted approximation, their exact fixed-point semantics;
 //! - [`fixed`]: the fixed-point parameters ([`fixed::FIXED`]) and the exact network;
 //! - [`denoise`]: whole-image denoisers (float tanh, float approximation, fixed point);
+//! - [`report`]: the PSNR table (float tanh vs fixed point) and the comparison image;
 //! - [`train`]: training with candle;
 //! - [`shipped`]: the model and sample image in `assets/`, built in.
 
@@ -18,6 +19,7 @@ pub mod gray;
 pub mod metrics;
 pub mod mlp;
 pub mod patches;
+pub mod report;
 pub mod shipped;
 pub mod train;
 

@@ -61,6 +61,11 @@ pub(crate) enum DenoiseCommand {
         /// Use the float network with the real tanh instead of fixed point.
         #[arg(long)]
         float: bool,
+        /// Secure denoising: the cloud's address (see `gcc-nn serve`); needs --key.
+        #[arg(long, value_name = "ADDR", conflicts_with = "plain")]
+        connect: Option<String>,
+        #[command(flatten)]
+        secure: super::secure::SecureDenoiseArgs,
     },
     /// PSNR table at σ = 25 for the test images: noisy, float tanh, fixed-point tanh*,
     /// fixed-point tanh_fit and the gaps; writes denoised PNGs and a comparison PNG.
@@ -156,9 +161,14 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
             stride,
             activation,
             float,
+            connect,
+            secure,
         } => {
+            if let Some(addr) = &connect {
+                return super::secure::denoise_remote(addr, image.as_deref(), &output, &secure);
+            }
             if !plain {
-                return Err("only plaintext denoising is done here: pass --plain".into());
+                return Err("pass --plain (local) or --connect ADDR --key SK (secure)".into());
             }
             let mlp = load_model(&model)?;
             let stride = stride.unwrap_or(mlp.stride);
@@ -264,91 +274,25 @@ fn psnr_report(
 ) -> Result<(), CliError> {
     let mlp = load_model(model_path)?;
     let stride = stride.unwrap_or(mlp.stride);
-    let star = FixedMlp::from_model(&mlp, FIXED, TANH_STAR)?;
-    let fit = FixedMlp::from_model(&mlp, FIXED, TANH_FIT)?;
-    let default_sets = [
-        PathBuf::from("../shared/data/images/seed5"),
-        PathBuf::from("../shared/data/images/Set12"),
-    ];
     let sets: Vec<PathBuf> = if sets.is_empty() {
-        default_sets.into_iter().filter(|d| d.is_dir()).collect()
+        ["../shared/data/images/seed5", "../shared/data/images/Set12"]
+            .into_iter()
+            .map(PathBuf::from)
+            .filter(|d| d.is_dir())
+            .collect()
     } else {
         sets.to_vec()
     };
-    std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    println!(
-        "σ = {sigma}, stride {stride}, model {}x{} → {:?} → {}x{}, seeds from {seed}",
-        mlp.input_patch,
-        mlp.input_patch,
-        &mlp.widths()[1..mlp.widths().len() - 1],
-        mlp.output_patch,
-        mlp.output_patch
-    );
-    println!(
-        "| image | noisy | float tanh | fixed tanh* | gap | fixed tanh_fit | gap | tanh_fit 8-bit |"
-    );
-    println!("|---|---|---|---|---|---|---|---|");
-    let mut n_img = seed;
-    for set in &sets {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(set)
-            .map_err(|e| format!("{}: {e}", set.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "png"))
-            .collect();
-        files.sort();
-        let set_name = set
-            .file_name()
-            .map_or("set".into(), |s| s.to_string_lossy().into_owned());
-        let mut sums = [0.0f64; 7];
-        for file in &files {
-            let clean = GrayImage::load(file)?;
-            let noisy = add_noise(&clean, sigma, n_img);
-            n_img += 1;
-            let float = denoise_float(&mlp, &noisy, stride, FloatActivation::Tanh)?;
-            let (star_img, _) = denoise_fixed(&star, &noisy, stride)?;
-            let (fit_img, _) = denoise_fixed(&fit, &noisy, stride)?;
-            let stem = file
-                .file_stem()
-                .map_or("img".into(), |s| s.to_string_lossy().into_owned());
-            fit_img.save_png(&out_dir.join(format!("{set_name}_{stem}_fixed.png")))?;
-            let r = [
-                psnr(&clean, &noisy)?,
-                psnr(&clean, &float)?,
-                psnr(&clean, &star_img)?,
-                0.0,
-                psnr(&clean, &fit_img)?,
-                0.0,
-                psnr_u8(&clean, &fit_img)?,
-            ];
-            let r = [r[0], r[1], r[2], r[1] - r[2], r[4], r[1] - r[4], r[6]];
-            print_row(&format!("{set_name}/{stem}"), &r);
-            sums.iter_mut().zip(&r).for_each(|(s, v)| *s += v);
-        }
-        if !files.is_empty() {
-            let n = files.len() as f64;
-            print_row(&format!("**{set_name} average**"), &sums.map(|s| s / n));
-        }
-    }
-    let clean = model::shipped::sample_image()?;
-    let noisy = add_noise(&clean, sigma, seed);
-    let float = denoise_float(&mlp, &noisy, stride, FloatActivation::Tanh)?;
-    let (fixed_img, _) = denoise_fixed(&fit, &noisy, stride)?;
-    let side = GrayImage::side_by_side(&[&clean, &noisy, &float, &fixed_img], 8)?;
-    ensure_parent(comparison)?;
-    side.save_png(comparison)?;
-    println!(
-        "sample camera256: noisy {:.2} dB, float tanh {:.2} dB, fixed tanh_fit {:.2} dB; wrote {}",
-        psnr(&clean, &noisy)?,
-        psnr(&clean, &float)?,
-        psnr(&clean, &fixed_img)?,
-        comparison.display()
-    );
+    let mut stdout = std::io::stdout();
+    model::report::psnr_report(
+        &mlp,
+        &sets,
+        sigma,
+        seed,
+        stride,
+        out_dir,
+        comparison,
+        &mut stdout,
+    )?;
     Ok(())
-}
-
-fn print_row(name: &str, r: &[f64; 7]) {
-    println!(
-        "| {name} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} | {:.3} | {:.2} |",
-        r[0], r[1], r[2], r[3], r[4], r[5], r[6]
-    );
 }
