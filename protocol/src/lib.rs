@@ -6,5 +6,6 @@
 
 pub mod bridge;
 pub mod error;
+pub mod fast;
 
 pub use error::BridgeError;

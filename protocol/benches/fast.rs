@@ -1,0 +1,144 @@
+//! Fast protocol (PROTOCOL.md §3) with the shipped model and 2048-bit keys: setup cost,
+//! per-patch costs per side split into cross products / garbled circuits / other, and the
+//! extrapolation to a 256×256 image. Both parties run in this process (two threads, an
+//! in-memory channel), sharing the machine's cores as two processes would.
+//!
+//! `cargo bench -p gcc-nn-protocol --bench fast` (env `FAST_BENCH_SIDE`: crop side, default
+//! 40; `FAST_BENCH_KEY_BITS`: default 2048).
+
+use gcc_nn_protocol::fast::{
+    CloudOutputOrShare, EncryptedModel, FastReport, Ring, ShareCircuit, simulate, simulate_setup,
+};
+use model::activation::TANH_STAR;
+use model::denoise::quantised_patches;
+use model::fixed::{FIXED, FixedMlp};
+use model::{GrayImage, shipped};
+use paillier::SecretKey;
+use std::time::{Duration, Instant};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn side_line(name: &str, r: &FastReport, patches: usize) {
+    let per = |d: Duration| secs(d) * 1e3 / patches as f64;
+    println!(
+        "  {name:<6} per patch: cross {:>8.2} ms  gc {:>7.2} ms  other {:>6.2} ms  | sent {:>9.1} KB  received {:>9.1} KB",
+        per(r.category("cross")),
+        per(r.category("gc")),
+        per(r.category("other")),
+        r.bytes_sent as f64 / 1024.0 / patches as f64,
+        r.bytes_received as f64 / 1024.0 / patches as f64,
+    );
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let side = env("FAST_BENCH_SIDE", 40);
+    let bits = env("FAST_BENCH_KEY_BITS", 2048) as u32;
+    let mut rng = rand::rng();
+    let t = Instant::now();
+    let user_sk = SecretKey::generate_any_size(bits, &mut rng)?;
+    let cloud_sk = std::sync::Arc::new(SecretKey::generate_any_size(bits, &mut rng)?);
+    println!(
+        "fast protocol bench: {bits}-bit keys (two key pairs generated in {:.1} s)",
+        secs(t.elapsed())
+    );
+
+    let mlp = shipped::model()?;
+    let fixed = FixedMlp::from_model(&mlp, FIXED, TANH_STAR)?;
+    let widths: Vec<String> = mlp.widths().iter().map(|w| w.to_string()).collect();
+    let weights: usize = fixed
+        .layers
+        .iter()
+        .map(|l| l.inputs * l.outputs + l.outputs)
+        .sum();
+    println!(
+        "shipped model {} ({} weights and biases), stride {}, activation {}",
+        widths.join("→"),
+        weights,
+        fixed.stride,
+        fixed.activation.name
+    );
+
+    let t = Instant::now();
+    let enc = EncryptedModel::encrypt(user_sk.public_key(), &fixed, &mut rng)?;
+    println!(
+        "owner upload (model owner's cost, once): {:.1} s",
+        secs(t.elapsed())
+    );
+
+    let ring = Ring::new(FIXED.ring_bits)?;
+    let setup = simulate_setup(&user_sk, cloud_sk, &enc, ring)?;
+    let CloudOutputOrShare::Share(cloud_share) = setup.cloud else {
+        return Err("setup did not return the cloud's share".into());
+    };
+    let user_share = setup.user;
+    println!(
+        "setup, once per (user, model): {:.1} s wall; user share {} KB, cloud share {} KB on disk",
+        secs(setup.wall),
+        user_share.to_bytes().len() / 1024,
+        cloud_share.to_bytes().len() / 1024
+    );
+
+    let circuit = ShareCircuit::for_activation(fixed.activation.name, &fixed.params)?;
+    let img = shipped::sample_image()?;
+    let crop: Vec<f64> = (0..side)
+        .flat_map(|y| (0..side).map(move |x| (x, y)))
+        .map(|(x, y)| img.get(60 + x, 60 + y))
+        .collect();
+    let noisy = model::metrics::add_noise(&GrayImage::new(side, side, crop)?, 25.0, 1);
+    let (inputs, _) = quantised_patches(&fixed, &noisy, fixed.stride)?;
+    let patches = inputs.len();
+    let sim = simulate(
+        &user_sk,
+        &user_share,
+        &cloud_share,
+        &circuit,
+        &inputs,
+        false,
+    )?;
+    let CloudOutputOrShare::Image(cloud) = sim.cloud else {
+        return Err("image run did not return the cloud's report".into());
+    };
+    let exact = inputs
+        .iter()
+        .zip(&sim.user.outputs)
+        .all(|(p, q)| &fixed.forward(p).0 == q);
+    println!(
+        "image {side}×{side}: {patches} patches, {:.1} s wall ({:.1} ms per patch), {} ANDs per activation, exact vs fixed-point reference: {}",
+        secs(sim.wall),
+        secs(sim.wall) * 1e3 / patches as f64,
+        circuit.and_count(),
+        if exact { "yes" } else { "NO" }
+    );
+    side_line("user", &sim.user.report, patches);
+    side_line("cloud", &cloud.report, patches);
+    for (name, r) in [("user", &sim.user.report), ("cloud", &cloud.report)] {
+        println!("  {name} phases:");
+        for (p, d) in &r.phases {
+            println!("    {p:<45} {:>8.3} s", secs(*d));
+        }
+    }
+    let full = fixed.geometry(fixed.stride)?.patch_count(256, 256);
+    let scale = full as f64 / patches as f64;
+    println!(
+        "extrapolated 256×256 ({full} patches at stride {}): {:.0} s wall ({:.1} min), user sends {:.0} MB, cloud sends {:.0} MB; setup once {:.0} s",
+        fixed.stride,
+        secs(sim.wall) * scale,
+        secs(sim.wall) * scale / 60.0,
+        sim.user.report.bytes_sent as f64 * scale / 1e6,
+        cloud.report.bytes_sent as f64 * scale / 1e6,
+        secs(setup.wall),
+    );
+    if !exact {
+        return Err("the fast protocol differs from the fixed-point reference".into());
+    }
+    Ok(())
+}

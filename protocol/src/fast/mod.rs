@@ -1,0 +1,151 @@
+//! The fast protocol (DESIGN.md §7, PROTOCOL.md §3): whole images denoised on additive
+//! shares in `Z_(2^k)`, cross products through packed Paillier with the fixed matrix as
+//! exponent, one garbled activation batch per layer.
+//!
+//! Security: semi-honest user and cloud that do not collude, κ = 128 (garbling, OT),
+//! σ = 40 (statistical masking), Paillier under both parties' keys (2048 bits by default),
+//! fresh randomness from short-exponent (DJN) encryptions of zero ([`fresh`]).
+//!
+//! Flow:
+//! 1. once per (user, model): [`setup::cloud_setup`] / [`setup::user_setup`] re-share the
+//!    owner's [`shares::EncryptedModel`] into [`shares::ModelShare`]s, which both persist
+//!    ([`shares::ModelShare::to_bytes`]);
+//! 2. per image: [`party::run_user`] / [`party::run_cloud`] over one
+//!    [`runtime::channel::Channel`]; the user gets the raw outputs `q` of every patch,
+//!    bit-identical to [`model::fixed::FixedMlp::forward`];
+//! 3. [`simulate`] runs both sides in one process over an in-memory channel (tests, benches).
+
+pub mod activation;
+pub mod cross;
+pub mod fresh;
+pub mod party;
+pub mod report;
+pub mod ring;
+pub mod setup;
+pub mod shares;
+mod wire;
+
+pub use activation::ShareCircuit;
+pub use party::{CloudOutput, CloudView, UserOutput, run_cloud, run_user};
+pub use report::FastReport;
+pub use ring::{Ring, SIGMA};
+pub use setup::{cloud_setup, user_setup};
+pub use shares::{EncryptedModel, ModelShare};
+
+use crate::error::BridgeError;
+use paillier::SecretKey;
+use runtime::channel::MemChannel;
+use std::time::{Duration, Instant};
+
+/// Both parties' results of an in-memory run.
+#[derive(Debug)]
+pub struct Simulation<T> {
+    /// The user's result.
+    pub user: T,
+    /// The cloud's result.
+    pub cloud: CloudOutputOrShare,
+    /// Wall time of the whole run.
+    pub wall: Duration,
+}
+
+/// The cloud's result of a simulated phase.
+#[derive(Debug)]
+pub enum CloudOutputOrShare {
+    /// After a setup: the cloud's share.
+    Share(Box<ModelShare>),
+    /// After an image: the cloud's report and view.
+    Image(Box<CloudOutput>),
+}
+
+/// Runs the setup for both parties in two threads over an in-memory channel.
+pub fn simulate_setup(
+    user_sk: &SecretKey,
+    cloud_sk: std::sync::Arc<SecretKey>,
+    model: &EncryptedModel,
+    ring: Ring,
+) -> Result<Simulation<ModelShare>, BridgeError> {
+    let (a, mut b) = MemChannel::pair(Duration::from_secs(3600));
+    let start = Instant::now();
+    let shapes = model.shapes();
+    let user_pk = user_sk.public_key().clone();
+    std::thread::scope(|s| {
+        let cloud =
+            s.spawn(move || cloud_setup(&mut b, &user_pk, model, cloud_sk, ring, &mut rand::rng()));
+        let user = {
+            let mut a = a;
+            user_setup(&mut a, user_sk, &shapes, ring)
+        };
+        let cloud = cloud
+            .join()
+            .map_err(|_| BridgeError::Interface("the cloud thread panicked".into()))?;
+        let (user, cloud) = first_error(user, cloud)?;
+        Ok(Simulation {
+            user,
+            cloud: CloudOutputOrShare::Share(Box::new(cloud)),
+            wall: start.elapsed(),
+        })
+    })
+}
+
+/// Runs one image for both parties in two threads over an in-memory channel.
+pub fn simulate(
+    user_sk: &SecretKey,
+    user_share: &ModelShare,
+    cloud_share: &ModelShare,
+    circuit: &ShareCircuit,
+    inputs: &[Vec<i64>],
+    record_view: bool,
+) -> Result<Simulation<UserOutput>, BridgeError> {
+    let (a, mut b) = MemChannel::pair(Duration::from_secs(3600));
+    let start = Instant::now();
+    let user_pk = user_sk.public_key().clone();
+    std::thread::scope(|s| {
+        let cloud = s.spawn(move || {
+            run_cloud(
+                &mut b,
+                &user_pk,
+                cloud_share,
+                circuit,
+                record_view,
+                &mut rand::rng(),
+            )
+        });
+        let user = {
+            let mut a = a;
+            run_user(
+                &mut a,
+                user_sk,
+                user_share,
+                circuit,
+                inputs,
+                &mut rand::rng(),
+            )
+        };
+        let cloud = cloud
+            .join()
+            .map_err(|_| BridgeError::Interface("the cloud thread panicked".into()))?;
+        let (user, cloud) = first_error(user, cloud)?;
+        Ok(Simulation {
+            user,
+            cloud: CloudOutputOrShare::Image(Box::new(cloud)),
+            wall: start.elapsed(),
+        })
+    })
+}
+
+/// Both results, or the error that caused the failure: a protocol violation detected by
+/// one side is preferred over the other side's resulting "peer closed" error.
+fn first_error<U, C>(
+    user: Result<U, BridgeError>,
+    cloud: Result<C, BridgeError>,
+) -> Result<(U, C), BridgeError> {
+    match (user, cloud) {
+        (Ok(u), Ok(c)) => Ok((u, c)),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        (Err(u), Err(c)) => Err(if matches!(c, BridgeError::Protocol { .. }) {
+            c
+        } else {
+            u
+        }),
+    }
+}

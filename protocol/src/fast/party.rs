@@ -1,0 +1,421 @@
+//! The per-image protocol of both parties (PROTOCOL.md §3, "Per layer"), over one channel.
+//!
+//! Message order per layer (either side reads what the other has already sent, so there is
+//! no deadlock however large the messages):
+//!
+//! ```text
+//! user                                   cloud
+//! ── Enc_U(a_U) packed [n][B] ──────────▶
+//! ◀────────────── Enc_C(a_C) packed [n][B]   (not on layer 1: a_C = 0)
+//! W_U·a_C + μ (multi-exp)                α·a_U + ρ (multi-exp)       ← both at once
+//! ── Enc_C(W_U·a_C + μ) [m][B] ─────────▶
+//! ◀────────────────── Enc_U(α·a_U + ρ) [m][B]
+//! decrypt                                decrypt
+//! ── garbled activation batch (user garbles, cloud evaluates, y to the cloud) ──
+//! ```
+//! The last layer ends with the cloud's `z_C` (uniform in Z_2^k thanks to ρ) sent to the user.
+
+use super::activation::ShareCircuit;
+use super::cross::{decrypt_packed, encrypt_packed, masked_products};
+use super::fresh::FreshZeros;
+use super::report::{Clock, FastReport};
+use super::ring::{Ring, SIGMA};
+use super::shares::{LayerShare, ModelShare, ShareKey};
+use super::wire::{expect_words, protocol, recv_cts, recv_words, send_cts, send_words};
+use crate::error::{BridgeError, he};
+use paillier::{PublicKey, SecretKey, SlotLayout};
+use rand::CryptoRng;
+use rayon::prelude::*;
+use runtime::channel::Channel;
+use runtime::driver::{Reveal, run_evaluator, run_garbler};
+
+const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FI");
+const VERSION: u64 = 1;
+/// Most patches a cloud accepts per run.
+pub const MAX_PATCHES: u64 = 1 << 22;
+
+/// What the user gets: the raw network outputs per patch (scale `Fw + Fa`).
+#[derive(Clone, Debug)]
+pub struct UserOutput {
+    /// `q[patch][i]`, signed, exactly the fixed-point reference's output.
+    pub outputs: Vec<Vec<i64>>,
+    /// Phases and traffic.
+    pub report: FastReport,
+}
+
+/// Everything the cloud learned in clear during a run (recorded on request, for tests).
+#[derive(Clone, Debug, Default)]
+pub struct CloudView {
+    /// Ciphertexts received under the user's key (packed `a_U`).
+    pub user_ciphertexts: usize,
+    /// Decrypted cross-product slots `W_U·a_C + μ` (full integers, below 2^w).
+    pub cross_slots: Vec<paillier::BigUint>,
+    /// Garbled-circuit outputs `y = act(z) + r mod 2^k`.
+    pub activations: Vec<u64>,
+}
+
+/// What the cloud gets: nothing in clear but masked values.
+#[derive(Clone, Debug)]
+pub struct CloudOutput {
+    /// Phases and traffic.
+    pub report: FastReport,
+    /// What it saw, when asked to record it.
+    pub view: Option<CloudView>,
+}
+
+fn fingerprint_word(pk: &PublicKey) -> u64 {
+    u64::from_le_bytes(pk.fingerprint())
+}
+
+/// The layout of a layer's cross products (fits both keys).
+fn layer_layout(
+    ring: &Ring,
+    n: usize,
+    a: &PublicKey,
+    b: &PublicKey,
+) -> Result<SlotLayout, BridgeError> {
+    ring.cross_layout(n, SIGMA, a.bits().min(b.bits()))
+        .map_err(he("cross layout"))
+}
+
+/// `E·x mod 2^k` with `E` `[m][n]` and `x` `[n][P]`, result `[m][P]`.
+fn local_products(
+    ring: &Ring,
+    e: &[u64],
+    x: &[u64],
+    (n, m): (usize, usize),
+    patches: usize,
+) -> Vec<u64> {
+    let mut out = vec![0u64; m * patches];
+    out.par_chunks_mut(patches.max(1))
+        .enumerate()
+        .for_each(|(i, row)| {
+            for j in 0..n {
+                let w = e[i * n + j];
+                let xs = &x[j * patches..(j + 1) * patches];
+                for (o, &v) in row.iter_mut().zip(xs) {
+                    *o = o.wrapping_add(w.wrapping_mul(v));
+                }
+            }
+            for o in row.iter_mut() {
+                *o = ring.reduce(*o);
+            }
+        });
+    out
+}
+
+fn check_shape(l: &LayerShare, li: usize) -> Result<(), BridgeError> {
+    if l.weights.len() != l.inputs * l.outputs || l.bias.len() != l.outputs {
+        return Err(protocol(
+            "model share",
+            format!("layer {li} has inconsistent share lengths"),
+        ));
+    }
+    Ok(())
+}
+
+/// The user's side for one image: `inputs[patch]` are the quantised input patches (`Fa`).
+pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    user_sk: &SecretKey,
+    share: &ModelShare,
+    circuit: &ShareCircuit,
+    inputs: &[Vec<i64>],
+    rng: &mut R,
+) -> Result<UserOutput, BridgeError> {
+    let ShareKey::CloudPublic(cloud_pk) = &share.key else {
+        return Err(protocol(
+            "model share",
+            "the user needs a user share".into(),
+        ));
+    };
+    let user_pk = user_sk.public_key();
+    let ring = share.ring;
+    let patches = inputs.len();
+    let first = share
+        .layers
+        .first()
+        .ok_or_else(|| protocol("model share", "no layers".into()))?;
+    if patches == 0 || inputs.iter().any(|p| p.len() != first.inputs) {
+        return Err(protocol(
+            "inputs",
+            format!("need at least one patch of {} values each", first.inputs),
+        ));
+    }
+    let mut report = FastReport::default();
+    let mut clock = Clock::start();
+    send_words(
+        ch,
+        &[
+            MAGIC,
+            VERSION,
+            u64::from(ring.k),
+            patches as u64,
+            fingerprint_word(user_pk),
+            fingerprint_word(cloud_pk),
+        ],
+        "image header",
+    )?;
+    let own_zeros = FreshZeros::short_exponent(user_pk, rng);
+    let cloud_zeros = FreshZeros::short_exponent(cloud_pk, rng);
+    // a_U[j][p]
+    let mut a_u: Vec<u64> = (0..first.inputs)
+        .flat_map(|j| inputs.iter().map(move |p| ring.from_signed(p[j])))
+        .collect();
+    clock.lap(&mut report, "other: header, randomness tables".into());
+    let last = share.layers.len() - 1;
+    let mut outputs = Vec::new();
+    for (li, l) in share.layers.iter().enumerate() {
+        check_shape(l, li)?;
+        let (n, m) = (l.inputs, l.outputs);
+        let layout = layer_layout(&ring, n, user_pk, cloud_pk)?;
+        let blocks = patches.div_ceil(layout.slots());
+        let mut z_u = local_products(&ring, &l.weights, &a_u, (n, m), patches);
+        for (i, row) in z_u.chunks_mut(patches).enumerate() {
+            for v in row {
+                *v = ring.add(*v, l.bias[i]);
+            }
+        }
+        clock.lap(
+            &mut report,
+            format!("other: layer {} local products", li + 1),
+        );
+        let cts = encrypt_packed(&own_zeros, &layout, &a_u, n, patches, rng)
+            .map_err(he("cross 1 encrypt"))?;
+        clock.lap(&mut report, format!("cross: layer {} encrypt a_U", li + 1));
+        send_cts(ch, user_pk, &cts, "cross 1 inputs")?;
+        clock.lap(&mut report, format!("cross: layer {} send a_U", li + 1));
+        if li > 0 {
+            let theirs = recv_cts(ch, cloud_pk, n * blocks, "cross 2 inputs")?;
+            clock.lap(&mut report, format!("cross: layer {} receive a_C", li + 1));
+            let (prods, mu) = masked_products(
+                cloud_pk,
+                &cloud_zeros,
+                &layout,
+                &ring,
+                &theirs,
+                &l.weights,
+                (n, m),
+                patches,
+                rng,
+            )
+            .map_err(he("cross 2 products"))?;
+            for (z, s) in z_u.iter_mut().zip(mu) {
+                *z = ring.sub(*z, s);
+            }
+            clock.lap(
+                &mut report,
+                format!("cross: layer {} multi-exp W_U·a_C", li + 1),
+            );
+            send_cts(ch, cloud_pk, &prods, "cross 2 results")?;
+            clock.lap(&mut report, format!("cross: layer {} send W_U·a_C", li + 1));
+        }
+        let back = recv_cts(ch, user_pk, m * blocks, "cross 1 results")?;
+        clock.lap(
+            &mut report,
+            format!("cross: layer {} wait for α·a_U", li + 1),
+        );
+        let minus_v = decrypt_packed(user_sk, &layout, &ring, &back, m, patches)
+            .map_err(he("cross 1 decrypt"))?;
+        for (z, s) in z_u.iter_mut().zip(minus_v) {
+            *z = ring.add(*z, s);
+        }
+        clock.lap(
+            &mut report,
+            format!("cross: layer {} decrypt α·a_U", li + 1),
+        );
+        if li == last {
+            let z_c = recv_words(ch, m * patches, "output shares")?;
+            outputs = (0..patches)
+                .map(|p| {
+                    (0..m)
+                        .map(|i| {
+                            ring.to_signed(ring.add(z_u[i * patches + p], z_c[i * patches + p]))
+                        })
+                        .collect()
+                })
+                .collect();
+            clock.lap(&mut report, "other: output".into());
+        } else {
+            let r: Vec<u64> = z_u.iter().map(|_| ring.reduce(rng.next_u64())).collect();
+            let bits: Vec<Vec<bool>> = z_u
+                .iter()
+                .zip(&r)
+                .map(|(&z, &r)| circuit.garbler_bits(z, r))
+                .collect();
+            let run = run_garbler(ch, circuit.two_party(), &bits, Reveal::Evaluator, rng)?;
+            report.ands += run.stats.ands;
+            report.activations += bits.len() as u64;
+            a_u = r.iter().map(|&v| ring.neg(v)).collect();
+            clock.lap(
+                &mut report,
+                format!("gc: layer {} activation (garbler)", li + 1),
+            );
+        }
+    }
+    report.bytes_sent = ch.bytes_sent();
+    report.bytes_received = ch.bytes_received();
+    Ok(UserOutput { outputs, report })
+}
+
+/// The cloud's side for one image; `record_view` keeps everything it learned in clear.
+pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    user_pk: &PublicKey,
+    share: &ModelShare,
+    circuit: &ShareCircuit,
+    record_view: bool,
+    rng: &mut R,
+) -> Result<CloudOutput, BridgeError> {
+    let ShareKey::CloudSecret(cloud_sk) = &share.key else {
+        return Err(protocol(
+            "model share",
+            "the cloud needs a cloud share".into(),
+        ));
+    };
+    let cloud_pk = cloud_sk.public_key();
+    let ring = share.ring;
+    let mut report = FastReport::default();
+    let mut view = record_view.then(CloudView::default);
+    let mut clock = Clock::start();
+    let head = recv_words(ch, 6, "image header")?;
+    expect_words(
+        "image header",
+        &["magic", "version", "ring bits"],
+        &[MAGIC, VERSION, u64::from(ring.k)],
+        &head,
+    )?;
+    let patches = head[3];
+    if patches == 0 || patches > MAX_PATCHES {
+        return Err(protocol(
+            "image header",
+            format!("{patches} patches outside 1..={MAX_PATCHES}"),
+        ));
+    }
+    let patches = patches as usize;
+    expect_words(
+        "image header",
+        &["user key fingerprint", "cloud key fingerprint"],
+        &[fingerprint_word(user_pk), fingerprint_word(cloud_pk)],
+        &head[4..],
+    )?;
+    let user_zeros = FreshZeros::short_exponent(user_pk, rng);
+    let own_zeros = FreshZeros::short_exponent(cloud_pk, rng);
+    clock.lap(&mut report, "other: header, randomness tables".into());
+    let last = share.layers.len().saturating_sub(1);
+    let mut a_c: Option<Vec<u64>> = None;
+    for (li, l) in share.layers.iter().enumerate() {
+        check_shape(l, li)?;
+        let (n, m) = (l.inputs, l.outputs);
+        let layout = layer_layout(&ring, n, user_pk, cloud_pk)?;
+        let blocks = patches.div_ceil(layout.slots());
+        let mut z_c = match &a_c {
+            Some(a) => local_products(&ring, &l.weights, a, (n, m), patches)
+                .into_iter()
+                .map(|v| ring.neg(v))
+                .collect(),
+            None => vec![0u64; m * patches],
+        };
+        for (i, row) in z_c.chunks_mut(patches).enumerate() {
+            for v in row {
+                *v = ring.sub(*v, l.bias[i]);
+            }
+        }
+        clock.lap(
+            &mut report,
+            format!("other: layer {} local products", li + 1),
+        );
+        let theirs = recv_cts(ch, user_pk, n * blocks, "cross 1 inputs")?;
+        if let Some(v) = view.as_mut() {
+            v.user_ciphertexts += theirs.len();
+        }
+        clock.lap(&mut report, format!("cross: layer {} receive a_U", li + 1));
+        if let Some(a) = &a_c {
+            let cts = encrypt_packed(&own_zeros, &layout, a, n, patches, rng)
+                .map_err(he("cross 2 encrypt"))?;
+            clock.lap(&mut report, format!("cross: layer {} encrypt a_C", li + 1));
+            send_cts(ch, cloud_pk, &cts, "cross 2 inputs")?;
+            clock.lap(&mut report, format!("cross: layer {} send a_C", li + 1));
+        }
+        let (prods, rho) = masked_products(
+            user_pk,
+            &user_zeros,
+            &layout,
+            &ring,
+            &theirs,
+            &l.weights,
+            (n, m),
+            patches,
+            rng,
+        )
+        .map_err(he("cross 1 products"))?;
+        for (z, s) in z_c.iter_mut().zip(rho) {
+            *z = ring.add(*z, s);
+        }
+        clock.lap(
+            &mut report,
+            format!("cross: layer {} multi-exp α·a_U", li + 1),
+        );
+        let mine = if a_c.is_some() {
+            let back = recv_cts(ch, cloud_pk, m * blocks, "cross 2 results")?;
+            clock.lap(
+                &mut report,
+                format!("cross: layer {} wait for W_U·a_C", li + 1),
+            );
+            Some(back)
+        } else {
+            None
+        };
+        send_cts(ch, user_pk, &prods, "cross 1 results")?;
+        clock.lap(&mut report, format!("cross: layer {} send α·a_U", li + 1));
+        if let Some(back) = mine {
+            let minus_v = decrypt_packed(cloud_sk, &layout, &ring, &back, m, patches)
+                .map_err(he("cross 2 decrypt"))?;
+            if let Some(v) = view.as_mut() {
+                for (t, c) in back.iter().enumerate() {
+                    let used = layout.slots().min(patches - (t % blocks) * layout.slots());
+                    let plain = cloud_sk.decrypt(c).map_err(he("view"))?;
+                    v.cross_slots
+                        .extend(layout.unpack(&plain, used).map_err(he("view"))?);
+                }
+            }
+            for (z, s) in z_c.iter_mut().zip(minus_v) {
+                *z = ring.sub(*z, s);
+            }
+            clock.lap(
+                &mut report,
+                format!("cross: layer {} decrypt W_U·a_C", li + 1),
+            );
+        }
+        if li == last {
+            send_words(ch, &z_c, "output shares")?;
+            clock.lap(&mut report, "other: output".into());
+        } else {
+            let bits: Vec<Vec<bool>> = z_c.iter().map(|&z| circuit.evaluator_bits(z)).collect();
+            let run = run_evaluator(ch, circuit.two_party(), &bits, Reveal::Evaluator, rng)?;
+            let outs = run
+                .outputs
+                .ok_or_else(|| protocol("activation", "the evaluator got no outputs".into()))?;
+            if outs.len() != z_c.len() {
+                return Err(protocol(
+                    "activation",
+                    format!("{} outputs for {} activations", outs.len(), z_c.len()),
+                ));
+            }
+            let y: Vec<u64> = outs.iter().map(|b| ShareCircuit::output_value(b)).collect();
+            if let Some(v) = view.as_mut() {
+                v.activations.extend(&y);
+            }
+            report.ands += run.stats.ands;
+            report.activations += y.len() as u64;
+            a_c = Some(y);
+            clock.lap(
+                &mut report,
+                format!("gc: layer {} activation (evaluator)", li + 1),
+            );
+        }
+    }
+    report.bytes_sent = ch.bytes_sent();
+    report.bytes_received = ch.bytes_received();
+    Ok(CloudOutput { report, view })
+}

@@ -1,0 +1,175 @@
+//! Setup, once per (user, model): the cloud re-shares the encrypted model (PROTOCOL.md §3).
+//!
+//! Cloud: for every weight and bias `Enc_U(W)`, a mask `t = 2^(k−1) + u` with u uniform on
+//! `k + σ − 1` bits (so `t ∈ [2^(k−1), 2^(k+σ))` and `t mod 2^k` is uniform); `Enc_U(W + t)`
+//! by a plaintext addition; K of them packed per ciphertext by Horner and re-randomised with
+//! a fresh encryption of zero. As `|W| < 2^(k−1)` (every weight and bias is a ring element
+//! read as signed), `0 < W + t < 2^(k+σ+1)`: slots of `k + σ + 1` bits never carry, and the
+//! high part of t hides `W` statistically (2^−σ). The user decrypts and keeps
+//! `W_U = (W + t) mod 2^k`, the cloud `α = t mod 2^k`: `W = W_U − α (mod 2^k)`.
+//!
+//! Messages: cloud → user: header words `magic | version | k | user key fingerprint |
+//! layers | (inputs, outputs) per layer`, the cloud's public key, then per layer the packed
+//! ciphertexts (weights row-major, then biases).
+
+use super::fresh::FreshZeros;
+use super::ring::{Ring, SIGMA};
+use super::shares::{EncryptedModel, LayerShare, ModelShare, ShareKey};
+use super::wire::{
+    expect_words, protocol, recv_bytes, recv_cts, recv_words, send_bytes, send_cts, send_words,
+};
+use crate::error::{BridgeError, he};
+use paillier::{BigUint, Ciphertext, PublicKey, SecretKey};
+use rand::{CryptoRng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
+use runtime::channel::Channel;
+use std::sync::Arc;
+
+const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FS");
+const VERSION: u64 = 1;
+/// Most layers a user accepts in a header.
+const MAX_LAYERS: u64 = 64;
+/// Largest layer side a user accepts.
+const MAX_SIDE: u64 = 1 << 16;
+
+fn fingerprint_word(pk: &PublicKey) -> u64 {
+    u64::from_le_bytes(pk.fingerprint())
+}
+
+/// The cloud's side of the setup: returns its shares (α, β) and keeps `cloud_sk` with them.
+pub fn cloud_setup<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    user_pk: &PublicKey,
+    model: &EncryptedModel,
+    cloud_sk: Arc<SecretKey>,
+    ring: Ring,
+    rng: &mut R,
+) -> Result<ModelShare, BridgeError> {
+    let mut header = vec![
+        MAGIC,
+        VERSION,
+        u64::from(ring.k),
+        fingerprint_word(user_pk),
+        model.layers.len() as u64,
+    ];
+    for (i, o) in model.shapes() {
+        header.extend([i as u64, o as u64]);
+    }
+    send_words(ch, &header, "setup header")?;
+    send_bytes(ch, &cloud_sk.public_key().to_bytes(), "setup cloud key")?;
+    let layout = ring
+        .setup_layout(SIGMA, user_pk.bits())
+        .map_err(he("setup layout"))?;
+    let zeros = FreshZeros::short_exponent(user_pk, rng);
+    let mut layers = Vec::with_capacity(model.layers.len());
+    for l in &model.layers {
+        let all: Vec<&Ciphertext> = l.weights.iter().chain(&l.bias).collect();
+        let masks: Vec<u128> = all
+            .iter()
+            .map(|_| {
+                let u = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+                (1u128 << (ring.k - 1)) + (u & ((1u128 << (ring.k + SIGMA - 1)) - 1))
+            })
+            .collect();
+        let seeds: Vec<u64> = all.chunks(layout.slots()).map(|_| rng.next_u64()).collect();
+        let packed: Vec<Ciphertext> = all
+            .par_chunks(layout.slots())
+            .zip(masks.par_chunks(layout.slots()))
+            .zip(seeds)
+            .map(|((cts, ts), seed)| {
+                let masked = cts
+                    .iter()
+                    .zip(ts)
+                    .map(|(c, &t)| user_pk.add_plain(c, &BigUint::from(t)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let p = layout.pack_ciphertexts(user_pk, &masked)?;
+                let mut r = ChaCha20Rng::seed_from_u64(seed);
+                Ok(user_pk.add(&p, &zeros.zero(&mut r)))
+            })
+            .collect::<Result<_, paillier::PaillierError>>()
+            .map_err(he("setup packing"))?;
+        send_cts(ch, user_pk, &packed, "setup ciphertexts")?;
+        let alpha: Vec<u64> = masks.iter().map(|&t| (t as u64) & ring.mask()).collect();
+        let n_w = l.inputs * l.outputs;
+        layers.push(LayerShare {
+            inputs: l.inputs,
+            outputs: l.outputs,
+            weights: alpha[..n_w].to_vec(),
+            bias: alpha[n_w..].to_vec(),
+        });
+    }
+    Ok(ModelShare {
+        ring,
+        layers,
+        key: ShareKey::CloudSecret(cloud_sk),
+    })
+}
+
+/// The user's side of the setup: checks the model's shapes against `shapes`, decrypts, and
+/// returns its shares `W_U`, `b_U` with the cloud's public key.
+pub fn user_setup<C: Channel + ?Sized>(
+    ch: &mut C,
+    user_sk: &SecretKey,
+    shapes: &[(usize, usize)],
+    ring: Ring,
+) -> Result<ModelShare, BridgeError> {
+    let pk = user_sk.public_key();
+    let head = recv_words(ch, 5, "setup header")?;
+    expect_words(
+        "setup header",
+        &["magic", "version", "ring bits", "user key fingerprint"],
+        &[MAGIC, VERSION, u64::from(ring.k), fingerprint_word(pk)],
+        &head,
+    )?;
+    if head[4] > MAX_LAYERS || head[4] != shapes.len() as u64 {
+        return Err(protocol(
+            "setup header",
+            format!("{} layers, expected {}", head[4], shapes.len()),
+        ));
+    }
+    let dims = recv_words(ch, 2 * shapes.len(), "setup header")?;
+    for (li, (d, &(i, o))) in dims.chunks(2).zip(shapes).enumerate() {
+        if d[0] > MAX_SIDE || d[1] > MAX_SIDE || d != [i as u64, o as u64] {
+            return Err(protocol(
+                "setup header",
+                format!("layer {li} is {}→{}, expected {i}→{o}", d[0], d[1]),
+            ));
+        }
+    }
+    let cloud_pk = PublicKey::from_bytes(&recv_bytes(ch, 1 << 16, "setup cloud key")?)
+        .map_err(he("setup cloud key"))?;
+    let layout = ring
+        .setup_layout(SIGMA, pk.bits())
+        .map_err(he("setup layout"))?;
+    let mut layers = Vec::with_capacity(shapes.len());
+    for &(inputs, outputs) in shapes {
+        let count = inputs * outputs + outputs;
+        let cts = recv_cts(ch, pk, count.div_ceil(layout.slots()), "setup ciphertexts")?;
+        let values: Vec<Vec<u64>> = cts
+            .par_iter()
+            .enumerate()
+            .map(|(g, c)| {
+                let n = layout.slots().min(count - g * layout.slots());
+                let slots = layout.unpack(&user_sk.decrypt(c)?, n)?;
+                Ok(slots
+                    .iter()
+                    .map(|s| s.iter_u64_digits().next().unwrap_or(0) & ring.mask())
+                    .collect())
+            })
+            .collect::<Result<_, paillier::PaillierError>>()
+            .map_err(he("setup decryption"))?;
+        let flat: Vec<u64> = values.into_iter().flatten().collect();
+        layers.push(LayerShare {
+            inputs,
+            outputs,
+            weights: flat[..inputs * outputs].to_vec(),
+            bias: flat[inputs * outputs..].to_vec(),
+        });
+    }
+    Ok(ModelShare {
+        ring,
+        layers,
+        key: ShareKey::CloudPublic(cloud_pk),
+    })
+}

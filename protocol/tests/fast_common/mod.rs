@@ -1,0 +1,83 @@
+//! Shared fixtures of the fast-protocol tests: small keys, a random small model, setup.
+
+#![allow(dead_code)]
+
+use gcc_nn_protocol::fast::{EncryptedModel, ModelShare, Ring, simulate_setup};
+use model::activation::TANH_STAR;
+use model::fixed::{FIXED, FixedDense, FixedMlp};
+use paillier::SecretKey;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use std::sync::{Arc, OnceLock};
+
+/// Test key size (bits): large enough for 7 slots of 129 bits.
+pub(crate) const TEST_KEY_BITS: u32 = 1024;
+
+/// The user's and the cloud's test keys (seeded: tests only).
+pub(crate) fn keys() -> &'static (SecretKey, Arc<SecretKey>) {
+    static K: OnceLock<(SecretKey, Arc<SecretKey>)> = OnceLock::new();
+    K.get_or_init(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        (
+            SecretKey::generate_any_size(TEST_KEY_BITS, &mut rng).expect("user key"),
+            Arc::new(SecretKey::generate_any_size(TEST_KEY_BITS, &mut rng).expect("cloud key")),
+        )
+    })
+}
+
+/// The ring of the fixed-point parameters.
+pub(crate) fn ring() -> Ring {
+    Ring::new(FIXED.ring_bits).expect("ring")
+}
+
+/// A random model with the given widths: weights within ±1.5, biases within ±0.5.
+pub(crate) fn random_model(widths: &[usize], seed: u64) -> FixedMlp {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let wmax = 3i64 << (FIXED.fw - 1);
+    let bmax = 1i64 << (FIXED.z_frac() - 1);
+    let layers = widths
+        .windows(2)
+        .map(|w| FixedDense {
+            inputs: w[0],
+            outputs: w[1],
+            weights: (0..w[0] * w[1])
+                .map(|_| rng.random_range(-wmax..=wmax))
+                .collect(),
+            bias: (0..w[1]).map(|_| rng.random_range(-bmax..=bmax)).collect(),
+        })
+        .collect();
+    FixedMlp {
+        params: FIXED,
+        activation: TANH_STAR,
+        input_patch: 3,
+        output_patch: 2,
+        stride: 1,
+        layers,
+    }
+}
+
+/// Random quantised input patches within the clamp range, with the extremes first.
+pub(crate) fn random_inputs(n: usize, patches: usize, seed: u64) -> Vec<Vec<i64>> {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let max = FIXED.quantise_input(FIXED.input_clamp);
+    (0..patches)
+        .map(|p| match p {
+            0 => vec![max; n],
+            1 => vec![-max; n],
+            2 => vec![0; n],
+            _ => (0..n).map(|_| rng.random_range(-max..=max)).collect(),
+        })
+        .collect()
+}
+
+/// The owner's upload and the setup: (user share, cloud share).
+pub(crate) fn setup(model: &FixedMlp) -> (ModelShare, ModelShare) {
+    let (user_sk, cloud_sk) = keys();
+    let enc = EncryptedModel::encrypt(user_sk.public_key(), model, &mut rand::rng())
+        .expect("owner upload");
+    let sim = simulate_setup(user_sk, cloud_sk.clone(), &enc, ring()).expect("setup");
+    let gcc_nn_protocol::fast::CloudOutputOrShare::Share(cloud) = sim.cloud else {
+        panic!("setup returns the cloud's share");
+    };
+    (sim.user, *cloud)
+}

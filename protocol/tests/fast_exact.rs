@@ -1,0 +1,102 @@
+//! The fast protocol's outputs equal the fixed-point reference (`model::fixed`) bit for bit:
+//! a random small model (several blocks, a partial block, extreme inputs) and the shipped
+//! model on a small crop of the sample image.
+
+mod fast_common;
+
+use fast_common::{keys, random_inputs, random_model, ring, setup};
+use gcc_nn_protocol::fast::shares::ShareKey;
+use gcc_nn_protocol::fast::{CloudOutputOrShare, ShareCircuit, simulate};
+use model::activation::TANH_STAR;
+use model::denoise::quantised_patches;
+use model::fixed::{FIXED, FixedMlp};
+use model::{GrayImage, shipped};
+
+fn check_against_reference(model: &FixedMlp, inputs: &[Vec<i64>]) {
+    let (user_share, cloud_share) = setup(model);
+    let circuit =
+        ShareCircuit::for_activation(model.activation.name, &model.params).expect("circuit");
+    let sim = simulate(
+        &keys().0,
+        &user_share,
+        &cloud_share,
+        &circuit,
+        inputs,
+        false,
+    )
+    .expect("run");
+    let expected: Vec<Vec<i64>> = inputs.iter().map(|p| model.forward(p).0).collect();
+    assert_eq!(sim.user.outputs.len(), inputs.len());
+    for (p, (got, want)) in sim.user.outputs.iter().zip(&expected).enumerate() {
+        assert_eq!(
+            got, want,
+            "patch {p} differs from the fixed-point reference"
+        );
+    }
+    let CloudOutputOrShare::Image(cloud) = sim.cloud else {
+        panic!("image run returns the cloud's report");
+    };
+    let hidden: usize = model.layers[..model.layers.len() - 1]
+        .iter()
+        .map(|l| l.outputs)
+        .sum();
+    assert_eq!(cloud.report.activations, (hidden * inputs.len()) as u64);
+    assert_eq!(sim.user.report.activations, cloud.report.activations);
+}
+
+#[test]
+fn random_model_matches_reference_across_blocks() {
+    // 1024-bit keys: K = 7 slots, so 17 patches make 3 blocks, the last one partial.
+    let model = random_model(&[9, 6, 5, 4], 1);
+    check_against_reference(&model, &random_inputs(9, 17, 2));
+}
+
+#[test]
+fn shares_reconstruct_the_model() {
+    let model = random_model(&[5, 3, 2], 3);
+    let (user, cloud) = setup(&model);
+    let r = ring();
+    assert!(matches!(user.key, ShareKey::CloudPublic(_)));
+    assert!(matches!(cloud.key, ShareKey::CloudSecret(_)));
+    for (l, (u, c)) in model
+        .layers
+        .iter()
+        .zip(user.layers.iter().zip(&cloud.layers))
+    {
+        for (w, (wu, a)) in l.weights.iter().chain(&l.bias).zip(
+            u.weights
+                .iter()
+                .chain(&u.bias)
+                .zip(c.weights.iter().chain(&c.bias)),
+        ) {
+            assert_eq!(r.to_signed(r.sub(*wu, *a)), *w);
+        }
+    }
+    // The persisted form round-trips and rejects damage.
+    for share in [&user, &cloud] {
+        let bytes = share.to_bytes();
+        let back = gcc_nn_protocol::fast::ModelShare::from_bytes(&bytes).expect("parse");
+        assert_eq!(back.layers, share.layers);
+        assert!(gcc_nn_protocol::fast::ModelShare::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+        let mut bad = bytes.clone();
+        bad[0] ^= 1;
+        assert!(gcc_nn_protocol::fast::ModelShare::from_bytes(&bad).is_err());
+    }
+}
+
+#[test]
+fn shipped_model_on_a_crop_matches_reference() {
+    let mlp = shipped::model().expect("shipped model");
+    let fixed = FixedMlp::from_model(&mlp, FIXED, TANH_STAR).expect("quantise");
+    let img = shipped::sample_image().expect("sample image");
+    let side = 16;
+    let crop: Vec<f64> = (0..side)
+        .flat_map(|y| (0..side).map(move |x| (x, y)))
+        .map(|(x, y)| img.get(100 + x, 100 + y))
+        .collect();
+    let crop = GrayImage::new(side, side, crop).expect("crop");
+    let noisy = model::metrics::add_noise(&crop, 25.0, 5);
+    let (inputs, _) = quantised_patches(&fixed, &noisy, fixed.stride).expect("patches");
+    assert!(inputs.len() >= 8, "{} patches", inputs.len());
+    check_against_reference(&fixed, &inputs);
+}
