@@ -7,5 +7,8 @@
 pub mod bridge;
 pub mod error;
 pub mod fast;
+pub mod reference;
+pub mod session;
+pub mod upload;
 
 pub use error::BridgeError;

@@ -1,0 +1,199 @@
+//! The versioned handshake. Nothing secret-dependent is sent before both sides agree on the
+//! session version, the protocol, the fixed-point formats, the model shape, the key and the
+//! hash of the activation circuit.
+//!
+//! ```text
+//! cloud → user: Offer  "GCCNN-SE" | version u32 | protocols served (bit mask) u8 | ModelHeader
+//!          (or Busy: message, then the cloud hangs up)
+//! user → cloud: Accept protocol u8 | SHA-256 of the Offer payload      (or Reject: reason)
+//! cloud → user: Agreed                                                 (or Reject: reason)
+//! ```
+
+use super::activation::ActivationCircuit;
+use super::error::hex;
+use super::wire::{Tag, expect_frame, send_frame};
+use super::SessionError;
+use crate::upload::ModelHeader;
+use paillier::PublicKey;
+use runtime::channel::Channel;
+use sha2::{Digest, Sha256};
+
+const MAGIC: &[u8; 8] = b"GCCNN-SE";
+/// Version of the session messages.
+pub const SESSION_VERSION: u32 = 1;
+
+/// The secure protocols a session can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolKind {
+    /// The paper's protocol (PROTOCOL.md §2).
+    Reference,
+    /// The fast whole-image protocol (PROTOCOL.md §3).
+    Fast,
+}
+
+impl ProtocolKind {
+    /// Wire code.
+    pub fn code(self) -> u8 {
+        match self {
+            ProtocolKind::Reference => 1,
+            ProtocolKind::Fast => 2,
+        }
+    }
+
+    /// From the wire code.
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(ProtocolKind::Reference),
+            2 => Some(ProtocolKind::Fast),
+            _ => None,
+        }
+    }
+
+    /// Name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProtocolKind::Reference => "reference",
+            ProtocolKind::Fast => "fast",
+        }
+    }
+
+    /// The protocols this build implements.
+    pub fn implemented() -> &'static [ProtocolKind] {
+        &[ProtocolKind::Reference]
+    }
+}
+
+fn mask(kinds: &[ProtocolKind]) -> u8 {
+    kinds.iter().fold(0, |m, k| m | (1 << k.code()))
+}
+
+fn offer_payload(header: &ModelHeader, served: &[ProtocolKind]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&SESSION_VERSION.to_le_bytes());
+    out.push(mask(served));
+    out.extend_from_slice(&header.to_bytes());
+    out
+}
+
+fn reject<C: Channel + ?Sized>(ch: &mut C, err: SessionError) -> SessionError {
+    // Best effort: the peer may already be gone; the local error is what matters.
+    let _ = send_frame(ch, Tag::Reject, err.to_string().as_bytes(), "reject");
+    err
+}
+
+/// Tells a connecting user that the server is full, then the caller hangs up.
+pub fn send_busy<C: Channel + ?Sized>(ch: &mut C, message: &str) -> Result<(), SessionError> {
+    send_frame(ch, Tag::Busy, message.as_bytes(), "busy notice")
+}
+
+/// The cloud's side: offers the model's header and the protocols it serves; returns the
+/// protocol the user chose once both agree.
+pub fn cloud_handshake<C: Channel + ?Sized>(
+    ch: &mut C,
+    header: &ModelHeader,
+    served: &[ProtocolKind],
+) -> Result<ProtocolKind, SessionError> {
+    let payload = offer_payload(header, served);
+    send_frame(ch, Tag::Offer, &payload, "handshake offer")?;
+    let accept = expect_frame(ch, Tag::Accept, "handshake accept")?;
+    if accept.len() != 33 {
+        return Err(reject(
+            ch,
+            SessionError::Handshake(format!("accept of {} bytes, expected 33", accept.len())),
+        ));
+    }
+    let Some(kind) = ProtocolKind::from_code(accept[0]).filter(|k| served.contains(k)) else {
+        return Err(reject(
+            ch,
+            SessionError::Handshake(format!(
+                "protocol code {} is not served here (served: {})",
+                accept[0],
+                served.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+            )),
+        ));
+    };
+    if Sha256::digest(&payload).as_slice() != &accept[1..] {
+        return Err(reject(
+            ch,
+            SessionError::Handshake("the user agreed to a different offer".into()),
+        ));
+    }
+    send_frame(ch, Tag::Agreed, &[], "handshake confirmation")?;
+    Ok(kind)
+}
+
+/// The user's side: checks the cloud's offer against this build and the user's public key,
+/// asks for protocol `want`, and returns the model header and its activation circuit.
+pub fn user_handshake<C: Channel + ?Sized>(
+    ch: &mut C,
+    own_key: &PublicKey,
+    want: ProtocolKind,
+) -> Result<(ModelHeader, ActivationCircuit), SessionError> {
+    let payload = expect_frame(ch, Tag::Offer, "handshake offer")?;
+    let checked = check_offer(&payload, own_key, want);
+    let (header, circuit) = match checked {
+        Ok(v) => v,
+        Err(e) => return Err(reject(ch, e)),
+    };
+    let mut accept = vec![want.code()];
+    accept.extend_from_slice(&Sha256::digest(&payload));
+    send_frame(ch, Tag::Accept, &accept, "handshake accept")?;
+    expect_frame(ch, Tag::Agreed, "handshake confirmation")?;
+    Ok((header, circuit))
+}
+
+fn check_offer(
+    payload: &[u8],
+    own_key: &PublicKey,
+    want: ProtocolKind,
+) -> Result<(ModelHeader, ActivationCircuit), SessionError> {
+    if payload.len() < 13 || &payload[..8] != MAGIC {
+        return Err(SessionError::Handshake(
+            "the peer is not a gcc-nn server".into(),
+        ));
+    }
+    let version = u32::from_le_bytes([payload[8], payload[9], payload[10], payload[11]]);
+    if version != SESSION_VERSION {
+        return Err(SessionError::Handshake(format!(
+            "server speaks session version {version}, this build {SESSION_VERSION}"
+        )));
+    }
+    if payload[12] & (1 << want.code()) == 0 {
+        return Err(SessionError::Handshake(format!(
+            "the server does not serve the {} protocol",
+            want.name()
+        )));
+    }
+    let header = ModelHeader::from_bytes(&payload[13..])?;
+    if header.public_key != *own_key {
+        return Err(SessionError::WrongKey {
+            model: hex(&header.public_key.fingerprint()),
+            yours: hex(&own_key.fingerprint()),
+        });
+    }
+    if header.fixed != model::fixed::FIXED {
+        return Err(SessionError::Handshake(format!(
+            "fixed-point formats differ: server {:?}, this build {:?}",
+            header.fixed,
+            model::fixed::FIXED
+        )));
+    }
+    let circuit = ActivationCircuit::for_name(&header.activation)?;
+    if circuit.hash() != header.circuit_hash {
+        return Err(SessionError::Handshake(format!(
+            "activation circuit `{}` differs: server {}, this build {}",
+            header.activation,
+            hex(&header.circuit_hash[..8]),
+            hex(&circuit.hash()[..8])
+        )));
+    }
+    if header.z_bits >= circuit.bridge.params().x_bits {
+        return Err(SessionError::Handshake(format!(
+            "pre-activations of {} bits do not fit the circuit's {}",
+            header.z_bits,
+            circuit.bridge.params().x_bits
+        )));
+    }
+    Ok((header, circuit))
+}

@@ -1,0 +1,20 @@
+//! Sessions between the cloud and a user over any [`runtime::channel::Channel`]: the
+//! versioned handshake, the cloud's serve loop and the user's client, shared by every secure
+//! protocol (the reference protocol of [`crate::reference`] and, later, the fast one).
+//!
+//! A session: the cloud offers its model's public header (or says it is busy); the user
+//! checks protocol version, fixed-point formats, shape, key and circuit hash and accepts with
+//! the digest of the offer and its protocol choice; the cloud confirms; then one job (an
+//! image's patches, in chunks) runs under the chosen protocol and the cloud says done.
+
+pub mod activation;
+pub mod client;
+pub(crate) mod error;
+pub mod handshake;
+pub mod serve;
+pub mod stats;
+pub mod wire;
+
+pub use error::SessionError;
+pub use handshake::ProtocolKind;
+pub use stats::JobStats;

@@ -1,0 +1,409 @@
+//! Model upload (PROTOCOL.md §1): the model owner encrypts every weight and bias under the
+//! user's Paillier public key and writes one self-checking file the cloud serves from.
+//!
+//! File layout (all integers little-endian):
+//!
+//! ```text
+//! "GCCNN-EM" | version u32 | header length u32 | header (ModelHeader::to_bytes)
+//! | per layer: outputs·inputs weight ciphertexts, then outputs bias ciphertexts (fixed width)
+//! | SHA-256 of everything before it
+//! ```
+//!
+//! The header is public metadata the cloud needs to run the protocol and both sides check in
+//! the handshake: the user's public key, shape, fixed-point formats, activation, the hash of
+//! the activation circuit and bounds on |W| and |z| (bit counts, no weight values).
+
+use crate::session::SessionError;
+use crate::session::activation::ActivationCircuit;
+use model::fixed::{FixedMlp, FixedParams};
+use paillier::{BigInt, Ciphertext, PublicKey, RandomnessPool};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+const MAGIC: &[u8; 8] = b"GCCNN-EM";
+/// Version of the encrypted model file format.
+pub const MODEL_FILE_VERSION: u32 = 1;
+/// Largest header the reader accepts.
+const MAX_HEADER: usize = 1 << 20;
+/// Largest number of layers or neurons per layer a header may announce.
+const MAX_WIDTH: u32 = 1 << 16;
+
+/// Public metadata of an encrypted model (also the cloud's half of the handshake).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelHeader {
+    /// The user's public key the model is encrypted under.
+    pub public_key: PublicKey,
+    /// Fixed-point formats.
+    pub fixed: FixedParams,
+    /// Activation name (`tanh` or `tanh_fit`).
+    pub activation: String,
+    /// SHA-256 identity of the compiled masked-activation circuit.
+    pub circuit_hash: [u8; 32],
+    /// Input patch side.
+    pub input_patch: u32,
+    /// Output patch side.
+    pub output_patch: u32,
+    /// Default stride.
+    pub stride: u32,
+    /// Layer widths, input first: `n_0, n_1, …, n_L`.
+    pub widths: Vec<u32>,
+    /// |W| < 2^weight_bits for every raw weight.
+    pub weight_bits: u32,
+    /// |z| < 2^z_bits for every pre-activation and output on every possible input.
+    pub z_bits: u32,
+}
+
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// A reader over a byte slice that names what it is reading in its errors.
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) what: &'static str,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn err(&self, why: impl Into<String>) -> SessionError {
+        SessionError::Format {
+            what: self.what,
+            why: why.into(),
+        }
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], SessionError> {
+        if self.bytes.len() < n {
+            return Err(self.err(format!(
+                "truncated: {n} more bytes needed, {} left",
+                self.bytes.len()
+            )));
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    pub(crate) fn u32(&mut self) -> Result<u32, SessionError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    pub(crate) fn u64(&mut self) -> Result<u64, SessionError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+
+    pub(crate) fn blob(&mut self, max: usize) -> Result<&'a [u8], SessionError> {
+        let n = self.u32()? as usize;
+        if n > max {
+            return Err(self.err(format!("field of {n} bytes exceeds {max}")));
+        }
+        self.take(n)
+    }
+}
+
+impl ModelHeader {
+    /// Number of layers.
+    pub fn layers(&self) -> usize {
+        self.widths.len().saturating_sub(1)
+    }
+
+    /// Weights plus biases.
+    pub fn parameter_count(&self) -> usize {
+        self.widths
+            .windows(2)
+            .map(|w| (w[0] as usize + 1) * w[1] as usize)
+            .sum()
+    }
+
+    /// The byte form.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let pk = self.public_key.to_bytes();
+        put_u32(&mut out, pk.len() as u32);
+        out.extend_from_slice(&pk);
+        put_u32(&mut out, self.fixed.fa);
+        put_u32(&mut out, self.fixed.fw);
+        put_u32(&mut out, self.fixed.ring_bits);
+        out.extend_from_slice(&self.fixed.input_clamp.to_le_bytes());
+        put_u32(&mut out, self.activation.len() as u32);
+        out.extend_from_slice(self.activation.as_bytes());
+        out.extend_from_slice(&self.circuit_hash);
+        for v in [self.input_patch, self.output_patch, self.stride] {
+            put_u32(&mut out, v);
+        }
+        put_u32(&mut out, self.widths.len() as u32);
+        for &w in &self.widths {
+            put_u32(&mut out, w);
+        }
+        put_u32(&mut out, self.weight_bits);
+        put_u32(&mut out, self.z_bits);
+        out
+    }
+
+    /// Reads and sanity-checks the byte form (shape consistent, sizes bounded).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SessionError> {
+        let mut r = Reader {
+            bytes,
+            what: "model header",
+        };
+        let pk_bytes = r.blob(4096)?;
+        let public_key =
+            PublicKey::from_bytes(pk_bytes).map_err(|e| r.err(format!("public key: {e}")))?;
+        let (fa, fw, ring_bits) = (r.u32()?, r.u32()?, r.u32()?);
+        let input_clamp = f64::from_bits(r.u64()?);
+        let name = r.blob(64)?;
+        let activation = String::from_utf8(name.to_vec())
+            .map_err(|_| r.err("activation name is not UTF-8"))?;
+        let mut circuit_hash = [0u8; 32];
+        circuit_hash.copy_from_slice(r.take(32)?);
+        let (input_patch, output_patch, stride) = (r.u32()?, r.u32()?, r.u32()?);
+        let count = r.u32()?;
+        if !(2..=64).contains(&count) {
+            return Err(r.err(format!("{count} layer widths (2 to 64 expected)")));
+        }
+        let widths = (0..count)
+            .map(|_| r.u32())
+            .collect::<Result<Vec<u32>, _>>()?;
+        let (weight_bits, z_bits) = (r.u32()?, r.u32()?);
+        if !r.bytes.is_empty() {
+            return Err(r.err(format!("{} trailing bytes", r.bytes.len())));
+        }
+        let h = Self {
+            public_key,
+            fixed: FixedParams {
+                fa,
+                fw,
+                ring_bits,
+                input_clamp,
+            },
+            activation,
+            circuit_hash,
+            input_patch,
+            output_patch,
+            stride,
+            widths,
+            weight_bits,
+            z_bits,
+        };
+        h.check_shape().map_err(|why| r.err(why))?;
+        Ok(h)
+    }
+
+    /// Checks that the shape is a denoiser's: widths positive and bounded, input and output
+    /// widths match the patch sides, bounds within the ring.
+    fn check_shape(&self) -> Result<(), String> {
+        if self.widths.iter().any(|&w| w == 0 || w > MAX_WIDTH) {
+            return Err(format!("layer widths {:?} out of 1..={MAX_WIDTH}", self.widths));
+        }
+        let (first, last) = (self.widths[0], self.widths[self.widths.len() - 1]);
+        if u64::from(first) != u64::from(self.input_patch).pow(2)
+            || u64::from(last) != u64::from(self.output_patch).pow(2)
+            || self.output_patch > self.input_patch
+            || self.stride == 0
+        {
+            let (i, o, s) = (self.input_patch, self.output_patch, self.stride);
+            return Err(format!(
+                "widths {:?} do not fit a {i}x{i} → {o}x{o} patch model (stride {s})",
+                self.widths
+            ));
+        }
+        if self.weight_bits == 0 || self.weight_bits > 48 || self.z_bits >= self.fixed.ring_bits
+        {
+            return Err(format!(
+                "bounds |W| < 2^{}, |z| < 2^{} do not fit the ring 2^{}",
+                self.weight_bits, self.z_bits, self.fixed.ring_bits
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One encrypted layer.
+#[derive(Debug, Clone)]
+pub struct EncryptedLayer {
+    /// Number of inputs.
+    pub inputs: usize,
+    /// Number of outputs.
+    pub outputs: usize,
+    /// `Enc(W_ij)`, row-major `[outputs][inputs]`.
+    pub weights: Vec<Ciphertext>,
+    /// `Enc(b_i)` (scale `Fw + Fa`).
+    pub bias: Vec<Ciphertext>,
+}
+
+/// A model encrypted under the user's key: what the cloud holds.
+#[derive(Debug, Clone)]
+pub struct EncryptedModel {
+    /// Public metadata.
+    pub header: ModelHeader,
+    /// Encrypted layers, first to last.
+    pub layers: Vec<EncryptedLayer>,
+}
+
+/// Bits needed for the magnitude bound `|v| < 2^bits`.
+fn bound_bits(max_abs: u128) -> u32 {
+    128 - max_abs.leading_zeros()
+}
+
+impl EncryptedModel {
+    /// The model owner's step: encrypts `fixed` under `pk` (fresh randomness per value,
+    /// computed in parallel), after checking that the bridge circuit of its activation exists
+    /// and that every pre-activation fits the circuit.
+    pub fn encrypt(fixed: &FixedMlp, pk: &PublicKey) -> Result<Self, SessionError> {
+        let circuit = ActivationCircuit::for_name(fixed.activation.name)?;
+        let max_w = fixed
+            .layers
+            .iter()
+            .flat_map(|l| &l.weights)
+            .map(|w| w.unsigned_abs())
+            .max()
+            .unwrap_or(0);
+        let max_z = fixed.z_bounds().into_iter().max().unwrap_or(0);
+        let z_bits = bound_bits(u128::from(max_z.unsigned_abs()));
+        let limit = circuit.bridge.params().x_bits - 1;
+        if z_bits > limit {
+            return Err(SessionError::Model(format!(
+                "pre-activations may need {z_bits} bits; the activation circuit takes {limit}"
+            )));
+        }
+        let mut widths = vec![fixed.layers.first().map_or(0, |l| l.inputs) as u32];
+        widths.extend(fixed.layers.iter().map(|l| l.outputs as u32));
+        let header = ModelHeader {
+            public_key: pk.clone(),
+            fixed: fixed.params,
+            activation: fixed.activation.name.to_string(),
+            circuit_hash: circuit.hash(),
+            input_patch: fixed.input_patch as u32,
+            output_patch: fixed.output_patch as u32,
+            stride: fixed.stride as u32,
+            widths,
+            weight_bits: bound_bits(u128::from(max_w)).max(1),
+            z_bits,
+        };
+        header.check_shape().map_err(SessionError::Model)?;
+        let enc = |values: &[i64]| -> Result<Vec<Ciphertext>, SessionError> {
+            let mut pool = RandomnessPool::new();
+            pool.fill(pk, values.len());
+            let rands: Vec<_> = (0..values.len()).filter_map(|_| pool.take()).collect();
+            values
+                .par_iter()
+                .zip(rands.par_iter())
+                .map(|(&v, rn)| {
+                    pk.encrypt_signed_with(&BigInt::from(v), rn)
+                        .map_err(|e| SessionError::Model(format!("encryption: {e}")))
+                })
+                .collect()
+        };
+        let layers = fixed
+            .layers
+            .iter()
+            .map(|l| {
+                Ok(EncryptedLayer {
+                    inputs: l.inputs,
+                    outputs: l.outputs,
+                    weights: enc(&l.weights)?,
+                    bias: enc(&l.bias)?,
+                })
+            })
+            .collect::<Result<Vec<_>, SessionError>>()?;
+        Ok(Self { header, layers })
+    }
+
+    /// The file form.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let pk = &self.header.public_key;
+        let header = self.header.to_bytes();
+        let mut out = Vec::with_capacity(
+            header.len() + 48 + self.header.parameter_count() * pk.ciphertext_bytes(),
+        );
+        out.extend_from_slice(MAGIC);
+        put_u32(&mut out, MODEL_FILE_VERSION);
+        put_u32(&mut out, header.len() as u32);
+        out.extend_from_slice(&header);
+        for l in &self.layers {
+            for c in l.weights.iter().chain(&l.bias) {
+                pk.write_ciphertext(c, &mut out);
+            }
+        }
+        let digest = Sha256::digest(&out);
+        out.extend_from_slice(&digest);
+        out
+    }
+
+    /// Reads the file form, checking magic, version, checksum, sizes and every ciphertext.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SessionError> {
+        let bad = |why: String| SessionError::Format {
+            what: "encrypted model",
+            why,
+        };
+        if bytes.len() < 16 + 32 || &bytes[..8] != MAGIC {
+            return Err(bad(
+                "not a gcc-nn encrypted model (made by `gcc-nn model encrypt`)".into(),
+            ));
+        }
+        let (body, digest) = bytes.split_at(bytes.len() - 32);
+        let mut r = Reader {
+            bytes: &body[8..],
+            what: "encrypted model",
+        };
+        let version = r.u32()?;
+        if version != MODEL_FILE_VERSION {
+            return Err(bad(format!(
+                "file format version {version}, this build reads {MODEL_FILE_VERSION}"
+            )));
+        }
+        if Sha256::digest(body).as_slice() != digest {
+            return Err(bad("checksum mismatch: the file is corrupt or truncated".into()));
+        }
+        let header = ModelHeader::from_bytes(r.blob(MAX_HEADER)?)?;
+        let pk = header.public_key.clone();
+        let width = pk.ciphertext_bytes();
+        let expected = header.parameter_count() * width;
+        if r.bytes.len() != expected {
+            return Err(bad(format!(
+                "{} bytes of ciphertexts where the header's shape needs {expected}",
+                r.bytes.len()
+            )));
+        }
+        let mut read = |count: usize| -> Result<Vec<Ciphertext>, SessionError> {
+            let chunk = r.take(count * width)?;
+            chunk
+                .chunks(width)
+                .map(|c| {
+                    pk.read_ciphertext(c)
+                        .map_err(|e| bad(format!("ciphertext: {e}")))
+                })
+                .collect()
+        };
+        let mut layers = Vec::new();
+        for w in header.widths.windows(2) {
+            let (inputs, outputs) = (w[0] as usize, w[1] as usize);
+            let weights = read(inputs * outputs)?;
+            let bias = read(outputs)?;
+            layers.push(EncryptedLayer {
+                inputs,
+                outputs,
+                weights,
+                bias,
+            });
+        }
+        Ok(Self { header, layers })
+    }
+
+    /// Writes the file.
+    pub fn save(&self, path: &Path) -> Result<(), SessionError> {
+        std::fs::write(path, self.to_bytes())
+            .map_err(|e| SessionError::Io(format!("{}: {e}", path.display())))
+    }
+
+    /// Reads a file.
+    pub fn load(path: &Path) -> Result<Self, SessionError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| SessionError::Io(format!("{}: {e}", path.display())))?;
+        Self::from_bytes(&bytes).map_err(|e| SessionError::Io(format!("{}: {e}", path.display())))
+    }
+}
