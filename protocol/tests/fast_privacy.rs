@@ -145,7 +145,7 @@ fn cloud_rejects_a_user_with_another_key() {
             &mut a,
             &stranger,
             &user_share,
-            &circuit,
+            circuit,
             &inputs,
             &mut rand::rng(),
         );

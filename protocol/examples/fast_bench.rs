@@ -3,7 +3,7 @@
 //! extrapolation to a 256×256 image. Both parties run in this process (two threads, an
 //! in-memory channel), sharing the machine's cores as two processes would.
 //!
-//! `cargo bench -p gcc-nn-protocol --bench fast` (env `FAST_BENCH_SIDE`: crop side, default
+//! `cargo run -p gcc-nn-protocol --example fast_bench` (dev profile = opt-level 3; env `FAST_BENCH_SIDE`: crop side, default
 //! 40; `FAST_BENCH_KEY_BITS`: default 2048).
 
 use gcc_nn_protocol::fast::{
