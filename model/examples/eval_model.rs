@@ -16,6 +16,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stride: usize = args.get(3).map_or(Ok(m.stride), |s| s.parse())?;
     let fs = FixedMlp::from_model(&m, FIXED, TANH_STAR)?;
     let ff = FixedMlp::from_model(&m, FIXED, TANH_FIT)?;
+    println!(
+        "worst-case |z| bounds per layer: {:?}",
+        fs.z_bounds()
+            .iter()
+            .map(|b| format!("{b} (2^{:.1})", (*b as f64).log2()))
+            .collect::<Vec<_>>()
+    );
+    if images.is_empty() {
+        return Ok(());
+    }
     let mut sums = [0.0; 5];
     let mut maxz = 0;
     for (i, clean) in images.iter().enumerate() {
