@@ -3,8 +3,9 @@
 //! extrapolation to a 256×256 image. Both parties run in this process (two threads, an
 //! in-memory channel), sharing the machine's cores as two processes would.
 //!
-//! `cargo run -p gcc-nn-protocol --example fast_bench` (dev profile = opt-level 3; env `FAST_BENCH_SIDE`: crop side, default
-//! 40; `FAST_BENCH_KEY_BITS`: default 2048).
+//! `cargo run -p gcc-nn-protocol --example fast_bench` (the dev profile is opt-level 3;
+//! env `FAST_BENCH_SIDE`: crop side, default 40; `FAST_BENCH_KEY_BITS`: default 2048).
+//! CPU time is the process's (both parties) from `/proc/self/stat` (Linux).
 
 use gcc_nn_protocol::fast::{
     CloudOutputOrShare, EncryptedModel, FastReport, Ring, ShareCircuit, simulate, simulate_setup,
@@ -21,6 +22,15 @@ fn env(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// CPU time (user + system) of this process so far, if `/proc/self/stat` is readable.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 fn secs(d: Duration) -> f64 {
@@ -118,6 +128,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         circuit.and_count(),
         if exact { "yes" } else { "NO" }
     );
+    println!(
+        "  CPU (both parties): {:.1} s = {:.1} ms per patch; ideal 2-core wall {:.1} ms per patch",
+        secs(cpu),
+        secs(cpu) * 1e3 / patches as f64,
+        secs(cpu) * 500.0 / patches as f64
+    );
     side_line("user", &sim.user.report, patches);
     side_line("cloud", &cloud.report, patches);
     for (name, r) in [("user", &sim.user.report), ("cloud", &cloud.report)] {
@@ -129,10 +145,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let full = fixed.geometry(fixed.stride)?.patch_count(256, 256);
     let scale = full as f64 / patches as f64;
     println!(
-        "extrapolated 256×256 ({full} patches at stride {}): {:.0} s wall ({:.1} min), user sends {:.0} MB, cloud sends {:.0} MB; setup once {:.0} s",
+        "extrapolated 256×256 ({full} patches at stride {}): {:.0} s wall as measured ({:.1} min), CPU {:.0} s (≥ {:.1} min on 2 idle cores), user sends {:.0} MB, cloud sends {:.0} MB; setup once {:.0} s",
         fixed.stride,
         secs(sim.wall) * scale,
         secs(sim.wall) * scale / 60.0,
+        secs(cpu) * scale,
+        secs(cpu) * scale / 120.0,
         sim.user.report.bytes_sent as f64 * scale / 1e6,
         cloud.report.bytes_sent as f64 * scale / 1e6,
         secs(setup.wall),

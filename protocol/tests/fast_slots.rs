@@ -115,3 +115,50 @@ fn cross_product_shares_at_the_extremes() {
         }
     }
 }
+
+#[test]
+fn subset_table_agrees_with_plaintext_products() {
+    use gcc_nn_protocol::fast::cross::SubsetTable;
+    use rand::{RngExt, SeedableRng};
+    let (user_sk, _) = keys();
+    let pk = user_sk.public_key();
+    let r = ring();
+    let zeros = FreshZeros::full(pk);
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+    let n = 13;
+    let xs: Vec<u64> = (0..n).map(|_| rng.random_range(0..=r.mask())).collect();
+    let bases: Vec<_> = xs
+        .iter()
+        .map(|&x| {
+            zeros
+                .encrypt(&BigUint::from(x), &mut rand::rng())
+                .expect("enc")
+        })
+        .collect();
+    for g in [1, 3, 4, 13] {
+        let table = SubsetTable::new(pk, &bases, g);
+        for row in 0..3 {
+            let mut e: Vec<u64> = (0..n).map(|_| rng.random_range(0..=r.mask())).collect();
+            if row == 0 {
+                e.iter_mut().for_each(|v| *v = 0);
+            }
+            if row == 1 {
+                e.iter_mut().for_each(|v| *v = r.mask());
+            }
+            let c = table.product(pk, &e, r.k).expect("product");
+            let want: BigUint = e
+                .iter()
+                .zip(&xs)
+                .map(|(&a, &b)| BigUint::from(a) * BigUint::from(b))
+                .sum();
+            assert_eq!(
+                user_sk.decrypt(&c).expect("dec"),
+                want,
+                "g = {g}, row {row}"
+            );
+        }
+    }
+    // exponents above k bits are refused
+    let table = SubsetTable::new(pk, &bases, 4);
+    assert!(table.product(pk, &vec![1u64 << r.k; n], r.k).is_err());
+}
