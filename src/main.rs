@@ -32,6 +32,8 @@ enum Command {
     Paillier(cmd::paillier::PaillierCommand),
     #[command(flatten)]
     Denoise(cmd::denoise::DenoiseCommand),
+    #[command(flatten)]
+    Secure(cmd::secure::SecureCommand),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Compile(c) => cmd::compile::run(c),
         Command::Paillier(c) => cmd::paillier::run(c),
         Command::Denoise(c) => cmd::denoise::run(c),
+        Command::Secure(c) => cmd::secure::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -156,8 +156,8 @@ impl ModelHeader {
         let (fa, fw, ring_bits) = (r.u32()?, r.u32()?, r.u32()?);
         let input_clamp = f64::from_bits(r.u64()?);
         let name = r.blob(64)?;
-        let activation = String::from_utf8(name.to_vec())
-            .map_err(|_| r.err("activation name is not UTF-8"))?;
+        let activation =
+            String::from_utf8(name.to_vec()).map_err(|_| r.err("activation name is not UTF-8"))?;
         let mut circuit_hash = [0u8; 32];
         circuit_hash.copy_from_slice(r.take(32)?);
         let (input_patch, output_patch, stride) = (r.u32()?, r.u32()?, r.u32()?);
@@ -197,7 +197,10 @@ impl ModelHeader {
     /// widths match the patch sides, bounds within the ring.
     fn check_shape(&self) -> Result<(), String> {
         if self.widths.iter().any(|&w| w == 0 || w > MAX_WIDTH) {
-            return Err(format!("layer widths {:?} out of 1..={MAX_WIDTH}", self.widths));
+            return Err(format!(
+                "layer widths {:?} out of 1..={MAX_WIDTH}",
+                self.widths
+            ));
         }
         let (first, last) = (self.widths[0], self.widths[self.widths.len() - 1]);
         if u64::from(first) != u64::from(self.input_patch).pow(2)
@@ -211,8 +214,7 @@ impl ModelHeader {
                 self.widths
             ));
         }
-        if self.weight_bits == 0 || self.weight_bits > 48 || self.z_bits >= self.fixed.ring_bits
-        {
+        if self.weight_bits == 0 || self.weight_bits > 48 || self.z_bits >= self.fixed.ring_bits {
             return Err(format!(
                 "bounds |W| < 2^{}, |z| < 2^{} do not fit the ring 2^{}",
                 self.weight_bits, self.z_bits, self.fixed.ring_bits
@@ -357,7 +359,9 @@ impl EncryptedModel {
             )));
         }
         if Sha256::digest(body).as_slice() != digest {
-            return Err(bad("checksum mismatch: the file is corrupt or truncated".into()));
+            return Err(bad(
+                "checksum mismatch: the file is corrupt or truncated".into()
+            ));
         }
         let header = ModelHeader::from_bytes(r.blob(MAX_HEADER)?)?;
         let pk = header.public_key.clone();

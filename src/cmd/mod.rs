@@ -5,6 +5,8 @@ pub(crate) mod denoise;
 pub(crate) mod dsl;
 pub(crate) mod gc;
 pub(crate) mod paillier;
+pub(crate) mod secure;
+pub(crate) mod secure_bench;
 
 /// An error that ends a command: printed to stderr, exit status 1.
 pub(crate) type CliError = Box<dyn std::error::Error + Send + Sync>;

@@ -104,9 +104,7 @@ fn linear_layer<C: Channel + ?Sized>(
 ) -> Result<Vec<Ciphertext>, SessionError> {
     let (n_in, n_out) = (layer.inputs, layer.outputs);
     let per_patch = n_in + n_in * n_out;
-    let rands = stats.time("offline: r^N", || {
-        randomness(pk, acts.len() * per_patch)
-    });
+    let rands = stats.time("offline: r^N", || randomness(pk, acts.len() * per_patch));
     let masks: Vec<PatchMasks> = stats.time("draw masks", || {
         acts.par_iter()
             .map(|_| {

@@ -58,10 +58,7 @@ pub fn run_chunk<C: Channel + ?Sized>(
     let layers = header.layers();
     for li in 0..layers {
         stats.scope = format!("L{} ", li + 1);
-        let (n_in, n_out) = (
-            header.widths[li] as usize,
-            header.widths[li + 1] as usize,
-        );
+        let (n_in, n_out) = (header.widths[li] as usize, header.widths[li + 1] as usize);
         let t = Instant::now();
         let blinded = recv_ciphertexts(ch, pk, count * (n_in + n_in * n_out), "blinded factors")?;
         stats.add("wait: cloud blinds", t.elapsed());

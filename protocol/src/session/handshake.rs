@@ -9,10 +9,10 @@
 //! cloud → user: Agreed                                                 (or Reject: reason)
 //! ```
 
+use super::SessionError;
 use super::activation::ActivationCircuit;
 use super::error::hex;
 use super::wire::{Tag, expect_frame, send_frame};
-use super::SessionError;
 use crate::upload::ModelHeader;
 use paillier::PublicKey;
 use runtime::channel::Channel;
@@ -109,7 +109,11 @@ pub fn cloud_handshake<C: Channel + ?Sized>(
             SessionError::Handshake(format!(
                 "protocol code {} is not served here (served: {})",
                 accept[0],
-                served.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+                served
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         ));
     };

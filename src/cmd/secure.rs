@@ -1,0 +1,321 @@
+//! The secure roles: `gcc-nn model encrypt` (model owner), `gcc-nn serve` (cloud), the user's
+//! `gcc-nn denoise --connect` (called from `denoise.rs`) and `gcc-nn secure-bench`.
+
+use super::CliError;
+use clap::{Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use model::activation::{TANH_FIT, TANH_STAR};
+use model::denoise::{output_pixels, quantised_patches};
+use model::fixed::{FIXED, FixedMlp};
+use model::metrics::psnr;
+use model::patches::merge;
+use model::{GrayImage, Mlp};
+use paillier::{PublicKey, SecretKey};
+use protocol::session::client::{Progress, connect};
+use protocol::session::serve::{CloudState, ServeOptions, serve};
+use protocol::session::{JobStats, ProtocolKind};
+use protocol::upload::EncryptedModel;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Which activation the model owner's fixed-point model uses.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum Activation {
+    /// circuits/masked_tanh_fit.dsl (default, as `denoise --plain`).
+    TanhFit,
+    /// circuits/masked_tanh.dsl: the paper's tanh*.
+    TanhStar,
+}
+
+/// Which secure protocol a user asks for.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum ProtocolChoice {
+    /// The paper's protocol (PROTOCOL.md §2).
+    Reference,
+    /// The fast whole-image protocol (PROTOCOL.md §3).
+    Fast,
+}
+
+impl ProtocolChoice {
+    pub(crate) fn kind(self) -> ProtocolKind {
+        match self {
+            ProtocolChoice::Reference => ProtocolKind::Reference,
+            ProtocolChoice::Fast => ProtocolKind::Fast,
+        }
+    }
+}
+
+/// Model owner's commands.
+#[derive(Subcommand)]
+pub(crate) enum ModelCommand {
+    /// Encrypt a model under the user's Paillier public key for the cloud (model owner).
+    Encrypt {
+        /// Model file (default: the shipped assets/denoiser.gccmlp).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// The user's public key: a paillier.pub file or the directory holding it.
+        #[arg(long)]
+        user_key: PathBuf,
+        /// Output encrypted model.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Activation approximation (must match what the user expects).
+        #[arg(long, value_enum, default_value = "tanh-fit")]
+        activation: Activation,
+    },
+}
+
+/// Secure-denoising commands.
+#[derive(Subcommand)]
+pub(crate) enum SecureCommand {
+    /// Model owner commands (`model encrypt`).
+    Model {
+        #[command(subcommand)]
+        cmd: ModelCommand,
+    },
+    /// Serve an encrypted model to users over TCP (the cloud; never holds a secret key).
+    Serve {
+        /// Encrypted model from `gcc-nn model encrypt`.
+        #[arg(long)]
+        model: PathBuf,
+        /// Address to listen on (port 0: any free port, printed on stdout).
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        listen: String,
+        /// Users served at the same time; more are told to wait.
+        #[arg(long, default_value_t = 1)]
+        max_sessions: usize,
+        /// Stop after this many connections (default: serve for ever).
+        #[arg(long)]
+        max_connections: Option<usize>,
+        /// Drop a user silent for this many seconds.
+        #[arg(long, default_value_t = 3600)]
+        timeout_secs: u64,
+    },
+    /// Measure the reference protocol on the shipped model: model owner, cloud (a child
+    /// `gcc-nn serve` process) and user over loopback TCP; prints time per phase and layer,
+    /// CPU per side, bytes, and the extrapolation to a whole 256x256 image.
+    SecureBench {
+        /// Paillier modulus bits (2048 is the real setting; smaller is faster, insecure).
+        #[arg(long, default_value_t = 2048)]
+        bits: u32,
+        /// Patches to run (one chunk).
+        #[arg(long, default_value_t = 1)]
+        patches: usize,
+        /// Model file; default: the shipped one.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+}
+
+fn read_key_file(path: &Path, file: &str) -> Result<Vec<u8>, CliError> {
+    let p = if path.is_dir() {
+        path.join(file)
+    } else {
+        path.to_path_buf()
+    };
+    std::fs::read(&p).map_err(|e| format!("cannot read key {}: {e}", p.display()).into())
+}
+
+/// Reads a public key file (or DIR/paillier.pub).
+fn load_public(path: &Path) -> Result<PublicKey, CliError> {
+    let bytes = read_key_file(path, "paillier.pub")?;
+    PublicKey::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+/// Reads a secret key file (or DIR/paillier.key).
+pub(crate) fn load_secret(path: &Path) -> Result<SecretKey, CliError> {
+    let bytes = read_key_file(path, "paillier.key")?;
+    SecretKey::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+/// Runs a secure command.
+pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
+    match cmd {
+        SecureCommand::Model {
+            cmd:
+                ModelCommand::Encrypt {
+                    model,
+                    user_key,
+                    output,
+                    activation,
+                },
+        } => {
+            let mlp = match &model {
+                Some(p) => Mlp::load(p)?,
+                None => model::shipped::model()?,
+            };
+            let pk = load_public(&user_key)?;
+            let act = match activation {
+                Activation::TanhFit => TANH_FIT,
+                Activation::TanhStar => TANH_STAR,
+            };
+            let fixed = FixedMlp::from_model(&mlp, FIXED, act)?;
+            let t = Instant::now();
+            let enc = EncryptedModel::encrypt(&fixed, &pk)?;
+            enc.save(&output)?;
+            println!(
+                "wrote {} ({} encrypted parameters, {}-bit key, {:.1} s)",
+                output.display(),
+                enc.header.parameter_count(),
+                pk.bits(),
+                t.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        SecureCommand::Serve {
+            model,
+            listen,
+            max_sessions,
+            max_connections,
+            timeout_secs,
+        } => {
+            let enc = EncryptedModel::load(&model)?;
+            let state = CloudState::new(enc).map_err(|e| format!("{}: {e}", model.display()))?;
+            let listener = TcpListener::bind(&listen)
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            let addr = listener.local_addr()?;
+            let h = &state.model.header;
+            println!("listening on {addr}");
+            eprintln!(
+                "serving {}: widths {:?}, activation {}, protocols: reference",
+                model.display(),
+                h.widths,
+                h.activation
+            );
+            let opts = ServeOptions {
+                max_sessions: max_sessions.max(1),
+                timeout: Duration::from_secs(timeout_secs.max(1)),
+                max_connections,
+            };
+            serve(
+                &listener,
+                Arc::new(state),
+                &opts,
+                Arc::new(|line: String| eprintln!("{line}")),
+            )?;
+            Ok(())
+        }
+        SecureCommand::SecureBench {
+            bits,
+            patches,
+            model,
+        } => super::secure_bench::run(bits, patches.max(1), model.as_deref()),
+    }
+}
+
+/// The user's options of `gcc-nn denoise --connect ADDR` (flattened into `denoise`).
+#[derive(clap::Args)]
+pub(crate) struct SecureDenoiseArgs {
+    /// Secure denoising: the user's secret key (a paillier.key file or its directory).
+    #[arg(long, value_name = "SK", requires = "connect")]
+    key: Option<PathBuf>,
+    /// Secure protocol to ask the cloud for.
+    #[arg(long, value_enum, default_value = "reference")]
+    protocol: ProtocolChoice,
+    /// Clean reference image: print the PSNR of the noisy and denoised images against it.
+    #[arg(long, value_name = "REF")]
+    clean: Option<PathBuf>,
+    /// Patches per protocol round (each layer is one batch over a chunk).
+    #[arg(long, default_value_t = 8)]
+    chunk: usize,
+    /// While the server is busy, retry for up to this many seconds.
+    #[arg(long, default_value_t = 0)]
+    wait_secs: u64,
+}
+
+/// The user's side: connect, handshake, denoise IMAGE securely, write OUT, print a summary.
+pub(crate) fn denoise_remote(
+    addr: &str,
+    image: Option<&Path>,
+    output: &Path,
+    args: &SecureDenoiseArgs,
+) -> Result<(), CliError> {
+    let t0 = Instant::now();
+    let key = args
+        .key
+        .as_deref()
+        .ok_or("secure denoising needs --key SK (from `gcc-nn keygen`)")?;
+    let image = image.ok_or("secure denoising needs an IMAGE")?;
+    let sk = load_secret(key)?;
+    let noisy = GrayImage::load(image)?;
+    let mut session = connect(
+        addr,
+        &sk,
+        args.protocol.kind(),
+        Duration::from_secs(3600),
+        Duration::from_secs(args.wait_secs),
+    )?;
+    let handshake = t0.elapsed();
+    let shell = session.shell_model()?;
+    let (inputs, patches) = quantised_patches(&shell, &noisy, shell.stride)?;
+    let layers = session.header.layers();
+    let bar = ProgressBar::new((inputs.len() * layers) as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} patch-layers {msg} (eta {eta})",
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    let mut on_progress = |p: Progress| {
+        bar.set_position(((p.patches_done * p.layers) + p.chunk * p.layers_done) as u64);
+        bar.set_message(format!(
+            "patches {}–{} of {}, layer {}/{}",
+            p.patches_done + 1,
+            p.patches_done + p.chunk,
+            p.patches,
+            p.layers_done,
+            p.layers
+        ));
+    };
+    let (q, stats) = session.run_job(&sk, &inputs, args.chunk, &mut on_progress)?;
+    bar.finish_and_clear();
+    let outputs: Vec<f64> = inputs
+        .iter()
+        .zip(&q)
+        .flat_map(|(p, q)| output_pixels(&shell, p, q))
+        .collect();
+    let out = merge(&outputs, &patches, noisy.width(), noisy.height())?;
+    out.save_png(output)?;
+    print_summary(&stats, handshake, t0.elapsed(), inputs.len(), layers);
+    if let Some(clean) = &args.clean {
+        let clean = GrayImage::load(clean)?;
+        println!(
+            "PSNR: noisy {:.2} dB, denoised {:.2} dB",
+            psnr(&clean, &noisy)?,
+            psnr(&clean, &out)?
+        );
+    }
+    println!(
+        "wrote {} ({}x{})",
+        output.display(),
+        out.width(),
+        out.height()
+    );
+    Ok(())
+}
+
+/// Prints time per phase and bytes each way.
+pub(crate) fn print_summary(
+    stats: &JobStats,
+    handshake: Duration,
+    total: Duration,
+    patches: usize,
+    layers: usize,
+) {
+    println!(
+        "secure denoising: {patches} patches × {layers} layers in {:.2} s (handshake {:.3} s)",
+        total.as_secs_f64(),
+        handshake.as_secs_f64()
+    );
+    for (name, d) in &stats.phases {
+        println!("  {name:<34} {:>10.3} s", d.as_secs_f64());
+    }
+    println!(
+        "  bytes: {} sent, {} received ({:.1} KiB per patch)",
+        stats.bytes_sent,
+        stats.bytes_received,
+        (stats.bytes_sent + stats.bytes_received) as f64 / 1024.0 / patches.max(1) as f64
+    );
+}

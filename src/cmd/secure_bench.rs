@@ -1,0 +1,132 @@
+//! `gcc-nn secure-bench`: cost of the reference protocol per patch and per layer, with the
+//! cloud in its own process so that each side's CPU time is its own.
+
+use super::CliError;
+use super::secure::print_summary;
+use model::Mlp;
+use model::activation::TANH_FIT;
+use model::denoise::quantised_patches;
+use model::fixed::{FIXED, FixedMlp};
+use paillier::SecretKey;
+use protocol::session::ProtocolKind;
+use protocol::session::client::connect;
+use protocol::upload::EncryptedModel;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// CPU seconds (user + system) of a process from /proc (Linux), if readable.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Runs the bench.
+pub(crate) fn run(bits: u32, patches: usize, model_path: Option<&Path>) -> Result<(), CliError> {
+    let mlp = match model_path {
+        Some(p) => Mlp::load(p)?,
+        None => model::shipped::model()?,
+    };
+    let fixed = FixedMlp::from_model(&mlp, FIXED, TANH_FIT)?;
+    let dir = tempfile_dir()?;
+    let t = Instant::now();
+    let sk = SecretKey::generate_any_size(bits, &mut rand::rng())?;
+    println!("keygen ({bits} bits): {:.2} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let enc = EncryptedModel::encrypt(&fixed, sk.public_key())?;
+    let enc_path = dir.join("model.enc");
+    enc.save(&enc_path)?;
+    println!(
+        "model owner: {} parameters encrypted in {:.2} s ({} bytes)",
+        enc.header.parameter_count(),
+        t.elapsed().as_secs_f64(),
+        std::fs::metadata(&enc_path)?.len()
+    );
+    drop(enc);
+    let mut child = Command::new(std::env::current_exe()?)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-connections",
+            "1",
+            "--model",
+        ])
+        .arg(&enc_path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let pid = child.id().to_string();
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        BufReader::new(out).read_line(&mut line)?;
+    }
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or_else(|| format!("server did not start: {line:?}"))?
+        .to_string();
+    let cloud_cpu0 = cpu_seconds(&pid).unwrap_or(0.0);
+    let user_cpu0 = cpu_seconds("self").unwrap_or(0.0);
+    let sample = model::shipped::sample_image()?;
+    let (inputs, _) = quantised_patches(&fixed, &sample, fixed.stride)?;
+    let chosen: Vec<Vec<i64>> = inputs.iter().step_by(97).take(patches).cloned().collect();
+    let t0 = Instant::now();
+    let mut session = connect(
+        &addr,
+        &sk,
+        ProtocolKind::Reference,
+        Duration::from_secs(7200),
+        Duration::ZERO,
+    )?;
+    let handshake = t0.elapsed();
+    let (q, stats) = session.run_job(&sk, &chosen, chosen.len(), &mut |p| {
+        eprintln!("  layer {}/{} done", p.layers_done, p.layers)
+    })?;
+    let wall = t0.elapsed();
+    let cloud_cpu = cpu_seconds(&pid).unwrap_or(0.0) - cloud_cpu0;
+    let user_cpu = cpu_seconds("self").unwrap_or(0.0) - user_cpu0;
+    drop(session);
+    let _ = child.wait();
+    let exact = chosen.iter().zip(&q).all(|(p, q)| fixed.forward(p).0 == *q);
+    print_summary(&stats, handshake, wall, chosen.len(), fixed.layers.len());
+    let n = chosen.len() as f64;
+    let image_patches = inputs.len() as f64;
+    let products: usize = fixed.layers.iter().map(|l| l.inputs * l.outputs).sum();
+    let tanh: usize = fixed.layers[..fixed.layers.len() - 1]
+        .iter()
+        .map(|l| l.outputs)
+        .sum();
+    println!(
+        "outputs equal the fixed-point reference: {exact}\n\
+         per patch: wall {:.2} s, CPU user {:.2} s, CPU cloud {:.2} s, {:.2} MB each way (user→cloud {:.2}, cloud→user {:.2})\n\
+         per patch: {products} encrypted multiplications ({:.3} ms wall each, paper ≈125 ms), {tanh} secure tanh",
+        wall.as_secs_f64() / n,
+        user_cpu / n,
+        cloud_cpu / n,
+        (stats.bytes_sent + stats.bytes_received) as f64 / 2e6 / n,
+        stats.bytes_sent as f64 / 1e6 / n,
+        stats.bytes_received as f64 / 1e6 / n,
+        wall.as_secs_f64() * 1e3 / n / products as f64,
+    );
+    println!(
+        "whole 256x256 image ({} patches at stride {}): ≈{:.1} h wall on this machine \
+         (paper: tens of hours per patch)",
+        image_patches,
+        fixed.stride,
+        wall.as_secs_f64() / n * image_patches / 3600.0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// A fresh private directory under the system temp dir.
+fn tempfile_dir() -> Result<std::path::PathBuf, CliError> {
+    let dir = std::env::temp_dir().join(format!("gcc-nn-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

@@ -1,0 +1,198 @@
+//! The reference protocol end to end in one process (cloud thread, user client, loopback
+//! TCP): outputs equal the fixed-point reference bit for bit; what the cloud receives.
+
+mod secure_common;
+
+use paillier::{PublicKey, SecretKey};
+use protocol::session::client::{connect, handshake};
+use protocol::session::serve::{CloudState, ServeOptions, serve_connection};
+use protocol::session::{ProtocolKind, SessionError};
+use protocol::upload::EncryptedModel;
+use runtime::channel::{Channel, ChannelError, MemChannel};
+use secure_common::*;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(120);
+
+fn run_over_tcp(sk: &SecretKey, patches: &[Vec<i64>], chunk: usize) -> Vec<Vec<i64>> {
+    let enc = EncryptedModel::encrypt(&tiny_fixed(), sk.public_key()).expect("encrypt");
+    let enc = EncryptedModel::from_bytes(&enc.to_bytes()).expect("file round trip");
+    let (addr, lines) = spawn_server(
+        enc,
+        ServeOptions {
+            max_connections: Some(1),
+            ..ServeOptions::default()
+        },
+    );
+    let mut s = connect(&addr, sk, ProtocolKind::Reference, T, Duration::ZERO).expect("connect");
+    let mut layers_seen = 0;
+    let (q, stats) = s
+        .run_job(sk, patches, chunk, &mut |p| {
+            layers_seen = layers_seen.max(p.layers_done)
+        })
+        .expect("job");
+    assert_eq!(layers_seen, 2, "progress reports every layer");
+    assert_eq!(stats.patches, patches.len());
+    assert!(stats.bytes_sent > 0 && stats.bytes_received > 0);
+    drop(s);
+    let _ = lines;
+    q
+}
+
+#[test]
+fn reference_protocol_equals_fixed_point_reference_over_tcp() {
+    let sk = small_key(512);
+    let fixed = tiny_fixed();
+    let patches = test_patches(7);
+    let q = run_over_tcp(&sk, &patches, 3);
+    for (p, q) in patches.iter().zip(&q) {
+        assert_eq!(q, &fixed.forward(p).0, "patch {p:?}");
+    }
+    // The patches reach the activation's saturated and its curved pieces.
+    let l = &fixed.layers[0];
+    let xs: Vec<i64> = patches
+        .iter()
+        .flat_map(|p| {
+            (0..4).map(move |o| {
+                let z: i64 = l.weights[o * 9..(o + 1) * 9]
+                    .iter()
+                    .zip(p)
+                    .map(|(w, x)| w * x)
+                    .sum::<i64>()
+                    + l.bias[o];
+                (z >> 24).abs()
+            })
+        })
+        .collect();
+    assert!(xs.iter().any(|&x| x >= 4), "{xs:?}");
+    assert!(xs.iter().any(|&x| x < 1), "{xs:?}");
+}
+
+#[test]
+fn reference_protocol_with_a_2048_bit_key() {
+    let sk = SecretKey::generate(2048, &mut rand::rng()).expect("key");
+    let fixed = tiny_fixed();
+    let patches = test_patches(1);
+    let q = run_over_tcp(&sk, &patches, 1);
+    assert_eq!(q[0], fixed.forward(&patches[0]).0);
+}
+
+/// Records every byte a channel receives.
+struct Recording<C> {
+    inner: C,
+    received: Vec<u8>,
+}
+
+impl<C: Channel> Channel for Recording<C> {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), ChannelError> {
+        self.inner.send(bytes)
+    }
+    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
+        self.inner.recv_exact(buf)?;
+        self.received.extend_from_slice(buf);
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), ChannelError> {
+        self.inner.flush()
+    }
+    fn bytes_sent(&self) -> u64 {
+        self.inner.bytes_sent()
+    }
+    fn bytes_received(&self) -> u64 {
+        self.inner.bytes_received()
+    }
+}
+
+#[test]
+fn the_cloud_receives_only_encryptions_of_the_users_data() {
+    let sk = small_key(512);
+    let pk: PublicKey = sk.public_key().clone();
+    let enc = EncryptedModel::encrypt(&tiny_fixed(), &pk).expect("encrypt");
+    let state = CloudState::new(enc).expect("state");
+    let (cloud_end, user_end) = MemChannel::pair(T);
+    let patches = test_patches(2);
+    let cloud = std::thread::spawn(move || {
+        let mut rec = Recording {
+            inner: cloud_end,
+            received: Vec::new(),
+        };
+        serve_connection(&mut rec, &state).expect("serve");
+        rec.received
+    });
+    let mut s = handshake(user_end, &sk, ProtocolKind::Reference).expect("handshake");
+    let (q, _) = s.run_job(&sk, &patches, 2, &mut |_| {}).expect("job");
+    drop(s);
+    let received = cloud.join().expect("cloud thread");
+    // Accept frame (5 + 33 bytes), job frame (5 + 12), then exactly the encrypted patches.
+    let start = 5 + 33 + 5 + 12;
+    assert_eq!(
+        received[5 + 33],
+        6,
+        "the job frame follows the accept frame"
+    );
+    let width = pk.ciphertext_bytes();
+    let flat: Vec<i64> = patches.iter().flatten().copied().collect();
+    for (k, v) in flat.iter().enumerate() {
+        let at = start + k * width;
+        let c = pk
+            .read_ciphertext(&received[at..at + width])
+            .expect("ciphertext");
+        let m = sk.decrypt_signed(&c).expect("decrypt");
+        assert_eq!(
+            m,
+            (*v).into(),
+            "input {k} arrives as an encryption of the pixel"
+        );
+    }
+    // No input pixel and no output value travels in the clear (as 8-byte or 4-byte words).
+    for v in flat
+        .iter()
+        .chain(q.iter().flatten())
+        .filter(|v| v.abs() > 255)
+    {
+        for pat in [v.to_le_bytes().to_vec(), (*v as i32).to_le_bytes().to_vec()] {
+            assert!(
+                !received.windows(pat.len()).any(|w| w == pat.as_slice()),
+                "value {v} appears in the clear"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_user_with_the_wrong_key_gets_a_clear_error_and_the_server_goes_on() {
+    let owner_key = small_key(512);
+    let other_key = small_key(512);
+    let enc = EncryptedModel::encrypt(&tiny_fixed(), owner_key.public_key()).expect("encrypt");
+    let (addr, _lines) = spawn_server(enc, ServeOptions::default());
+    let err = connect(
+        &addr,
+        &other_key,
+        ProtocolKind::Reference,
+        T,
+        Duration::ZERO,
+    )
+    .err()
+    .expect("wrong key must fail");
+    assert!(matches!(err, SessionError::WrongKey { .. }), "{err}");
+    assert!(err.to_string().contains("wrong key"), "{err}");
+    // Waits while the server is still closing the refused session.
+    let wait = Duration::from_secs(30);
+    let mut s = connect(&addr, &owner_key, ProtocolKind::Reference, T, wait)
+        .expect("the right key is served next");
+    let patches = test_patches(1);
+    let (q, _) = s
+        .run_job(&owner_key, &patches, 1, &mut |_| {})
+        .expect("job");
+    assert_eq!(q[0], tiny_fixed().forward(&patches[0]).0);
+}
+
+#[test]
+fn the_fast_protocol_is_refused_until_it_exists() {
+    let sk = small_key(512);
+    let (a, _b) = MemChannel::pair(T);
+    let err = handshake(a, &sk, ProtocolKind::Fast)
+        .err()
+        .expect("refused");
+    assert!(matches!(err, SessionError::Unsupported("fast")), "{err}");
+}
