@@ -106,6 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let noisy = model::metrics::add_noise(&GrayImage::new(side, side, crop)?, 25.0, 1);
     let (inputs, _) = quantised_patches(&fixed, &noisy, fixed.stride)?;
     let patches = inputs.len();
+    let cpu0 = cpu_time();
     let sim = simulate(
         &user_sk,
         &user_share,
@@ -114,6 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &inputs,
         false,
     )?;
+    let cpu = cpu_time().zip(cpu0).map(|(a, b)| a - b).unwrap_or_default();
     let CloudOutputOrShare::Image(cloud) = sim.cloud else {
         return Err("image run did not return the cloud's report".into());
     };
