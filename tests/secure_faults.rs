@@ -103,15 +103,12 @@ fn corrupt_and_mismatched_model_files_are_refused_with_a_reason() {
     let mut flipped = bytes.clone();
     let mid = flipped.len() / 2;
     flipped[mid] ^= 0x40;
-    let err = EncryptedModel::from_bytes(&flipped).err().expect("corrupt");
+    let err = EncryptedModel::from_bytes(&flipped).expect_err("corrupt");
     assert!(err.to_string().contains("checksum"), "{err}");
-    let err = EncryptedModel::from_bytes(&bytes[..bytes.len() - 100])
-        .err()
-        .expect("truncated");
+    let err = EncryptedModel::from_bytes(&bytes[..bytes.len() - 100]).expect_err("truncated");
     assert!(err.to_string().contains("encrypted model"), "{err}");
     let err = EncryptedModel::from_bytes(b"GCCMLP01 this is a plaintext model")
-        .err()
-        .expect("not encrypted");
+        .expect_err("not encrypted");
     assert!(
         err.to_string().contains("not a gcc-nn encrypted model"),
         "{err}"

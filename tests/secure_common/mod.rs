@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 /// A 3x3 → 4 → 1x1 model with weights spread so that some pre-activations saturate the
 /// activation and others stay in its curved pieces.
-pub fn tiny_mlp() -> Mlp {
+pub(crate) fn tiny_mlp() -> Mlp {
     let w1: Vec<f32> = (0..36)
         .map(|k| ((k * 37 % 23) as f32 - 11.0) / 9.0)
         .collect();
@@ -43,17 +43,17 @@ pub fn tiny_mlp() -> Mlp {
 }
 
 /// The fixed-point reference of the tiny model.
-pub fn tiny_fixed() -> FixedMlp {
+pub(crate) fn tiny_fixed() -> FixedMlp {
     FixedMlp::from_model(&tiny_mlp(), FIXED, TANH_FIT).expect("fixed model")
 }
 
 /// A small test key (insecure size, fast).
-pub fn small_key(bits: u32) -> SecretKey {
+pub(crate) fn small_key(bits: u32) -> SecretKey {
     SecretKey::generate_any_size(bits, &mut rand::rng()).expect("key")
 }
 
 /// Quantised patches covering the input range: extremes, zero and a spread in between.
-pub fn test_patches(n: usize) -> Vec<Vec<i64>> {
+pub(crate) fn test_patches(n: usize) -> Vec<Vec<i64>> {
     let max = (FIXED.input_clamp * f64::from(1u32 << FIXED.fa)) as i64;
     (0..n)
         .map(|k| {
@@ -70,11 +70,11 @@ pub fn test_patches(n: usize) -> Vec<Vec<i64>> {
 }
 
 /// Log lines of a server.
-pub type Lines = Arc<Mutex<Vec<String>>>;
+pub(crate) type Lines = Arc<Mutex<Vec<String>>>;
 
 /// Serves `enc` on a free loopback port in a background thread; returns the address and
 /// the server's log lines.
-pub fn spawn_server(enc: EncryptedModel, opts: ServeOptions) -> (String, Lines) {
+pub(crate) fn spawn_server(enc: EncryptedModel, opts: ServeOptions) -> (String, Lines) {
     let state = CloudState::new(enc).expect("servable model");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
