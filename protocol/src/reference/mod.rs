@@ -17,13 +17,28 @@
 //! within statistical distance `2^−σ` of one independent of v. All arithmetic is exact mod
 //! N, so the result equals `model::fixed::FixedMlp::forward` bit for bit.
 //!
-//! The cloud side ([`cloud`]) only ever has a [`paillier::PublicKey`]:
+//! The cloud side ([`cloud`]) only ever has a [`paillier::PublicKey`]; handing it the secret
+//! key is a type error. This compiles:
 //!
-//! ```compile_fail
-//! // The cloud's entry point takes a public key; a secret key does not type-check.
-//! fn f(sk: &paillier::SecretKey, model: &gcc_nn_protocol::upload::EncryptedModel) {
-//!     let _ = gcc_nn_protocol::reference::cloud::CloudKey::new(sk, model);
-//! }
+//! ```no_run
+//! # use gcc_nn_protocol::reference::cloud::run_chunk;
+//! # use gcc_nn_protocol::session::{JobStats, serve::CloudState};
+//! # fn f(ch: &mut runtime::channel::MemChannel, state: &CloudState, sk: &paillier::SecretKey) {
+//! let mut stats = JobStats::default();
+//! let pk = sk.public_key();
+//! let _ = run_chunk(ch, pk, &state.model, &state.circuit.bridge, 1, &mut stats);
+//! # }
+//! ```
+//!
+//! and the same call with the secret key does not:
+//!
+//! ```compile_fail,E0308
+//! # use gcc_nn_protocol::reference::cloud::run_chunk;
+//! # use gcc_nn_protocol::session::{JobStats, serve::CloudState};
+//! # fn f(ch: &mut runtime::channel::MemChannel, state: &CloudState, sk: &paillier::SecretKey) {
+//! let mut stats = JobStats::default();
+//! let _ = run_chunk(ch, sk, &state.model, &state.circuit.bridge, 1, &mut stats);
+//! # }
 //! ```
 
 pub mod cloud;
