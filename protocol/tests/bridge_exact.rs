@@ -96,7 +96,7 @@ fn run_bridge(c: &'static BridgeCircuit, xs: &[i128], mode: Mode) -> Vec<i128> {
     assert_eq!(report.ands, user_report.ands);
     match (&out, mode) {
         (CloudOutput::Unpacked(c), Mode::Unpacked) => assert_eq!(c.len(), xs.len()),
-        (CloudOutput::Packed { cts, layout, .. }, Mode::Packed) => {
+        (CloudOutput::Packed { cts, layout, .. }, Mode::Packed | Mode::Chained) => {
             assert_eq!(cts.len(), xs.len().div_ceil(layout.slots()));
         }
         _ => panic!("output mode differs from the requested mode"),
@@ -176,4 +176,31 @@ fn interface_mismatches_are_clear_errors() {
     let syntax = BridgeCircuit::from_source("input garbler xm: uint<", "bad.dsl", &[], 40)
         .expect_err("syntax error");
     assert!(syntax.to_string().contains("bad.dsl"), "{syntax}");
+}
+
+#[test]
+fn chained_source_checks() {
+    let src = gcc_nn_protocol::bridge::chained_circuit::chained_source(3);
+    if let Err(d) = dsl::check(&src, "chained.dsl") {
+        panic!("{}\n{}", d.render(), src);
+    }
+}
+
+fn chained_circuit() -> &'static BridgeCircuit {
+    static C: OnceLock<BridgeCircuit> = OnceLock::new();
+    C.get_or_init(|| {
+        BridgeCircuit::default_tanh()
+            .and_then(|c| c.with_chained(512))
+            .expect("chained circuit compiles")
+    })
+}
+
+#[test]
+fn chained_bridge_matches_reference() {
+    let c = chained_circuit();
+    let k = c.chained().expect("chained").slots();
+    assert!(k >= 10, "a 512-bit key holds {k} chained slots");
+    // Not a multiple of K: the last group is padded.
+    let xs = pre_activations(c, 1000 + k / 2, 5);
+    assert_eq!(run_bridge(c, &xs, Mode::Chained), expected(circuit(), &xs));
 }

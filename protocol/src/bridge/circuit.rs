@@ -30,6 +30,8 @@ pub struct BridgeCircuit {
     pub(crate) tpc: TwoPartyCircuit,
     program: dsl::core::Program,
     params: MaskParams,
+    overrides: Vec<(String, String)>,
+    pub(crate) chained: Option<super::chained::ChainedCircuit>,
 }
 
 /// Bit widths that fix the masks.
@@ -147,7 +149,25 @@ impl BridgeCircuit {
             tpc,
             program,
             params,
+            overrides: overrides.to_vec(),
+            chained: None,
         })
+    }
+
+    /// Also compile the chained-packing circuit (for [`super::Mode::Chained`]) for keys of
+    /// `key_bits` bits; only for `circuits/masked_tanh.dsl` (default or narrow).
+    pub fn with_chained(mut self, key_bits: u32) -> Result<Self, BridgeError> {
+        self.chained = Some(super::chained::ChainedCircuit::new(
+            key_bits,
+            &self.overrides,
+            self.params.sigma,
+        )?);
+        Ok(self)
+    }
+
+    /// The chained-packing circuit, if compiled.
+    pub fn chained(&self) -> Option<&super::chained::ChainedCircuit> {
+        self.chained.as_ref()
     }
 
     /// The default masked tanh* circuit (`circuits/masked_tanh.dsl`, pre-activations at

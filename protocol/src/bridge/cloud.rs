@@ -73,6 +73,12 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     pool: &mut RandomnessPool,
     rng: &mut R,
 ) -> Result<(CloudOutput, PartyReport), BridgeError> {
+    if mode == Mode::Chained {
+        let cc = circuit.chained.as_ref().ok_or_else(|| {
+            BridgeError::Interface("chained mode needs BridgeCircuit::with_chained".into())
+        })?;
+        return super::chained::cloud(ch, pk, cc, inputs, pool, rng);
+    }
     let p = circuit.params();
     let n = inputs.len();
     let (sent0, recv0) = (ch.bytes_sent(), ch.bytes_received());
@@ -92,7 +98,7 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 Ok(pk.rerandomize(&masked, &rn))
             })
             .collect::<Result<_, BridgeError>>()?,
-        Mode::Packed => inputs
+        Mode::Packed | Mode::Chained => inputs
             .chunks(layout_in.slots())
             .zip(masks.chunks(layout_in.slots()))
             .map(|(cs, ms)| {
@@ -121,7 +127,7 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     // 2. The user's Enc(−ru).
     let expected = match mode {
         Mode::Unpacked => n,
-        Mode::Packed => groups(n, layout_out.slots()),
+        Mode::Packed | Mode::Chained => groups(n, layout_out.slots()),
     };
     let neg_ru = recv_ciphertexts(ch, pk, expected, "encrypted output masks")?;
     clock.lap(&mut report, "receive Enc(-ru)");
@@ -170,7 +176,7 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 })
                 .collect::<Result<_, _>>()?,
         ),
-        Mode::Packed => CloudOutput::Packed {
+        Mode::Packed | Mode::Chained => CloudOutput::Packed {
             layout: layout_out,
             batch: n,
             cts: neg_ru

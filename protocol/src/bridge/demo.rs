@@ -114,6 +114,10 @@ pub fn run_demo(
     let (cloud_need, user_need) = match opts.mode {
         Mode::Unpacked => (n, n),
         Mode::Packed => (groups(n, layout_in.slots()), groups(n, layout_out.slots())),
+        Mode::Chained => {
+            let k = circuit.chained().map(|c| c.slots()).unwrap_or(1);
+            (groups(n, k), groups(n, k))
+        }
     };
     let started = Instant::now();
     let mut cloud_pool = RandomnessPool::new();

@@ -12,6 +12,8 @@
 //!
 //! Both roles are library calls over any [`runtime::channel::Channel`].
 
+pub mod chained;
+pub mod chained_circuit;
 pub mod circuit;
 mod cloud;
 pub mod demo;

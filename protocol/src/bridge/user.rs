@@ -30,11 +30,17 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let (layout_in, layout_out) = packed_layouts(pk, p).map_err(he("slot layout"))?;
 
     let header = recv_header(ch, pk)?;
+    if header.mode == Mode::Chained {
+        let cc = circuit.chained.as_ref().ok_or_else(|| {
+            BridgeError::Interface("chained mode needs BridgeCircuit::with_chained".into())
+        })?;
+        return super::chained::user(ch, sk, cc, header, pool, rng, report, (sent0, recv0));
+    }
     let mut clock = Clock::start();
     let n = header.batch as usize;
     let expected = match header.mode {
         Mode::Unpacked => n,
-        Mode::Packed => groups(n, layout_in.slots()),
+        Mode::Packed | Mode::Chained => groups(n, layout_in.slots()),
     };
     if header.ciphertexts != expected as u64 {
         return Err(BridgeError::Protocol {
@@ -66,7 +72,7 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 }
                 xr.push(low_bits(&plain, p.masked_x_width()));
             }
-            Mode::Packed => {
+            Mode::Packed | Mode::Chained => {
                 let count = (n - g * layout_in.slots()).min(layout_in.slots());
                 let slots = layout_in.unpack(&plain, count).map_err(|_| bad_range())?;
                 xr.extend(slots.iter().map(|v| low_bits(v, p.masked_x_width())));
@@ -87,7 +93,7 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                     .map_err(he("encrypting output masks"))
             })
             .collect::<Result<_, _>>()?,
-        Mode::Packed => ru
+        Mode::Packed | Mode::Chained => ru
             .chunks(layout_out.slots())
             .map(|group| {
                 let group: Vec<BigUint> = group.iter().map(|&r| BigUint::from(r)).collect();

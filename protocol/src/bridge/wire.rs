@@ -22,6 +22,9 @@ pub enum Mode {
     Unpacked,
     /// Masked pre-activations packed K_in per ciphertext; −ru packed K_out per ciphertext.
     Packed,
+    /// Packed with one σ per ciphertext and borrow/carry chains in the circuit (needs
+    /// [`super::BridgeCircuit::with_chained`]).
+    Chained,
 }
 
 /// The header the cloud sends first.
@@ -43,6 +46,7 @@ pub(crate) fn send_header<C: Channel + ?Sized>(
     msg.push(match h.mode {
         Mode::Unpacked => 1,
         Mode::Packed => 2,
+        Mode::Chained => 3,
     });
     msg.extend_from_slice(&h.batch.to_le_bytes());
     msg.extend_from_slice(&h.ciphertexts.to_le_bytes());
@@ -70,6 +74,7 @@ pub(crate) fn recv_header<C: Channel + ?Sized>(
     let mode = match msg[12] {
         1 => Mode::Unpacked,
         2 => Mode::Packed,
+        3 => Mode::Chained,
         m => return Err(bad(format!("unknown mode {m}"))),
     };
     let word = |at: usize| {

@@ -1,0 +1,298 @@
+//! Chained packing (σ once per ciphertext): both roles. See [`super::chained_circuit`].
+
+use super::chained_circuit::{OUTPUT_SLOT_BITS, chained_source};
+use super::circuit::{DEFAULT_CIRCUIT_PATH, MaskParams};
+use super::masks::{bits_of, value_of};
+use super::wire::{Header, Mode, recv_ciphertexts, send_ciphertexts, send_header};
+use super::{Clock, PartyReport, absorb_gc, take_randomness};
+use crate::error::{BridgeError, chan, he};
+use compiler::{CompileOptions, Party};
+use num_bigint::{BigInt, BigUint};
+use num_traits::{One, ToPrimitive, Zero};
+use paillier::{Ciphertext, PublicKey, RandomnessPool, SecretKey, SlotLayout};
+use rand::CryptoRng;
+use runtime::channel::Channel;
+use runtime::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
+
+/// A compiled chained circuit for K slots.
+#[derive(Debug, Clone)]
+pub struct ChainedCircuit {
+    pub(crate) tpc: TwoPartyCircuit,
+    slots: usize,
+    x_bits: u32,
+    sigma: u32,
+}
+
+impl ChainedCircuit {
+    /// Compile the chained masked tanh* for a key of `key_bits` bits with as many slots as fit
+    /// (`overrides` as for `circuits/masked_tanh.dsl`, e.g. FW = 0, LZ = 16).
+    pub fn new(
+        key_bits: u32,
+        overrides: &[(String, String)],
+        sigma: u32,
+    ) -> Result<Self, BridgeError> {
+        // L from LZ: compile one slot first is wasteful; read it from a 1-slot program.
+        let probe = Self::compile(1, overrides)?;
+        let x_bits = probe
+            .circuit()
+            .inputs
+            .first()
+            .map(|v| v.format.width())
+            .unwrap_or(0);
+        if x_bits < 2 {
+            return Err(BridgeError::Interface(
+                "chained circuit has no input digits".into(),
+            ));
+        }
+        let room = key_bits.saturating_sub(3 + sigma + 1);
+        let slots = (room / x_bits).min(room / OUTPUT_SLOT_BITS) as usize;
+        if slots == 0 {
+            return Err(BridgeError::Interface(format!(
+                "a {key_bits}-bit key holds no slot"
+            )));
+        }
+        Ok(Self {
+            tpc: Self::compile(slots, overrides)?,
+            slots,
+            x_bits,
+            sigma,
+        })
+    }
+
+    fn compile(
+        slots: usize,
+        overrides: &[(String, String)],
+    ) -> Result<TwoPartyCircuit, BridgeError> {
+        let options = CompileOptions {
+            overrides: overrides.to_vec(),
+            ..CompileOptions::default()
+        };
+        let src = chained_source(slots);
+        let circuit = compiler::compile_source(&src, DEFAULT_CIRCUIT_PATH, &options)
+            .map_err(|e| BridgeError::Compile(e.render()))?;
+        TwoPartyCircuit::new(circuit).map_err(BridgeError::Driver)
+    }
+
+    /// Slots per ciphertext (activations per garbled instance).
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+
+    /// AND gates per activation.
+    pub fn ands_per_activation(&self) -> usize {
+        self.tpc.and_count() / self.slots
+    }
+
+    /// The mask widths: LX digits in, RW = K·LY + σ output mask.
+    pub fn params(&self) -> MaskParams {
+        MaskParams {
+            x_bits: self.x_bits,
+            ru_bits: self.slots as u32 * OUTPUT_SLOT_BITS + self.sigma,
+            sigma: self.sigma,
+        }
+    }
+
+    fn output_layout(&self, pk: &PublicKey) -> Result<SlotLayout, BridgeError> {
+        SlotLayout::new(self.slots, OUTPUT_SLOT_BITS, pk.bits()).map_err(he("slot layout"))
+    }
+}
+
+fn random_bits<R: CryptoRng + ?Sized>(rng: &mut R, bits: u32) -> BigUint {
+    let mut bytes = vec![0u8; bits.div_ceil(8) as usize];
+    rng.fill_bytes(&mut bytes);
+    BigUint::from_bytes_le(&bytes) & ((BigUint::one() << bits) - 1u8)
+}
+
+/// `Σ_s 2^(w−1)·2^(s·w)` for `k` slots of `w` bits.
+fn offsets(k: usize, w: u32) -> BigUint {
+    (0..k).fold(BigUint::zero(), |acc, s| {
+        acc + (BigUint::one() << (s as u32 * w + w - 1))
+    })
+}
+
+fn digit(v: &BigUint, index: usize, w: u32) -> u128 {
+    ((v >> (index as u32 * w)) & ((BigUint::one() << w) - 1u8))
+        .to_u128()
+        .unwrap_or(0)
+}
+
+/// Index of a per-slot input such as `v12`, or `None` for `utop`.
+fn slot_index(name: &str) -> Option<usize> {
+    name.get(1..).and_then(|n| n.parse().ok())
+}
+
+/// The cloud's side; returns `Enc(Σ_s f(x_s)·2^(s·14))` per group of K.
+pub(crate) fn cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    pk: &PublicKey,
+    cc: &ChainedCircuit,
+    inputs: &[Ciphertext],
+    pool: &mut RandomnessPool,
+    rng: &mut R,
+) -> Result<(super::CloudOutput, PartyReport), BridgeError> {
+    let (sent0, recv0) = (ch.bytes_sent(), ch.bytes_received());
+    let mut report = PartyReport::default();
+    let mut clock = Clock::start();
+    let (k, l) = (cc.slots, cc.x_bits);
+    let layout_in = SlotLayout::new(k, l, pk.bits()).map_err(he("slot layout"))?;
+    let zero = pk
+        .encrypt_deterministic(&BigUint::zero())
+        .map_err(he("padding"))?;
+    let mut masks = Vec::new();
+    let mut to_send = Vec::new();
+    for group in inputs.chunks(k) {
+        let mut padded = group.to_vec();
+        padded.resize(k, zero.clone());
+        let packed = layout_in
+            .pack_ciphertexts(pk, &padded)
+            .map_err(he("packing"))?;
+        let m = random_bits(rng, k as u32 * l + cc.sigma);
+        let masked = pk
+            .add_plain(&packed, &(offsets(k, l) + &m))
+            .map_err(he("masking"))?;
+        let rn = take_randomness(pool, pk, &mut report, rng);
+        to_send.push(pk.rerandomize(&masked, &rn));
+        masks.push(m);
+    }
+    clock.lap(&mut report, "mask + re-randomise");
+    let header = Header {
+        mode: Mode::Chained,
+        batch: inputs.len() as u64,
+        ciphertexts: to_send.len() as u64,
+    };
+    send_header(ch, pk, header)?;
+    send_ciphertexts(ch, pk, &to_send, "masked pre-activations")?;
+    clock.lap(&mut report, "send masked values");
+    let neg_ru = recv_ciphertexts(ch, pk, to_send.len(), "encrypted output masks")?;
+    clock.lap(&mut report, "receive Enc(-ru)");
+
+    let eval_inputs: Vec<Vec<bool>> = masks
+        .iter()
+        .map(|m| {
+            let mut bits = Vec::new();
+            for (v, party) in cc.tpc.circuit().inputs.iter().zip(cc.tpc.parties()) {
+                if *party == Party::Evaluator {
+                    let s = slot_index(&v.name).unwrap_or(0);
+                    bits.extend(bits_of(digit(m, s, l), v.format.width()));
+                }
+            }
+            bits
+        })
+        .collect();
+    let run = run_evaluator(ch, &cc.tpc, &eval_inputs, Reveal::Evaluator, rng)?;
+    absorb_gc(&mut report, &run.stats);
+    let mut clock = Clock::start();
+    let outputs = run.outputs.ok_or_else(|| BridgeError::Protocol {
+        phase: "garbled circuit",
+        what: "the evaluator received no outputs".into(),
+    })?;
+    let offset_y = BigInt::from(offsets(k, OUTPUT_SLOT_BITS));
+    let mut cts = Vec::with_capacity(neg_ru.len());
+    for (c, bits) in neg_ru.iter().zip(&outputs) {
+        // Outputs y0..y(K−1) (14 bits each) then ytop: Y = Σ y_s·2^(14s) + ytop·2^(14K).
+        let mut y = BigUint::zero();
+        let mut at = 0usize;
+        for (s, out) in cc.tpc.circuit().outputs.iter().enumerate() {
+            let w = out.format.width() as usize;
+            let v = BigUint::from(value_of(&bits[at..at + w]));
+            y += v << (s as u32 * OUTPUT_SLOT_BITS);
+            at += w;
+        }
+        let f_prime = pk.add_plain(c, &y).map_err(he("unmasking"))?;
+        cts.push(
+            pk.add_plain_signed(&f_prime, &-offset_y.clone())
+                .map_err(he("unmasking"))?,
+        );
+    }
+    clock.lap(&mut report, "unmask");
+    ch.flush().map_err(chan("finish"))?;
+    report.bytes_sent = ch.bytes_sent() - sent0;
+    report.bytes_received = ch.bytes_received() - recv0;
+    let out = super::CloudOutput::Packed {
+        layout: cc.output_layout(pk)?,
+        batch: inputs.len(),
+        cts,
+    };
+    Ok((out, report))
+}
+
+/// The user's side after the header announced chained mode (continues `run_user`'s report
+/// and byte counters).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    sk: &SecretKey,
+    cc: &ChainedCircuit,
+    header: Header,
+    pool: &mut RandomnessPool,
+    rng: &mut R,
+    mut report: PartyReport,
+    (sent0, recv0): (u64, u64),
+) -> Result<PartyReport, BridgeError> {
+    let pk = sk.public_key();
+    let (k, l) = (cc.slots, cc.x_bits);
+    let groups = (header.batch as usize).div_ceil(k);
+    if header.ciphertexts != groups as u64 {
+        return Err(BridgeError::Protocol {
+            phase: "bridge header",
+            what: format!(
+                "{} ciphertexts for {} activations in chained mode",
+                header.ciphertexts, header.batch
+            ),
+        });
+    }
+    let mut clock = Clock::start();
+    let masked = recv_ciphertexts(ch, pk, groups, "masked pre-activations")?;
+    clock.lap(&mut report, "receive masked values");
+    let limit = k as u64 * u64::from(l) + u64::from(cc.sigma) + 1;
+    let mut values = Vec::with_capacity(groups);
+    for c in &masked {
+        let v = sk.decrypt(c).map_err(he("decrypting masked values"))?;
+        if v.bits() > limit {
+            return Err(BridgeError::Protocol {
+                phase: "masked pre-activations",
+                what: format!("a masked value exceeds {limit} bits (cloud mask out of range)"),
+            });
+        }
+        values.push(v);
+    }
+    clock.lap(&mut report, "decrypt");
+    let ru_bits = k as u32 * OUTPUT_SLOT_BITS + cc.sigma;
+    let rus: Vec<BigUint> = (0..groups).map(|_| random_bits(rng, ru_bits)).collect();
+    let neg_ru = rus
+        .iter()
+        .map(|ru| {
+            let rn = take_randomness(pool, pk, &mut report, rng);
+            pk.encrypt_with(&(pk.n() - ru), &rn)
+                .map_err(he("encrypting output masks"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    clock.lap(&mut report, "draw + encrypt -ru");
+    send_ciphertexts(ch, pk, &neg_ru, "encrypted output masks")?;
+    clock.lap(&mut report, "send Enc(-ru)");
+    let top_shift = k as u32 * OUTPUT_SLOT_BITS;
+    let garbler_inputs: Vec<Vec<bool>> = values
+        .iter()
+        .zip(&rus)
+        .map(|(v, ru)| {
+            let mut bits = Vec::new();
+            for (input, party) in cc.tpc.circuit().inputs.iter().zip(cc.tpc.parties()) {
+                if *party != Party::Garbler {
+                    continue;
+                }
+                let value = match (input.name.as_bytes().first(), slot_index(&input.name)) {
+                    (Some(b'v'), Some(s)) => digit(v, s, l),
+                    (Some(b'u'), Some(s)) => digit(ru, s, OUTPUT_SLOT_BITS),
+                    _ => (ru >> top_shift).to_u128().unwrap_or(0),
+                };
+                bits.extend(bits_of(value, input.format.width()));
+            }
+            bits
+        })
+        .collect();
+    let run = run_garbler(ch, &cc.tpc, &garbler_inputs, Reveal::Evaluator, rng)?;
+    absorb_gc(&mut report, &run.stats);
+    report.bytes_sent = ch.bytes_sent() - sent0;
+    report.bytes_received = ch.bytes_received() - recv0;
+    Ok(report)
+}
