@@ -313,6 +313,11 @@ pub(crate) fn print_summary(
         println!("  {name:<34} {:>10.3} s", d.as_secs_f64());
     }
     println!(
+        "  totals: off-line r^N {:.3} s, waiting for the cloud {:.3} s",
+        stats.total("offline:").as_secs_f64(),
+        stats.total("wait:").as_secs_f64()
+    );
+    println!(
         "  bytes: {} sent, {} received ({:.1} KiB per patch)",
         stats.bytes_sent,
         stats.bytes_received,

@@ -178,13 +178,22 @@ pub fn serve(
                         let _guard = guard;
                         let t = std::time::Instant::now();
                         match serve_connection(&mut ch, &state) {
-                            Ok(s) => log(format!(
-                                "#{id} {peer}: done, {} patches in {:.1} s, {} B sent, {} B received",
-                                s.patches,
-                                t.elapsed().as_secs_f64(),
-                                s.bytes_sent,
-                                s.bytes_received
-                            )),
+                            Ok(s) => {
+                                let phases: Vec<String> = s
+                                    .phases
+                                    .iter()
+                                    .map(|(n, d)| format!("{n} {:.3} s", d.as_secs_f64()))
+                                    .collect();
+                                log(format!(
+                                    "#{id} {peer}: done, {} patches in {:.1} s, {} B sent, \
+                                     {} B received; phases: {}",
+                                    s.patches,
+                                    t.elapsed().as_secs_f64(),
+                                    s.bytes_sent,
+                                    s.bytes_received,
+                                    phases.join(", ")
+                                ))
+                            }
                             Err(e) => log(format!("#{id} {peer}: request failed: {e}")),
                         }
                     }));
