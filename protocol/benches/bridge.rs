@@ -3,7 +3,8 @@
 //!
 //! Run: `cargo bench -p gcc-nn-protocol --bench bridge` (both parties share this machine:
 //! they run as two threads over loopback TCP). Environment knobs:
-//! `BRIDGE_BATCHES_PACKED` (default `1,100,10000`), `BRIDGE_BATCHES_UNPACKED`
+//! `BRIDGE_BATCHES_CHAINED` and `BRIDGE_BATCHES_PACKED` (default `1,100,10000`),
+//! `BRIDGE_BATCHES_UNPACKED`
 //! (default `1,100`), `BRIDGE_NARROW=1` (16-bit pre-activations instead of 36-bit).
 
 use gcc_nn_protocol::bridge::demo::{DemoOptions, run_demo};
@@ -27,11 +28,15 @@ fn ms(d: Duration) -> f64 {
 fn main() {
     let narrow = std::env::var("BRIDGE_NARROW").is_ok_and(|v| v == "1");
     let sk = Arc::new(SecretKey::generate(2048, &mut rand::rng()).expect("keygen"));
-    let circuit = Arc::new(if narrow {
-        BridgeCircuit::narrow_tanh().expect("circuit")
-    } else {
-        BridgeCircuit::default_tanh().expect("circuit")
-    });
+    let circuit = Arc::new(
+        if narrow {
+            BridgeCircuit::narrow_tanh()
+        } else {
+            BridgeCircuit::default_tanh()
+        }
+        .and_then(|c| c.with_chained(2048))
+        .expect("circuit"),
+    );
     let p = circuit.params();
     println!(
         "secure tanh* via the Paillier bridge: N = 2048 bits, LX = {}, σ = {}, {} ANDs/activation",
@@ -47,9 +52,14 @@ fn main() {
         "{:<9} {:>6} | {:>11} {:>11} {:>11} | {:>12} {:>12} | {:>12} | {:>10} |",
         "", "", "ms/act", "ms/act", "ms/act", "ms/act", "ms/act", "ms/act", "B/act"
     );
-    let runs = batches("BRIDGE_BATCHES_PACKED", "1,100,10000")
+    let runs = batches("BRIDGE_BATCHES_CHAINED", "1,100,10000")
         .into_iter()
-        .map(|b| (Mode::Packed, b))
+        .map(|b| (Mode::Chained, b))
+        .chain(
+            batches("BRIDGE_BATCHES_PACKED", "1,100,10000")
+                .into_iter()
+                .map(|b| (Mode::Packed, b)),
+        )
         .chain(
             batches("BRIDGE_BATCHES_UNPACKED", "1,100")
                 .into_iter()

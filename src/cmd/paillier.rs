@@ -43,6 +43,10 @@ pub(crate) enum PaillierCommand {
         /// Pack masked values into Paillier slots (one decryption serves many activations).
         #[arg(long)]
         packed: bool,
+        /// Chained packing: one σ per ciphertext instead of one per slot (more slots, fewer
+        /// decryptions and squarings; the circuit carries borrows across slots).
+        #[arg(long, conflicts_with = "packed")]
+        chained: bool,
         /// Pre-activations at the activation scale (16 bits, 12 fractional: masked_tanh.dsl
         /// with -D FW=0 -D LZ=16) instead of the shipped scale 24 (36 bits).
         #[arg(long)]
@@ -70,18 +74,28 @@ pub(crate) fn run(cmd: PaillierCommand) -> Result<(), CliError> {
         PaillierCommand::BridgeDemo {
             batch,
             packed,
+            chained,
             narrow,
             key,
             bits,
             seed,
             show,
-        } => bridge_demo(batch, packed, narrow, key.as_deref(), bits, seed, show),
+        } => {
+            let mode = if chained {
+                Mode::Chained
+            } else if packed {
+                Mode::Packed
+            } else {
+                Mode::Unpacked
+            };
+            bridge_demo(batch, mode, narrow, key.as_deref(), bits, seed, show)
+        }
     }
 }
 
 fn bridge_demo(
     batch: usize,
-    packed: bool,
+    mode: Mode,
     narrow: bool,
     key: Option<&Path>,
     bits: u32,
@@ -107,14 +121,19 @@ fn bridge_demo(
         None => SecretKey::generate(bits, &mut rand::rng())?,
     };
     let key_time = started.elapsed();
+    let key_bits = sk.public_key().bits();
     let circuit = if narrow {
         BridgeCircuit::narrow_tanh()?
     } else {
         BridgeCircuit::default_tanh()?
     };
+    let circuit = if mode == Mode::Chained {
+        circuit.with_chained(key_bits)?
+    } else {
+        circuit
+    };
     let p = circuit.params();
     let frac_bits = if narrow { 12 } else { 24 };
-    let mode = if packed { Mode::Packed } else { Mode::Unpacked };
     println!(
         "bridge demo: {batch} activations, {:?}, {}-bit Paillier key ({} in {:.2} s), σ = {}",
         mode,
