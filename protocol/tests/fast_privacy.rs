@@ -6,6 +6,7 @@
 mod fast_common;
 
 use fast_common::{keys, random_inputs, random_model, ring, setup};
+use gcc_nn_protocol::fast::party::layer_layout;
 use gcc_nn_protocol::fast::ring::SIGMA;
 use gcc_nn_protocol::fast::{CloudOutputOrShare, ShareCircuit, run_cloud, run_user, simulate};
 use paillier::SecretKey;
@@ -63,12 +64,14 @@ fn cloud_sees_only_ciphertexts_and_masked_values() {
     let pk = keys().0.public_key();
     // Types: the packed a_U ciphertexts were read under the user's key, one per input
     // value and block of K patches, in every layer.
-    let blocks =
-        |n: usize| patches.div_ceil(r.cross_layout(n, SIGMA, pk.bits()).expect("layout").slots());
+    let blocks = |li: usize, n: usize| {
+        patches.div_ceil(layer_layout(&r, li, n, pk, pk).expect("layout").slots())
+    };
     let expected: usize = model
         .layers
         .iter()
-        .map(|l| l.inputs * blocks(l.inputs))
+        .enumerate()
+        .map(|(li, l)| l.inputs * blocks(li, l.inputs))
         .sum();
     assert_eq!(view.user_ciphertexts, expected);
     // Values: GC outputs and decrypted cross-product slots, reduced into Z_2^k.

@@ -162,3 +162,21 @@ fn subset_table_agrees_with_plaintext_products() {
     let table = SubsetTable::new(pk, &bases, 4);
     assert!(table.product(pk, &vec![1u64 << r.k; n], r.k).is_err());
 }
+
+#[test]
+fn first_layer_offset_inputs_fit_their_narrower_slots() {
+    // a_U = p + B ∈ [0, 2B] on input_value_bits() bits; the worst slot is
+    // n·(2^k − 1)·2B + (2^(w−1) − 1) with w from slot_width_values.
+    use gcc_nn_protocol::fast::party::{input_offset, input_value_bits};
+    let r = ring();
+    let top = BigUint::from(2 * input_offset() as u64);
+    assert_eq!(top.bits(), u64::from(input_value_bits()));
+    for n in [1usize, 9, 169, 1024] {
+        let w = r.slot_width_values(n, input_value_bits(), SIGMA);
+        assert!(w < r.slot_width(n, SIGMA), "n = {n}: no narrowing");
+        let values = BigUint::from(n) * BigUint::from(r.mask()) * &top;
+        assert!(values.bits() <= u64::from(w - SIGMA - 1), "n = {n}");
+        let worst = values + ((BigUint::from(1u8) << (w - 1)) - 1u8);
+        assert!(worst.bits() <= u64::from(w), "n = {n}");
+    }
+}

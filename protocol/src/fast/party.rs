@@ -23,6 +23,7 @@ use super::ring::{Ring, SIGMA};
 use super::shares::{LayerShare, ModelShare, ShareKey};
 use super::wire::{expect_words, protocol, recv_cts, recv_words, send_cts, send_words};
 use crate::error::{BridgeError, he};
+use model::fixed::FIXED;
 use paillier::{PublicKey, SecretKey, SlotLayout};
 use rand::CryptoRng;
 use rayon::prelude::*;
@@ -67,15 +68,44 @@ fn fingerprint_word(pk: &PublicKey) -> u64 {
     u64::from_le_bytes(pk.fingerprint())
 }
 
-/// The layout of a layer's cross products (fits both keys).
-fn layer_layout(
+/// The first layer's offset B: inputs lie in `[−B, B]` (`model::fixed::FIXED`'s clamp), so
+/// the user's first shares `a_U = p + B` are non-negative with [`input_value_bits`] bits and
+/// the cloud's `a_C = −B` is public: `W_U·a_C` and `α·a_C` are computed locally and the
+/// first cross product 1 packs narrower slots ([`Ring::slot_width_values`]).
+pub fn input_offset() -> i64 {
+    FIXED.quantise_input(FIXED.input_clamp)
+}
+
+/// Bits of the offset inputs `p + B ∈ [0, 2B]`.
+pub fn input_value_bits() -> u32 {
+    64 - (2 * input_offset() as u64).leading_zeros()
+}
+
+/// The layout of layer `li`'s cross products (fits both keys).
+pub fn layer_layout(
     ring: &Ring,
+    li: usize,
     n: usize,
     a: &PublicKey,
     b: &PublicKey,
 ) -> Result<SlotLayout, BridgeError> {
-    ring.cross_layout(n, SIGMA, a.bits().min(b.bits()))
+    let value_bits = if li == 0 { input_value_bits() } else { ring.k };
+    ring.cross_layout_values(n, value_bits, SIGMA, a.bits().min(b.bits()))
         .map_err(he("cross layout"))
+}
+
+/// `B·Σ_j E_ij mod 2^k` per row (the local term of the public first-layer share −B).
+fn offset_rows(ring: &Ring, e: &[u64], n: usize) -> Vec<u64> {
+    let b = ring.from_signed(input_offset());
+    e.chunks(n)
+        .map(|row| {
+            ring.reduce(
+                row.iter()
+                    .fold(0u64, |a, &w| a.wrapping_add(w))
+                    .wrapping_mul(b),
+            )
+        })
+        .collect()
 }
 
 /// `E·x mod 2^k` with `E` `[m][n]` and `x` `[n][P]`, result `[m][P]`.
@@ -136,10 +166,18 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         .layers
         .first()
         .ok_or_else(|| protocol("model share", "no layers".into()))?;
-    if patches == 0 || inputs.iter().any(|p| p.len() != first.inputs) {
+    let bound = input_offset();
+    if patches == 0
+        || inputs
+            .iter()
+            .any(|p| p.len() != first.inputs || p.iter().any(|v| v.abs() > bound))
+    {
         return Err(protocol(
             "inputs",
-            format!("need at least one patch of {} values each", first.inputs),
+            format!(
+                "need at least one patch of {} values each, within ±{bound}",
+                first.inputs
+            ),
         ));
     }
     let mut report = FastReport::default();
@@ -160,7 +198,7 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let cloud_zeros = FreshZeros::short_exponent(cloud_pk, rng);
     // a_U[j][p]
     let mut a_u: Vec<u64> = (0..first.inputs)
-        .flat_map(|j| inputs.iter().map(move |p| ring.from_signed(p[j])))
+        .flat_map(|j| inputs.iter().map(move |p| ring.from_signed(p[j] + bound)))
         .collect();
     clock.lap(&mut report, "other: header, randomness tables".into());
     let last = share.layers.len() - 1;
@@ -168,12 +206,23 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     for (li, l) in share.layers.iter().enumerate() {
         check_shape(l, li)?;
         let (n, m) = (l.inputs, l.outputs);
-        let layout = layer_layout(&ring, n, user_pk, cloud_pk)?;
+        let layout = layer_layout(&ring, li, n, user_pk, cloud_pk)?;
         let blocks = patches.div_ceil(layout.slots());
         let mut z_u = local_products(&ring, &l.weights, &a_u, (n, m), patches);
         for (i, row) in z_u.chunks_mut(patches).enumerate() {
             for v in row {
                 *v = ring.add(*v, l.bias[i]);
+            }
+        }
+        if li == 0 {
+            // W_U·a_C with the public a_C = −B
+            for (row, off) in z_u
+                .chunks_mut(patches)
+                .zip(offset_rows(&ring, &l.weights, n))
+            {
+                for v in row {
+                    *v = ring.sub(*v, off);
+                }
             }
         }
         clock.lap(
@@ -307,14 +356,18 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     for (li, l) in share.layers.iter().enumerate() {
         check_shape(l, li)?;
         let (n, m) = (l.inputs, l.outputs);
-        let layout = layer_layout(&ring, n, user_pk, cloud_pk)?;
+        let layout = layer_layout(&ring, li, n, user_pk, cloud_pk)?;
         let blocks = patches.div_ceil(layout.slots());
-        let mut z_c = match &a_c {
+        let mut z_c: Vec<u64> = match &a_c {
             Some(a) => local_products(&ring, &l.weights, a, (n, m), patches)
                 .into_iter()
                 .map(|v| ring.neg(v))
                 .collect(),
-            None => vec![0u64; m * patches],
+            // −α·a_C with the public a_C = −B
+            None => offset_rows(&ring, &l.weights, n)
+                .into_iter()
+                .flat_map(|off| std::iter::repeat_n(off, patches))
+                .collect(),
         };
         for (i, row) in z_c.chunks_mut(patches).enumerate() {
             for v in row {

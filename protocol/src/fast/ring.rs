@@ -102,7 +102,26 @@ impl Ring {
 
     /// Slot width for sums of `n` products plus a mask: `2k + ⌈log2 n⌉ + σ + 1`.
     pub fn slot_width(&self, n: usize, sigma: u32) -> u32 {
-        2 * self.k + ceil_log2(n) + sigma + 1
+        self.slot_width_values(n, self.k, sigma)
+    }
+
+    /// Slot width when the packed values have only `value_bits ≤ k` bits (the first layer's
+    /// offset inputs): `k + value_bits + ⌈log2 n⌉ + σ + 1`, by the bound of the module docs
+    /// with `(2^k − 1)(2^value_bits − 1)` in place of `(2^k − 1)²`.
+    pub fn slot_width_values(&self, n: usize, value_bits: u32, sigma: u32) -> u32 {
+        self.k + value_bits.min(self.k) + ceil_log2(n) + sigma + 1
+    }
+
+    /// The widest layout of [`Ring::slot_width_values`] slots for a key of `n_bits` bits.
+    pub fn cross_layout_values(
+        &self,
+        n: usize,
+        value_bits: u32,
+        sigma: u32,
+        n_bits: u32,
+    ) -> Result<SlotLayout, PaillierError> {
+        let w = self.slot_width_values(n, value_bits, sigma);
+        SlotLayout::new(SlotLayout::max_slots(w, n_bits), w, n_bits)
     }
 
     /// The widest layout of [`Ring::slot_width`]`(n, σ)` slots for a key of `n_bits` bits.
