@@ -6,13 +6,15 @@
 //! ```text
 //! user                                   cloud
 //! ── Enc_U(a_U) packed [n][B] ──────────▶
-//! ◀────────────── Enc_C(a_C) packed [n][B]   (not on layer 1: a_C = 0)
+//! ◀────────────── Enc_C(a_C) packed [n][B]   (not on layer 1: a_C = −B is public)
 //! W_U·a_C + μ (multi-exp)                α·a_U + ρ (multi-exp)       ← both at once
 //! ── Enc_C(W_U·a_C + μ) [m][B] ─────────▶
 //! ◀────────────────── Enc_U(α·a_U + ρ) [m][B]
 //! decrypt                                decrypt
 //! ── garbled activation batch (user garbles, cloud evaluates, y to the cloud) ──
 //! ```
+//! Layer 1 starts from `a_U = p + B`, `a_C = −B` ([`input_offset`]), so its terms with
+//! `a_C` are local and its cross product 1 packs narrower slots.
 //! The last layer ends with the cloud's `z_C` (uniform in Z_2^k thanks to ρ) sent to the user.
 
 use super::activation::ShareCircuit;
