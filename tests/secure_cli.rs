@@ -51,16 +51,31 @@ fn start_server(model: &Path, extra: &[&str]) -> (Server, String) {
 }
 
 fn write_keys(dir: &Path) {
-    let sk = small_key(512);
+    write_keys_of(dir, 512);
+}
+
+fn write_keys_of(dir: &Path, bits: u32) {
+    let sk = small_key(bits);
     std::fs::write(dir.join("paillier.pub"), sk.public_key().to_bytes()).expect("pub");
     std::fs::write(dir.join("paillier.key"), &*sk.to_bytes()).expect("key");
 }
 
 #[test]
 fn three_processes_denoise_exactly_like_the_plaintext_fixed_point_model() {
+    three_processes_match_plaintext("reference", 512);
+}
+
+#[test]
+fn three_processes_denoise_exactly_with_the_fast_protocol() {
+    three_processes_match_plaintext("fast", 1024);
+}
+
+/// Model owner, cloud and user as spawned processes under `protocol`; the secure image
+/// equals `denoise --plain` pixel for pixel.
+fn three_processes_match_plaintext(protocol: &str, key_bits: u32) {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    write_keys(d);
+    write_keys_of(d, key_bits);
     tiny_mlp().save(&d.join("tiny.gccmlp")).expect("model");
     let crop = model::shipped::sample_image()
         .expect("sample")
@@ -92,6 +107,8 @@ fn three_processes_denoise_exactly_like_the_plaintext_fixed_point_model() {
         &p("crop.png"),
         "--chunk",
         "16",
+        "--protocol",
+        protocol,
     ]);
     assert!(out.contains("bytes:") && out.contains("PSNR"), "{out}");
     run_ok(&[

@@ -188,11 +188,23 @@ fn a_user_with_the_wrong_key_gets_a_clear_error_and_the_server_goes_on() {
 }
 
 #[test]
-fn the_fast_protocol_is_refused_until_it_exists() {
-    let sk = small_key(512);
-    let (a, _b) = MemChannel::pair(T);
-    let err = handshake(a, &sk, ProtocolKind::Fast)
-        .err()
-        .expect("refused");
-    assert!(matches!(err, SessionError::Unsupported("fast")), "{err}");
+fn fast_protocol_through_a_session_equals_fixed_point_reference() {
+    let sk = small_key(1024);
+    let fixed = tiny_fixed();
+    let enc = EncryptedModel::encrypt(&fixed, sk.public_key()).expect("encrypt");
+    let (addr, _lines) = spawn_server(
+        enc,
+        ServeOptions {
+            max_connections: Some(1),
+            ..ServeOptions::default()
+        },
+    );
+    let mut s = connect(&addr, &sk, ProtocolKind::Fast, T, Duration::ZERO).expect("connect");
+    let patches = test_patches(7);
+    let (q, stats) = s.run_job(&sk, &patches, 3, &mut |_| {}).expect("job");
+    assert_eq!(q.len(), patches.len());
+    for (p, q) in patches.iter().zip(&q) {
+        assert_eq!(q, &fixed.forward(p).0, "patch {p:?}");
+    }
+    assert!(stats.bytes_sent > 0 && stats.bytes_received > 0);
 }

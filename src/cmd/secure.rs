@@ -179,7 +179,7 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             let h = &state.model.header;
             println!("listening on {addr}");
             eprintln!(
-                "serving {}: widths {:?}, activation {}, protocols: reference",
+                "serving {}: widths {:?}, activation {}, protocols: reference, fast",
                 model.display(),
                 h.widths,
                 h.activation
@@ -212,7 +212,7 @@ pub(crate) struct SecureDenoiseArgs {
     #[arg(long, value_name = "SK", requires = "connect")]
     key: Option<PathBuf>,
     /// Secure protocol to ask the cloud for.
-    #[arg(long, value_enum, default_value = "reference")]
+    #[arg(long, value_enum, default_value = "fast")]
     protocol: ProtocolChoice,
     /// Clean reference image: print the PSNR of the noisy and denoised images against it.
     #[arg(long, value_name = "REF")]

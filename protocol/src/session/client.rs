@@ -115,7 +115,30 @@ impl<C: Channel> Session<C> {
         let mut stats = JobStats::default();
         let mut out = Vec::with_capacity(patches.len());
         let layers = self.header.layers();
-        for (k, group) in patches.chunks(chunk).enumerate() {
+        if self.protocol == ProtocolKind::Fast {
+            // The whole image in one run: packing works across all its patches.
+            progress(Progress {
+                patches_done: 0,
+                chunk: patches.len(),
+                patches: patches.len(),
+                layers_done: 0,
+                layers,
+            });
+            let q = super::fast_job::user_job(
+                &mut self.channel,
+                sk,
+                &self.header,
+                patches,
+                &mut stats,
+            )?;
+            out.extend(q);
+        }
+        let chunked: &[Vec<i64>] = if self.protocol == ProtocolKind::Fast {
+            &[]
+        } else {
+            patches
+        };
+        for (k, group) in chunked.chunks(chunk).enumerate() {
             let done = k * chunk;
             let total = patches.len();
             let mut report = |layers_done: usize| {
@@ -137,7 +160,9 @@ impl<C: Channel> Session<C> {
                     &mut stats,
                     &mut report,
                 )?,
-                ProtocolKind::Fast => return Err(SessionError::Unsupported("fast")),
+                ProtocolKind::Fast => {
+                    return Err(SessionError::Unsupported("fast protocol in chunks"));
+                }
             };
             out.extend(q);
         }

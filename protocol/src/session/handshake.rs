@@ -59,7 +59,7 @@ impl ProtocolKind {
 
     /// The protocols this build implements.
     pub fn implemented() -> &'static [ProtocolKind] {
-        &[ProtocolKind::Reference]
+        &[ProtocolKind::Reference, ProtocolKind::Fast]
     }
 }
 

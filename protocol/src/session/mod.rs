@@ -10,6 +10,7 @@
 pub mod activation;
 pub mod client;
 pub(crate) mod error;
+mod fast_job;
 pub mod handshake;
 pub mod serve;
 pub mod stats;

@@ -86,6 +86,11 @@ pub fn serve_connection<C: Channel + ?Sized>(
     }
     let mut stats = JobStats::default();
     let mut left = patches as usize;
+    if kind == ProtocolKind::Fast {
+        // The whole image in one run: packing works across all its patches.
+        super::fast_job::cloud_job(ch, model, left, &mut stats)?;
+        left = 0;
+    }
     while left > 0 {
         let count = left.min(chunk);
         match kind {
@@ -97,7 +102,7 @@ pub fn serve_connection<C: Channel + ?Sized>(
                 count,
                 &mut stats,
             )?,
-            ProtocolKind::Fast => return Err(SessionError::Unsupported("fast")),
+            ProtocolKind::Fast => return Err(SessionError::Unsupported("fast protocol in chunks")),
         }
         left -= count;
     }
