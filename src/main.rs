@@ -34,6 +34,8 @@ enum Command {
     Denoise(cmd::denoise::DenoiseCommand),
     #[command(flatten)]
     Secure(cmd::secure::SecureCommand),
+    #[command(flatten)]
+    Demo(cmd::demo::DemoCommand),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Paillier(c) => cmd::paillier::run(c),
         Command::Denoise(c) => cmd::denoise::run(c),
         Command::Secure(c) => cmd::secure::run(c),
+        Command::Demo(c) => cmd::demo::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

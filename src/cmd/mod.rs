@@ -1,6 +1,7 @@
 //! One module per subcommand group.
 
 pub(crate) mod compile;
+pub(crate) mod demo;
 pub(crate) mod denoise;
 pub(crate) mod dsl;
 pub(crate) mod gc;
