@@ -19,7 +19,7 @@ mod cloud;
 pub mod demo;
 pub mod masks;
 mod user;
-mod wire;
+pub(crate) mod wire;
 
 pub use circuit::{BridgeCircuit, DEFAULT_SIGMA, MaskParams};
 pub use cloud::{CloudOutput, run_cloud};

@@ -1,43 +1,10 @@
 //! The fast protocol's messages: fixed-width ciphertexts, ring elements, small headers.
 
-use crate::error::{BridgeError, chan, he};
-use paillier::{Ciphertext, PublicKey};
+use crate::error::{BridgeError, chan};
 use runtime::channel::Channel;
 
-/// Sends ciphertexts (fixed width each) and flushes.
-pub(crate) fn send_cts<C: Channel + ?Sized>(
-    ch: &mut C,
-    pk: &PublicKey,
-    cts: &[Ciphertext],
-    phase: &'static str,
-) -> Result<(), BridgeError> {
-    let mut buf = Vec::with_capacity(pk.ciphertext_bytes() * cts.len().min(64));
-    for chunk in cts.chunks(64) {
-        buf.clear();
-        for c in chunk {
-            pk.write_ciphertext(c, &mut buf);
-        }
-        ch.send(&buf).map_err(chan(phase))?;
-    }
-    ch.flush().map_err(chan(phase))
-}
-
-/// Receives `count` ciphertexts under `pk` (each checked to be a unit mod N²).
-pub(crate) fn recv_cts<C: Channel + ?Sized>(
-    ch: &mut C,
-    pk: &PublicKey,
-    count: usize,
-    phase: &'static str,
-) -> Result<Vec<Ciphertext>, BridgeError> {
-    let width = pk.ciphertext_bytes();
-    let mut buf = vec![0u8; width];
-    (0..count)
-        .map(|_| {
-            ch.recv_exact(&mut buf).map_err(chan(phase))?;
-            pk.read_ciphertext(&buf).map_err(he(phase))
-        })
-        .collect()
-}
+/// Ciphertext vectors travel exactly as in the bridge: one framing for both.
+pub(crate) use crate::bridge::wire::{recv_ciphertexts as recv_cts, send_ciphertexts as send_cts};
 
 /// Sends little-endian u64 words and flushes.
 pub(crate) fn send_words<C: Channel + ?Sized>(
