@@ -1,0 +1,26 @@
+//! The binary circuit reader. First byte: even → the rest as is; odd → the rest with its
+//! SHA-256 appended (so mutations reach the structure behind the checksum). A circuit
+//! that reads is written back and must re-read identically.
+#![no_main]
+
+use compiler::binary;
+use libfuzzer_sys::fuzz_target;
+use sha2::{Digest, Sha256};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let mut bytes = rest.to_vec();
+    if selector & 1 == 1 {
+        let sum = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&sum);
+    }
+    if let Ok(c) = binary::read(&bytes) {
+        let again = binary::write(&c);
+        match binary::read(&again) {
+            Ok(back) => assert_eq!(c, back, "binary round trip"),
+            Err(e) => panic!("written circuit does not read back: {e}"),
+        }
+    }
+});

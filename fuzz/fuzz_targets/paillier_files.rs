@@ -1,0 +1,65 @@
+//! Paillier file decoders. First byte: 0 → public key, 1 → secret key, 2 → ciphertext
+//! file under a fixed 256-bit test key, 3 → wire-form ciphertext under that key.
+//! Whatever decodes is encoded again and must decode to the same value.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use paillier::{BigUint, Ciphertext, PublicKey, SecretKey};
+use std::sync::OnceLock;
+
+/// A fixed 256-bit test modulus (product of two 128-bit primes; insecure, fuzzing only).
+fn key() -> &'static PublicKey {
+    static KEY: OnceLock<PublicKey> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let p = BigUint::parse_bytes(b"340282366920938463463374607431768211297", 10);
+        let q = BigUint::parse_bytes(b"340282366920938463463374607431768211283", 10);
+        match (p, q) {
+            (Some(p), Some(q)) => match SecretKey::from_primes(&p, &q) {
+                Ok(sk) => sk.public_key().clone(),
+                Err(e) => panic!("fixed fuzzing key: {e}"),
+            },
+            _ => panic!("fixed fuzzing primes do not parse"),
+        }
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    match selector % 4 {
+        0 => {
+            if let Ok(pk) = PublicKey::from_bytes(rest) {
+                let back = PublicKey::from_bytes(&pk.to_bytes());
+                assert_eq!(back.ok().as_ref(), Some(&pk), "public key round trip");
+            }
+        }
+        1 => {
+            if let Ok(sk) = SecretKey::from_bytes(rest) {
+                let back = SecretKey::from_bytes(&sk.to_bytes());
+                assert!(
+                    back.is_ok_and(|b| b.public_key() == sk.public_key()),
+                    "secret key round trip"
+                );
+            }
+        }
+        2 => {
+            let pk = key();
+            if let Ok(c) = Ciphertext::from_bytes(pk, rest) {
+                let back = Ciphertext::from_bytes(pk, &c.to_bytes(pk));
+                assert!(
+                    back.is_ok_and(|b| b.to_biguint() == c.to_biguint()),
+                    "ciphertext round trip"
+                );
+            }
+        }
+        _ => {
+            let pk = key();
+            if let Ok(c) = pk.read_ciphertext(rest) {
+                let mut out = Vec::new();
+                pk.write_ciphertext(&c, &mut out);
+                assert_eq!(out, rest, "wire ciphertext round trip");
+            }
+        }
+    }
+});
