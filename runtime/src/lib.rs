@@ -15,6 +15,8 @@
 //! - [`ot`]: Chou–Orlandi base OT over Ristretto, IKNP correlated OT with correlation Δ.
 //! - [`channel`]: the [`channel::Channel`] trait, [`channel::TcpChannel`],
 //!   [`channel::MemChannel`]; byte counters, timeouts, length limits.
+//! - [`scripted`]: a channel replaying a byte script and one recording what arrives (for
+//!   replaying, mutating and fuzzing transcripts).
 //! - [`driver`]: the two-party run (one circuit, or the same circuit N times as a batch).
 //!
 //! # Running a circuit between two parties
@@ -75,6 +77,7 @@ pub mod garble;
 pub mod ot;
 pub mod plan;
 pub mod prg;
+pub mod scripted;
 pub mod tccr;
 
 pub use block::{Block, Delta};

@@ -1,0 +1,168 @@
+//! A party facing recorded, truncated, mutated or random peer bytes: replays of honest
+//! transcripts give the honest outputs; anything else ends in an error, never a panic, a
+//! hang or a large allocation. The same harness drives the `runtime_evaluator` and
+//! `runtime_garbler` fuzz targets.
+//!
+//! `GCC_NN_WRITE_FUZZ_SEEDS=1 cargo test -p gcc-nn-runtime --test hostile_peer` also writes
+//! the recorded transcripts to `fuzz/seeds/runtime_{evaluator,garbler}/`.
+
+extern crate gcc_nn_runtime as runtime;
+
+#[path = "harness/gc_replay.rs"]
+mod gc_replay;
+
+use gc_replay::{CONFIGS, Transcript, evaluator_from_script, garbler_from_script, record};
+use proptest::prelude::*;
+use runtime::channel::ChannelError;
+use runtime::driver::DriverError;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+fn transcripts() -> &'static [Transcript] {
+    static T: OnceLock<Vec<Transcript>> = OnceLock::new();
+    T.get_or_init(|| (0..CONFIGS.len()).map(record).collect())
+}
+
+fn write_seeds(target: &str, scripts: &[&[u8]]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/seeds")
+        .join(target);
+    std::fs::create_dir_all(&dir).expect("create seed directory");
+    for (i, s) in scripts.iter().enumerate() {
+        std::fs::write(dir.join(format!("honest_config{i}")), s).expect("write seed");
+    }
+}
+
+#[test]
+fn recorded_transcripts_replay_to_the_honest_outputs() {
+    for (i, t) in transcripts().iter().enumerate() {
+        let (reveal, n) = CONFIGS[i];
+        let e = evaluator_from_script(&t.evaluator_script).expect("evaluator replay");
+        let g = garbler_from_script(&t.garbler_script).expect("garbler replay");
+        assert_eq!(e.outputs, t.evaluator.outputs, "config {i} ({reveal:?})");
+        assert_eq!(g.outputs, t.garbler.outputs, "config {i} ({reveal:?})");
+        let learned = e
+            .outputs
+            .as_ref()
+            .or(g.outputs.as_ref())
+            .expect("someone learns");
+        assert_eq!(learned.len(), n);
+        if let (Some(a), Some(b)) = (&e.outputs, &g.outputs) {
+            assert_eq!(a, b, "both parties decode the same outputs");
+        }
+    }
+    if std::env::var_os("GCC_NN_WRITE_FUZZ_SEEDS").is_some() {
+        let t = transcripts();
+        let ev: Vec<&[u8]> = t.iter().map(|t| t.evaluator_script.as_slice()).collect();
+        let ga: Vec<&[u8]> = t.iter().map(|t| t.garbler_script.as_slice()).collect();
+        write_seeds("runtime_evaluator", &ev);
+        write_seeds("runtime_garbler", &ga);
+    }
+}
+
+/// Handshake offset of the batch size: magic 8, version 4, role 1, reveal 1.
+const BATCH_AT: usize = 1 + 14;
+
+#[test]
+fn handshake_announcing_a_huge_batch_is_rejected_at_once() {
+    let t = &transcripts()[0];
+    let mut script = t.evaluator_script[..1 + 54].to_vec();
+    script[BATCH_AT..BATCH_AT + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+    let start = Instant::now();
+    let err = evaluator_from_script(&script).expect_err("a huge batch is refused");
+    assert!(
+        matches!(
+            err,
+            DriverError::InstanceMismatch {
+                theirs: u64::MAX,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(1));
+}
+
+#[test]
+fn peer_hanging_up_after_the_handshake_names_the_phase() {
+    let t = &transcripts()[0];
+    let err = evaluator_from_script(&t.evaluator_script[..1 + 54]).expect_err("truncated");
+    assert!(
+        matches!(
+            err,
+            DriverError::Channel {
+                phase: "setup",
+                source: ChannelError::Closed { needed: 16 }
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().starts_with("setup:"), "{err}");
+    // Cut inside the garbled tables: the evaluator says it was evaluating.
+    let cut = t.evaluator_script.len() - 100;
+    let err = evaluator_from_script(&t.evaluator_script[..cut]).expect_err("truncated");
+    assert!(err.to_string().contains("evaluation"), "{err}");
+    let err = garbler_from_script(&t.garbler_script[..1 + 54 + 10]).expect_err("truncated");
+    assert!(err.to_string().contains("oblivious transfer"), "{err}");
+}
+
+/// A transcript with some bytes replaced, then possibly truncated.
+fn mutated(script: &[u8], edits: &[(usize, u8)], keep: usize) -> Vec<u8> {
+    let mut s = script.to_vec();
+    for &(at, b) in edits {
+        let i = 1 + at % (s.len() - 1);
+        s[i] ^= b.max(1);
+    }
+    s.truncate(keep.max(1).min(s.len()));
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn random_peer_bytes_are_errors(data in proptest::collection::vec(any::<u8>(), 0..400)) {
+        prop_assert!(evaluator_from_script(&data).is_err());
+        prop_assert!(garbler_from_script(&data).is_err());
+    }
+
+    #[test]
+    fn honest_prefix_then_random_bytes_are_errors(
+        config in 0usize..3,
+        cut in 0usize..20_000,
+        tail in proptest::collection::vec(any::<u8>(), 0..300),
+    ) {
+        let t = &transcripts()[config];
+        for (script, evaluator) in [(&t.evaluator_script, true), (&t.garbler_script, false)] {
+            let keep = cut % script.len();
+            let data = [&script[..keep], &tail[..]].concat();
+            // Shorter than the honest transcript: the party must run out and say so.
+            let r = if evaluator { evaluator_from_script(&data).err() } else {
+                garbler_from_script(&data).err()
+            };
+            if data.len() < script.len() {
+                prop_assert!(r.is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn mutated_transcripts_never_panic(
+        config in 0usize..3,
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6),
+        keep in any::<usize>(),
+    ) {
+        let t = &transcripts()[config];
+        let e = mutated(&t.evaluator_script, &edits, keep);
+        let g = mutated(&t.garbler_script, &edits, keep);
+        // Flipped table or label bits decode to wrong outputs, not errors; only the
+        // absence of panics and, for shortened scripts, an error is promised.
+        let (re, rg) = (evaluator_from_script(&e), garbler_from_script(&g));
+        if e.len() < t.evaluator_script.len() {
+            prop_assert!(re.is_err());
+        }
+        if g.len() < t.garbler_script.len() {
+            prop_assert!(rg.is_err());
+        }
+    }
+}
