@@ -92,6 +92,9 @@ pub(crate) enum SecureCommand {
         /// Drop a user silent for this many seconds.
         #[arg(long, default_value_t = 3600)]
         timeout_secs: u64,
+        /// Cut any session that lasts longer than this many seconds (default: no limit).
+        #[arg(long)]
+        session_limit_secs: Option<u64>,
     },
     /// Measure the reference protocol on the shipped model: model owner, cloud (a child
     /// `gcc-nn serve` process) and user over loopback TCP; prints time per phase and layer,
@@ -170,6 +173,7 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             max_sessions,
             max_connections,
             timeout_secs,
+            session_limit_secs,
         } => {
             let enc = EncryptedModel::load(&model)?;
             let state = CloudState::new(enc).map_err(|e| format!("{}: {e}", model.display()))?;
@@ -188,6 +192,7 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
                 max_sessions: max_sessions.max(1),
                 timeout: Duration::from_secs(timeout_secs.max(1)),
                 max_connections,
+                session_limit: session_limit_secs.map(|s| Duration::from_secs(s.max(1))),
             };
             serve(
                 &listener,

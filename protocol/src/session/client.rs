@@ -2,7 +2,7 @@
 
 use super::activation::ActivationCircuit;
 use super::handshake::{ProtocolKind, user_handshake};
-use super::wire::{Tag, expect_frame, send_frame};
+use super::wire::{JobRequest, MAX_CHUNK, MAX_PATCHES, Tag, expect_frame, send_frame};
 use super::{JobStats, SessionError};
 use crate::reference;
 use crate::upload::ModelHeader;
@@ -107,11 +107,19 @@ impl<C: Channel> Session<C> {
         chunk: usize,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(Vec<Vec<i64>>, JobStats), SessionError> {
-        let chunk = chunk.clamp(1, super::serve::MAX_CHUNK);
-        let mut job = Vec::with_capacity(12);
-        job.extend_from_slice(&(patches.len() as u64).to_le_bytes());
-        job.extend_from_slice(&(chunk as u32).to_le_bytes());
-        send_frame(&mut self.channel, Tag::Job, &job, "job request")?;
+        let chunk = chunk.clamp(1, MAX_CHUNK);
+        if patches.is_empty() || patches.len() as u64 > MAX_PATCHES {
+            return Err(SessionError::Model(format!(
+                "{} patches: a job has 1 to {MAX_PATCHES}",
+                patches.len()
+            )));
+        }
+        let job = JobRequest {
+            patches: patches.len() as u64,
+            // At most MAX_CHUNK (256) after the clamp above.
+            chunk: chunk as u32,
+        };
+        send_frame(&mut self.channel, Tag::Job, &job.to_bytes(), "job request")?;
         let mut stats = JobStats::default();
         let mut out = Vec::with_capacity(patches.len());
         let layers = self.header.layers();

@@ -67,13 +67,68 @@ fn mask(kinds: &[ProtocolKind]) -> u8 {
     kinds.iter().fold(0, |m, k| m | (1 << k.code()))
 }
 
-fn offer_payload(header: &ModelHeader, served: &[ProtocolKind]) -> Vec<u8> {
+/// Size of an `Accept` payload: protocol code and SHA-256 of the offer.
+pub const ACCEPT_BYTES: usize = 33;
+
+/// The payload of the cloud's `Offer`.
+pub fn offer_payload(header: &ModelHeader, served: &[ProtocolKind]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&SESSION_VERSION.to_le_bytes());
     out.push(mask(served));
     out.extend_from_slice(&header.to_bytes());
     out
+}
+
+/// Reads an `Offer` payload: checks magic and version; returns the mask of protocols served
+/// (bit `1 << code`) and the model header.
+pub fn parse_offer(payload: &[u8]) -> Result<(u8, ModelHeader), SessionError> {
+    let Some((magic, rest)) = payload.split_first_chunk::<8>() else {
+        return Err(not_a_server());
+    };
+    let Some((version, rest)) = rest.split_first_chunk::<4>() else {
+        return Err(not_a_server());
+    };
+    let Some((&served, header)) = rest.split_first() else {
+        return Err(not_a_server());
+    };
+    if magic != MAGIC {
+        return Err(not_a_server());
+    }
+    let version = u32::from_le_bytes(*version);
+    if version != SESSION_VERSION {
+        return Err(SessionError::Handshake(format!(
+            "server speaks session version {version}, this build {SESSION_VERSION}"
+        )));
+    }
+    Ok((served, ModelHeader::from_bytes(header)?))
+}
+
+fn not_a_server() -> SessionError {
+    SessionError::Handshake("the peer is not a gcc-nn server".into())
+}
+
+/// The payload of the user's `Accept` of `offer` (an `Offer` payload) for protocol `kind`.
+pub fn accept_payload(kind: ProtocolKind, offer: &[u8]) -> [u8; ACCEPT_BYTES] {
+    let mut out = [0u8; ACCEPT_BYTES];
+    out[0] = kind.code();
+    out[1..].copy_from_slice(&Sha256::digest(offer));
+    out
+}
+
+/// Reads an `Accept` payload: the protocol code asked for and the digest of the offer.
+pub fn parse_accept(payload: &[u8]) -> Result<(u8, [u8; 32]), SessionError> {
+    match payload.split_first() {
+        Some((&code, digest)) if digest.len() == 32 => {
+            let mut d = [0u8; 32];
+            d.copy_from_slice(digest);
+            Ok((code, d))
+        }
+        _ => Err(SessionError::Handshake(format!(
+            "accept of {} bytes, expected {ACCEPT_BYTES}",
+            payload.len()
+        ))),
+    }
 }
 
 fn reject<C: Channel + ?Sized>(ch: &mut C, err: SessionError) -> SessionError {
@@ -97,18 +152,15 @@ pub fn cloud_handshake<C: Channel + ?Sized>(
     let payload = offer_payload(header, served);
     send_frame(ch, Tag::Offer, &payload, "handshake offer")?;
     let accept = expect_frame(ch, Tag::Accept, "handshake accept")?;
-    if accept.len() != 33 {
-        return Err(reject(
-            ch,
-            SessionError::Handshake(format!("accept of {} bytes, expected 33", accept.len())),
-        ));
-    }
-    let Some(kind) = ProtocolKind::from_code(accept[0]).filter(|k| served.contains(k)) else {
+    let (code, digest) = match parse_accept(&accept) {
+        Ok(v) => v,
+        Err(e) => return Err(reject(ch, e)),
+    };
+    let Some(kind) = ProtocolKind::from_code(code).filter(|k| served.contains(k)) else {
         return Err(reject(
             ch,
             SessionError::Handshake(format!(
-                "protocol code {} is not served here (served: {})",
-                accept[0],
+                "protocol code {code} is not served here (served: {})",
                 served
                     .iter()
                     .map(|k| k.name())
@@ -117,7 +169,7 @@ pub fn cloud_handshake<C: Channel + ?Sized>(
             )),
         ));
     };
-    if Sha256::digest(&payload).as_slice() != &accept[1..] {
+    if Sha256::digest(&payload).as_slice() != digest {
         return Err(reject(
             ch,
             SessionError::Handshake("the user agreed to a different offer".into()),
@@ -140,8 +192,7 @@ pub fn user_handshake<C: Channel + ?Sized>(
         Ok(v) => v,
         Err(e) => return Err(reject(ch, e)),
     };
-    let mut accept = vec![want.code()];
-    accept.extend_from_slice(&Sha256::digest(&payload));
+    let accept = accept_payload(want, &payload);
     send_frame(ch, Tag::Accept, &accept, "handshake accept")?;
     expect_frame(ch, Tag::Agreed, "handshake confirmation")?;
     Ok((header, circuit))
@@ -152,24 +203,13 @@ fn check_offer(
     own_key: &PublicKey,
     want: ProtocolKind,
 ) -> Result<(ModelHeader, ActivationCircuit), SessionError> {
-    if payload.len() < 13 || &payload[..8] != MAGIC {
-        return Err(SessionError::Handshake(
-            "the peer is not a gcc-nn server".into(),
-        ));
-    }
-    let version = u32::from_le_bytes([payload[8], payload[9], payload[10], payload[11]]);
-    if version != SESSION_VERSION {
-        return Err(SessionError::Handshake(format!(
-            "server speaks session version {version}, this build {SESSION_VERSION}"
-        )));
-    }
-    if payload[12] & (1 << want.code()) == 0 {
+    let (served, header) = parse_offer(payload)?;
+    if served & (1 << want.code()) == 0 {
         return Err(SessionError::Handshake(format!(
             "the server does not serve the {} protocol",
             want.name()
         )));
     }
-    let header = ModelHeader::from_bytes(&payload[13..])?;
     if header.public_key != *own_key {
         return Err(SessionError::WrongKey {
             model: hex(&header.public_key.fingerprint()),

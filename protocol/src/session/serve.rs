@@ -1,23 +1,25 @@
 //! The cloud's serve loop: one thread per user, at most `max_sessions` at once (others are
-//! told the server is busy); a failed request is logged and never stops the server.
+//! told the server is busy); a failed request — or a panic inside one session — is logged and
+//! never stops the server. Every read and write of a session gives up after
+//! [`ServeOptions::timeout`]; with [`ServeOptions::session_limit`] a watchdog also cuts a
+//! session that lasts too long in total (a peer trickling bytes just under the timeout).
 
 use super::activation::ActivationCircuit;
 use super::error::hex;
 use super::handshake::{ProtocolKind, cloud_handshake, send_busy};
-use super::wire::{Tag, expect_frame, send_frame};
+use super::wire::{JobRequest, Tag, expect_frame, send_frame};
 use super::{JobStats, SessionError};
 use crate::reference;
 use crate::upload::EncryptedModel;
 use runtime::channel::{Channel, TcpChannel};
-use std::net::TcpListener;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-/// Largest chunk of patches per protocol round.
-pub const MAX_CHUNK: usize = 4096;
-/// Largest number of patches per job.
-pub const MAX_PATCHES: u64 = 1 << 24;
+pub use super::wire::{MAX_CHUNK, MAX_PATCHES};
 
 /// What the cloud serves: an encrypted model and its activation circuit, checked at start.
 pub struct CloudState {
@@ -65,27 +67,25 @@ pub fn serve_connection<C: Channel + ?Sized>(
     ch: &mut C,
     state: &CloudState,
 ) -> Result<JobStats, SessionError> {
+    let kind = cloud_handshake(ch, &state.model.header, ProtocolKind::implemented())?;
+    serve_job(ch, state, kind)
+}
+
+/// After the handshake agreed on `kind`: reads the user's job request and runs the job.
+pub fn serve_job<C: Channel + ?Sized>(
+    ch: &mut C,
+    state: &CloudState,
+    kind: ProtocolKind,
+) -> Result<JobStats, SessionError> {
     let model = &state.model;
-    let kind = cloud_handshake(ch, &model.header, ProtocolKind::implemented())?;
-    let job = expect_frame(ch, Tag::Job, "job request")?;
-    let bad = |what: String| SessionError::Protocol {
-        phase: "job request",
-        what,
-    };
-    if job.len() != 12 {
-        return Err(bad(format!("{} bytes, expected 12", job.len())));
-    }
-    let mut p = [0u8; 8];
-    p.copy_from_slice(&job[..8]);
-    let patches = u64::from_le_bytes(p);
-    let chunk = u32::from_le_bytes([job[8], job[9], job[10], job[11]]) as usize;
-    if patches == 0 || patches > MAX_PATCHES || chunk == 0 || chunk > MAX_CHUNK {
-        return Err(bad(format!(
-            "{patches} patches in chunks of {chunk} (1..={MAX_PATCHES}, 1..={MAX_CHUNK})"
-        )));
-    }
+    let job = JobRequest::from_bytes(&expect_frame(ch, Tag::Job, "job request")?)?;
     let mut stats = JobStats::default();
-    let mut left = patches as usize;
+    // At most MAX_PATCHES (2^24) after `from_bytes`: fits a usize on every supported target.
+    let mut left = usize::try_from(job.patches).map_err(|_| SessionError::Protocol {
+        phase: "job request",
+        what: format!("{} patches do not fit this machine", job.patches),
+    })?;
+    let chunk = job.chunk as usize;
     if kind == ProtocolKind::Fast {
         // The whole image in one run: packing works across all its patches.
         super::fast_job::cloud_job(ch, model, left, &mut stats)?;
@@ -119,6 +119,8 @@ pub struct ServeOptions {
     pub timeout: Duration,
     /// Stop after this many connections (tests); `None`: serve for ever.
     pub max_connections: Option<usize>,
+    /// Longest a session may last in total (its socket is shut down then); `None`: no limit.
+    pub session_limit: Option<Duration>,
 }
 
 impl Default for ServeOptions {
@@ -127,6 +129,7 @@ impl Default for ServeOptions {
             max_sessions: 1,
             timeout: Duration::from_secs(3600),
             max_connections: None,
+            session_limit: None,
         }
     }
 }
@@ -134,75 +137,141 @@ impl Default for ServeOptions {
 /// A log line sink (the CLI prints them).
 pub type Log = Arc<dyn Fn(String) + Send + Sync>;
 
-/// Decrements the active-session count when a session thread ends, even by panic.
-struct ActiveGuard(Arc<AtomicUsize>);
+/// What the serve loop runs for each accepted user: returns a summary line to log.
+pub type Handler = Arc<dyn Fn(&mut TcpChannel) -> Result<String, SessionError> + Send + Sync>;
 
-impl Drop for ActiveGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+/// Sockets of the running sessions with their deadlines; a thread shuts down the expired.
+struct Watchdog {
+    sessions: Mutex<Vec<(usize, Instant, TcpStream)>>,
+    stop: AtomicBool,
+}
+
+impl Watchdog {
+    fn watch(&self, id: usize, deadline: Instant, stream: TcpStream) {
+        let mut s = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        s.push((id, deadline, stream));
+    }
+
+    fn forget(&self, id: usize) {
+        let mut s = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        s.retain(|(i, _, _)| *i != id);
+    }
+
+    /// Shuts down every session past its deadline until told to stop.
+    fn run(&self, limit: Duration, log: &Log) {
+        while !self.stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(100));
+            let now = Instant::now();
+            let mut s = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+            s.retain(|(id, deadline, stream)| {
+                if *deadline > now {
+                    return true;
+                }
+                // Unblocks the session's pending read or write at once.
+                let _ = stream.shutdown(Shutdown::Both);
+                log(format!(
+                    "#{id}: session time limit of {} s reached, disconnected",
+                    limit.as_secs_f64()
+                ));
+                false
+            });
+        }
     }
 }
 
-/// Accepts users on `listener` and serves each on its own thread.
+/// Frees a session's slot (and its watchdog entry) when its thread ends, even by panic.
+struct SlotGuard {
+    id: usize,
+    active: Arc<AtomicUsize>,
+    watchdog: Option<Arc<Watchdog>>,
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        if let Some(w) = &self.watchdog {
+            w.forget(self.id);
+        }
+        self.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The text of a panic payload.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".to_string()
+    }
+}
+
+/// A job's summary line for the log.
+fn summary(s: &JobStats, elapsed: Duration) -> String {
+    let phases: Vec<String> = s
+        .phases
+        .iter()
+        .map(|(n, d)| format!("{n} {:.3} s", d.as_secs_f64()))
+        .collect();
+    format!(
+        "done, {} patches in {:.1} s, {} B sent, {} B received; phases: {}",
+        s.patches,
+        elapsed.as_secs_f64(),
+        s.bytes_sent,
+        s.bytes_received,
+        phases.join(", ")
+    )
+}
+
+/// Accepts users on `listener` and serves each on its own thread with [`serve_connection`].
 pub fn serve(
     listener: &TcpListener,
     state: Arc<CloudState>,
     opts: &ServeOptions,
     log: Log,
 ) -> Result<(), SessionError> {
+    let handler: Handler = Arc::new(move |ch: &mut TcpChannel| {
+        let t = Instant::now();
+        serve_connection(ch, &state).map(|s| summary(&s, t.elapsed()))
+    });
+    serve_with(listener, opts, log, handler)
+}
+
+/// Accepts users on `listener` and runs `handler` for each on its own thread, at most
+/// `opts.max_sessions` at once. A handler's error or panic is logged; the loop goes on.
+pub fn serve_with(
+    listener: &TcpListener,
+    opts: &ServeOptions,
+    log: Log,
+    handler: Handler,
+) -> Result<(), SessionError> {
     let active = Arc::new(AtomicUsize::new(0));
-    let mut handles = Vec::new();
+    let watchdog = opts.session_limit.map(|limit| {
+        let w = Arc::new(Watchdog {
+            sessions: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+        });
+        let (w2, log) = (Arc::clone(&w), Arc::clone(&log));
+        let thread = std::thread::spawn(move || w2.run(limit, &log));
+        (w, thread)
+    });
+    let mut handles: Vec<JoinHandle<()>> = Vec::new();
     for (n, stream) in listener.incoming().enumerate() {
         let id = n + 1;
-        let stream = match stream {
-            Ok(s) => s,
+        // Finished sessions' threads are detached here, so a long-running server keeps no
+        // per-session state after a session ends.
+        handles.retain(|h| !h.is_finished());
+        match stream {
+            Ok(stream) => {
+                let w = watchdog.as_ref().map(|(w, _)| Arc::clone(w));
+                if let Some(h) = accept_one(id, stream, opts, &active, w, &log, &handler) {
+                    handles.push(h);
+                }
+            }
             Err(e) => {
                 log(format!("accept failed: {e}"));
-                continue;
-            }
-        };
-        let peer = stream
-            .peer_addr()
-            .map_or_else(|_| "?".to_string(), |a| a.to_string());
-        match TcpChannel::new(stream, opts.timeout) {
-            Err(e) => log(format!("#{id} {peer}: socket setup failed: {e}")),
-            Ok(mut ch) => {
-                if active.fetch_add(1, Ordering::SeqCst) >= opts.max_sessions {
-                    active.fetch_sub(1, Ordering::SeqCst);
-                    let msg = format!(
-                        "serving {} user(s) already; try again later",
-                        opts.max_sessions
-                    );
-                    let _ = send_busy(&mut ch, &msg);
-                    log(format!("#{id} {peer}: told to wait (busy)"));
-                } else {
-                    let guard = ActiveGuard(Arc::clone(&active));
-                    let (state, log) = (Arc::clone(&state), Arc::clone(&log));
-                    log(format!("#{id} {peer}: connected"));
-                    handles.push(std::thread::spawn(move || {
-                        let _guard = guard;
-                        let t = std::time::Instant::now();
-                        match serve_connection(&mut ch, &state) {
-                            Ok(s) => {
-                                let phases: Vec<String> = s
-                                    .phases
-                                    .iter()
-                                    .map(|(n, d)| format!("{n} {:.3} s", d.as_secs_f64()))
-                                    .collect();
-                                log(format!(
-                                    "#{id} {peer}: done, {} patches in {:.1} s, {} B sent, \
-                                     {} B received; phases: {}",
-                                    s.patches,
-                                    t.elapsed().as_secs_f64(),
-                                    s.bytes_sent,
-                                    s.bytes_received,
-                                    phases.join(", ")
-                                ))
-                            }
-                            Err(e) => log(format!("#{id} {peer}: request failed: {e}")),
-                        }
-                    }));
-                }
+                // E.g. out of file descriptors: do not spin while sessions end.
+                std::thread::sleep(Duration::from_millis(100));
             }
         }
         if opts.max_connections.is_some_and(|m| id >= m) {
@@ -212,5 +281,84 @@ pub fn serve(
     for h in handles {
         let _ = h.join();
     }
+    if let Some((w, thread)) = watchdog {
+        w.stop.store(true, Ordering::SeqCst);
+        let _ = thread.join();
+    }
     Ok(())
+}
+
+/// Sets up connection `id`: tells the user the server is busy, or starts its session
+/// thread (returned).
+fn accept_one(
+    id: usize,
+    stream: TcpStream,
+    opts: &ServeOptions,
+    active: &Arc<AtomicUsize>,
+    watchdog: Option<Arc<Watchdog>>,
+    log: &Log,
+    handler: &Handler,
+) -> Option<JoinHandle<()>> {
+    let peer = stream
+        .peer_addr()
+        .map_or_else(|_| "?".to_string(), |a| a.to_string());
+    let watched = match (&watchdog, opts.session_limit) {
+        (Some(_), Some(limit)) => match stream.try_clone() {
+            Ok(s) => Some((Instant::now() + limit, s)),
+            Err(e) => {
+                log(format!("#{id} {peer}: socket setup failed: {e}"));
+                return None;
+            }
+        },
+        _ => None,
+    };
+    let mut ch = match TcpChannel::new(stream, opts.timeout) {
+        Ok(ch) => ch,
+        Err(e) => {
+            log(format!("#{id} {peer}: socket setup failed: {e}"));
+            return None;
+        }
+    };
+    if active.fetch_add(1, Ordering::SeqCst) >= opts.max_sessions {
+        active.fetch_sub(1, Ordering::SeqCst);
+        let msg = format!(
+            "serving {} user(s) already; try again later",
+            opts.max_sessions
+        );
+        let _ = send_busy(&mut ch, &msg);
+        log(format!("#{id} {peer}: told to wait (busy)"));
+        return None;
+    }
+    if let (Some(w), Some((deadline, s))) = (&watchdog, watched) {
+        w.watch(id, deadline, s);
+    }
+    let guard = SlotGuard {
+        id,
+        active: Arc::clone(active),
+        watchdog,
+    };
+    log(format!("#{id} {peer}: connected"));
+    let (session_log, handler) = (Arc::clone(log), Arc::clone(handler));
+    let spawned = std::thread::Builder::new()
+        .name(format!("session-{id}"))
+        .spawn(move || {
+            let _guard = guard;
+            let log = session_log;
+            match catch_unwind(AssertUnwindSafe(|| handler(&mut ch))) {
+                Ok(Ok(line)) => log(format!("#{id} {peer}: {line}")),
+                Ok(Err(e)) => log(format!("#{id} {peer}: request failed: {e}")),
+                Err(p) => log(format!(
+                    "#{id} {peer}: session panicked ({}); connection dropped, still serving",
+                    panic_text(p.as_ref())
+                )),
+            }
+        });
+    match spawned {
+        Ok(h) => Some(h),
+        Err(e) => {
+            // The closure (and with it the slot guard) is dropped: the slot is free again.
+            log(format!("cannot start a session thread: {e}"));
+            None
+        }
+    }
 }

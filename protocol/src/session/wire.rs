@@ -1,17 +1,29 @@
 //! Session messages: tagged, length-prefixed frames, and runs of fixed-width ciphertexts.
 //!
 //! ```text
-//! frame:       tag u8 | length u32 (LE) | payload
+//! frame:       tag u8 | length u32 (LE) | payload          (length ≤ MAX_FRAME)
+//! job request: patches u64 (LE) | chunk u32 (LE)           (a Job frame's payload)
 //! ciphertexts: count × PublicKey::ciphertext_bytes() big-endian values (count known to both)
 //! ```
+//!
+//! Every length read from the peer is checked against a named limit ([`MAX_FRAME`],
+//! [`MAX_REASON`], [`MAX_PATCHES`], [`MAX_CHUNK`]) before anything is allocated for it.
 
 use super::SessionError;
 use super::error::{chan, he};
 use paillier::{Ciphertext, PublicKey};
 use runtime::channel::Channel;
 
-/// Largest frame payload accepted.
-pub const MAX_FRAME: usize = 1 << 22;
+/// Largest frame payload accepted (the largest frame is the offer: a model header of a few
+/// KiB).
+pub const MAX_FRAME: usize = 1 << 16;
+/// Largest `Reject` or `Busy` reason accepted (shown to a person, so kept short).
+pub const MAX_REASON: usize = 4096;
+/// Largest chunk of patches per protocol round of the reference protocol (bounds the
+/// cloud's memory per session: a chunk's encrypted inputs are held at once).
+pub const MAX_CHUNK: usize = 256;
+/// Largest number of patches per job.
+pub const MAX_PATCHES: u64 = 1 << 24;
 
 /// Frame tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +46,8 @@ pub enum Tag {
 }
 
 impl Tag {
-    fn from_u8(v: u8) -> Option<Tag> {
+    /// The tag of wire code `v`, if any.
+    pub fn from_u8(v: u8) -> Option<Tag> {
         [
             Tag::Busy,
             Tag::Offer,
@@ -77,19 +90,77 @@ pub fn recv_frame<C: Channel + ?Sized>(
         what: format!("unknown message tag {}", head[0]),
     })?;
     let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
-    if len > MAX_FRAME {
+    let limit = match tag {
+        Tag::Reject | Tag::Busy => MAX_REASON,
+        _ => MAX_FRAME,
+    };
+    if len > limit {
         return Err(SessionError::Protocol {
             phase,
-            what: format!("message of {len} bytes exceeds {MAX_FRAME}"),
+            what: format!("{tag:?} message declares {len} bytes, the limit is {limit}"),
         });
     }
     let mut payload = vec![0u8; len];
     ch.recv_exact(&mut payload).map_err(chan(phase))?;
-    let text = || String::from_utf8_lossy(&payload).into_owned();
+    let text = || peer_text(&payload);
     match tag {
         Tag::Reject => Err(SessionError::Rejected(text())),
         Tag::Busy => Err(SessionError::Busy(text())),
         _ => Ok((tag, payload)),
+    }
+}
+
+/// The peer's text made printable: invalid UTF-8 and control characters become `�`.
+pub fn peer_text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
+/// A user's job: how many patches, in chunks of how many per round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobRequest {
+    /// Patches of the image (1..=[`MAX_PATCHES`]).
+    pub patches: u64,
+    /// Patches per round of the reference protocol (1..=[`MAX_CHUNK`]).
+    pub chunk: u32,
+}
+
+impl JobRequest {
+    /// Size of the byte form.
+    pub const BYTES: usize = 12;
+
+    /// The byte form (a `Job` frame's payload).
+    pub fn to_bytes(self) -> [u8; Self::BYTES] {
+        let mut out = [0u8; Self::BYTES];
+        out[..8].copy_from_slice(&self.patches.to_le_bytes());
+        out[8..].copy_from_slice(&self.chunk.to_le_bytes());
+        out
+    }
+
+    /// Reads a `Job` frame's payload, checking both counts against their limits.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SessionError> {
+        let bad = |what: String| SessionError::Protocol {
+            phase: "job request",
+            what,
+        };
+        let Ok(b) = <[u8; Self::BYTES]>::try_from(bytes) else {
+            return Err(bad(format!(
+                "{} bytes, expected {}",
+                bytes.len(),
+                Self::BYTES
+            )));
+        };
+        let [p0, p1, p2, p3, p4, p5, p6, p7, c0, c1, c2, c3] = b;
+        let patches = u64::from_le_bytes([p0, p1, p2, p3, p4, p5, p6, p7]);
+        let chunk = u32::from_le_bytes([c0, c1, c2, c3]);
+        if patches == 0 || patches > MAX_PATCHES || chunk == 0 || chunk as usize > MAX_CHUNK {
+            return Err(bad(format!(
+                "{patches} patches in chunks of {chunk} (1..={MAX_PATCHES}, 1..={MAX_CHUNK})"
+            )));
+        }
+        Ok(Self { patches, chunk })
     }
 }
 
