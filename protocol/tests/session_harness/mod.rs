@@ -1,0 +1,145 @@
+//! Drives the session layer's decoders from bytes: the cloud's and the user's side of a
+//! session whose peer is a script (the fuzz input, or a mutated honest transcript). Shared
+//! by the proptests (`protocol/tests/session_decoders.rs`) and the fuzz target
+//! `fuzz/fuzz_targets/session_wire.rs`. Byte 0 of an input picks the mode ([`MODES`]).
+#![allow(dead_code)]
+
+use model::activation::TANH_FIT;
+use model::fixed::{FIXED, FixedMlp};
+use model::mlp::{Dense, Mlp};
+use paillier::SecretKey;
+use protocol::session::client::Session;
+use protocol::session::handshake::{parse_accept, parse_offer};
+use protocol::session::serve::{CloudState, serve_connection, serve_job};
+use protocol::session::wire::{JobRequest, recv_frame};
+use protocol::session::{ProtocolKind, SessionError, client};
+use protocol::upload::{EncryptedModel, ModelHeader};
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::SeedableRng;
+use runtime::channel::MemChannel;
+use runtime::scripted::{RecordingChannel, ScriptedChannel};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Modes, by byte 0 of an input (modulo their count).
+pub const MODES: [&str; 5] = [
+    "frames: frame decoder until the script ends",
+    "cloud: whole session (handshake, job) against a scripted user",
+    "cloud job: job request and reference-protocol chunks after the handshake",
+    "user: handshake and a 1-patch reference job against a scripted cloud",
+    "decoders: offer, accept, job request and model header on the raw bytes",
+];
+
+/// Key size of the harness (the reference protocol works with 512-bit test keys).
+const KEY_BITS: u32 = 512;
+
+/// A 3x3 → 3 → 1x1 model, small enough for thousands of runs per second.
+fn tiny_fixed() -> FixedMlp {
+    let w1: Vec<f32> = (0..27).map(|k| ((k * 37 % 23) as f32 - 11.0) / 9.0).collect();
+    let mlp = Mlp::new(
+        3,
+        1,
+        1,
+        25.0,
+        vec![
+            Dense {
+                inputs: 9,
+                outputs: 3,
+                weights: w1,
+                bias: vec![0.3, -0.7, 0.05],
+            },
+            Dense {
+                inputs: 3,
+                outputs: 1,
+                weights: vec![0.8, -1.1, 0.45],
+                bias: vec![-0.1],
+            },
+        ],
+    )
+    .expect("tiny model");
+    FixedMlp::from_model(&mlp, FIXED, TANH_FIT).expect("fixed model")
+}
+
+/// The harness's fixed user key and the cloud's state (the same for every run: the
+/// offer, and so the seeds, stay valid).
+pub fn fixture() -> &'static (SecretKey, CloudState) {
+    static F: OnceLock<(SecretKey, CloudState)> = OnceLock::new();
+    F.get_or_init(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(0x5e55_1017);
+        let sk = SecretKey::generate_any_size(KEY_BITS, &mut rng).expect("key");
+        let enc = EncryptedModel::encrypt(&tiny_fixed(), sk.public_key()).expect("encrypt");
+        let state = CloudState::new(enc).expect("servable");
+        (sk, state)
+    })
+}
+
+/// The input patch of the user mode.
+pub fn user_patches() -> Vec<Vec<i64>> {
+    vec![vec![100, -2000, 0, 4095, -4096, 7, 300, -300, 1]]
+}
+
+/// Runs `input` through the mode its first byte picks; returns `Ok` or the error. Must
+/// never panic, hang or allocate much more than the script's size.
+pub fn run(input: &[u8]) -> Result<(), SessionError> {
+    let Some((&mode, script)) = input.split_first() else {
+        return Ok(());
+    };
+    let (sk, state) = fixture();
+    let mut ch = ScriptedChannel::new(script);
+    match mode as usize % MODES.len() {
+        0 => loop {
+            recv_frame(&mut ch, "fuzzed frame")?;
+        },
+        1 => serve_connection(&mut ch, state).map(|_| ()),
+        2 => serve_job(&mut ch, state, ProtocolKind::Reference).map(|_| ()),
+        3 => {
+            let mut s = client::handshake(ch, sk, ProtocolKind::Reference)?;
+            s.shell_model()?;
+            s.run_job(sk, &user_patches(), 1, &mut |_| {}).map(|_| ())
+        }
+        _ => {
+            let _ = parse_accept(script);
+            let _ = JobRequest::from_bytes(script);
+            let _ = ModelHeader::from_bytes(script);
+            parse_offer(script).map(|_| ())
+        }
+    }
+}
+
+/// Honest transcripts, one per mode: what the user received from an honest cloud (modes
+/// 0 and 3), what the cloud received from an honest user (whole: mode 1; after the
+/// handshake: mode 2) and the offer's payload (mode 4). Each is prefixed with its mode byte.
+pub fn honest_inputs() -> Vec<Vec<u8>> {
+    let sk = &fixture().0;
+    let (user_end, cloud_end) = MemChannel::pair(Duration::from_secs(60));
+    let cloud = std::thread::spawn(move || {
+        let mut rec = RecordingChannel::new(cloud_end);
+        serve_connection(&mut rec, &fixture().1).expect("honest cloud");
+        rec.into_received()
+    });
+    let mut s: Session<RecordingChannel<MemChannel>> =
+        client::handshake(RecordingChannel::new(user_end), sk, ProtocolKind::Reference)
+            .expect("honest handshake");
+    let patches = user_patches();
+    let (q, _) = s
+        .run_job(sk, &patches, 1, &mut |_| {})
+        .expect("honest job");
+    let fixed = tiny_fixed();
+    for (p, q) in patches.iter().zip(&q) {
+        assert_eq!(q, &fixed.forward(p).0, "honest run is exact");
+    }
+    let to_user = s.channel.into_received();
+    let to_cloud = cloud.join().expect("cloud thread");
+    // The user's accept frame: tag, length, 33 bytes.
+    let after_handshake = to_cloud[5 + 33..].to_vec();
+    let offer_len = u32::from_le_bytes([to_user[1], to_user[2], to_user[3], to_user[4]]);
+    let offer = &to_user[5..5 + offer_len as usize];
+    let with_mode = |m: u8, bytes: &[u8]| [&[m][..], bytes].concat();
+    vec![
+        with_mode(0, &to_user),
+        with_mode(1, &to_cloud),
+        with_mode(2, &after_handshake),
+        with_mode(3, &to_user),
+        with_mode(4, offer),
+    ]
+}
