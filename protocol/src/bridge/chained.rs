@@ -73,6 +73,11 @@ impl ChainedCircuit {
         TwoPartyCircuit::new(circuit).map_err(BridgeError::Driver)
     }
 
+    /// The two-party circuit run by the driver (one instance per ciphertext of K slots).
+    pub fn two_party(&self) -> &TwoPartyCircuit {
+        &self.tpc
+    }
+
     /// Slots per ciphertext (activations per garbled instance).
     pub fn slots(&self) -> usize {
         self.slots

@@ -1,0 +1,163 @@
+//! Both roles of the bridge facing recorded, truncated, mutated or random peer bytes:
+//! replays of honest transcripts give the honest result; anything else ends in an error,
+//! never a panic, a hang or a large allocation. The same harness drives the `bridge_wire`
+//! fuzz target.
+//!
+//! `GCC_NN_WRITE_FUZZ_SEEDS=1 cargo test -p gcc-nn-protocol --test bridge_wire` also writes
+//! the recorded transcripts to `fuzz/seeds/bridge_wire/`.
+
+extern crate gcc_nn_protocol as protocol;
+
+mod bridge_harness;
+
+use bridge_harness::{Outcome, Transcript, XS, circuit, key, record, run_script};
+use proptest::prelude::*;
+use protocol::BridgeError;
+use protocol::bridge::{MAX_BATCH, Mode};
+use runtime::channel::ChannelError;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const MODES: [Mode; 3] = [Mode::Unpacked, Mode::Packed, Mode::Chained];
+
+fn transcripts() -> &'static [Transcript] {
+    static T: OnceLock<Vec<Transcript>> = OnceLock::new();
+    T.get_or_init(|| MODES.iter().map(|&m| record(m)).collect())
+}
+
+fn cloud_result(out: &Outcome) -> Vec<i128> {
+    match out {
+        Outcome::Cloud(c) => c.decrypt(key()).expect("decrypt"),
+        Outcome::User(_) => panic!("expected the cloud's output"),
+    }
+}
+
+#[test]
+fn recorded_transcripts_replay_to_the_honest_result() {
+    let reference: Vec<i128> = XS
+        .iter()
+        .map(|&x| circuit().reference(x).expect("reference"))
+        .collect();
+    for (t, mode) in transcripts().iter().zip(MODES) {
+        assert_eq!(
+            t.cloud.decrypt(key()).expect("decrypt"),
+            reference,
+            "{mode:?}"
+        );
+        let cloud = run_script(&t.cloud_script).expect("cloud replay");
+        assert_eq!(cloud_result(&cloud), reference, "{mode:?} replayed");
+        let user = run_script(&t.user_script).expect("user replay");
+        let Outcome::User(report) = user else {
+            panic!("expected the user's report")
+        };
+        assert_eq!(report.ands as usize, t_ands(mode), "{mode:?}");
+    }
+    if std::env::var_os("GCC_NN_WRITE_FUZZ_SEEDS").is_some() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/bridge_wire");
+        std::fs::create_dir_all(&dir).expect("seed directory");
+        for (t, mode) in transcripts().iter().zip(MODES) {
+            std::fs::write(dir.join(format!("user_{mode:?}")), &t.user_script).expect("write");
+            std::fs::write(dir.join(format!("cloud_{mode:?}")), &t.cloud_script).expect("write");
+        }
+    }
+}
+
+/// AND gates the user garbles for the three activations in `mode`.
+fn t_ands(mode: Mode) -> usize {
+    match mode {
+        Mode::Unpacked | Mode::Packed => XS.len() * circuit().and_count(),
+        Mode::Chained => {
+            let cc = circuit().chained().expect("chained circuit");
+            cc.two_party().and_count()
+        }
+    }
+}
+
+/// The honest unpacked user script with the header's batch and ciphertext count replaced.
+fn header_script(batch: u64, ciphertexts: u64) -> Vec<u8> {
+    let t = &transcripts()[0];
+    let mut s = t.user_script[..1 + 37].to_vec();
+    s[1 + 13..1 + 21].copy_from_slice(&batch.to_le_bytes());
+    s[1 + 21..1 + 29].copy_from_slice(&ciphertexts.to_le_bytes());
+    s
+}
+
+#[test]
+fn header_announcing_a_huge_batch_fails_fast_without_allocating() {
+    let start = Instant::now();
+    for (batch, ciphertexts) in [(u64::MAX, 3), (MAX_BATCH + 1, MAX_BATCH + 1), (0, 0)] {
+        let err = run_script(&header_script(batch, ciphertexts)).expect_err("refused");
+        assert!(err.to_string().contains("batch size"), "{err}");
+    }
+    // A batch within the limit but a wrong ciphertext count.
+    let err = run_script(&header_script(MAX_BATCH, u64::MAX)).expect_err("refused");
+    assert!(err.to_string().contains("ciphertexts announced"), "{err}");
+    // The largest batch, honestly counted, then silence: the user waits for data it never
+    // gets and fails naming the message, having allocated nothing for 2^24 ciphertexts.
+    let err = run_script(&header_script(MAX_BATCH, MAX_BATCH)).expect_err("truncated");
+    assert!(
+        matches!(
+            err,
+            BridgeError::Channel {
+                phase: "masked pre-activations",
+                source: ChannelError::Closed { .. }
+            }
+        ),
+        "{err}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn peer_hanging_up_mid_run_names_what_was_being_received() {
+    let t = &transcripts()[0];
+    let cut = |s: &[u8], n: usize| s[..n].to_vec();
+    let err = run_script(&cut(&t.user_script, 1 + 37 + 10)).expect_err("truncated");
+    assert!(
+        err.to_string().starts_with("masked pre-activations:"),
+        "{err}"
+    );
+    let err = run_script(&cut(&t.cloud_script, 1 + 10)).expect_err("truncated");
+    assert!(
+        err.to_string().starts_with("encrypted output masks:"),
+        "{err}"
+    );
+    let n = t.cloud_script.len() - 5;
+    let err = run_script(&cut(&t.cloud_script, n)).expect_err("truncated");
+    assert!(err.to_string().contains("output"), "{err}");
+}
+
+fn mutated(script: &[u8], edits: &[(usize, u8)], keep: usize) -> Vec<u8> {
+    let mut s = script.to_vec();
+    for &(at, b) in edits {
+        let i = 1 + at % (s.len() - 1);
+        s[i] ^= b.max(1);
+    }
+    s.truncate(keep.max(1).min(s.len()));
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn random_peer_bytes_are_errors(data in proptest::collection::vec(any::<u8>(), 0..600)) {
+        prop_assert!(run_script(&data).is_err());
+    }
+
+    #[test]
+    fn mutated_transcripts_never_panic(
+        which in 0usize..6,
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..5),
+        keep in any::<usize>(),
+    ) {
+        let t = &transcripts()[which / 2];
+        let script = if which % 2 == 0 { &t.user_script } else { &t.cloud_script };
+        let data = mutated(script, &edits, keep);
+        let r = run_script(&data);
+        if data.len() < script.len() {
+            prop_assert!(r.is_err());
+        }
+    }
+}
