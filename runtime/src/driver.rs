@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 const MAGIC: &[u8; 8] = b"GCCNN-GC";
 const VERSION: u32 = 1;
-/// Largest batch accepted from a peer's handshake.
+/// Largest batch a run accepts, ours or announced by the peer's handshake. (With wire
+/// indices below 2^32, instances × input bits then cannot overflow.)
 pub const MAX_INSTANCES: u64 = 1 << 32;
 
 /// Which party learns the circuit's outputs.
@@ -139,6 +140,14 @@ pub enum DriverError {
     /// A batch must hold at least one instance.
     #[error("a run needs at least one instance")]
     NoInstances,
+    /// A batch (ours or the one the peer announces) is larger than [`MAX_INSTANCES`].
+    #[error("{who} batch of {got} instances exceeds the limit of {MAX_INSTANCES}")]
+    TooManyInstances {
+        /// `"our"` or `"the peer's"`.
+        who: &'static str,
+        /// Instances asked for.
+        got: u64,
+    },
 }
 
 fn chan(phase: &'static str) -> impl Fn(ChannelError) -> DriverError {
@@ -379,6 +388,12 @@ fn handshake<C: Channel + ?Sized>(
     let mut n = [0u8; 8];
     n.copy_from_slice(&peer[14..22]);
     let their_instances = u64::from_le_bytes(n);
+    if their_instances > MAX_INSTANCES {
+        return Err(DriverError::TooManyInstances {
+            who: "the peer's",
+            got: their_instances,
+        });
+    }
     if peer[22..54] != tpc.hash {
         let hex = |b: &[u8]| {
             b[..8]
@@ -451,6 +466,12 @@ fn check_inputs(
     if inputs.is_empty() {
         return Err(DriverError::NoInstances);
     }
+    if inputs.len() as u64 > MAX_INSTANCES {
+        return Err(DriverError::TooManyInstances {
+            who: "our",
+            got: inputs.len() as u64,
+        });
+    }
     for (instance, bits) in inputs.iter().enumerate() {
         if bits.len() != expected {
             return Err(DriverError::InputWidth {
@@ -481,7 +502,7 @@ pub fn run_garbler<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
 
     let delta = Delta::random(rng);
     let start = Block::random(rng);
-    send_blocks(ch, &[start]).map_err(chan("setup"))?;
+    send_blocks(ch, &[start]).map_err(chan("setup (sending the hash start point)"))?;
     let mut ot = CotSender::setup(ch, delta, rng)?;
     phases.done("base OT");
     let m = n * tpc.evaluator_input_bits();
@@ -523,7 +544,8 @@ pub fn run_garbler<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     }
     if reveal.to_garbler() {
         let mut buf = vec![0u8; decoding.len().div_ceil(8)];
-        ch.recv_exact(&mut buf).map_err(&e)?;
+        ch.recv_exact(&mut buf)
+            .map_err(chan("output (receiving the evaluator's output bits)"))?;
         let lsbs = unpack_bits(&buf, decoding.len());
         let bits: Vec<bool> = lsbs.iter().zip(&decoding).map(|(&a, &d)| a ^ d).collect();
         outputs = Some(split_instances(&bits, n));
@@ -557,7 +579,7 @@ pub fn run_evaluator<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     phases.done("handshake");
 
     let mut start = [Block::ZERO];
-    recv_blocks(ch, &mut start).map_err(chan("setup"))?;
+    recv_blocks(ch, &mut start).map_err(chan("setup (receiving the hash start point)"))?;
     let mut ot = CotReceiver::setup(ch, rng)?;
     phases.done("base OT");
     let choices: Vec<bool> = inputs.iter().flatten().copied().collect();
@@ -568,10 +590,11 @@ pub fn run_evaluator<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let mut labels = vec![Block::ZERO; tpc.plan.input_slots.len()];
     let mut own = vec![Block::ZERO; tpc.garbler_input_bits()];
     let mut lsbs = Vec::with_capacity(n * tpc.output_bits());
-    let e = chan("evaluation");
+    let e_labels = chan("evaluation (receiving the garbler's input labels)");
+    let e_tables = chan("evaluation (receiving garbled tables)");
     let per = tpc.evaluator_input_bits();
     for k in 0..n {
-        recv_blocks(ch, &mut own).map_err(&e)?;
+        recv_blocks(ch, &mut own).map_err(&e_labels)?;
         for (&w, &l) in tpc.garbler_wires.iter().zip(&own) {
             labels[w] = l;
         }
@@ -584,7 +607,7 @@ pub fn run_evaluator<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         }
         let out = evaluator
             .evaluate(&tpc.plan, &labels, &mut ChannelSource(&mut *ch))
-            .map_err(&e)?;
+            .map_err(&e_tables)?;
         lsbs.extend(out.iter().map(|l| l.lsb()));
     }
     phases.done("evaluation (streamed)");
@@ -593,7 +616,8 @@ pub fn run_evaluator<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let mut outputs = None;
     if reveal.to_evaluator() {
         let mut buf = vec![0u8; lsbs.len().div_ceil(8)];
-        ch.recv_exact(&mut buf).map_err(&e)?;
+        ch.recv_exact(&mut buf)
+            .map_err(chan("output (receiving the decoding bits)"))?;
         let decoding = unpack_bits(&buf, lsbs.len());
         let bits: Vec<bool> = lsbs.iter().zip(&decoding).map(|(&a, &d)| a ^ d).collect();
         outputs = Some(split_instances(&bits, n));

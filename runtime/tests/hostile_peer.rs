@@ -11,9 +11,11 @@ extern crate gcc_nn_runtime as runtime;
 #[path = "harness/gc_replay.rs"]
 mod gc_replay;
 
-use gc_replay::{CONFIGS, Transcript, evaluator_from_script, garbler_from_script, record};
+use gc_replay::{
+    CONFIGS, Transcript, evaluator_from_script, evaluator_on, garbler_from_script, record,
+};
 use proptest::prelude::*;
-use runtime::channel::ChannelError;
+use runtime::channel::{Channel, ChannelError, MemChannel};
 use runtime::driver::DriverError;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -73,13 +75,14 @@ fn handshake_announcing_a_huge_batch_is_rejected_at_once() {
     assert!(
         matches!(
             err,
-            DriverError::InstanceMismatch {
-                theirs: u64::MAX,
-                ..
+            DriverError::TooManyInstances {
+                who: "the peer's",
+                got: u64::MAX
             }
         ),
         "{err}"
     );
+    assert!(err.to_string().contains("exceeds the limit"), "{err}");
     assert!(start.elapsed() < Duration::from_secs(1));
 }
 
@@ -91,19 +94,60 @@ fn peer_hanging_up_after_the_handshake_names_the_phase() {
         matches!(
             err,
             DriverError::Channel {
-                phase: "setup",
+                phase: "setup (receiving the hash start point)",
                 source: ChannelError::Closed { needed: 16 }
             }
         ),
         "{err}"
     );
-    assert!(err.to_string().starts_with("setup:"), "{err}");
+    assert!(err.to_string().starts_with("setup (receiving"), "{err}");
     // Cut inside the garbled tables: the evaluator says it was evaluating.
     let cut = t.evaluator_script.len() - 100;
     let err = evaluator_from_script(&t.evaluator_script[..cut]).expect_err("truncated");
-    assert!(err.to_string().contains("evaluation"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("evaluation (receiving garbled tables): peer closed"),
+        "{err}"
+    );
     let err = garbler_from_script(&t.garbler_script[..1 + 54 + 10]).expect_err("truncated");
-    assert!(err.to_string().contains("oblivious transfer"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("oblivious transfer: base OT (receiving a curve point): peer closed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn peer_stalling_mid_batch_times_out_naming_the_message() {
+    let t = &transcripts()[1];
+    let script = &t.evaluator_script[1..];
+    // Stalls after: the handshake and start point; half the base OT; half the tables.
+    for (cut, expected) in [
+        (
+            54 + 16,
+            "oblivious transfer: base OT (receiving a curve point)",
+        ),
+        (
+            54 + 16 + 64 * 32 + 5,
+            "oblivious transfer: base OT (receiving a curve point)",
+        ),
+        (
+            script.len() - 10_000,
+            "evaluation (receiving garbled tables)",
+        ),
+        (script.len() - 3, "output (receiving the decoding bits)"),
+    ] {
+        let (mut peer, mut ch) = MemChannel::pair(Duration::from_millis(300));
+        peer.send(&script[..cut]).expect("send");
+        peer.flush().expect("flush");
+        let start = Instant::now();
+        let err = evaluator_on(&mut ch, CONFIGS[1]).expect_err("stalled peer");
+        assert!(start.elapsed() < Duration::from_secs(3), "bounded wait");
+        let msg = err.to_string();
+        assert!(msg.starts_with(expected), "{msg}");
+        assert!(msg.contains("timed out"), "{msg}");
+        drop(peer);
+    }
 }
 
 /// A transcript with some bytes replaced, then possibly truncated.

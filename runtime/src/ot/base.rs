@@ -3,7 +3,7 @@
 //! Sender: `A = a·G`. Receiver, choice `c`: `B = b·G + c·A`. Keys: sender
 //! `k₀ = H(i, A, B, a·B)`, `k₁ = H(i, A, B, a·(B − A))`; receiver `k_c = H(i, A, B, b·A)`.
 
-use super::OtError;
+use super::{OtError, chan};
 use crate::block::Block;
 use crate::channel::Channel;
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
@@ -35,7 +35,8 @@ fn recv_point<C: Channel + ?Sized>(
     index: usize,
 ) -> Result<(CompressedRistretto, RistrettoPoint), OtError> {
     let mut bytes = [0u8; 32];
-    ch.recv_exact(&mut bytes)?;
+    ch.recv_exact(&mut bytes)
+        .map_err(chan("base OT (receiving a curve point)"))?;
     let c = CompressedRistretto(bytes);
     let p = c.decompress().ok_or(OtError::InvalidPoint { index })?;
     Ok((c, p))
@@ -50,8 +51,9 @@ pub fn send<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let a = Scalar::random(rng);
     let big_a = &a * RISTRETTO_BASEPOINT_TABLE;
     let a_c = big_a.compress();
-    ch.send(a_c.as_bytes())?;
-    ch.flush()?;
+    let e = chan("base OT (sending the sender's point)");
+    ch.send(a_c.as_bytes()).map_err(&e)?;
+    ch.flush().map_err(&e)?;
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let (b_c, b) = recv_point(ch, i)?;
@@ -69,6 +71,7 @@ pub fn receive<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> Result<Vec<Block>, OtError> {
     let (a_c, big_a) = recv_point(ch, 0)?;
+    let e = chan("base OT (sending the receiver's points)");
     let mut out = Vec::with_capacity(choices.len());
     for (i, &c) in choices.iter().enumerate() {
         let b = Scalar::random(rng);
@@ -77,9 +80,9 @@ pub fn receive<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             big_b += big_a;
         }
         let b_c = big_b.compress();
-        ch.send(b_c.as_bytes())?;
+        ch.send(b_c.as_bytes()).map_err(&e)?;
         out.push(key(i, &a_c, &b_c, &(b * big_a)));
     }
-    ch.flush()?;
+    ch.flush().map_err(&e)?;
     Ok(out)
 }

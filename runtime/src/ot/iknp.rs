@@ -6,7 +6,7 @@
 //! after transposition the sender holds `q_j` and the receiver `t_j = q_j ⊕ r_j·Δ`.
 //! PRG streams continue across calls, so one setup serves any number of extensions.
 
-use super::{OtError, base, transpose::transpose_rows};
+use super::{OtError, base, chan, transpose::transpose_rows};
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, recv_blocks, send_blocks};
 use crate::prg::Prg;
@@ -59,7 +59,8 @@ impl CotSender {
             for (i, (row, prg)) in rows.iter_mut().zip(&mut self.prgs).enumerate() {
                 row.resize(cols, Block::ZERO);
                 prg.fill_blocks(row);
-                recv_blocks(ch, &mut u[..cols])?;
+                recv_blocks(ch, &mut u[..cols])
+                    .map_err(chan("OT extension (receiving the matrix rows u)"))?;
                 let s = Block::mask(self.delta.block().bit(i));
                 for (q, &ui) in row.iter_mut().zip(&u[..cols]) {
                     *q ^= s & ui;
@@ -108,6 +109,7 @@ impl CotReceiver {
         let mut r = Vec::new();
         let mut transposed = Vec::new();
         let mut done = 0;
+        let e = chan("OT extension (sending the matrix rows u)");
         while done < cols_total {
             let cols = CHUNK_COLS.min(cols_total - done);
             // Choice bits of this chunk packed 128 per block (padding bits are 0).
@@ -127,9 +129,9 @@ impl CotReceiver {
                 for ((u, &t), &rj) in g1[..cols].iter_mut().zip(row.iter()).zip(&r) {
                     *u ^= t ^ rj;
                 }
-                send_blocks(ch, &g1[..cols])?;
+                send_blocks(ch, &g1[..cols]).map_err(&e)?;
             }
-            ch.flush()?;
+            ch.flush().map_err(&e)?;
             transpose_rows(&rows, cols, &mut transposed);
             let take = (m - out.len()).min(cols * 128);
             out.extend_from_slice(&transposed[..take]);

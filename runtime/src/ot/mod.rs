@@ -11,13 +11,23 @@ pub mod transpose;
 
 use crate::channel::ChannelError;
 
+/// Maps a channel error to [`OtError::Channel`] naming the message in transit.
+pub(crate) fn chan(what: &'static str) -> impl Fn(ChannelError) -> OtError {
+    move |source| OtError::Channel { what, source }
+}
+
 /// A failure of an OT protocol.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OtError {
-    /// The channel failed.
-    #[error("OT: {0}")]
-    Channel(#[from] ChannelError),
+    /// The channel failed while sending or receiving `what`.
+    #[error("{what}: {source}")]
+    Channel {
+        /// The message in transit (e.g. "receiving base OT points").
+        what: &'static str,
+        /// Underlying channel error.
+        source: ChannelError,
+    },
     /// The peer sent bytes that are not a valid Ristretto point.
     #[error("base OT: peer sent an invalid curve point (message {index})")]
     InvalidPoint {

@@ -10,7 +10,7 @@
 
 use rand_chacha::ChaCha12Rng;
 use rand_chacha::rand_core::SeedableRng;
-use runtime::channel::MemChannel;
+use runtime::channel::{Channel, MemChannel};
 use runtime::driver::{
     DriverError, Reveal, RunOutput, TwoPartyCircuit, run_evaluator, run_garbler,
 };
@@ -56,12 +56,19 @@ fn config(data: &[u8]) -> ((Reveal, usize), &[u8]) {
 
 /// The evaluator of configuration `data[0]` reading `data[1..]` from its peer.
 pub(crate) fn evaluator_from_script(data: &[u8]) -> Result<RunOutput, DriverError> {
-    let ((reveal, n), script) = config(data);
+    let (config, script) = config(data);
+    evaluator_on(&mut ScriptedChannel::new(script), config)
+}
+
+/// The evaluator of a configuration on any channel.
+pub(crate) fn evaluator_on<C: Channel>(
+    ch: &mut C,
+    (reveal, n): (Reveal, usize),
+) -> Result<RunOutput, DriverError> {
     let tpc = circuit();
-    let mut ch = ScriptedChannel::new(script);
     let mut rng = ChaCha12Rng::seed_from_u64(EVALUATOR_SEED);
     let inputs = inputs(tpc.evaluator_input_bits(), n, 1);
-    run_evaluator(&mut ch, tpc, &inputs, reveal, &mut rng)
+    run_evaluator(ch, tpc, &inputs, reveal, &mut rng)
 }
 
 /// The garbler of configuration `data[0]` reading `data[1..]` from its peer.
