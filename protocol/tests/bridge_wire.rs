@@ -10,11 +10,11 @@ extern crate gcc_nn_protocol as protocol;
 
 mod bridge_harness;
 
-use bridge_harness::{Outcome, Transcript, XS, circuit, key, record, run_script};
+use bridge_harness::{Outcome, Role, Transcript, XS, circuit, key, record, run_role, run_script};
 use proptest::prelude::*;
 use protocol::BridgeError;
 use protocol::bridge::{MAX_BATCH, Mode};
-use runtime::channel::ChannelError;
+use runtime::channel::{Channel, ChannelError, MemChannel};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -134,6 +134,40 @@ fn peer_hanging_up_mid_run_names_what_was_being_received() {
     let n = t.cloud_script.len() - 5;
     let err = run_script(&cut(&t.cloud_script, n)).expect_err("truncated");
     assert!(err.to_string().contains("output"), "{err}");
+}
+
+#[test]
+fn peer_stalling_mid_run_times_out_naming_the_message() {
+    let t = &transcripts()[1];
+    for (script, role, cut, expected) in [
+        (
+            &t.user_script,
+            Role::User,
+            37 + 100,
+            "masked pre-activations: timed out",
+        ),
+        (
+            &t.cloud_script,
+            Role::Cloud(Mode::Packed),
+            50,
+            "encrypted output masks: timed out",
+        ),
+        (
+            &t.cloud_script,
+            Role::Cloud(Mode::Packed),
+            2000,
+            "garbled circuit: oblivious transfer: base OT (receiving a curve point): timed out",
+        ),
+    ] {
+        let (mut peer, mut ch) = MemChannel::pair(Duration::from_millis(300));
+        peer.send(&script[1..1 + cut]).expect("send");
+        peer.flush().expect("flush");
+        let start = Instant::now();
+        let err = run_role(role, &mut ch).expect_err("stalled peer");
+        assert!(start.elapsed() < Duration::from_secs(3), "bounded wait");
+        assert!(err.to_string().starts_with(expected), "{err}");
+        drop(peer);
+    }
 }
 
 fn mutated(script: &[u8], edits: &[(usize, u8)], keep: usize) -> Vec<u8> {

@@ -14,6 +14,9 @@ const MAGIC: &[u8; 8] = b"GCCNN-BR";
 const VERSION: u32 = 1;
 /// Largest batch a user accepts.
 pub const MAX_BATCH: u64 = 1 << 24;
+/// Ciphertexts allocated for before they arrive; a longer run grows as the bytes come, so a
+/// header announcing many ciphertexts costs nothing until they are actually sent.
+const PREALLOCATED_CIPHERTEXTS: usize = 1024;
 
 /// Whether masked values travel one per ciphertext or packed in slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,12 +122,11 @@ pub(crate) fn recv_ciphertexts<C: Channel + ?Sized>(
     count: usize,
     phase: &'static str,
 ) -> Result<Vec<Ciphertext>, BridgeError> {
-    let width = pk.ciphertext_bytes();
-    let mut buf = vec![0u8; width];
-    (0..count)
-        .map(|_| {
-            ch.recv_exact(&mut buf).map_err(chan(phase))?;
-            pk.read_ciphertext(&buf).map_err(crate::error::he(phase))
-        })
-        .collect()
+    let mut buf = vec![0u8; pk.ciphertext_bytes()];
+    let mut out = Vec::with_capacity(count.min(PREALLOCATED_CIPHERTEXTS));
+    for _ in 0..count {
+        ch.recv_exact(&mut buf).map_err(chan(phase))?;
+        out.push(pk.read_ciphertext(&buf).map_err(crate::error::he(phase))?);
+    }
+    Ok(out)
 }

@@ -92,7 +92,11 @@ pub(crate) enum Outcome {
     Cloud(CloudOutput),
 }
 
-fn run_role<C: runtime::channel::Channel>(role: Role, ch: &mut C) -> Result<Outcome, BridgeError> {
+/// Runs `role` against whatever peer is on `ch`.
+pub(crate) fn run_role<C: runtime::channel::Channel>(
+    role: Role,
+    ch: &mut C,
+) -> Result<Outcome, BridgeError> {
     let mut pool = RandomnessPool::new();
     match role {
         Role::User => {
