@@ -130,3 +130,80 @@ pub(crate) fn recv_ciphertexts<C: Channel + ?Sized>(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use paillier::SecretKey;
+    use proptest::prelude::*;
+    use rand::SeedableRng;
+    use runtime::channel::MemChannel;
+    use runtime::scripted::ScriptedChannel;
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    fn key() -> &'static SecretKey {
+        static K: OnceLock<SecretKey> = OnceLock::new();
+        K.get_or_init(|| {
+            let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+            SecretKey::generate_any_size(256, &mut rng).expect("keygen")
+        })
+    }
+
+    /// What the cloud's side writes for `h` and `cts`, as the user receives it.
+    fn sent_bytes(h: Header, cts: &[Ciphertext]) -> Vec<u8> {
+        let pk = key().public_key();
+        let (mut a, b) = MemChannel::pair(Duration::from_secs(5));
+        let mut rec = runtime::scripted::RecordingChannel::new(b);
+        send_header(&mut a, pk, h).expect("send header");
+        send_ciphertexts(&mut a, pk, cts, "test").expect("send");
+        let mut buf = vec![0u8; 37 + cts.len() * pk.ciphertext_bytes()];
+        rec.recv_exact(&mut buf).expect("recv");
+        rec.into_received()
+    }
+
+    const MODES: [Mode; 3] = [Mode::Unpacked, Mode::Packed, Mode::Chained];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn header_and_ciphertexts_round_trip(
+            mode in 0usize..3,
+            batch in 1u64..=MAX_BATCH,
+            count in 0u64..u64::MAX,
+            values in proptest::collection::vec(any::<u64>(), 0..5),
+        ) {
+            let pk = key().public_key();
+            let h = Header { mode: MODES[mode], batch, ciphertexts: count };
+            let cts: Vec<Ciphertext> = values
+                .iter()
+                .map(|&v| pk.encrypt_deterministic(&v.into()).expect("encrypt"))
+                .collect();
+            let bytes = sent_bytes(h, &cts);
+            let mut ch = ScriptedChannel::new(&bytes);
+            prop_assert_eq!(recv_header(&mut ch, pk).expect("header"), h);
+            let got = recv_ciphertexts(&mut ch, pk, cts.len(), "test").expect("ciphertexts");
+            prop_assert!(got == cts);
+            prop_assert_eq!(ch.remaining(), 0);
+        }
+
+        #[test]
+        fn random_header_and_ciphertext_bytes_are_errors_or_values(
+            bytes in proptest::collection::vec(any::<u8>(), 0..200),
+            count in 0usize..1_000_000,
+        ) {
+            let pk = key().public_key();
+            let mut ch = ScriptedChannel::new(&bytes);
+            if let Ok(h) = recv_header(&mut ch, pk) {
+                prop_assert!(h.batch >= 1 && h.batch <= MAX_BATCH);
+            }
+            let mut ch = ScriptedChannel::new(&bytes);
+            // Whatever the announced count, at most the bytes present are decoded.
+            match recv_ciphertexts(&mut ch, pk, count, "test") {
+                Ok(cts) => prop_assert!(cts.len() * pk.ciphertext_bytes() <= bytes.len()),
+                Err(e) => prop_assert!(e.to_string().contains("test"), "{}", e),
+            }
+        }
+    }
+}
