@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Modes, by byte 0 of an input (modulo their count).
-pub const MODES: [&str; 5] = [
+pub(crate) const MODES: [&str; 5] = [
     "frames: frame decoder until the script ends",
     "cloud: whole session (handshake, job) against a scripted user",
     "cloud job: job request and reference-protocol chunks after the handshake",
@@ -62,7 +62,7 @@ fn tiny_fixed() -> FixedMlp {
 
 /// The harness's fixed user key and the cloud's state (the same for every run: the
 /// offer, and so the seeds, stay valid).
-pub fn fixture() -> &'static (SecretKey, CloudState) {
+pub(crate) fn fixture() -> &'static (SecretKey, CloudState) {
     static F: OnceLock<(SecretKey, CloudState)> = OnceLock::new();
     F.get_or_init(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(0x5e55_1017);
@@ -74,13 +74,13 @@ pub fn fixture() -> &'static (SecretKey, CloudState) {
 }
 
 /// The input patch of the user mode.
-pub fn user_patches() -> Vec<Vec<i64>> {
+pub(crate) fn user_patches() -> Vec<Vec<i64>> {
     vec![vec![100, -2000, 0, 4095, -4096, 7, 300, -300, 1]]
 }
 
 /// Runs `input` through the mode its first byte picks; returns `Ok` or the error. Must
 /// never panic, hang or allocate much more than the script's size.
-pub fn run(input: &[u8]) -> Result<(), SessionError> {
+pub(crate) fn run(input: &[u8]) -> Result<(), SessionError> {
     let Some((&mode, script)) = input.split_first() else {
         return Ok(());
     };
@@ -109,7 +109,7 @@ pub fn run(input: &[u8]) -> Result<(), SessionError> {
 /// Honest transcripts, one per mode: what the user received from an honest cloud (modes
 /// 0 and 3), what the cloud received from an honest user (whole: mode 1; after the
 /// handshake: mode 2) and the offer's payload (mode 4). Each is prefixed with its mode byte.
-pub fn honest_inputs() -> Vec<Vec<u8>> {
+pub(crate) fn honest_inputs() -> Vec<Vec<u8>> {
     let sk = &fixture().0;
     let (user_end, cloud_end) = MemChannel::pair(Duration::from_secs(60));
     let cloud = std::thread::spawn(move || {

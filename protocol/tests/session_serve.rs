@@ -1,0 +1,96 @@
+//! The serve loop under failing sessions: a panic inside one session is logged and the
+//! server goes on; a session over its time limit is cut even while its peer keeps the
+//! connection open.
+
+extern crate gcc_nn_protocol as protocol;
+
+use protocol::session::serve::{Handler, Log, ServeOptions, serve_with};
+use runtime::channel::{Channel, TcpChannel};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+type Lines = Arc<Mutex<Vec<String>>>;
+
+/// Serves `handler` on a free port in a thread; returns the address, the log lines and the
+/// thread (which ends after `opts.max_connections`).
+fn start(
+    opts: ServeOptions,
+    handler: Handler,
+) -> (String, Lines, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let lines: Lines = Arc::default();
+    let sink = Arc::clone(&lines);
+    let log: Log = Arc::new(move |l: String| sink.lock().expect("log").push(l));
+    let h = std::thread::spawn(move || serve_with(&listener, &opts, log, handler).expect("serve"));
+    (addr, lines, h)
+}
+
+fn connect(addr: &str) -> TcpChannel {
+    TcpChannel::connect(addr, Duration::from_secs(30)).expect("connect")
+}
+
+#[test]
+fn a_panicking_session_is_logged_and_the_server_serves_the_next_user() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let handler: Handler = Arc::new(move |ch: &mut TcpChannel| {
+        if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("session bug on purpose");
+        }
+        let mut b = [0u8; 1];
+        ch.recv_exact(&mut b).map_err(|e| protocol::session::SessionError::Io(e.to_string()))?;
+        Ok(format!("served byte {}", b[0]))
+    });
+    let opts = ServeOptions {
+        max_sessions: 1,
+        max_connections: Some(2),
+        ..ServeOptions::default()
+    };
+    let (addr, lines, server) = start(opts, handler);
+    let mut first = connect(&addr);
+    // The panicking session's connection is dropped: reading from it ends.
+    let mut b = [0u8; 1];
+    assert!(first.recv_exact(&mut b).is_err());
+    // Its slot is free again (max_sessions is 1): the next user is served.
+    let mut second = connect(&addr);
+    second.send(&[42]).expect("send");
+    second.flush().expect("flush");
+    server.join().expect("the serve loop returns normally");
+    let log = lines.lock().expect("log").join("\n");
+    assert!(
+        log.contains("session panicked (session bug on purpose)"),
+        "{log}"
+    );
+    assert!(log.contains("served byte 42"), "{log}");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn a_session_over_its_time_limit_is_cut_while_the_peer_holds_on() {
+    let handler: Handler = Arc::new(|ch: &mut TcpChannel| {
+        // Waits far longer than the session limit (the read timeout is 60 s).
+        let mut b = [0u8; 1];
+        ch.recv_exact(&mut b)
+            .map_err(|e| protocol::session::SessionError::Io(e.to_string()))?;
+        Ok("unexpected".into())
+    });
+    let opts = ServeOptions {
+        max_sessions: 2,
+        max_connections: Some(1),
+        timeout: Duration::from_secs(60),
+        session_limit: Some(Duration::from_secs(1)),
+    };
+    let t = Instant::now();
+    let (addr, lines, server) = start(opts, handler);
+    let mut user = connect(&addr);
+    let mut b = [0u8; 1];
+    assert!(user.recv_exact(&mut b).is_err(), "the server closed the session");
+    server.join().expect("serve loop");
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    let log = lines.lock().expect("log").join("\n");
+    assert!(log.contains("session time limit of 1 s reached"), "{log}");
+    assert!(log.contains("request failed"), "{log}");
+}
