@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let t = Instant::now();
-    let enc = EncryptedModel::encrypt(user_sk.public_key(), &fixed, &mut rng)?;
+    let enc = EncryptedModel::encrypt_with_rng(&fixed, user_sk.public_key(), &mut rng)?;
     println!(
         "owner upload (model owner's cost, once): {:.1} s",
         secs(t.elapsed())

@@ -12,11 +12,32 @@
 //! The header is public metadata the cloud needs to run the protocol and both sides check in
 //! the handshake: the user's public key, shape, fixed-point formats, activation, the hash of
 //! the activation circuit and bounds on |W| and |z| (bit counts, no weight values).
+//!
+//! One file serves both secure protocols: the reference protocol multiplies the ciphertexts
+//! directly, the fast protocol re-shares them once per user ([`crate::fast::setup`]). The
+//! SHA-256 checksum at the end doubles as the model's identity ([`EncryptedModel::model_hash`])
+//! under which the fast protocol's stored shares are filed.
+//!
+//! # Randomness of the upload (security assumption)
+//!
+//! Every weight and bias is encrypted as `(1 + N)^m · h^x mod N²` with Damgård–Jurik–Nielsen
+//! short-exponent randomness ([`crate::fast::fresh::FreshZeros::short_exponent`]): `h = r0^N`
+//! for one secret uniform unit `r0` drawn per upload, and a fresh uniform exponent `x` of
+//! `⌈bits(N)/2⌉` bits (rounded up to 64) per ciphertext. Semantic security then rests on the
+//! decisional composite residuosity assumption (as for textbook Paillier) **plus** the DJN
+//! assumption that `h^x` for such short `x` is indistinguishable from a uniform N-th residue
+//! `r^N` (Damgård, Jurik, Nielsen, "A generalization of Paillier's public-key system with
+//! applications to electronic voting", 2010, §4.2). In exchange each encryption costs about
+//! `bits(N)/16` multiplications mod N² from a comb table instead of a full `bits(N)`-bit
+//! exponentiation: ≈ 20 s instead of ≈ 400 s for the shipped model at 2048 bits.
 
+use crate::fast::fresh::FreshZeros;
 use crate::session::SessionError;
 use crate::session::activation::ActivationCircuit;
 use model::fixed::{FixedMlp, FixedParams};
-use paillier::{BigInt, Ciphertext, PublicKey, RandomnessPool};
+use paillier::{BigInt, Ciphertext, PublicKey};
+use rand::{CryptoRng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -28,6 +49,10 @@ pub const MODEL_FILE_VERSION: u32 = 1;
 const MAX_HEADER: usize = 1 << 20;
 /// Largest number of layers or neurons per layer a header may announce.
 const MAX_WIDTH: u32 = 1 << 16;
+/// Largest number of weights plus biases a header may announce.
+pub const MAX_PARAMETERS: usize = 1 << 24;
+/// Largest encoded public key a header may carry.
+const MAX_KEY_BYTES: usize = 4096;
 
 /// Public metadata of an encrypted model (also the cloud's half of the handshake).
 #[derive(Debug, Clone, PartialEq)]
@@ -85,14 +110,14 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn u32(&mut self) -> Result<u32, SessionError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        let mut a = [0u8; 4];
+        a.copy_from_slice(self.take(4)?);
+        Ok(u32::from_le_bytes(a))
     }
 
     pub(crate) fn u64(&mut self) -> Result<u64, SessionError> {
-        let b = self.take(8)?;
         let mut a = [0u8; 8];
-        a.copy_from_slice(b);
+        a.copy_from_slice(self.take(8)?);
         Ok(u64::from_le_bytes(a))
     }
 
@@ -150,7 +175,7 @@ impl ModelHeader {
             bytes,
             what: "model header",
         };
-        let pk_bytes = r.blob(4096)?;
+        let pk_bytes = r.blob(MAX_KEY_BYTES)?;
         let public_key =
             PublicKey::from_bytes(pk_bytes).map_err(|e| r.err(format!("public key: {e}")))?;
         let (fa, fw, ring_bits) = (r.u32()?, r.u32()?, r.u32()?);
@@ -202,7 +227,15 @@ impl ModelHeader {
                 self.widths
             ));
         }
-        let (first, last) = (self.widths[0], self.widths[self.widths.len() - 1]);
+        if self.parameter_count() > MAX_PARAMETERS {
+            return Err(format!(
+                "{} parameters exceed the limit of {MAX_PARAMETERS}",
+                self.parameter_count()
+            ));
+        }
+        let (Some(&first), Some(&last)) = (self.widths.first(), self.widths.last()) else {
+            return Err("no layer widths".into());
+        };
         if u64::from(first) != u64::from(self.input_patch).pow(2)
             || u64::from(last) != u64::from(self.output_patch).pow(2)
             || self.output_patch > self.input_patch
@@ -252,10 +285,49 @@ fn bound_bits(max_abs: u128) -> u32 {
 }
 
 impl EncryptedModel {
-    /// The model owner's step: encrypts `fixed` under `pk` (fresh randomness per value,
-    /// computed in parallel), after checking that the bridge circuit of its activation exists
-    /// and that every pre-activation fits the circuit.
+    /// The model owner's step: encrypts `fixed` under `pk` with fresh short-exponent
+    /// randomness from the OS-seeded CSPRNG (see the module docs for the assumption), on
+    /// both cores, after checking that the bridge circuit of its activation exists and that
+    /// every pre-activation fits the circuit.
     pub fn encrypt(fixed: &FixedMlp, pk: &PublicKey) -> Result<Self, SessionError> {
+        Self::encrypt_with_rng(fixed, pk, &mut rand::rng())
+    }
+
+    /// [`EncryptedModel::encrypt`] with the randomness drawn from `rng`.
+    pub fn encrypt_with_rng<R: CryptoRng + ?Sized>(
+        fixed: &FixedMlp,
+        pk: &PublicKey,
+        rng: &mut R,
+    ) -> Result<Self, SessionError> {
+        let header = Self::header_for(fixed, pk)?;
+        let zeros = FreshZeros::short_exponent(pk, rng);
+        let mut enc = |values: &[i64]| -> Result<Vec<Ciphertext>, SessionError> {
+            let seeds: Vec<[u8; 32]> = crate::fast::cross::seeds(rng, values.len());
+            values
+                .par_iter()
+                .zip(seeds)
+                .map(|(&v, seed)| {
+                    let m = paillier::signed_to_residue(&BigInt::from(v), pk.n());
+                    zeros
+                        .encrypt(&m, &mut ChaCha20Rng::from_seed(seed))
+                        .map_err(|e| SessionError::Model(format!("encryption: {e}")))
+                })
+                .collect()
+        };
+        let mut layers = Vec::with_capacity(fixed.layers.len());
+        for l in &fixed.layers {
+            layers.push(EncryptedLayer {
+                inputs: l.inputs,
+                outputs: l.outputs,
+                weights: enc(&l.weights)?,
+                bias: enc(&l.bias)?,
+            });
+        }
+        Ok(Self { header, layers })
+    }
+
+    /// The public header of `fixed` under `pk`, checked.
+    fn header_for(fixed: &FixedMlp, pk: &PublicKey) -> Result<ModelHeader, SessionError> {
         let circuit = ActivationCircuit::for_name(fixed.activation.name)?;
         let max_w = fixed
             .layers
@@ -287,32 +359,21 @@ impl EncryptedModel {
             z_bits,
         };
         header.check_shape().map_err(SessionError::Model)?;
-        let enc = |values: &[i64]| -> Result<Vec<Ciphertext>, SessionError> {
-            let mut pool = RandomnessPool::new();
-            pool.fill(pk, values.len());
-            let rands: Vec<_> = (0..values.len()).filter_map(|_| pool.take()).collect();
-            values
-                .par_iter()
-                .zip(rands.par_iter())
-                .map(|(&v, rn)| {
-                    pk.encrypt_signed_with(&BigInt::from(v), rn)
-                        .map_err(|e| SessionError::Model(format!("encryption: {e}")))
-                })
-                .collect()
-        };
-        let layers = fixed
-            .layers
-            .iter()
-            .map(|l| {
-                Ok(EncryptedLayer {
-                    inputs: l.inputs,
-                    outputs: l.outputs,
-                    weights: enc(&l.weights)?,
-                    bias: enc(&l.bias)?,
-                })
-            })
-            .collect::<Result<Vec<_>, SessionError>>()?;
-        Ok(Self { header, layers })
+        Ok(header)
+    }
+
+    /// `(inputs, outputs)` per layer.
+    pub fn shapes(&self) -> Vec<(usize, usize)> {
+        self.layers.iter().map(|l| (l.inputs, l.outputs)).collect()
+    }
+
+    /// The model's identity: the SHA-256 checksum of its file form (header and every
+    /// ciphertext), under which the fast protocol files its per-user shares.
+    pub fn model_hash(&self) -> [u8; 32] {
+        let bytes = self.to_bytes();
+        let mut h = [0u8; 32];
+        h.copy_from_slice(&bytes[bytes.len() - 32..]);
+        h
     }
 
     /// The file form.
@@ -366,7 +427,9 @@ impl EncryptedModel {
         let header = ModelHeader::from_bytes(r.blob(MAX_HEADER)?)?;
         let pk = header.public_key.clone();
         let width = pk.ciphertext_bytes();
-        let expected = header.parameter_count() * width;
+        // parameter_count ≤ MAX_PARAMETERS (checked with the header): no overflow, and the
+        // length check below bounds every allocation by the file's own size.
+        let expected = header.parameter_count().saturating_mul(width);
         if r.bytes.len() != expected {
             return Err(bad(format!(
                 "{} bytes of ciphertexts where the header's shape needs {expected}",

@@ -53,7 +53,7 @@ fn random_model_matches_reference_across_blocks() {
 
 #[test]
 fn shares_reconstruct_the_model() {
-    let model = random_model(&[5, 3, 2], 3);
+    let model = random_model(&[4, 3, 1], 3);
     let (user, cloud) = setup(&model);
     let r = ring();
     assert!(matches!(user.key, ShareKey::CloudPublic(_)));

@@ -42,9 +42,9 @@ fn uniform_in_ring(values: &[u64], what: &str) {
 
 #[test]
 fn cloud_sees_only_ciphertexts_and_masked_values() {
-    let model = random_model(&[7, 8, 6, 3], 21);
+    let model = random_model(&[9, 8, 6, 4], 21);
     let patches = 70;
-    let inputs = random_inputs(7, patches, 22);
+    let inputs = random_inputs(9, patches, 22);
     let (user_share, cloud_share) = setup(&model);
     let circuit = ShareCircuit::for_activation("tanh", &model.params).expect("circuit");
     let sim = simulate(
@@ -99,8 +99,8 @@ fn cloud_sees_only_ciphertexts_and_masked_values() {
 fn the_uniformity_test_rejects_unmasked_values() {
     // Negative control: the true pre-activations of the same kind of model are far from
     // uniform in Z_2^k, so the test above is able to fail.
-    let model = random_model(&[7, 8, 6, 3], 21);
-    let inputs = random_inputs(7, 70, 22);
+    let model = random_model(&[9, 8, 6, 4], 21);
+    let inputs = random_inputs(9, 70, 22);
     let r = ring();
     let z: Vec<u64> = inputs
         .iter()
@@ -123,7 +123,7 @@ fn the_uniformity_test_rejects_unmasked_values() {
 
 #[test]
 fn cloud_rejects_a_user_with_another_key() {
-    let model = random_model(&[4, 3, 2], 31);
+    let model = random_model(&[4, 3, 1], 31);
     let (user_share, cloud_share) = setup(&model);
     let circuit = ShareCircuit::for_activation("tanh", &model.params).expect("circuit");
     let stranger =

@@ -8,8 +8,9 @@
 //!
 //! Flow:
 //! 1. once per (user, model): [`setup::cloud_setup`] / [`setup::user_setup`] re-share the
-//!    owner's [`shares::EncryptedModel`] into [`shares::ModelShare`]s, which both persist
-//!    ([`shares::ModelShare::to_bytes`]);
+//!    owner's [`crate::upload::EncryptedModel`] (the one upload format of both protocols)
+//!    into [`shares::ModelShare`]s, which both persist ([`store`]) so that later images skip
+//!    this step; [`pairing`] agrees at the start of each job whether a stored pair is reused;
 //! 2. per image: [`party::run_user`] / [`party::run_cloud`] over one
 //!    [`runtime::channel::Channel`]; the user gets the raw outputs `q` of every patch,
 //!    bit-identical to [`model::fixed::FixedMlp::forward`];
@@ -18,11 +19,13 @@
 pub mod activation;
 pub mod cross;
 pub mod fresh;
+pub mod pairing;
 pub mod party;
 pub mod report;
 pub mod ring;
 pub mod setup;
 pub mod shares;
+pub mod store;
 mod wire;
 
 pub use activation::ShareCircuit;
@@ -30,7 +33,8 @@ pub use party::{CloudOutput, CloudView, UserOutput, run_cloud, run_user};
 pub use report::FastReport;
 pub use ring::{Ring, SIGMA};
 pub use setup::{cloud_setup, user_setup};
-pub use shares::{EncryptedModel, ModelShare};
+pub use crate::upload::EncryptedModel;
+pub use shares::{ModelShare, ShareBinding};
 
 use crate::error::BridgeError;
 use paillier::SecretKey;

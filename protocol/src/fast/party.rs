@@ -33,7 +33,7 @@ use runtime::channel::Channel;
 use runtime::driver::{Reveal, run_evaluator, run_garbler};
 
 const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FI");
-const VERSION: u64 = 1;
+const VERSION: u64 = 2;
 /// Most patches a cloud accepts per run.
 pub const MAX_PATCHES: u64 = 1 << 22;
 
@@ -193,6 +193,7 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             patches as u64,
             fingerprint_word(user_pk),
             fingerprint_word(cloud_pk),
+            share.binding.pair_word(),
         ],
         "image header",
     )?;
@@ -329,7 +330,7 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let mut report = FastReport::default();
     let mut view = record_view.then(CloudView::default);
     let mut clock = Clock::start();
-    let head = recv_words(ch, 6, "image header")?;
+    let head = recv_words(ch, 7, "image header")?;
     expect_words(
         "image header",
         &["magic", "version", "ring bits"],
@@ -346,8 +347,16 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let patches = patches as usize;
     expect_words(
         "image header",
-        &["user key fingerprint", "cloud key fingerprint"],
-        &[fingerprint_word(user_pk), fingerprint_word(cloud_pk)],
+        &[
+            "user key fingerprint",
+            "cloud key fingerprint",
+            "share pair id (the user and the cloud hold shares of different setups)",
+        ],
+        &[
+            fingerprint_word(user_pk),
+            fingerprint_word(cloud_pk),
+            share.binding.pair_word(),
+        ],
         &head[4..],
     )?;
     let user_zeros = FreshZeros::short_exponent(user_pk, rng);

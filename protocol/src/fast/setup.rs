@@ -9,16 +9,19 @@
 //! `W_U = (W + t) mod 2^k`, the cloud `α = t mod 2^k`: `W = W_U − α (mod 2^k)`.
 //!
 //! Messages: cloud → user: header words `magic | version | k | user key fingerprint |
-//! layers | (inputs, outputs) per layer`, the cloud's public key, then per layer the packed
-//! ciphertexts (weights row-major, then biases).
+//! layers | (inputs, outputs) per layer`, the cloud's public key, the share binding
+//! (`pair id [32] | model hash [32]`, [`ShareBinding`]), then per layer the packed
+//! ciphertexts (weights row-major, then biases). The user checks every declared size
+//! against [`MAX_LAYERS`], [`MAX_SIDE`] and its own expectation before allocating.
 
 use super::fresh::FreshZeros;
 use super::ring::{Ring, SIGMA};
-use super::shares::{EncryptedModel, LayerShare, ModelShare, ShareKey};
+use super::shares::{LayerShare, MAX_KEY_BYTES, ModelShare, ShareBinding, ShareKey};
 use super::wire::{
     expect_words, protocol, recv_bytes, recv_cts, recv_words, send_bytes, send_cts, send_words,
 };
 use crate::error::{BridgeError, he};
+use crate::upload::EncryptedModel;
 use paillier::{BigUint, Ciphertext, PublicKey, SecretKey};
 use rand::{CryptoRng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -27,17 +30,18 @@ use runtime::channel::Channel;
 use std::sync::Arc;
 
 const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FS");
-const VERSION: u64 = 1;
+const VERSION: u64 = 2;
 /// Most layers a user accepts in a header.
-const MAX_LAYERS: u64 = 64;
+const MAX_LAYERS: u64 = super::shares::MAX_LAYERS as u64;
 /// Largest layer side a user accepts.
-const MAX_SIDE: u64 = 1 << 16;
+const MAX_SIDE: u64 = super::shares::MAX_SIDE as u64;
 
 fn fingerprint_word(pk: &PublicKey) -> u64 {
     u64::from_le_bytes(pk.fingerprint())
 }
 
-/// The cloud's side of the setup: returns its shares (α, β) and keeps `cloud_sk` with them.
+/// The cloud's side of the setup: returns its shares (α, β) and keeps `cloud_sk` with them;
+/// the share pair gets a fresh random id.
 pub fn cloud_setup<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     ch: &mut C,
     user_pk: &PublicKey,
@@ -58,6 +62,16 @@ pub fn cloud_setup<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     }
     send_words(ch, &header, "setup header")?;
     send_bytes(ch, &cloud_sk.public_key().to_bytes(), "setup cloud key")?;
+    let mut pair_id = [0u8; 32];
+    rng.fill_bytes(&mut pair_id);
+    let binding = ShareBinding {
+        pair_id,
+        model_hash: model.model_hash(),
+        user_key: user_pk.fingerprint(),
+    };
+    let mut bound = binding.pair_id.to_vec();
+    bound.extend_from_slice(&binding.model_hash);
+    send_bytes(ch, &bound, "setup share binding")?;
     let layout = ring
         .setup_layout(SIGMA, user_pk.bits())
         .map_err(he("setup layout"))?;
@@ -101,6 +115,7 @@ pub fn cloud_setup<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     }
     Ok(ModelShare {
         ring,
+        binding,
         layers,
         key: ShareKey::CloudSecret(cloud_sk),
     })
@@ -137,8 +152,22 @@ pub fn user_setup<C: Channel + ?Sized>(
             ));
         }
     }
-    let cloud_pk = PublicKey::from_bytes(&recv_bytes(ch, 1 << 16, "setup cloud key")?)
+    let cloud_pk = PublicKey::from_bytes(&recv_bytes(ch, MAX_KEY_BYTES, "setup cloud key")?)
         .map_err(he("setup cloud key"))?;
+    let bound = recv_bytes(ch, 64, "setup share binding")?;
+    if bound.len() != 64 {
+        return Err(protocol(
+            "setup share binding",
+            format!("{} bytes, expected 64", bound.len()),
+        ));
+    }
+    let mut binding = ShareBinding {
+        pair_id: [0; 32],
+        model_hash: [0; 32],
+        user_key: pk.fingerprint(),
+    };
+    binding.pair_id.copy_from_slice(&bound[..32]);
+    binding.model_hash.copy_from_slice(&bound[32..]);
     let layout = ring
         .setup_layout(SIGMA, pk.bits())
         .map_err(he("setup layout"))?;
@@ -169,6 +198,7 @@ pub fn user_setup<C: Channel + ?Sized>(
     }
     Ok(ModelShare {
         ring,
+        binding,
         layers,
         key: ShareKey::CloudPublic(cloud_pk),
     })

@@ -37,6 +37,8 @@ pub struct Session<C: Channel> {
     pub circuit: ActivationCircuit,
     /// The protocol agreed.
     pub protocol: ProtocolKind,
+    /// Where the fast protocol keeps this user's share between jobs (`None`: a setup per job).
+    pub share_location: Option<crate::fast::store::UserShareLocation>,
 }
 
 /// Connects to a server over TCP and runs the handshake. While the server is busy, retries
@@ -76,6 +78,7 @@ pub fn handshake<C: Channel>(
         header,
         circuit,
         protocol,
+        share_location: None,
     })
 }
 
@@ -136,6 +139,7 @@ impl<C: Channel> Session<C> {
                 &mut self.channel,
                 sk,
                 &self.header,
+                self.share_location.as_ref(),
                 patches,
                 &mut stats,
             )?;

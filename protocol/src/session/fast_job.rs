@@ -1,32 +1,26 @@
-//! One job under the fast protocol (PROTOCOL.md §3) inside a session: the per-(user, model)
-//! re-sharing, then the whole image in one run (packing works across all its patches).
+//! One job under the fast protocol (PROTOCOL.md §3) inside a session: the share pairing
+//! ([`crate::fast::pairing`]), the per-(user, model) re-sharing only when no stored pair can be
+//! reused, then the whole image in one run (packing works across all its patches).
 //!
-//! The cloud draws a fresh key pair of its own for the session (cross product 2 runs under
-//! it); the shares live for the session only.
+//! At a new setup the cloud draws a fresh key pair of its own for this user (cross product 2
+//! runs under it) and keeps it with α in its share store; the user keeps `W_U` with the
+//! cloud's public key in its share file. Without a store (or share file) the shares live for
+//! the job only. Stored shares that cannot be used (missing, corrupt, of another setup) are
+//! noted in the job's phases and replaced by a fresh setup; they never reach the image run
+//! unchecked.
 
 use super::{JobStats, SessionError};
-use crate::fast::{self, Ring, ShareCircuit};
+use crate::fast::pairing::{cloud_offer, cloud_read_answer, user_answer, user_read_offer};
+use crate::fast::store::{CloudShareStore, UserShareLocation, check_binding, read_share};
+use crate::fast::{self, ModelShare, Ring, ShareCircuit};
 use crate::upload::{EncryptedModel, ModelHeader};
 use paillier::SecretKey;
 use runtime::channel::Channel;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// The fast protocol's view of the uploaded model (the same public ciphertexts).
-fn fast_model(model: &EncryptedModel) -> fast::EncryptedModel {
-    fast::EncryptedModel {
-        layers: model
-            .layers
-            .iter()
-            .map(|l| fast::shares::EncryptedLayer {
-                inputs: l.inputs,
-                outputs: l.outputs,
-                weights: l.weights.clone(),
-                bias: l.bias.clone(),
-            })
-            .collect(),
-    }
-}
+/// Phase name noting that the stored shares were reused (tests and logs look for it).
+pub(crate) const SETUP_SKIPPED: &str = "fast: setup skipped, stored share pair reused";
 
 /// The ring and the activation circuit both sides derive from the public header.
 fn ring_and_circuit(header: &ModelHeader) -> Result<(Ring, ShareCircuit), SessionError> {
@@ -47,42 +41,112 @@ fn record_traffic<C: Channel + ?Sized>(
     stats.patches += patches;
 }
 
-/// The cloud's side of a fast job.
+/// A zero-length phase carrying a note for the summary and the server log.
+fn note(stats: &mut JobStats, what: String) {
+    stats.add(&what, Duration::ZERO);
+}
+
+/// The cloud's side of a fast job; `store` keeps the shares between jobs.
 pub(crate) fn cloud_job<C: Channel + ?Sized>(
     ch: &mut C,
     model: &EncryptedModel,
+    store: Option<&CloudShareStore>,
     patches: usize,
     stats: &mut JobStats,
 ) -> Result<(), SessionError> {
     let header = &model.header;
+    let user_pk = &header.public_key;
     let (ring, circuit) = ring_and_circuit(header)?;
     let mut rng = rand::rng();
     let (sent0, recv0) = (ch.bytes_sent(), ch.bytes_received());
     let t = Instant::now();
-    let cloud_sk = SecretKey::generate_any_size(header.public_key.bits(), &mut rng)
-        .map_err(|e| SessionError::Model(format!("cloud key: {e}")))?;
-    let enc = fast_model(model);
-    let share = fast::cloud_setup(
-        ch,
-        &header.public_key,
-        &enc,
-        Arc::new(cloud_sk),
-        ring,
-        &mut rng,
-    )?;
-    stats.add("fast: setup (re-sharing)", t.elapsed());
+    let model_hash = model.model_hash();
+    let stored: Option<ModelShare> = match store.map(|s| s.load(user_pk, &model_hash)) {
+        Some(Ok(s)) => s.filter(|s| s.ring == ring && s.shapes() == model.shapes()),
+        Some(Err(e)) => {
+            note(stats, format!("fast: stored share unusable ({e}): new setup"));
+            None
+        }
+        None => None,
+    };
+    cloud_offer(ch, &model_hash, stored.as_ref().map(|s| &s.binding))?;
+    let reuse = cloud_read_answer(ch, stored.as_ref().map(|s| &s.binding))?;
+    let share = match (reuse, stored) {
+        (true, Some(share)) => {
+            note(
+                stats,
+                format!("{SETUP_SKIPPED} {}", share.binding.short_id()),
+            );
+            share
+        }
+        _ => {
+            let cloud_sk = SecretKey::generate_any_size(user_pk.bits(), &mut rng)
+                .map_err(|e| SessionError::Model(format!("cloud key: {e}")))?;
+            let share = fast::cloud_setup(ch, user_pk, model, Arc::new(cloud_sk), ring, &mut rng)?;
+            stats.add("fast: setup (re-sharing)", t.elapsed());
+            if let Some(store) = store {
+                match store.save(user_pk, &share) {
+                    Ok(path) => note(
+                        stats,
+                        format!(
+                            "fast: share pair {} stored in {}",
+                            share.binding.short_id(),
+                            path.display()
+                        ),
+                    ),
+                    Err(e) => note(stats, format!("fast: share not stored ({e})")),
+                }
+            }
+            share
+        }
+    };
     let t = Instant::now();
-    fast::run_cloud(ch, &header.public_key, &share, &circuit, false, &mut rng)?;
+    fast::run_cloud(ch, user_pk, &share, &circuit, false, &mut rng)?;
     stats.add("fast: image", t.elapsed());
     record_traffic(ch, stats, (sent0, recv0), patches);
     Ok(())
 }
 
-/// The user's side of a fast job: returns `q` per patch.
+/// The user's stored share for the offered model, if it is the cloud's partner.
+fn user_stored(
+    location: Option<&UserShareLocation>,
+    sk: &SecretKey,
+    model_hash: &[u8; 32],
+    cloud_pair: Option<[u8; 32]>,
+    ring: Ring,
+    stats: &mut JobStats,
+) -> Option<ModelShare> {
+    let path = location?.path_for(model_hash);
+    let checked = read_share(&path).and_then(|s| match s {
+        Some(s) => check_binding(&path, &s, sk.public_key(), model_hash).map(|()| Some(s)),
+        None => Ok(None),
+    });
+    match checked {
+        Ok(Some(s)) if s.ring == ring && Some(s.binding.pair_id) == cloud_pair => Some(s),
+        Ok(Some(_)) => {
+            note(
+                stats,
+                format!(
+                    "fast: {} is not the cloud's partner share: new setup",
+                    path.display()
+                ),
+            );
+            None
+        }
+        Ok(None) => None,
+        Err(e) => {
+            note(stats, format!("fast: stored share unusable ({e}): new setup"));
+            None
+        }
+    }
+}
+
+/// The user's side of a fast job: returns `q` per patch; `location` keeps its share.
 pub(crate) fn user_job<C: Channel + ?Sized>(
     ch: &mut C,
     sk: &SecretKey,
     header: &ModelHeader,
+    location: Option<&UserShareLocation>,
     patches: &[Vec<i64>],
     stats: &mut JobStats,
 ) -> Result<Vec<Vec<i64>>, SessionError> {
@@ -94,8 +158,51 @@ pub(crate) fn user_job<C: Channel + ?Sized>(
         .collect();
     let (sent0, recv0) = (ch.bytes_sent(), ch.bytes_received());
     let t = Instant::now();
-    let share = fast::user_setup(ch, sk, &shapes, ring)?;
-    stats.add("fast: setup (re-sharing)", t.elapsed());
+    let offer = user_read_offer(ch)?;
+    let stored = user_stored(
+        location,
+        sk,
+        &offer.model_hash,
+        offer.cloud_pair,
+        ring,
+        stats,
+    )
+    .filter(|s| s.shapes() == shapes);
+    user_answer(ch, stored.as_ref().map(|s| &s.binding))?;
+    let share = match stored {
+        Some(share) => {
+            note(
+                stats,
+                format!("{SETUP_SKIPPED} {}", share.binding.short_id()),
+            );
+            share
+        }
+        None => {
+            let share = fast::user_setup(ch, sk, &shapes, ring)?;
+            stats.add("fast: setup (re-sharing)", t.elapsed());
+            if share.binding.model_hash != offer.model_hash {
+                return Err(SessionError::Protocol {
+                    phase: "setup share binding",
+                    what: "the setup is for another model than the one offered".into(),
+                });
+            }
+            if let Some(loc) = location {
+                let path = loc.path_for(&offer.model_hash);
+                match fast::store::write_atomic(&path, &share.to_bytes()) {
+                    Ok(()) => note(
+                        stats,
+                        format!(
+                            "fast: share pair {} stored in {}",
+                            share.binding.short_id(),
+                            path.display()
+                        ),
+                    ),
+                    Err(e) => note(stats, format!("fast: share not stored ({e})")),
+                }
+            }
+            share
+        }
+    };
     let t = Instant::now();
     let out = fast::run_user(ch, sk, &share, &circuit, patches, &mut rand::rng())?;
     stats.add("fast: image", t.elapsed());

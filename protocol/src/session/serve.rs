@@ -27,6 +27,8 @@ pub struct CloudState {
     pub model: EncryptedModel,
     /// The compiled activation circuit of the model.
     pub circuit: ActivationCircuit,
+    /// Where the fast protocol keeps per-user shares between jobs (`None`: a setup per job).
+    pub share_store: Option<crate::fast::store::CloudShareStore>,
 }
 
 impl CloudState {
@@ -58,7 +60,11 @@ impl CloudState {
                 circuit.bridge.params().x_bits
             )));
         }
-        Ok(Self { model, circuit })
+        Ok(Self {
+            model,
+            circuit,
+            share_store: None,
+        })
     }
 }
 
@@ -88,7 +94,7 @@ pub fn serve_job<C: Channel + ?Sized>(
     let chunk = job.chunk as usize;
     if kind == ProtocolKind::Fast {
         // The whole image in one run: packing works across all its patches.
-        super::fast_job::cloud_job(ch, model, left, &mut stats)?;
+        super::fast_job::cloud_job(ch, model, state.share_store.as_ref(), left, &mut stats)?;
         left = 0;
     }
     while left > 0 {

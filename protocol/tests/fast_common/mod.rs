@@ -30,7 +30,15 @@ pub(crate) fn ring() -> Ring {
     Ring::new(FIXED.ring_bits).expect("ring")
 }
 
-/// A random model with the given widths: weights within ±1.5, biases within ±0.5.
+/// The side of a square patch of `n` pixels.
+fn side(n: usize) -> usize {
+    let s = (n as f64).sqrt().round() as usize;
+    assert_eq!(s * s, n, "test widths must be square patch sizes, got {n}");
+    s
+}
+
+/// A random model with the given widths (first and last square: patch sizes): weights
+/// within ±1.5, biases within ±0.5.
 pub(crate) fn random_model(widths: &[usize], seed: u64) -> FixedMlp {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let wmax = 3i64 << (FIXED.fw - 1);
@@ -49,8 +57,8 @@ pub(crate) fn random_model(widths: &[usize], seed: u64) -> FixedMlp {
     FixedMlp {
         params: FIXED,
         activation: TANH_STAR,
-        input_patch: 3,
-        output_patch: 2,
+        input_patch: side(widths[0]),
+        output_patch: side(widths[widths.len() - 1]),
         stride: 1,
         layers,
     }
@@ -73,8 +81,7 @@ pub(crate) fn random_inputs(n: usize, patches: usize, seed: u64) -> Vec<Vec<i64>
 /// The owner's upload and the setup: (user share, cloud share).
 pub(crate) fn setup(model: &FixedMlp) -> (ModelShare, ModelShare) {
     let (user_sk, cloud_sk) = keys();
-    let enc = EncryptedModel::encrypt(user_sk.public_key(), model, &mut rand::rng())
-        .expect("owner upload");
+    let enc = EncryptedModel::encrypt(model, user_sk.public_key()).expect("owner upload");
     let sim = simulate_setup(user_sk, cloud_sk.clone(), &enc, ring()).expect("setup");
     let gcc_nn_protocol::fast::CloudOutputOrShare::Share(cloud) = sim.cloud else {
         panic!("setup returns the cloud's share");
