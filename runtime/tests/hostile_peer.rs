@@ -17,6 +17,7 @@ use gc_replay::{
 use proptest::prelude::*;
 use runtime::channel::{Channel, ChannelError, MemChannel};
 use runtime::driver::DriverError;
+use runtime::scripted::{RecordingChannel, ScriptedChannel};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -207,6 +208,57 @@ proptest! {
         }
         if g.len() < t.garbler_script.len() {
             prop_assert!(rg.is_err());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn base_ot_takes_exactly_the_valid_curve_points(point in any::<[u8; 32]>()) {
+        use curve25519_dalek::ristretto::CompressedRistretto;
+        use rand::SeedableRng;
+        let mut ch = ScriptedChannel::new(&point);
+        let mut rng = rand_chacha::ChaCha12Rng::seed_from_u64(1);
+        let r = runtime::ot::base::receive(&mut ch, &[true, false], &mut rng);
+        let valid = CompressedRistretto(point).decompress().is_some();
+        match r {
+            Ok(keys) => prop_assert!(valid && keys.len() == 2),
+            Err(e) => {
+                prop_assert!(!valid);
+                let invalid = matches!(e, runtime::ot::OtError::InvalidPoint { index: 0 });
+                prop_assert!(invalid);
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_and_lengths_round_trip(
+        values in proptest::collection::vec(any::<u128>(), 0..600),
+        limit in any::<u64>(),
+    ) {
+        use runtime::block::Block;
+        use runtime::channel::{recv_blocks, recv_len, send_blocks, send_u64};
+        let (mut a, b) = MemChannel::pair(Duration::from_secs(5));
+        let mut rec = RecordingChannel::new(b);
+        let blocks: Vec<Block> = values.iter().map(|&v| Block(v)).collect();
+        send_u64(&mut a, blocks.len() as u64).expect("send");
+        send_blocks(&mut a, &blocks).expect("send");
+        a.flush().expect("flush");
+        let mut got = vec![Block::ZERO; blocks.len()];
+        let n = recv_len(&mut rec, "blocks", 600).expect("length within limit");
+        recv_blocks(&mut rec, &mut got[..n]).expect("recv");
+        prop_assert_eq!(&got, &blocks);
+        // The same bytes replayed: a smaller limit is a LengthLimit error naming the length.
+        let bytes = rec.into_received();
+        let mut ch = ScriptedChannel::new(&bytes);
+        let r = recv_len(&mut ch, "blocks", limit);
+        if (blocks.len() as u64) > limit {
+            let is_limit = matches!(r, Err(ChannelError::LengthLimit { what: "blocks", .. }));
+            prop_assert!(is_limit);
+        } else {
+            prop_assert_eq!(r.expect("within limit"), blocks.len());
         }
     }
 }
