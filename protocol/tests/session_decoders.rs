@@ -100,7 +100,11 @@ fn honest_transcripts_cut_short_end_in_errors() {
     // Cut short, each session transcript ends in an error, not a panic and not a success.
     for input in &inputs[1..4] {
         for cut in [1, input.len() / 3, input.len() - 1] {
-            assert!(run(&input[..cut]).is_err(), "cut at {cut} of {}", input.len());
+            assert!(
+                run(&input[..cut]).is_err(),
+                "cut at {cut} of {}",
+                input.len()
+            );
         }
     }
 }

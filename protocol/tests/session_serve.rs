@@ -15,10 +15,7 @@ type Lines = Arc<Mutex<Vec<String>>>;
 
 /// Serves `handler` on a free port in a thread; returns the address, the log lines and the
 /// thread (which ends after `opts.max_connections`).
-fn start(
-    opts: ServeOptions,
-    handler: Handler,
-) -> (String, Lines, std::thread::JoinHandle<()>) {
+fn start(opts: ServeOptions, handler: Handler) -> (String, Lines, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
     let lines: Lines = Arc::default();
@@ -41,7 +38,8 @@ fn a_panicking_session_is_logged_and_the_server_serves_the_next_user() {
             panic!("session bug on purpose");
         }
         let mut b = [0u8; 1];
-        ch.recv_exact(&mut b).map_err(|e| protocol::session::SessionError::Io(e.to_string()))?;
+        ch.recv_exact(&mut b)
+            .map_err(|e| protocol::session::SessionError::Io(e.to_string()))?;
         Ok(format!("served byte {}", b[0]))
     });
     let opts = ServeOptions {
@@ -87,7 +85,10 @@ fn a_session_over_its_time_limit_is_cut_while_the_peer_holds_on() {
     let (addr, lines, server) = start(opts, handler);
     let mut user = connect(&addr);
     let mut b = [0u8; 1];
-    assert!(user.recv_exact(&mut b).is_err(), "the server closed the session");
+    assert!(
+        user.recv_exact(&mut b).is_err(),
+        "the server closed the session"
+    );
     server.join().expect("serve loop");
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
     let log = lines.lock().expect("log").join("\n");

@@ -35,7 +35,9 @@ const KEY_BITS: u32 = 512;
 
 /// A 3x3 → 3 → 1x1 model, small enough for thousands of runs per second.
 fn tiny_fixed() -> FixedMlp {
-    let w1: Vec<f32> = (0..27).map(|k| ((k * 37 % 23) as f32 - 11.0) / 9.0).collect();
+    let w1: Vec<f32> = (0..27)
+        .map(|k| ((k * 37 % 23) as f32 - 11.0) / 9.0)
+        .collect();
     let mlp = Mlp::new(
         3,
         1,
@@ -121,9 +123,7 @@ pub(crate) fn honest_inputs() -> Vec<Vec<u8>> {
         client::handshake(RecordingChannel::new(user_end), sk, ProtocolKind::Reference)
             .expect("honest handshake");
     let patches = user_patches();
-    let (q, _) = s
-        .run_job(sk, &patches, 1, &mut |_| {})
-        .expect("honest job");
+    let (q, _) = s.run_job(sk, &patches, 1, &mut |_| {}).expect("honest job");
     let fixed = tiny_fixed();
     for (p, q) in patches.iter().zip(&q) {
         assert_eq!(q, &fixed.forward(p).0, "honest run is exact");
