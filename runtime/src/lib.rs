@@ -65,6 +65,17 @@
 //! evaluator inputs (they arrive by OT), outputs go to the evaluator with [`driver::Reveal::Evaluator`],
 //! and the whole layer runs as one batch (`inputs.len()` = number of activations).
 //!
+//! # Untrusted peer bytes
+//! Every message of a run has a size fixed by the circuit and the batch size both sides
+//! agreed on at the handshake, so nothing the peer sends sizes an allocation; the peer's
+//! announced batch is checked against [`driver::MAX_INSTANCES`] and length-prefixed messages
+//! go through [`channel::recv_len`] with a named limit. Curve points are validated; any
+//! other bytes are just wrong labels (semi-honest security: outputs are then garbage, never
+//! a panic). Errors name the message being received (e.g. `evaluation (receiving garbled
+//! tables): timed out …`). `tests/hostile_peer.rs` replays, truncates, mutates and
+//! randomises honest transcripts with [`scripted`] channels; the fuzz targets
+//! `runtime_evaluator` and `runtime_garbler` run the same harness.
+//!
 //! Only [`aesni`](self) (private) contains `unsafe` code; everything else is denied it.
 #![deny(unsafe_code)]
 
