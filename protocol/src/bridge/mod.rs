@@ -11,6 +11,14 @@
 //!    `Enc(f(x)) = Enc(−ru) · (1 + y·N)` — no multiplication mod N² needed.
 //!
 //! Both roles are library calls over any [`runtime::channel::Channel`].
+//!
+//! Untrusted bytes: the user checks the cloud's header (magic, version, mode, batch within
+//! [`MAX_BATCH`], ciphertext count equal to what the batch needs, key fingerprint) before
+//! reading on; every ciphertext is checked to lie in (0, N²) and every decrypted masked value
+//! against its width; runs of ciphertexts are allocated as they arrive, so an announced count
+//! costs nothing by itself. Errors name the message being received. `protocol/tests/bridge_wire.rs`
+//! replays, truncates, mutates and randomises honest transcripts of both roles; the fuzz
+//! target `bridge_wire` runs the same harness.
 
 pub mod chained;
 pub mod chained_circuit;
