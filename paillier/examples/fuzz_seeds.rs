@@ -1,0 +1,40 @@
+//! Writes the seed corpus of the `paillier_files` fuzz target into DIR (default
+//! `fuzz/seeds/paillier_files`): each file is a selector byte (0 public key, 1 secret key,
+//! 2 ciphertext file, 3 wire-form ciphertext) followed by bytes this crate wrote.
+//! Keys are the fuzz target's fixed 256-bit test key (insecure; fuzzing only).
+//!
+//! `cargo run -p gcc-nn-paillier --example fuzz_seeds [DIR]`
+
+use gcc_nn_paillier::{BigUint, PublicKey, SecretKey};
+use rand::SeedableRng;
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "fuzz/seeds/paillier_files".into()),
+    );
+    std::fs::create_dir_all(&dir)?;
+    let p = BigUint::parse_bytes(b"340282366920938463463374607431768211297", 10).ok_or("p")?;
+    let q = BigUint::parse_bytes(b"340282366920938463463374607431768211283", 10).ok_or("q")?;
+    let sk = SecretKey::from_primes(&p, &q)?;
+    let pk: &PublicKey = sk.public_key();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
+    let c = pk.encrypt(&BigUint::from(12345u32), &mut rng)?;
+    let mut wire = Vec::new();
+    pk.write_ciphertext(&c, &mut wire);
+    let seeds: [(&str, u8, Vec<u8>); 4] = [
+        ("public_key", 0, pk.to_bytes()),
+        ("secret_key", 1, sk.to_bytes().to_vec()),
+        ("ciphertext_file", 2, c.to_bytes(pk)),
+        ("ciphertext_wire", 3, wire),
+    ];
+    for (name, selector, bytes) in seeds {
+        let mut out = vec![selector];
+        out.extend_from_slice(&bytes);
+        std::fs::write(dir.join(name), out)?;
+    }
+    println!("wrote 4 seeds to {}", dir.display());
+    Ok(())
+}
