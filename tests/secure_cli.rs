@@ -70,6 +70,171 @@ fn three_processes_denoise_exactly_with_the_fast_protocol() {
     three_processes_match_plaintext("fast", 1024);
 }
 
+/// Files of `dir` whose name ends with `suffix`.
+fn files_ending(dir: &Path, suffix: &str) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|it| {
+            it.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().ends_with(suffix))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).expect("meta").permissions().mode() & 0o777
+}
+
+/// Sent + received bytes from a user summary line `bytes: S sent, R received …`.
+fn summary_bytes(out: &str) -> u64 {
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("bytes:"))
+        .unwrap_or_else(|| panic!("no bytes line in {out}"));
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .take(2)
+        .map(|w| w.parse::<u64>().expect("number"))
+        .sum()
+}
+
+/// The fast protocol end to end at 2048 bits: the first image runs the re-sharing and both
+/// sides store their shares (0600); the second skips it (log line, far fewer bytes); a
+/// corrupt user share leads to a fresh setup, never to a wrong image.
+#[test]
+fn fast_protocol_stores_shares_and_later_images_skip_the_setup() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    std::fs::create_dir(d.join("keys")).expect("keys dir");
+    write_keys_of(&d.join("keys"), 2048);
+    tiny_mlp().save(&d.join("tiny.gccmlp")).expect("model");
+    let crop = model::shipped::sample_image()
+        .expect("sample")
+        .crop(60, 90, 7, 5)
+        .expect("crop");
+    crop.save_png(&d.join("crop.png")).expect("png");
+    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
+    run_ok(&[
+        "model",
+        "encrypt",
+        "--model",
+        &p("tiny.gccmlp"),
+        "--user-key",
+        &p("keys"),
+        "-o",
+        &p("model.enc"),
+    ]);
+    run_ok(&[
+        "denoise",
+        "--plain",
+        "--model",
+        &p("tiny.gccmlp"),
+        &p("crop.png"),
+        "-o",
+        &p("plain.png"),
+    ]);
+    let plain = model::GrayImage::load(&d.join("plain.png")).expect("plain");
+    let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "3"]);
+    let denoise = |out: &str| {
+        let stdout = run_ok(&[
+            "denoise",
+            "--connect",
+            &addr,
+            "--key",
+            &p("keys"),
+            &p("crop.png"),
+            "-o",
+            &p(out),
+        ]);
+        let img = model::GrayImage::load(&d.join(out)).expect("secure");
+        assert_eq!(img.to_u8(), plain.to_u8(), "{out} differs from the plaintext");
+        stdout
+    };
+    let first = denoise("first.png");
+    assert!(first.contains("setup (re-sharing)"), "{first}");
+    assert!(!first.contains("setup skipped"), "{first}");
+    let user_files = files_ending(&d.join("keys"), ".usershare");
+    let cloud_files = files_ending(&d.join("model.enc.shares"), ".cloudshare");
+    assert_eq!((user_files.len(), cloud_files.len()), (1, 1));
+    #[cfg(unix)]
+    for f in user_files.iter().chain(&cloud_files) {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+
+    let second = denoise("second.png");
+    assert!(second.contains("setup skipped"), "{second}");
+    assert!(!second.contains("setup (re-sharing)"), "{second}");
+    assert!(
+        summary_bytes(&second) < summary_bytes(&first),
+        "the second image moves fewer bytes:\n{first}\n{second}"
+    );
+
+    // A damaged user share: detected by its checksum, replaced by a fresh setup.
+    let mut bytes = std::fs::read(&user_files[0]).expect("read share");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x10;
+    std::fs::write(&user_files[0], &bytes).expect("damage");
+    let third = denoise("third.png");
+    assert!(third.contains("unusable") && third.contains("checksum"), "{third}");
+    assert!(third.contains("setup (re-sharing)"), "{third}");
+}
+
+/// The shipped model on a 64x64 crop of the shipped sample, every role a process over
+/// loopback (1024-bit keys to keep it quick; the 2048-bit run is the test above): the
+/// secure image equals the fixed-point plaintext reference pixel for pixel.
+#[test]
+fn fast_protocol_with_the_shipped_model_on_a_64x64_crop_equals_the_fixed_point_reference() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    write_keys_of(d, 1024);
+    let clean = model::shipped::sample_image()
+        .expect("sample")
+        .crop(96, 64, 64, 64)
+        .expect("crop");
+    let noisy = model::metrics::add_noise(&clean, 25.0, 3);
+    noisy.save_png(&d.join("noisy.png")).expect("png");
+    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
+    run_ok(&[
+        "model",
+        "encrypt",
+        "--user-key",
+        &p("paillier.pub"),
+        "-o",
+        &p("model.enc"),
+    ]);
+    let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "1"]);
+    let out = run_ok(&[
+        "denoise",
+        "--connect",
+        &addr,
+        "--key",
+        &p("paillier.key"),
+        &p("noisy.png"),
+        "-o",
+        &p("secure.png"),
+    ]);
+    assert!(out.contains("setup (re-sharing)"), "{out}");
+    let noisy = model::GrayImage::load(&d.join("noisy.png")).expect("noisy");
+    let fixed = model::fixed::FixedMlp::from_model(
+        &model::shipped::model().expect("model"),
+        model::fixed::FIXED,
+        model::activation::TANH_FIT,
+    )
+    .expect("fixed");
+    let (reference, _) =
+        model::denoise::denoise_fixed(&fixed, &noisy, fixed.stride).expect("reference");
+    let secure = model::GrayImage::load(&d.join("secure.png")).expect("secure");
+    assert_eq!(secure.width(), 64);
+    assert_eq!(
+        secure.to_u8(),
+        reference.to_u8(),
+        "secure and fixed-point images differ"
+    );
+}
+
 /// Model owner, cloud and user as spawned processes under `protocol`; the secure image
 /// equals `denoise --plain` pixel for pixel.
 fn three_processes_match_plaintext(protocol: &str, key_bits: u32) {

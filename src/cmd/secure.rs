@@ -14,6 +14,7 @@ use paillier::{PublicKey, SecretKey};
 use protocol::session::client::{Progress, connect};
 use protocol::session::serve::{CloudState, ServeOptions, serve};
 use protocol::session::{JobStats, ProtocolKind};
+use protocol::fast::store::{CloudShareStore, UserShareLocation};
 use protocol::upload::EncryptedModel;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -95,6 +96,13 @@ pub(crate) enum SecureCommand {
         /// Cut any session that lasts longer than this many seconds (default: no limit).
         #[arg(long)]
         session_limit_secs: Option<u64>,
+        /// Directory where the fast protocol keeps each user's shares between images
+        /// (secret: holds the cloud's per-user keys; files 0600). Default: MODEL.shares.
+        #[arg(long, value_name = "DIR")]
+        share_store: Option<PathBuf>,
+        /// Keep no shares: the fast protocol re-shares the model for every image.
+        #[arg(long, conflicts_with = "share_store")]
+        no_share_store: bool,
     },
     /// Measure the reference protocol on the shipped model: model owner, cloud (a child
     /// `gcc-nn serve` process) and user over loopback TCP; prints time per phase and layer,
@@ -159,7 +167,7 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             let enc = EncryptedModel::encrypt(&fixed, &pk)?;
             enc.save(&output)?;
             println!(
-                "wrote {} ({} encrypted parameters, {}-bit key, {:.1} s)",
+                "wrote {} ({} encrypted parameters, {}-bit key, short-exponent randomness, {:.1} s)",
                 output.display(),
                 enc.header.parameter_count(),
                 pk.bits(),
@@ -174,9 +182,21 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             max_connections,
             timeout_secs,
             session_limit_secs,
+            share_store,
+            no_share_store,
         } => {
             let enc = EncryptedModel::load(&model)?;
-            let state = CloudState::new(enc).map_err(|e| format!("{}: {e}", model.display()))?;
+            let mut state =
+                CloudState::new(enc).map_err(|e| format!("{}: {e}", model.display()))?;
+            if !no_share_store {
+                let dir = share_store.unwrap_or_else(|| {
+                    let mut d = model.clone().into_os_string();
+                    d.push(".shares");
+                    PathBuf::from(d)
+                });
+                state.share_store = Some(CloudShareStore::open(&dir)?);
+                eprintln!("fast-protocol shares kept in {}", dir.display());
+            }
             let listener = TcpListener::bind(&listen)
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
             let addr = listener.local_addr()?;
@@ -193,6 +213,7 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
                 timeout: Duration::from_secs(timeout_secs.max(1)),
                 max_connections,
                 session_limit: session_limit_secs.map(|s| Duration::from_secs(s.max(1))),
+                ..ServeOptions::default()
             };
             serve(
                 &listener,
@@ -228,6 +249,13 @@ pub(crate) struct SecureDenoiseArgs {
     /// While the server is busy, retry for up to this many seconds.
     #[arg(long, default_value_t = 0)]
     wait_secs: u64,
+    /// Where the fast protocol keeps this user's model share (secret; 0600): a file, or a
+    /// directory for one file per model. Default: the directory of the key.
+    #[arg(long, value_name = "PATH")]
+    share: Option<PathBuf>,
+    /// Keep no share: the fast protocol re-shares the model for every image.
+    #[arg(long, conflicts_with = "share")]
+    no_share: bool,
 }
 
 /// The user's side: connect, handshake, denoise IMAGE securely, write OUT, print a summary.
@@ -253,6 +281,18 @@ pub(crate) fn denoise_remote(
         Duration::from_secs(args.wait_secs),
     )?;
     let handshake = t0.elapsed();
+    if !args.no_share {
+        session.share_location = Some(match &args.share {
+            Some(p) if !p.is_dir() => UserShareLocation::File(p.clone()),
+            Some(p) => UserShareLocation::Dir(p.clone()),
+            None if key.is_dir() => UserShareLocation::Dir(key.to_path_buf()),
+            None => UserShareLocation::Dir(
+                key.parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            ),
+        });
+    }
     let shell = session.shell_model()?;
     let (inputs, patches) = quantised_patches(&shell, &noisy, shell.stride)?;
     let layers = session.header.layers();

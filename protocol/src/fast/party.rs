@@ -35,7 +35,9 @@ use runtime::driver::{Reveal, run_evaluator, run_garbler};
 const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FI");
 const VERSION: u64 = 2;
 /// Most patches a cloud accepts per run.
-pub const MAX_PATCHES: u64 = 1 << 22;
+/// (2^16: a 1280×1280 image at stride 5; the cloud allocates its shares for this many
+/// patches before their ciphertexts arrive.)
+pub const MAX_PATCHES: u64 = 1 << 16;
 
 /// What the user gets: the raw network outputs per patch (scale `Fw + Fa`).
 #[derive(Clone, Debug)]
@@ -55,6 +57,9 @@ pub struct CloudView {
     pub cross_slots: Vec<paillier::BigUint>,
     /// Garbled-circuit outputs `y = act(z) + r mod 2^k`.
     pub activations: Vec<u64>,
+    /// Bytes received during each layer's garbled activation batch (handshake, OT, labels,
+    /// garbled tables, decoding bits), in layer order.
+    pub gc_bytes_received: Vec<u64>,
 }
 
 /// What the cloud gets: nothing in clear but masked values.
@@ -456,7 +461,11 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             clock.lap(&mut report, "other: output".into());
         } else {
             let bits: Vec<Vec<bool>> = z_c.iter().map(|&z| circuit.evaluator_bits(z)).collect();
+            let before = ch.bytes_received();
             let run = run_evaluator(ch, circuit.two_party(), &bits, Reveal::Evaluator, rng)?;
+            if let Some(v) = view.as_mut() {
+                v.gc_bytes_received.push(ch.bytes_received() - before);
+            }
             let outs = run
                 .outputs
                 .ok_or_else(|| protocol("activation", "the evaluator got no outputs".into()))?;

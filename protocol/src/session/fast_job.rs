@@ -41,6 +41,23 @@ fn record_traffic<C: Channel + ?Sized>(
     stats.patches += patches;
 }
 
+/// CPU seconds (user + system) this process has used so far, from `/proc/self/stat` (Linux;
+/// `None` elsewhere): with one job per process, the job's CPU time per side.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Notes the process's CPU time so far (how busy this side kept the cores).
+fn note_cpu(stats: &mut JobStats) {
+    if let Some(cpu) = process_cpu_seconds() {
+        note(stats, format!("fast: process CPU so far {cpu:.1} s"));
+    }
+}
+
 /// A zero-length phase carrying a note for the summary and the server log.
 fn note(stats: &mut JobStats, what: String) {
     stats.add(&what, Duration::ZERO);
@@ -103,6 +120,7 @@ pub(crate) fn cloud_job<C: Channel + ?Sized>(
     let t = Instant::now();
     fast::run_cloud(ch, user_pk, &share, &circuit, false, &mut rng)?;
     stats.add("fast: image", t.elapsed());
+    note_cpu(stats);
     record_traffic(ch, stats, (sent0, recv0), patches);
     Ok(())
 }
@@ -206,6 +224,7 @@ pub(crate) fn user_job<C: Channel + ?Sized>(
     let t = Instant::now();
     let out = fast::run_user(ch, sk, &share, &circuit, patches, &mut rand::rng())?;
     stats.add("fast: image", t.elapsed());
+    note_cpu(stats);
     record_traffic(ch, stats, (sent0, recv0), patches.len());
     Ok(out.outputs)
 }
