@@ -7,7 +7,7 @@
 //! below [`PEAK_RSS_LIMIT_KIB`].
 //!
 //! `cargo test --test soak_serve` runs the bounded default (well under 2 minutes). By hand,
-//! longer: `SOAK_SECONDS=600 cargo test --release --test soak_serve -- --nocapture`
+//! longer: `SOAK_SECONDS=600 nice -n 10 cargo test -p gcc-nn --test soak_serve -- --nocapture`
 //! (`SOAK_SESSIONS` sets the sequential sessions of a default run, `SOAK_SEED` the seed).
 //! The last line printed is the summary.
 
@@ -625,7 +625,15 @@ fn the_cloud_survives_faults_and_stays_exact_and_bounded() {
         server.assert_alive(fault.unwrap_or("concurrent sessions"));
         rss_max = rss_max.max(server.memory_kib().1);
         if tricklers.iter().all(JoinHandle::is_finished) && plan.seconds.is_some() {
-            // Long runs: keep a trickling user around.
+            // Long runs: stall every slot again now and then, and keep a trickling user
+            // around.
+            if round % 25 == 0 {
+                stall_and_busy(&server, &sk, &mut rng);
+                tally.faults_of("stall", MAX_SESSIONS);
+                tally.fault("busy");
+                tally.served(1);
+                server.assert_alive("stalled sessions");
+            }
             tricklers.push(spawn_trickler());
             tally.fault("trickle");
         }

@@ -4,7 +4,8 @@
 
 extern crate gcc_nn_protocol as protocol;
 
-use protocol::session::serve::{Handler, Log, ServeOptions, serve_with};
+use protocol::session::SessionError;
+use protocol::session::serve::{Connection, Handler, Log, ServeOptions, serve_with};
 use runtime::channel::{Channel, TcpChannel};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,13 +34,14 @@ fn connect(addr: &str) -> TcpChannel {
 fn a_panicking_session_is_logged_and_the_server_serves_the_next_user() {
     let calls = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&calls);
-    let handler: Handler = Arc::new(move |ch: &mut TcpChannel| {
+    let handler: Handler = Arc::new(move |conn: &mut Connection| {
         if seen.fetch_add(1, Ordering::SeqCst) == 0 {
             panic!("session bug on purpose");
         }
         let mut b = [0u8; 1];
-        ch.recv_exact(&mut b)
-            .map_err(|e| protocol::session::SessionError::Io(e.to_string()))?;
+        conn.channel
+            .recv_exact(&mut b)
+            .map_err(|e| SessionError::Io(e.to_string()))?;
         Ok(format!("served byte {}", b[0]))
     });
     let opts = ServeOptions {
@@ -68,17 +70,19 @@ fn a_panicking_session_is_logged_and_the_server_serves_the_next_user() {
 
 #[test]
 fn a_session_over_its_time_limit_is_cut_while_the_peer_holds_on() {
-    let handler: Handler = Arc::new(|ch: &mut TcpChannel| {
+    let handler: Handler = Arc::new(|conn: &mut Connection| {
         // Waits far longer than the session limit (the read timeout is 60 s).
         let mut b = [0u8; 1];
-        ch.recv_exact(&mut b)
-            .map_err(|e| protocol::session::SessionError::Io(e.to_string()))?;
+        conn.channel
+            .recv_exact(&mut b)
+            .map_err(|e| SessionError::Io(e.to_string()))?;
         Ok("unexpected".into())
     });
     let opts = ServeOptions {
         max_sessions: 2,
         max_connections: Some(1),
         timeout: Duration::from_secs(60),
+        handshake_timeout: Duration::from_secs(60),
         session_limit: Some(Duration::from_secs(1)),
     };
     let t = Instant::now();
@@ -94,4 +98,48 @@ fn a_session_over_its_time_limit_is_cut_while_the_peer_holds_on() {
     let log = lines.lock().expect("log").join("\n");
     assert!(log.contains("session time limit of 1 s reached"), "{log}");
     assert!(log.contains("request failed"), "{log}");
+}
+
+/// A handler that reads one byte under the handshake timeout, switches to the job timeout
+/// and reads another; logs how long the second read waited.
+fn two_phase_handler() -> Handler {
+    Arc::new(|conn: &mut Connection| {
+        let io = |e: runtime::channel::ChannelError| SessionError::Io(e.to_string());
+        let mut b = [0u8; 1];
+        conn.channel.recv_exact(&mut b).map_err(io)?;
+        conn.start_job()?;
+        let t = Instant::now();
+        conn.channel.recv_exact(&mut b).map_err(io)?;
+        Ok(format!("job byte after {} ms", t.elapsed().as_millis()))
+    })
+}
+
+#[test]
+fn a_silent_connection_is_dropped_after_the_handshake_timeout_not_the_job_timeout() {
+    let opts = ServeOptions {
+        max_sessions: 1,
+        max_connections: Some(2),
+        timeout: Duration::from_secs(60),
+        handshake_timeout: Duration::from_secs(1),
+        session_limit: None,
+    };
+    let (addr, lines, server) = start(opts, two_phase_handler());
+    // Silent from the start: cut after the 1 s handshake timeout, not the 60 s one.
+    let t = Instant::now();
+    let mut silent = connect(&addr);
+    let mut b = [0u8; 1];
+    assert!(silent.recv_exact(&mut b).is_err());
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+    // Past the handshake, a pause longer than the handshake timeout is fine.
+    let mut user = connect(&addr);
+    user.send(&[1]).and_then(|()| user.flush()).expect("send");
+    std::thread::sleep(Duration::from_millis(2500));
+    user.send(&[2]).and_then(|()| user.flush()).expect("send");
+    server.join().expect("serve loop");
+    let log = lines.lock().expect("log").join("\n");
+    assert!(
+        log.contains("request failed") && log.contains("timed out"),
+        "{log}"
+    );
+    assert!(log.contains("job byte after"), "{log}");
 }

@@ -1,6 +1,7 @@
 //! The cloud's serve loop: one thread per user, at most `max_sessions` at once (others are
 //! told the server is busy); a failed request — or a panic inside one session — is logged and
 //! never stops the server. Every read and write of a session gives up after
+//! [`ServeOptions::handshake_timeout`] until the job request has arrived, then after
 //! [`ServeOptions::timeout`]; with [`ServeOptions::session_limit`] a watchdog also cuts a
 //! session that lasts too long in total (a peer trickling bytes just under the timeout).
 
@@ -83,8 +84,23 @@ pub fn serve_job<C: Channel + ?Sized>(
     state: &CloudState,
     kind: ProtocolKind,
 ) -> Result<JobStats, SessionError> {
+    let job = read_job(ch)?;
+    run_job(ch, state, kind, job)
+}
+
+/// Reads the user's job request (checked against [`MAX_PATCHES`] and [`MAX_CHUNK`]).
+pub fn read_job<C: Channel + ?Sized>(ch: &mut C) -> Result<JobRequest, SessionError> {
+    JobRequest::from_bytes(&expect_frame(ch, Tag::Job, "job request")?)
+}
+
+/// Runs a job the user asked for under the agreed protocol `kind`, then says done.
+pub fn run_job<C: Channel + ?Sized>(
+    ch: &mut C,
+    state: &CloudState,
+    kind: ProtocolKind,
+    job: JobRequest,
+) -> Result<JobStats, SessionError> {
     let model = &state.model;
-    let job = JobRequest::from_bytes(&expect_frame(ch, Tag::Job, "job request")?)?;
     let mut stats = JobStats::default();
     // At most MAX_PATCHES (2^24) after `from_bytes`: fits a usize on every supported target.
     let mut left = usize::try_from(job.patches).map_err(|_| SessionError::Protocol {
@@ -121,8 +137,11 @@ pub fn serve_job<C: Channel + ?Sized>(
 pub struct ServeOptions {
     /// Users served at the same time; more are told the server is busy.
     pub max_sessions: usize,
-    /// Read/write timeout of a connection (a silent user is dropped after it).
+    /// Read/write timeout of a connection during a job (a silent user is dropped after it).
     pub timeout: Duration,
+    /// Read/write timeout until the user's job request has arrived (at most `timeout`): a
+    /// connection that does not speak the protocol frees its slot quickly.
+    pub handshake_timeout: Duration,
     /// Stop after this many connections (tests); `None`: serve for ever.
     pub max_connections: Option<usize>,
     /// Longest a session may last in total (its socket is shut down then); `None`: no limit.
@@ -134,6 +153,7 @@ impl Default for ServeOptions {
         Self {
             max_sessions: 1,
             timeout: Duration::from_secs(3600),
+            handshake_timeout: Duration::from_secs(30),
             max_connections: None,
             session_limit: None,
         }
@@ -144,7 +164,27 @@ impl Default for ServeOptions {
 pub type Log = Arc<dyn Fn(String) + Send + Sync>;
 
 /// What the serve loop runs for each accepted user: returns a summary line to log.
-pub type Handler = Arc<dyn Fn(&mut TcpChannel) -> Result<String, SessionError> + Send + Sync>;
+pub type Handler = Arc<dyn Fn(&mut Connection) -> Result<String, SessionError> + Send + Sync>;
+
+/// An accepted user as a [`Handler`] sees it: the channel, under the handshake timeout
+/// until [`Connection::start_job`].
+pub struct Connection {
+    /// The channel to the user.
+    pub channel: TcpChannel,
+    socket: TcpStream,
+    job_timeout: Duration,
+}
+
+impl Connection {
+    /// Switches the connection from the handshake timeout to the (longer) job timeout.
+    pub fn start_job(&self) -> Result<(), SessionError> {
+        let t = Some(self.job_timeout);
+        self.socket
+            .set_read_timeout(t)
+            .and_then(|()| self.socket.set_write_timeout(t))
+            .map_err(|e| SessionError::Io(format!("cannot set the job timeout: {e}")))
+    }
+}
 
 /// Sockets of the running sessions with their deadlines; a thread shuts down the expired.
 struct Watchdog {
@@ -229,16 +269,22 @@ fn summary(s: &JobStats, elapsed: Duration) -> String {
     )
 }
 
-/// Accepts users on `listener` and serves each on its own thread with [`serve_connection`].
+/// Accepts users on `listener` and serves each on its own thread: handshake and job request
+/// under [`ServeOptions::handshake_timeout`], then the job under [`ServeOptions::timeout`].
 pub fn serve(
     listener: &TcpListener,
     state: Arc<CloudState>,
     opts: &ServeOptions,
     log: Log,
 ) -> Result<(), SessionError> {
-    let handler: Handler = Arc::new(move |ch: &mut TcpChannel| {
+    let handler: Handler = Arc::new(move |conn: &mut Connection| {
         let t = Instant::now();
-        serve_connection(ch, &state).map(|s| summary(&s, t.elapsed()))
+        let ch = &mut conn.channel;
+        let kind = cloud_handshake(ch, &state.model.header, ProtocolKind::implemented())?;
+        let job = read_job(ch)?;
+        conn.start_job()?;
+        let stats = run_job(&mut conn.channel, &state, kind, job)?;
+        Ok(summary(&stats, t.elapsed()))
     });
     serve_with(listener, opts, log, handler)
 }
@@ -308,6 +354,13 @@ fn accept_one(
     let peer = stream
         .peer_addr()
         .map_or_else(|_| "?".to_string(), |a| a.to_string());
+    let socket = match stream.try_clone() {
+        Ok(s) => s,
+        Err(e) => {
+            log(format!("#{id} {peer}: socket setup failed: {e}"));
+            return None;
+        }
+    };
     let watched = match (&watchdog, opts.session_limit) {
         (Some(_), Some(limit)) => match stream.try_clone() {
             Ok(s) => Some((Instant::now() + limit, s)),
@@ -318,8 +371,12 @@ fn accept_one(
         },
         _ => None,
     };
-    let mut ch = match TcpChannel::new(stream, opts.timeout) {
-        Ok(ch) => ch,
+    let mut conn = match TcpChannel::new(stream, opts.handshake_timeout.min(opts.timeout)) {
+        Ok(channel) => Connection {
+            channel,
+            socket,
+            job_timeout: opts.timeout,
+        },
         Err(e) => {
             log(format!("#{id} {peer}: socket setup failed: {e}"));
             return None;
@@ -331,7 +388,7 @@ fn accept_one(
             "serving {} user(s) already; try again later",
             opts.max_sessions
         );
-        let _ = send_busy(&mut ch, &msg);
+        let _ = send_busy(&mut conn.channel, &msg);
         log(format!("#{id} {peer}: told to wait (busy)"));
         return None;
     }
@@ -350,7 +407,7 @@ fn accept_one(
         .spawn(move || {
             let _guard = guard;
             let log = session_log;
-            match catch_unwind(AssertUnwindSafe(|| handler(&mut ch))) {
+            match catch_unwind(AssertUnwindSafe(|| handler(&mut conn))) {
                 Ok(Ok(line)) => log(format!("#{id} {peer}: {line}")),
                 Ok(Err(e)) => log(format!("#{id} {peer}: request failed: {e}")),
                 Err(p) => log(format!(
