@@ -12,7 +12,7 @@ use gcc_nn_protocol::fast::{CloudOutputOrShare, ShareCircuit, run_cloud, run_use
 use paillier::SecretKey;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use runtime::channel::MemChannel;
+use runtime::channel::{Channel, MemChannel};
 use std::time::Duration;
 
 /// χ² statistic of `values` over 16 buckets chosen by `bucket`.
@@ -157,4 +157,179 @@ fn cloud_rejects_a_user_with_another_key() {
     })
     .expect_err("a different user key must be refused");
     assert!(err.to_string().contains("user key fingerprint"), "{err}");
+}
+
+/// χ² of bytes over 256 buckets (255 degrees of freedom: mean 255, sd ≈ 22.6).
+fn byte_chi_square(bytes: &[u8]) -> f64 {
+    let mut counts = [0f64; 256];
+    for &b in bytes {
+        counts[b as usize] += 1.0;
+    }
+    let e = bytes.len() as f64 / 256.0;
+    counts.iter().map(|c| (c - e) * (c - e) / e).sum()
+}
+
+/// 255 degrees of freedom: P(χ² > 370) < 10^−4.
+const BYTE_CHI_LIMIT: f64 = 370.0;
+
+/// Reads a recorded byte stream message by message.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        let s = &self.bytes[self.at..self.at + n];
+        self.at += n;
+        s
+    }
+}
+
+fn word(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// The cloud's whole received byte stream of a job (pairing, setup, image), recorded and
+/// taken apart message by message: public constants and counts, ciphertexts under the
+/// user's key, ciphertexts under its own key whose slots are masked in Z_2^k, and garbled-
+/// circuit traffic (labels, OT, tables, decoding bits) whose bytes are uniform. Nothing is
+/// left over.
+#[test]
+fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
+    use gcc_nn_protocol::fast::pairing::{
+        cloud_offer, cloud_read_answer, user_answer, user_read_offer,
+    };
+    use gcc_nn_protocol::fast::{EncryptedModel, cloud_setup, user_setup};
+    use runtime::scripted::RecordingChannel;
+
+    let model = random_model(&[9, 8, 6, 4], 23);
+    let (user_sk, cloud_sk) = keys();
+    let (user_pk, cloud_pk) = (user_sk.public_key(), cloud_sk.public_key());
+    let enc = EncryptedModel::encrypt(&model, user_pk).expect("upload");
+    let hash = enc.model_hash();
+    let patches = 40;
+    let inputs = random_inputs(9, patches, 24);
+    let circuit = ShareCircuit::for_activation("tanh", &model.params).expect("circuit");
+    let r = ring();
+    let (a, b) = MemChannel::pair(Duration::from_secs(600));
+    let (received, before_image, share, view, user_out) = std::thread::scope(|s| {
+        let (enc, circuit) = (&enc, &circuit);
+        let cloud = s.spawn(move || {
+            let mut ch = RecordingChannel::new(b);
+            cloud_offer(&mut ch, &hash, None).expect("offer");
+            assert!(!cloud_read_answer(&mut ch, None).expect("answer"));
+            let share = cloud_setup(&mut ch, user_pk, enc, cloud_sk.clone(), r, &mut rand::rng())
+                .expect("setup");
+            let before = ch.bytes_received();
+            let out = run_cloud(&mut ch, user_pk, &share, circuit, true, &mut rand::rng())
+                .expect("cloud run");
+            (ch.into_received(), before, share, out)
+        });
+        let mut a = a;
+        let offer = user_read_offer(&mut a).expect("offer");
+        assert_eq!(offer.model_hash, hash);
+        user_answer(&mut a, None).expect("answer");
+        let shapes = enc.shapes();
+        let user_share = user_setup(&mut a, user_sk, &shapes, r).expect("user setup");
+        let out = run_user(
+            &mut a,
+            user_sk,
+            &user_share,
+            circuit,
+            &inputs,
+            &mut rand::rng(),
+        )
+        .expect("user run");
+        let (rec, before, share, cloud_out) = cloud.join().expect("cloud thread");
+        (rec, before, share, cloud_out.view.expect("view"), out)
+    });
+    for (p, got) in inputs.iter().zip(&user_out.outputs) {
+        assert_eq!(got, &model.forward(p).0);
+    }
+    let mut cur = Cursor {
+        bytes: &received,
+        at: 0,
+    };
+    // Pairing answer: magic, "new setup", length 32, no pair id — public constants.
+    let answer = cur.take(8 * 3 + 32);
+    assert_eq!(&answer[..8], b"GCCNN-FP");
+    assert_eq!(word(&answer[8..]), 0);
+    assert_eq!(word(&answer[16..]), 32);
+    assert!(answer[24..].iter().all(|&b| b == 0));
+    // Setup: the cloud receives nothing.
+    assert_eq!(before_image as usize, cur.at);
+    // Image header: public words (counts, key fingerprints, the cloud's own pair id).
+    let head = cur.take(7 * 8);
+    assert_eq!(&head[..8], b"GCCNN-FI");
+    assert_eq!(word(&head[24..]), patches as u64);
+    assert_eq!(&head[32..40], &user_pk.fingerprint());
+    assert_eq!(&head[40..48], &cloud_pk.fingerprint());
+    assert_eq!(word(&head[48..]), share.binding.pair_word());
+    let mut slots = Vec::new();
+    let mut gc = Vec::new();
+    let last = model.layers.len() - 1;
+    for (li, l) in model.layers.iter().enumerate() {
+        let layout = layer_layout(&r, li, l.inputs, user_pk, cloud_pk).expect("layout");
+        let blocks = patches.div_ceil(layout.slots());
+        // Enc_U(a_U): valid ciphertexts under the user's key (well-formed packings).
+        for _ in 0..l.inputs * blocks {
+            let c = user_pk
+                .read_ciphertext(cur.take(user_pk.ciphertext_bytes()))
+                .expect("a ciphertext under the user's key");
+            let m = user_sk.decrypt(&c).expect("decrypts under the user's key");
+            assert!(m.bits() <= u64::from(layout.width()) * layout.slots() as u64);
+        }
+        // Enc_C(W_U·a_C + μ): the cloud decrypts masked slots.
+        if li > 0 {
+            for t in 0..l.outputs * blocks {
+                let c = cloud_pk
+                    .read_ciphertext(cur.take(cloud_pk.ciphertext_bytes()))
+                    .expect("a ciphertext under the cloud's key");
+                let used = layout.slots().min(patches - (t % blocks) * layout.slots());
+                let plain = cloud_sk.decrypt(&c).expect("decrypt");
+                slots.extend(
+                    layout
+                        .unpack(&plain, used)
+                        .expect("unpack")
+                        .iter()
+                        .map(|v| v.iter_u64_digits().next().unwrap_or(0) & r.mask()),
+                );
+            }
+        }
+        // The garbled activation batch: a public 54-byte driver handshake, then labels, OT
+        // messages, garbled tables and decoding bits.
+        if li < last {
+            let segment = cur.take(view.gc_bytes_received[li] as usize);
+            assert_eq!(&segment[..8], b"GCCNN-GC", "driver handshake");
+            gc.extend_from_slice(&segment[54..]);
+        }
+    }
+    assert_eq!(cur.at, received.len(), "bytes left unaccounted for");
+    assert_eq!(
+        slots.len(),
+        model.layers[1..].iter().map(|l| l.outputs).sum::<usize>() * patches
+    );
+    uniform_in_ring(&slots, "decrypted cross-product slots");
+    let chi = byte_chi_square(&gc);
+    assert!(
+        chi < BYTE_CHI_LIMIT,
+        "garbled-circuit traffic: byte χ² {chi:.1} over {} bytes",
+        gc.len()
+    );
+    uniform_in_ring(&view.activations, "activation outputs y");
+}
+
+#[test]
+fn the_byte_uniformity_test_rejects_structured_traffic() {
+    // Negative control: the unmasked first-layer pre-activations as little-endian words.
+    let model = random_model(&[9, 8, 6, 4], 23);
+    let bytes: Vec<u8> = random_inputs(9, 400, 24)
+        .iter()
+        .flat_map(|p| model.forward(p).0)
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    assert!(byte_chi_square(&bytes) > BYTE_CHI_LIMIT);
 }
