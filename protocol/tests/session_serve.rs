@@ -143,3 +143,39 @@ fn a_silent_connection_is_dropped_after_the_handshake_timeout_not_the_job_timeou
     );
     assert!(log.contains("job byte after"), "{log}");
 }
+
+#[test]
+fn a_log_sink_that_panics_does_not_stop_the_server() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let opts = ServeOptions {
+        max_sessions: 1,
+        max_connections: Some(2),
+        ..ServeOptions::default()
+    };
+    // Like `eprintln!` when stderr is a closed pipe.
+    let log: Log = Arc::new(|_line: String| panic!("log sink broken"));
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&served);
+    let handler: Handler = Arc::new(move |conn: &mut Connection| {
+        let mut b = [0u8; 1];
+        conn.channel
+            .recv_exact(&mut b)
+            .map_err(|e| SessionError::Io(e.to_string()))?;
+        count.fetch_add(1, Ordering::SeqCst);
+        Ok("ok".into())
+    });
+    let server =
+        std::thread::spawn(move || serve_with(&listener, &opts, log, handler).expect("serve"));
+    for k in 0..2u8 {
+        let mut user = connect(&addr);
+        user.send(&[k]).and_then(|()| user.flush()).expect("send");
+        // Wait for the session to end before the next user (one slot).
+        let mut b = [0u8; 1];
+        assert!(user.recv_exact(&mut b).is_err());
+    }
+    server
+        .join()
+        .expect("the accept loop survived its log sink");
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+}

@@ -297,6 +297,11 @@ pub fn serve_with(
     log: Log,
     handler: Handler,
 ) -> Result<(), SessionError> {
+    // A failing log sink (e.g. `eprintln!` into a closed pipe panics) must not stop the
+    // accept loop: its panics are contained here.
+    let log: Log = Arc::new(move |line: String| {
+        let _ = catch_unwind(AssertUnwindSafe(|| log(line)));
+    });
     let active = Arc::new(AtomicUsize::new(0));
     let watchdog = opts.session_limit.map(|limit| {
         let w = Arc::new(Watchdog {
