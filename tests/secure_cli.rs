@@ -150,7 +150,11 @@ fn fast_protocol_stores_shares_and_later_images_skip_the_setup() {
             &p(out),
         ]);
         let img = model::GrayImage::load(&d.join(out)).expect("secure");
-        assert_eq!(img.to_u8(), plain.to_u8(), "{out} differs from the plaintext");
+        assert_eq!(
+            img.to_u8(),
+            plain.to_u8(),
+            "{out} differs from the plaintext"
+        );
         stdout
     };
     let first = denoise("first.png");
@@ -178,7 +182,10 @@ fn fast_protocol_stores_shares_and_later_images_skip_the_setup() {
     bytes[mid] ^= 0x10;
     std::fs::write(&user_files[0], &bytes).expect("damage");
     let third = denoise("third.png");
-    assert!(third.contains("unusable") && third.contains("checksum"), "{third}");
+    assert!(
+        third.contains("unusable") && third.contains("checksum"),
+        "{third}"
+    );
     assert!(third.contains("setup (re-sharing)"), "{third}");
 }
 

@@ -50,7 +50,10 @@ fn damaged_share_files_are_refused_with_a_reason() {
     let err = ModelShare::from_bytes(&bytes[..bytes.len() - 1]).expect_err("truncated");
     assert!(err.to_string().contains("checksum"), "{err}");
     let err = ModelShare::from_bytes(b"GCCNN-EM not a share").expect_err("other file");
-    assert!(err.to_string().contains("not a gcc-nn model share"), "{err}");
+    assert!(
+        err.to_string().contains("not a gcc-nn model share"),
+        "{err}"
+    );
     let mut v1 = bytes.clone();
     v1[8] = 1;
     let err = ModelShare::from_bytes(&resealed(&v1)).expect_err("old version");
@@ -109,9 +112,8 @@ fn share_files_are_written_atomically_with_mode_0600() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = |p: &std::path::Path| {
-            std::fs::metadata(p).expect("meta").permissions().mode() & 0o777
-        };
+        let mode =
+            |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(store.dir()), 0o700);
     }

@@ -27,7 +27,12 @@ fn honest_transcripts_replay_to_the_reference_outputs() {
     let f = fixture();
     let expected: Vec<Vec<i64>> = f.inputs.iter().map(|p| f.model.forward(p).0).collect();
     for (script, out) in transcripts() {
-        assert_eq!(out.as_ref(), Some(&expected), "honest run of role {}", script[0]);
+        assert_eq!(
+            out.as_ref(),
+            Some(&expected),
+            "honest run of role {}",
+            script[0]
+        );
         let replay = run_script(script).expect("replay of an honest transcript");
         if let Some(q) = replay {
             assert_eq!(q, expected, "user replay of role {}", script[0]);
@@ -37,11 +42,18 @@ fn honest_transcripts_replay_to_the_reference_outputs() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
         let write = |dir: &str, name: &str, bytes: &[u8]| {
             std::fs::create_dir_all(root.join(dir)).expect("seed directory");
-            std::fs::write(root.join(dir).join(name), &bytes[..bytes.len().min(SEED_LIMIT)])
-                .expect("write seed");
+            std::fs::write(
+                root.join(dir).join(name),
+                &bytes[..bytes.len().min(SEED_LIMIT)],
+            )
+            .expect("write seed");
         };
         for (script, _) in transcripts() {
-            write("fast_wire", &format!("{:?}", ROLES[script[0] as usize]), script);
+            write(
+                "fast_wire",
+                &format!("{:?}", ROLES[script[0] as usize]),
+                script,
+            );
         }
         write("upload_file", "tiny_512", &f.enc.to_bytes());
         write("share_file", "user_512", &f.shares.0.to_bytes());

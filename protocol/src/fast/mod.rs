@@ -28,12 +28,12 @@ pub mod shares;
 pub mod store;
 mod wire;
 
+pub use crate::upload::EncryptedModel;
 pub use activation::ShareCircuit;
 pub use party::{CloudOutput, CloudView, UserOutput, run_cloud, run_user};
 pub use report::FastReport;
 pub use ring::{Ring, SIGMA};
 pub use setup::{cloud_setup, user_setup};
-pub use crate::upload::EncryptedModel;
 pub use shares::{ModelShare, ShareBinding};
 
 use crate::error::BridgeError;

@@ -53,10 +53,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path.file_name().map_or_else(
-        || "share".to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = path
+        .file_name()
+        .map_or_else(|| "share".to_string(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(
         ".{name}.tmp-{}-{:016x}",
         std::process::id(),

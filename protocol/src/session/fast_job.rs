@@ -81,7 +81,10 @@ pub(crate) fn cloud_job<C: Channel + ?Sized>(
     let stored: Option<ModelShare> = match store.map(|s| s.load(user_pk, &model_hash)) {
         Some(Ok(s)) => s.filter(|s| s.ring == ring && s.shapes() == model.shapes()),
         Some(Err(e)) => {
-            note(stats, format!("fast: stored share unusable ({e}): new setup"));
+            note(
+                stats,
+                format!("fast: stored share unusable ({e}): new setup"),
+            );
             None
         }
         None => None,
@@ -153,7 +156,10 @@ fn user_stored(
         }
         Ok(None) => None,
         Err(e) => {
-            note(stats, format!("fast: stored share unusable ({e}): new setup"));
+            note(
+                stats,
+                format!("fast: stored share unusable ({e}): new setup"),
+            );
             None
         }
     }

@@ -89,7 +89,9 @@ pub(crate) fn fixture() -> &'static Fixture {
                 FixedDense {
                     inputs: 4,
                     outputs: 3,
-                    weights: vec![3000, -2000, 1500, 400, -3500, 800, 2200, -100, 50, 4000, -900, 1200],
+                    weights: vec![
+                        3000, -2000, 1500, 400, -3500, 800, 2200, -100, 50, 4000, -900, 1200,
+                    ],
                     bias: vec![30_000, -200_000, 5_000],
                 },
                 FixedDense {
@@ -102,10 +104,14 @@ pub(crate) fn fixture() -> &'static Fixture {
         };
         let enc = EncryptedModel::encrypt_with_rng(&model, user.public_key(), &mut rng)
             .unwrap_or_else(|e| fail("upload", e));
-        let circuit = ShareCircuit::for_activation("tanh", &FIXED)
-            .unwrap_or_else(|e| fail("circuit", e));
+        let circuit =
+            ShareCircuit::for_activation("tanh", &FIXED).unwrap_or_else(|e| fail("circuit", e));
         let shares = honest_setup(&user, &cloud, &enc);
-        let inputs = vec![vec![32_767, -32_767, 0, 1234], vec![5, -6, 7, -8], vec![0; 4]];
+        let inputs = vec![
+            vec![32_767, -32_767, 0, 1234],
+            vec![5, -6, 7, -8],
+            vec![0; 4],
+        ];
         Fixture {
             user,
             cloud,
@@ -122,7 +128,11 @@ fn ring() -> Ring {
     Ring::new(FIXED.ring_bits).unwrap_or_else(|e| fail("ring", e))
 }
 
-fn honest_setup(user: &SecretKey, cloud: &Arc<SecretKey>, enc: &EncryptedModel) -> (ModelShare, ModelShare) {
+fn honest_setup(
+    user: &SecretKey,
+    cloud: &Arc<SecretKey>,
+    enc: &EncryptedModel,
+) -> (ModelShare, ModelShare) {
     let (mut a, mut b) = MemChannel::pair(Duration::from_secs(60));
     std::thread::scope(|s| {
         let c = s.spawn(move || {
@@ -136,7 +146,9 @@ fn honest_setup(user: &SecretKey, cloud: &Arc<SecretKey>, enc: &EncryptedModel) 
             )
         });
         let u = user_setup(&mut a, user, &enc.shapes(), ring());
-        let c = c.join().unwrap_or_else(|_| fail("setup", "cloud thread panicked"));
+        let c = c
+            .join()
+            .unwrap_or_else(|_| fail("setup", "cloud thread panicked"));
         (
             u.unwrap_or_else(|e| fail("user setup", e)),
             c.unwrap_or_else(|e| fail("cloud setup", e)),
@@ -220,7 +232,9 @@ pub(crate) fn honest_transcripts() -> Vec<(Vec<u8>, Outcome)> {
                 });
                 let mut ch = RecordingChannel::new(a);
                 let out = run_role(r, &mut ch);
-                let peer_out = p.join().unwrap_or_else(|_| fail("honest run", "peer panicked"));
+                let peer_out = p
+                    .join()
+                    .unwrap_or_else(|_| fail("honest run", "peer panicked"));
                 (ch.into_received(), out, peer_out)
             });
             let out = out.unwrap_or_else(|e| fail("honest run", e));
