@@ -6,6 +6,7 @@
 //! formats travel inside, so no side file is needed.
 
 use crate::circuit::{Circuit, CircuitError, Gate, IoValue, Party, ValueFormat};
+use crate::limits::{self, LimitError};
 use sha2::{Digest, Sha256};
 
 /// File magic.
@@ -45,6 +46,9 @@ pub enum BinaryError {
     /// The decoded circuit is not well formed.
     #[error("binary circuit is invalid: {0}")]
     Circuit(#[from] CircuitError),
+    /// A declared size exceeds its limit (see [`crate::limits`]); nothing was allocated for it.
+    #[error("binary circuit: {0}")]
+    Limit(#[from] LimitError),
 }
 
 fn put(out: &mut Vec<u8>, mut v: u64) {
@@ -154,9 +158,11 @@ impl Reader<'_> {
         })
     }
 
-    /// A count of items each taking at least one byte: bounded by the bytes left.
-    fn count(&mut self, what: &'static str) -> Result<usize, BinaryError> {
+    /// A count of items each taking at least one byte: checked against `limit`, then
+    /// bounded by the bytes left.
+    fn count(&mut self, what: &'static str, limit: u64) -> Result<usize, BinaryError> {
         let v = self.varint(what)?;
+        limits::check(what, v, limit)?;
         if v > (self.data.len() - self.pos) as u64 {
             return Err(BinaryError::Truncated { what });
         }
@@ -164,10 +170,10 @@ impl Reader<'_> {
     }
 
     fn values(&mut self, what: &'static str) -> Result<Vec<IoValue>, BinaryError> {
-        let n = self.count(what)?;
+        let n = self.count(what, limits::MAX_IO_VALUES)?;
         let mut values = Vec::with_capacity(n);
         for _ in 0..n {
-            let len = self.count("a value name")?;
+            let len = self.count("value name length", limits::MAX_NAME_BYTES)?;
             let name = std::str::from_utf8(&self.data[self.pos..self.pos + len])
                 .map_err(|_| BinaryError::Malformed {
                     what: "a value name is not UTF-8".into(),
@@ -188,6 +194,7 @@ impl Reader<'_> {
                 0 => ValueFormat::Bool,
                 k @ (1 | 2) => {
                     let width = self.u32("a width")?;
+                    limits::check("value width", width.into(), limits::MAX_VALUE_WIDTH)?;
                     let frac = self.u32("a fractional length")?;
                     if k == 1 {
                         ValueFormat::Signed { width, frac }
@@ -235,10 +242,11 @@ pub fn read(data: &[u8]) -> Result<Circuit, BinaryError> {
         return Err(BinaryError::Checksum);
     }
     let mut r = Reader { data: body, pos: 6 };
-    let inputs = r.values("the input values")?;
-    let outputs = r.values("the output values")?;
-    let num_wires = r.u32("the wire count")?;
-    let n_gates = r.count("the gate count")?;
+    let inputs = r.values("input value count")?;
+    let outputs = r.values("output value count")?;
+    let num_wires = r.u32("wire count")?;
+    limits::check("wire count", num_wires.into(), limits::MAX_WIRES)?;
+    let n_gates = r.count("gate count", limits::MAX_GATES)?;
     let in_bits: u64 = inputs.iter().map(|v| u64::from(v.format.width())).sum();
     let out_bits: u64 = outputs.iter().map(|v| u64::from(v.format.width())).sum();
     if in_bits > u64::from(num_wires) || u64::from(num_wires) > in_bits + n_gates as u64 {
@@ -273,7 +281,7 @@ pub fn read(data: &[u8]) -> Result<Circuit, BinaryError> {
             }
         });
     }
-    let n_out = r.count("the output wire count")?;
+    let n_out = r.count("output wire count", limits::MAX_WIRES)?;
     if n_out as u64 != out_bits {
         return Err(BinaryError::Malformed {
             what: format!("{n_out} output wires for {out_bits} output bits"),

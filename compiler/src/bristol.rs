@@ -19,6 +19,7 @@
 //! `shared/data/bristol/README.md`). Values carry no party; see [`crate::meta`].
 
 use crate::circuit::{Circuit, CircuitError, Gate, IoValue, ValueFormat, WireId};
+use crate::limits::{self, LimitError};
 use std::fmt::Write as _;
 
 /// An error reading a Bristol file: names the line (1-based) and what was wrong.
@@ -98,6 +99,9 @@ pub enum BristolError {
     /// The assembled circuit is malformed.
     #[error("invalid circuit: {0}")]
     Circuit(#[from] CircuitError),
+    /// A declared size exceeds its limit (see [`crate::limits`]); nothing was allocated for it.
+    #[error("Bristol header: {0}")]
+    Limit(#[from] LimitError),
 }
 
 /// One gate line as read, before wires are resolved.
@@ -148,7 +152,16 @@ fn width_list(line: &Line<'_>, what: &str) -> Result<Vec<u64>, BristolError> {
         line.tokens[0],
         &format!("number of {what} values"),
     )?;
-    if line.tokens.len() as u64 != count + 1 {
+    limits::check(
+        if what == "input" {
+            "input value count"
+        } else {
+            "output value count"
+        },
+        count,
+        limits::MAX_IO_VALUES,
+    )?;
+    if (line.tokens.len() - 1) as u64 != count {
         return Err(syntax(
             line.number,
             format!(
@@ -497,10 +510,11 @@ fn header_counts(line: Option<Line<'_>>) -> Result<(u64, u64), BristolError> {
             ),
         ));
     }
-    Ok((
-        number(line.number, line.tokens[0], "gate count")?,
-        number(line.number, line.tokens[1], "wire count")?,
-    ))
+    let gates = number(line.number, line.tokens[0], "gate count")?;
+    let wires = number(line.number, line.tokens[1], "wire count")?;
+    limits::check("gate count", gates, limits::MAX_GATES)?;
+    limits::check("wire count", wires, limits::MAX_WIRES)?;
+    Ok((gates, wires))
 }
 
 fn read_gates<'a>(
@@ -526,9 +540,9 @@ fn read_gates<'a>(
     Ok(gates)
 }
 
-fn check_widths(widths: &[u64], line: usize) -> Result<(), BristolError> {
-    if let Some(w) = widths.iter().find(|&&w| w > u64::from(u32::MAX)) {
-        return Err(syntax(line, format!("value width {w} is too large")));
+fn check_widths(widths: &[u64]) -> Result<(), BristolError> {
+    for &w in widths {
+        limits::check("value width", w, limits::MAX_VALUE_WIDTH)?;
     }
     Ok(())
 }
@@ -548,8 +562,8 @@ pub fn read_fashion(text: &str) -> Result<Circuit, BristolError> {
         expected: "the output values on line 3",
     })?;
     let outputs = width_list(&outputs_line, "output")?;
-    check_widths(&inputs, inputs_line.number)?;
-    check_widths(&outputs, outputs_line.number)?;
+    check_widths(&inputs)?;
+    check_widths(&outputs)?;
     let gates = read_gates(it, ngates)?;
     assemble(nwires, &inputs, &outputs, gates)
 }
@@ -572,8 +586,8 @@ pub fn read_old_format(text: &str) -> Result<Circuit, BristolError> {
     let n2 = number(io.number, io.tokens[1], "second input width")?;
     let n3 = number(io.number, io.tokens[2], "output width")?;
     let inputs: Vec<u64> = [n1, n2].into_iter().filter(|&w| w > 0).collect();
-    check_widths(&inputs, io.number)?;
-    check_widths(&[n3], io.number)?;
+    check_widths(&inputs)?;
+    check_widths(&[n3])?;
     let gates = read_gates(it, ngates)?;
     assemble(nwires, &inputs, &[n3], gates)
 }

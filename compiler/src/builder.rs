@@ -131,6 +131,11 @@ impl Builder {
         }
     }
 
+    /// Number of nodes built so far (inputs and gates, before dead-gate elimination).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// The options this builder applies.
     pub fn options(&self) -> BuildOptions {
         self.options

@@ -20,6 +20,7 @@ pub mod bristol;
 pub mod builder;
 pub mod circuit;
 pub mod gadgets;
+pub mod limits;
 pub mod lower;
 pub mod meta;
 pub mod range;

@@ -36,6 +36,14 @@ pub enum LowerError {
     /// Exporting the gates failed.
     #[error(transparent)]
     Build(#[from] BuildError),
+    /// The program lowers to more gates than [`crate::limits::MAX_LOWERED_NODES`].
+    #[error("program too large: more than {limit} gates (stopped at variable {var})")]
+    TooLarge {
+        /// The variable being lowered when the limit was passed.
+        var: VarId,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 /// A lowered value.
@@ -91,7 +99,18 @@ pub fn value_format(ty: Ty) -> ValueFormat {
 
 /// Lowers a checked program to a circuit.
 pub fn lower(program: &Program, options: &PassOptions) -> Result<Circuit, LowerError> {
+    lower_with_limit(program, options, crate::limits::MAX_LOWERED_NODES)
+}
+
+/// [`lower`] giving up with [`LowerError::TooLarge`] once more than `max_nodes` gate-builder
+/// nodes exist (checked after each core IR node; one node adds at most a few 10⁵ gates).
+pub fn lower_with_limit(
+    program: &Program,
+    options: &PassOptions,
+    max_nodes: usize,
+) -> Result<Circuit, LowerError> {
     let mut lw = Lowerer {
+        max_nodes,
         b: Builder::new(options.build_options()),
         opts: *options,
         env: vec![None; program.num_vars as usize],
@@ -235,6 +254,8 @@ fn wrap(v: &BigInt, t: NumTy) -> BigInt {
 
 struct Lowerer<'p> {
     b: Builder,
+    /// Most builder nodes before [`LowerError::TooLarge`].
+    max_nodes: usize,
     opts: PassOptions,
     env: Vec<Option<Val>>,
     tys: Vec<Ty>,
@@ -411,6 +432,12 @@ impl<'p> Lowerer<'p> {
     fn nodes(&mut self, nodes: &'p [Node]) -> Result<(), LowerError> {
         for n in nodes {
             let v = self.node(n)?;
+            if self.b.node_count() > self.max_nodes {
+                return Err(LowerError::TooLarge {
+                    var: n.var,
+                    limit: self.max_nodes,
+                });
+            }
             match self.env.get_mut(n.var as usize) {
                 Some(slot) => *slot = Some(v),
                 None => return Err(malformed(n.var, "is out of range")),

@@ -345,6 +345,13 @@ fn bad_files_are_clear_errors() {
     // A lying header (4 billion wires, huge widths) is rejected without allocating for it.
     assert!(matches!(
         read_fashion("1 4000000000\n2 1 1\n1 1\n2 1 0 1 2 AND\n"),
+        Err(BristolError::Limit(compiler::limits::LimitError {
+            field: "wire count",
+            ..
+        }))
+    ));
+    assert!(matches!(
+        read_fashion("1 3000\n2 1 1\n1 1\n2 1 0 1 2 AND\n"),
         Err(BristolError::WireCount { .. })
     ));
     assert!(read_fashion("1 3\n2 3999999999 1\n1 1\n2 1 0 1 2 AND\n").is_err());

@@ -30,6 +30,21 @@ pub enum ModelError {
         /// The colour type found.
         found: String,
     },
+    /// The image header declares a size above [`crate::gray::MAX_IMAGE_SIDE`] or
+    /// [`crate::gray::MAX_IMAGE_PIXELS`]; nothing was decoded.
+    #[error(
+        "{path}: image width×height {width}x{height} exceeds the limit ({} per side, {} pixels)",
+        crate::gray::MAX_IMAGE_SIDE,
+        crate::gray::MAX_IMAGE_PIXELS
+    )]
+    ImageTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Declared width.
+        width: u32,
+        /// Declared height.
+        height: u32,
+    },
     /// The image is smaller than one input patch.
     #[error("image is {width}x{height}, smaller than the {needed}x{needed} input patch")]
     ImageTooSmall {

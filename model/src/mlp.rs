@@ -18,6 +18,14 @@ use std::path::Path;
 const MAGIC: &[u8; 8] = b"GCCNNMLP";
 /// The model file format version written by [`Mlp::to_bytes`].
 pub const FORMAT_VERSION: u32 = 1;
+/// Most layers a model file may declare.
+pub const MAX_LAYERS: u32 = 64;
+/// Widest layer a model file may declare.
+pub const MAX_LAYER_WIDTH: u32 = 1 << 16;
+/// Largest input patch side a model file may declare (the shipped model: 17).
+pub const MAX_PATCH_SIDE: u32 = 255;
+/// Most weights and biases a model file may declare in total (2^24: 64 MiB of `f32`).
+pub const MAX_PARAMETERS: u64 = 1 << 24;
 
 /// One fully connected layer `z = W·a + b`.
 #[derive(Clone, Debug, PartialEq)]
@@ -216,21 +224,53 @@ impl Mlp {
             ));
         }
         let trunc = || bad("truncated header".into());
-        let input_patch = r.u32().ok_or_else(trunc)? as usize;
-        let output_patch = r.u32().ok_or_else(trunc)? as usize;
-        let stride = r.u32().ok_or_else(trunc)? as usize;
+        let over = |field: &str, value: u64, limit: u64| {
+            bad(format!("{field} {value} is outside 1..={limit}"))
+        };
+        let mut side = |field: &str| -> Result<usize> {
+            let v = r.u32().ok_or_else(trunc)?;
+            if v == 0 || v > MAX_PATCH_SIDE {
+                return Err(over(field, v.into(), MAX_PATCH_SIDE.into()));
+            }
+            Ok(v as usize)
+        };
+        let input_patch = side("input patch side")?;
+        let output_patch = side("output patch side")?;
+        let stride = side("stride")?;
         let sigma = r.f32().ok_or_else(trunc)?;
-        let n_layers = r.u32().ok_or_else(trunc)? as usize;
-        if n_layers == 0 || n_layers > 64 {
-            return Err(bad(format!("implausible layer count {n_layers}")));
+        if !sigma.is_finite() || sigma < 0.0 {
+            return Err(bad(format!("training sigma {sigma} is not a finite σ ≥ 0")));
         }
+        let n_layers = r.u32().ok_or_else(trunc)?;
+        if n_layers == 0 || n_layers > MAX_LAYERS {
+            return Err(over("layer count", n_layers.into(), MAX_LAYERS.into()));
+        }
+        let n_layers = n_layers as usize;
         let mut widths = Vec::with_capacity(n_layers + 1);
         for _ in 0..=n_layers {
-            let w = r.u32().ok_or_else(trunc)? as usize;
-            if w == 0 || w > 1 << 16 {
-                return Err(bad(format!("implausible layer width {w}")));
+            let w = r.u32().ok_or_else(trunc)?;
+            if w == 0 || w > MAX_LAYER_WIDTH {
+                return Err(over("layer width", w.into(), MAX_LAYER_WIDTH.into()));
             }
-            widths.push(w);
+            widths.push(w as usize);
+        }
+        // Declared parameters: checked against the limit and the bytes present before
+        // anything is allocated for them.
+        let declared: u64 = widths
+            .windows(2)
+            .map(|p| (p[0] as u64) * (p[1] as u64) + p[1] as u64)
+            .sum();
+        if declared > MAX_PARAMETERS {
+            return Err(bad(format!(
+                "parameter count {declared} exceeds the limit of {MAX_PARAMETERS}"
+            )));
+        }
+        let left = (body.len() - r.pos) as u64;
+        if declared * 4 != left {
+            return Err(bad(format!(
+                "layer widths declare {declared} parameters ({} bytes) but {left} bytes follow",
+                declared * 4
+            )));
         }
         let mut layers = Vec::with_capacity(n_layers);
         for pair in widths.windows(2) {

@@ -26,6 +26,10 @@ const TAG_SECRET: u8 = b'S';
 const TAG_CIPHERTEXT: u8 = b'C';
 /// Miller–Rabin rounds when checking primes read from a key file.
 const KEY_FILE_MR_ROUNDS: usize = 16;
+/// Longest modulus N a public key file may declare, in bytes (4096 bits).
+pub const MAX_MODULUS_BYTES: u32 = 512;
+/// Longest prime a secret key file may declare, in bytes (2048 bits: half a 4096-bit N).
+pub const MAX_PRIME_BYTES: u32 = 256;
 
 /// A cursor over bytes being decoded, naming what it decodes in its errors.
 struct Reader<'a> {
@@ -71,11 +75,15 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn integer(&mut self) -> Result<BigUint> {
+    /// A length-prefixed integer; the declared length (named `field` in errors) is checked
+    /// against `limit` before the bytes are read.
+    fn integer(&mut self, field: &str, limit: u32) -> Result<BigUint> {
         let len_bytes = self.take(4)?;
         let len = u32::from_be_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]);
-        if len > 1024 {
-            return Err(self.err(format!("integer field of {len} bytes is too long")));
+        if len > limit {
+            return Err(self.err(format!(
+                "{field} length {len} bytes exceeds the limit of {limit} bytes"
+            )));
         }
         Ok(BigUint::from_bytes_be(self.take(len as usize)?))
     }
@@ -110,7 +118,7 @@ impl PublicKey {
             what: "public key",
         };
         r.header(TAG_PUBLIC)?;
-        let n = r.integer()?;
+        let n = r.integer("modulus", MAX_MODULUS_BYTES)?;
         r.finish()?;
         if n.is_even() {
             return Err(r.err("modulus is even"));
@@ -198,8 +206,8 @@ impl SecretKey {
             what: "secret key",
         };
         r.header(TAG_SECRET)?;
-        let p = r.integer()?;
-        let q = r.integer()?;
+        let p = r.integer("prime p", MAX_PRIME_BYTES)?;
+        let q = r.integer("prime q", MAX_PRIME_BYTES)?;
         r.finish()?;
         let mut rng = rand::rng();
         for x in [&p, &q] {
