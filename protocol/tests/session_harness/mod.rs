@@ -9,8 +9,8 @@ use model::fixed::{FIXED, FixedMlp};
 use model::mlp::{Dense, Mlp};
 use paillier::SecretKey;
 use protocol::session::client::Session;
-use protocol::session::handshake::{parse_accept, parse_offer};
-use protocol::session::serve::{CloudState, serve_connection, serve_job};
+use protocol::session::handshake::{cloud_handshake, parse_accept, parse_offer};
+use protocol::session::serve::{CloudState, read_job, serve_connection, serve_job};
 use protocol::session::wire::{JobRequest, recv_frame};
 use protocol::session::{ProtocolKind, SessionError, client};
 use protocol::upload::{EncryptedModel, ModelHeader};
@@ -21,14 +21,20 @@ use runtime::scripted::{RecordingChannel, ScriptedChannel};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// Modes, by byte 0 of an input (modulo their count).
-pub(crate) const MODES: [&str; 5] = [
+/// Modes, by byte 0 of an input (modulo their count). Modes 0–3 cost microseconds; 4–6
+/// run the reference protocol's job (OT, garbling, Paillier: milliseconds).
+pub(crate) const MODES: [&str; 7] = [
     "frames: frame decoder until the script ends",
-    "cloud: whole session (handshake, job) against a scripted user",
+    "cloud handshake: offer, accept, confirmation and job request from a scripted user",
+    "user handshake: offer and confirmation from a scripted cloud",
+    "decoders: offer, accept, job request and model header on the raw bytes",
+    "cloud: whole session (handshake, reference job) against a scripted user",
     "cloud job: job request and reference-protocol chunks after the handshake",
     "user: handshake and a 1-patch reference job against a scripted cloud",
-    "decoders: offer, accept, job request and model header on the raw bytes",
 ];
+
+/// The modes that run a session (an honest transcript cut short must fail in them).
+pub(crate) const SESSION_MODES: [usize; 5] = [1, 2, 4, 5, 6];
 
 /// Key size of the harness (the reference protocol works with 512-bit test keys).
 const KEY_BITS: u32 = 512;
@@ -92,25 +98,34 @@ pub(crate) fn run(input: &[u8]) -> Result<(), SessionError> {
         0 => loop {
             recv_frame(&mut ch, "fuzzed frame")?;
         },
-        1 => serve_connection(&mut ch, state).map(|_| ()),
-        2 => serve_job(&mut ch, state, ProtocolKind::Reference).map(|_| ()),
-        3 => {
-            let mut s = client::handshake(ch, sk, ProtocolKind::Reference)?;
-            s.shell_model()?;
-            s.run_job(sk, &user_patches(), 1, &mut |_| {}).map(|_| ())
+        1 => {
+            let served = ProtocolKind::implemented();
+            cloud_handshake(&mut ch, &state.model.header, served)?;
+            read_job(&mut ch).map(|_| ())
         }
-        _ => {
+        2 => client::handshake(ch, sk, ProtocolKind::Reference)?
+            .shell_model()
+            .map(|_| ()),
+        3 => {
             let _ = parse_accept(script);
             let _ = JobRequest::from_bytes(script);
             let _ = ModelHeader::from_bytes(script);
             parse_offer(script).map(|_| ())
         }
+        4 => serve_connection(&mut ch, state).map(|_| ()),
+        5 => serve_job(&mut ch, state, ProtocolKind::Reference).map(|_| ()),
+        _ => {
+            let mut s = client::handshake(ch, sk, ProtocolKind::Reference)?;
+            s.shell_model()?;
+            s.run_job(sk, &user_patches(), 1, &mut |_| {}).map(|_| ())
+        }
     }
 }
 
-/// Honest transcripts, one per mode: what the user received from an honest cloud (modes
-/// 0 and 3), what the cloud received from an honest user (whole: mode 1; after the
-/// handshake: mode 2) and the offer's payload (mode 4). Each is prefixed with its mode byte.
+/// Honest inputs, one per mode, each prefixed with its mode byte: what the user received
+/// from an honest cloud (modes 0 and 6; its handshake frames: mode 2), what the cloud
+/// received from an honest user (whole: mode 4; its handshake and job request frames: mode
+/// 1; after the handshake: mode 5) and the offer's payload (mode 3).
 pub(crate) fn honest_inputs() -> Vec<Vec<u8>> {
     let sk = &fixture().0;
     let (user_end, cloud_end) = MemChannel::pair(Duration::from_secs(60));
@@ -130,16 +145,21 @@ pub(crate) fn honest_inputs() -> Vec<Vec<u8>> {
     }
     let to_user = s.channel.into_received();
     let to_cloud = cloud.join().expect("cloud thread");
-    // The user's accept frame: tag, length, 33 bytes.
-    let after_handshake = to_cloud[5 + 33..].to_vec();
+    // The user's accept frame (tag, length, 33 bytes), then its job frame (12 bytes).
+    let accept_end = 5 + 33;
+    let job_end = accept_end + 5 + 12;
     let offer_len = u32::from_le_bytes([to_user[1], to_user[2], to_user[3], to_user[4]]);
-    let offer = &to_user[5..5 + offer_len as usize];
+    let offer_end = 5 + offer_len as usize;
+    // The offer frame, then the empty confirmation frame.
+    let agreed_end = offer_end + 5;
     let with_mode = |m: u8, bytes: &[u8]| [&[m][..], bytes].concat();
     vec![
         with_mode(0, &to_user),
-        with_mode(1, &to_cloud),
-        with_mode(2, &after_handshake),
-        with_mode(3, &to_user),
-        with_mode(4, offer),
+        with_mode(1, &to_cloud[..job_end]),
+        with_mode(2, &to_user[..agreed_end]),
+        with_mode(3, &to_user[5..offer_end]),
+        with_mode(4, &to_cloud),
+        with_mode(5, &to_cloud[accept_end..]),
+        with_mode(6, &to_user),
     ]
 }
