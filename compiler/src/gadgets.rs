@@ -370,10 +370,12 @@ pub fn at_most_const(builder: &mut Builder, x: &Word, d: &num_bigint::BigInt) ->
     if d.is_negative() {
         return Bit::FALSE;
     }
-    let l = d.bits() as usize;
-    if l >= n {
+    // Every n-bit value is ≤ d only when d ≥ 2^n − 1 (d.bits() = n alone is not enough:
+    // 9727 has 14 bits but a 14-bit x can exceed it).
+    if *d >= (num_bigint::BigInt::from(1u8) << n) - 1u8 {
         return Bit::TRUE;
     }
+    let l = d.bits() as usize;
     let mut high = Bit::FALSE;
     for &b in x.bits[l..].iter().rev() {
         high = builder.or(b, high);
