@@ -113,3 +113,44 @@ fn bad_input_is_a_clear_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn huge_declared_sizes_and_failed_writes_are_clear_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A 24-byte Bristol file declaring 10^11 gates.
+    let huge = dir.path().join("huge.bristol");
+    std::fs::write(&huge, "99999999999 3\n2 1 1\n1 1\n").expect("write");
+    let out = run(&["report", huge.to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("gate count 99999999999 exceeds the limit"),
+        "{err}"
+    );
+    // An output in a missing directory: an error, and nothing (not even a temporary file)
+    // is left behind anywhere in the temp dir.
+    let missing = dir.path().join("no/such/dir/tanh.bristol");
+    let out = run(&["compile", TANH, "-o", missing.to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
+    let bin = dir.path().join("tanh.bin");
+    let out = run(&[
+        "compile",
+        TANH,
+        "-o",
+        bin.to_str().expect("utf-8"),
+        "--format",
+        "binary",
+    ]);
+    assert!(out.status.success());
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["huge.bristol", "tanh.bin"],
+        "no temporary files remain"
+    );
+}

@@ -51,6 +51,26 @@ fn keygen_writes_loadable_keys() {
 }
 
 #[test]
+fn keygen_refuses_before_writing_anything_when_one_key_file_exists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("paillier.pub"), b"old public key").expect("write");
+    let out = gcc_nn()
+        .args(["keygen", "-o"])
+        .arg(dir.path())
+        .output()
+        .expect("run gcc-nn");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("paillier.pub exists"));
+    // No secret key without its public key, and the old file is untouched.
+    assert!(!dir.path().join("paillier.key").exists());
+    assert_eq!(
+        std::fs::read(dir.path().join("paillier.pub")).expect("read"),
+        b"old public key"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+}
+
+#[test]
 fn keygen_rejects_unsupported_sizes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = gcc_nn()

@@ -196,6 +196,7 @@ impl Reader<'_> {
                     let width = self.u32("a width")?;
                     limits::check("value width", width.into(), limits::MAX_VALUE_WIDTH)?;
                     let frac = self.u32("a fractional length")?;
+                    limits::check("fractional bits", frac.into(), limits::MAX_FRAC_BITS)?;
                     if k == 1 {
                         ValueFormat::Signed { width, frac }
                     } else {

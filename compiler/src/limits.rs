@@ -14,6 +14,9 @@ pub const MAX_GATES: u64 = 1 << 27;
 pub const MAX_IO_VALUES: u64 = 1 << 20;
 /// Widest input or output value, in bits (every bit is a wire).
 pub const MAX_VALUE_WIDTH: u64 = MAX_WIRES;
+/// Most fractional bits of a value format (the DSL's own limit): printing a value costs
+/// time and memory in its fractional bits.
+pub const MAX_FRAC_BITS: u64 = 128;
 /// Longest value name in a binary circuit, in bytes.
 pub const MAX_NAME_BYTES: u64 = 4096;
 /// Most gate-builder nodes a program may lower to (2^25: 33 million gates) before the

@@ -4,7 +4,8 @@
 //! `FILE` with the names, parties and formats of the inputs and outputs, and applies it
 //! when reading the circuit back.
 
-use crate::circuit::{Circuit, IoValue};
+use crate::circuit::{Circuit, IoValue, ValueFormat};
+use crate::limits;
 use serde::{Deserialize, Serialize};
 
 /// Current version of the side file.
@@ -34,6 +35,9 @@ pub enum MetaError {
         /// Version found.
         found: u32,
     },
+    /// A value format exceeds a limit (see [`crate::limits`]).
+    #[error("side file: {0}")]
+    Limit(#[from] crate::limits::LimitError),
     /// The side file describes different values than the circuit has.
     #[error("side file lists {what} that do not match the circuit: {detail}")]
     Mismatch {
@@ -73,6 +77,11 @@ pub fn apply(circuit: &mut Circuit, json: &str) -> Result<(), MetaError> {
         return Err(MetaError::Version {
             found: meta.version,
         });
+    }
+    for v in meta.inputs.iter().chain(&meta.outputs) {
+        if let ValueFormat::Signed { frac, .. } | ValueFormat::Unsigned { frac, .. } = v.format {
+            limits::check("fractional bits", frac.into(), limits::MAX_FRAC_BITS)?;
+        }
     }
     for (what, ours, theirs) in [
         ("inputs", &circuit.inputs, &meta.inputs),

@@ -125,3 +125,21 @@ fn lowering_past_the_node_limit_is_too_large() {
         other => panic!("expected TooLarge, got {other:?}"),
     }
 }
+
+#[test]
+fn huge_fractional_lengths_are_refused() {
+    // Printing a value with 2^32 − 1 fractional bits would compute 5^(2^32 − 1).
+    let e = binary_limit(&binary_file(&[1, 0, 1, 2, 8, u64::from(u32::MAX)]));
+    assert_eq!(
+        (e.field, e.limit),
+        ("fractional bits", limits::MAX_FRAC_BITS)
+    );
+    let mut c = bristol::read_fashion("1 3\n2 1 1\n1 1\n2 1 0 1 2 AND\n").expect("reads");
+    let json = r#"{"version":1,"inputs":[{"name":"a","party":"Garbler","format":"Bool"},
+        {"name":"b","party":"Evaluator","format":{"Unsigned":{"width":1,"frac":4294967295}}}],
+        "outputs":[{"name":"z","party":null,"format":"Bool"}]}"#;
+    match gcc_nn_compiler::meta::apply(&mut c, json) {
+        Err(gcc_nn_compiler::meta::MetaError::Limit(e)) => assert_eq!(e.field, "fractional bits"),
+        other => panic!("expected a limit error, got {other:?}"),
+    }
+}

@@ -110,12 +110,17 @@ pub(crate) fn run(cmd: CompileCommand) -> Result<(), CliError> {
             let circuit = compile(&file, &passes.options()?)?;
             match format {
                 Format::Bristol => {
-                    write(
+                    // Both files are complete in temporary files before either is renamed
+                    // into place, so a failure leaves no half-written circuit.
+                    let meta = compiler::meta::meta_path(&output);
+                    let circuit_tmp = TempFile::write(
                         &output,
                         compiler::bristol::write_fashion(&circuit).as_bytes(),
                     )?;
-                    let meta = compiler::meta::meta_path(&output);
-                    write(&meta, compiler::meta::to_json(&circuit).as_bytes())?;
+                    let meta_tmp =
+                        TempFile::write(&meta, compiler::meta::to_json(&circuit).as_bytes())?;
+                    circuit_tmp.commit()?;
+                    meta_tmp.commit()?;
                     eprintln!("wrote {} and {}", output.display(), meta.display());
                 }
                 Format::Binary => {
@@ -162,7 +167,89 @@ pub(crate) fn run(cmd: CompileCommand) -> Result<(), CliError> {
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()).into())
+    TempFile::write(path, bytes)?.commit()
+}
+
+/// A file written in full next to its destination, renamed into place by
+/// [`TempFile::commit`] (removed if dropped uncommitted): readers never see half a file.
+pub(crate) struct TempFile {
+    temp: PathBuf,
+    dest: PathBuf,
+    placed: bool,
+}
+
+impl TempFile {
+    /// Writes `bytes` to a temporary file in `dest`'s directory (mode 0600 on Unix).
+    pub(crate) fn write(dest: &Path, bytes: &[u8]) -> Result<TempFile, CliError> {
+        use std::io::Write as _;
+        let name = dest
+            .file_name()
+            .ok_or_else(|| format!("{}: not a file name", dest.display()))?;
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".tmp-{}", std::process::id()));
+        let temp = dest.with_file_name(temp_name);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = TempFile {
+            temp,
+            dest: dest.to_path_buf(),
+            placed: false,
+        };
+        let cannot = |e: std::io::Error| format!("cannot write {}: {e}", dest.display());
+        let mut f = options.open(&file.temp).map_err(cannot)?;
+        f.write_all(bytes).map_err(cannot)?;
+        f.sync_all().map_err(cannot)?;
+        Ok(file)
+    }
+
+    /// Renames the file onto the destination with the usual permissions (0644 on Unix).
+    pub(crate) fn commit(self) -> Result<(), CliError> {
+        self.place(false, true)
+    }
+
+    /// Puts the file at its destination: `secret` keeps mode 0600 (else 0644), `overwrite`
+    /// renames over an existing file (else refuses one: the file is hard-linked into place
+    /// only if nothing is there yet).
+    pub(crate) fn place(mut self, secret: bool, overwrite: bool) -> Result<(), CliError> {
+        let dest = self.dest.display().to_string();
+        #[cfg(unix)]
+        if !secret {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&self.temp, std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| format!("cannot write {dest}: {e}"))?;
+        }
+        #[cfg(not(unix))]
+        let _ = secret;
+        if overwrite {
+            std::fs::rename(&self.temp, &self.dest)
+                .map_err(|e| format!("cannot write {dest}: {e}"))?;
+            self.placed = true;
+        } else {
+            // The temporary name is removed on drop; the destination keeps the data.
+            std::fs::hard_link(&self.temp, &self.dest).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    format!("{dest} exists (use --force to overwrite)")
+                } else {
+                    format!("cannot write {dest}: {e}")
+                }
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.placed {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
 }
 
 fn compile(file: &Path, options: &CompileOptions) -> Result<Circuit, CliError> {

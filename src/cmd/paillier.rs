@@ -1,12 +1,11 @@
 //! `gcc-nn keygen` (Paillier key pair) and `gcc-nn bridge-demo` (the HE↔GC bridge over loopback).
 
 use super::CliError;
+use super::compile::TempFile;
 use clap::Subcommand;
 use paillier::{DEFAULT_KEY_BITS, SecretKey};
 use protocol::bridge::demo::{DemoOptions, DemoReport, run_demo};
 use protocol::bridge::{BridgeCircuit, Mode, PartyReport};
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -248,8 +247,20 @@ fn keygen(dir: &Path, bits: u32, force: bool) -> Result<(), CliError> {
         .map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
     let pub_path = dir.join(PUBLIC_KEY_FILE);
     let key_path = dir.join(SECRET_KEY_FILE);
-    write_new(&key_path, &sk.to_bytes(), true, force)?;
-    write_new(&pub_path, &sk.public_key().to_bytes(), false, force)?;
+    // Refuse before writing anything, so that a refusal never leaves a mismatched pair.
+    if !force {
+        for path in [&key_path, &pub_path] {
+            if path.exists() {
+                return Err(format!("{} exists (use --force to overwrite)", path.display()).into());
+            }
+        }
+    }
+    // Both files complete in temporary files (the secret one 0600 from its creation),
+    // then moved into place.
+    let key_tmp = TempFile::write(&key_path, &sk.to_bytes())?;
+    let pub_tmp = TempFile::write(&pub_path, &sk.public_key().to_bytes())?;
+    key_tmp.place(true, force)?;
+    pub_tmp.place(false, force)?;
     println!(
         "generated a {bits}-bit Paillier key in {:.2} s (fingerprint {})",
         started.elapsed().as_secs_f64(),
@@ -261,37 +272,5 @@ fn keygen(dir: &Path, bits: u32, force: bool) -> Result<(), CliError> {
     );
     println!("  public key: {}", pub_path.display());
     println!("  secret key: {} (mode 0600)", key_path.display());
-    Ok(())
-}
-
-/// Write a file, refusing to overwrite unless `force`; secret files are created 0600.
-fn write_new(path: &Path, bytes: &[u8], secret: bool, force: bool) -> Result<(), CliError> {
-    let mut options = OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            format!("{} exists (use --force to overwrite)", path.display())
-        } else {
-            format!("cannot create {}: {e}", path.display())
-        }
-    })?;
-    #[cfg(unix)]
-    if secret && force {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
-    }
-    file.write_all(bytes)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(())
 }
