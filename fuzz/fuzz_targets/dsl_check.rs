@@ -1,4 +1,4 @@
-//! DSL text → parse → check (diagnostics rendered) → lower to a circuit; small programs
+//! DSL text → check (parse + type check; diagnostics rendered) → lower to a circuit; small programs
 //! are also run by the reference interpreter and the circuit simulator on a few inputs,
 //! which must agree bit for bit.
 #![no_main]
@@ -16,9 +16,6 @@ fuzz_target!(|data: &[u8]| {
     let Ok(src) = std::str::from_utf8(data) else {
         return;
     };
-    if let Err(d) = dsl::parse(src, "fuzz.dsl") {
-        let _ = d.render();
-    }
     let program = match dsl::check(src, "fuzz.dsl") {
         Ok(p) => p,
         Err(d) => {
