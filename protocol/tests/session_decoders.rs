@@ -18,7 +18,7 @@ use protocol::session::wire::{
 use protocol::session::{ProtocolKind, SessionError};
 use runtime::channel::MemChannel;
 use runtime::scripted::ScriptedChannel;
-use session_harness::{MODES, SESSION_MODES, fixture, honest_inputs, run};
+use session_harness::{FUZZ_MODES, MODES, SESSION_MODES, fixture, honest_inputs, run};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -81,7 +81,8 @@ fn job_requests_outside_the_limits_are_refused() {
     assert!(err.to_string().contains("11 bytes, expected 12"), "{err}");
 }
 
-/// The seeds of the fuzz target `session_wire` are these honest transcripts: run with
+/// The seeds of the fuzz target `session_wire` are the first `FUZZ_MODES` of these honest
+/// inputs: run with
 /// `SESSION_WIRE_SEEDS=fuzz/seeds/session_wire` (from the repository root; the test's
 /// working directory is `protocol/`, so give an absolute path) to write them there.
 #[test]
@@ -93,7 +94,7 @@ fn honest_transcripts_cut_short_end_in_errors() {
     if let Some(dir) = std::env::var_os("SESSION_WIRE_SEEDS") {
         let dir = std::path::PathBuf::from(dir);
         std::fs::create_dir_all(&dir).expect("seed dir");
-        for (k, input) in inputs.iter().enumerate() {
+        for (k, input) in inputs.iter().enumerate().take(FUZZ_MODES) {
             std::fs::write(dir.join(format!("honest_mode{k}")), input).expect("seed");
         }
     }

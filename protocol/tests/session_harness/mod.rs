@@ -33,6 +33,9 @@ pub(crate) const MODES: [&str; 7] = [
     "user: handshake and a 1-patch reference job against a scripted cloud",
 ];
 
+/// Modes `0..FUZZ_MODES` are the cheap ones the fuzz target runs.
+pub(crate) const FUZZ_MODES: usize = 4;
+
 /// The modes that run a session (an honest transcript cut short must fail in them).
 pub(crate) const SESSION_MODES: [usize; 5] = [1, 2, 4, 5, 6];
 
