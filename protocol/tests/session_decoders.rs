@@ -16,7 +16,7 @@ use protocol::session::wire::{
     send_frame,
 };
 use protocol::session::{ProtocolKind, SessionError};
-use runtime::channel::MemChannel;
+use runtime::channel::{Channel, MemChannel};
 use runtime::scripted::ScriptedChannel;
 use session_harness::{FUZZ_MODES, MODES, SESSION_MODES, fixture, honest_inputs, run};
 use std::sync::OnceLock;
@@ -61,6 +61,14 @@ fn a_tiny_frame_declaring_a_huge_length_is_refused_before_allocation() {
     )
     .expect_err("short");
     assert!(matches!(err, SessionError::Channel { .. }), "{err}");
+}
+
+#[test]
+fn a_frame_over_the_limit_is_not_sent() {
+    let (mut a, _b) = MemChannel::pair(Duration::from_secs(5));
+    let err = send_frame(&mut a, Tag::Offer, &vec![0u8; MAX_FRAME + 1], "t").expect_err("long");
+    assert!(err.to_string().contains("exceeds the limit"), "{err}");
+    assert_eq!(a.bytes_sent(), 0, "nothing half-written");
 }
 
 #[test]

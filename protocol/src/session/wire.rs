@@ -69,9 +69,20 @@ pub fn send_frame<C: Channel + ?Sized>(
     payload: &[u8],
     phase: &'static str,
 ) -> Result<(), SessionError> {
+    // The peer refuses longer frames: say so here rather than send one.
+    let len = u32::try_from(payload.len())
+        .ok()
+        .filter(|&n| n as usize <= MAX_FRAME)
+        .ok_or_else(|| SessionError::Protocol {
+            phase,
+            what: format!(
+                "{tag:?} message of {} bytes exceeds the limit {MAX_FRAME}",
+                payload.len()
+            ),
+        })?;
     let mut head = [0u8; 5];
     head[0] = tag as u8;
-    head[1..].copy_from_slice(&(payload.len() as u32).to_le_bytes());
+    head[1..].copy_from_slice(&len.to_le_bytes());
     ch.send(&head).map_err(chan(phase))?;
     ch.send(payload).map_err(chan(phase))?;
     ch.flush().map_err(chan(phase))
