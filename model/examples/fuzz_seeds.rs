@@ -19,7 +19,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let layer = |inputs: usize, outputs: usize| Dense {
         inputs,
         outputs,
-        weights: (0..inputs * outputs).map(|i| i as f32 * 0.01 - 0.1).collect(),
+        weights: (0..inputs * outputs)
+            .map(|i| i as f32 * 0.01 - 0.1)
+            .collect(),
         bias: (0..outputs).map(|i| i as f32 * 0.5).collect(),
     };
     let tiny = Mlp::new(5, 1, 1, 25.0, vec![layer(25, 4), layer(4, 1)])?.to_bytes();
