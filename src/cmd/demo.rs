@@ -174,6 +174,16 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
         t0.elapsed().as_secs_f64(),
         out.display()
     );
+    if matches!(protocol, ProtocolChoice::Fast) {
+        println!(
+            "both sides kept their shares ({} and {}.shares/): a later \
+             `gcc-nn serve --model {}` + `gcc-nn denoise --connect … --key {}` skips the re-sharing",
+            keys.display(),
+            enc.display(),
+            enc.display(),
+            keys.display()
+        );
+    }
     if identical {
         Ok(())
     } else {
