@@ -1,7 +1,7 @@
 //! The cloud's side of the reference protocol. It only ever holds the user's PUBLIC key:
 //! nothing in this module can decrypt.
 
-use super::{BRIDGE_MODE, activation_bits, draw_mask};
+use super::{BRIDGE_MODE, activation_bits, check_model, draw_mask};
 use crate::bridge::{BridgeCircuit, CloudOutput, run_cloud};
 use crate::session::error::{chan, he};
 use crate::session::wire::{recv_ciphertexts, send_ciphertexts};
@@ -36,6 +36,7 @@ pub fn run_chunk<C: Channel + ?Sized>(
             "the key does not match the model's".into(),
         ));
     }
+    check_model(model)?;
     let (sent0, recv0) = (ch.bytes_sent(), ch.bytes_received());
     let n0 = model.header.widths[0] as usize;
     let t = Instant::now();
@@ -44,7 +45,7 @@ pub fn run_chunk<C: Channel + ?Sized>(
     let mut acts: Vec<Vec<Ciphertext>> = inputs.chunks(n0).map(|c| c.to_vec()).collect();
     let a_bits = activation_bits(&model.header.fixed);
     let w_bits = model.header.weight_bits;
-    let last = model.layers.len() - 1;
+    let last = model.header.layers() - 1; // check_model: at least one layer
     for (li, layer) in model.layers.iter().enumerate() {
         stats.scope = format!("L{} ", li + 1);
         let z = linear_layer(ch, pk, layer, &acts, a_bits, w_bits, stats)?;

@@ -45,6 +45,8 @@ pub mod cloud;
 pub mod user;
 
 use crate::bridge::{DEFAULT_SIGMA, Mode};
+use crate::session::SessionError;
+use crate::upload::{EncryptedModel, ModelHeader};
 use model::fixed::FixedParams;
 use rand::CryptoRng;
 
@@ -53,6 +55,38 @@ pub const SIGMA: u32 = DEFAULT_SIGMA;
 /// How the bridge carries masked values in the reference protocol: one per ciphertext,
 /// as the paper does.
 pub const BRIDGE_MODE: Mode = Mode::Unpacked;
+
+/// Checks what the protocol indexes by: at least one layer and an output bound below
+/// 2^126. (Headers from the peer or a file are validated by their decoders; this keeps a
+/// hand-built header from panicking the run.)
+pub(crate) fn check_header(h: &ModelHeader) -> Result<(), SessionError> {
+    if h.layers() == 0 || h.z_bits > 126 {
+        return Err(SessionError::Model(format!(
+            "model header with widths {:?} and |z| < 2^{} cannot be run",
+            h.widths, h.z_bits
+        )));
+    }
+    Ok(())
+}
+
+/// [`check_header`], plus every encrypted layer's shape against the header's widths.
+pub(crate) fn check_model(m: &EncryptedModel) -> Result<(), SessionError> {
+    check_header(&m.header)?;
+    let w = &m.header.widths;
+    let consistent = m.layers.len() == m.header.layers()
+        && m.layers.iter().enumerate().all(|(i, l)| {
+            l.inputs == w[i] as usize
+                && l.outputs == w[i + 1] as usize
+                && l.weights.len() == l.inputs * l.outputs
+                && l.bias.len() == l.outputs
+        });
+    if !consistent {
+        return Err(SessionError::Model(format!(
+            "encrypted layers do not match the widths {w:?}"
+        )));
+    }
+    Ok(())
+}
 
 /// Bits bounding every layer input: `|a| < 2^a_bits` for clamped input pixels
 /// (`|p| ≤ clamp·2^Fa`) and activations (`|a| ≤ 2^Fa`).
@@ -78,6 +112,61 @@ pub fn draw_mask<R: CryptoRng + ?Sized>(bits: u32, rng: &mut R) -> u128 {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    /// A 3x3 → 2 → 1x1 model encrypted under a 256-bit test key.
+    fn tiny_model() -> EncryptedModel {
+        use model::mlp::{Dense, Mlp};
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
+        let sk = paillier::SecretKey::generate_any_size(256, &mut rng).expect("key");
+        let layers = vec![
+            Dense {
+                inputs: 9,
+                outputs: 2,
+                weights: (0..18).map(|k| (k % 7) as f32 / 7.0 - 0.4).collect(),
+                bias: vec![0.1, -0.2],
+            },
+            Dense {
+                inputs: 2,
+                outputs: 1,
+                weights: vec![0.6, -0.4],
+                bias: vec![0.05],
+            },
+        ];
+        let mlp = Mlp::new(3, 1, 1, 25.0, layers).expect("model");
+        let fixed = model::fixed::FixedMlp::from_model(
+            &mlp,
+            model::fixed::FIXED,
+            model::activation::TANH_FIT,
+        )
+        .expect("fixed");
+        EncryptedModel::encrypt_with_rng(&fixed, sk.public_key(), &mut rng).expect("encrypt")
+    }
+
+    #[test]
+    fn inconsistent_models_are_errors_not_panics() {
+        let good = tiny_model();
+        check_model(&good).expect("a real model is consistent");
+        let mut no_layers = good.clone();
+        no_layers.header.widths.truncate(1);
+        no_layers.layers.clear();
+        let mut huge_bound = good.header.clone();
+        huge_bound.z_bits = 127;
+        let mut short_bias = good.clone();
+        short_bias.layers[1].bias.clear();
+        let mut wrong_width = good.clone();
+        wrong_width.layers[0].inputs = 5;
+        for bad in [&no_layers, &short_bias, &wrong_width] {
+            assert!(matches!(check_model(bad), Err(SessionError::Model(_))));
+        }
+        assert!(matches!(
+            check_header(&huge_bound),
+            Err(SessionError::Model(_))
+        ));
+        assert!(matches!(
+            check_header(&no_layers.header),
+            Err(SessionError::Model(_))
+        ));
+    }
 
     #[test]
     fn activation_bits_cover_inputs_and_activations() {

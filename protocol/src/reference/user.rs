@@ -32,6 +32,7 @@ pub fn run_chunk<C: Channel + ?Sized>(
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<Vec<i64>>, SessionError> {
     let pk = sk.public_key();
+    super::check_header(header)?;
     let (sent0, recv0) = (ch.bytes_sent(), ch.bytes_received());
     let count = patches.len();
     let n0 = header.widths[0] as usize;
