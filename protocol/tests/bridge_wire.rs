@@ -14,6 +14,7 @@ use bridge_harness::{Outcome, Role, Transcript, XS, circuit, key, record, run_ro
 use proptest::prelude::*;
 use protocol::BridgeError;
 use protocol::bridge::{MAX_BATCH, Mode};
+use rand_chacha::rand_core::SeedableRng;
 use runtime::channel::{Channel, ChannelError, MemChannel};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -134,6 +135,26 @@ fn peer_hanging_up_mid_run_names_what_was_being_received() {
     let n = t.cloud_script.len() - 5;
     let err = run_script(&cut(&t.cloud_script, n)).expect_err("truncated");
     assert!(err.to_string().contains("output"), "{err}");
+}
+
+#[test]
+fn cloud_refuses_an_empty_batch_before_sending() {
+    let pk = key().public_key();
+    let mut ch = runtime::scripted::ScriptedChannel::new(&[]);
+    let mut pool = paillier::RandomnessPool::new();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    let r = protocol::bridge::run_cloud(
+        &mut ch,
+        pk,
+        circuit(),
+        &[],
+        Mode::Unpacked,
+        &mut pool,
+        &mut rng,
+    );
+    let err = r.expect_err("empty batch");
+    assert!(err.to_string().contains("1..="), "{err}");
+    assert_eq!(ch.bytes_sent(), 0);
 }
 
 #[test]

@@ -73,6 +73,13 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     pool: &mut RandomnessPool,
     rng: &mut R,
 ) -> Result<(CloudOutput, PartyReport), BridgeError> {
+    if inputs.is_empty() || inputs.len() as u64 > super::MAX_BATCH {
+        return Err(BridgeError::Interface(format!(
+            "a bridge batch holds 1..={} activations, not {}",
+            super::MAX_BATCH,
+            inputs.len()
+        )));
+    }
     if mode == Mode::Chained {
         let cc = circuit.chained.as_ref().ok_or_else(|| {
             BridgeError::Interface("chained mode needs BridgeCircuit::with_chained".into())
