@@ -16,7 +16,7 @@
 use paillier::{BigUint, Ciphertext, PaillierError, PublicKey};
 use rand::CryptoRng;
 
-/// Window of the comb table (bits per digit).
+/// Widest window of the comb table (bits per digit).
 const COMB_WINDOW: u32 = 8;
 
 enum Source {
@@ -25,6 +25,8 @@ enum Source {
         /// `table[t][d − 1] = h^(d·2^(c·t))`.
         table: Vec<Vec<Ciphertext>>,
         exp_bits: u32,
+        /// The window c.
+        window: u32,
     },
 }
 
@@ -65,20 +67,36 @@ impl FreshZeros {
     }
 
     /// Short-exponent (DJN) randomness with a comb table (`⌈bits(N)/2c⌉·(2^c − 1)`
-    /// ciphertexts: ≈ 16 MB and ≈ 0.2 s to build at 2048 bits).
+    /// ciphertexts: ≈ 16 MB and ≈ 0.2 s to build at 2048 bits with c = 8).
     pub fn short_exponent<R: CryptoRng + ?Sized>(pk: &PublicKey, rng: &mut R) -> Self {
+        Self::short_exponent_for(pk, usize::MAX, rng)
+    }
+
+    /// [`FreshZeros::short_exponent`] with the comb window minimising building plus `uses`
+    /// fresh zeros (`⌈e/c⌉·(2^c − 1) + uses·⌈e/c⌉` multiplications, e the exponent bits):
+    /// small jobs build a small table. The randomness is the same either way.
+    pub fn short_exponent_for<R: CryptoRng + ?Sized>(
+        pk: &PublicKey,
+        uses: usize,
+        rng: &mut R,
+    ) -> Self {
         let exp_bits = pk.bits().div_ceil(2).div_ceil(64) * 64;
+        let cost = |c: u32| {
+            let w = u64::from(exp_bits.div_ceil(c));
+            (w * ((1u64 << c) - 1)).saturating_add((uses as u64).saturating_mul(w))
+        };
+        let window = (1..=COMB_WINDOW).min_by_key(|&c| cost(c)).unwrap_or(COMB_WINDOW);
         let h = pk.zero_with(&pk.random_nth_power(rng));
-        let windows = exp_bits.div_ceil(COMB_WINDOW);
+        let windows = exp_bits.div_ceil(window);
         let mut table = Vec::with_capacity(windows as usize);
         let mut base = h;
         for t in 0..windows {
             if t > 0 {
-                base = pk.shift_left(&base, COMB_WINDOW);
+                base = pk.shift_left(&base, window);
             }
-            let mut row = Vec::with_capacity((1 << COMB_WINDOW) - 1);
+            let mut row = Vec::with_capacity((1 << window) - 1);
             row.push(base.clone());
-            for d in 1..(1usize << COMB_WINDOW) - 1 {
+            for d in 1..(1usize << window) - 1 {
                 let next = pk.add(&row[d - 1], &base);
                 row.push(next);
             }
@@ -86,7 +104,11 @@ impl FreshZeros {
         }
         Self {
             pk: pk.clone(),
-            source: Source::Comb { table, exp_bits },
+            source: Source::Comb {
+                table,
+                exp_bits,
+                window,
+            },
         }
     }
 
@@ -99,11 +121,15 @@ impl FreshZeros {
     pub fn zero<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Ciphertext {
         match &self.source {
             Source::Full => self.pk.zero_with(&self.pk.random_nth_power(rng)),
-            Source::Comb { table, exp_bits } => {
+            Source::Comb {
+                table,
+                exp_bits,
+                window,
+            } => {
                 let words: Vec<u64> = (0..exp_bits / 64).map(|_| rng.next_u64()).collect();
                 let mut acc: Option<Ciphertext> = None;
                 for (t, row) in table.iter().enumerate() {
-                    let d = digit(&words, t as u32, COMB_WINDOW);
+                    let d = digit(&words, t as u32, *window);
                     if d != 0 {
                         acc = Some(match acc {
                             Some(a) => self.pk.add(&a, &row[d - 1]),

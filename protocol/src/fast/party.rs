@@ -141,6 +141,17 @@ fn local_products(
     out
 }
 
+/// At most this many fresh zeros per key in one run (one per packed ciphertext, at most one
+/// ciphertext per patch and value): sizes the comb tables.
+fn fresh_zero_bound(share: &ModelShare, patches: usize) -> usize {
+    share
+        .layers
+        .iter()
+        .map(|l| l.inputs.saturating_add(l.outputs))
+        .fold(0usize, usize::saturating_add)
+        .saturating_mul(patches)
+}
+
 fn check_shape(l: &LayerShare, li: usize) -> Result<(), BridgeError> {
     if l.weights.len() != l.inputs * l.outputs || l.bias.len() != l.outputs {
         return Err(protocol(
@@ -202,8 +213,9 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         ],
         "image header",
     )?;
-    let own_zeros = FreshZeros::short_exponent(user_pk, rng);
-    let cloud_zeros = FreshZeros::short_exponent(cloud_pk, rng);
+    let uses = fresh_zero_bound(share, patches);
+    let own_zeros = FreshZeros::short_exponent_for(user_pk, uses, rng);
+    let cloud_zeros = FreshZeros::short_exponent_for(cloud_pk, uses, rng);
     // a_U[j][p]
     let mut a_u: Vec<u64> = (0..first.inputs)
         .flat_map(|j| inputs.iter().map(move |p| ring.from_signed(p[j] + bound)))
@@ -364,8 +376,9 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         ],
         &head[4..],
     )?;
-    let user_zeros = FreshZeros::short_exponent(user_pk, rng);
-    let own_zeros = FreshZeros::short_exponent(cloud_pk, rng);
+    let uses = fresh_zero_bound(share, patches);
+    let user_zeros = FreshZeros::short_exponent_for(user_pk, uses, rng);
+    let own_zeros = FreshZeros::short_exponent_for(cloud_pk, uses, rng);
     clock.lap(&mut report, "other: header, randomness tables".into());
     let last = share.layers.len().saturating_sub(1);
     let mut a_c: Option<Vec<u64>> = None;

@@ -75,7 +75,12 @@ pub fn cloud_setup<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let layout = ring
         .setup_layout(SIGMA, user_pk.bits())
         .map_err(he("setup layout"))?;
-    let zeros = FreshZeros::short_exponent(user_pk, rng);
+    let packed_count = model
+        .layers
+        .iter()
+        .map(|l| (l.weights.len() + l.bias.len()).div_ceil(layout.slots()))
+        .sum();
+    let zeros = FreshZeros::short_exponent_for(user_pk, packed_count, rng);
     let mut layers = Vec::with_capacity(model.layers.len());
     for l in &model.layers {
         let all: Vec<&Ciphertext> = l.weights.iter().chain(&l.bias).collect();
