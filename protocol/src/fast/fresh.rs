@@ -85,7 +85,9 @@ impl FreshZeros {
             let w = u64::from(exp_bits.div_ceil(c));
             (w * ((1u64 << c) - 1)).saturating_add((uses as u64).saturating_mul(w))
         };
-        let window = (1..=COMB_WINDOW).min_by_key(|&c| cost(c)).unwrap_or(COMB_WINDOW);
+        let window = (1..=COMB_WINDOW)
+            .min_by_key(|&c| cost(c))
+            .unwrap_or(COMB_WINDOW);
         let h = pk.zero_with(&pk.random_nth_power(rng));
         let windows = exp_bits.div_ceil(window);
         let mut table = Vec::with_capacity(windows as usize);
