@@ -34,5 +34,5 @@ done
   >"$seeds/bristol_fashion/aes_128_head"
 
 # paillier_files and model_file: written by the crates' own encoders.
-cargo run -q -p gcc-nn-paillier --example fuzz_seeds -- "$seeds/paillier_files"
-cargo run -q -p gcc-nn-model --example fuzz_seeds -- "$seeds/model_file"
+cargo run -q -p gcc-nn-paillier --example paillier_fuzz_seeds -- "$seeds/paillier_files"
+cargo run -q -p gcc-nn-model --example model_fuzz_seeds -- "$seeds/model_file"

@@ -4,7 +4,7 @@
 //! seeds are a tiny 5×5→1×1 model (the shipped one is 166 kB) and the shipped model's
 //! first 2 kB; the PNGs are 1×1 and 16×16 crops of the shipped sample.
 //!
-//! `cargo run -p gcc-nn-model --example fuzz_seeds [DIR]`
+//! `cargo run -p gcc-nn-model --example model_fuzz_seeds [DIR]`
 
 use gcc_nn_model::mlp::{Dense, Mlp};
 use std::path::PathBuf;

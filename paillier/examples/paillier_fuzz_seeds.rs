@@ -3,7 +3,7 @@
 //! 2 ciphertext file, 3 wire-form ciphertext) followed by bytes this crate wrote.
 //! Keys are the fuzz target's fixed 256-bit test key (insecure; fuzzing only).
 //!
-//! `cargo run -p gcc-nn-paillier --example fuzz_seeds [DIR]`
+//! `cargo run -p gcc-nn-paillier --example paillier_fuzz_seeds [DIR]`
 
 use gcc_nn_paillier::{BigUint, PublicKey, SecretKey};
 use rand::SeedableRng;
