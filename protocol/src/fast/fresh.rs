@@ -57,6 +57,19 @@ fn digit(words: &[u64], t: u32, c: u32) -> usize {
     (v & ((1u64 << c) - 1)) as usize
 }
 
+/// The comb window c ∈ [1, COMB_WINDOW] minimising `⌈e/c⌉·(2^c − 1) + uses·⌈e/c⌉`
+/// multiplications for `e` exponent bits (u128: no saturation, so `usize::MAX` uses picks
+/// the widest window instead of tying every window at the maximum).
+fn comb_window(exp_bits: u32, uses: usize) -> u32 {
+    let cost = |c: u32| {
+        let w = u128::from(exp_bits.div_ceil(c));
+        w * ((1u128 << c) - 1) + (uses as u128) * w
+    };
+    (1..=COMB_WINDOW)
+        .min_by_key(|&c| cost(c))
+        .unwrap_or(COMB_WINDOW)
+}
+
 impl FreshZeros {
     /// Standard Paillier randomness `r^N` (one full exponentiation per fresh zero).
     pub fn full(pk: &PublicKey) -> Self {
@@ -81,13 +94,7 @@ impl FreshZeros {
         rng: &mut R,
     ) -> Self {
         let exp_bits = pk.bits().div_ceil(2).div_ceil(64) * 64;
-        let cost = |c: u32| {
-            let w = u64::from(exp_bits.div_ceil(c));
-            (w * ((1u64 << c) - 1)).saturating_add((uses as u64).saturating_mul(w))
-        };
-        let window = (1..=COMB_WINDOW)
-            .min_by_key(|&c| cost(c))
-            .unwrap_or(COMB_WINDOW);
+        let window = comb_window(exp_bits, uses);
         let h = pk.zero_with(&pk.random_nth_power(rng));
         let windows = exp_bits.div_ceil(window);
         let mut table = Vec::with_capacity(windows as usize);
@@ -162,5 +169,27 @@ impl FreshZeros {
         rng: &mut R,
     ) -> Result<Ciphertext, PaillierError> {
         self.pk.add_plain(&self.pk.add(c, &self.zero(rng)), m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{COMB_WINDOW, comb_window};
+
+    #[test]
+    fn unbounded_uses_pick_the_widest_window() {
+        // Regression: with saturating u64 costs every window tied at u64::MAX for
+        // `usize::MAX` uses and the narrowest (c = 1, 4× the multiplications) won, which
+        // made the owner's upload 4× slower.
+        assert_eq!(comb_window(1024, usize::MAX), COMB_WINDOW);
+        assert_eq!(comb_window(1024, 41_497), COMB_WINDOW);
+    }
+
+    #[test]
+    fn no_uses_pick_the_smallest_table() {
+        // c = 1: 1024 table entries; c = 2: 512·3 = 1536; wider is larger still.
+        assert_eq!(comb_window(1024, 0), 1);
+        // Two uses: c = 1 costs 1024 + 2048, c = 2 costs 1536 + 1024, c = 3 costs 2394 + 684.
+        assert_eq!(comb_window(1024, 2), 2);
     }
 }
