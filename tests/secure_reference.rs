@@ -8,7 +8,8 @@ use protocol::session::client::{connect, handshake};
 use protocol::session::serve::{CloudState, ServeOptions, serve_connection};
 use protocol::session::{ProtocolKind, SessionError};
 use protocol::upload::EncryptedModel;
-use runtime::channel::{Channel, ChannelError, MemChannel};
+use runtime::channel::MemChannel;
+use runtime::scripted::RecordingChannel;
 use secure_common::*;
 use std::time::Duration;
 
@@ -77,32 +78,6 @@ fn reference_protocol_with_a_2048_bit_key() {
     assert_eq!(q[0], fixed.forward(&patches[0]).0);
 }
 
-/// Records every byte a channel receives.
-struct Recording<C> {
-    inner: C,
-    received: Vec<u8>,
-}
-
-impl<C: Channel> Channel for Recording<C> {
-    fn send(&mut self, bytes: &[u8]) -> Result<(), ChannelError> {
-        self.inner.send(bytes)
-    }
-    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
-        self.inner.recv_exact(buf)?;
-        self.received.extend_from_slice(buf);
-        Ok(())
-    }
-    fn flush(&mut self) -> Result<(), ChannelError> {
-        self.inner.flush()
-    }
-    fn bytes_sent(&self) -> u64 {
-        self.inner.bytes_sent()
-    }
-    fn bytes_received(&self) -> u64 {
-        self.inner.bytes_received()
-    }
-}
-
 #[test]
 fn the_cloud_receives_only_encryptions_of_the_users_data() {
     let sk = small_key(512);
@@ -112,12 +87,9 @@ fn the_cloud_receives_only_encryptions_of_the_users_data() {
     let (cloud_end, user_end) = MemChannel::pair(T);
     let patches = test_patches(2);
     let cloud = std::thread::spawn(move || {
-        let mut rec = Recording {
-            inner: cloud_end,
-            received: Vec::new(),
-        };
+        let mut rec = RecordingChannel::new(cloud_end);
         serve_connection(&mut rec, &state).expect("serve");
-        rec.received
+        rec.into_received()
     });
     let mut s = handshake(user_end, &sk, ProtocolKind::Reference).expect("handshake");
     let (q, _) = s.run_job(&sk, &patches, 2, &mut |_| {}).expect("job");
