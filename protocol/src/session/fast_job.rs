@@ -63,6 +63,25 @@ fn note(stats: &mut JobStats, what: String) {
     stats.add(&what, Duration::ZERO);
 }
 
+/// Notes where a freshly made share was stored, or why it was not.
+fn note_stored(
+    stats: &mut JobStats,
+    share: &ModelShare,
+    stored: Result<std::path::PathBuf, crate::fast::store::StoreError>,
+) {
+    match stored {
+        Ok(path) => note(
+            stats,
+            format!(
+                "fast: share pair {} stored in {}",
+                share.binding.short_id(),
+                path.display()
+            ),
+        ),
+        Err(e) => note(stats, format!("fast: share not stored ({e})")),
+    }
+}
+
 /// The cloud's side of a fast job; `store` keeps the shares between jobs.
 pub(crate) fn cloud_job<C: Channel + ?Sized>(
     ch: &mut C,
@@ -105,17 +124,7 @@ pub(crate) fn cloud_job<C: Channel + ?Sized>(
             let share = fast::cloud_setup(ch, user_pk, model, Arc::new(cloud_sk), ring, &mut rng)?;
             stats.add("fast: setup (re-sharing)", t.elapsed());
             if let Some(store) = store {
-                match store.save(user_pk, &share) {
-                    Ok(path) => note(
-                        stats,
-                        format!(
-                            "fast: share pair {} stored in {}",
-                            share.binding.short_id(),
-                            path.display()
-                        ),
-                    ),
-                    Err(e) => note(stats, format!("fast: share not stored ({e})")),
-                }
+                note_stored(stats, &share, store.save(user_pk, &share));
             }
             share
         }
@@ -212,17 +221,8 @@ pub(crate) fn user_job<C: Channel + ?Sized>(
             }
             if let Some(loc) = location {
                 let path = loc.path_for(&offer.model_hash);
-                match fast::store::write_atomic(&path, &share.to_bytes()) {
-                    Ok(()) => note(
-                        stats,
-                        format!(
-                            "fast: share pair {} stored in {}",
-                            share.binding.short_id(),
-                            path.display()
-                        ),
-                    ),
-                    Err(e) => note(stats, format!("fast: share not stored ({e})")),
-                }
+                let stored = fast::store::write_atomic(&path, &share.to_bytes()).map(|()| path);
+                note_stored(stats, &share, stored);
             }
             share
         }
