@@ -60,6 +60,33 @@ fn write_keys_of(dir: &Path, bits: u32) {
     std::fs::write(dir.join("paillier.key"), &*sk.to_bytes()).expect("key");
 }
 
+/// Saves the tiny model as `d/tiny.gccmlp` and encrypts it under `user_key` into
+/// `d/model.enc` with `gcc-nn model encrypt` (the model owner's step).
+fn encrypt_tiny_model(d: &Path, user_key: &Path) {
+    tiny_mlp().save(&d.join("tiny.gccmlp")).expect("model");
+    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
+    run_ok(&[
+        "model",
+        "encrypt",
+        "--model",
+        &p("tiny.gccmlp"),
+        "--user-key",
+        &user_key.to_string_lossy(),
+        "-o",
+        &p("model.enc"),
+    ]);
+}
+
+/// Saves the `w`×`h` crop of the sample at (`x`, `y`) as `d/crop.png`.
+fn save_sample_crop(d: &Path, x: usize, y: usize, w: usize, h: usize) {
+    model::shipped::sample_image()
+        .expect("sample")
+        .crop(x, y, w, h)
+        .expect("crop")
+        .save_png(&d.join("crop.png"))
+        .expect("png");
+}
+
 #[test]
 fn three_processes_denoise_exactly_like_the_plaintext_fixed_point_model() {
     three_processes_match_plaintext("reference", 512);
@@ -110,23 +137,9 @@ fn fast_protocol_stores_shares_and_later_images_skip_the_setup() {
     let d = dir.path();
     std::fs::create_dir(d.join("keys")).expect("keys dir");
     write_keys_of(&d.join("keys"), 2048);
-    tiny_mlp().save(&d.join("tiny.gccmlp")).expect("model");
-    let crop = model::shipped::sample_image()
-        .expect("sample")
-        .crop(60, 90, 7, 5)
-        .expect("crop");
-    crop.save_png(&d.join("crop.png")).expect("png");
+    encrypt_tiny_model(d, &d.join("keys"));
+    save_sample_crop(d, 60, 90, 7, 5);
     let p = |f: &str| d.join(f).to_string_lossy().into_owned();
-    run_ok(&[
-        "model",
-        "encrypt",
-        "--model",
-        &p("tiny.gccmlp"),
-        "--user-key",
-        &p("keys"),
-        "-o",
-        &p("model.enc"),
-    ]);
     run_ok(&[
         "denoise",
         "--plain",
@@ -248,23 +261,9 @@ fn three_processes_match_plaintext(protocol: &str, key_bits: u32) {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     write_keys_of(d, key_bits);
-    tiny_mlp().save(&d.join("tiny.gccmlp")).expect("model");
-    let crop = model::shipped::sample_image()
-        .expect("sample")
-        .crop(100, 80, 8, 6)
-        .expect("crop");
-    crop.save_png(&d.join("crop.png")).expect("png");
+    encrypt_tiny_model(d, &d.join("paillier.pub"));
+    save_sample_crop(d, 100, 80, 8, 6);
     let p = |f: &str| d.join(f).to_string_lossy().into_owned();
-    run_ok(&[
-        "model",
-        "encrypt",
-        "--model",
-        &p("tiny.gccmlp"),
-        "--user-key",
-        &p("paillier.pub"),
-        "-o",
-        &p("model.enc"),
-    ]);
     let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "1"]);
     let out = run_ok(&[
         "denoise",
@@ -302,18 +301,8 @@ fn the_cloud_refuses_a_corrupt_model_file_at_start() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     write_keys(d);
-    tiny_mlp().save(&d.join("tiny.gccmlp")).expect("model");
+    encrypt_tiny_model(d, &d.join("paillier.pub"));
     let p = |f: &str| d.join(f).to_string_lossy().into_owned();
-    run_ok(&[
-        "model",
-        "encrypt",
-        "--model",
-        &p("tiny.gccmlp"),
-        "--user-key",
-        &p("paillier.pub"),
-        "-o",
-        &p("model.enc"),
-    ]);
     let mut bytes = std::fs::read(d.join("model.enc")).expect("read");
     let n = bytes.len();
     bytes[n / 3] ^= 1;
