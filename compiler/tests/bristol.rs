@@ -1,17 +1,17 @@
-//! Bristol Fashion / old Bristol format: the shared files read, simulate to their known
-//! answers (README of `shared/data/bristol`), and survive a write → read round trip.
+//! Bristol Fashion / old Bristol format: the vendored files in `tests/data/bristol` read,
+//! simulate to their known answers (listed in that folder's README), and survive a
+//! write → read round trip.
 
 use compiler::bristol::{BristolError, read_fashion, read_old_format, write_fashion};
 use compiler::{Circuit, Gate};
 use gcc_nn_compiler as compiler;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/bristol");
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bristol");
 
 fn load(rel: &str) -> String {
     let path = format!("{DATA}/{rel}");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("shared Bristol data missing at {path} ({e}); CI must check out `shared/` beside the repo")
-    })
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("vendored Bristol circuit missing at {path} ({e})"))
 }
 
 fn hex(s: &str) -> Vec<u8> {
@@ -360,7 +360,7 @@ fn bad_files_are_clear_errors() {
 }
 
 #[test]
-fn truncated_shared_file_is_an_error() {
+fn truncated_vendored_file_is_an_error() {
     let text = load("bristol_fashion/aes_128.txt");
     let cut = &text[..text.len() / 2];
     assert!(matches!(

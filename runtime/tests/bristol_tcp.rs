@@ -1,5 +1,6 @@
-//! Every Bristol circuit in shared/data/bristol, garbled and evaluated over loopback TCP,
-//! against the known answers listed in that folder's README.
+//! Every vendored Bristol circuit (compiler/tests/data/bristol, one copy for the whole
+//! repository), garbled and evaluated over loopback TCP, against the known answers listed
+//! in that folder's README.
 
 mod common;
 
@@ -7,7 +8,10 @@ use common::{fashion_bits, hex, int_bits, old_bits, run_tcp};
 use compiler::Party::{Evaluator as E, Garbler as G};
 use gcc_nn_runtime::driver::{Reveal, TwoPartyCircuit};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/bristol");
+const DATA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../compiler/tests/data/bristol"
+);
 
 fn load(rel: &str, old: bool) -> compiler::Circuit {
     let path = format!("{DATA}/{rel}");
