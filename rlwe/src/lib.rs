@@ -1,0 +1,1 @@
+//! Ring-LWE linear layers for gcc-nn (work in progress).
