@@ -22,6 +22,14 @@ pub enum PaillierError {
         /// Which value and which range.
         what: String,
     },
+    /// A modulus fails the production checks of [`crate::validate_production_modulus`].
+    #[error("insecure Paillier key: {bits}-bit modulus, {reason}")]
+    InsecureKey {
+        /// Bit length of the modulus.
+        bits: u32,
+        /// Which check failed.
+        reason: String,
+    },
     /// A ciphertext belongs to another key (its modulus differs from this key's).
     #[error("ciphertext was made under a different key (modulus mismatch)")]
     KeyMismatch,

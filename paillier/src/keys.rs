@@ -10,7 +10,7 @@ use crypto_bigint::BoxedUint;
 use crypto_bigint::modular::BoxedMontyParams;
 use num_bigint::BigUint;
 use num_integer::Integer;
-use num_traits::One;
+use num_traits::{One, Pow, Zero};
 use rand::CryptoRng;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
@@ -23,6 +23,57 @@ pub const SUPPORTED_KEY_BITS: [u32; 2] = [2048, 3072];
 pub const MIN_TEST_KEY_BITS: u32 = 128;
 /// Smallest modulus [`PublicKey::from_modulus`] accepts (tiny known-answer tests only).
 pub const MIN_MODULUS_BITS: u32 = 6;
+/// Smallest modulus every production path accepts ([`validate_production_modulus`]).
+pub const MIN_PRODUCTION_KEY_BITS: u32 = 2048;
+/// [`validate_production_modulus`] rejects moduli with a prime factor below this bound.
+pub const PRODUCTION_TRIAL_DIVISION_BOUND: u32 = 1 << 16;
+
+/// The primes below `bound` (sieve of Eratosthenes).
+pub(crate) fn primes_below(bound: u32) -> Vec<u32> {
+    let n = bound as usize;
+    let mut composite = vec![false; n];
+    let mut primes = Vec::new();
+    for i in 2..n {
+        if !composite[i] {
+            primes.push(i as u32);
+            let mut j = i * i;
+            while j < n {
+                composite[j] = true;
+                j += i;
+            }
+        }
+    }
+    primes
+}
+
+/// Refuse a modulus that no production path may use: fewer than [`MIN_PRODUCTION_KEY_BITS`]
+/// bits, a prime factor below [`PRODUCTION_TRIAL_DIVISION_BOUND`], or a perfect power `a^k`
+/// (k ≥ 2). Since no factor is below 2^16 once trial division passed, `a ≥ 2^16` and only
+/// `k ≤ bits/16` need an integer k-th root. Key files are read without this check (tests
+/// use small keys); every production path calls it (or [`PublicKey::validate_production`]).
+pub fn validate_production_modulus(n: &BigUint) -> Result<()> {
+    let bits = u32::try_from(n.bits()).unwrap_or(u32::MAX);
+    let insecure = |reason: String| PaillierError::InsecureKey { bits, reason };
+    if bits < MIN_PRODUCTION_KEY_BITS {
+        return Err(insecure(format!(
+            "production needs at least {MIN_PRODUCTION_KEY_BITS} bits"
+        )));
+    }
+    for d in primes_below(PRODUCTION_TRIAL_DIVISION_BOUND) {
+        if (n % d).is_zero() {
+            return Err(insecure(format!(
+                "it has the small prime factor {d} (no factor below {PRODUCTION_TRIAL_DIVISION_BOUND} is allowed)"
+            )));
+        }
+    }
+    for k in 2..=(bits / 16).max(2) {
+        let root = n.nth_root(k);
+        if &root.pow(k) == n {
+            return Err(insecure(format!("it is a perfect power (a {k}-th power)")));
+        }
+    }
+    Ok(())
+}
 
 /// A Paillier public key (N, with g = N + 1).
 #[derive(Clone)]
@@ -77,6 +128,11 @@ impl PublicKey {
             nn_params,
             fingerprint,
         })
+    }
+
+    /// [`validate_production_modulus`] on this key's modulus: every production path calls it.
+    pub fn validate_production(&self) -> Result<()> {
+        validate_production_modulus(&self.n)
     }
 
     /// The modulus N.
@@ -166,8 +222,9 @@ impl SecretKey {
         Self::generate_any_size(bits, rng)
     }
 
-    /// Generate a key of any even size ≥ [`MIN_TEST_KEY_BITS`]: small sizes are insecure
-    /// and meant for tests only.
+    /// Generate a key of any even size ≥ [`MIN_TEST_KEY_BITS`]. Insecure: tests only (sizes
+    /// below 2048 bits are breakable; production paths use [`SecretKey::generate`] and
+    /// [`PublicKey::validate_production`], which refuse them).
     pub fn generate_any_size<R: CryptoRng + ?Sized>(bits: u32, rng: &mut R) -> Result<Self> {
         if !(MIN_TEST_KEY_BITS..=4096).contains(&bits) || !bits.is_multiple_of(2) {
             return Err(PaillierError::UnsupportedKeySize { bits });

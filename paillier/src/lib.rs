@@ -35,7 +35,9 @@ pub mod serial;
 pub use cipher::{Ciphertext, Randomness, residue_to_signed, signed_to_residue};
 pub use encoding::FixedPoint;
 pub use error::{PaillierError, Result};
-pub use keys::{DEFAULT_KEY_BITS, PublicKey, SecretKey};
+pub use keys::{
+    DEFAULT_KEY_BITS, MIN_PRODUCTION_KEY_BITS, PublicKey, SecretKey, validate_production_modulus,
+};
 pub use multiexp::{FixedBaseTable, inner_product};
 pub use packing::SlotLayout;
 pub use pool::RandomnessPool;

@@ -9,6 +9,8 @@ fn real_size_key_works_end_to_end() {
     let pk = sk.public_key();
     assert_eq!(pk.bits(), 2048);
     assert_eq!(pk.ciphertext_bytes(), 512);
+    pk.validate_production()
+        .expect("generated 2048-bit key passes the production checks");
     let mut pool = RandomnessPool::new();
     pool.fill_crt(&sk, 2);
     let n_minus_1 = pk.n() - 1u8;
