@@ -5,7 +5,7 @@
 
 use crate::bits::{BitReader, BitWriter, prime_bits};
 use crate::error::{Result, RlweError};
-use crate::params::{L, N, PRIMES, context};
+use crate::params::{L, N, PRIMES};
 use crate::poly::RnsPoly;
 use crate::sample;
 use rand::CryptoRng;
@@ -120,7 +120,6 @@ const _: () = assert!(L == 3 && N == 8192);
 /// The decryption `c0 + c1·s` modulo every prime, coefficient representation (tests).
 #[cfg(test)]
 pub(crate) fn phase(sk: &SecretKey, c0: &RnsPoly, c1: &RnsPoly) -> RnsPoly {
-    let _ = context();
     let mut t = c1.clone();
     t.to_ntt();
     t.mul_assign_ntt(&sk.s_ntt);
