@@ -115,7 +115,7 @@ pub fn is_prime_u64(n: u64) -> bool {
         return false;
     }
     for &b in &BASES {
-        if n % b == 0 {
+        if n.is_multiple_of(b) {
             return n == b;
         }
     }
@@ -147,12 +147,20 @@ mod tests {
         let m = Modulus::new(1152921504606830593);
         let mut x: u128 = 0x1234_5678_9abc_def0_0fed_cba9_8765_4321;
         for _ in 0..10_000 {
-            x = x.wrapping_mul(0x2545_f491_4f6c_dd1d_9e37_79b9_7f4a_7c15).wrapping_add(12345);
+            x = x
+                .wrapping_mul(0x2545_f491_4f6c_dd1d_9e37_79b9_7f4a_7c15)
+                .wrapping_add(12345);
             assert_eq!(m.reduce_u128(x) as u128, x % m.p as u128);
             let (a, b) = ((x >> 64) as u64 % m.p, x as u64 % m.p);
             let ws = m.shoup(b);
-            assert_eq!(m.mul_shoup(a, b, ws) as u128, a as u128 * b as u128 % m.p as u128);
-            assert_eq!(m.mul_shoup(x as u64, b, ws) as u128, (x as u64 as u128 * b as u128) % m.p as u128);
+            assert_eq!(
+                m.mul_shoup(a, b, ws) as u128,
+                a as u128 * b as u128 % m.p as u128
+            );
+            assert_eq!(
+                m.mul_shoup(x as u64, b, ws) as u128,
+                (x as u64 as u128 * b as u128) % m.p as u128
+            );
         }
         assert_eq!(m.reduce_u128(u128::MAX) as u128, u128::MAX % m.p as u128);
     }

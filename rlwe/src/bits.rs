@@ -21,7 +21,11 @@ impl BitWriter {
 
     /// Appends the low `bits` bits of `v` (`bits ≤ 64`).
     pub fn put(&mut self, v: u64, bits: u32) {
-        let v = if bits == 64 { v } else { v & ((1u64 << bits) - 1) };
+        let v = if bits == 64 {
+            v
+        } else {
+            v & ((1u64 << bits) - 1)
+        };
         self.acc |= (v as u128) << self.fill;
         self.fill += bits;
         while self.fill >= 8 {
@@ -82,18 +86,30 @@ pub enum BitError {
 impl<'a> BitReader<'a> {
     /// A reader over `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
-        Self { bytes, pos: 0, acc: 0, fill: 0 }
+        Self {
+            bytes,
+            pos: 0,
+            acc: 0,
+            fill: 0,
+        }
     }
 
     /// The next `bits`-bit value (`bits ≤ 64`).
     pub fn get(&mut self, bits: u32) -> Result<u64, BitError> {
         while self.fill < bits {
-            let b = *self.bytes.get(self.pos).ok_or(BitError::Truncated(self.pos))?;
+            let b = *self
+                .bytes
+                .get(self.pos)
+                .ok_or(BitError::Truncated(self.pos))?;
             self.acc |= (b as u128) << self.fill;
             self.pos += 1;
             self.fill += 8;
         }
-        let v = if bits == 64 { self.acc as u64 } else { (self.acc as u64) & ((1u64 << bits) - 1) };
+        let v = if bits == 64 {
+            self.acc as u64
+        } else {
+            (self.acc as u64) & ((1u64 << bits) - 1)
+        };
         self.acc >>= bits;
         self.fill -= bits;
         Ok(v)
@@ -103,7 +119,11 @@ impl<'a> BitReader<'a> {
     pub fn get_below(&mut self, bits: u32, bound: u64) -> Result<u64, BitError> {
         let value = self.get(bits)?;
         if value >= bound {
-            return Err(BitError::OutOfRange { value, bound, at: self.pos });
+            return Err(BitError::OutOfRange {
+                value,
+                bound,
+                at: self.pos,
+            });
         }
         Ok(value)
     }
@@ -124,7 +144,14 @@ mod tests {
 
     #[test]
     fn packs_and_unpacks_mixed_widths() {
-        let vals: Vec<(u64, u32)> = (0..100u64).map(|i| (i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (i % 9), 55 + (i % 10) as u32)).collect();
+        let vals: Vec<(u64, u32)> = (0..100u64)
+            .map(|i| {
+                (
+                    i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (i % 9),
+                    55 + (i % 10) as u32,
+                )
+            })
+            .collect();
         let mut w = BitWriter::new();
         for &(v, b) in &vals {
             w.put(v, b);

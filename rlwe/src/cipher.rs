@@ -43,7 +43,11 @@ impl Scale {
     pub(crate) fn delta(&self, m: u64, l: usize) -> u64 {
         let mask = (1u64 << self.k) - 1;
         let r = self.q_mod_t.wrapping_mul(m) & mask;
-        let r = if r >> (self.k - 1) == 1 { r as i64 - (1i64 << self.k) } else { r as i64 };
+        let r = if r >> (self.k - 1) == 1 {
+            r as i64 - (1i64 << self.k)
+        } else {
+            r as i64
+        };
         let md = context().modulus(l);
         let neg_r = md.from_i128(-(r as i128));
         md.mul_shoup(neg_r, self.t_inv[l].0, self.t_inv[l].1)
@@ -76,13 +80,21 @@ pub struct InputCiphertext {
 
 impl std::fmt::Debug for InputCiphertext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InputCiphertext").field("seed", &self.seed).finish_non_exhaustive()
+        f.debug_struct("InputCiphertext")
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
     }
 }
 
 impl InputCiphertext {
     /// Encrypts `v̂` (N values mod t) with a fresh seed and the given error (`|e| ≤ η`).
-    pub(crate) fn encrypt_with_error(sk: &SecretKey, layout: &Layout, v_hat: &[u64], e: &[i64], seed: [u8; 32]) -> Self {
+    pub(crate) fn encrypt_with_error(
+        sk: &SecretKey,
+        layout: &Layout,
+        v_hat: &[u64],
+        e: &[i64],
+        seed: [u8; 32],
+    ) -> Self {
         let mut a = sample::uniform_from_seed(&seed);
         a.to_ntt();
         a.mul_assign_ntt(&sk.s_ntt);
@@ -127,7 +139,10 @@ impl InputCiphertext {
     /// Reads [`InputCiphertext::to_bytes`] for `layout`, checking the magic, the length and
     /// every residue's range.
     pub fn from_bytes(bytes: &[u8], layout: &Layout) -> Result<Self> {
-        let bad = |reason: String| RlweError::Malformed { what: "RLWE input ciphertext", reason };
+        let bad = |reason: String| RlweError::Malformed {
+            what: "RLWE input ciphertext",
+            reason,
+        };
         if bytes.len() < INPUT_HEADER || &bytes[..4] != INPUT_MAGIC {
             return Err(bad("missing magic RLI1".into()));
         }
@@ -138,7 +153,9 @@ impl InputCiphertext {
         for (l, &p) in PRIMES.iter().enumerate() {
             let res = b.residues_mut(l);
             for d in layout.support_degrees() {
-                res[d] = r.get_below(prime_bits(p), p).map_err(|e| bad(e.to_string()))?;
+                res[d] = r
+                    .get_below(prime_bits(p), p)
+                    .map_err(|e| bad(e.to_string()))?;
             }
         }
         r.finish().map_err(|e| bad(e.to_string()))?;
@@ -155,13 +172,21 @@ pub struct OutputCiphertext {
 
 impl std::fmt::Debug for OutputCiphertext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutputCiphertext").field("useful", &self.b.len()).finish_non_exhaustive()
+        f.debug_struct("OutputCiphertext")
+            .field("useful", &self.b.len())
+            .finish_non_exhaustive()
     }
 }
 
 impl OutputCiphertext {
     /// The useful values `round(t·(b + a·s)/Q0) mod t` of output block ob, group g.
-    pub(crate) fn decrypt(&self, sk: &SecretKey, layout: &Layout, ob: usize, g: usize) -> Result<Vec<u64>> {
+    pub(crate) fn decrypt(
+        &self,
+        sk: &SecretKey,
+        layout: &Layout,
+        ob: usize,
+        g: usize,
+    ) -> Result<Vec<u64>> {
         if self.a.len() != N || self.b.len() != layout.useful_count(ob, g) {
             return Err(RlweError::LengthMismatch {
                 what: "returned ciphertext (a, useful b)",
@@ -200,14 +225,19 @@ impl OutputCiphertext {
 
     /// Reads [`OutputCiphertext::to_bytes`] of output block ob, group g of `layout`.
     pub fn from_bytes(bytes: &[u8], layout: &Layout, ob: usize, g: usize) -> Result<Self> {
-        let bad = |reason: String| RlweError::Malformed { what: "RLWE returned ciphertext", reason };
+        let bad = |reason: String| RlweError::Malformed {
+            what: "RLWE returned ciphertext",
+            reason,
+        };
         if bytes.len() < OUTPUT_HEADER || &bytes[..4] != OUTPUT_MAGIC {
             return Err(bad("missing magic RLO1".into()));
         }
         let (bits, q0) = (prime_bits(PRIMES[0]), PRIMES[0]);
         let mut r = BitReader::new(&bytes[OUTPUT_HEADER..]);
         let mut read = |n: usize| -> Result<Vec<u64>> {
-            (0..n).map(|_| r.get_below(bits, q0).map_err(|e| bad(e.to_string()))).collect()
+            (0..n)
+                .map(|_| r.get_below(bits, q0).map_err(|e| bad(e.to_string())))
+                .collect()
         };
         let a = read(N)?;
         let b = read(layout.useful_count(ob, g))?;

@@ -21,10 +21,19 @@ fn extreme(layout: Layout) {
     let cts: Vec<InputCiphertext> = (0..layout.input_count())
         .map(|t| {
             let (ib, g) = (t / layout.groups(), t % layout.groups());
-            InputCiphertext::encrypt_with_error(&sk, &layout, &layout.encode_vector(&x, ib, g), &e, sample::seed(&mut rng))
+            InputCiphertext::encrypt_with_error(
+                &sk,
+                &layout,
+                &layout.encode_vector(&x, ib, g),
+                &e,
+                sample::seed(&mut rng),
+            )
         })
         .collect();
-    let finish = Finish { rerandomise: true, flood: Flood::Extreme };
+    let finish = Finish {
+        rerandomise: true,
+        flood: Flood::Extreme,
+    };
     let (raws, rho) = products_with(&pk, &layout, &cts, &w, finish, &mut rng).expect("products");
     let outs: Vec<_> = raws.iter().map(|r| r.switch()).collect();
     let mine = decrypt_outputs(&sk, &layout, &outs).expect("decrypt");
@@ -46,7 +55,10 @@ fn shipped_first_layer_all_in_one_row_block_decrypts_exactly_at_the_extremes() {
 fn largest_t_of_the_shipped_model_decrypts_exactly_at_the_extremes() {
     // n_o = 3 rows per block, 2,704 patches per polynomial: T = 3·169 = 507.
     let l = Layout::new(169, 3, 2704, 40, (1, 3, 2704)).expect("layout");
-    assert_eq!(crate::noise::Budget::for_layout(&l).expect("budget").terms, 507);
+    assert_eq!(
+        crate::noise::Budget::for_layout(&l).expect("budget").terms,
+        507
+    );
     extreme(l);
 }
 

@@ -39,7 +39,11 @@ impl SecretKey {
         p0.neg_assign();
         p0.add_assign(&RnsPoly::from_signed(&sample::cbd(rng)));
         p0.to_ntt();
-        PublicKey { seed, p0_ntt: p0, p1_ntt }
+        PublicKey {
+            seed,
+            p0_ntt: p0,
+            p1_ntt,
+        }
     }
 }
 
@@ -53,7 +57,9 @@ pub struct PublicKey {
 
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PublicKey").field("seed", &self.seed).finish_non_exhaustive()
+        f.debug_struct("PublicKey")
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
     }
 }
 
@@ -94,7 +100,10 @@ impl PublicKey {
 
     /// Reads [`PublicKey::to_bytes`], checking the magic, the length and every residue's range.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let bad = |reason: String| RlweError::Malformed { what: "RLWE public key", reason };
+        let bad = |reason: String| RlweError::Malformed {
+            what: "RLWE public key",
+            reason,
+        };
         if bytes.len() < 36 || &bytes[..4] != PK_MAGIC {
             return Err(bad("missing magic RLP1".into()));
         }
@@ -104,13 +113,19 @@ impl PublicKey {
         let mut p0_ntt = RnsPoly::zero();
         for (l, &p) in PRIMES.iter().enumerate() {
             for x in p0_ntt.residues_mut(l) {
-                *x = r.get_below(prime_bits(p), p).map_err(|e| bad(e.to_string()))?;
+                *x = r
+                    .get_below(prime_bits(p), p)
+                    .map_err(|e| bad(e.to_string()))?;
             }
         }
         r.finish().map_err(|e| bad(e.to_string()))?;
         let mut p1_ntt = sample::uniform_from_seed(&seed);
         p1_ntt.to_ntt();
-        Ok(Self { seed, p0_ntt, p1_ntt })
+        Ok(Self {
+            seed,
+            p0_ntt,
+            p1_ntt,
+        })
     }
 }
 

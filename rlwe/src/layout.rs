@@ -62,22 +62,43 @@ pub struct Term {
 
 impl Layout {
     /// A layout after checking `n_o·n_i·pp ≤ N`, the sizes and the noise budget.
-    pub fn new(n_in: usize, n_out: usize, patches: usize, k: u32, blocks: (usize, usize, usize)) -> Result<Self> {
+    pub fn new(
+        n_in: usize,
+        n_out: usize,
+        patches: usize,
+        k: u32,
+        blocks: (usize, usize, usize),
+    ) -> Result<Self> {
         let (n_i, n_o, pp) = blocks;
         let bad = |what: String| Err(RlweError::InvalidParameter { what });
         if n_in == 0 || n_out == 0 || patches == 0 {
-            return bad(format!("empty product: {n_in} inputs, {n_out} outputs, {patches} patches"));
+            return bad(format!(
+                "empty product: {n_in} inputs, {n_out} outputs, {patches} patches"
+            ));
         }
         if !(1..=crate::params::MAX_K).contains(&k) {
-            return bad(format!("share ring bits k = {k} outside 1..={}", crate::params::MAX_K));
+            return bad(format!(
+                "share ring bits k = {k} outside 1..={}",
+                crate::params::MAX_K
+            ));
         }
         if n_i == 0 || n_o == 0 || pp == 0 || n_i > n_in || n_o > n_out || pp > patches {
-            return bad(format!("block sizes n_i = {n_i}, n_o = {n_o}, pp = {pp} outside 1..=({n_in}, {n_out}, {patches})"));
+            return bad(format!(
+                "block sizes n_i = {n_i}, n_o = {n_o}, pp = {pp} outside 1..=({n_in}, {n_out}, {patches})"
+            ));
         }
         if n_o.saturating_mul(n_i).saturating_mul(pp) > N {
             return bad(format!("n_o·n_i·pp = {n_o}·{n_i}·{pp} exceeds N = {N}"));
         }
-        let layout = Self { n_in, n_out, patches, k, n_i, n_o, pp };
+        let layout = Self {
+            n_in,
+            n_out,
+            patches,
+            k,
+            n_i,
+            n_o,
+            pp,
+        };
         noise::Budget::for_layout(&layout)?;
         Ok(layout)
     }
@@ -92,7 +113,9 @@ impl Layout {
         for n_i in 1..=n_in.min(N) {
             for n_o in 1..=n_out.min(N / n_i) {
                 let pp = patches.min(N / (n_o * n_i));
-                let Ok(l) = Self::new(n_in, n_out, patches, k, (n_i, n_o, pp)) else { continue };
+                let Ok(l) = Self::new(n_in, n_out, patches, k, (n_i, n_o, pp)) else {
+                    continue;
+                };
                 let macs = (n_out * n_in * l.groups()) as f64 * (L * N) as f64;
                 let cost = 0.5 * macs + 4e5 * l.output_count() as f64 + 2.0 * l.bytes() as f64;
                 if best.as_ref().is_none_or(|(c, _)| cost < *c) {
@@ -204,8 +227,16 @@ impl Layout {
                     continue;
                 }
                 let d = (i_l * self.n_i) as i64 * self.pp as i64 - (j_l * self.pp) as i64;
-                let (degree, w) = if d >= 0 { (d as usize, c) } else { ((N as i64 + d) as usize, -c) };
-                out.push(Term { block: ib, degree, w });
+                let (degree, w) = if d >= 0 {
+                    (d as usize, c)
+                } else {
+                    ((N as i64 + d) as usize, -c)
+                };
+                out.push(Term {
+                    block: ib,
+                    degree,
+                    w,
+                });
             }
         }
         out
@@ -238,13 +269,20 @@ impl Layout {
     /// The centred representative of a share: `[2^(k−1), 2^k) ↦ [−2^(k−1), 0)`.
     pub fn centre(&self, w: u64) -> i64 {
         let w = w & self.t_mask();
-        if w >> (self.k - 1) == 1 { w as i64 - (1i64 << self.k) } else { w as i64 }
+        if w >> (self.k - 1) == 1 {
+            w as i64 - (1i64 << self.k)
+        } else {
+            w as i64
+        }
     }
 
     /// Bytes of one input ciphertext (seed, support of b at each prime's width).
     pub fn input_bytes(&self) -> usize {
         let (h, t) = self.support();
-        let bits: usize = PRIMES.iter().map(|&p| crate::bits::prime_bits(p) as usize).sum();
+        let bits: usize = PRIMES
+            .iter()
+            .map(|&p| crate::bits::prime_bits(p) as usize)
+            .sum();
         crate::cipher::INPUT_HEADER + ((h + t) * bits).div_ceil(8)
     }
 

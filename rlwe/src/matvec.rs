@@ -29,22 +29,39 @@ use rayon::prelude::*;
 
 fn check_len(what: &'static str, expected: usize, actual: usize) -> Result<()> {
     if expected != actual {
-        return Err(RlweError::LengthMismatch { what, expected, actual });
+        return Err(RlweError::LengthMismatch {
+            what,
+            expected,
+            actual,
+        });
     }
     Ok(())
 }
 
 /// Step 1: `Enc(v̂)` for every input block and patch group, order `[block][group]`.
-pub fn encrypt_inputs<R: CryptoRng + ?Sized>(sk: &SecretKey, layout: &Layout, x: &[u64], rng: &mut R) -> Result<Vec<InputCiphertext>> {
+pub fn encrypt_inputs<R: CryptoRng + ?Sized>(
+    sk: &SecretKey,
+    layout: &Layout,
+    x: &[u64],
+    rng: &mut R,
+) -> Result<Vec<InputCiphertext>> {
     check_len("inputs x[j][patch]", layout.n_in * layout.patches, x.len())?;
-    let seeds: Vec<([u8; 32], [u8; 32])> = (0..layout.input_count()).map(|_| (sample::seed(rng), sample::seed(rng))).collect();
+    let seeds: Vec<([u8; 32], [u8; 32])> = (0..layout.input_count())
+        .map(|_| (sample::seed(rng), sample::seed(rng)))
+        .collect();
     Ok(seeds
         .into_par_iter()
         .enumerate()
         .map(|(t, (seed_a, seed_e))| {
             let (ib, g) = (t / layout.groups(), t % layout.groups());
             let e = sample::cbd(&mut <ChaCha20Rng as rand::SeedableRng>::from_seed(seed_e));
-            InputCiphertext::encrypt_with_error(sk, layout, &layout.encode_vector(x, ib, g), &e, seed_a)
+            InputCiphertext::encrypt_with_error(
+                sk,
+                layout,
+                &layout.encode_vector(x, ib, g),
+                &e,
+                seed_a,
+            )
         })
         .collect())
 }
@@ -79,8 +96,18 @@ pub(crate) struct Raw {
 impl Raw {
     /// Switched down to Q0.
     pub(crate) fn switch(&self) -> OutputCiphertext {
-        let a = (0..N).map(|c| switch_coeff(self.a.residues(0)[c], self.a.residues(1)[c], self.a.residues(2)[c])).collect();
-        let b = (0..self.b[0].len()).map(|u| switch_coeff(self.b[0][u], self.b[1][u], self.b[2][u])).collect();
+        let a = (0..N)
+            .map(|c| {
+                switch_coeff(
+                    self.a.residues(0)[c],
+                    self.a.residues(1)[c],
+                    self.a.residues(2)[c],
+                )
+            })
+            .collect();
+        let b = (0..self.b[0].len())
+            .map(|u| switch_coeff(self.b[0][u], self.b[1][u], self.b[2][u]))
+            .collect();
         OutputCiphertext { a, b }
     }
 }
@@ -94,7 +121,10 @@ fn mac(m: &Modulus, terms: &[Term], srcs: &[&[u64]], start: usize, acc: &mut [u1
         let d = t.degree;
         // c ≥ d: +src[c − d]; c < d: −src[c − d + N] (wrap sign), then the weight's sign.
         let split = d.clamp(start, end);
-        let segs = [(start, split, N + start - d, true), (split, end, split.wrapping_sub(d), false)];
+        let segs = [
+            (start, split, N + start - d, true),
+            (split, end, split.wrapping_sub(d), false),
+        ];
         for (c0, c1, s0, wrapped) in segs {
             if c0 >= c1 {
                 continue;
@@ -117,6 +147,7 @@ fn mac(m: &Modulus, terms: &[Term], srcs: &[&[u64]], start: usize, acc: &mut [u1
 
 /// The raw product of output block ob and group g (sum over input blocks), masked with
 /// `Δ(ρ)` and finished per `finish`; returns it with ρ (`[row][patch]` order).
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 pub(crate) fn product<R: CryptoRng + ?Sized>(
     pk: &PublicKey,
     layout: &Layout,
@@ -155,10 +186,14 @@ pub(crate) fn product<R: CryptoRng + ?Sized>(
         }
     }
     let scale = Scale::new(layout.k);
-    let rho: Vec<u64> = (0..useful.len()).map(|_| sample::uniform_bits(rng, layout.k)).collect();
+    let rho: Vec<u64> = (0..useful.len())
+        .map(|_| sample::uniform_bits(rng, layout.k))
+        .collect();
     let flood: Vec<i128> = match finish.flood {
         Flood::Off => vec![0; useful.len()],
-        Flood::Uniform => (0..useful.len()).map(|_| sample::flood(rng, budget.flood_bits)).collect(),
+        Flood::Uniform => (0..useful.len())
+            .map(|_| sample::flood(rng, budget.flood_bits))
+            .collect(),
         Flood::Extreme => vec![-(1i128 << budget.flood_bits); useful.len()],
     };
     let zero = finish.rerandomise.then(|| pk.encrypt_zero(rng));
@@ -181,7 +216,9 @@ pub(crate) fn product<R: CryptoRng + ?Sized>(
 
 /// Expands the `a` parts of the inputs (coefficient form).
 pub(crate) fn expand_inputs(cts: &[InputCiphertext]) -> Vec<RnsPoly> {
-    cts.par_iter().map(|c| sample::uniform_from_seed(&c.seed)).collect()
+    cts.par_iter()
+        .map(|c| sample::uniform_from_seed(&c.seed))
+        .collect()
 }
 
 /// All products with the given finish, order `[ob][g]`, and the holder's `ρ` as `[i][patch]`.
@@ -193,20 +230,32 @@ pub(crate) fn products_with<R: CryptoRng + ?Sized>(
     finish: Finish,
     rng: &mut R,
 ) -> Result<(Vec<Raw>, Vec<u64>)> {
-    check_len("input ciphertexts [block][group]", layout.input_count(), cts.len())?;
+    check_len(
+        "input ciphertexts [block][group]",
+        layout.input_count(),
+        cts.len(),
+    )?;
     check_len("matrix E[i][j]", layout.n_in * layout.n_out, exps.len())?;
     Budget::for_layout(layout)?;
     let a_in = expand_inputs(cts);
     let groups = layout.groups();
-    let seeds: Vec<[u8; 32]> = (0..layout.output_count()).map(|_| sample::seed(rng)).collect();
+    let seeds: Vec<[u8; 32]> = (0..layout.output_count())
+        .map(|_| sample::seed(rng))
+        .collect();
     let parts: Vec<(Raw, Vec<u64>)> = seeds
         .into_par_iter()
         .enumerate()
         .map(|(t, seed)| {
             let (ob, g) = (t / groups, t % groups);
-            let terms: Vec<Term> = (0..layout.in_blocks()).flat_map(|ib| layout.terms(exps, ob, ib)).collect();
-            let a_g: Vec<RnsPoly> = (0..layout.in_blocks()).map(|ib| a_in[ib * groups + g].clone()).collect();
-            let b_g: Vec<&InputCiphertext> = (0..layout.in_blocks()).map(|ib| &cts[ib * groups + g]).collect();
+            let terms: Vec<Term> = (0..layout.in_blocks())
+                .flat_map(|ib| layout.terms(exps, ob, ib))
+                .collect();
+            let a_g: Vec<RnsPoly> = (0..layout.in_blocks())
+                .map(|ib| a_in[ib * groups + g].clone())
+                .collect();
+            let b_g: Vec<&InputCiphertext> = (0..layout.in_blocks())
+                .map(|ib| &cts[ib * groups + g])
+                .collect();
             let mut r = <ChaCha20Rng as rand::SeedableRng>::from_seed(seed);
             product(pk, layout, &a_g, &b_g, &terms, (ob, g), finish, &mut r)
         })
@@ -229,15 +278,26 @@ pub fn masked_products<R: CryptoRng + ?Sized>(
     exps: &[u64],
     rng: &mut R,
 ) -> Result<(Vec<OutputCiphertext>, Vec<u64>)> {
-    let finish = Finish { rerandomise: true, flood: Flood::Uniform };
+    let finish = Finish {
+        rerandomise: true,
+        flood: Flood::Uniform,
+    };
     let (raws, shares) = products_with(pk, layout, cts, exps, finish, rng)?;
     Ok((raws.par_iter().map(Raw::switch).collect(), shares))
 }
 
 /// Step 3: decrypts `[output block][group]` and returns the key owner's share `−v mod 2^k`,
 /// `[i][patch]`.
-pub fn decrypt_outputs(sk: &SecretKey, layout: &Layout, cts: &[OutputCiphertext]) -> Result<Vec<u64>> {
-    check_len("returned ciphertexts [block][group]", layout.output_count(), cts.len())?;
+pub fn decrypt_outputs(
+    sk: &SecretKey,
+    layout: &Layout,
+    cts: &[OutputCiphertext],
+) -> Result<Vec<u64>> {
+    check_len(
+        "returned ciphertexts [block][group]",
+        layout.output_count(),
+        cts.len(),
+    )?;
     let groups = layout.groups();
     let parts: Vec<Vec<u64>> = cts
         .par_iter()
@@ -246,7 +306,10 @@ pub fn decrypt_outputs(sk: &SecretKey, layout: &Layout, cts: &[OutputCiphertext]
         .collect::<Result<_>>()?;
     let mut shares = vec![0u64; layout.n_out * layout.patches];
     for (t, v) in parts.into_iter().enumerate() {
-        let neg: Vec<u64> = v.iter().map(|&x| x.wrapping_neg() & layout.t_mask()).collect();
+        let neg: Vec<u64> = v
+            .iter()
+            .map(|&x| x.wrapping_neg() & layout.t_mask())
+            .collect();
         layout.scatter(&neg, t / groups, t % groups, &mut shares);
     }
     Ok(shares)

@@ -78,7 +78,10 @@ impl Budget {
         let flood_bits = bound_bits + FLOOD_EXTRA;
         let fail = |what: &str, needed_bits: u32, available_bits: u32| {
             Err(RlweError::NoiseBudget {
-                what: format!("{what} ({}×{} product, n_o = {}, k = {k})", layout.n_out, layout.n_in, layout.n_o),
+                what: format!(
+                    "{what} ({}×{} product, n_o = {}, k = {k})",
+                    layout.n_out, layout.n_in, layout.n_o
+                ),
                 needed_bits,
                 available_bits,
             })
@@ -93,12 +96,20 @@ impl Budget {
         let log2_q_over_q0 = PRIMES[1..].iter().map(|&p| (p as f64).log2()).sum::<f64>();
         let switched = 2f64.powf(flood_bits as f64 + 1.0 - log2_q_over_q0) + 0.5 + N as f64 / 2.0;
         if switched >= q0 / 2f64.powi(k as i32 + 1) {
-            return fail("decryption after switching to Q0", (switched.log2() + k as f64 + 1.0).ceil() as u32, q0.log2() as u32);
+            return fail(
+                "decryption after switching to Q0",
+                (switched.log2() + k as f64 + 1.0).ceil() as u32,
+                q0.log2() as u32,
+            );
         }
         let acc_bits = (terms as f64).log2() + (k - 1) as f64 + 60.0;
         if acc_bits >= 127.0 {
             return fail("u128 accumulators", acc_bits.ceil() as u32, 127);
         }
-        Ok(Self { terms, bound_bits, flood_bits })
+        Ok(Self {
+            terms,
+            bound_bits,
+            flood_bits,
+        })
     }
 }

@@ -25,7 +25,11 @@ pub struct NttTable {
 }
 
 fn bit_reverse(x: usize, bits: u32) -> usize {
-    if bits == 0 { 0 } else { x.reverse_bits() >> (usize::BITS - bits) }
+    if bits == 0 {
+        0
+    } else {
+        x.reverse_bits() >> (usize::BITS - bits)
+    }
 }
 
 impl NttTable {
@@ -35,8 +39,11 @@ impl NttTable {
         if n < 2 || !n.is_power_of_two() {
             return bad(format!("NTT length {n} is not a power of two ≥ 2"));
         }
-        if p >> 62 != 0 || (p - 1) % (2 * n as u64) != 0 || !crate::arith::is_prime_u64(p) {
-            return bad(format!("NTT modulus {p} is not a prime ≡ 1 mod {} below 2^62", 2 * n));
+        if p >> 62 != 0 || !(p - 1).is_multiple_of(2 * n as u64) || !crate::arith::is_prime_u64(p) {
+            return bad(format!(
+                "NTT modulus {p} is not a prime ≡ 1 mod {} below 2^62",
+                2 * n
+            ));
         }
         let m = Modulus::new(p);
         // ψ = g^((p−1)/2n) for the smallest g making ψ^n = −1 (a primitive 2n-th root).
@@ -49,14 +56,24 @@ impl NttTable {
         let bits = n.trailing_zeros();
         let psi_inv_root = m.inv(psi_root);
         let table = |root: u64| -> Vec<u64> {
-            (0..n).map(|i| m.pow(root, bit_reverse(i, bits) as u64)).collect()
+            (0..n)
+                .map(|i| m.pow(root, bit_reverse(i, bits) as u64))
+                .collect()
         };
         let psi = table(psi_root);
         let psi_inv = table(psi_inv_root);
         let psi_shoup = psi.iter().map(|&w| m.shoup(w)).collect();
         let psi_inv_shoup = psi_inv.iter().map(|&w| m.shoup(w)).collect();
         let ni = m.inv(n as u64);
-        Ok(Self { m, n, psi, psi_shoup, psi_inv, psi_inv_shoup, n_inv: (ni, m.shoup(ni)) })
+        Ok(Self {
+            m,
+            n,
+            psi,
+            psi_shoup,
+            psi_inv,
+            psi_inv_shoup,
+            n_inv: (ni, m.shoup(ni)),
+        })
     }
 
     /// In-place forward transform; input in `[0, 4p)` (any reduced input), output in `[0, p)`.

@@ -77,7 +77,11 @@ pub fn context() -> &'static Context {
 
 /// `log2 q` rounded down (174 for the fixed primes).
 pub fn log2_q() -> u32 {
-    PRIMES.iter().map(|&p| (p as f64).log2()).sum::<f64>().floor() as u32
+    PRIMES
+        .iter()
+        .map(|&p| (p as f64).log2())
+        .sum::<f64>()
+        .floor() as u32
 }
 
 #[cfg(test)]
@@ -97,6 +101,12 @@ mod tests {
         assert_eq!(log2_q(), 174);
         let c = context();
         let x = 0x0123_4567_89ab_cdef_0011_2233_4455u128 % c.q12;
-        assert_eq!(c.crt12((x % PRIMES[1] as u128) as u64, (x % PRIMES[2] as u128) as u64), x);
+        assert_eq!(
+            c.crt12(
+                (x % PRIMES[1] as u128) as u64,
+                (x % PRIMES[2] as u128) as u64
+            ),
+            x
+        );
     }
 }

@@ -20,7 +20,9 @@ impl Zeroize for RnsPoly {
 impl RnsPoly {
     /// The zero polynomial.
     pub fn zero() -> Self {
-        Self { data: vec![0; L * N] }
+        Self {
+            data: vec![0; L * N],
+        }
     }
 
     /// A polynomial with small signed integer coefficients (`coeffs.len() == N`).
@@ -67,7 +69,12 @@ impl RnsPoly {
     /// `self ← self ⊙ other` (pointwise; both in NTT representation).
     pub fn mul_assign_ntt(&mut self, other: &RnsPoly) {
         let ctx = context();
-        for (l, (a, b)) in self.data.chunks_mut(N).zip(other.data.chunks(N)).enumerate() {
+        for (l, (a, b)) in self
+            .data
+            .chunks_mut(N)
+            .zip(other.data.chunks(N))
+            .enumerate()
+        {
             let m = ctx.modulus(l);
             for (x, &y) in a.iter_mut().zip(b) {
                 *x = m.mul(*x, y);
@@ -78,7 +85,12 @@ impl RnsPoly {
     /// `self ← self + other` (same representation).
     pub fn add_assign(&mut self, other: &RnsPoly) {
         let ctx = context();
-        for (l, (a, b)) in self.data.chunks_mut(N).zip(other.data.chunks(N)).enumerate() {
+        for (l, (a, b)) in self
+            .data
+            .chunks_mut(N)
+            .zip(other.data.chunks(N))
+            .enumerate()
+        {
             let m = ctx.modulus(l);
             for (x, &y) in a.iter_mut().zip(b) {
                 *x = m.add(*x, y);

@@ -32,7 +32,9 @@ fn run(finish: Finish) -> View {
     let sk = SecretKey::generate(&mut rng);
     let pk = sk.public_key(&mut rng);
     let layout = Layout::new(4, 3, 2048, K, (4, 1, 2048)).expect("layout");
-    let x: Vec<u64> = (0..4 * 2048).map(|_| sample::uniform_bits(&mut rng, K)).collect();
+    let x: Vec<u64> = (0..4 * 2048)
+        .map(|_| sample::uniform_bits(&mut rng, K))
+        .collect();
     let w: Vec<u64> = (0..12).map(|_| sample::uniform_bits(&mut rng, K)).collect();
     let e = sample::cbd(&mut rng);
     let v_hat = layout.encode_vector(&x, 0, 0);
@@ -45,9 +47,24 @@ fn run(finish: Finish) -> View {
             e[c] as f64 - r as f64 / 2f64.powi(K as i32)
         })
         .collect();
-    let (raws, _) = products_with(&pk, &layout, std::slice::from_ref(&ct), &w, finish, &mut rng).expect("products");
+    let (raws, _) = products_with(
+        &pk,
+        &layout,
+        std::slice::from_ref(&ct),
+        &w,
+        finish,
+        &mut rng,
+    )
+    .expect("products");
     let weights = w.iter().map(|&v| layout.centre(v)).collect();
-    View { sk, layout, a_in: expand_inputs(&[ct]), f, raws, weights }
+    View {
+        sk,
+        layout,
+        a_in: expand_inputs(&[ct]),
+        f,
+        raws,
+        weights,
+    }
 }
 
 /// Attack A on prime `l` residues of a returned `a` part: ŵ = a_ret / a_in (NTT domain),
@@ -66,9 +83,17 @@ fn divide_out_a(v: &View, a_ret: &[Vec<u64>], modulus_index: usize, a_scaled: &[
         }
         t.inverse(&mut num);
         for j in 0..4 {
-            let (deg, sign) = if j == 0 { (0, 1) } else { (N - j * v.layout.pp, -1) };
+            let (deg, sign) = if j == 0 {
+                (0, 1)
+            } else {
+                (N - j * v.layout.pp, -1)
+            };
             let c = num[deg];
-            let centred = if c > m.p / 2 { c as i128 - m.p as i128 } else { c as i128 };
+            let centred = if c > m.p / 2 {
+                c as i128 - m.p as i128
+            } else {
+                c as i128
+            };
             hits += usize::from(sign * centred == v.weights[ob * 4 + j] as i128);
         }
     }
@@ -77,6 +102,7 @@ fn divide_out_a(v: &View, a_ret: &[Vec<u64>], modulus_index: usize, a_scaled: &[
 
 /// Attack B: least squares of the decryption noise (in units of q) on the known `f`;
 /// returns how many weights come out within 2^12 of the truth.
+#[allow(clippy::needless_range_loop)]
 fn correlate_noise(v: &View, noise: &[Vec<f64>]) -> usize {
     let pp = v.layout.pp;
     let mut hits = 0;
@@ -101,9 +127,12 @@ fn correlate_noise(v: &View, noise: &[Vec<f64>]) -> usize {
     hits
 }
 
+#[allow(clippy::needless_range_loop)]
 fn solve4(mut a: [[f64; 4]; 4], mut b: [f64; 4]) -> [f64; 4] {
     for i in 0..4 {
-        let piv = (i..4).max_by(|&x, &y| a[x][i].abs().total_cmp(&a[y][i].abs())).unwrap_or(i);
+        let piv = (i..4)
+            .max_by(|&x, &y| a[x][i].abs().total_cmp(&a[y][i].abs()))
+            .unwrap_or(i);
         a.swap(i, piv);
         b.swap(i, piv);
         for r in i + 1..4 {
@@ -146,7 +175,11 @@ fn noise_unswitched(v: &View) -> Vec<Vec<f64>> {
                     let (x0, x1, x2) = (ph.residues(0)[d], ph.residues(1)[d], ph.residues(2)[d]);
                     let msg = scale.decode_q0(crate::cipher::switch_coeff(x0, x1, x2));
                     let n = m0.sub(x0, scale.delta(msg, 0));
-                    if n > m0.p / 2 { n as f64 - m0.p as f64 } else { n as f64 }
+                    if n > m0.p / 2 {
+                        n as f64 - m0.p as f64
+                    } else {
+                        n as f64
+                    }
                 })
                 .collect()
         })
@@ -179,7 +212,11 @@ fn noise_switched(v: &View) -> Vec<Vec<f64>> {
                     let msg = scale.decode_q0(x);
                     let centre = ((msg as u128 * m0.p as u128) >> K) as u64;
                     let n = m0.sub(x, centre);
-                    let n = if n > m0.p / 2 { n as f64 - m0.p as f64 } else { n as f64 };
+                    let n = if n > m0.p / 2 {
+                        n as f64 - m0.p as f64
+                    } else {
+                        n as f64
+                    };
                     n * q_over_q0
                 })
                 .collect()
@@ -189,31 +226,57 @@ fn noise_switched(v: &View) -> Vec<Vec<f64>> {
 
 #[test]
 fn negative_control_without_flooding_leaks_the_weights_through_the_noise() {
-    let v = run(Finish { rerandomise: true, flood: Flood::Off });
-    assert_eq!(correlate_noise(&v, &noise_unswitched(&v)), 12, "the control must leak every weight");
+    let v = run(Finish {
+        rerandomise: true,
+        flood: Flood::Off,
+    });
+    assert_eq!(
+        correlate_noise(&v, &noise_unswitched(&v)),
+        12,
+        "the control must leak every weight"
+    );
 }
 
 #[test]
 fn real_construction_defeats_noise_correlation() {
-    let v = run(Finish { rerandomise: true, flood: Flood::Uniform });
+    let v = run(Finish {
+        rerandomise: true,
+        flood: Flood::Uniform,
+    });
     assert_eq!(correlate_noise(&v, &noise_switched(&v)), 0);
 }
 
 #[test]
 fn negative_control_without_rerandomisation_leaks_the_weights_by_division() {
-    let v = run(Finish { rerandomise: false, flood: Flood::Off });
+    let v = run(Finish {
+        rerandomise: false,
+        flood: Flood::Off,
+    });
     let a_ret: Vec<Vec<u64>> = v.raws.iter().map(|r| r.a.residues(0).to_vec()).collect();
-    assert_eq!(divide_out_a(&v, &a_ret, 0, v.a_in[0].residues(0)), 12, "the control must leak every weight");
+    assert_eq!(
+        divide_out_a(&v, &a_ret, 0, v.a_in[0].residues(0)),
+        12,
+        "the control must leak every weight"
+    );
 }
 
 #[test]
 fn real_construction_defeats_division_by_a() {
-    let v = run(Finish { rerandomise: true, flood: Flood::Uniform });
+    let v = run(Finish {
+        rerandomise: true,
+        flood: Flood::Uniform,
+    });
     let outs: Vec<_> = v.raws.iter().map(|r| r.switch()).collect();
     let a_ret: Vec<Vec<u64>> = outs.iter().map(|o| o.a.clone()).collect();
     // The best the key holder can do in Q0: divide by its own a switched to Q0.
     let a0: Vec<u64> = (0..N)
-        .map(|c| crate::cipher::switch_coeff(v.a_in[0].residues(0)[c], v.a_in[0].residues(1)[c], v.a_in[0].residues(2)[c]))
+        .map(|c| {
+            crate::cipher::switch_coeff(
+                v.a_in[0].residues(0)[c],
+                v.a_in[0].residues(1)[c],
+                v.a_in[0].residues(2)[c],
+            )
+        })
         .collect();
     assert_eq!(divide_out_a(&v, &a_ret, 0, &a0), 0);
     // Unswitched (to rule out that switching alone hides it): still nothing.

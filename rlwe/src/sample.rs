@@ -35,11 +35,13 @@ pub fn seed<R: Rng + ?Sized>(rng: &mut R) -> [u8; 32] {
 /// N coefficients uniform in {−1, 0, 1}.
 pub fn ternary<R: Rng + ?Sized>(rng: &mut R) -> Vec<i64> {
     (0..N)
-        .map(|_| loop {
-            // 2 bits → {0,1,2} uniformly by rejection of 3.
-            let v = rng.next_u32() & 3;
-            if v < 3 {
-                break v as i64 - 1;
+        .map(|_| {
+            loop {
+                // 2 bits → {0,1,2} uniformly by rejection of 3.
+                let v = rng.next_u32() & 3;
+                if v < 3 {
+                    break v as i64 - 1;
+                }
             }
         })
         .collect()

@@ -14,7 +14,9 @@ fn reference(e: &[u64], x: &[u64], n: usize, m: usize, p: usize, k: u32) -> Vec<
     let mut out = vec![0u64; m * p];
     for i in 0..m {
         for q in 0..p {
-            let s = (0..n).fold(0u64, |s, j| s.wrapping_add(e[i * n + j].wrapping_mul(x[j * p + q])));
+            let s = (0..n).fold(0u64, |s, j| {
+                s.wrapping_add(e[i * n + j].wrapping_mul(x[j * p + q]))
+            });
             out[i * p + q] = s & ((1u64 << k) - 1);
         }
     }
@@ -28,7 +30,11 @@ fn negacyclic_mod_t(a: &[u64], b: &[u64], k: u32) -> Vec<u64> {
         for (j, &y) in b.iter().enumerate().filter(|(_, y)| **y != 0) {
             let v = x.wrapping_mul(y);
             let d = i + j;
-            if d < N { out[d] = out[d].wrapping_add(v) } else { out[d - N] = out[d - N].wrapping_sub(v) }
+            if d < N {
+                out[d] = out[d].wrapping_add(v)
+            } else {
+                out[d - N] = out[d - N].wrapping_sub(v)
+            }
         }
     }
     out.iter().map(|v| v & ((1u64 << k) - 1)).collect()
@@ -38,7 +44,12 @@ fn negacyclic_mod_t(a: &[u64], b: &[u64], k: u32) -> Vec<u64> {
 fn cheetah_encoding_puts_every_inner_product_on_its_coefficient() {
     let mut rng = rand::rng();
     // (n_in, n_out, patches, k, (n_i, n_o, pp)): Cheetah's pp = 1, batched, partial blocks.
-    let cases = [(7, 5, 1, 40, (7, 5, 1)), (9, 4, 30, 40, (4, 3, 30)), (5, 6, 100, 16, (2, 2, 100)), (30, 3, 2, 40, (30, 3, 1))];
+    let cases = [
+        (7, 5, 1, 40, (7, 5, 1)),
+        (9, 4, 30, 40, (4, 3, 30)),
+        (5, 6, 100, 16, (2, 2, 100)),
+        (30, 3, 2, 40, (30, 3, 1)),
+    ];
     for (n, m, p, k, blocks) in cases {
         let l = Layout::new(n, m, p, k, blocks).expect("layout");
         let (e, x) = (random(&mut rng, n * m, k), random(&mut rng, n * p, k));
@@ -47,8 +58,14 @@ fn cheetah_encoding_puts_every_inner_product_on_its_coefficient() {
             for g in 0..l.groups() {
                 let mut acc = vec![0u64; N];
                 for ib in 0..l.in_blocks() {
-                    let prod = negacyclic_mod_t(&l.encode_matrix(&e, ob, ib), &l.encode_vector(&x, ib, g), k);
-                    acc.iter_mut().zip(prod).for_each(|(a, v)| *a = a.wrapping_add(v) & l.t_mask());
+                    let prod = negacyclic_mod_t(
+                        &l.encode_matrix(&e, ob, ib),
+                        &l.encode_vector(&x, ib, g),
+                        k,
+                    );
+                    acc.iter_mut()
+                        .zip(prod)
+                        .for_each(|(a, v)| *a = a.wrapping_add(v) & l.t_mask());
                 }
                 let vals: Vec<u64> = l.useful_degrees(ob, g).map(|d| acc[d]).collect();
                 l.scatter(&vals, ob, g, &mut got);
@@ -69,16 +86,29 @@ fn check_product(layout: Layout, rng: &mut impl rand::CryptoRng) {
     let mask = layout.t_mask();
     let want = reference(&e, &x, n, m, p, k);
     for t in 0..m * p {
-        assert_eq!(mine[t].wrapping_add(rho[t]) & mask, want[t].wrapping_neg() & mask, "{layout:?} value {t}");
+        assert_eq!(
+            mine[t].wrapping_add(rho[t]) & mask,
+            want[t].wrapping_neg() & mask,
+            "{layout:?} value {t}"
+        );
     }
     // The returned shares are masked: ρ alone is not the product.
-    assert_ne!(rho, want.iter().map(|v| v.wrapping_neg() & mask).collect::<Vec<_>>());
+    assert_ne!(
+        rho,
+        want.iter()
+            .map(|v| v.wrapping_neg() & mask)
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn masked_products_match_plain_ring_arithmetic_on_random_data() {
     let mut rng = rand::rng();
-    for (n, m, p, k, blocks) in [(9, 4, 30, 40, (4, 3, 30)), (5, 6, 1000, 40, (1, 2, 1000)), (3, 2, 10, 12, (3, 1, 5))] {
+    for (n, m, p, k, blocks) in [
+        (9, 4, 30, 40, (4, 3, 30)),
+        (5, 6, 1000, 40, (1, 2, 1000)),
+        (3, 2, 10, 12, (3, 1, 5)),
+    ] {
         check_product(Layout::new(n, m, p, k, blocks).expect("layout"), &mut rng);
     }
 }

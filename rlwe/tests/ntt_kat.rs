@@ -18,7 +18,11 @@ fn ntt_product_equals_schoolbook_on_random_small_cases() {
             let t = NttTable::new(p, n).expect("table");
             for _ in 0..3 {
                 let (a, b) = (random_poly(&mut rng, n, p), random_poly(&mut rng, n, p));
-                assert_eq!(t.multiply(&a, &b), schoolbook_negacyclic(&Modulus::new(p), &a, &b), "p = {p}, n = {n}");
+                assert_eq!(
+                    t.multiply(&a, &b),
+                    schoolbook_negacyclic(&Modulus::new(p), &a, &b),
+                    "p = {p}, n = {n}"
+                );
             }
         }
     }
@@ -70,7 +74,11 @@ fn full_size_product_matches_schoolbook_on_a_sparse_case() {
         for (j, &y) in b.iter().enumerate().filter(|(_, y)| **y != 0) {
             let v = m.mul(x, y);
             let k = i + j;
-            if k < N { expect[k] = m.add(expect[k], v) } else { expect[k - N] = m.sub(expect[k - N], v) }
+            if k < N {
+                expect[k] = m.add(expect[k], v)
+            } else {
+                expect[k - N] = m.sub(expect[k - N], v)
+            }
         }
     }
     assert_eq!(t.multiply(&a, &b), expect);
@@ -81,5 +89,8 @@ fn bad_tables_are_refused_with_a_reason() {
     assert!(NttTable::new(PRIMES[0], 12).is_err());
     assert!(NttTable::new(97, 64).is_err()); // 97 − 1 is not a multiple of 128
     assert!(NttTable::new(PRIMES[0] + 2, N).is_err()); // not ≡ 1 mod 2N
-    assert!(NttTable::new(65 * 2 * N as u64 + 1, N).is_err() || gcc_nn_rlwe::arith::is_prime_u64(65 * 2 * N as u64 + 1));
+    assert!(
+        NttTable::new(65 * 2 * N as u64 + 1, N).is_err()
+            || gcc_nn_rlwe::arith::is_prime_u64(65 * 2 * N as u64 + 1)
+    );
 }

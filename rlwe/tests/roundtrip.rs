@@ -1,6 +1,9 @@
 //! Encryption/decryption round trips, serialization and its error paths.
 
-use gcc_nn_rlwe::{InputCiphertext, Layout, OutputCiphertext, PublicKey, SecretKey, decrypt_outputs, encrypt_inputs, masked_products};
+use gcc_nn_rlwe::{
+    InputCiphertext, Layout, OutputCiphertext, PublicKey, SecretKey, decrypt_outputs,
+    encrypt_inputs, masked_products,
+};
 
 /// With E = identity (n = m) the shares reconstruct `−x`: a full round trip of the protocol
 /// steps through serialization.
@@ -11,7 +14,9 @@ fn identity_product_round_trips_through_bytes() {
     let pk = PublicKey::from_bytes(&sk.public_key(&mut rng).to_bytes()).expect("pk bytes");
     let (n, p, k) = (5usize, 300usize, 40u32);
     let layout = Layout::choose(n, n, p, k).expect("layout");
-    let x: Vec<u64> = (0..n * p).map(|i| (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 24).collect();
+    let x: Vec<u64> = (0..n * p)
+        .map(|i| (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 24)
+        .collect();
     let eye: Vec<u64> = (0..n * n).map(|t| u64::from(t / n == t % n)).collect();
     let cts = encrypt_inputs(&sk, &layout, &x, &mut rng).expect("encrypt");
     let cts: Vec<InputCiphertext> = cts
@@ -23,12 +28,19 @@ fn identity_product_round_trips_through_bytes() {
     let outs: Vec<OutputCiphertext> = outs
         .iter()
         .enumerate()
-        .map(|(t, o)| OutputCiphertext::from_bytes(&o.to_bytes(), &layout, t / groups, t % groups).expect("out bytes"))
+        .map(|(t, o)| {
+            OutputCiphertext::from_bytes(&o.to_bytes(), &layout, t / groups, t % groups)
+                .expect("out bytes")
+        })
         .collect();
     let mine = decrypt_outputs(&sk, &layout, &outs).expect("decrypt");
     let mask = (1u64 << k) - 1;
     for i in 0..n * p {
-        assert_eq!(mine[i].wrapping_add(rho[i]) & mask, x[i].wrapping_neg() & mask, "value {i}");
+        assert_eq!(
+            mine[i].wrapping_add(rho[i]) & mask,
+            x[i].wrapping_neg() & mask,
+            "value {i}"
+        );
     }
 }
 
@@ -46,8 +58,18 @@ fn a_different_secret_key_does_not_decrypt() {
     let good = decrypt_outputs(&sk, &layout, &outs).expect("decrypt");
     let bad = decrypt_outputs(&other, &layout, &outs).expect("decrypt");
     let mask = (1u64 << 40) - 1;
-    assert!(good.iter().zip(&rho).all(|(a, b)| a.wrapping_add(*b) & mask == 21u64.wrapping_neg() & mask));
-    assert!(bad.iter().zip(&rho).filter(|(a, b)| a.wrapping_add(**b) & mask == 21u64.wrapping_neg() & mask).count() < 3);
+    assert!(
+        good.iter()
+            .zip(&rho)
+            .all(|(a, b)| a.wrapping_add(*b) & mask == 21u64.wrapping_neg() & mask)
+    );
+    assert!(
+        bad.iter()
+            .zip(&rho)
+            .filter(|(a, b)| a.wrapping_add(**b) & mask == 21u64.wrapping_neg() & mask)
+            .count()
+            < 3
+    );
 }
 
 #[test]
@@ -69,7 +91,12 @@ fn malformed_bytes_are_refused_with_a_reason() {
     assert!(InputCiphertext::from_bytes(&high, &layout).is_err());
     assert!(InputCiphertext::from_bytes(b"XXXX", &layout).is_err());
     let pkb = pk.to_bytes();
-    assert!(PublicKey::from_bytes(&pkb[..100]).expect_err("must fail").to_string().contains("public key"));
+    assert!(
+        PublicKey::from_bytes(&pkb[..100])
+            .expect_err("must fail")
+            .to_string()
+            .contains("public key")
+    );
     let (outs, _) = masked_products(&pk, &layout, &cts, &[1, 2, 3, 4], &mut rng).expect("products");
     let ob = outs[0].to_bytes();
     assert!(OutputCiphertext::from_bytes(&ob[..ob.len() - 8], &layout, 0, 0).is_err());

@@ -1,2 +1,0 @@
-//! Criterion benches of the RLWE core.
-fn main() {}
