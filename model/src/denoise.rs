@@ -5,7 +5,8 @@ use crate::error::Result;
 use crate::fixed::FixedMlp;
 use crate::gray::GrayImage;
 use crate::mlp::Mlp;
-use crate::patches::{PatchGeometry, centre, denormalise, extract, merge, normalise};
+use crate::patches::{ImageLayout, PatchGeometry, centre, denormalise, extract, merge, normalise};
+use crate::pixel::image_pixels;
 use rayon::prelude::*;
 
 /// Which activation a float denoiser uses.
@@ -75,41 +76,28 @@ pub fn quantised_patches(
     Ok((q, patches))
 }
 
-/// Maps one patch's raw network output `q` back to pixels: `centre(p)·2^Fw + q` at scale
-/// `Fw + Fa`, then `(y·0.2 + 0.5)·255`.
-pub fn output_pixels(fixed: &FixedMlp, input: &[i64], q: &[i64]) -> Vec<f64> {
-    let g = PatchGeometry {
-        input: fixed.input_patch,
-        output: fixed.output_patch,
-        stride: 1,
-    };
-    let as_f64: Vec<f64> = input.iter().map(|&v| v as f64).collect();
-    let scale = (1u64 << fixed.params.z_frac()) as f64;
-    centre(&as_f64, g)
-        .into_iter()
-        .zip(q)
-        .map(|(c, &q)| denormalise(((c as i64) * (1i64 << fixed.params.fw) + q) as f64 / scale))
-        .collect()
-}
-
-/// Denoises with the exact fixed-point network; also returns the largest |z| met.
+/// Denoises with the exact fixed-point network; also returns the largest |z| met. The
+/// image's pixels are the integers of [`crate::pixel::image_pixels`] (0..=255): this is the
+/// reference every secure protocol must equal pixel for pixel.
 pub fn denoise_fixed(
     fixed: &FixedMlp,
     noisy: &GrayImage,
     stride: usize,
 ) -> Result<(GrayImage, i64)> {
-    let (inputs, patches) = quantised_patches(fixed, noisy, stride)?;
-    let results: Vec<(Vec<f64>, i64)> = inputs
-        .par_iter()
-        .map(|p| {
-            let (q, max_z) = fixed.forward(p);
-            (output_pixels(fixed, p, &q), max_z)
-        })
-        .collect();
+    let (inputs, _) = quantised_patches(fixed, noisy, stride)?;
+    let results: Vec<(Vec<i64>, i64)> = inputs.par_iter().map(|p| fixed.forward(p)).collect();
     let max_z = results.iter().map(|r| r.1).max().unwrap_or(0);
-    let outputs: Vec<f64> = results.into_iter().flat_map(|r| r.0).collect();
-    Ok((
-        merge(&outputs, &patches, noisy.width(), noisy.height())?,
-        max_z,
-    ))
+    let outputs: Vec<Vec<i64>> = results.into_iter().map(|r| r.0).collect();
+    let layout = ImageLayout::new(noisy.width(), noisy.height(), fixed.geometry(stride)?)?;
+    let pixels = image_pixels(&fixed.params, &layout, &inputs, &outputs)?;
+    Ok((gray_from_u8(&layout, &pixels)?, max_z))
+}
+
+/// An 8-bit image (row-major, `layout`'s size) as a [`GrayImage`].
+pub fn gray_from_u8(layout: &ImageLayout, pixels: &[u8]) -> Result<GrayImage> {
+    GrayImage::new(
+        layout.width,
+        layout.height,
+        pixels.iter().map(|&v| f64::from(v)).collect(),
+    )
 }

@@ -1,7 +1,9 @@
 //! The MLP denoiser: patches, noise, PSNR, training and plaintext references.
 //!
-//! - [`gray`]: grayscale images, PNG in and out;
+//! - [`gray`]: grayscale images as pixel planes;
+//! - [`image_file`]: PNG, JPEG, TIFF, PGM in (8/16-bit, colour to BT.601 luma) and out;
 //! - [`patches`]: overlapping patches with mirror padding, overlap averaging, normalisation;
+//! - [`pixel`]: the output mapping to 8-bit pixels, in integers (one definition);
 //! - [`metrics`]: PSNR, SSIM, seeded Gaussian noise;
 //! - [`mlp`]: the residual MLP and its versioned file format;
 //! - [`activation`]: tanh*, the fitted approximation, their exact fixed-point semantics;
@@ -16,9 +18,11 @@ pub mod denoise;
 pub mod error;
 pub mod fixed;
 pub mod gray;
+pub mod image_file;
 pub mod metrics;
 pub mod mlp;
 pub mod patches;
+pub mod pixel;
 pub mod report;
 pub mod shipped;
 pub mod train;

@@ -146,37 +146,113 @@ pub fn centre(patch: &[f64], geometry: PatchGeometry) -> Vec<f64> {
     out
 }
 
-/// Puts output patches (`count · output²` values, same order as [`extract`]) back into a
-/// `width`×`height` image, averaging where they overlap.
-pub fn merge(outputs: &[f64], patches: &Patches, width: usize, height: usize) -> Result<GrayImage> {
-    let o = patches.geometry.output;
-    if outputs.len() != patches.count() * o * o {
-        return Err(ModelError::ShapeMismatch(format!(
-            "{} output values for {} patches of {o}x{o}",
-            outputs.len(),
-            patches.count()
-        )));
+/// Where an image's output patches go: the image size and the patch geometry (all public).
+///
+/// Patch `k` (raster order, as [`extract`]) covers the `output`×`output` block at
+/// (`xs[k % xs.len()]`, `ys[k / xs.len()]`); its value `i` (row-major) lands on one pixel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageLayout {
+    /// Image width in pixels.
+    pub width: usize,
+    /// Image height in pixels.
+    pub height: usize,
+    /// The patch geometry.
+    pub geometry: PatchGeometry,
+    xs: Vec<usize>,
+    ys: Vec<usize>,
+}
+
+impl ImageLayout {
+    /// The layout of a `width`×`height` image; errors if it is smaller than one input patch.
+    pub fn new(width: usize, height: usize, geometry: PatchGeometry) -> Result<Self> {
+        geometry.check_image(width, height)?;
+        Ok(Self {
+            width,
+            height,
+            geometry,
+            xs: geometry.positions(width),
+            ys: geometry.positions(height),
+        })
     }
-    let mut sum = vec![0.0; width * height];
-    let mut weight = vec![0u32; width * height];
-    let mut k = 0;
-    for &y0 in &patches.ys {
-        for &x0 in &patches.xs {
-            let block = &outputs[k * o * o..(k + 1) * o * o];
-            for r in 0..o {
-                for c in 0..o {
-                    let idx = (y0 + r) * width + x0 + c;
-                    sum[idx] += block[r * o + c];
-                    weight[idx] += 1;
+
+    /// Number of patches.
+    pub fn patch_count(&self) -> usize {
+        self.xs.len() * self.ys.len()
+    }
+
+    /// Number of pixels.
+    pub fn pixel_count(&self) -> usize {
+        self.width * self.height
+    }
+
+    /// Values per output patch (`output²`).
+    pub fn patch_values(&self) -> usize {
+        self.geometry.output * self.geometry.output
+    }
+
+    /// The pixel index (row-major) of value `i` of every patch, patch after patch:
+    /// `patch_count() · output²` entries.
+    pub fn pixel_indices(&self) -> Vec<usize> {
+        let o = self.geometry.output;
+        let mut out = Vec::with_capacity(self.patch_count() * o * o);
+        for &y0 in &self.ys {
+            for &x0 in &self.xs {
+                for r in 0..o {
+                    out.extend((0..o).map(|c| (y0 + r) * self.width + x0 + c));
                 }
             }
-            k += 1;
         }
+        out
+    }
+
+    /// How many patches cover each pixel (row-major, every entry ≥ 1).
+    pub fn coverage(&self) -> Vec<u32> {
+        let mut n = vec![0u32; self.pixel_count()];
+        for idx in self.pixel_indices() {
+            n[idx] += 1;
+        }
+        n
+    }
+
+    /// Most patches covering one pixel: at most `(⌈output/stride⌉ + 1)²` (the regular
+    /// positions plus the one flush with the far border, per axis).
+    pub fn max_coverage_bound(&self) -> u32 {
+        let per_axis = self.geometry.output.div_ceil(self.geometry.stride) + 1;
+        (per_axis * per_axis) as u32
+    }
+
+    /// Errors unless `values` holds `patch_count() · output²` values.
+    pub fn check_values(&self, values: usize) -> Result<()> {
+        let o = self.geometry.output;
+        if values != self.patch_count() * o * o {
+            return Err(ModelError::ShapeMismatch(format!(
+                "{values} output values for {} patches of {o}x{o}",
+                self.patch_count()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Puts output patches (`count · output²` values, same order as [`extract`]) back into a
+/// `width`×`height` image, averaging where they overlap (floating point: the float
+/// denoiser; the fixed-point one maps to pixels in integers, [`crate::pixel`]).
+pub fn merge(outputs: &[f64], patches: &Patches, width: usize, height: usize) -> Result<GrayImage> {
+    let layout = ImageLayout::new(width, height, patches.geometry)?;
+    if layout.xs != patches.xs || layout.ys != patches.ys {
+        return Err(ModelError::ShapeMismatch(format!(
+            "patches cut from another image size than {width}x{height}"
+        )));
+    }
+    layout.check_values(outputs.len())?;
+    let mut sum = vec![0.0; width * height];
+    for (&v, idx) in outputs.iter().zip(layout.pixel_indices()) {
+        sum[idx] += v;
     }
     let pixels = sum
         .iter()
-        .zip(&weight)
-        .map(|(s, &w)| s / f64::from(w.max(1)))
+        .zip(layout.coverage())
+        .map(|(s, w)| s / f64::from(w.max(1)))
         .collect();
     GrayImage::new(width, height, pixels)
 }

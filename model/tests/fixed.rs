@@ -1,12 +1,11 @@
 //! The fixed-point denoiser against a straightforward re-implementation, and the bounds.
 
 use gcc_nn_model::activation::{TANH_FIT, TANH_STAR};
-use gcc_nn_model::denoise::{
-    FloatActivation, denoise_fixed, denoise_float, output_pixels, quantised_patches,
-};
+use gcc_nn_model::denoise::{FloatActivation, denoise_fixed, denoise_float, quantised_patches};
 use gcc_nn_model::fixed::{FIXED, FixedMlp};
 use gcc_nn_model::metrics::{add_noise, psnr};
 use gcc_nn_model::mlp::{Dense, Mlp};
+use gcc_nn_model::pixel::patch_values;
 use gcc_nn_model::{GrayImage, ModelError};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha12Rng;
@@ -109,13 +108,14 @@ fn fixed_denoiser_is_close_to_float_and_maps_pixels_exactly() {
     let f = FixedMlp::from_model(&m, FIXED, TANH_FIT).expect("ok");
     let (fixed, _) = denoise_fixed(&f, &img, 3).expect("ok");
     let float = denoise_float(&m, &img, 3, FloatActivation::Approx(TANH_FIT)).expect("ok");
-    assert!(psnr(&float, &fixed).expect("ok") > 45.0);
-    // Output mapping: centre·2^Fw + q at scale 2^24, then (y·0.2 + 0.5)·255.
+    // the fixed-point image is the 8-bit one: compare with the float image rounded and clamped
+    assert!(psnr(&float.quantized(), &fixed).expect("ok") > 45.0);
+    // Output values: centre·2^Fw + q at scale 2^24 (the centre starts at row 2, column 2).
     let (inputs, _) = quantised_patches(&f, &img, 3).expect("ok");
-    let q = vec![1i64 << 24; 9];
-    let px = output_pixels(&f, &inputs[0], &q);
-    let centre0 = inputs[0][2 * 7 + 2] as f64 / 4096.0;
-    assert!((px[0] - ((centre0 + 1.0) * 0.2 + 0.5) * 255.0).abs() < 1e-9);
+    let q: Vec<i64> = (0..9).map(|i| (i + 1) << 24).collect();
+    let v = patch_values(&f.params, f.geometry(3).expect("g"), &inputs[0], &q);
+    assert_eq!(v[0], (inputs[0][2 * 7 + 2] << 12) + (1 << 24));
+    assert_eq!(v[8], (inputs[0][4 * 7 + 4] << 12) + (9 << 24));
 }
 
 #[test]
