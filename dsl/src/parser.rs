@@ -61,7 +61,7 @@ fn describe(t: &Tok) -> String {
     match t {
         Tok::Ident(s) if KEYWORDS.contains(&s.as_str()) => format!("keyword `{s}`"),
         Tok::Ident(s) => format!("`{s}`"),
-        Tok::Num(v) => format!("number `{v}`"),
+        Tok::Num(v) => format!("number `{}`", crate::rational::decimal(v)),
         Tok::Punct(p) => format!("`{p}`"),
         Tok::Eof => "end of file".to_string(),
     }

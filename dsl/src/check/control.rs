@@ -6,7 +6,7 @@ use super::{Elab, MAX_CALL_DEPTH, R, Val};
 use crate::ast::{self, ExprKind};
 use crate::core::{Op, UnOp, VarId};
 use crate::diag::{Diagnostic, Span};
-use crate::rational::Rational;
+use crate::rational;
 use crate::types::{NumTy, Ty};
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
@@ -253,9 +253,9 @@ impl<'a> Elab<'a> {
     ) -> R<Val> {
         match v {
             Val::Const(r) => Ok(Val::Const(if is_abs {
-                if r.is_negative() { r.neg() } else { r }
+                if r.is_negative() { -r } else { r }
             } else {
-                Rational::from_int(if r.is_negative() {
+                rational::int(if r.is_negative() {
                     -1
                 } else if r.numer().is_zero() {
                     0

@@ -5,7 +5,7 @@ use super::{Elab, R, Val};
 use crate::ast::{self, ExprKind};
 use crate::core::{Op, VarId};
 use crate::diag::{Diagnostic, Span};
-use crate::rational::Rational;
+use crate::rational::{self, Rational};
 use crate::types::{NumTy, Ty};
 use crate::value::quantise;
 use num_bigint::BigInt;
@@ -68,7 +68,10 @@ impl<'a> Elab<'a> {
             (Val::Const(r), Ty::Num(n)) => self.quantise_const(&r, n, span),
             (Val::Const(r), Ty::Bool) => Err(Diagnostic::new(
                 span.clone(),
-                format!("expected a bool, found the number {r}"),
+                format!(
+                    "expected a bool, found the number {}",
+                    rational::decimal(&r)
+                ),
                 "expected `true`, `false` or a comparison here",
             )),
             (Val::Var(x), t) => {
@@ -102,7 +105,7 @@ impl<'a> Elab<'a> {
             }
             None => Err(Diagnostic::new(
                 span.clone(),
-                format!("the constant {r} does not fit {n}"),
+                format!("the constant {} does not fit {n}", rational::decimal(r)),
                 format!(
                     "expected a value between {} and {}",
                     crate::value::format_raw_int(&n.min_raw(), n.frac),
@@ -114,7 +117,7 @@ impl<'a> Elab<'a> {
 
     /// A constant as a typed node at `frac`, in the smallest format holding it.
     pub(super) fn const_at_frac(&mut self, r: &Rational, frac: u32, span: &Span) -> R<VarId> {
-        let raw = r.mul_pow2(frac).round_half_away();
+        let raw = rational::round_scaled(r, frac);
         let n = self.fit(&raw, &raw, frac, span, "this constant")?;
         let bits = n.from_bigint_wrapping(&raw);
         self.emit_raw(
@@ -214,7 +217,10 @@ impl<'a> Elab<'a> {
             )),
             Val::Const(r) => Err(Diagnostic::new(
                 span.clone(),
-                format!("expected a bool, found the number {r}"),
+                format!(
+                    "expected a bool, found the number {}",
+                    rational::decimal(r)
+                ),
                 "expected a bool (a comparison, `true`, `false`, …) here",
             )),
         }

@@ -5,7 +5,7 @@ use super::{AliasState, BUILTINS, Elab, Frame, GlobalState, R, Val, duplicate};
 use crate::ast::{self, Item, TypeExpr};
 use crate::core::Op;
 use crate::diag::{Diagnostic, Span};
-use crate::rational::Rational;
+use crate::rational::{self, Rational};
 use crate::types::{MAX_FRAC, MAX_WIDTH, NumTy, Ty};
 use std::collections::HashMap;
 
@@ -279,11 +279,14 @@ impl<'a> Elab<'a> {
     /// Evaluates an expression that must be a compile-time integer.
     pub(super) fn const_int(&mut self, e: &ast::Expr, what: &str) -> R<i64> {
         let r = self.const_value(e, what)?;
-        match r.to_i64() {
+        match rational::to_i64(&r) {
             Some(v) if v.unsigned_abs() < (1 << 40) => Ok(v),
             _ => Err(Diagnostic::new(
                 e.span.clone(),
-                format!("{what} must be a small integer, found {r}"),
+                format!(
+                    "{what} must be a small integer, found {}",
+                    rational::decimal(&r)
+                ),
                 "expected an integer constant here",
             )),
         }

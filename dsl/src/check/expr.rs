@@ -5,9 +5,10 @@ use super::{Binding, Elab, R, Val};
 use crate::ast::{self, BinOp as A, ExprKind, UnOp as AU};
 use crate::core::{BinOp, Op, UnOp, VarId};
 use crate::diag::{Diagnostic, Span};
-use crate::rational::Rational;
+use crate::rational::{self, Rational};
 use crate::types::{NumTy, Ty};
 use num_bigint::BigInt;
+use num_traits::CheckedDiv;
 
 impl<'a> Elab<'a> {
     /// Elaborates an expression.
@@ -72,7 +73,7 @@ impl<'a> Elab<'a> {
 
     pub(super) fn unary(&mut self, op: AU, v: Val, arg_span: &Span, span: &Span) -> R<Val> {
         match (op, v) {
-            (AU::Neg, Val::Const(r)) => Ok(Val::Const(r.neg())),
+            (AU::Neg, Val::Const(r)) => Ok(Val::Const(-r)),
             (AU::Neg, Val::Var(x)) => {
                 let n = self.num(x, arg_span)?;
                 let (lo, hi) = self.range(x);
@@ -117,7 +118,7 @@ impl<'a> Elab<'a> {
         match op {
             A::Add | A::Sub | A::Mul => self.arith(op, va, vb, sa, sb, span),
             A::Div => match (va, vb) {
-                (Val::Const(a), Val::Const(b)) => match a.div(&b) {
+                (Val::Const(a), Val::Const(b)) => match a.checked_div(&b) {
                     Some(q) => Ok(Val::Const(q)),
                     None => Err(Diagnostic::new(
                         sb.clone(),
@@ -216,9 +217,9 @@ impl<'a> Elab<'a> {
                 ));
             };
             return Ok(Val::Const(match op {
-                A::Add => a.add(&b),
-                A::Sub => a.sub(&b),
-                _ => a.mul(&b),
+                A::Add => a + b,
+                A::Sub => a - b,
+                _ => a * b,
             }));
         };
         let what = format!("the result of `{}`", op.symbol());
@@ -314,12 +315,15 @@ impl<'a> Elab<'a> {
         span: &Span,
     ) -> R<Val> {
         let k = match vb {
-            Val::Const(r) => match r.to_i64() {
+            Val::Const(r) => match rational::to_i64(&r) {
                 Some(k) if (0..=256).contains(&k) => k as u32,
                 _ => {
                     return Err(Diagnostic::new(
                         sb.clone(),
-                        format!("shift amount {r} is not an integer between 0 and 256"),
+                        format!(
+                            "shift amount {} is not an integer between 0 and 256",
+                            rational::decimal(&r)
+                        ),
                         "expected a constant integer shift amount",
                     ));
                 }
@@ -335,13 +339,13 @@ impl<'a> Elab<'a> {
         match va {
             Val::Const(r) => {
                 if op == A::Shl {
-                    Ok(Val::Const(r.mul_pow2(k)))
+                    Ok(Val::Const(rational::scaled(&r, k)))
                 } else if r.is_integer() {
-                    Ok(Val::Const(Rational::from_int(r.numer() >> k)))
+                    Ok(Val::Const(rational::int(r.numer() >> k)))
                 } else {
                     Err(Diagnostic::new(
                         sa.clone(),
-                        format!("`>>` on the non-integer constant {r}"),
+                        format!("`>>` on the non-integer constant {}", rational::decimal(&r)),
                         "expected an integer constant (or divide with `/`)",
                     ))
                 }
@@ -457,18 +461,21 @@ impl<'a> Elab<'a> {
             Ty::Bool => {
                 return Err(Diagnostic::new(
                     sx.clone(),
-                    format!("cannot compare a bool with the number {c}"),
+                    format!(
+                        "cannot compare a bool with the number {}",
+                        rational::decimal(c)
+                    ),
                     "expected a number here",
                 ));
             }
         };
-        let s = c.mul_pow2(n.frac);
+        let s = rational::scaled(c, n.frac);
         let (op, k) = if s.is_integer() {
-            (op, s.floor())
+            (op, s.to_integer())
         } else {
             match op {
-                A::Lt | A::Le => (A::Le, s.floor()),
-                A::Gt | A::Ge => (A::Ge, s.ceil()),
+                A::Lt | A::Le => (A::Le, s.floor().to_integer()),
+                A::Gt | A::Ge => (A::Ge, s.ceil().to_integer()),
                 A::Eq => return Ok(Val::Var(self.bool_const(false, span)?)),
                 _ => return Ok(Val::Var(self.bool_const(true, span)?)),
             }

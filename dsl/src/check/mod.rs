@@ -304,7 +304,7 @@ impl<'a> Elab<'a> {
                 }
                 for i in a..b {
                     self.push_scope();
-                    self.bind(&var.name, Binding::Const(Rational::from_int(i)));
+                    self.bind(&var.name, Binding::Const(crate::rational::int(i)));
                     let r = body.iter().try_for_each(|s| self.stmt(s));
                     self.pop_scope();
                     r?;
