@@ -104,10 +104,11 @@ impl Layout {
     }
 
     /// The layout with the least estimated cost among all `(n_i, n_o)` with `pp` as large as
-    /// fits, that pass the noise budget. Cost (ns-equivalents on the reference machine):
-    /// 0.5 per coefficient multiply-accumulate of the products (`n_out·n_in·groups·L·N`),
-    /// 400 000 per returned ciphertext (re-randomisation, switching, decryption) and 2 per
-    /// byte sent either way.
+    /// fits, that pass the noise budget. Cost in ns on the reference machine (measured with
+    /// `examples/rlwe_bench.rs`): 1 per word multiply-accumulate of the products (`a`: every
+    /// weight over all N coefficients; `b`: every weight of an output block over the block's
+    /// useful span), 4·10^6 per returned ciphertext (mask, encryption of zero, flooding,
+    /// switching, decryption) and 2 per byte sent either way.
     pub fn choose(n_in: usize, n_out: usize, patches: usize, k: u32) -> Result<Self> {
         let mut best: Option<(f64, Layout)> = None;
         for n_i in 1..=n_in.min(N) {
@@ -116,8 +117,9 @@ impl Layout {
                 let Ok(l) = Self::new(n_in, n_out, patches, k, (n_i, n_o, pp)) else {
                     continue;
                 };
-                let macs = (n_out * n_in * l.groups()) as f64 * (L * N) as f64;
-                let cost = 0.5 * macs + 4e5 * l.output_count() as f64 + 2.0 * l.bytes() as f64;
+                let b_span = ((n_o - 1) * n_i * pp + pp) as f64;
+                let macs = (n_out * n_in * l.groups()) as f64 * L as f64 * (N as f64 + b_span);
+                let cost = macs + 4e6 * l.output_count() as f64 + 2.0 * l.bytes() as f64;
                 if best.as_ref().is_none_or(|(c, _)| cost < *c) {
                     best = Some((cost, l));
                 }
@@ -206,13 +208,11 @@ impl Layout {
     /// `v̂` of input block ib and group g from `x` in `[j][patch]` order (values mod t).
     pub fn encode_vector(&self, x: &[u64], ib: usize, g: usize) -> Vec<u64> {
         let mut v = vec![0u64; N];
-        let base = self.group_range(g).start;
         for (j_l, j) in self.col_range(ib).enumerate() {
             for (p_l, p) in self.group_range(g).enumerate() {
                 v[self.input_degree(j_l, p_l)] = x[j * self.patches + p] & self.t_mask();
             }
         }
-        let _ = base;
         v
     }
 

@@ -145,15 +145,88 @@ fn mac(m: &Modulus, terms: &[Term], srcs: &[&[u64]], start: usize, acc: &mut [u1
     }
 }
 
-/// The raw product of output block ob and group g (sum over input blocks), masked with
-/// `Δ(ρ)` and finished per `finish`; returns it with ρ (`[row][patch]` order).
-#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
-pub(crate) fn product<R: CryptoRng + ?Sized>(
+/// Coefficients per task of the products: a tile of every output block's accumulators
+/// (4 KB each) and the windows of every input it reads stay in the core's caches.
+const TILE: usize = 256;
+
+/// The unmasked products `Σ_ib ŵ·(b, a)` of every output block of one patch group:
+/// `a[ob]` (all N coefficients) and `b[ob][l][u]` (useful coefficients only), mod q.
+/// Parallel over (prime, tile of coefficients), so every input coefficient is read from
+/// cache by all the output blocks that use it.
+fn accumulate_group(
+    layout: &Layout,
+    a_in: &[&RnsPoly],
+    b_in: &[&InputCiphertext],
+    terms: &[Vec<Term>],
+    g: usize,
+) -> (Vec<RnsPoly>, Vec<Vec<Vec<u64>>>) {
+    let ctx = context();
+    let pats = layout.group_range(g).len();
+    // b is needed on [0, end_ob): the last useful degree of the block plus one.
+    let b_end: Vec<usize> = (0..layout.out_blocks())
+        .map(|ob| layout.output_degree(layout.row_range(ob).len() - 1, pats))
+        .collect();
+    let tiles = N / TILE;
+    let parts: Vec<Vec<(Vec<u64>, Option<Vec<u64>>)>> = (0..L * tiles)
+        .into_par_iter()
+        .map(|task| {
+            let (l, tile) = (task / tiles, task % tiles);
+            let m = ctx.modulus(l);
+            let a_src: Vec<&[u64]> = a_in.iter().map(|p| p.residues(l)).collect();
+            let b_src: Vec<&[u64]> = b_in.iter().map(|c| c.b.residues(l)).collect();
+            let start = tile * TILE;
+            let mut acc = [0u128; TILE];
+            let mut reduce = |src: &[&[u64]], ts: &[Term]| -> Vec<u64> {
+                acc.fill(0);
+                mac(m, ts, src, start, &mut acc);
+                acc.iter().map(|&v| m.reduce_u128(v)).collect()
+            };
+            terms
+                .iter()
+                .enumerate()
+                .map(|(ob, ts)| {
+                    let a = reduce(&a_src, ts);
+                    let b = (start < b_end[ob]).then(|| reduce(&b_src, ts));
+                    (a, b)
+                })
+                .collect()
+        })
+        .collect();
+    let mut a_out = vec![RnsPoly::zero(); terms.len()];
+    let mut b_full = vec![RnsPoly::zero(); terms.len()];
+    for (task, per_ob) in parts.into_iter().enumerate() {
+        let (l, tile) = (task / tiles, task % tiles);
+        let range = tile * TILE..(tile + 1) * TILE;
+        for (ob, (a, b)) in per_ob.into_iter().enumerate() {
+            a_out[ob].residues_mut(l)[range.clone()].copy_from_slice(&a);
+            if let Some(b) = b {
+                b_full[ob].residues_mut(l)[range.clone()].copy_from_slice(&b);
+            }
+        }
+    }
+    let b_out = b_full
+        .iter()
+        .enumerate()
+        .map(|(ob, b)| {
+            (0..L)
+                .map(|l| {
+                    layout
+                        .useful_degrees(ob, g)
+                        .map(|d| b.residues(l)[d])
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    (a_out, b_out)
+}
+
+/// Masks the raw product of output block ob and group g with `Δ(ρ)` and finishes it per
+/// `finish`; returns it with ρ (`[row][patch]` order).
+fn finish_product<R: CryptoRng + ?Sized>(
     pk: &PublicKey,
     layout: &Layout,
-    a_in: &[RnsPoly],
-    b_in: &[&InputCiphertext],
-    terms: &[Term],
+    mut raw: Raw,
     (ob, g): (usize, usize),
     finish: Finish,
     rng: &mut R,
@@ -161,30 +234,6 @@ pub(crate) fn product<R: CryptoRng + ?Sized>(
     let ctx = context();
     let budget = Budget::for_layout(layout)?;
     let useful: Vec<usize> = layout.useful_degrees(ob, g).collect();
-    let mut a = RnsPoly::zero();
-    let mut b = vec![vec![0u64; useful.len()]; L];
-    const TILE: usize = 1024;
-    let mut acc = vec![0u128; TILE];
-    for l in 0..L {
-        let m = ctx.modulus(l);
-        let srcs: Vec<&[u64]> = a_in.iter().map(|p| p.residues(l)).collect();
-        for (tile, out) in a.residues_mut(l).chunks_mut(TILE).enumerate() {
-            acc.fill(0);
-            mac(m, terms, &srcs, tile * TILE, &mut acc[..out.len()]);
-            for (o, &v) in out.iter_mut().zip(&acc) {
-                *o = m.reduce_u128(v);
-            }
-        }
-        let srcs: Vec<&[u64]> = b_in.iter().map(|c| c.b.residues(l)).collect();
-        let pats = layout.group_range(g).len();
-        for (row, out) in b[l].chunks_mut(pats).enumerate() {
-            let mut acc = vec![0u128; pats];
-            mac(m, terms, &srcs, layout.output_degree(row, 0), &mut acc);
-            for (o, &v) in out.iter_mut().zip(&acc) {
-                *o = m.reduce_u128(v);
-            }
-        }
-    }
     let scale = Scale::new(layout.k);
     let rho: Vec<u64> = (0..useful.len())
         .map(|_| sample::uniform_bits(rng, layout.k))
@@ -198,9 +247,9 @@ pub(crate) fn product<R: CryptoRng + ?Sized>(
     };
     let zero = finish.rerandomise.then(|| pk.encrypt_zero(rng));
     if let Some((_, c1)) = &zero {
-        a.add_assign(c1);
+        raw.a.add_assign(c1);
     }
-    for (l, bl) in b.iter_mut().enumerate() {
+    for (l, bl) in raw.b.iter_mut().enumerate() {
         let m = ctx.modulus(l);
         for (u, x) in bl.iter_mut().enumerate() {
             let mut v = m.add(*x, scale.delta(rho[u], l));
@@ -211,7 +260,7 @@ pub(crate) fn product<R: CryptoRng + ?Sized>(
             *x = v;
         }
     }
-    Ok((Raw { a, b }, rho))
+    Ok((raw, rho))
 }
 
 /// Expands the `a` parts of the inputs (coefficient form).
@@ -239,25 +288,39 @@ pub(crate) fn products_with<R: CryptoRng + ?Sized>(
     Budget::for_layout(layout)?;
     let a_in = expand_inputs(cts);
     let groups = layout.groups();
+    let terms: Vec<Vec<Term>> = (0..layout.out_blocks())
+        .map(|ob| {
+            (0..layout.in_blocks())
+                .flat_map(|ib| layout.terms(exps, ob, ib))
+                .collect()
+        })
+        .collect();
+    let mut unfinished: Vec<Option<Raw>> = (0..layout.output_count()).map(|_| None).collect();
+    for g in 0..groups {
+        let a_g: Vec<&RnsPoly> = (0..layout.in_blocks())
+            .map(|ib| &a_in[ib * groups + g])
+            .collect();
+        let b_g: Vec<&InputCiphertext> = (0..layout.in_blocks())
+            .map(|ib| &cts[ib * groups + g])
+            .collect();
+        let (a, b) = accumulate_group(layout, &a_g, &b_g, &terms, g);
+        for (ob, (a, b)) in a.into_iter().zip(b).enumerate() {
+            unfinished[ob * groups + g] = Some(Raw { a, b });
+        }
+    }
     let seeds: Vec<[u8; 32]> = (0..layout.output_count())
         .map(|_| sample::seed(rng))
         .collect();
-    let parts: Vec<(Raw, Vec<u64>)> = seeds
+    let parts: Vec<(Raw, Vec<u64>)> = unfinished
         .into_par_iter()
+        .zip(seeds)
         .enumerate()
-        .map(|(t, seed)| {
-            let (ob, g) = (t / groups, t % groups);
-            let terms: Vec<Term> = (0..layout.in_blocks())
-                .flat_map(|ib| layout.terms(exps, ob, ib))
-                .collect();
-            let a_g: Vec<RnsPoly> = (0..layout.in_blocks())
-                .map(|ib| a_in[ib * groups + g].clone())
-                .collect();
-            let b_g: Vec<&InputCiphertext> = (0..layout.in_blocks())
-                .map(|ib| &cts[ib * groups + g])
-                .collect();
+        .map(|(t, (raw, seed))| {
+            let raw = raw.ok_or_else(|| RlweError::InvalidParameter {
+                what: format!("product {t} was not computed"),
+            })?;
             let mut r = <ChaCha20Rng as rand::SeedableRng>::from_seed(seed);
-            product(pk, layout, &a_g, &b_g, &terms, (ob, g), finish, &mut r)
+            finish_product(pk, layout, raw, (t / groups, t % groups), finish, &mut r)
         })
         .collect::<Result<_>>()?;
     let mut shares = vec![0u64; layout.n_out * layout.patches];

@@ -85,15 +85,15 @@ impl NttTable {
         let mut m = 1;
         while m < self.n {
             t >>= 1;
-            for i in 0..m {
-                let (w, ws) = (self.psi[m + i], self.psi_shoup[m + i]);
-                let (lo, hi) = a[2 * i * t..2 * i * t + 2 * t].split_at_mut(t);
+            let ws = self.psi[m..2 * m].iter().zip(&self.psi_shoup[m..2 * m]);
+            for (chunk, (&w, &w_shoup)) in a.chunks_exact_mut(2 * t).zip(ws) {
+                let (lo, hi) = chunk.split_at_mut(t);
                 for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
                     let mut u = *x;
                     if u >= two_p {
                         u -= two_p;
                     }
-                    let v = self.m.mul_shoup_lazy(*y, w, ws);
+                    let v = self.m.mul_shoup_lazy(*y, w, w_shoup);
                     *x = u + v;
                     *y = u + two_p - v;
                 }
@@ -120,9 +120,9 @@ impl NttTable {
         let mut m = self.n;
         while m > 1 {
             let h = m >> 1;
-            for i in 0..h {
-                let (w, ws) = (self.psi_inv[h + i], self.psi_inv_shoup[h + i]);
-                let (lo, hi) = a[2 * i * t..2 * i * t + 2 * t].split_at_mut(t);
+            let ws = self.psi_inv[h..m].iter().zip(&self.psi_inv_shoup[h..m]);
+            for (chunk, (&w, &w_shoup)) in a.chunks_exact_mut(2 * t).zip(ws) {
+                let (lo, hi) = chunk.split_at_mut(t);
                 for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
                     let (u, v) = (*x, *y);
                     let mut s = u + v;
@@ -130,7 +130,7 @@ impl NttTable {
                         s -= two_p;
                     }
                     *x = s;
-                    *y = self.m.mul_shoup_lazy(u + two_p - v, w, ws);
+                    *y = self.m.mul_shoup_lazy(u + two_p - v, w, w_shoup);
                 }
             }
             t <<= 1;
