@@ -4,11 +4,12 @@
 
 use crate::bits::{BitReader, BitWriter, prime_bits};
 use crate::error::{Result, RlweError};
-use crate::keys::SecretKey;
+use crate::keys::{PublicKey, SecretKey, phase};
 use crate::layout::Layout;
 use crate::params::{L, N, PRIMES, context};
 use crate::poly::RnsPoly;
 use crate::sample;
+use rand::CryptoRng;
 
 /// Bytes before the packed residues of an input ciphertext (magic + seed of `a`).
 pub const INPUT_HEADER: usize = 4 + 32;
@@ -243,5 +244,95 @@ impl OutputCiphertext {
         let b = read(layout.useful_count(ob, g))?;
         r.finish().map_err(|e| bad(e.to_string()))?;
         Ok(Self { a, b })
+    }
+}
+
+/// A full ciphertext `(b, a)` modulo q, coefficient representation: the general secret- or
+/// public-key encryption of a polynomial of `R_t` (the protocol itself uses the compact
+/// [`InputCiphertext`] and [`OutputCiphertext`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Ciphertext {
+    pub(crate) b: RnsPoly,
+    pub(crate) a: RnsPoly,
+}
+
+impl std::fmt::Debug for Ciphertext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ciphertext").finish_non_exhaustive()
+    }
+}
+
+/// `Δ(m)` as a polynomial of `R_q` for `m` (at most N values, reduced mod t).
+fn scaled(m: &[u64], k: u32) -> Result<RnsPoly> {
+    if m.len() > N || !(1..=crate::params::MAX_K).contains(&k) {
+        return Err(RlweError::InvalidParameter {
+            what: format!(
+                "plaintext of {} coefficients at k = {k} (at most {N}, k in 1..={})",
+                m.len(),
+                crate::params::MAX_K
+            ),
+        });
+    }
+    let scale = Scale::new(k);
+    let mut p = RnsPoly::zero();
+    for l in 0..L {
+        for (x, &v) in p.residues_mut(l).iter_mut().zip(m) {
+            *x = scale.delta(v & ((1u64 << k) - 1), l);
+        }
+    }
+    Ok(p)
+}
+
+impl PublicKey {
+    /// `Enc(m) = (p0·u + e0 + Δ(m), p1·u + e1)` for `m ∈ R_t`, `t = 2^k`.
+    pub fn encrypt<R: CryptoRng + ?Sized>(
+        &self,
+        m: &[u64],
+        k: u32,
+        rng: &mut R,
+    ) -> Result<Ciphertext> {
+        let delta = scaled(m, k)?;
+        let (mut b, a) = self.encrypt_zero(rng);
+        b.add_assign(&delta);
+        Ok(Ciphertext { b, a })
+    }
+}
+
+impl SecretKey {
+    /// `Enc(m) = (−a·s + e + Δ(m), a)` with a uniform `a`.
+    pub fn encrypt<R: CryptoRng + ?Sized>(
+        &self,
+        m: &[u64],
+        k: u32,
+        rng: &mut R,
+    ) -> Result<Ciphertext> {
+        let delta = scaled(m, k)?;
+        let a = sample::uniform_from_seed(&sample::seed(rng));
+        let mut b = phase(self, &RnsPoly::zero(), &a);
+        b.neg_assign();
+        b.add_assign(&RnsPoly::from_signed(&sample::cbd(rng)));
+        b.add_assign(&delta);
+        Ok(Ciphertext { b, a })
+    }
+
+    /// `round(t·(b + a·s)/q) mod t`, all N coefficients (the phase is switched to Q0 first,
+    /// which adds at most ½ to a noise far below Q0/(2t)).
+    pub fn decrypt(&self, ct: &Ciphertext, k: u32) -> Result<Vec<u64>> {
+        if !(1..=crate::params::MAX_K).contains(&k) {
+            return Err(RlweError::InvalidParameter {
+                what: format!("k = {k} outside 1..={}", crate::params::MAX_K),
+            });
+        }
+        let x = phase(self, &ct.b, &ct.a);
+        let scale = Scale::new(k);
+        Ok((0..N)
+            .map(|c| {
+                scale.decode_q0(switch_coeff(
+                    x.residues(0)[c],
+                    x.residues(1)[c],
+                    x.residues(2)[c],
+                ))
+            })
+            .collect())
     }
 }

@@ -132,8 +132,7 @@ impl PublicKey {
 /// Checks at compile time that the context is the one the keys assume.
 const _: () = assert!(L == 3 && N == 8192);
 
-/// The decryption `c0 + c1·s` modulo every prime, coefficient representation (tests).
-#[cfg(test)]
+/// The decryption `c0 + c1·s` modulo every prime, coefficient representation.
 pub(crate) fn phase(sk: &SecretKey, c0: &RnsPoly, c1: &RnsPoly) -> RnsPoly {
     let mut t = c1.clone();
     t.to_ntt();

@@ -78,7 +78,7 @@ mod extreme_tests;
 #[cfg(test)]
 mod privacy_tests;
 
-pub use cipher::{InputCiphertext, OutputCiphertext};
+pub use cipher::{Ciphertext, InputCiphertext, OutputCiphertext};
 pub use error::{Result, RlweError};
 pub use keys::{PublicKey, SecretKey};
 pub use layout::Layout;

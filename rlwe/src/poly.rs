@@ -32,7 +32,12 @@ impl RnsPoly {
         for (l, res) in data.chunks_mut(N).enumerate() {
             let m = ctx.modulus(l);
             for (r, &c) in res.iter_mut().zip(coeffs) {
-                *r = m.from_i128(c as i128);
+                // Small values (secrets, errors) skip the 128-bit reduction.
+                *r = match c.unsigned_abs() {
+                    a if a >= m.p => m.from_i128(c as i128),
+                    a if c < 0 => m.neg(a),
+                    a => a,
+                };
             }
         }
         Self { data }

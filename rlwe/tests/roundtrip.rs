@@ -1,7 +1,7 @@
 //! Encryption/decryption round trips, serialization and its error paths.
 
 use gcc_nn_rlwe::{
-    InputCiphertext, Layout, OutputCiphertext, PublicKey, SecretKey, decrypt_outputs,
+    Ciphertext, InputCiphertext, Layout, OutputCiphertext, PublicKey, SecretKey, decrypt_outputs,
     encrypt_inputs, masked_products,
 };
 
@@ -105,4 +105,24 @@ fn malformed_bytes_are_refused_with_a_reason() {
     assert!(e.to_string().contains("matrix"), "{e}");
     let e = decrypt_outputs(&sk, &layout, &[]).expect_err("must fail");
     assert!(e.to_string().contains("returned ciphertexts"), "{e}");
+}
+
+#[test]
+fn secret_and_public_key_encryptions_decrypt_exactly_and_hide_the_message() {
+    let mut rng = rand::rng();
+    let sk = SecretKey::generate(&mut rng);
+    let pk = sk.public_key(&mut rng);
+    for k in [1u32, 16, 40, 41] {
+        let m: Vec<u64> = (0..8192u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - k))
+            .collect();
+        let c1: Ciphertext = sk.encrypt(&m, k, &mut rng).expect("sk encrypt");
+        let c2 = pk.encrypt(&m, k, &mut rng).expect("pk encrypt");
+        assert_eq!(sk.decrypt(&c1, k).expect("decrypt"), m, "k = {k}");
+        assert_eq!(sk.decrypt(&c2, k).expect("decrypt"), m, "k = {k}");
+        // two encryptions of the same message differ (fresh randomness)
+        assert_ne!(c2, pk.encrypt(&m, k, &mut rng).expect("pk encrypt"));
+    }
+    assert!(pk.encrypt(&vec![0; 8193], 40, &mut rng).is_err());
+    assert!(sk.encrypt(&[1], 0, &mut rng).is_err());
 }
