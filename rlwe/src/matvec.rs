@@ -149,6 +149,9 @@ fn mac(m: &Modulus, terms: &[Term], srcs: &[&[u64]], start: usize, acc: &mut [u1
 /// (4 KB each) and the windows of every input it reads stay in the core's caches.
 const TILE: usize = 256;
 
+/// One tile of one output block: the `a` coefficients, and `b` where the block needs it.
+type TileResult = (Vec<u64>, Option<Vec<u64>>);
+
 /// The unmasked products `Σ_ib ŵ·(b, a)` of every output block of one patch group:
 /// `a[ob]` (all N coefficients) and `b[ob][l][u]` (useful coefficients only), mod q.
 /// Parallel over (prime, tile of coefficients), so every input coefficient is read from
@@ -167,7 +170,7 @@ fn accumulate_group(
         .map(|ob| layout.output_degree(layout.row_range(ob).len() - 1, pats))
         .collect();
     let tiles = N / TILE;
-    let parts: Vec<Vec<(Vec<u64>, Option<Vec<u64>>)>> = (0..L * tiles)
+    let parts: Vec<Vec<TileResult>> = (0..L * tiles)
         .into_par_iter()
         .map(|task| {
             let (l, tile) = (task / tiles, task % tiles);
