@@ -24,7 +24,7 @@ fn extreme(layout: Layout) {
             InputCiphertext::encrypt_with_error(
                 &sk,
                 &layout,
-                &layout.encode_vector(&x, ib, g),
+                &layout.encode_vector(&x, ib, g).expect("encode"),
                 &e,
                 sample::seed(&mut rng),
             )

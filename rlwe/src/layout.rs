@@ -206,19 +206,22 @@ impl Layout {
     }
 
     /// `v̂` of input block ib and group g from `x` in `[j][patch]` order (values mod t).
-    pub fn encode_vector(&self, x: &[u64], ib: usize, g: usize) -> Vec<u64> {
+    pub fn encode_vector(&self, x: &[u64], ib: usize, g: usize) -> Result<Vec<u64>> {
+        self.check("inputs x[j][patch]", x.len(), self.n_in * self.patches)?;
+        self.check_index("input block", ib, self.in_blocks())?;
+        self.check_index("patch group", g, self.groups())?;
         let mut v = vec![0u64; N];
         for (j_l, j) in self.col_range(ib).enumerate() {
             for (p_l, p) in self.group_range(g).enumerate() {
                 v[self.input_degree(j_l, p_l)] = x[j * self.patches + p] & self.t_mask();
             }
         }
-        v
+        Ok(v)
     }
 
     /// The nonzero terms of `ŵ` of output block ob and input block ib, from the matrix `w`
     /// (`[i][j]`, shares mod t), centred to `|w| ≤ 2^(k−1)`.
-    pub fn terms(&self, w: &[u64], ob: usize, ib: usize) -> Vec<Term> {
+    pub(crate) fn terms(&self, w: &[u64], ob: usize, ib: usize) -> Vec<Term> {
         let mut out = Vec::with_capacity(self.n_o * self.n_i);
         for (i_l, i) in self.row_range(ob).enumerate() {
             for (j_l, j) in self.col_range(ib).enumerate() {
@@ -243,22 +246,50 @@ impl Layout {
     }
 
     /// `ŵ` as a polynomial mod t (coefficients in `[0, t)`), for references and tests.
-    pub fn encode_matrix(&self, w: &[u64], ob: usize, ib: usize) -> Vec<u64> {
+    pub fn encode_matrix(&self, w: &[u64], ob: usize, ib: usize) -> Result<Vec<u64>> {
+        self.check("matrix E[i][j]", w.len(), self.n_in * self.n_out)?;
+        self.check_index("output block", ob, self.out_blocks())?;
+        self.check_index("input block", ib, self.in_blocks())?;
         let mut p = vec![0u64; N];
         for t in self.terms(w, ob, ib) {
             p[t.degree] = (p[t.degree] as i64).wrapping_add(t.w) as u64 & self.t_mask();
         }
-        p
+        Ok(p)
     }
 
     /// Scatters the useful coefficients `vals` (from [`Layout::useful_degrees`] order) of output
     /// block ob, group g into `out` (`[i][patch]`).
-    pub fn scatter(&self, vals: &[u64], ob: usize, g: usize, out: &mut [u64]) {
+    pub fn scatter(&self, vals: &[u64], ob: usize, g: usize, out: &mut [u64]) -> Result<()> {
+        self.check_index("output block", ob, self.out_blocks())?;
+        self.check_index("patch group", g, self.groups())?;
+        self.check("useful values", vals.len(), self.useful_count(ob, g))?;
+        self.check("outputs [i][patch]", out.len(), self.n_out * self.patches)?;
         let pats = self.group_range(g);
         for (t, &v) in vals.iter().enumerate() {
             let (i_l, p_l) = (t / pats.len(), t % pats.len());
             out[(self.row_range(ob).start + i_l) * self.patches + pats.start + p_l] = v;
         }
+        Ok(())
+    }
+
+    fn check(&self, what: &'static str, actual: usize, expected: usize) -> Result<()> {
+        if actual != expected {
+            return Err(RlweError::LengthMismatch {
+                what,
+                expected,
+                actual,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_index(&self, what: &str, index: usize, count: usize) -> Result<()> {
+        if index >= count {
+            return Err(RlweError::InvalidParameter {
+                what: format!("{what} {index} out of range (there are {count})"),
+            });
+        }
+        Ok(())
     }
 
     /// `2^k − 1`.

@@ -49,21 +49,18 @@ pub fn encrypt_inputs<R: CryptoRng + ?Sized>(
     let seeds: Vec<([u8; 32], [u8; 32])> = (0..layout.input_count())
         .map(|_| (sample::seed(rng), sample::seed(rng)))
         .collect();
-    Ok(seeds
+    seeds
         .into_par_iter()
         .enumerate()
         .map(|(t, (seed_a, seed_e))| {
             let (ib, g) = (t / layout.groups(), t % layout.groups());
             let e = sample::cbd(&mut <ChaCha20Rng as rand::SeedableRng>::from_seed(seed_e));
-            InputCiphertext::encrypt_with_error(
-                sk,
-                layout,
-                &layout.encode_vector(x, ib, g),
-                &e,
-                seed_a,
-            )
+            let v_hat = layout.encode_vector(x, ib, g)?;
+            Ok(InputCiphertext::encrypt_with_error(
+                sk, layout, &v_hat, &e, seed_a,
+            ))
         })
-        .collect())
+        .collect()
 }
 
 /// What the multiplier does to a product before returning it (all on in [`masked_products`];
@@ -329,7 +326,7 @@ pub(crate) fn products_with<R: CryptoRng + ?Sized>(
     let mut shares = vec![0u64; layout.n_out * layout.patches];
     let mut raws = Vec::with_capacity(parts.len());
     for (t, (raw, rho)) in parts.into_iter().enumerate() {
-        layout.scatter(&rho, t / groups, t % groups, &mut shares);
+        layout.scatter(&rho, t / groups, t % groups, &mut shares)?;
         raws.push(raw);
     }
     Ok((raws, shares))
@@ -376,7 +373,7 @@ pub fn decrypt_outputs(
             .iter()
             .map(|&x| x.wrapping_neg() & layout.t_mask())
             .collect();
-        layout.scatter(&neg, t / groups, t % groups, &mut shares);
+        layout.scatter(&neg, t / groups, t % groups, &mut shares)?;
     }
     Ok(shares)
 }

@@ -37,7 +37,7 @@ fn run(finish: Finish) -> View {
         .collect();
     let w: Vec<u64> = (0..12).map(|_| sample::uniform_bits(&mut rng, K)).collect();
     let e = sample::cbd(&mut rng);
-    let v_hat = layout.encode_vector(&x, 0, 0);
+    let v_hat = layout.encode_vector(&x, 0, 0).expect("encode");
     let ct = InputCiphertext::encrypt_with_error(&sk, &layout, &v_hat, &e, sample::seed(&mut rng));
     // f = e + ε with ε = Δ(m) − q·m/t = −r/t (r = q·m mod t, centred): known to the key holder.
     let q_mod_t = PRIMES.iter().fold(1u64, |a, &p| a.wrapping_mul(p)) & layout.t_mask();

@@ -59,8 +59,8 @@ fn cheetah_encoding_puts_every_inner_product_on_its_coefficient() {
                 let mut acc = vec![0u64; N];
                 for ib in 0..l.in_blocks() {
                     let prod = negacyclic_mod_t(
-                        &l.encode_matrix(&e, ob, ib),
-                        &l.encode_vector(&x, ib, g),
+                        &l.encode_matrix(&e, ob, ib).expect("encode"),
+                        &l.encode_vector(&x, ib, g).expect("encode"),
                         k,
                     );
                     acc.iter_mut()
@@ -68,7 +68,7 @@ fn cheetah_encoding_puts_every_inner_product_on_its_coefficient() {
                         .for_each(|(a, v)| *a = a.wrapping_add(v) & l.t_mask());
                 }
                 let vals: Vec<u64> = l.useful_degrees(ob, g).map(|d| acc[d]).collect();
-                l.scatter(&vals, ob, g, &mut got);
+                l.scatter(&vals, ob, g, &mut got).expect("scatter");
             }
         }
         assert_eq!(got, reference(&e, &x, n, m, p, k), "layout {blocks:?}");
@@ -128,4 +128,25 @@ fn chooser_prefers_whole_image_batches_for_the_shipped_model() {
         let l = Layout::choose(n, m, 2704, 40).expect("layout");
         assert_eq!((l.pp, l.groups()), (2704, 1), "{l:?}");
     }
+}
+
+#[test]
+fn wrong_sizes_and_indices_are_errors_naming_what() {
+    let l = Layout::new(9, 4, 30, 40, (4, 3, 30)).expect("layout");
+    let e = l.encode_vector(&[0; 10], 0, 0).expect_err("short x");
+    assert!(e.to_string().contains("inputs x[j][patch]"), "{e}");
+    let e = l.encode_vector(&[0; 270], 3, 0).expect_err("block 3 of 3");
+    assert!(e.to_string().contains("input block 3"), "{e}");
+    let e = l
+        .encode_matrix(&[0; 36], 2, 0)
+        .expect_err("output block 2 of 2");
+    assert!(e.to_string().contains("output block 2"), "{e}");
+    let e = l
+        .scatter(&[0; 5], 0, 0, &mut [0; 120])
+        .expect_err("5 useful values");
+    assert!(e.to_string().contains("useful values"), "{e}");
+    let e = Layout::new(9, 4, 30, 40, (4, 3, 100)).expect_err("pp > P");
+    assert!(e.to_string().contains("pp = 100"), "{e}");
+    let e = Layout::new(9, 4, 3000, 40, (9, 4, 3000)).expect_err("n_o·n_i·pp > N");
+    assert!(e.to_string().contains("exceeds N"), "{e}");
 }
