@@ -5,6 +5,8 @@
 //!
 //! ```text
 //! user                                   cloud
+//! ── header words, base h_U ───────────▶
+//! ◀──────────────────────────── base h_C
 //! ── Enc_U(a_U) packed [n][B] ──────────▶
 //! ◀────────────── Enc_C(a_C) packed [n][B]   (not on layer 1: a_C = −B is public)
 //! W_U·a_C + μ (multi-exp)                α·a_U + ρ (multi-exp)       ← both at once
@@ -16,10 +18,15 @@
 //! Layer 1 starts from `a_U = p + B`, `a_C = −B` ([`input_offset`]), so its terms with
 //! `a_C` are local and its cross product 1 packs narrower slots.
 //! The last layer ends with the cloud's `z_C` (uniform in Z_2^k thanks to ρ) sent to the user.
+//!
+//! Randomness (issue 13, proof in [`super::fresh`]): each party encrypts its own shares with
+//! short exponents in its own base (`h_U`, `h_C`, drawn per image and published in the
+//! handshake above); every product returned to a key holder is re-randomised with
+//! `h_K^y`, y on `bits(N) + σ + ⌈log2 uses⌉` bits ([`FreshZeros::toward_holder`]).
 
 use super::activation::ShareCircuit;
 use super::cross::{decrypt_packed, encrypt_packed, masked_products};
-use super::fresh::FreshZeros;
+use super::fresh::{FreshZeros, recv_base, send_base};
 use super::report::{Clock, FastReport};
 use super::ring::{Ring, SIGMA};
 use super::shares::{LayerShare, ModelShare, ShareKey};
@@ -33,7 +40,7 @@ use runtime::channel::Channel;
 use runtime::driver::{Reveal, run_evaluator, run_garbler};
 
 const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FI");
-const VERSION: u64 = 2;
+const VERSION: u64 = 3;
 /// Most patches a cloud accepts per run.
 /// (2^16: a 1280×1280 image at stride 5; the cloud allocates its shares for this many
 /// patches before their ciphertexts arrive.)
@@ -215,7 +222,9 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     )?;
     let uses = fresh_zero_bound(share, patches);
     let own_zeros = FreshZeros::short_exponent_for(user_pk, uses, rng);
-    let cloud_zeros = FreshZeros::short_exponent_for(cloud_pk, uses, rng);
+    send_base(ch, &own_zeros, "user randomness base")?;
+    let cloud_base = recv_base(ch, cloud_pk, "cloud randomness base")?;
+    let cloud_zeros = FreshZeros::toward_holder(cloud_pk, &cloud_base, uses, rng);
     // a_U[j][p]
     let mut a_u: Vec<u64> = (0..first.inputs)
         .flat_map(|j| inputs.iter().map(move |p| ring.from_signed(p[j] + bound)))
@@ -377,8 +386,10 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         &head[4..],
     )?;
     let uses = fresh_zero_bound(share, patches);
-    let user_zeros = FreshZeros::short_exponent_for(user_pk, uses, rng);
+    let user_base = recv_base(ch, user_pk, "user randomness base")?;
     let own_zeros = FreshZeros::short_exponent_for(cloud_pk, uses, rng);
+    send_base(ch, &own_zeros, "cloud randomness base")?;
+    let user_zeros = FreshZeros::toward_holder(user_pk, &user_base, uses, rng);
     clock.lap(&mut report, "other: header, randomness tables".into());
     let last = share.layers.len().saturating_sub(1);
     let mut a_c: Option<Vec<u64>> = None;

@@ -135,8 +135,9 @@ impl Ring {
         SlotLayout::new(SlotLayout::max_slots(w, n_bits), w, n_bits)
     }
 
-    /// Setup re-sharing layout: `W + t` with `t < 2^(k+σ)` and `|W| < 2^ℓw ≤ 2^(k+σ)` lies in
-    /// `[0, 2^(k+σ+1))`, so slots of `k + σ + 1` bits.
+    /// Setup re-sharing layout: `W + t` with `2^(k−1) ≤ t < 2^(k−1) + 2^(k+σ)` and
+    /// `−2^(k−1) ≤ W < 2^(k−1)` lies in `[0, 2^k + 2^(k+σ)) ⊂ [0, 2^(k+σ+1))`, so slots of
+    /// `k + σ + 1` bits ([`super::setup`] passes its σ_s).
     pub fn setup_layout(&self, sigma: u32, n_bits: u32) -> Result<SlotLayout, PaillierError> {
         let w = self.k + sigma + 1;
         SlotLayout::new(SlotLayout::max_slots(w, n_bits), w, n_bits)

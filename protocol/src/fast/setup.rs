@@ -1,12 +1,31 @@
 //! Setup, once per (user, model): the cloud re-shares the encrypted model (PROTOCOL.md §3).
 //!
 //! Cloud: for every weight and bias `Enc_U(W)`, a mask `t = 2^(k−1) + u` with u uniform on
-//! `k + σ − 1` bits (so `t ∈ [2^(k−1), 2^(k+σ))` and `t mod 2^k` is uniform); `Enc_U(W + t)`
-//! by a plaintext addition; K of them packed per ciphertext by Horner and re-randomised with
-//! a fresh encryption of zero. As `|W| < 2^(k−1)` (every weight and bias is a ring element
-//! read as signed), `0 < W + t < 2^(k+σ+1)`: slots of `k + σ + 1` bits never carry, and the
-//! high part of t hides `W` statistically (2^−σ). The user decrypts and keeps
-//! `W_U = (W + t) mod 2^k`, the cloud `α = t mod 2^k`: `W = W_U − α (mod 2^k)`.
+//! `k + σ_s` bits ([`draw_mask`], σ_s = [`SETUP_SIGMA`]), so `t ∈ [2^(k−1), 2^(k−1) + 2^(k+σ_s))`
+//! and `t mod 2^k` is uniform; `Enc_U(W + t)` by a plaintext addition; K of them packed per
+//! ciphertext by Horner. As `−2^(k−1) ≤ W < 2^(k−1)` (every weight and bias is a ring
+//! element read as signed), `0 ≤ W + t < 2^k + 2^(k+σ_s) ≤ 2^(k+σ_s+1)`: slots of
+//! `k + σ_s + 1` bits never carry. The user decrypts and keeps `W_U = (W + t) mod 2^k`, the
+//! cloud `α = t mod 2^k`: `W = W_U − α (mod 2^k)`.
+//!
+//! # Statistical hiding, counted over re-sharings (issue 13 item 6)
+//!
+//! The user sees the integer `W + t`. Against the simulation `2^(k−1) + u'` (no W), one sample
+//! is at statistical distance `|W| / 2^(k+σ_s) ≤ 2^(k−1)/2^(k+σ_s) = 2^(−σ_s−1)`. Every
+//! re-sharing of the same model to the same user draws a fresh t: another sample. The cloud
+//! counts re-sharings per (user key, model) in its share store and refuses more than
+//! [`MAX_RESHARINGS`] `= 2^10` ([`super::store::CloudShareStore::count_resharing`]), and
+//! `σ_s = σ + 10 = 50`, so over all re-sharings each weight is within
+//! `2^10 · 2^−51 = 2^−41` of the simulation, and any two models within `2^−40`.
+//!
+//! # Randomness of the returned ciphertexts (issue 13 item 1)
+//!
+//! The packed ciphertexts go to the user, who holds the key; they are built from the owner's
+//! upload ciphertexts, whose randomness (the owner's short-exponent base) is not in the
+//! subgroup of any base the user publishes, so each is re-randomised with a uniform `r^N`
+//! ([`FreshZeros::full`], a full exponentiation per packed ciphertext: setup work, once per
+//! (user, model)). Its randomness is then uniform on the N-th residues, independent of how it
+//! was computed.
 //!
 //! Messages: cloud → user: header words `magic | version | k | user key fingerprint |
 //! layers | (inputs, outputs) per layer`, the cloud's public key, the share binding
@@ -28,9 +47,24 @@ use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 use runtime::channel::Channel;
 use std::sync::Arc;
+use zeroize::{Zeroize, Zeroizing};
 
 const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FS");
-const VERSION: u64 = 2;
+const VERSION: u64 = 3;
+/// Most re-sharings of one model to one user key (module docs: sizes [`SETUP_SIGMA`]).
+pub const MAX_RESHARINGS: u64 = 1 << RESHARING_BITS;
+/// `log2` [`MAX_RESHARINGS`].
+const RESHARING_BITS: u32 = 10;
+/// σ_s, the setup mask's statistical parameter: σ + log2 [`MAX_RESHARINGS`] (module docs).
+pub const SETUP_SIGMA: u32 = SIGMA + RESHARING_BITS;
+
+/// The setup mask `t = 2^(k−1) + u`, u uniform on `k + σ_s` bits: `t mod 2^k` is uniform and
+/// `W + t` for any signed k-bit W hides W within `2^(−σ_s−1)` (module docs). Needs
+/// `k + σ_s ≤ 127` (k ≤ 63 by [`Ring::new`]).
+pub fn draw_mask<R: CryptoRng + ?Sized>(ring: &Ring, rng: &mut R) -> u128 {
+    let u = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+    (1u128 << (ring.k - 1)) + (u & ((1u128 << (ring.k + SETUP_SIGMA)) - 1))
+}
 /// Most layers a user accepts in a header.
 const MAX_LAYERS: u64 = super::shares::MAX_LAYERS as u64;
 /// Largest layer side a user accepts.
@@ -73,25 +107,23 @@ pub fn cloud_setup<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     bound.extend_from_slice(&binding.model_hash);
     send_bytes(ch, &bound, "setup share binding")?;
     let layout = ring
-        .setup_layout(SIGMA, user_pk.bits())
+        .setup_layout(SETUP_SIGMA, user_pk.bits())
         .map_err(he("setup layout"))?;
     let packed_count = model
         .layers
         .iter()
         .map(|l| (l.weights.len() + l.bias.len()).div_ceil(layout.slots()))
         .sum();
-    let zeros = FreshZeros::short_exponent_for(user_pk, packed_count, rng);
+    // Uniform r^N per packed ciphertext: the owner's randomness is in no base of the user.
+    let zeros = FreshZeros::full_toward_holder(user_pk, packed_count, rng);
     let mut layers = Vec::with_capacity(model.layers.len());
     for l in &model.layers {
         let all: Vec<&Ciphertext> = l.weights.iter().chain(&l.bias).collect();
-        let masks: Vec<u128> = all
-            .iter()
-            .map(|_| {
-                let u = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
-                (1u128 << (ring.k - 1)) + (u & ((1u128 << (ring.k + SIGMA - 1)) - 1))
-            })
-            .collect();
-        let seeds: Vec<u64> = all.chunks(layout.slots()).map(|_| rng.next_u64()).collect();
+        // t = 2^(k−1) + u, u on k + σ_s bits: 2^−40 over MAX_RESHARINGS (module docs).
+        let masks: Zeroizing<Vec<u128>> =
+            Zeroizing::new(all.iter().map(|_| draw_mask(&ring, rng)).collect());
+        // 256-bit seeds: the uniform r of each zero must not come from a guessable seed.
+        let seeds = super::cross::seeds(rng, all.len().div_ceil(layout.slots()));
         let packed: Vec<Ciphertext> = all
             .par_chunks(layout.slots())
             .zip(masks.par_chunks(layout.slots()))
@@ -103,13 +135,14 @@ pub fn cloud_setup<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                     .map(|(c, &t)| user_pk.add_plain(c, &BigUint::from(t)))
                     .collect::<Result<Vec<_>, _>>()?;
                 let p = layout.pack_ciphertexts(user_pk, &masked)?;
-                let mut r = ChaCha20Rng::seed_from_u64(seed);
+                let mut r = ChaCha20Rng::from_seed(seed);
                 Ok(user_pk.add(&p, &zeros.zero(&mut r)))
             })
             .collect::<Result<_, paillier::PaillierError>>()
             .map_err(he("setup packing"))?;
         send_cts(ch, user_pk, &packed, "setup ciphertexts")?;
-        let alpha: Vec<u64> = masks.iter().map(|&t| (t as u64) & ring.mask()).collect();
+        let alpha: Zeroizing<Vec<u64>> =
+            Zeroizing::new(masks.iter().map(|&t| (t as u64) & ring.mask()).collect());
         let n_w = l.inputs * l.outputs;
         layers.push(LayerShare {
             inputs: l.inputs,
@@ -174,7 +207,7 @@ pub fn user_setup<C: Channel + ?Sized>(
     binding.pair_id.copy_from_slice(&bound[..32]);
     binding.model_hash.copy_from_slice(&bound[32..]);
     let layout = ring
-        .setup_layout(SIGMA, pk.bits())
+        .setup_layout(SETUP_SIGMA, pk.bits())
         .map_err(he("setup layout"))?;
     let mut layers = Vec::with_capacity(shapes.len());
     for &(inputs, outputs) in shapes {
@@ -193,7 +226,9 @@ pub fn user_setup<C: Channel + ?Sized>(
             })
             .collect::<Result<_, paillier::PaillierError>>()
             .map_err(he("setup decryption"))?;
-        let flat: Vec<u64> = values.into_iter().flatten().collect();
+        let mut values = values;
+        let flat: Zeroizing<Vec<u64>> = Zeroizing::new(values.iter().flatten().copied().collect());
+        values.iter_mut().for_each(|v| v.zeroize());
         layers.push(LayerShare {
             inputs,
             outputs,

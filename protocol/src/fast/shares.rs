@@ -16,6 +16,7 @@ use crate::error::BridgeError;
 use paillier::{PublicKey, SecretKey};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
+use zeroize::{Zeroize, Zeroizing};
 
 const MAGIC: &[u8; 8] = b"GCCNN-MS";
 /// Version of the share file format.
@@ -56,7 +57,8 @@ impl ShareBinding {
     }
 }
 
-/// One party's ring shares of one layer: the user's `W_U`, `b_U` or the cloud's α, β.
+/// One party's ring shares of one layer: the user's `W_U`, `b_U` or the cloud's α, β
+/// (secret: wiped from memory when dropped).
 #[derive(Clone, PartialEq, Eq)]
 pub struct LayerShare {
     /// Number of inputs.
@@ -67,6 +69,13 @@ pub struct LayerShare {
     pub weights: Vec<u64>,
     /// Bias shares, in `[0, 2^k)`.
     pub bias: Vec<u64>,
+}
+
+impl Drop for LayerShare {
+    fn drop(&mut self) {
+        self.weights.zeroize();
+        self.bias.zeroize();
+    }
 }
 
 impl std::fmt::Debug for LayerShare {
@@ -142,14 +151,15 @@ impl ModelShare {
         self.layers.iter().map(|l| (l.inputs, l.outputs)).collect()
     }
 
-    /// The versioned byte form (see the module docs; a cloud share contains its secret key).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+    /// The versioned byte form (see the module docs; a cloud share contains its secret key;
+    /// wiped from memory when dropped).
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::new());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&SHARE_FILE_VERSION.to_le_bytes());
         let (role, key) = match &self.key {
-            ShareKey::CloudPublic(pk) => (1u8, pk.to_bytes()),
-            ShareKey::CloudSecret(sk) => (2u8, sk.to_bytes().to_vec()),
+            ShareKey::CloudPublic(pk) => (1u8, Zeroizing::new(pk.to_bytes())),
+            ShareKey::CloudSecret(sk) => (2u8, sk.to_bytes()),
         };
         out.push(role);
         out.extend_from_slice(&self.ring.k.to_le_bytes());
@@ -166,7 +176,7 @@ impl ModelShare {
         }
         out.extend_from_slice(&(key.len() as u64).to_le_bytes());
         out.extend_from_slice(&key);
-        let digest = Sha256::digest(&out);
+        let digest = Sha256::digest(out.as_slice());
         out.extend_from_slice(&digest);
         out
     }

@@ -1,8 +1,11 @@
 //! Where the shares of the fast protocol's setup live between images.
 //!
-//! - The cloud: a store directory (mode 0700) with one file per (user key, model):
+//! - The cloud: a store directory (mode 0700; an existing directory open to group or others
+//!   is refused) with one file per (user key, model):
 //!   `<user key fingerprint hex>-<model hash hex, 16 digits>.cloudshare`, holding α, β and the
-//!   cloud's secret key for that user.
+//!   cloud's secret key for that user, and beside it `<same>.resharings`, the number of
+//!   re-sharings of that model to that key so far, capped at
+//!   [`super::setup::MAX_RESHARINGS`] ([`CloudShareStore::count_resharing`]).
 //! - The user: one file per model, by default beside its key:
 //!   `fast-<model hash hex, 16 digits>.usershare`, holding `W_U`, `b_U` and the cloud's public key.
 //!
@@ -14,7 +17,6 @@
 
 use super::shares::ModelShare;
 use paillier::PublicKey;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Why a stored share could not be used.
@@ -37,53 +39,30 @@ pub enum StoreError {
         /// What is wrong.
         why: String,
     },
+    /// The store refuses: unsafe permissions, or the re-sharing cap is reached.
+    #[error("{path}: {why}")]
+    Refused {
+        /// The directory or counter file.
+        path: PathBuf,
+        /// Why, and what to do.
+        why: String,
+    },
 }
+
+/// First line of a re-sharing counter file.
+const RESHARING_MAGIC: &str = "gcc-nn re-sharings v1\n";
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Writes `bytes` to `path` atomically with mode 0600 (temporary file + rename).
+/// Writes `bytes` to `path` atomically with mode 0600 ([`crate::atomic_file::write_private`]:
+/// exclusive temporary file with a random suffix, synced, renamed into place).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let io = |e: std::io::Error| StoreError::Io {
+    crate::atomic_file::write_private(path, bytes).map_err(|e| StoreError::Io {
         path: path.to_path_buf(),
         why: e.to_string(),
-    };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(|| "share".to_string(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(
-        ".{name}.tmp-{}-{:016x}",
-        std::process::id(),
-        rand::random::<u64>()
-    ));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let written = (|| {
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = written {
-        // Best effort: the temporary file is useless once the write failed.
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    // Best effort: make the rename itself durable (not possible on every platform).
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    })
 }
 
 /// Reads a share file; `Ok(None)` if it does not exist.
@@ -136,7 +115,9 @@ pub struct CloudShareStore {
 }
 
 impl CloudShareStore {
-    /// Opens (creating it with mode 0700 if needed) the store directory `dir`.
+    /// Opens (creating it with mode 0700 if needed) the store directory `dir`; an existing
+    /// directory readable, writable or searchable by group or others is refused (it holds
+    /// the cloud's secret keys).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let mut b = std::fs::DirBuilder::new();
         b.recursive(true);
@@ -145,13 +126,93 @@ impl CloudShareStore {
             use std::os::unix::fs::DirBuilderExt;
             b.mode(0o700);
         }
-        b.create(dir).map_err(|e| StoreError::Io {
+        let io = |e: std::io::Error| StoreError::Io {
             path: dir.to_path_buf(),
             why: e.to_string(),
-        })?;
+        };
+        b.create(dir).map_err(io)?;
+        let meta = std::fs::metadata(dir).map_err(io)?;
+        if !meta.is_dir() {
+            return Err(StoreError::Refused {
+                path: dir.to_path_buf(),
+                why: "the share store is not a directory".into(),
+            });
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(StoreError::Refused {
+                    path: dir.to_path_buf(),
+                    why: format!(
+                        "the share store directory has mode {mode:03o}, open to group or \
+                         others, and holds the cloud's secret keys: `chmod 700` it (or choose \
+                         another directory)"
+                    ),
+                });
+            }
+        }
         Ok(Self {
             dir: dir.to_path_buf(),
         })
+    }
+
+    /// The re-sharing counter file of (user, model).
+    fn counter_for(&self, user_key: &PublicKey, model_hash: &[u8; 32]) -> PathBuf {
+        self.path_for(user_key, model_hash)
+            .with_extension("resharings")
+    }
+
+    /// Re-sharings of (user, model) so far (0 without a counter file).
+    pub fn resharings(
+        &self,
+        user_key: &PublicKey,
+        model_hash: &[u8; 32],
+    ) -> Result<u64, StoreError> {
+        let path = self.counter_for(user_key, model_hash);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => text
+                .strip_prefix(RESHARING_MAGIC)
+                .and_then(|t| t.trim_end().parse::<u64>().ok())
+                .ok_or_else(|| StoreError::Refused {
+                    path: path.clone(),
+                    why: "unreadable re-sharing counter: the cap of re-sharings per user and \
+                          model cannot be checked (restore the file; deleting it resets the \
+                          count and weakens the masking bound)"
+                        .into(),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(StoreError::Io {
+                path,
+                why: e.to_string(),
+            }),
+        }
+    }
+
+    /// Counts one more re-sharing of (user, model) before it happens, persisting the count
+    /// atomically; refuses once [`super::setup::MAX_RESHARINGS`] were done (the setup masks
+    /// are sized for that many samples of each weight). Returns the new count.
+    pub fn count_resharing(
+        &self,
+        user_key: &PublicKey,
+        model_hash: &[u8; 32],
+    ) -> Result<u64, StoreError> {
+        let cap = super::setup::MAX_RESHARINGS;
+        let done = self.resharings(user_key, model_hash)?;
+        let path = self.counter_for(user_key, model_hash);
+        if done >= cap {
+            return Err(StoreError::Refused {
+                path,
+                why: format!(
+                    "this model was re-shared to this user key {done} times, the cap is {cap} \
+                     (each re-sharing reveals another masked sample of every weight): the user \
+                     must keep and reuse its share, or use a new key"
+                ),
+            });
+        }
+        write_atomic(&path, format!("{RESHARING_MAGIC}{}\n", done + 1).as_bytes())?;
+        Ok(done + 1)
     }
 
     /// The directory.
