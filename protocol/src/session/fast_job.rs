@@ -9,11 +9,12 @@
 //! noted in the job's phases and replaced by a fresh setup; they never reach the image run
 //! unchecked.
 
-use super::{JobStats, SessionError};
+use super::{JobStats, KeyPolicy, SessionError};
 use crate::fast::pairing::{cloud_offer, cloud_read_answer, user_answer, user_read_offer};
 use crate::fast::store::{CloudShareStore, UserShareLocation, check_binding, read_share};
 use crate::fast::{self, ModelShare, Ring, ShareCircuit};
 use crate::upload::{EncryptedModel, ModelHeader};
+use model::patches::ImageLayout;
 use paillier::SecretKey;
 use runtime::channel::Channel;
 use std::sync::Arc;
@@ -63,6 +64,17 @@ fn note(stats: &mut JobStats, what: String) {
     stats.add(&what, Duration::ZERO);
 }
 
+/// Notes the output step's cost (garbled pixels, AND gates, bytes) from a party's report.
+fn note_output(stats: &mut JobStats, report: &crate::fast::FastReport) {
+    note(
+        stats,
+        format!(
+            "fast: output circuit {} pixels, {} ANDs, {} B received",
+            report.pixels, report.output_ands, report.output_bytes_received
+        ),
+    );
+}
+
 /// Notes where a freshly made share was stored, or why it was not.
 fn note_stored(
     stats: &mut JobStats,
@@ -82,11 +94,30 @@ fn note_stored(
     }
 }
 
+/// The cloud's own key for a new setup, of the user's key size: under
+/// [`KeyPolicy::Production`] a production key ([`SecretKey::generate`]: 2048 or 3072 bits,
+/// checked by [`KeyPolicy::check`]); small sizes only under the tests' policy.
+fn cloud_key<R: rand::CryptoRng + ?Sized>(
+    user_pk: &paillier::PublicKey,
+    key_policy: KeyPolicy,
+    rng: &mut R,
+) -> Result<SecretKey, SessionError> {
+    let bits = user_pk.bits();
+    let key = match key_policy {
+        KeyPolicy::Production => SecretKey::generate(bits, rng),
+        KeyPolicy::InsecureTestKeys => SecretKey::generate_any_size(bits, rng),
+    }
+    .map_err(|e| SessionError::Model(format!("the cloud's {bits}-bit key for this user: {e}")))?;
+    key_policy.check(key.public_key(), "the cloud's key for this user")?;
+    Ok(key)
+}
+
 /// The cloud's side of a fast job; `store` keeps the shares between jobs.
 pub(crate) fn cloud_job<C: Channel + ?Sized>(
     ch: &mut C,
     model: &EncryptedModel,
     store: Option<&CloudShareStore>,
+    key_policy: KeyPolicy,
     patches: usize,
     stats: &mut JobStats,
 ) -> Result<(), SessionError> {
@@ -119,8 +150,15 @@ pub(crate) fn cloud_job<C: Channel + ?Sized>(
             share
         }
         _ => {
-            let cloud_sk = SecretKey::generate_any_size(user_pk.bits(), &mut rng)
-                .map_err(|e| SessionError::Model(format!("cloud key: {e}")))?;
+            // Each re-sharing is another masked sample of every weight: counted and capped
+            // per (user key, model) in the store (fast::setup::MAX_RESHARINGS).
+            if let Some(store) = store {
+                let n = store
+                    .count_resharing(user_pk, &model_hash)
+                    .map_err(|e| SessionError::Model(format!("re-sharing refused: {e}")))?;
+                note(stats, format!("fast: re-sharing {n} of this model to this user"));
+            }
+            let cloud_sk = cloud_key(user_pk, key_policy, &mut rng)?;
             let share = fast::cloud_setup(ch, user_pk, model, Arc::new(cloud_sk), ring, &mut rng)?;
             stats.add("fast: setup (re-sharing)", t.elapsed());
             if let Some(store) = store {
@@ -130,8 +168,18 @@ pub(crate) fn cloud_job<C: Channel + ?Sized>(
         }
     };
     let t = Instant::now();
-    fast::run_cloud(ch, user_pk, &share, &circuit, false, &mut rng)?;
+    let out = fast::run_cloud(ch, user_pk, &share, &circuit, false, &mut rng)?;
+    if out.patches != patches {
+        return Err(SessionError::Protocol {
+            phase: "image header",
+            what: format!(
+                "{} patches in the image header, {patches} in the job request",
+                out.patches
+            ),
+        });
+    }
     stats.add("fast: image", t.elapsed());
+    note_output(stats, &out.report);
     note_cpu(stats);
     record_traffic(ch, stats, (sent0, recv0), patches);
     Ok(())
@@ -174,15 +222,17 @@ fn user_stored(
     }
 }
 
-/// The user's side of a fast job: returns `q` per patch; `location` keeps its share.
+/// The user's side of a fast job on the image cut as `layout`: returns its 8-bit pixels
+/// (row-major, the only thing the user learns); `location` keeps its share.
 pub(crate) fn user_job<C: Channel + ?Sized>(
     ch: &mut C,
     sk: &SecretKey,
     header: &ModelHeader,
     location: Option<&UserShareLocation>,
     patches: &[Vec<i64>],
+    layout: &ImageLayout,
     stats: &mut JobStats,
-) -> Result<Vec<Vec<i64>>, SessionError> {
+) -> Result<Vec<u8>, SessionError> {
     let (ring, circuit) = ring_and_circuit(header)?;
     let shapes: Vec<(usize, usize)> = header
         .widths
@@ -228,9 +278,10 @@ pub(crate) fn user_job<C: Channel + ?Sized>(
         }
     };
     let t = Instant::now();
-    let out = fast::run_user(ch, sk, &share, &circuit, patches, &mut rand::rng())?;
+    let out = fast::run_user(ch, sk, &share, &circuit, patches, layout, &mut rand::rng())?;
     stats.add("fast: image", t.elapsed());
+    note_output(stats, &out.report);
     note_cpu(stats);
     record_traffic(ch, stats, (sent0, recv0), patches.len());
-    Ok(out.outputs)
+    Ok(out.pixels)
 }
