@@ -3,7 +3,7 @@
 
 use crate::cipher::InputCiphertext;
 use crate::keys::SecretKey;
-use crate::layout::Layout;
+use crate::layout::{Engine, Layout};
 use crate::matvec::{Finish, Flood, decrypt_outputs, products_with};
 use crate::params::{ETA, N};
 use crate::sample;
@@ -47,8 +47,10 @@ fn extreme(layout: Layout) {
 
 #[test]
 fn shipped_first_layer_all_in_one_row_block_decrypts_exactly_at_the_extremes() {
-    // n_o = 1, n_i = 169 (T = 169, every error aligned with the weights' sign).
-    extreme(Layout::new(169, 2, 48, 40, (169, 1, 48)).expect("layout"));
+    // n_o = 1, n_i = 169 (T = 169, every error aligned with the weights' sign), both engines.
+    let l = Layout::new(169, 2, 48, 40, (169, 1, 48)).expect("layout");
+    extreme(l.with_engine(Engine::Ntt));
+    extreme(l.with_engine(Engine::Coefficient));
 }
 
 #[test]
@@ -59,7 +61,8 @@ fn largest_t_of_the_shipped_model_decrypts_exactly_at_the_extremes() {
         crate::noise::Budget::for_layout(&l).expect("budget").terms,
         507
     );
-    extreme(l);
+    extreme(l.with_engine(Engine::Coefficient));
+    extreme(l.with_engine(Engine::Ntt));
 }
 
 #[test]

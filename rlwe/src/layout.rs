@@ -47,7 +47,26 @@ pub struct Layout {
     pub n_o: usize,
     /// Patches per polynomial.
     pub pp: usize,
+    /// How the multiplier computes the products (the ciphertexts are the same either way).
+    pub engine: Engine,
 }
+
+/// The multiplier's way of computing `Σ ŵ·Enc(v̂)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// Every nonzero coefficient of ŵ as a signed shift-and-multiply-accumulate (sparse ŵ:
+    /// many patches per polynomial).
+    Coefficient,
+    /// ŵ transformed, products pointwise in the NTT domain (dense ŵ: few patches).
+    Ntt,
+}
+
+/// Cost model constants (ns on the reference machine, from `examples/rlwe_bench.rs`).
+const MAC_NS: f64 = 1.0;
+const NTT_NS: f64 = 150_000.0;
+const MULMOD_NS: f64 = 5.0;
+const OUTPUT_NS: f64 = 4e6;
+const BYTE_NS: f64 = 2.0;
 
 /// One nonzero coefficient of ŵ: `w·X^degree` (degree in `[0, N)`, sign already folded in).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,17 +117,42 @@ impl Layout {
             n_i,
             n_o,
             pp,
+            engine: Engine::Coefficient,
         };
         noise::Budget::for_layout(&layout)?;
-        Ok(layout)
+        let engine = if layout.ntt_ns() < layout.coefficient_ns() {
+            Engine::Ntt
+        } else {
+            Engine::Coefficient
+        };
+        Ok(Self { engine, ..layout })
+    }
+
+    /// The same layout computed with `engine` (for tests and measurements).
+    pub fn with_engine(self, engine: Engine) -> Self {
+        Self { engine, ..self }
+    }
+
+    /// Estimated multiplier time of the coefficient engine: every weight over all N
+    /// coefficients of `a` and the useful span of `b`, every prime.
+    pub fn coefficient_ns(&self) -> f64 {
+        let b_span = ((self.n_o - 1) * self.n_i * self.pp + self.pp) as f64;
+        (self.n_out * self.n_in * self.groups()) as f64 * L as f64 * (N as f64 + b_span) * MAC_NS
+    }
+
+    /// Estimated multiplier time of the NTT engine: inputs and results transformed, one
+    /// transform of ŵ per block product, pointwise products on `a` and `b`.
+    pub fn ntt_ns(&self) -> f64 {
+        let products = (self.out_blocks() * self.in_blocks() * self.groups()) as f64;
+        let transforms = (2 * self.input_count() + 2 * self.output_count()) as f64 + products;
+        transforms * L as f64 * NTT_NS + products * (2 * L * N) as f64 * MULMOD_NS
     }
 
     /// The layout with the least estimated cost among all `(n_i, n_o)` with `pp` as large as
     /// fits, that pass the noise budget. Cost in ns on the reference machine (measured with
-    /// `examples/rlwe_bench.rs`): 1 per word multiply-accumulate of the products (`a`: every
-    /// weight over all N coefficients; `b`: every weight of an output block over the block's
-    /// useful span), 4·10^6 per returned ciphertext (mask, encryption of zero, flooding,
-    /// switching, decryption) and 2 per byte sent either way.
+    /// `examples/rlwe_bench.rs`): the cheaper engine's product time ([`Layout::coefficient_ns`],
+    /// [`Layout::ntt_ns`]), 4·10^6 per returned ciphertext (mask, encryption of zero,
+    /// flooding, switching, decryption) and 2 per byte sent either way.
     pub fn choose(n_in: usize, n_out: usize, patches: usize, k: u32) -> Result<Self> {
         let mut best: Option<(f64, Layout)> = None;
         for n_i in 1..=n_in.min(N) {
@@ -117,9 +161,9 @@ impl Layout {
                 let Ok(l) = Self::new(n_in, n_out, patches, k, (n_i, n_o, pp)) else {
                     continue;
                 };
-                let b_span = ((n_o - 1) * n_i * pp + pp) as f64;
-                let macs = (n_out * n_in * l.groups()) as f64 * L as f64 * (N as f64 + b_span);
-                let cost = macs + 4e6 * l.output_count() as f64 + 2.0 * l.bytes() as f64;
+                let cost = l.coefficient_ns().min(l.ntt_ns())
+                    + OUTPUT_NS * l.output_count() as f64
+                    + BYTE_NS * l.bytes() as f64;
                 if best.as_ref().is_none_or(|(c, _)| cost < *c) {
                     best = Some((cost, l));
                 }

@@ -63,6 +63,7 @@
 pub mod arith;
 pub mod bits;
 pub mod cipher;
+mod dense;
 pub mod error;
 pub mod keys;
 pub mod layout;
@@ -81,6 +82,6 @@ mod privacy_tests;
 pub use cipher::{Ciphertext, InputCiphertext, OutputCiphertext};
 pub use error::{Result, RlweError};
 pub use keys::{PublicKey, SecretKey};
-pub use layout::Layout;
+pub use layout::{Engine, Layout};
 pub use matvec::{decrypt_outputs, encrypt_inputs, masked_products};
 pub use noise::Budget;

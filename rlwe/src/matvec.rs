@@ -18,7 +18,7 @@ use crate::arith::Modulus;
 use crate::cipher::{InputCiphertext, OutputCiphertext, Scale, switch_coeff};
 use crate::error::{Result, RlweError};
 use crate::keys::{PublicKey, SecretKey};
-use crate::layout::{Layout, Term};
+use crate::layout::{Engine, Layout, Term};
 use crate::noise::Budget;
 use crate::params::{L, N, context};
 use crate::poly::RnsPoly;
@@ -303,7 +303,10 @@ pub(crate) fn products_with<R: CryptoRng + ?Sized>(
         let b_g: Vec<&InputCiphertext> = (0..layout.in_blocks())
             .map(|ib| &cts[ib * groups + g])
             .collect();
-        let (a, b) = accumulate_group(layout, &a_g, &b_g, &terms, g);
+        let (a, b) = match layout.engine {
+            Engine::Coefficient => accumulate_group(layout, &a_g, &b_g, &terms, g),
+            Engine::Ntt => crate::dense::accumulate_group(layout, &a_g, &b_g, &terms, g),
+        };
         for (ob, (a, b)) in a.into_iter().zip(b).enumerate() {
             unfinished[ob * groups + g] = Some(Raw { a, b });
         }

@@ -2,7 +2,7 @@
 //! arithmetic, bit-exact, on random data and several layouts.
 
 use gcc_nn_rlwe::params::N;
-use gcc_nn_rlwe::{Layout, SecretKey, decrypt_outputs, encrypt_inputs, masked_products};
+use gcc_nn_rlwe::{Engine, Layout, SecretKey, decrypt_outputs, encrypt_inputs, masked_products};
 use rand::Rng;
 
 fn random(rng: &mut impl Rng, n: usize, k: u32) -> Vec<u64> {
@@ -109,7 +109,9 @@ fn masked_products_match_plain_ring_arithmetic_on_random_data() {
         (5, 6, 1000, 40, (1, 2, 1000)),
         (3, 2, 10, 12, (3, 1, 5)),
     ] {
-        check_product(Layout::new(n, m, p, k, blocks).expect("layout"), &mut rng);
+        let l = Layout::new(n, m, p, k, blocks).expect("layout");
+        check_product(l.with_engine(Engine::Coefficient), &mut rng);
+        check_product(l.with_engine(Engine::Ntt), &mut rng);
     }
 }
 
@@ -149,4 +151,16 @@ fn wrong_sizes_and_indices_are_errors_naming_what() {
     assert!(e.to_string().contains("pp = 100"), "{e}");
     let e = Layout::new(9, 4, 3000, 40, (9, 4, 3000)).expect_err("n_o·n_i·pp > N");
     assert!(e.to_string().contains("exceeds N"), "{e}");
+}
+
+#[test]
+fn few_patches_choose_the_ntt_engine_and_stay_exact() {
+    // One patch of the first layer: Cheetah's dense blocks, the NTT engine.
+    let mut rng = rand::rng();
+    let layout = Layout::choose(169, 128, 1, 40).expect("layout");
+    assert_eq!(layout.engine, Engine::Ntt, "{layout:?}");
+    assert!(layout.n_o * layout.n_i > 1000, "{layout:?}");
+    check_product(layout, &mut rng);
+    let many = Layout::choose(169, 128, 2704, 40).expect("layout");
+    assert_eq!(many.engine, Engine::Coefficient, "{many:?}");
 }
