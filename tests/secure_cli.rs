@@ -50,14 +50,11 @@ fn start_server(model: &Path, extra: &[&str]) -> (Server, String) {
     (Server(child), addr)
 }
 
+/// Writes this test binary's 2048-bit key pair into `dir`: the shipped commands refuse
+/// smaller keys, so every spawned-process test runs at production size (one key, generated
+/// once, keeps the suite quick).
 fn write_keys(dir: &Path) {
-    write_keys_of(dir, 512);
-}
-
-fn write_keys_of(dir: &Path, bits: u32) {
-    let sk = small_key(bits);
-    std::fs::write(dir.join("paillier.pub"), sk.public_key().to_bytes()).expect("pub");
-    std::fs::write(dir.join("paillier.key"), &*sk.to_bytes()).expect("key");
+    write_key_files(dir, production_key());
 }
 
 /// Saves the tiny model as `d/tiny.gccmlp` and encrypts it under `user_key` into
@@ -89,12 +86,13 @@ fn save_sample_crop(d: &Path, x: usize, y: usize, w: usize, h: usize) {
 
 #[test]
 fn three_processes_denoise_exactly_like_the_plaintext_fixed_point_model() {
-    three_processes_match_plaintext("reference", 512);
+    // 2048-bit reference patches cost about a second each: a 4x3 crop.
+    three_processes_match_plaintext("reference", (4, 3));
 }
 
 #[test]
 fn three_processes_denoise_exactly_with_the_fast_protocol() {
-    three_processes_match_plaintext("fast", 1024);
+    three_processes_match_plaintext("fast", (8, 6));
 }
 
 /// Files of `dir` whose name ends with `suffix`.
@@ -136,7 +134,7 @@ fn fast_protocol_stores_shares_and_later_images_skip_the_setup() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     std::fs::create_dir(d.join("keys")).expect("keys dir");
-    write_keys_of(&d.join("keys"), 2048);
+    write_keys(&d.join("keys"));
     encrypt_tiny_model(d, &d.join("keys"));
     save_sample_crop(d, 60, 90, 7, 5);
     let p = |f: &str| d.join(f).to_string_lossy().into_owned();
@@ -203,13 +201,13 @@ fn fast_protocol_stores_shares_and_later_images_skip_the_setup() {
 }
 
 /// The shipped model on a 64x64 crop of the shipped sample, every role a process over
-/// loopback (1024-bit keys to keep it quick; the 2048-bit run is the test above): the
-/// secure image equals the fixed-point plaintext reference pixel for pixel.
+/// loopback at 2048 bits (the shipped commands refuse smaller keys): the secure image equals
+/// the fixed-point plaintext reference pixel for pixel.
 #[test]
 fn fast_protocol_with_the_shipped_model_on_a_64x64_crop_equals_the_fixed_point_reference() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    write_keys_of(d, 1024);
+    write_keys(d);
     let clean = model::shipped::sample_image()
         .expect("sample")
         .crop(96, 64, 64, 64)
@@ -255,14 +253,14 @@ fn fast_protocol_with_the_shipped_model_on_a_64x64_crop_equals_the_fixed_point_r
     );
 }
 
-/// Model owner, cloud and user as spawned processes under `protocol`; the secure image
-/// equals `denoise --plain` pixel for pixel.
-fn three_processes_match_plaintext(protocol: &str, key_bits: u32) {
+/// Model owner, cloud and user as spawned processes under `protocol` on a `crop` (width,
+/// height) of the sample; the secure image equals `denoise --plain` pixel for pixel.
+fn three_processes_match_plaintext(protocol: &str, crop: (usize, usize)) {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    write_keys_of(d, key_bits);
+    write_keys(d);
     encrypt_tiny_model(d, &d.join("paillier.pub"));
-    save_sample_crop(d, 100, 80, 8, 6);
+    save_sample_crop(d, 100, 80, crop.0, crop.1);
     let p = |f: &str| d.join(f).to_string_lossy().into_owned();
     let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "1"]);
     let out = run_ok(&[

@@ -3,7 +3,7 @@
 
 mod secure_common;
 
-use protocol::session::client::connect;
+use protocol::session::KeyPolicy;
 use protocol::session::serve::{CloudState, ServeOptions};
 use protocol::session::wire::{Tag, send_frame};
 use protocol::session::{ProtocolKind, SessionError};
@@ -17,11 +17,11 @@ const T: Duration = Duration::from_secs(120);
 #[test]
 fn a_user_vanishing_mid_image_leaves_the_cloud_serving_the_next_one() {
     let sk = small_key(512);
-    let enc = EncryptedModel::encrypt(&tiny_fixed(), sk.public_key()).expect("encrypt");
+    let enc = encrypt_test_key(&tiny_fixed(), &sk);
     let (addr, lines) = spawn_server(enc, ServeOptions::default());
     {
-        let mut s =
-            connect(&addr, &sk, ProtocolKind::Reference, T, Duration::ZERO).expect("connect");
+        let mut s = connect_test_key(&addr, &sk, ProtocolKind::Reference, T, Duration::ZERO)
+            .expect("connect");
         let mut job = 4u64.to_le_bytes().to_vec();
         job.extend_from_slice(&2u32.to_le_bytes());
         send_frame(&mut s.channel, Tag::Job, &job, "job").expect("job");
@@ -31,7 +31,7 @@ fn a_user_vanishing_mid_image_leaves_the_cloud_serving_the_next_one() {
         s.channel.flush().expect("flush");
     }
     // The next user waits (up to 30 s) while the server notices the first one is gone.
-    let mut s = connect(
+    let mut s = connect_test_key(
         &addr,
         &sk,
         ProtocolKind::Reference,
@@ -51,7 +51,7 @@ fn a_user_vanishing_mid_image_leaves_the_cloud_serving_the_next_one() {
 #[test]
 fn a_second_user_is_told_to_wait_then_served() {
     let sk = std::sync::Arc::new(small_key(512));
-    let enc = EncryptedModel::encrypt(&tiny_fixed(), sk.public_key()).expect("encrypt");
+    let enc = encrypt_test_key(&tiny_fixed(), &sk);
     let (addr, lines) = spawn_server(
         enc,
         ServeOptions {
@@ -60,9 +60,9 @@ fn a_second_user_is_told_to_wait_then_served() {
             ..ServeOptions::default()
         },
     );
-    let mut first =
-        connect(&addr, &sk, ProtocolKind::Reference, T, Duration::ZERO).expect("first user");
-    let err = connect(&addr, &sk, ProtocolKind::Reference, T, Duration::ZERO)
+    let mut first = connect_test_key(&addr, &sk, ProtocolKind::Reference, T, Duration::ZERO)
+        .expect("first user");
+    let err = connect_test_key(&addr, &sk, ProtocolKind::Reference, T, Duration::ZERO)
         .err()
         .expect("busy");
     assert!(matches!(err, SessionError::Busy(_)), "{err}");
@@ -70,7 +70,7 @@ fn a_second_user_is_told_to_wait_then_served() {
         let (addr, sk) = (addr.clone(), std::sync::Arc::clone(&sk));
         std::thread::spawn(move || {
             let t = Instant::now();
-            let mut s = connect(
+            let mut s = connect_test_key(
                 &addr,
                 &sk,
                 ProtocolKind::Reference,
@@ -98,7 +98,7 @@ fn a_second_user_is_told_to_wait_then_served() {
 #[test]
 fn corrupt_and_mismatched_model_files_are_refused_with_a_reason() {
     let sk = small_key(512);
-    let enc = EncryptedModel::encrypt(&tiny_fixed(), sk.public_key()).expect("encrypt");
+    let enc = encrypt_test_key(&tiny_fixed(), &sk);
     let bytes = enc.to_bytes();
     let mut flipped = bytes.clone();
     let mid = flipped.len() / 2;
@@ -117,18 +117,22 @@ fn corrupt_and_mismatched_model_files_are_refused_with_a_reason() {
     let mut other_circuit = enc.clone();
     other_circuit.header.circuit_hash[0] ^= 1;
     let reread = EncryptedModel::from_bytes(&other_circuit.to_bytes()).expect("well formed");
-    let err = CloudState::new(reread).err().expect("mismatched circuit");
+    let err = CloudState::with_key_policy(reread, KeyPolicy::InsecureTestKeys)
+        .err()
+        .expect("mismatched circuit");
     assert!(err.to_string().contains("activation circuit"), "{err}");
 
     let mut other_format = enc.clone();
     other_format.header.fixed.fw = 10;
-    let err = CloudState::new(other_format)
+    let err = CloudState::with_key_policy(other_format, KeyPolicy::InsecureTestKeys)
         .err()
         .expect("mismatched formats");
     assert!(err.to_string().contains("fixed-point"), "{err}");
 
     let mut unknown = enc;
     unknown.header.activation = "relu".into();
-    let err = CloudState::new(unknown).err().expect("unknown activation");
+    let err = CloudState::with_key_policy(unknown, KeyPolicy::InsecureTestKeys)
+        .err()
+        .expect("unknown activation");
     assert!(err.to_string().contains("relu"), "{err}");
 }

@@ -4,7 +4,7 @@
 mod secure_common;
 
 use paillier::{PublicKey, SecretKey};
-use protocol::session::client::{connect, handshake};
+use protocol::session::KeyPolicy;
 use protocol::session::serve::{CloudState, ServeOptions, serve_connection};
 use protocol::session::{ProtocolKind, SessionError};
 use protocol::upload::EncryptedModel;
@@ -16,7 +16,7 @@ use std::time::Duration;
 const T: Duration = Duration::from_secs(120);
 
 fn run_over_tcp(sk: &SecretKey, patches: &[Vec<i64>], chunk: usize) -> Vec<Vec<i64>> {
-    let enc = EncryptedModel::encrypt(&tiny_fixed(), sk.public_key()).expect("encrypt");
+    let enc = encrypt_test_key(&tiny_fixed(), sk);
     let enc = EncryptedModel::from_bytes(&enc.to_bytes()).expect("file round trip");
     let (addr, lines) = spawn_server(
         enc,
@@ -25,7 +25,8 @@ fn run_over_tcp(sk: &SecretKey, patches: &[Vec<i64>], chunk: usize) -> Vec<Vec<i
             ..ServeOptions::default()
         },
     );
-    let mut s = connect(&addr, sk, ProtocolKind::Reference, T, Duration::ZERO).expect("connect");
+    let mut s =
+        connect_test_key(&addr, sk, ProtocolKind::Reference, T, Duration::ZERO).expect("connect");
     let mut layers_seen = 0;
     let (q, stats) = s
         .run_job(sk, patches, chunk, &mut |p| {
@@ -82,8 +83,8 @@ fn reference_protocol_with_a_2048_bit_key() {
 fn the_cloud_receives_only_encryptions_of_the_users_data() {
     let sk = small_key(512);
     let pk: PublicKey = sk.public_key().clone();
-    let enc = EncryptedModel::encrypt(&tiny_fixed(), &pk).expect("encrypt");
-    let state = CloudState::new(enc).expect("state");
+    let enc = encrypt_test_key(&tiny_fixed(), &sk);
+    let state = CloudState::with_key_policy(enc, KeyPolicy::InsecureTestKeys).expect("state");
     let (cloud_end, user_end) = MemChannel::pair(T);
     let patches = test_patches(2);
     let cloud = std::thread::spawn(move || {
@@ -91,7 +92,7 @@ fn the_cloud_receives_only_encryptions_of_the_users_data() {
         serve_connection(&mut rec, &state).expect("serve");
         rec.into_received()
     });
-    let mut s = handshake(user_end, &sk, ProtocolKind::Reference).expect("handshake");
+    let mut s = handshake_test_key(user_end, &sk, ProtocolKind::Reference).expect("handshake");
     let (q, _) = s.run_job(&sk, &patches, 2, &mut |_| {}).expect("job");
     drop(s);
     let received = cloud.join().expect("cloud thread");
@@ -135,9 +136,9 @@ fn the_cloud_receives_only_encryptions_of_the_users_data() {
 fn a_user_with_the_wrong_key_gets_a_clear_error_and_the_server_goes_on() {
     let owner_key = small_key(512);
     let other_key = small_key(512);
-    let enc = EncryptedModel::encrypt(&tiny_fixed(), owner_key.public_key()).expect("encrypt");
+    let enc = encrypt_test_key(&tiny_fixed(), &owner_key);
     let (addr, _lines) = spawn_server(enc, ServeOptions::default());
-    let err = connect(
+    let err = connect_test_key(
         &addr,
         &other_key,
         ProtocolKind::Reference,
@@ -150,7 +151,7 @@ fn a_user_with_the_wrong_key_gets_a_clear_error_and_the_server_goes_on() {
     assert!(err.to_string().contains("wrong key"), "{err}");
     // Waits while the server is still closing the refused session.
     let wait = Duration::from_secs(30);
-    let mut s = connect(&addr, &owner_key, ProtocolKind::Reference, T, wait)
+    let mut s = connect_test_key(&addr, &owner_key, ProtocolKind::Reference, T, wait)
         .expect("the right key is served next");
     let patches = test_patches(1);
     let (q, _) = s
@@ -163,7 +164,7 @@ fn a_user_with_the_wrong_key_gets_a_clear_error_and_the_server_goes_on() {
 fn fast_protocol_through_a_session_equals_fixed_point_reference() {
     let sk = small_key(1024);
     let fixed = tiny_fixed();
-    let enc = EncryptedModel::encrypt(&fixed, sk.public_key()).expect("encrypt");
+    let enc = encrypt_test_key(&fixed, &sk);
     let (addr, _lines) = spawn_server(
         enc,
         ServeOptions {
@@ -171,7 +172,8 @@ fn fast_protocol_through_a_session_equals_fixed_point_reference() {
             ..ServeOptions::default()
         },
     );
-    let mut s = connect(&addr, &sk, ProtocolKind::Fast, T, Duration::ZERO).expect("connect");
+    let mut s =
+        connect_test_key(&addr, &sk, ProtocolKind::Fast, T, Duration::ZERO).expect("connect");
     let patches = test_patches(7);
     let (q, stats) = s.run_job(&sk, &patches, 3, &mut |_| {}).expect("job");
     assert_eq!(q.len(), patches.len());

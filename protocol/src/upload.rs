@@ -11,7 +11,10 @@
 //!
 //! The header is public metadata the cloud needs to run the protocol and both sides check in
 //! the handshake: the user's public key, shape, fixed-point formats, activation, the hash of
-//! the activation circuit and bounds on |W| and |z| (bit counts, no weight values).
+//! the activation circuit and bounds on |W| and |z|. The bounds come from the formats alone
+//! ([`format_bounds`]), never from the weights: every model of the same shape, formats and
+//! activation has the same header apart from its key. The upload refuses weights that break
+//! them (`protocol/tests/upload_bounds.rs`).
 //!
 //! One file serves both secure protocols: the reference protocol multiplies the ciphertexts
 //! directly, the fast protocol re-shares them once per user ([`crate::fast::setup`]). The
@@ -32,8 +35,8 @@
 //! exponentiation: ≈ 20 s instead of ≈ 400 s for the shipped model at 2048 bits.
 
 use crate::fast::fresh::FreshZeros;
-use crate::session::SessionError;
 use crate::session::activation::ActivationCircuit;
+use crate::session::{KeyPolicy, SessionError};
 use model::fixed::{FixedMlp, FixedParams};
 use paillier::{BigInt, Ciphertext, PublicKey};
 use rand::{CryptoRng, SeedableRng};
@@ -73,10 +76,34 @@ pub struct ModelHeader {
     pub stride: u32,
     /// Layer widths, input first: `n_0, n_1, …, n_L`.
     pub widths: Vec<u32>,
-    /// |W| < 2^weight_bits for every raw weight.
+    /// |W| < 2^weight_bits for every raw weight ([`format_bounds`]: from the formats).
     pub weight_bits: u32,
-    /// |z| < 2^z_bits for every pre-activation and output on every possible input.
+    /// |z| < 2^z_bits for every pre-activation and output on every possible input
+    /// ([`format_bounds`]: from the formats).
     pub z_bits: u32,
+}
+
+/// The public bounds `(weight_bits, z_bits)` of every model with the fixed-point formats
+/// `fixed` whose activation circuit reads `x_bits`-bit signed pre-activations, derived from
+/// the formats alone (nothing about the weights is revealed):
+///
+/// - `|z| < 2^(x_bits − 1)`: the circuit's input format (it reads z modulo 2^x_bits as a
+///   signed value), also required of the output layer; it must lie inside the ring's signed
+///   range `2^(K − 1)`;
+/// - `|W| < 2^(x_bits − 1 − Fa)`: every layer input can reach `2^Fa` (an activation of ±1,
+///   or an input pixel, whose clamp is at least 1), so a larger weight alone could push some
+///   `|z|` past the first bound.
+///
+/// The upload checks the weights against both before encrypting anything.
+pub fn format_bounds(fixed: &FixedParams, x_bits: u32) -> Result<(u32, u32), SessionError> {
+    let z_bits = x_bits.saturating_sub(1);
+    let usable = fixed.input_clamp >= 1.0 && z_bits > fixed.fa && z_bits < fixed.ring_bits;
+    if !usable {
+        return Err(SessionError::Model(format!(
+            "formats {fixed:?} do not fit a circuit of {x_bits}-bit pre-activations"
+        )));
+    }
+    Ok((z_bits - fixed.fa, z_bits))
 }
 
 fn put_u32(out: &mut Vec<u8>, v: u32) {
@@ -247,11 +274,30 @@ impl ModelHeader {
                 self.widths
             ));
         }
-        if self.weight_bits == 0 || self.weight_bits > 48 || self.z_bits >= self.fixed.ring_bits {
+        let consistent = self.z_bits < self.fixed.ring_bits
+            && self.z_bits > self.fixed.fa
+            && self.weight_bits + self.fixed.fa == self.z_bits;
+        if !consistent {
             return Err(format!(
-                "bounds |W| < 2^{}, |z| < 2^{} do not fit the ring 2^{}",
-                self.weight_bits, self.z_bits, self.fixed.ring_bits
+                "bounds |W| < 2^{}, |z| < 2^{} are not the format bounds of the ring 2^{} \
+                 (|W| < 2^(z_bits − {}))",
+                self.weight_bits, self.z_bits, self.fixed.ring_bits, self.fixed.fa
             ));
+        }
+        Ok(())
+    }
+
+    /// Checks that the header's bounds are exactly the format bounds ([`format_bounds`]) for
+    /// the activation circuit taking `x_bits`-bit pre-activations (a model encrypted by an
+    /// older build, with bounds computed from its weights, is refused: re-encrypt it).
+    pub fn check_bounds(&self, x_bits: u32) -> Result<(), SessionError> {
+        let expected = format_bounds(&self.fixed, x_bits)?;
+        if (self.weight_bits, self.z_bits) != expected {
+            return Err(SessionError::Model(format!(
+                "bounds |W| < 2^{}, |z| < 2^{} differ from this build's format bounds \
+                 |W| < 2^{}, |z| < 2^{} (re-encrypt the model with this build)",
+                self.weight_bits, self.z_bits, expected.0, expected.1
+            )));
         }
         Ok(())
     }
@@ -270,6 +316,34 @@ pub struct EncryptedLayer {
     pub bias: Vec<Ciphertext>,
 }
 
+/// Refuses weights that break the public bounds: some |W| ≥ 2^weight_bits, or a layer whose
+/// worst-case |z| over every possible input ([`FixedMlp::z_bounds`]) reaches 2^z_bits.
+fn check_weights(fixed: &FixedMlp, weight_bits: u32, z_bits: u32) -> Result<(), SessionError> {
+    for (i, l) in fixed.layers.iter().enumerate() {
+        if let Some(w) = l
+            .weights
+            .iter()
+            .find(|w| w.unsigned_abs() >> weight_bits != 0)
+        {
+            return Err(SessionError::Model(format!(
+                "layer {}: the weight {w} (raw) breaks the public bound |W| < 2^{weight_bits} \
+                 of these formats",
+                i + 1
+            )));
+        }
+    }
+    for (i, b) in fixed.z_bounds().iter().enumerate() {
+        if b.unsigned_abs() >> z_bits != 0 {
+            return Err(SessionError::Model(format!(
+                "layer {}: pre-activations may reach {b} (raw), beyond the public bound \
+                 |z| < 2^{z_bits} of the activation circuit's input",
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A model encrypted under the user's key: what the cloud holds.
 #[derive(Debug, Clone)]
 pub struct EncryptedModel {
@@ -279,21 +353,20 @@ pub struct EncryptedModel {
     pub layers: Vec<EncryptedLayer>,
 }
 
-/// Bits needed for the magnitude bound `|v| < 2^bits`.
-fn bound_bits(max_abs: u128) -> u32 {
-    128 - max_abs.leading_zeros()
-}
-
 impl EncryptedModel {
     /// The model owner's step: encrypts `fixed` under `pk` with fresh short-exponent
     /// randomness from the OS-seeded CSPRNG (see the module docs for the assumption), on
-    /// both cores, after checking that the bridge circuit of its activation exists and that
-    /// every pre-activation fits the circuit.
+    /// both cores, after checking that `pk` is a production key
+    /// ([`KeyPolicy::Production`]), that the bridge circuit of its activation exists and that
+    /// the weights keep the format bounds ([`format_bounds`]).
     pub fn encrypt(fixed: &FixedMlp, pk: &PublicKey) -> Result<Self, SessionError> {
+        KeyPolicy::Production.check(pk, "the user's public key")?;
         Self::encrypt_with_rng(fixed, pk, &mut rand::rng())
     }
 
-    /// [`EncryptedModel::encrypt`] with the randomness drawn from `rng`.
+    /// [`EncryptedModel::encrypt`] with the randomness drawn from `rng` and without the
+    /// production key check: the tests' path to small (insecure) keys. No shipped command
+    /// calls it.
     pub fn encrypt_with_rng<R: CryptoRng + ?Sized>(
         fixed: &FixedMlp,
         pk: &PublicKey,
@@ -329,21 +402,8 @@ impl EncryptedModel {
     /// The public header of `fixed` under `pk`, checked.
     fn header_for(fixed: &FixedMlp, pk: &PublicKey) -> Result<ModelHeader, SessionError> {
         let circuit = ActivationCircuit::for_name(fixed.activation.name)?;
-        let max_w = fixed
-            .layers
-            .iter()
-            .flat_map(|l| &l.weights)
-            .map(|w| w.unsigned_abs())
-            .max()
-            .unwrap_or(0);
-        let max_z = fixed.z_bounds().into_iter().max().unwrap_or(0);
-        let z_bits = bound_bits(u128::from(max_z.unsigned_abs()));
-        let limit = circuit.bridge.params().x_bits - 1;
-        if z_bits > limit {
-            return Err(SessionError::Model(format!(
-                "pre-activations may need {z_bits} bits; the activation circuit takes {limit}"
-            )));
-        }
+        let (weight_bits, z_bits) = format_bounds(&fixed.params, circuit.bridge.params().x_bits)?;
+        check_weights(fixed, weight_bits, z_bits)?;
         let mut widths = vec![fixed.layers.first().map_or(0, |l| l.inputs) as u32];
         widths.extend(fixed.layers.iter().map(|l| l.outputs as u32));
         let header = ModelHeader {
@@ -355,7 +415,7 @@ impl EncryptedModel {
             output_patch: fixed.output_patch as u32,
             stride: fixed.stride as u32,
             widths,
-            weight_bits: bound_bits(u128::from(max_w)).max(1),
+            weight_bits,
             z_bits,
         };
         header.check_shape().map_err(SessionError::Model)?;

@@ -208,7 +208,7 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
     let model = random_model(&[9, 8, 6, 4], 23);
     let (user_sk, cloud_sk) = keys();
     let (user_pk, cloud_pk) = (user_sk.public_key(), cloud_sk.public_key());
-    let enc = EncryptedModel::encrypt(&model, user_pk).expect("upload");
+    let enc = EncryptedModel::encrypt_with_rng(&model, user_pk, &mut rand::rng()).expect("upload");
     let hash = enc.model_hash();
     let patches = 40;
     let inputs = random_inputs(9, patches, 24);

@@ -4,6 +4,7 @@ use super::CliError;
 use clap::{Args, Subcommand, ValueEnum};
 use compiler::stats::CircuitStats;
 use compiler::{Circuit, CompileOptions, PassOptions};
+use protocol::atomic_file::{PendingFile, Visibility};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -116,9 +117,13 @@ pub(crate) fn run(cmd: CompileCommand) -> Result<(), CliError> {
                     let circuit_tmp = TempFile::write(
                         &output,
                         compiler::bristol::write_fashion(&circuit).as_bytes(),
+                        false,
                     )?;
-                    let meta_tmp =
-                        TempFile::write(&meta, compiler::meta::to_json(&circuit).as_bytes())?;
+                    let meta_tmp = TempFile::write(
+                        &meta,
+                        compiler::meta::to_json(&circuit).as_bytes(),
+                        false,
+                    )?;
                     circuit_tmp.commit()?;
                     meta_tmp.commit()?;
                     eprintln!("wrote {} and {}", output.display(), meta.display());
@@ -167,88 +172,57 @@ pub(crate) fn run(cmd: CompileCommand) -> Result<(), CliError> {
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    TempFile::write(path, bytes)?.commit()
+    TempFile::write(path, bytes, false)?.commit()
 }
 
-/// A file written in full next to its destination, renamed into place by
-/// [`TempFile::commit`] (removed if dropped uncommitted): readers never see half a file.
+/// A file written in full next to its destination and put in place only when complete
+/// (removed if dropped before): readers never see half a file. A thin wrapper that names the
+/// destination in its errors around the one atomic writer, [`protocol::atomic_file`]
+/// (exclusive creation with a random suffix, mode 0600 from creation, no symbolic link
+/// followed).
 pub(crate) struct TempFile {
-    temp: PathBuf,
+    pending: PendingFile,
     dest: PathBuf,
-    placed: bool,
 }
 
 impl TempFile {
-    /// Writes `bytes` to a temporary file in `dest`'s directory (mode 0600 on Unix).
-    pub(crate) fn write(dest: &Path, bytes: &[u8]) -> Result<TempFile, CliError> {
-        use std::io::Write as _;
-        let name = dest
-            .file_name()
-            .ok_or_else(|| format!("{}: not a file name", dest.display()))?;
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(format!(".tmp-{}", std::process::id()));
-        let temp = dest.with_file_name(temp_name);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = TempFile {
-            temp,
-            dest: dest.to_path_buf(),
-            placed: false,
-        };
-        let cannot = |e: std::io::Error| format!("cannot write {}: {e}", dest.display());
-        let mut f = options.open(&file.temp).map_err(cannot)?;
-        f.write_all(bytes).map_err(cannot)?;
-        f.sync_all().map_err(cannot)?;
-        Ok(file)
-    }
-
-    /// Renames the file onto the destination with the usual permissions (0644 on Unix).
-    pub(crate) fn commit(self) -> Result<(), CliError> {
-        self.place(false, true)
-    }
-
-    /// Puts the file at its destination: `secret` keeps mode 0600 (else 0644), `overwrite`
-    /// renames over an existing file (else refuses one: the file is hard-linked into place
-    /// only if nothing is there yet).
-    pub(crate) fn place(mut self, secret: bool, overwrite: bool) -> Result<(), CliError> {
-        let dest = self.dest.display().to_string();
-        #[cfg(unix)]
-        if !secret {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&self.temp, std::fs::Permissions::from_mode(0o644))
-                .map_err(|e| format!("cannot write {dest}: {e}"))?;
-        }
-        #[cfg(not(unix))]
-        let _ = secret;
-        if overwrite {
-            std::fs::rename(&self.temp, &self.dest)
-                .map_err(|e| format!("cannot write {dest}: {e}"))?;
-            self.placed = true;
+    /// Writes `bytes` to a temporary file in `dest`'s directory; `secret` keeps it at mode
+    /// 0600 once placed (else 0644).
+    pub(crate) fn write(dest: &Path, bytes: &[u8], secret: bool) -> Result<TempFile, CliError> {
+        let visibility = if secret {
+            Visibility::Private
         } else {
-            // The temporary name is removed on drop; the destination keeps the data.
-            std::fs::hard_link(&self.temp, &self.dest).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    format!("{dest} exists (use --force to overwrite)")
-                } else {
-                    format!("cannot write {dest}: {e}")
-                }
-            })?;
-        }
-        Ok(())
+            Visibility::Public
+        };
+        let pending = PendingFile::write(dest, bytes, visibility)
+            .map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+        Ok(TempFile {
+            pending,
+            dest: dest.to_path_buf(),
+        })
     }
-}
 
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.placed {
-            let _ = std::fs::remove_file(&self.temp);
-        }
+    /// Renames the file onto the destination, replacing what is there.
+    pub(crate) fn commit(self) -> Result<(), CliError> {
+        self.place(true)
+    }
+
+    /// Puts the file at its destination: `overwrite` renames over an existing file, else an
+    /// existing file is refused (the file is hard-linked into place only if nothing is there).
+    pub(crate) fn place(self, overwrite: bool) -> Result<(), CliError> {
+        let dest = self.dest.display().to_string();
+        let placed = if overwrite {
+            self.pending.replace()
+        } else {
+            self.pending.place_new()
+        };
+        placed.map_err(|e| -> CliError {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                format!("{dest} exists (use --force to overwrite)").into()
+            } else {
+                format!("cannot write {dest}: {e}").into()
+            }
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 use super::CliError;
 use super::compile::TempFile;
 use clap::Subcommand;
-use paillier::{DEFAULT_KEY_BITS, SecretKey};
+use paillier::{DEFAULT_KEY_BITS, MIN_PRODUCTION_KEY_BITS, SecretKey};
 use protocol::bridge::demo::{DemoOptions, DemoReport, run_demo};
 use protocol::bridge::{BridgeCircuit, Mode, PartyReport};
 use std::path::{Path, PathBuf};
@@ -117,7 +117,10 @@ fn bridge_demo(
                 std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             SecretKey::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?
         }
-        None => SecretKey::generate(bits, &mut rand::rng())?,
+        None => {
+            check_production_size(bits)?;
+            SecretKey::generate(bits, &mut rand::rng())?
+        }
     };
     let key_time = started.elapsed();
     let key_bits = sk.public_key().bits();
@@ -240,9 +243,24 @@ fn print_report(r: &DemoReport, show: usize, frac_bits: u32) {
     );
 }
 
+/// Refuses a key size no production path accepts, naming it (before any work is done).
+fn check_production_size(bits: u32) -> Result<(), CliError> {
+    if bits < MIN_PRODUCTION_KEY_BITS {
+        return Err(format!(
+            "refusing to generate a {bits}-bit Paillier key: production keys need at least \
+             {MIN_PRODUCTION_KEY_BITS} bits (2048 or 3072)"
+        )
+        .into());
+    }
+    Ok(())
+}
+
 fn keygen(dir: &Path, bits: u32, force: bool) -> Result<(), CliError> {
+    check_production_size(bits)?;
     let started = std::time::Instant::now();
     let sk = SecretKey::generate(bits, &mut rand::rng())?;
+    // Belt and braces: the generated modulus passes the same check every production path makes.
+    sk.public_key().validate_production()?;
     std::fs::create_dir_all(dir)
         .map_err(|e| format!("cannot create directory {}: {e}", dir.display()))?;
     let pub_path = dir.join(PUBLIC_KEY_FILE);
@@ -257,10 +275,10 @@ fn keygen(dir: &Path, bits: u32, force: bool) -> Result<(), CliError> {
     }
     // Both files complete in temporary files (the secret one 0600 from its creation),
     // then moved into place.
-    let key_tmp = TempFile::write(&key_path, &sk.to_bytes())?;
-    let pub_tmp = TempFile::write(&pub_path, &sk.public_key().to_bytes())?;
-    key_tmp.place(true, force)?;
-    pub_tmp.place(false, force)?;
+    let key_tmp = TempFile::write(&key_path, &sk.to_bytes(), true)?;
+    let pub_tmp = TempFile::write(&pub_path, &sk.public_key().to_bytes(), false)?;
+    key_tmp.place(force)?;
+    pub_tmp.place(force)?;
     println!(
         "generated a {bits}-bit Paillier key in {:.2} s (fingerprint {})",
         started.elapsed().as_secs_f64(),

@@ -5,10 +5,15 @@ use model::activation::TANH_FIT;
 use model::fixed::{FIXED, FixedMlp};
 use model::mlp::{Dense, Mlp};
 use paillier::SecretKey;
+use protocol::session::client::{Session, connect_with_policy, handshake_with_policy};
 use protocol::session::serve::{CloudState, ServeOptions, serve};
+use protocol::session::{KeyPolicy, ProtocolKind, SessionError};
 use protocol::upload::EncryptedModel;
+use runtime::channel::{Channel, TcpChannel};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 /// A 3x3 → 4 → 1x1 model with weights spread so that some pre-activations saturate the
 /// activation and others stay in its curved pieces.
@@ -47,9 +52,49 @@ pub(crate) fn tiny_fixed() -> FixedMlp {
     FixedMlp::from_model(&tiny_mlp(), FIXED, TANH_FIT).expect("fixed model")
 }
 
-/// A small test key (insecure size, fast).
+/// A small test key (insecure size, fast): only for in-process library runs under
+/// [`KeyPolicy::InsecureTestKeys`]; every shipped command refuses it.
 pub(crate) fn small_key(bits: u32) -> SecretKey {
     SecretKey::generate_any_size(bits, &mut rand::rng()).expect("key")
+}
+
+/// The one 2048-bit key pair of this test binary (production size, what the shipped
+/// commands accept), generated on first use and shared by its tests.
+pub(crate) fn production_key() -> &'static SecretKey {
+    static KEY: OnceLock<SecretKey> = OnceLock::new();
+    KEY.get_or_init(|| SecretKey::generate(2048, &mut rand::rng()).expect("2048-bit key"))
+}
+
+/// Writes `sk` as `dir/paillier.pub` and `dir/paillier.key` (what `gcc-nn keygen` writes).
+pub(crate) fn write_key_files(dir: &Path, sk: &SecretKey) {
+    std::fs::write(dir.join("paillier.pub"), sk.public_key().to_bytes()).expect("pub");
+    std::fs::write(dir.join("paillier.key"), &*sk.to_bytes()).expect("key");
+}
+
+/// The tests' upload: any key size (the library's test path; `model encrypt` refuses small
+/// keys).
+pub(crate) fn encrypt_test_key(fixed: &FixedMlp, sk: &SecretKey) -> EncryptedModel {
+    EncryptedModel::encrypt_with_rng(fixed, sk.public_key(), &mut rand::rng()).expect("encrypt")
+}
+
+/// A client connection under the tests' key policy (small keys; `denoise --connect` cannot).
+pub(crate) fn connect_test_key(
+    addr: &str,
+    sk: &SecretKey,
+    kind: ProtocolKind,
+    timeout: Duration,
+    wait: Duration,
+) -> Result<Session<TcpChannel>, SessionError> {
+    connect_with_policy(addr, sk, kind, timeout, wait, KeyPolicy::InsecureTestKeys)
+}
+
+/// A handshake on `ch` under the tests' key policy.
+pub(crate) fn handshake_test_key<C: Channel>(
+    ch: C,
+    sk: &SecretKey,
+    kind: ProtocolKind,
+) -> Result<Session<C>, SessionError> {
+    handshake_with_policy(ch, sk, kind, KeyPolicy::InsecureTestKeys)
 }
 
 /// Quantised patches covering the input range: extremes, zero and a spread in between.
@@ -72,10 +117,12 @@ pub(crate) fn test_patches(n: usize) -> Vec<Vec<i64>> {
 /// Log lines of a server.
 pub(crate) type Lines = Arc<Mutex<Vec<String>>>;
 
-/// Serves `enc` on a free loopback port in a background thread; returns the address and
-/// the server's log lines.
+/// Serves `enc` on a free loopback port in a background thread (the library's serve loop
+/// under the tests' key policy, so small keys work); returns the address and the server's
+/// log lines.
 pub(crate) fn spawn_server(enc: EncryptedModel, opts: ServeOptions) -> (String, Lines) {
-    let state = CloudState::new(enc).expect("servable model");
+    let state =
+        CloudState::with_key_policy(enc, KeyPolicy::InsecureTestKeys).expect("servable model");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
     let lines: Lines = Arc::new(Mutex::new(Vec::new()));

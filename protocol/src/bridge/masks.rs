@@ -2,9 +2,20 @@
 //!
 //! Input mask m = 2^(LX−1) + r with r uniform in [0, 2^(LX+σ)): for |x| < 2^(LX−1),
 //! `x + 2^(LX−1)` lies in [0, 2^LX), so x + m is a non-negative integer below 2^(LX+σ+1)
-//! (it never wraps mod N) whose distribution is within statistical distance 2^−σ of one
-//! that does not depend on x. The output mask ru is uniform in [0, 2^RW) and the circuit
-//! promises |f(x)| ≤ 2^(RW−σ), so y = f(x) + ru (signed, exact) hides f(x) to about 2^−σ.
+//! (it never wraps mod N). For any two inputs x, x' the masked values are uniform on two
+//! intervals of length 2^(LX+σ) shifted by less than 2^LX: statistical distance below 2^−σ
+//! per use.
+//!
+//! Output mask ru uniform in [0, 2^RW); the circuit promises |f(x)| ≤ 2^(RW−σ−1), so two
+//! outputs differ by at most 2^(RW−σ) and y = f(x) + ru (signed, exact) is within distance
+//! 2^−σ of a value independent of f(x), per use. (`masked_tanh*.dsl` have RW = FA + 2 + σ and
+//! |f| ≤ 2^FA: the promise holds with a factor 2 to spare; the tests below check it.)
+//!
+//! Uses add up: a caller that masks the same secret up to U times passes σ + ⌈log2 U⌉
+//! (the reference protocol: [`crate::reference::MASK_SIGMA`], U = 2^40, its
+//! circuits compiled with that σ); the bridge demo masks fresh random values once each
+//! (U = 1, σ = 40). Chained packing ([`super::chained_circuit`]) offsets its slots to
+//! [0, 2^(K·L)) and [0, 2^(K·LY)) and masks with K·L + σ and K·LY + σ bits: 2^−σ per use.
 
 use super::circuit::MaskParams;
 use rand::CryptoRng;
@@ -49,4 +60,90 @@ pub(crate) fn value_of(bits: &[bool]) -> u128 {
     bits.iter()
         .enumerate()
         .fold(0u128, |acc, (i, &b)| acc | (u128::from(b) << i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::{BridgeCircuit, packed_layouts};
+    use crate::session::activation::ActivationCircuit;
+    use rand::SeedableRng;
+
+    /// The circuits the shipped commands run: the bridge demo's (σ = 40) and the reference
+    /// protocol's (σ = 81).
+    fn circuits() -> Vec<BridgeCircuit> {
+        let mut all = vec![
+            BridgeCircuit::default_tanh().expect("default"),
+            BridgeCircuit::narrow_tanh().expect("narrow"),
+        ];
+        for name in ["tanh", "tanh_fit"] {
+            all.push(ActivationCircuit::for_name(name).expect("session").bridge);
+        }
+        all
+    }
+
+    /// The largest input and output masks plus the largest values never wrap past the
+    /// widths the user checks and the circuit reads.
+    #[test]
+    fn extreme_masks_and_values_stay_in_their_widths() {
+        for c in circuits() {
+            let p = c.params();
+            let max_m = (1u128 << (p.x_bits - 1)) + ((1u128 << (p.x_bits + p.sigma)) - 1);
+            let min_m = 1u128 << (p.x_bits - 1);
+            let half = 1i128 << (p.x_bits - 1);
+            assert!(masked_input(half - 1, max_m) < 1u128 << p.masked_x_width());
+            assert_eq!(masked_input(-half, min_m), 0, "never negative");
+            let max_ru = (1u128 << p.ru_bits) - 1;
+            let y_max = masked_output(1 << (p.ru_bits - p.sigma - 1), max_ru);
+            let y_min = masked_output(-(1 << (p.ru_bits - p.sigma - 1)), 0);
+            let limit = 1i128 << (p.masked_y_width() - 1);
+            assert!(y_max < limit && y_min >= -limit, "y fits its slot");
+            let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+            for _ in 0..100 {
+                assert!(draw_input_mask(&p, &mut rng) <= max_m);
+                assert!(draw_output_mask(&p, &mut rng) <= max_ru);
+            }
+        }
+    }
+
+    /// The promise the output mask's bound rests on: |f(x)| ≤ 2^(RW−σ−1) on the extremes of x
+    /// and a sweep across its range (saturated and curved pieces).
+    #[test]
+    fn activation_outputs_are_small_against_the_output_mask() {
+        for c in circuits() {
+            let p = c.params();
+            let bound = 1i128 << (p.ru_bits - p.sigma - 1);
+            let half = 1i128 << (p.x_bits - 1);
+            let step = (half >> 9).max(1);
+            let sweep = (-512..512).map(|k| k * step);
+            let near_zero = (-2048..2048).map(|k| k << (p.x_bits.saturating_sub(24)));
+            for x in [-half, half - 1].into_iter().chain(sweep).chain(near_zero) {
+                let x = x.clamp(-half, half - 1);
+                let f = c.reference(x).expect("reference");
+                assert!(
+                    f.abs() <= bound,
+                    "|f({x})| = {} > 2^{}",
+                    f.abs(),
+                    p.ru_bits - p.sigma - 1
+                );
+            }
+        }
+    }
+
+    /// Packed slots of every circuit still fit, several per ciphertext, even in a 512-bit
+    /// key (slot counts only grow with the key).
+    #[test]
+    fn slot_widths_still_fit_the_key() {
+        let sk = paillier::SecretKey::generate_any_size(
+            512,
+            &mut rand_chacha::ChaCha20Rng::seed_from_u64(4),
+        )
+        .expect("key");
+        for c in circuits() {
+            let p = c.params();
+            let (inp, out) = packed_layouts(sk.public_key(), p).expect("layouts");
+            assert!(inp.slots() >= 3 && out.slots() >= 3, "{p:?}");
+            assert!(p.masked_x_width() <= 127 && p.masked_y_width() <= 122);
+        }
+    }
 }

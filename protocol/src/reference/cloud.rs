@@ -1,7 +1,7 @@
 //! The cloud's side of the reference protocol. It only ever holds the user's PUBLIC key:
 //! nothing in this module can decrypt.
 
-use super::{BRIDGE_MODE, activation_bits, check_model, draw_mask};
+use super::{BRIDGE_MODE, activation_bits, check_key_fits, check_model, draw_mask};
 use crate::bridge::{BridgeCircuit, CloudOutput, run_cloud};
 use crate::session::error::{chan, he};
 use crate::session::wire::{recv_ciphertexts, send_ciphertexts};
@@ -45,6 +45,7 @@ pub fn run_chunk<C: Channel + ?Sized>(
     let mut acts: Vec<Vec<Ciphertext>> = inputs.chunks(n0).map(|c| c.to_vec()).collect();
     let a_bits = activation_bits(&model.header.fixed);
     let w_bits = model.header.weight_bits;
+    check_key_fits(w_bits.max(a_bits), pk.bits())?;
     let last = model.header.layers() - 1; // check_model: at least one layer
     for (li, layer) in model.layers.iter().enumerate() {
         stats.scope = format!("L{} ", li + 1);
@@ -106,19 +107,23 @@ fn linear_layer<C: Channel + ?Sized>(
     let (n_in, n_out) = (layer.inputs, layer.outputs);
     let per_patch = n_in + n_in * n_out;
     let rands = stats.time("offline: r^N", || randomness(pk, acts.len() * per_patch));
+    // Fresh masks per patch: every weight is masked once per patch, so these are sized for
+    // the counted uses (super::MASK_SIGMA; the bound is proved at super::draw_mask).
     let masks: Vec<PatchMasks> = stats.time("draw masks", || {
         acts.par_iter()
             .map(|_| {
                 let mut rng = ChaCha20Rng::from_rng(&mut rand::rng());
-                PatchMasks {
-                    r2: (0..n_in).map(|_| draw_mask(a_bits, &mut rng)).collect(),
+                Ok(PatchMasks {
+                    r2: (0..n_in)
+                        .map(|_| draw_mask(a_bits, &mut rng))
+                        .collect::<Result<_, _>>()?,
                     r1: (0..n_in * n_out)
                         .map(|_| draw_mask(w_bits, &mut rng))
-                        .collect(),
-                }
+                        .collect::<Result<_, _>>()?,
+                })
             })
-            .collect()
-    });
+            .collect::<Result<Vec<PatchMasks>, SessionError>>()
+    })?;
     let blinded: Vec<Ciphertext> = stats.time("blind + re-randomise", || {
         rands
             .par_iter()

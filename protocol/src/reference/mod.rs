@@ -12,10 +12,28 @@
 //!    of the chunk as one garbled batch; the user garbles, the cloud evaluates.
 //! 4. Output layer: the cloud sends re-randomised `Enc(q)`; the user decrypts.
 //!
-//! Masks: a value with `|v| < 2^bits` gets `m = 2^bits + u`, u uniform in `[0, 2^(bits+σ))`,
-//! so `v + m` is positive, below `2^(bits+σ+1)`, never wraps mod N, and its distribution is
-//! within statistical distance `2^−σ` of one independent of v. All arithmetic is exact mod
-//! N, so the result equals `model::fixed::FixedMlp::forward` bit for bit.
+//! **Output: what the user learns here, unlike in the fast protocol.** As in the paper, the
+//! user decrypts every patch's raw network output `q` (40 bits at scale 2^24, before the
+//! residual addition and the overlap averaging) and maps it to pixels itself
+//! ([`model::pixel::image_pixels`]). It therefore learns much more than the 8-bit denoised
+//! image: a fine-grained output value per patch and per overlapping pixel, an input–output
+//! relation of the secret network that helps model extraction. The fast protocol
+//! ([`crate::fast::output`]) reveals no `q`: overlap averaging and the output mapping run on
+//! additive shares and each final pixel is revealed to the user alone by a small garbled
+//! circuit, so its user learns exactly the 8-bit image. The reference protocol keeps the
+//! paper's behaviour on purpose, as the baseline of the comparison; the fast protocol (the
+//! default) is the one to use when the model's privacy toward the user matters.
+//!
+//! Masks ([`draw_mask`]): a value with `|v| < 2^bits` gets `m = 2^bits + u`, u uniform in
+//! `[0, 2^(bits + MASK_SIGMA))`, so `v + m` is positive, below `2^(bits + MASK_SIGMA + 1)` and
+//! never wraps mod N. The same secret is masked again and again — `W_ij` once per patch of
+//! every job, an activation once per occurrence of the same patch — so every mask is sized
+//! for the counted uses: [`MASK_SIGMA`] = σ + log2([`MASK_USES`]) + 1 = 81 bits, which keeps
+//! the user's whole view of one secret within statistical distance `2^−σ = 2^−40` of one
+//! independent of it (the bound is proved at [`draw_mask`]). The activation bridge runs
+//! with the same parameter ([`crate::session::activation::ActivationCircuit`]). All
+//! arithmetic is exact mod N, so the result equals `model::fixed::FixedMlp::forward` bit for
+//! bit.
 //!
 //! The cloud side ([`cloud`]) only ever has a [`paillier::PublicKey`]; handing it the secret
 //! key is a type error. This compiles:
@@ -50,8 +68,23 @@ use crate::upload::{EncryptedModel, ModelHeader};
 use model::fixed::FixedParams;
 use rand::CryptoRng;
 
-/// Statistical masking parameter of the linear layers.
+/// Statistical security parameter σ: the user's view of any one secret stays within
+/// statistical distance 2^−σ of a view independent of it, over all its counted uses.
 pub const SIGMA: u32 = DEFAULT_SIGMA;
+/// log2 of [`MASK_USES`].
+pub const MASK_USES_LOG2: u32 = 40;
+/// The stated cap on how often one secret (a weight, an activation, a pre-activation) is
+/// masked for the same user key and model: a job has at most
+/// [`crate::session::wire::MAX_PATCHES`] = 2^24 patches (enforced when the job request is
+/// decoded) and the bound allows 2^16 jobs, i.e. 2^40 masked copies. It is a cost bound, not
+/// a counter: the reference protocol costs minutes of CPU per patch at 2048 bits (README), so
+/// 2^40 patches are some 10^8 CPU-years out of reach.
+pub const MASK_USES: u64 = 1 << MASK_USES_LOG2;
+/// Statistical parameter of every mask of the reference protocol (linear layers and
+/// activation bridge): σ + log2([`MASK_USES`]) + 1 = 81 bits.
+pub const MASK_SIGMA: u32 = SIGMA + MASK_USES_LOG2 + 1;
+/// Largest `bits` [`draw_mask`] accepts: the mask `2^bits + u` must fit 128 bits.
+pub const MAX_MASKED_BITS: u32 = 127 - MASK_SIGMA;
 /// How the bridge carries masked values in the reference protocol: one per ciphertext,
 /// as the paper does.
 pub const BRIDGE_MODE: Mode = Mode::Unpacked;
@@ -96,16 +129,38 @@ pub fn activation_bits(fixed: &FixedParams) -> u32 {
     128 - max.leading_zeros()
 }
 
-/// A mask for a value with `|v| < 2^bits`: `2^bits + u`, u uniform in `[0, 2^(bits+σ))`.
-pub fn draw_mask<R: CryptoRng + ?Sized>(bits: u32, rng: &mut R) -> u128 {
-    let width = bits + SIGMA;
+/// A mask for a value with `|v| < 2^bits`: `m = 2^bits + u`, u uniform in
+/// `[0, 2^(bits + MASK_SIGMA))`; `bits` ≤ [`MAX_MASKED_BITS`], else an error.
+///
+/// Bound (statistical distance 2^−σ over the counted uses): `v + 2^bits` lies in
+/// `(0, 2^(bits+1))`, so for any two values v, v' the masked `v + m` and `v' + m` are
+/// uniform on two intervals of length `2^(bits + MASK_SIGMA)` shifted by less than
+/// `2^(bits+1)`: their distance is below `2^(bits+1) / 2^(bits + MASK_SIGMA)` =
+/// `2^−(σ + log2 MASK_USES)`. Each use draws a fresh mask, so over at most [`MASK_USES`] uses
+/// of the same secret the distances add up to at most `2^−σ` = 2^−40.
+/// `v + m < 2^(bits + MASK_SIGMA + 1)`, so it never wraps modulo an N of more bits
+/// ([`check_key_fits`]).
+pub fn draw_mask<R: CryptoRng + ?Sized>(bits: u32, rng: &mut R) -> Result<u128, SessionError> {
+    if bits > MAX_MASKED_BITS {
+        return Err(SessionError::Model(format!(
+            "a {bits}-bit value cannot be masked with {MASK_SIGMA} statistical bits in 128 bits"
+        )));
+    }
+    let width = bits + MASK_SIGMA;
     let v = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
-    let u = if width >= 128 {
-        v
-    } else {
-        v & ((1u128 << width) - 1)
-    };
-    (1u128 << bits) + u
+    Ok((1u128 << bits) + (v & ((1u128 << width) - 1)))
+}
+
+/// Checks that a masked value of a `bits`-bit secret (below `2^(bits + MASK_SIGMA + 1)`)
+/// stays below the modulus of a `key_bits`-bit key, so no masked value wraps mod N.
+pub fn check_key_fits(bits: u32, key_bits: u32) -> Result<(), SessionError> {
+    if bits + MASK_SIGMA + 1 >= key_bits {
+        return Err(SessionError::Model(format!(
+            "masked {bits}-bit values need {} bits, more than a {key_bits}-bit key holds",
+            bits + MASK_SIGMA + 1
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -178,16 +233,55 @@ mod tests {
     }
 
     #[test]
-    fn masked_values_stay_positive_and_bounded() {
+    fn masked_values_stay_positive_and_bounded_at_the_extremes() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
-        for bits in [1u32, 16, 24, 48] {
+        let w_bits = tiny_model().header.weight_bits;
+        let a_bits = activation_bits(&model::fixed::FIXED);
+        for bits in [1u32, a_bits, w_bits, MAX_MASKED_BITS] {
             for _ in 0..200 {
-                let m = draw_mask(bits, &mut rng);
-                let lo = m as i128 - (1i128 << bits) + 1;
-                let hi = m as i128 + (1i128 << bits) - 1;
+                let m = draw_mask(bits, &mut rng).expect("mask");
+                // The extremes of v: −(2^bits − 1) and 2^bits − 1.
+                let lo = m - ((1u128 << bits) - 1);
+                let hi = m
+                    .checked_add((1u128 << bits) - 1)
+                    .expect("no u128 overflow");
                 assert!(lo > 0, "v + m must be positive for every |v| < 2^bits");
-                assert!(hi < 1i128 << (bits + SIGMA + 1));
+                assert!(hi < 1u128 << (bits + MASK_SIGMA + 1));
             }
         }
+        // The largest mask of all: u = 2^(bits + MASK_SIGMA) − 1 still leaves v + m in range.
+        let top = (1u128 << MAX_MASKED_BITS) + ((1u128 << (MAX_MASKED_BITS + MASK_SIGMA)) - 1);
+        assert!(top.checked_add((1u128 << MAX_MASKED_BITS) - 1).is_some());
+        assert!(draw_mask(MAX_MASKED_BITS + 1, &mut rng).is_err());
+    }
+
+    /// The masks are as wide as the count of uses demands (σ + 40 + 1 = 81 bits above the
+    /// value), and they use that width: the top bits are set in about half the draws.
+    #[test]
+    fn masks_are_sized_for_two_to_the_forty_uses() {
+        assert_eq!(MASK_SIGMA, 81);
+        assert_eq!(MASK_USES, 1 << 40);
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(8);
+        let bits = 23;
+        let draws: Vec<u128> = (0..400)
+            .map(|_| draw_mask(bits, &mut rng).expect("mask"))
+            .collect();
+        let top = draws
+            .iter()
+            .filter(|&&m| (m - (1u128 << bits)) >> (bits + MASK_SIGMA - 1) == 1)
+            .count();
+        assert!(
+            (150..250).contains(&top),
+            "top mask bit set in {top} of 400"
+        );
+        assert!(draws.iter().all(|&m| m >> (bits + MASK_SIGMA + 1) == 0));
+    }
+
+    #[test]
+    fn masked_values_must_fit_the_key() {
+        let w = tiny_model().header.weight_bits;
+        check_key_fits(w, 2048).expect("2048-bit keys hold every masked value");
+        check_key_fits(w, 256).expect("the tests' 256-bit keys too");
+        assert!(check_key_fits(w, w + MASK_SIGMA + 1).is_err());
     }
 }

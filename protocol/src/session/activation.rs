@@ -1,9 +1,11 @@
 //! The masked-activation circuits the sessions can run, by the name of the activation the
 //! fixed-point model uses (`model::activation`): both sides compile the circuit from the
-//! sources built into this binary and compare its hash in the handshake.
+//! sources built into this binary and compare its hash in the handshake. They are compiled
+//! with σ = [`crate::reference::MASK_SIGMA`] (81): the reference protocol masks the same
+//! pre-activation up to [`crate::reference::MASK_USES`] times.
 
 use super::SessionError;
-use crate::bridge::{BridgeCircuit, DEFAULT_SIGMA};
+use crate::bridge::BridgeCircuit;
 
 /// Masked paper tanh* (`circuits/masked_tanh.dsl`), activation name `tanh`.
 const MASKED_TANH: &str = include_str!("../../../circuits/masked_tanh.dsl");
@@ -31,7 +33,11 @@ impl ActivationCircuit {
                 )));
             }
         };
-        let bridge = BridgeCircuit::from_source(src, path, &[], DEFAULT_SIGMA)?;
+        // The reference protocol masks the same pre-activation once per occurrence of its
+        // patch: the circuit's masks get the reference protocol's counted-uses parameter.
+        let sigma = crate::reference::MASK_SIGMA;
+        let overrides = [("SIGMA".to_string(), sigma.to_string())];
+        let bridge = BridgeCircuit::from_source(src, path, &overrides, sigma)?;
         Ok(Self {
             name: name.to_string(),
             bridge,

@@ -3,11 +3,12 @@
 use super::activation::ActivationCircuit;
 use super::handshake::{ProtocolKind, user_handshake};
 use super::wire::{JobRequest, MAX_CHUNK, MAX_PATCHES, Tag, expect_frame, send_frame};
-use super::{JobStats, SessionError};
+use super::{JobStats, KeyPolicy, SessionError};
 use crate::reference;
 use crate::upload::ModelHeader;
 use model::activation::{TANH_FIT, TANH_STAR};
 use model::fixed::FixedMlp;
+use model::patches::ImageLayout;
 use paillier::SecretKey;
 use runtime::channel::{Channel, TcpChannel};
 use std::time::{Duration, Instant};
@@ -27,6 +28,16 @@ pub struct Progress {
     pub layers: usize,
 }
 
+/// What the user gets from an image job.
+#[derive(Clone, Debug)]
+pub struct ImageOutput {
+    /// The denoised 8-bit image, row-major, of the layout's size.
+    pub pixels: Vec<u8>,
+    /// The raw outputs `q` per patch, which the reference protocol (the paper's) reveals to
+    /// the user; `None` under the fast protocol, which reveals only the pixels.
+    pub patch_outputs: Option<Vec<Vec<i64>>>,
+}
+
 /// A session that passed the handshake.
 pub struct Session<C: Channel> {
     /// The channel to the cloud.
@@ -42,7 +53,8 @@ pub struct Session<C: Channel> {
 }
 
 /// Connects to a server over TCP and runs the handshake. While the server is busy, retries
-/// every 250 ms for up to `wait` (zero: fail at once with [`SessionError::Busy`]).
+/// every 250 ms for up to `wait` (zero: fail at once with [`SessionError::Busy`]). The key
+/// must be a production key ([`KeyPolicy::Production`]); it is checked before connecting.
 pub fn connect(
     addr: &str,
     sk: &SecretKey,
@@ -50,11 +62,25 @@ pub fn connect(
     timeout: Duration,
     wait: Duration,
 ) -> Result<Session<TcpChannel>, SessionError> {
+    connect_with_policy(addr, sk, protocol, timeout, wait, KeyPolicy::Production)
+}
+
+/// [`connect`] under `key_policy` (tests pass [`KeyPolicy::InsecureTestKeys`] for small
+/// keys; no shipped command can).
+pub fn connect_with_policy(
+    addr: &str,
+    sk: &SecretKey,
+    protocol: ProtocolKind,
+    timeout: Duration,
+    wait: Duration,
+    key_policy: KeyPolicy,
+) -> Result<Session<TcpChannel>, SessionError> {
+    key_policy.check(sk.public_key(), "your key")?;
     let start = Instant::now();
     loop {
         let ch = TcpChannel::connect(addr, timeout)
             .map_err(|e| SessionError::Io(format!("cannot connect to {addr}: {e}")))?;
-        match handshake(ch, sk, protocol) {
+        match handshake_with_policy(ch, sk, protocol, key_policy) {
             Err(SessionError::Busy(_)) if start.elapsed() < wait => {
                 std::thread::sleep(Duration::from_millis(250));
             }
@@ -63,12 +89,24 @@ pub fn connect(
     }
 }
 
-/// Runs the handshake on a connected channel.
+/// Runs the handshake on a connected channel with a production key ([`KeyPolicy::Production`]:
+/// the model the cloud offers is under this same key, so both are checked).
 pub fn handshake<C: Channel>(
-    mut channel: C,
+    channel: C,
     sk: &SecretKey,
     protocol: ProtocolKind,
 ) -> Result<Session<C>, SessionError> {
+    handshake_with_policy(channel, sk, protocol, KeyPolicy::Production)
+}
+
+/// [`handshake`] under `key_policy` (tests only pass [`KeyPolicy::InsecureTestKeys`]).
+pub fn handshake_with_policy<C: Channel>(
+    mut channel: C,
+    sk: &SecretKey,
+    protocol: ProtocolKind,
+    key_policy: KeyPolicy,
+) -> Result<Session<C>, SessionError> {
+    key_policy.check(sk.public_key(), "your key")?;
     if !ProtocolKind::implemented().contains(&protocol) {
         return Err(SessionError::Unsupported(protocol.name()));
     }
@@ -101,8 +139,90 @@ impl<C: Channel> Session<C> {
         })
     }
 
-    /// Runs one job: every patch through the secure network in chunks of `chunk` patches;
-    /// returns the raw outputs `q` per patch and this side's statistics.
+    /// Runs one image cut as `layout` (`patches` from [`model::denoise::quantised_patches`]):
+    /// returns its 8-bit pixels, equal to [`model::denoise::denoise_fixed`]'s, and this side's
+    /// statistics. The fast protocol runs the whole image at once and reveals only the
+    /// pixels; the reference protocol runs [`Session::run_job`] in chunks of `chunk` patches,
+    /// reveals every patch's raw output `q` (the paper's behaviour) and maps it to pixels.
+    pub fn run_image(
+        &mut self,
+        sk: &SecretKey,
+        patches: &[Vec<i64>],
+        layout: &ImageLayout,
+        chunk: usize,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(ImageOutput, JobStats), SessionError> {
+        let g = layout.geometry;
+        if layout.patch_count() != patches.len()
+            || g.input != self.header.input_patch as usize
+            || g.output != self.header.output_patch as usize
+        {
+            return Err(SessionError::Model(format!(
+                "{} patches of {}x{} → {}x{} do not cut a {}x{} image for this {}x{} → {}x{} model",
+                patches.len(),
+                g.input,
+                g.input,
+                g.output,
+                g.output,
+                layout.width,
+                layout.height,
+                self.header.input_patch,
+                self.header.input_patch,
+                self.header.output_patch,
+                self.header.output_patch
+            )));
+        }
+        if self.protocol == ProtocolKind::Reference {
+            let (q, stats) = self.run_job(sk, patches, chunk, progress)?;
+            let pixels = model::pixel::image_pixels(&self.header.fixed, layout, patches, &q)
+                .map_err(|e| SessionError::Model(e.to_string()))?;
+            let out = ImageOutput {
+                pixels,
+                patch_outputs: Some(q),
+            };
+            return Ok((out, stats));
+        }
+        if patches.len() as u64 > MAX_PATCHES {
+            return Err(SessionError::Model(format!(
+                "{} patches: a job has 1 to {MAX_PATCHES}",
+                patches.len()
+            )));
+        }
+        let job = JobRequest {
+            patches: patches.len() as u64,
+            chunk: 1,
+        };
+        send_frame(&mut self.channel, Tag::Job, &job.to_bytes(), "job request")?;
+        let mut stats = JobStats::default();
+        // The whole image in one run: packing works across all its patches.
+        progress(Progress {
+            patches_done: 0,
+            chunk: patches.len(),
+            patches: patches.len(),
+            layers_done: 0,
+            layers: self.header.layers(),
+        });
+        let pixels = super::fast_job::user_job(
+            &mut self.channel,
+            sk,
+            &self.header,
+            self.share_location.as_ref(),
+            patches,
+            layout,
+            &mut stats,
+        )?;
+        expect_frame(&mut self.channel, Tag::Done, "end of job")?;
+        let out = ImageOutput {
+            pixels,
+            patch_outputs: None,
+        };
+        Ok((out, stats))
+    }
+
+    /// Runs one job of the reference protocol on bare patches (no image): every patch
+    /// through the secure network in chunks of `chunk` patches; returns the raw outputs `q`
+    /// per patch and this side's statistics. The fast protocol needs the image
+    /// ([`Session::run_image`]).
     pub fn run_job(
         &mut self,
         sk: &SecretKey,
@@ -122,35 +242,16 @@ impl<C: Channel> Session<C> {
             // At most MAX_CHUNK (256) after the clamp above.
             chunk: chunk as u32,
         };
+        if self.protocol == ProtocolKind::Fast {
+            return Err(SessionError::Unsupported(
+                "the fast protocol on bare patches (it denoises whole images: Session::run_image)",
+            ));
+        }
         send_frame(&mut self.channel, Tag::Job, &job.to_bytes(), "job request")?;
         let mut stats = JobStats::default();
         let mut out = Vec::with_capacity(patches.len());
         let layers = self.header.layers();
-        if self.protocol == ProtocolKind::Fast {
-            // The whole image in one run: packing works across all its patches.
-            progress(Progress {
-                patches_done: 0,
-                chunk: patches.len(),
-                patches: patches.len(),
-                layers_done: 0,
-                layers,
-            });
-            let q = super::fast_job::user_job(
-                &mut self.channel,
-                sk,
-                &self.header,
-                self.share_location.as_ref(),
-                patches,
-                &mut stats,
-            )?;
-            out.extend(q);
-        }
-        let chunked: &[Vec<i64>] = if self.protocol == ProtocolKind::Fast {
-            &[]
-        } else {
-            patches
-        };
-        for (k, group) in chunked.chunks(chunk).enumerate() {
+        for (k, group) in patches.chunks(chunk).enumerate() {
             let done = k * chunk;
             let total = patches.len();
             let mut report = |layers_done: usize| {

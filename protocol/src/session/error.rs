@@ -68,6 +68,15 @@ pub enum SessionError {
     /// A protocol this build does not implement yet.
     #[error("protocol `{0}` is not available in this build")]
     Unsupported(&'static str),
+    /// A Paillier key fails the production checks ([`super::KeyPolicy::Production`]); the
+    /// message names the key and its size.
+    #[error("{whose}: {source}")]
+    InsecureKey {
+        /// Which key ("the user's public key", "the model's key", …).
+        whose: String,
+        /// The failed check, with the modulus size.
+        source: paillier::PaillierError,
+    },
     /// A file or socket operation failed.
     #[error("{0}")]
     Io(String),

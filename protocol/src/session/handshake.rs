@@ -232,12 +232,8 @@ fn check_offer(
             hex(&circuit.hash()[..8])
         )));
     }
-    if header.z_bits >= circuit.bridge.params().x_bits {
-        return Err(SessionError::Handshake(format!(
-            "pre-activations of {} bits do not fit the circuit's {}",
-            header.z_bits,
-            circuit.bridge.params().x_bits
-        )));
-    }
+    header
+        .check_bounds(circuit.bridge.params().x_bits)
+        .map_err(|e| SessionError::Handshake(e.to_string()))?;
     Ok((header, circuit))
 }

@@ -9,7 +9,7 @@ use super::activation::ActivationCircuit;
 use super::error::hex;
 use super::handshake::{ProtocolKind, cloud_handshake, send_busy};
 use super::wire::{JobRequest, Tag, expect_frame, send_frame};
-use super::{JobStats, SessionError};
+use super::{JobStats, KeyPolicy, SessionError};
 use crate::reference;
 use crate::upload::EncryptedModel;
 use runtime::channel::{Channel, TcpChannel};
@@ -30,13 +30,27 @@ pub struct CloudState {
     pub circuit: ActivationCircuit,
     /// Where the fast protocol keeps per-user shares between jobs (`None`: a setup per job).
     pub share_store: Option<crate::fast::store::CloudShareStore>,
+    /// Which keys are accepted: the model's, and the size of the cloud's own per-user keys
+    /// (the fast protocol's setup generates one of the user's key size).
+    pub key_policy: KeyPolicy,
 }
 
 impl CloudState {
-    /// Checks that `model` can be served by this build: fixed-point formats, activation
-    /// circuit and its hash, pre-activation bound.
+    /// Checks that `model` can be served by this build: a production key
+    /// ([`KeyPolicy::Production`]: ≥ 2048 bits, no small factor, not a perfect power),
+    /// fixed-point formats, activation circuit and its hash, pre-activation bound.
     pub fn new(model: EncryptedModel) -> Result<Self, SessionError> {
+        Self::with_key_policy(model, KeyPolicy::Production)
+    }
+
+    /// [`CloudState::new`] under `key_policy` (tests pass [`KeyPolicy::InsecureTestKeys`]
+    /// to serve small keys; no shipped command can).
+    pub fn with_key_policy(
+        model: EncryptedModel,
+        key_policy: KeyPolicy,
+    ) -> Result<Self, SessionError> {
         let h = &model.header;
+        key_policy.check(&h.public_key, "the model's key (the user's public key)")?;
         if h.fixed != model::fixed::FIXED {
             return Err(SessionError::Model(format!(
                 "made for fixed-point formats {:?}, this build uses {:?}",
@@ -54,17 +68,12 @@ impl CloudState {
                 hex(&circuit.hash()[..8])
             )));
         }
-        if h.z_bits >= circuit.bridge.params().x_bits {
-            return Err(SessionError::Model(format!(
-                "pre-activations of {} bits exceed the circuit's {}",
-                h.z_bits,
-                circuit.bridge.params().x_bits
-            )));
-        }
+        h.check_bounds(circuit.bridge.params().x_bits)?;
         Ok(Self {
             model,
             circuit,
             share_store: None,
+            key_policy,
         })
     }
 }
@@ -110,7 +119,14 @@ pub fn run_job<C: Channel + ?Sized>(
     let chunk = job.chunk as usize;
     if kind == ProtocolKind::Fast {
         // The whole image in one run: packing works across all its patches.
-        super::fast_job::cloud_job(ch, model, state.share_store.as_ref(), left, &mut stats)?;
+        super::fast_job::cloud_job(
+            ch,
+            model,
+            state.share_store.as_ref(),
+            state.key_policy,
+            left,
+            &mut stats,
+        )?;
         left = 0;
     }
     while left > 0 {

@@ -12,7 +12,7 @@ use protocol::session::client::Session;
 use protocol::session::handshake::{cloud_handshake, parse_accept, parse_offer};
 use protocol::session::serve::{CloudState, read_job, serve_connection, serve_job};
 use protocol::session::wire::{JobRequest, recv_frame};
-use protocol::session::{ProtocolKind, SessionError, client};
+use protocol::session::{KeyPolicy, ProtocolKind, SessionError, client};
 use protocol::upload::{EncryptedModel, ModelHeader};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -41,6 +41,8 @@ pub(crate) const SESSION_MODES: [usize; 5] = [1, 2, 4, 5, 6];
 
 /// Key size of the harness (the reference protocol works with 512-bit test keys).
 const KEY_BITS: u32 = 512;
+/// The harness's 512-bit key needs the tests' key policy (production refuses it).
+const TEST_KEYS: KeyPolicy = KeyPolicy::InsecureTestKeys;
 
 /// A 3x3 → 3 → 1x1 model, small enough for thousands of runs per second.
 fn tiny_fixed() -> FixedMlp {
@@ -78,8 +80,11 @@ pub(crate) fn fixture() -> &'static (SecretKey, CloudState) {
     F.get_or_init(|| {
         let mut rng = ChaCha20Rng::seed_from_u64(0x5e55_1017);
         let sk = SecretKey::generate_any_size(KEY_BITS, &mut rng).expect("key");
-        let enc = EncryptedModel::encrypt(&tiny_fixed(), sk.public_key()).expect("encrypt");
-        let state = CloudState::new(enc).expect("servable");
+        // Small keys only through the test path: the seeded upload and the tests' key policy.
+        let enc = EncryptedModel::encrypt_with_rng(&tiny_fixed(), sk.public_key(), &mut rng)
+            .expect("encrypt");
+        let state =
+            CloudState::with_key_policy(enc, KeyPolicy::InsecureTestKeys).expect("servable");
         (sk, state)
     })
 }
@@ -106,7 +111,7 @@ pub(crate) fn run(input: &[u8]) -> Result<(), SessionError> {
             cloud_handshake(&mut ch, &state.model.header, served)?;
             read_job(&mut ch).map(|_| ())
         }
-        2 => client::handshake(ch, sk, ProtocolKind::Reference)?
+        2 => client::handshake_with_policy(ch, sk, ProtocolKind::Reference, TEST_KEYS)?
             .shell_model()
             .map(|_| ()),
         3 => {
@@ -118,7 +123,7 @@ pub(crate) fn run(input: &[u8]) -> Result<(), SessionError> {
         4 => serve_connection(&mut ch, state).map(|_| ()),
         5 => serve_job(&mut ch, state, ProtocolKind::Reference).map(|_| ()),
         _ => {
-            let mut s = client::handshake(ch, sk, ProtocolKind::Reference)?;
+            let mut s = client::handshake_with_policy(ch, sk, ProtocolKind::Reference, TEST_KEYS)?;
             s.shell_model()?;
             s.run_job(sk, &user_patches(), 1, &mut |_| {}).map(|_| ())
         }
@@ -137,9 +142,13 @@ pub(crate) fn honest_inputs() -> Vec<Vec<u8>> {
         serve_connection(&mut rec, &fixture().1).expect("honest cloud");
         rec.into_received()
     });
-    let mut s: Session<RecordingChannel<MemChannel>> =
-        client::handshake(RecordingChannel::new(user_end), sk, ProtocolKind::Reference)
-            .expect("honest handshake");
+    let mut s: Session<RecordingChannel<MemChannel>> = client::handshake_with_policy(
+        RecordingChannel::new(user_end),
+        sk,
+        ProtocolKind::Reference,
+        TEST_KEYS,
+    )
+    .expect("honest handshake");
     let patches = user_patches();
     let (q, _) = s.run_job(sk, &patches, 1, &mut |_| {}).expect("honest job");
     let fixed = tiny_fixed();
