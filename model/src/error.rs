@@ -14,28 +14,54 @@ pub enum ModelError {
         /// What the OS said.
         source: std::io::Error,
     },
-    /// The image file could not be decoded or encoded.
-    #[error("{path}: cannot decode/encode image: {message}")]
+    /// The image file is corrupt or truncated.
+    #[error("{path}: cannot decode image: {message}")]
     ImageCodec {
         /// The file.
         path: PathBuf,
         /// What the codec said.
         message: String,
     },
-    /// The image is not 8-bit grayscale.
-    #[error("{path}: expected an 8-bit grayscale (L8) image, found {found}")]
-    NotGrayscale {
+    /// The image could not be encoded for writing.
+    #[error("{path}: cannot encode image: {message}")]
+    ImageEncode {
         /// The file.
         path: PathBuf,
-        /// The colour type found.
+        /// What the codec said.
+        message: String,
+    },
+    /// The bytes are not an image in a supported format.
+    #[error("{path}: {found}: supported image formats are PNG, JPEG, TIFF and PGM/PPM")]
+    UnsupportedImageFormat {
+        /// The file.
+        path: PathBuf,
+        /// What was found ("unrecognised data", "BMP image", …).
         found: String,
     },
-    /// The image header declares a size above [`crate::gray::MAX_IMAGE_SIDE`] or
-    /// [`crate::gray::MAX_IMAGE_PIXELS`]; nothing was decoded.
+    /// The decoded pixel type has no gray conversion.
+    #[error(
+        "{path}: unsupported pixel type {found} (supported: 8/16-bit gray or RGB, with or without alpha)"
+    )]
+    UnsupportedPixels {
+        /// The file.
+        path: PathBuf,
+        /// The pixel type found.
+        found: String,
+    },
+    /// An output path whose extension names no supported format.
+    #[error(
+        "{path}: cannot tell the output image format from the extension (use .png, .jpg/.jpeg, .tif/.tiff or .pgm)"
+    )]
+    UnsupportedOutputFormat {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The image header declares a size above [`crate::image_file::MAX_IMAGE_SIDE`] or
+    /// [`crate::image_file::MAX_IMAGE_PIXELS`]; nothing was decoded.
     #[error(
         "{path}: image width×height {width}x{height} exceeds the limit ({} per side, {} pixels)",
-        crate::gray::MAX_IMAGE_SIDE,
-        crate::gray::MAX_IMAGE_PIXELS
+        crate::image_file::MAX_IMAGE_SIDE,
+        crate::image_file::MAX_IMAGE_PIXELS
     )]
     ImageTooLarge {
         /// The file.

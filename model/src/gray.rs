@@ -1,14 +1,7 @@
-//! Grayscale images as floating-point pixel planes on the [0, 255] scale, PNG in and out.
+//! Grayscale images as floating-point pixel planes on the [0, 255] scale (files in and out:
+//! [`crate::image_file`]).
 
 use crate::error::{ModelError, Result};
-use std::path::Path;
-
-/// Widest and tallest image the decoder accepts, in pixels.
-pub const MAX_IMAGE_SIDE: u32 = 16_384;
-/// Most pixels the decoder accepts (2^25: 256 MiB as `f64`).
-pub const MAX_IMAGE_PIXELS: u64 = 1 << 25;
-/// Most bytes the image codec may allocate while decoding.
-const MAX_DECODE_ALLOC: u64 = 1 << 28;
 
 /// A grayscale image, row-major, pixels as `f64` on the [0, 255] scale (noisy or denoised
 /// images may leave that range: noise is not clipped).
@@ -34,75 +27,6 @@ impl GrayImage {
             height,
             pixels,
         })
-    }
-
-    /// Reads an 8-bit grayscale PNG (any other colour type is an error).
-    pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::decode(&bytes, path)
-    }
-
-    /// Decodes an 8-bit grayscale image from bytes; `path` is only used in errors.
-    ///
-    /// The size in the header is checked against [`MAX_IMAGE_SIDE`] and
-    /// [`MAX_IMAGE_PIXELS`] before any pixel is decoded.
-    pub fn decode(bytes: &[u8], path: &Path) -> Result<Self> {
-        let codec = |e: image::ImageError| ModelError::ImageCodec {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        };
-        let reader = || {
-            image::ImageReader::new(std::io::Cursor::new(bytes))
-                .with_guessed_format()
-                .map_err(|e| codec(e.into()))
-        };
-        let (width, height) = reader()?.into_dimensions().map_err(codec)?;
-        if width > MAX_IMAGE_SIDE
-            || height > MAX_IMAGE_SIDE
-            || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS
-        {
-            return Err(ModelError::ImageTooLarge {
-                path: path.to_path_buf(),
-                width,
-                height,
-            });
-        }
-        let mut limits = image::Limits::default();
-        limits.max_image_width = Some(MAX_IMAGE_SIDE);
-        limits.max_image_height = Some(MAX_IMAGE_SIDE);
-        limits.max_alloc = Some(MAX_DECODE_ALLOC);
-        let mut reader = reader()?;
-        reader.limits(limits);
-        let img = reader.decode().map_err(codec)?;
-        match img {
-            image::DynamicImage::ImageLuma8(g) => {
-                let (w, h) = (g.width() as usize, g.height() as usize);
-                let pixels = g.into_raw().into_iter().map(f64::from).collect();
-                Self::new(w, h, pixels)
-            }
-            other => Err(ModelError::NotGrayscale {
-                path: path.to_path_buf(),
-                found: format!("{:?}", other.color()),
-            }),
-        }
-    }
-
-    /// Writes the image as an 8-bit grayscale PNG (values rounded and clamped to 0..=255).
-    pub fn save_png(&self, path: &Path) -> Result<()> {
-        let buf = image::GrayImage::from_raw(self.width as u32, self.height as u32, self.to_u8())
-            .ok_or(ModelError::BadPixelBuffer {
-            len: self.pixels.len(),
-            width: self.width,
-            height: self.height,
-        })?;
-        buf.save_with_format(path, image::ImageFormat::Png)
-            .map_err(|e| ModelError::ImageCodec {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })
     }
 
     /// Width in pixels.

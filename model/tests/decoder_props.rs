@@ -2,7 +2,8 @@
 //! field; random and mutated bytes never panic; random models round-trip through files.
 
 use gcc_nn_model::ModelError;
-use gcc_nn_model::gray::{GrayImage, MAX_IMAGE_SIDE};
+use gcc_nn_model::gray::GrayImage;
+use gcc_nn_model::image_file::MAX_IMAGE_SIDE;
 use gcc_nn_model::mlp::{Dense, MAX_LAYER_WIDTH, MAX_PARAMETERS, Mlp};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};

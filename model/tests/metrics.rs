@@ -1,4 +1,5 @@
-//! PSNR, SSIM and noise conventions (../shared/data/images/README.md).
+//! PSNR, SSIM and noise conventions (docs/model.md): additive white Gaussian noise, σ on
+//! the [0, 255] scale, neither clipped nor rounded; PSNR with peak 255 in floating point.
 
 use gcc_nn_model::metrics::{add_noise, psnr, psnr_u8, ssim};
 use gcc_nn_model::{GrayImage, ModelError};
@@ -61,13 +62,26 @@ fn noise_is_seeded_unclipped_and_has_the_right_sigma() {
 }
 
 #[test]
-fn noisy_lena_at_sigma_25_matches_the_paper() {
-    // The paper's noisy Lena at σ = 25 is 20.16 dB (unclipped noise).
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/images/seed5/lena.png");
-    let lena = GrayImage::load(&path).expect("shared test image present");
+fn noisy_camera_at_sigma_25_has_the_unclipped_psnr() {
+    // Unclipped noise of σ = 25 gives MSE ≈ 625 whatever the image: 20·log10(255/25) =
+    // 20.17 dB (the reference paper's noisy Lena is 20.16 dB). Clipping to 0..=255 would
+    // lower the MSE on an image with dark and bright regions such as camera.png.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cc0/camera.png");
+    let camera = GrayImage::load(&path).expect("vendored CC0 test image");
+    assert_eq!((camera.width(), camera.height()), (512, 512));
+    let expected = 20.0 * (255.0f64 / 25.0).log10();
     for seed in 0..3 {
-        let p = psnr(&lena, &add_noise(&lena, 25.0, seed)).expect("ok");
-        assert!((p - 20.16).abs() < 0.05, "seed {seed}: {p} dB");
+        let noisy = add_noise(&camera, 25.0, seed);
+        let p = psnr(&camera, &noisy).expect("ok");
+        assert!((p - expected).abs() < 0.05, "seed {seed}: {p} dB");
+        // Negative control: the clipped variant is measurably further from 20.17 dB.
+        let clipped = GrayImage::new(
+            512,
+            512,
+            noisy.pixels().iter().map(|v| v.clamp(0.0, 255.0)).collect(),
+        )
+        .expect("valid");
+        let pc = psnr(&camera, &clipped).expect("ok");
+        assert!(pc - expected > 0.1, "seed {seed}: clipped {pc} dB");
     }
 }
