@@ -16,10 +16,15 @@ pub(crate) fn to_boxed(x: &BigUint, bits_precision: u32) -> BoxedUint {
     BoxedUint::from_words_with_precision(x.iter_u64_digits(), bits_precision)
 }
 
-/// `x` as a `BigUint`.
+/// `x` at the smallest precision holding it (its bit length is treated as public).
+pub(crate) fn boxed_from_big(x: &BigUint) -> BoxedUint {
+    to_boxed(x, precision_for(x))
+}
+
+/// `x` as a `BigUint` (the intermediate byte buffer is wiped).
 pub(crate) fn to_big(x: &BoxedUint) -> BigUint {
     let words = x.as_words();
-    let mut bytes = Vec::with_capacity(words.len() * 8);
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(words.len() * 8));
     for w in words {
         bytes.extend_from_slice(&w.to_le_bytes());
     }

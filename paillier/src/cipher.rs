@@ -5,14 +5,16 @@
 //! at all: `(1 + kN)·Y ≡ Y + N·(k·Y mod N) (mod N²)` for any Y, Montgomery form included.
 
 use crate::bigint::{precision_for, random_below, to_big, to_boxed, to_monty};
+use crate::crt::recombine;
 use crate::error::{PaillierError, Result};
 use crate::keys::{PublicKey, SecretKey, l_function};
-use crypto_bigint::BoxedUint;
 use crypto_bigint::modular::BoxedMontyForm;
+use crypto_bigint::{BoxedUint, Choice, Resize};
 use num_bigint::{BigInt, BigUint, Sign};
 use num_integer::Integer;
 use num_traits::{One, Zero};
 use rand::CryptoRng;
+use zeroize::Zeroizing;
 
 /// A Paillier ciphertext (an element of Z*_{N²}), bound to the key that made it.
 #[derive(Clone, PartialEq, Eq)]
@@ -188,15 +190,18 @@ impl PublicKey {
     }
 
     /// Enc(−a) (a modular inversion).
+    ///
+    /// Ciphertexts are public values, so a variable-time inversion leaks nothing. Every
+    /// ciphertext this crate makes is a unit mod N², but the wire form
+    /// ([`PublicKey::read_ciphertext`]) does not check gcd(c, N) = 1: a non-unit from a peer
+    /// has no inverse, and its "negation" is the absorbing non-unit 0. Whatever is computed
+    /// from it stays a non-unit, which every decryption refuses
+    /// ([`PaillierError::NotAUnit`]) and the wire reader rejects, instead of a panic or a
+    /// silently wrong plaintext.
     pub fn neg(&self, a: &Ciphertext) -> Ciphertext {
-        // Ciphertexts are public values, so a variable-time inversion leaks nothing.
-        // Every ciphertext made or decoded by this crate is a unit mod N² (products of
-        // units, and `Ciphertext::from_bytes` checks gcd(c, N) = 1), so the inverse exists;
-        // a non-unit would reveal a factor of N. The wire form skips that check: a peer
-        // sending a non-unit gets Enc(0) back here rather than a panic.
         let inv = a.c.invert_vartime().into_option();
         Ciphertext {
-            c: inv.unwrap_or_else(|| BoxedMontyForm::one(&self.nn_params)),
+            c: inv.unwrap_or_else(|| BoxedMontyForm::zero(&self.nn_params)),
         }
     }
 
@@ -262,50 +267,37 @@ impl SecretKey {
         }
     }
 
-    /// `m_p = L_p(c^(p−1) mod p²)·h_p mod p` for one prime.
-    fn decrypt_half(
+    /// The two CRT halves' results, or [`PaillierError::NotAUnit`].
+    fn finish_halves(
         &self,
-        c: &BigUint,
-        prime: &BoxedUint,
-        exponent: &BoxedUint,
-        h: &BoxedUint,
-        params: &crypto_bigint::modular::BoxedMontyParams,
-    ) -> BigUint {
-        let prime = to_big(prime);
-        let modulus = to_big(params.modulus().as_ref());
-        let base = to_monty(&(c % &modulus), params);
-        let x = to_big(&base.pow(exponent).retrieve());
-        (l_function(&x, &prime) * to_big(h)) % &prime
+        (mp, p_unit): (Zeroizing<BoxedUint>, Choice),
+        (mq, q_unit): (Zeroizing<BoxedUint>, Choice),
+    ) -> Result<BigUint> {
+        if !(p_unit & q_unit).to_bool() {
+            return Err(PaillierError::NotAUnit);
+        }
+        let m = recombine(&mp, &mq, self.half_q.a.as_ref(), self.half_p.h());
+        Ok(to_big(&m))
     }
 
-    /// Decrypt to `m ∈ [0, N)` with the CRT.
+    /// Decrypt to `m ∈ [0, N)` with the CRT, in constant-time arithmetic (see
+    /// the `crt` module). A ciphertext that is not a unit mod N (c = N, kN, …: no valid
+    /// encryption is) is [`PaillierError::NotAUnit`].
     pub fn decrypt(&self, c: &Ciphertext) -> Result<BigUint> {
         self.check_owner(c)?;
-        let c = to_big(&c.c.retrieve());
-        let mp = self.decrypt_half(&c, &self.p, &self.p_minus_1, &self.hp, &self.pp_params);
-        let mq = self.decrypt_half(&c, &self.q, &self.q_minus_1, &self.hq, &self.qq_params);
-        Ok(self.recombine(mp, mq))
+        let c = c.c.retrieve();
+        let p_half = self.half_p.decrypt(&c);
+        let q_half = self.half_q.decrypt(&c);
+        self.finish_halves(p_half, q_half)
     }
 
     /// [`SecretKey::decrypt`] with the two CRT halves on two threads (rayon): about half
     /// the wall time on two idle cores, the same CPU time.
     pub fn decrypt_parallel(&self, c: &Ciphertext) -> Result<BigUint> {
         self.check_owner(c)?;
-        let c = to_big(&c.c.retrieve());
-        let (mp, mq) = rayon::join(
-            || self.decrypt_half(&c, &self.p, &self.p_minus_1, &self.hp, &self.pp_params),
-            || self.decrypt_half(&c, &self.q, &self.q_minus_1, &self.hq, &self.qq_params),
-        );
-        Ok(self.recombine(mp, mq))
-    }
-
-    /// `m = m_q + q·((m_p − m_q)·q^(−1) mod p)`.
-    fn recombine(&self, mp: BigUint, mq: BigUint) -> BigUint {
-        let p = to_big(&self.p);
-        let q = to_big(&self.q);
-        let diff = (mp + &p - (&mq % &p)) % &p;
-        let h = (diff * to_big(&self.q_inv_p)) % &p;
-        mq + q * h
+        let c = c.c.retrieve();
+        let (p_half, q_half) = rayon::join(|| self.half_p.decrypt(&c), || self.half_q.decrypt(&c));
+        self.finish_halves(p_half, q_half)
     }
 
     /// Decrypt and read the result as a signed integer in (−N/2, N/2].
@@ -323,10 +315,11 @@ impl SecretKey {
         Ok(v)
     }
 
-    /// Textbook decryption `L(c^λ mod N²)·μ mod N` without the CRT (slow; reference for tests).
+    /// Textbook decryption `L(c^λ mod N²)·μ mod N` without the CRT, in variable-time
+    /// `num-bigint` arithmetic: the independent reference of the tests, not for production.
     pub fn decrypt_textbook(&self, c: &Ciphertext) -> Result<BigUint> {
         self.check_owner(c)?;
-        let (p, q) = self.primes();
+        let (p, q) = self.primes_big();
         let one = BigUint::one();
         let n = &self.public.n;
         let nn = &self.public.n_squared;
@@ -338,31 +331,23 @@ impl SecretKey {
             },
         )?;
         let u = c.to_biguint().modpow(&lambda, nn);
+        if !(&u % n).is_one() {
+            return Err(PaillierError::NotAUnit);
+        }
         Ok((l_function(&u, n) * mu) % n)
     }
 
-    /// Fresh randomness `r^N mod N²` computed by the key owner through the CRT (≈2× faster
-    /// than [`PublicKey::random_nth_power`]).
+    /// Fresh randomness `r^N mod N²` computed by the key owner through the CRT in
+    /// constant-time arithmetic: two exponentiations modulo p² and q² with the half-length
+    /// exponents p and q (see the `crt` module), ≈ 4× cheaper than
+    /// [`PublicKey::random_nth_power`].
     pub fn random_nth_power_crt<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Randomness {
-        let r = self.public.random_unit(rng);
-        let pp = to_big(self.pp_params.modulus().as_ref());
-        let qq = to_big(self.qq_params.modulus().as_ref());
-        let xp = to_big(
-            &to_monty(&(&r % &pp), &self.pp_params)
-                .pow(&self.n_mod_phi_pp)
-                .retrieve(),
-        );
-        let xq = to_big(
-            &to_monty(&(&r % &qq), &self.qq_params)
-                .pow(&self.n_mod_phi_qq)
-                .retrieve(),
-        );
-        // x = x_q + q²·((x_p − x_q)·(q²)^(−1) mod p²)
-        let diff = (xp + &pp - (&xq % &pp)) % &pp;
-        let h = (diff * to_big(&self.qq_inv_pp)) % &pp;
-        let x = xq + qq * h;
+        let xp = self.half_p.random_nth_power(rng);
+        let xq = self.half_q.random_nth_power(rng);
+        let x = recombine(&xp, &xq, &self.qq, &self.hh_p);
+        let precision = self.public.nn_params.bits_precision();
         Randomness {
-            rn: to_monty(&x, &self.public.nn_params),
+            rn: BoxedMontyForm::new((&*x).resize_unchecked(precision), &self.public.nn_params),
         }
     }
 

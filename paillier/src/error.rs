@@ -30,6 +30,10 @@ pub enum PaillierError {
         /// Which check failed.
         reason: String,
     },
+    /// A ciphertext is not a unit modulo N (gcd(c, N) ≠ 1, e.g. c = 0, N or kN): no valid
+    /// encryption is, so it cannot be decrypted.
+    #[error("ciphertext is not a unit modulo N (gcd(c, N) != 1): not a valid encryption")]
+    NotAUnit,
     /// A ciphertext belongs to another key (its modulus differs from this key's).
     #[error("ciphertext was made under a different key (modulus mismatch)")]
     KeyMismatch,

@@ -3,17 +3,17 @@
 //! g = N + 1, so `Enc(m; r) = (1 + m·N)·r^N mod N²`. Decryption works modulo p² and q²
 //! separately (CRT) with exponents p−1 and q−1 and recombines modulo N.
 
-use crate::bigint::{params_for, precision_for, to_boxed};
+use crate::bigint::{boxed_from_big, params_for};
+use crate::crt::{CrtHalf, trimmed};
 use crate::error::{PaillierError, Result};
-use crate::prime::random_prime;
-use crypto_bigint::BoxedUint;
-use crypto_bigint::modular::BoxedMontyParams;
+use crate::prime::random_prime_boxed;
+use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
+use crypto_bigint::{BoxedUint, ConcatenatingMul, Gcd, Integer as _, Resize};
 use num_bigint::BigUint;
-use num_integer::Integer;
 use num_traits::{One, Pow, Zero};
 use rand::CryptoRng;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Modulus size used when none is given.
 pub const DEFAULT_KEY_BITS: u32 = 2048;
@@ -161,44 +161,27 @@ impl PublicKey {
     }
 }
 
-/// A Paillier secret key: the primes and the CRT decryption constants.
+/// A Paillier secret key: the primes and the CRT constants, kept only in `crypto-bigint`
+/// integers (constant-time arithmetic, see the `crt` module) and wiped on drop.
 ///
-/// The secret values live in `crypto-bigint` integers and are zeroised on drop.
-/// Its `Debug` prints only the public part. (Temporaries inside big-integer routines and
-/// the shared Montgomery parameters of p², q² are not under our control and are not wiped.)
+/// Its `Debug` prints only the public part. (The shared Montgomery parameters of p, q, p²,
+/// q² live in reference-counted `crypto-bigint` values that cannot be wiped from here.)
 pub struct SecretKey {
     pub(crate) public: PublicKey,
-    pub(crate) p: BoxedUint,
-    pub(crate) q: BoxedUint,
-    pub(crate) p_minus_1: BoxedUint,
-    pub(crate) q_minus_1: BoxedUint,
-    /// `L_p(g^(p−1) mod p²)^(−1) mod p`.
-    pub(crate) hp: BoxedUint,
-    /// `L_q(g^(q−1) mod q²)^(−1) mod q`.
-    pub(crate) hq: BoxedUint,
-    /// `q^(−1) mod p` for the CRT recombination modulo N.
-    pub(crate) q_inv_p: BoxedUint,
-    /// `(q²)^(−1) mod p²` for the CRT recombination modulo N².
-    pub(crate) qq_inv_pp: BoxedUint,
-    /// `N mod p(p−1)` and `N mod q(q−1)`: exponents of key-owner CRT encryption.
-    pub(crate) n_mod_phi_pp: BoxedUint,
-    pub(crate) n_mod_phi_qq: BoxedUint,
-    pub(crate) pp_params: BoxedMontyParams,
-    pub(crate) qq_params: BoxedMontyParams,
+    /// Decryption and randomness half for p (cofactor q).
+    pub(crate) half_p: CrtHalf,
+    /// Decryption and randomness half for q (cofactor p).
+    pub(crate) half_q: CrtHalf,
+    /// q² (the cofactor of the randomness recombination modulo N²).
+    pub(crate) qq: BoxedUint,
+    /// `−(q²)^(−1) mod p²` in Montgomery form mod p².
+    pub(crate) hh_p: BoxedMontyForm,
 }
 
 impl Drop for SecretKey {
     fn drop(&mut self) {
-        self.p.zeroize();
-        self.q.zeroize();
-        self.p_minus_1.zeroize();
-        self.q_minus_1.zeroize();
-        self.hp.zeroize();
-        self.hq.zeroize();
-        self.q_inv_p.zeroize();
-        self.qq_inv_pp.zeroize();
-        self.n_mod_phi_pp.zeroize();
-        self.n_mod_phi_qq.zeroize();
+        self.qq.zeroize();
+        self.hh_p.zeroize();
     }
 }
 
@@ -208,7 +191,8 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
-/// `(x − 1) / d` (the Paillier L function; exact when x ≡ 1 mod d).
+/// `(x − 1) / d` (the Paillier L function; exact when x ≡ 1 mod d). Public values only
+/// (the textbook reference decryption of the tests).
 pub(crate) fn l_function(x: &BigUint, d: &BigUint) -> BigUint {
     (x - BigUint::one()) / d
 }
@@ -230,9 +214,9 @@ impl SecretKey {
             return Err(PaillierError::UnsupportedKeySize { bits });
         }
         loop {
-            let p = random_prime(bits / 2, rng);
-            let q = random_prime(bits / 2, rng);
-            match Self::from_primes(&p, &q) {
+            let p = Zeroizing::new(random_prime_boxed(bits / 2, rng));
+            let q = Zeroizing::new(random_prime_boxed(bits / 2, rng));
+            match Self::from_boxed_primes(&p, &q) {
                 Ok(key) => return Ok(key),
                 Err(PaillierError::InvalidPrimes { .. }) => continue,
                 Err(e) => return Err(e),
@@ -241,62 +225,61 @@ impl SecretKey {
     }
 
     /// A key from two given primes (their primality is the caller's promise; used for
-    /// known-answer tests and for reading key files). Requires p ≠ q, both odd and
-    /// gcd(pq, (p−1)(q−1)) = 1.
+    /// known-answer tests). Requires p ≠ q, both odd and gcd(pq, (p−1)(q−1)) = 1.
+    /// (`BigUint` cannot be wiped: the caller's copies of p and q stay in memory.)
     pub fn from_primes(p: &BigUint, q: &BigUint) -> Result<Self> {
-        let one = BigUint::one();
-        if p == q {
-            return Err(PaillierError::InvalidPrimes { reason: "p = q" });
-        }
-        if p.is_even() || q.is_even() || p <= &one || q <= &one {
+        let p = Zeroizing::new(boxed_from_big(p));
+        let q = Zeroizing::new(boxed_from_big(q));
+        Self::from_boxed_primes(&p, &q)
+    }
+
+    /// [`SecretKey::from_primes`] for `crypto-bigint` primes (any precision).
+    pub(crate) fn from_boxed_primes(p: &BoxedUint, q: &BoxedUint) -> Result<Self> {
+        let p = Zeroizing::new(trimmed(p));
+        let q = Zeroizing::new(trimmed(q));
+        let one = BoxedUint::one();
+        if p.bits() < 2 || q.bits() < 2 || !bool::from(p.is_odd()) || !bool::from(q.is_odd()) {
             return Err(PaillierError::InvalidPrimes {
                 reason: "primes must be odd and > 1",
             });
         }
-        let n = p * q;
-        let phi = (p - &one) * (q - &one);
-        if !n.gcd(&phi).is_one() {
+        let width = p.bits_precision().max(q.bits_precision());
+        if (&*p).resize_unchecked(width) == (&*q).resize_unchecked(width) {
+            return Err(PaillierError::InvalidPrimes { reason: "p = q" });
+        }
+        let n = Zeroizing::new(trimmed(&p.concatenating_mul(&*q)));
+        let p_minus_1 = Zeroizing::new(p.wrapping_sub((&one).resize_unchecked(p.bits_precision())));
+        let q_minus_1 = Zeroizing::new(q.wrapping_sub((&one).resize_unchecked(q.bits_precision())));
+        let phi = Zeroizing::new(
+            p_minus_1
+                .concatenating_mul(&*q_minus_1)
+                .resize_unchecked(n.bits_precision()),
+        );
+        if n.gcd(&*phi) != (&one).resize_unchecked(n.bits_precision()) {
             return Err(PaillierError::InvalidPrimes {
                 reason: "gcd(N, (p-1)(q-1)) != 1",
             });
         }
-        let public = PublicKey::from_modulus(n.clone())?;
-        let pp = p * p;
-        let qq = q * q;
-        let pp_params = params_for(&pp).ok_or(PaillierError::InvalidPrimes {
-            reason: "p is even",
-        })?;
-        let qq_params = params_for(&qq).ok_or(PaillierError::InvalidPrimes {
-            reason: "q is even",
-        })?;
-        // g = N+1: g^(p-1) mod p² = 1 + (p−1)·N mod p², so L_p = (p−1)·q mod p = −q mod p.
-        let g = &n + &one;
-        let lp = l_function(&g.modpow(&(p - &one), &pp), p) % p;
-        let lq = l_function(&g.modpow(&(q - &one), &qq), q) % q;
-        let not_invertible = PaillierError::InvalidPrimes {
-            reason: "L(g^(p-1)) not invertible (not primes?)",
-        };
-        let hp = lp.modinv(p).ok_or(not_invertible.clone())?;
-        let hq = lq.modinv(q).ok_or(not_invertible.clone())?;
-        let q_inv_p = (q % p).modinv(p).ok_or(not_invertible.clone())?;
-        let qq_inv_pp = (&qq % &pp).modinv(&pp).ok_or(not_invertible)?;
-        let n_mod_phi_pp = &n % (&pp - p);
-        let n_mod_phi_qq = &n % (&qq - q);
-        let boxed = |x: &BigUint, m: &BigUint| to_boxed(x, precision_for(m));
+        let public = PublicKey::from_modulus(crate::bigint::to_big(&n))?;
+        let half_p = CrtHalf::new(&p, &q)?;
+        let half_q = CrtHalf::new(&q, &p)?;
+        let qq = trimmed(&q.concatenating_mul(&*q));
+        let qq_mod_pp = Zeroizing::new(qq.rem(half_p.aa()));
+        let pp_odd = half_p.aa_params.modulus();
+        let qq_inv = qq_mod_pp
+            .invert_odd_mod(pp_odd)
+            .into_option()
+            .map(Zeroizing::new)
+            .ok_or(PaillierError::InvalidPrimes {
+                reason: "q^2 is not invertible mod p^2",
+            })?;
+        let hh_p = BoxedMontyForm::new((*qq_inv).clone(), &half_p.aa_params).neg();
         Ok(Self {
-            p: boxed(p, p),
-            q: boxed(q, q),
-            p_minus_1: boxed(&(p - &one), p),
-            q_minus_1: boxed(&(q - &one), q),
-            hp: boxed(&hp, p),
-            hq: boxed(&hq, q),
-            q_inv_p: boxed(&q_inv_p, p),
-            qq_inv_pp: boxed(&qq_inv_pp, &pp),
-            n_mod_phi_pp: boxed(&n_mod_phi_pp, &pp),
-            n_mod_phi_qq: boxed(&n_mod_phi_qq, &qq),
-            pp_params,
-            qq_params,
             public,
+            half_p,
+            half_q,
+            qq,
+            hh_p,
         })
     }
 
@@ -305,11 +288,17 @@ impl SecretKey {
         &self.public
     }
 
-    /// The primes (p, q) as plain integers, for serialization. Handle with care.
-    pub(crate) fn primes(&self) -> (BigUint, BigUint) {
+    /// The primes (p, q) at their trimmed precision, for serialization (wiped on drop).
+    pub(crate) fn boxed_primes(&self) -> (Zeroizing<BoxedUint>, Zeroizing<BoxedUint>) {
         (
-            crate::bigint::to_big(&self.p),
-            crate::bigint::to_big(&self.q),
+            Zeroizing::new(self.half_p.a.as_ref().clone()),
+            Zeroizing::new(self.half_q.a.as_ref().clone()),
         )
+    }
+
+    /// The primes as `BigUint` (cannot be wiped): only for the textbook reference decryption.
+    pub(crate) fn primes_big(&self) -> (BigUint, BigUint) {
+        let (p, q) = self.boxed_primes();
+        (crate::bigint::to_big(&p), crate::bigint::to_big(&q))
     }
 }

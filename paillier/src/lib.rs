@@ -23,6 +23,7 @@
 
 mod bigint;
 pub mod cipher;
+mod crt;
 pub mod encoding;
 pub mod error;
 pub mod keys;

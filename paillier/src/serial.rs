@@ -14,6 +14,7 @@ use crate::bigint::to_monty;
 use crate::cipher::Ciphertext;
 use crate::error::{PaillierError, Result};
 use crate::keys::{PublicKey, SecretKey};
+use crypto_bigint::BoxedUint;
 use num_bigint::BigUint;
 use num_integer::Integer;
 use num_traits::{One, Zero};
@@ -24,8 +25,6 @@ pub const FORMAT_VERSION: u8 = 1;
 const TAG_PUBLIC: u8 = b'P';
 const TAG_SECRET: u8 = b'S';
 const TAG_CIPHERTEXT: u8 = b'C';
-/// Miller–Rabin rounds when checking primes read from a key file.
-const KEY_FILE_MR_ROUNDS: usize = 16;
 /// Longest modulus N a public key file may declare, in bytes (4096 bits).
 pub const MAX_MODULUS_BYTES: u32 = 512;
 /// Longest prime a secret key file may declare, in bytes (2048 bits: half a 4096-bit N).
@@ -86,6 +85,20 @@ impl<'a> Reader<'a> {
             )));
         }
         Ok(BigUint::from_bytes_be(self.take(len as usize)?))
+    }
+
+    /// A length-prefixed secret integer read straight into a `crypto-bigint` integer.
+    fn secret_integer(&mut self, field: &str, limit: u32) -> Result<BoxedUint> {
+        let len_bytes = self.take(4)?;
+        let len = u32::from_be_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]);
+        if len > limit {
+            return Err(self.err(format!(
+                "{field} length {len} bytes exceeds the limit of {limit} bytes"
+            )));
+        }
+        let bytes = self.take(len as usize)?;
+        let precision = (len.max(1) * 8).div_ceil(64) * 64;
+        BoxedUint::from_be_slice(bytes, precision).map_err(|e| self.err(format!("{field}: {e}")))
     }
 
     fn finish(&self) -> Result<()> {
@@ -189,35 +202,45 @@ impl Ciphertext {
     }
 }
 
+/// The big-endian bytes of `x` without leading zeros (wiped on drop).
+fn trimmed_be_bytes(x: &BoxedUint) -> Zeroizing<Vec<u8>> {
+    let full = Zeroizing::new(x.to_be_bytes());
+    let skip = full.iter().take_while(|&&b| b == 0).count();
+    Zeroizing::new(full[skip..].to_vec())
+}
+
 impl SecretKey {
     /// The versioned byte form (wiped from memory when dropped).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let (p, q) = self.primes();
+        let (p, q) = self.boxed_primes();
         let mut out = Zeroizing::new(vec![FORMAT_VERSION, TAG_SECRET]);
-        put_integer(&mut out, &p);
-        put_integer(&mut out, &q);
+        for x in [&*p, &*q] {
+            let bytes = trimmed_be_bytes(x);
+            out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+            out.extend_from_slice(&bytes);
+        }
         out
     }
 
-    /// Read the versioned byte form, re-checking that p and q are probable primes.
+    /// Read the versioned byte form, re-checking that p and q are probable primes. The
+    /// primes go straight into wiped `crypto-bigint` integers; the caller should hold
+    /// `bytes` in a `Zeroizing` buffer. No production-size check here: see
+    /// [`PublicKey::validate_production`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader {
             bytes,
             what: "secret key",
         };
         r.header(TAG_SECRET)?;
-        let p = r.integer("prime p", MAX_PRIME_BYTES)?;
-        let q = r.integer("prime q", MAX_PRIME_BYTES)?;
+        let p = Zeroizing::new(r.secret_integer("prime p", MAX_PRIME_BYTES)?);
+        let q = Zeroizing::new(r.secret_integer("prime q", MAX_PRIME_BYTES)?);
         r.finish()?;
         let mut rng = rand::rng();
-        for x in [&p, &q] {
-            if x.bits() < 16
-                || x.is_even()
-                || !crate::prime::miller_rabin(x, KEY_FILE_MR_ROUNDS, &mut rng)
-            {
+        for x in [&*p, &*q] {
+            if x.bits() < 16 || !crate::prime::is_probable_prime_boxed(x, &mut rng) {
                 return Err(r.err("a stored prime is not prime"));
             }
         }
-        SecretKey::from_primes(&p, &q)
+        SecretKey::from_boxed_primes(&p, &q)
     }
 }
