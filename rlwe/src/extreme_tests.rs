@@ -72,3 +72,12 @@ fn budget_rejects_what_does_not_fit() {
     assert!(Layout::new(1 << 20, 8192, 1, 40, (1, 8192, 1)).is_err());
     assert!(Layout::new(169, 1, 48, 41, (169, 1, 48)).is_ok());
 }
+
+#[test]
+fn densest_shipped_layout_decrypts_exactly_at_the_extremes() {
+    // One patch of the first layer: the chooser's dense block (n_o = 128 rows), T = 128·169.
+    let l = Layout::choose(169, 128, 1, 40).expect("layout");
+    let budget = crate::noise::Budget::for_layout(&l).expect("budget");
+    assert_eq!((budget.terms, budget.flood_bits), (128 * 169, 122));
+    extreme(l);
+}

@@ -28,37 +28,43 @@
 //! # Design for whole images
 //!
 //! With 2,704 patches an image fills a third of a polynomial on its own, so [`Layout::choose`]
-//! puts all patches of an input (or of 2–3 inputs) in one polynomial (`pp = P`) and ŵ gets
-//! only `n_o·n_i ≤ 3` nonzero coefficients. The products then run in the coefficient domain:
-//! each weight is one signed negacyclic shift-and-multiply-accumulate over a ciphertext
-//! (`L·N` word MACs into u128, reduced once), no NTT per weight; the key holder's `b` is sent
-//! only on the support the useful coefficients read, and the returned ciphertexts carry all of
-//! `a` but only the useful coefficients of `b`, both switched down to Q0 (55 bits each).
+//! puts all patches of an input in one polynomial (`pp = P`) and ŵ gets only `n_o·n_i ≤ 3`
+//! nonzero coefficients. The products then run in the coefficient domain
+//! ([`Engine::Coefficient`]): each weight is one signed negacyclic shift-and-multiply-
+//! accumulate over a ciphertext (`L·N` word MACs into u128, reduced once), no NTT per weight,
+//! tiled so that every input coefficient is read from cache by all output blocks. With few
+//! patches (Cheetah's original setting, dense ŵ) the chooser takes [`Engine::Ntt`] instead:
+//! one transform of ŵ per block product, pointwise products. Either way the key holder's `b`
+//! is sent only on the support the useful coefficients read, and the returned ciphertexts
+//! carry all of `a` but only the useful coefficients of `b`, switched down to Q0 (55 bits).
 //!
 //! # Measurements
 //!
 //! `cargo run --release -p gcc-nn-rlwe --example rlwe_bench` on the 2-core AMD EPYC Zen 4
-//! (2.45 GHz) while other builds ran (load average ≈ 4.4 on 2 cores, so single-operation
-//! figures are up to ≈ 2× slow), k = 40:
+//! (2.45 GHz) while other helpers' builds ran (load average ≈ 3.4–4.4 on 2 cores, so the
+//! single-operation figures are up to ≈ 2× slow and vary by ±30 % between runs), k = 40:
 //!
 //! | operation (N = 8192, one thread) | time |
 //! | --- | --- |
-//! | NTT forward, one prime | 245 µs |
-//! | plaintext×ciphertext product in the NTT domain (ŵ transformed) | 307 µs (+ 3 NTTs for ŵ) |
-//! | secret-key encryption of one input (seeded a) | 2.13 ms |
-//! | one returned ciphertext: mask, public-key encryption of zero, flooding, switch | 4.19 ms |
-//! | per weight in the coefficient domain (a and useful b, 3 primes) | 11.2 µs |
-//! | decryption of one returned ciphertext | 0.38 ms |
+//! | NTT forward, one prime | 160–245 µs |
+//! | plaintext×ciphertext product in the NTT domain (ŵ transformed) | 200–310 µs (+ 3 NTTs for ŵ) |
+//! | secret-key encryption of one input (seeded a) | 1.6–2.1 ms |
+//! | one returned ciphertext: mask, public-key encryption of zero, flooding, switch | 3.1–4.2 ms |
+//! | per weight in the coefficient domain (a and useful b, 3 primes) | 10–23 µs |
+//! | decryption of one returned ciphertext | 0.25–0.41 ms |
 //!
-//! One 256×256 image (2,704 patches, the five cross products of layers 169→128, 128→128,
-//! 128→25, rayon on both cores, run one after another): **4.65 CPU-s** (key owners 0.80,
-//! multipliers 3.85), 4.75 s wall, **109.5 MB** (91.3 MB of inputs, 18.2 MB returned);
-//! targets ≤ 15 CPU-s and ≤ 1 GB. Layouts chosen: `n_i = 1, n_o = 3` for the 128-row layers
-//! (169 resp. 128 inputs, 43 returned ciphertexts), `n_i = 2, n_o = 1` for 128→25.
+//! The shipped model's five cross products (layers 169→128, 128→128, 128→25; layer 1 has no
+//! second one), rayon on both cores, run one after another:
 //!
-//! Not done yet: an NTT-domain product path for images with few patches (there the
-//! coefficient domain still costs `n_out·n_in·L·N` MACs per layer, ≈ 0.3 CPU-s for
-//! 169→128), and the protocol integration.
+//! | patches | CPU-s (key owners + multipliers) | wall | bytes (up + down) |
+//! | --- | --- | --- | --- |
+//! | 2,704 (256×256 image) | **4.34** (0.82 + 3.52) | 4.68 s | **112.3 MB** (90.6 + 21.7) |
+//! | 1 | 0.05 (0.01 + 0.04) | 0.05 s | 1.8 MB (1.5 + 0.3) |
+//!
+//! Targets for the image's linear layers: ≤ 15 CPU-s and ≤ 1 GB. Layouts chosen for 2,704
+//! patches: `n_i = 1, n_o = 2` (coefficient engine) for the 128-row layers, `n_i = 2, n_o = 1`
+//! for 128→25; for one patch dense blocks (`n_o` = all rows) on the NTT engine. The
+//! multipliers' time is almost all multiply-accumulates (≈ 1 ns each, ≈ 3.5·10^9 per image).
 
 pub mod arith;
 pub mod bits;

@@ -25,7 +25,8 @@
 //! statistical distance `≤ B/2^(F+1) < 2^−64` per coefficient, so the key holder's view of
 //! up to 2^24 returned coefficients (≈ 12 whole images) is within `2^−40` (σ = 40) of a view
 //! that does not depend on the weights. (PROTOCOL.md asks for σ = 40 extra bits; 64 costs
-//! nothing here.) For the shipped model (k = 40, T ≤ 169) F = 115.
+//! nothing here.) For the shipped model at k = 40: F = 115 for T = 169 (n_o = 1), 116 for the
+//! whole-image layouts (n_o = 2, T = 338), 122 for one patch (n_o = 128, T = 21,632).
 //!
 //! **Correctness at q.** `B + 2^F < 2^(F+1) ≤ q/(2t)` needs `F + k + 2 ≤ log2 q` (174).
 //!
@@ -40,8 +41,9 @@
 //!
 //! **Failure probability: 0.** Every bound above is a worst case (bounded supports: centred
 //! binomial, ternary, uniform flooding, rounding), not a tail bound. `src/extreme_tests.rs` runs
-//! all weights at `−2^(k−1)`, all inputs at `2^k − 1`, every fresh error at `+η`, the
-//! largest T of the shipped model and the flooding at its extreme value, and decrypts exactly.
+//! all weights at `−2^(k−1)`, all inputs at `2^k − 1`, every fresh error at `+η`, T from
+//! 169 to the largest of the shipped model (21,632), the flooding at its extreme value, with
+//! both engines, and decrypts exactly.
 
 use crate::error::{Result, RlweError};
 use crate::layout::Layout;
