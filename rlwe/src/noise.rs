@@ -47,7 +47,7 @@
 
 use crate::error::{Result, RlweError};
 use crate::layout::Layout;
-use crate::params::{ETA, N, PRIMES, log2_q};
+use crate::params::{ETA, LOG2_Q, N, PRIMES};
 
 /// Extra flooding bits above the bound (σ = 40 plus 24 for up to 2^24 returned coefficients).
 pub const FLOOD_EXTRA: u32 = 64;
@@ -66,18 +66,17 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// The bound B (as f64) for T terms at k bits.
-    pub fn bound(terms: usize, k: u32) -> f64 {
-        let eta = ETA as f64;
-        terms as f64 * 2f64.powi(k as i32 - 1) * (eta + 0.5) + 0.5 + (2 * N + 1) as f64 * eta
+    /// `2B` as an exact integer for T terms at k bits (B itself has a ½).
+    pub fn twice_bound(terms: usize, k: u32) -> u128 {
+        let eta = ETA as u128;
+        terms as u128 * (1u128 << (k - 1)) * (2 * eta + 1) + 1 + 2 * (2 * N as u128 + 1) * eta
     }
 
     /// The budget of `layout`, or [`RlweError::NoiseBudget`] naming the condition that fails.
+    /// Integer arithmetic only, so both parties agree on every layout's validity.
     pub fn for_layout(layout: &Layout) -> Result<Self> {
         let terms = layout.n_o.min(layout.n_out) * layout.n_in;
         let k = layout.k;
-        let bound_bits = Self::bound(terms, k).log2().ceil() as u32;
-        let flood_bits = bound_bits + FLOOD_EXTRA;
         let fail = |what: &str, needed_bits: u32, available_bits: u32| {
             Err(RlweError::NoiseBudget {
                 what: format!(
@@ -88,25 +87,26 @@ impl Budget {
                 available_bits,
             })
         };
+        // T·2^(k−1)·2^60 < 2^127, checked first so that the bound below cannot overflow.
+        let acc_bits = ceil_log2(terms as u128) + k - 1 + 60;
+        if acc_bits >= 127 {
+            return fail("u128 accumulators", acc_bits, 127);
+        }
+        // ⌈log2 B⌉ = ⌈log2 2B⌉ − 1.
+        let bound_bits = ceil_log2(Self::twice_bound(terms, k)) - 1;
+        let flood_bits = bound_bits + FLOOD_EXTRA;
         if flood_bits > MAX_FLOOD {
             return fail("flooding noise", flood_bits, MAX_FLOOD);
         }
-        if flood_bits + k + 2 > log2_q() {
-            return fail("decryption at q", flood_bits + k + 2, log2_q());
+        if flood_bits + k + 2 > LOG2_Q {
+            return fail("decryption at q", flood_bits + k + 2, LOG2_Q);
         }
-        let q0 = PRIMES[0] as f64;
-        let log2_q_over_q0 = PRIMES[1..].iter().map(|&p| (p as f64).log2()).sum::<f64>();
-        let switched = 2f64.powf(flood_bits as f64 + 1.0 - log2_q_over_q0) + 0.5 + N as f64 / 2.0;
-        if switched >= q0 / 2f64.powi(k as i32 + 1) {
-            return fail(
-                "decryption after switching to Q0",
-                (switched.log2() + k as f64 + 1.0).ceil() as u32,
-                q0.log2() as u32,
-            );
-        }
-        let acc_bits = (terms as f64).log2() + (k - 1) as f64 + 60.0;
-        if acc_bits >= 127.0 {
-            return fail("u128 accumulators", acc_bits.ceil() as u32, 127);
+        // After switching: (Q0/q)·2^(F+1) + ½ + N/2 < Q0/2^(k+1), with Q0/q = 1/(Q1·Q2) ≤ 2^−119
+        // so the first term is at most 2^(F−118) (counted as 1 when below). Times 2^(k+1):
+        let first = 1u128 << (flood_bits.saturating_sub(118) + k + 1);
+        let switched = first + (1u128 << k) + (N as u128 / 2) * (1u128 << (k + 1));
+        if switched >= PRIMES[0] as u128 {
+            return fail("decryption after switching to Q0", ceil_log2(switched), 55);
         }
         Ok(Self {
             terms,
@@ -114,4 +114,9 @@ impl Budget {
             flood_bits,
         })
     }
+}
+
+/// `⌈log2 x⌉` for `x ≥ 1`.
+fn ceil_log2(x: u128) -> u32 {
+    128 - (x.max(1) - 1).leading_zeros()
 }

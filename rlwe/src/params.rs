@@ -75,13 +75,12 @@ pub fn context() -> &'static Context {
     })
 }
 
-/// `log2 q` rounded down (174 for the fixed primes).
+/// `⌊log2 q⌋` for the fixed primes (checked by the tests).
+pub const LOG2_Q: u32 = 174;
+
+/// `⌊log2 q⌋`.
 pub fn log2_q() -> u32 {
-    PRIMES
-        .iter()
-        .map(|&p| (p as f64).log2())
-        .sum::<f64>()
-        .floor() as u32
+    LOG2_Q
 }
 
 #[cfg(test)]
@@ -98,7 +97,11 @@ mod tests {
         // The HE Standard's bound for N = 8192 at 128-bit security.
         let bits: f64 = PRIMES.iter().map(|&p| (p as f64).log2()).sum();
         assert!(bits < 218.0 && bits > 174.0, "log2 q = {bits}");
-        assert_eq!(log2_q(), 174);
+        assert_eq!(bits.floor() as u32, LOG2_Q);
+        assert!(
+            ((PRIMES[1] as u128) * (PRIMES[2] as u128)) >> 119 == 1,
+            "Q1·Q2 ≥ 2^119"
+        );
         let c = context();
         let x = 0x0123_4567_89ab_cdef_0011_2233_4455u128 % c.q12;
         assert_eq!(
