@@ -164,3 +164,21 @@ fn few_patches_choose_the_ntt_engine_and_stay_exact() {
     let many = Layout::choose(169, 128, 2704, 40).expect("layout");
     assert_eq!(many.engine, Engine::Coefficient, "{many:?}");
 }
+
+#[test]
+fn shipped_model_image_traffic_is_within_the_target() {
+    // Deterministic metric: bytes of the five cross products of one 256×256 image
+    // (layer 1 has one cross product, layers 2 and 3 two), from the chosen layouts.
+    let bytes: usize = [(169, 128, 1), (128, 128, 2), (128, 25, 2)]
+        .iter()
+        .map(|&(n, m, c)| c * Layout::choose(n, m, 2704, 40).expect("layout").bytes())
+        .sum();
+    assert!(
+        bytes < 150_000_000,
+        "{bytes} bytes per image (target ≤ 1 GB, measured 112.3 MB)"
+    );
+    assert!(
+        bytes > 50_000_000,
+        "{bytes}: the inputs alone are 2,704·(169 + 2·128 + 2·128) values"
+    );
+}
