@@ -367,11 +367,16 @@ impl Layout {
         crate::cipher::OUTPUT_HEADER + ((N + self.useful_count(ob, g)) * w).div_ceil(8)
     }
 
-    /// Bytes of the whole product: all inputs one way, all results the other.
+    /// Bytes of the whole product: all inputs one way, all results the other. Blocks and
+    /// groups come in at most two sizes (full, last), so this is O(1).
     pub fn bytes(&self) -> usize {
-        let out: usize = (0..self.out_blocks())
-            .flat_map(|ob| (0..self.groups()).map(move |g| (ob, g)))
-            .map(|(ob, g)| self.output_bytes(ob, g))
+        let (obs, gs) = (self.out_blocks(), self.groups());
+        let sizes = |count: usize| [(0, count - 1), (count - 1, 1)];
+        let out: usize = sizes(obs)
+            .iter()
+            .flat_map(|&(ob, nob)| sizes(gs).map(move |(g, ng)| (ob, nob, g, ng)))
+            .filter(|&(_, nob, _, ng)| nob * ng > 0)
+            .map(|(ob, nob, g, ng)| nob * ng * self.output_bytes(ob, g))
             .sum();
         self.input_count() * self.input_bytes() + out
     }

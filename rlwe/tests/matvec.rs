@@ -182,3 +182,18 @@ fn shipped_model_image_traffic_is_within_the_target() {
         "{bytes}: the inputs alone are 2,704·(169 + 2·128 + 2·128) values"
     );
 }
+
+#[test]
+fn layout_bytes_equal_the_serialized_sizes() {
+    let mut rng = rand::rng();
+    let sk = SecretKey::generate(&mut rng);
+    let pk = sk.public_key(&mut rng);
+    // Partial last blocks and groups on both axes.
+    let l = Layout::new(7, 5, 23, 40, (3, 2, 10)).expect("layout");
+    let (e, x) = (random(&mut rng, 35, 40), random(&mut rng, 7 * 23, 40));
+    let cts = encrypt_inputs(&sk, &l, &x, &mut rng).expect("encrypt");
+    let (outs, _) = masked_products(&pk, &l, &cts, &e, &mut rng).expect("products");
+    let sent: usize = cts.iter().map(|c| c.to_bytes(&l).len()).sum::<usize>()
+        + outs.iter().map(|o| o.to_bytes().len()).sum::<usize>();
+    assert_eq!(l.bytes(), sent);
+}
