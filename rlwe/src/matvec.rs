@@ -118,15 +118,11 @@ fn mac(m: &Modulus, terms: &[Term], srcs: &[&[u64]], start: usize, acc: &mut [u1
         let d = t.degree;
         // c ≥ d: +src[c − d]; c < d: −src[c − d + N] (wrap sign), then the weight's sign.
         let split = d.clamp(start, end);
-        let segs = [
-            (start, split, N + start - d, true),
-            (split, end, split.wrapping_sub(d), false),
-        ];
-        for (c0, c1, s0, wrapped) in segs {
+        for (c0, c1, wrapped) in [(start, split, true), (split, end, false)] {
             if c0 >= c1 {
                 continue;
             }
-            let s0 = if wrapped { s0 } else { c0 - d };
+            let s0 = if wrapped { c0 + N - d } else { c0 - d };
             let src = &src[s0..s0 + (c1 - c0)];
             let acc = &mut acc[c0 - start..c1 - start];
             if (t.w < 0) != wrapped {
