@@ -33,8 +33,18 @@ pub(crate) fn run(bits: u32, patches: usize, model_path: Option<&Path>) -> Resul
     };
     let fixed = FixedMlp::from_model(&mlp, FIXED, TANH_FIT)?;
     let dir = tempfile_dir()?;
+    // The cloud is the shipped `gcc-nn serve`, which refuses keys under 2048 bits: the
+    // bench measures production keys only (no insecure small-key mode).
+    if bits < paillier::MIN_PRODUCTION_KEY_BITS {
+        return Err(format!(
+            "secure-bench needs a production key: {bits}-bit keys are refused (at least {} bits; \
+             `gcc-nn serve` refuses smaller keys)",
+            paillier::MIN_PRODUCTION_KEY_BITS
+        )
+        .into());
+    }
     let t = Instant::now();
-    let sk = SecretKey::generate_any_size(bits, &mut rand::rng())?;
+    let sk = SecretKey::generate(bits, &mut rand::rng())?;
     println!("keygen ({bits} bits): {:.2} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let enc = EncryptedModel::encrypt(&fixed, sk.public_key())?;

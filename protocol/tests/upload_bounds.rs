@@ -1,0 +1,168 @@
+//! Issue 13 item 7: nothing public is derived from the weights. The model header's bounds on
+//! |W| and |z| come from the fixed-point formats and the activation circuit
+//! (`upload::format_bounds`); the upload checks the weights against them before encrypting
+//! and refuses weights that break them; a model at the very edge of the bounds still runs
+//! exactly through the reference protocol.
+
+extern crate gcc_nn_protocol as protocol;
+
+use model::activation::TANH_FIT;
+use model::fixed::{FIXED, FixedMlp};
+use model::mlp::{Dense, Mlp};
+use paillier::SecretKey;
+use protocol::session::activation::ActivationCircuit;
+use protocol::session::client::handshake_with_policy;
+use protocol::session::serve::{CloudState, serve_connection};
+use protocol::session::{KeyPolicy, ProtocolKind, SessionError};
+use protocol::upload::{EncryptedModel, format_bounds};
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::SeedableRng;
+use runtime::channel::MemChannel;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+fn key() -> &'static SecretKey {
+    static K: OnceLock<SecretKey> = OnceLock::new();
+    K.get_or_init(|| {
+        SecretKey::generate_any_size(512, &mut ChaCha20Rng::seed_from_u64(77)).expect("key")
+    })
+}
+
+/// A 3x3 → 2 → 1x1 model whose weights are `scale` times a fixed pattern.
+fn model(scale: f32) -> FixedMlp {
+    let mlp = Mlp::new(
+        3,
+        1,
+        1,
+        25.0,
+        vec![
+            Dense {
+                inputs: 9,
+                outputs: 2,
+                weights: (0..18)
+                    .map(|k| scale * ((k % 7) as f32 / 7.0 - 0.4))
+                    .collect(),
+                bias: vec![0.1, -0.2],
+            },
+            Dense {
+                inputs: 2,
+                outputs: 1,
+                weights: vec![0.6 * scale, -0.4],
+                bias: vec![0.05],
+            },
+        ],
+    )
+    .expect("model");
+    FixedMlp::from_model(&mlp, FIXED, TANH_FIT).expect("fixed")
+}
+
+fn upload(fixed: &FixedMlp) -> Result<EncryptedModel, SessionError> {
+    EncryptedModel::encrypt_with_rng(
+        fixed,
+        key().public_key(),
+        &mut ChaCha20Rng::seed_from_u64(1),
+    )
+}
+
+fn x_bits() -> u32 {
+    ActivationCircuit::for_name("tanh_fit")
+        .expect("circuit")
+        .bridge
+        .params()
+        .x_bits
+}
+
+#[test]
+fn the_header_bounds_are_the_format_bounds_whatever_the_weights() {
+    let (w_bits, z_bits) = format_bounds(&FIXED, x_bits()).expect("bounds");
+    // LX = 36 for the shipped circuits: |z| < 2^35, |W| < 2^(35 − 12).
+    assert_eq!((w_bits, z_bits), (23, 35));
+    let small = upload(&model(0.1)).expect("small weights");
+    let large = upload(&model(3.0)).expect("large weights");
+    assert_ne!(model(0.1).layers, model(3.0).layers);
+    for enc in [&small, &large] {
+        assert_eq!(
+            (enc.header.weight_bits, enc.header.z_bits),
+            (w_bits, z_bits)
+        );
+    }
+    assert_eq!(
+        small.header.to_bytes(),
+        large.header.to_bytes(),
+        "the header does not depend on the weights"
+    );
+}
+
+#[test]
+fn weights_beyond_the_public_bounds_are_refused_before_encrypting() {
+    let (w_bits, z_bits) = format_bounds(&FIXED, x_bits()).expect("bounds");
+    // One weight at 2^w_bits: z stays far inside the ring (2^23 · 2^15 < 2^39), but the
+    // weight breaks the stated bound.
+    let mut big_weight = model(0.0);
+    big_weight.layers[1].weights[0] = 1 << w_bits;
+    let err = upload(&big_weight).expect_err("refused");
+    assert!(
+        err.to_string().contains(&format!("|W| < 2^{w_bits}")),
+        "{err}"
+    );
+    // Every weight inside the bound, but their sum pushes |z| past 2^z_bits.
+    let mut big_sum = model(0.0);
+    big_sum.layers[0].weights[..9].fill((1 << w_bits) - 1);
+    let err = upload(&big_sum).expect_err("refused");
+    assert!(
+        err.to_string().contains(&format!("|z| < 2^{z_bits}")),
+        "{err}"
+    );
+}
+
+/// A weight of 2^23 − 1 (the largest the bound allows) in the output layer, driven by a
+/// saturated activation: the reference protocol's masks and slots still carry it exactly.
+#[test]
+fn a_model_at_the_edge_of_the_bounds_runs_exactly() {
+    let (w_bits, _) = format_bounds(&FIXED, x_bits()).expect("bounds");
+    let mut edge = model(1.0);
+    edge.layers[0].weights.fill(0);
+    edge.layers[0].bias = vec![1 << 30, -(1 << 30)]; // both activations saturate to ±1
+    // Σ|W|·2^Fa must stay below 2^35: the largest weight alone, the other one 0.
+    edge.layers[1].weights = vec![(1 << w_bits) - 1, 0];
+    edge.layers[1].bias = vec![0];
+    let enc = upload(&edge).expect("at the bound");
+    let state = CloudState::with_key_policy(enc, KeyPolicy::InsecureTestKeys).expect("state");
+    let (user_end, cloud_end) = MemChannel::pair(Duration::from_secs(120));
+    let cloud = std::thread::spawn(move || {
+        let mut ch = cloud_end;
+        serve_connection(&mut ch, &state).map(|_| ())
+    });
+    let sk = key();
+    let mut s = handshake_with_policy(
+        user_end,
+        sk,
+        ProtocolKind::Reference,
+        KeyPolicy::InsecureTestKeys,
+    )
+    .expect("handshake");
+    let patches = vec![vec![0i64; 9], vec![4095; 9]];
+    let (q, _) = s.run_job(sk, &patches, 2, &mut |_| {}).expect("job");
+    drop(s);
+    cloud.join().expect("cloud thread").expect("cloud");
+    for (p, q) in patches.iter().zip(&q) {
+        let (want, max_z) = edge.forward(p);
+        assert_eq!(q, &want);
+        assert!(
+            max_z >= 1 << 34,
+            "the run reaches the bound's order: {max_z}"
+        );
+    }
+}
+
+#[test]
+fn a_header_with_other_bounds_is_refused_by_the_cloud() {
+    let mut enc = upload(&model(1.0)).expect("upload");
+    enc.header.weight_bits = 9;
+    enc.header.z_bits = 21; // consistent with each other, not the format bounds
+    let reread = EncryptedModel::from_bytes(&enc.to_bytes()).expect("well formed");
+    let err = CloudState::with_key_policy(reread, KeyPolicy::InsecureTestKeys)
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("re-encrypt"), "{err}");
+}
