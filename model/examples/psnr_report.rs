@@ -1,29 +1,29 @@
-//! The PSNR table without the CLI: `psnr_report [MODEL] [STRIDE]` run from the repository
-//! root (same library function and output as `gcc-nn psnr-report`).
+//! The PSNR table without the CLI, with the shipped model at its own stride:
+//! `cargo run --release -p gcc-nn-model --example psnr_report -- OUT_DIR SET_DIR...`
+//! (same library function and output as `gcc-nn psnr-report --set SET_DIR -o OUT_DIR`).
+//! The denoised images and the comparison image go to OUT_DIR; e.g. SET_DIR =
+//! model/tests/data/cc0 (the CC0 images shipped with the repository).
 
 use gcc_nn_model as model;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let mlp = match args.get(1) {
-        Some(p) => model::Mlp::load(Path::new(p))?,
-        None => model::shipped::model()?,
+    let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let [out_dir, sets @ ..] = args.as_slice() else {
+        return Err("usage: psnr_report OUT_DIR SET_DIR [SET_DIR ...]".into());
     };
-    let stride = args.get(2).map_or(Ok(mlp.stride), |s| s.parse())?;
-    let sets: Vec<PathBuf> = ["../shared/data/images/seed5", "../shared/data/images/Set12"]
-        .into_iter()
-        .map(PathBuf::from)
-        .filter(|d| d.is_dir())
-        .collect();
+    if sets.is_empty() {
+        return Err("usage: psnr_report OUT_DIR SET_DIR [SET_DIR ...]".into());
+    }
+    let mlp = model::shipped::model()?;
     model::report::psnr_report(
         &mlp,
-        &sets,
+        sets,
         25.0,
         1,
-        stride,
-        Path::new("target/psnr-report"),
-        Path::new("docs/denoise_comparison.png"),
+        mlp.stride,
+        out_dir,
+        &out_dir.join("denoise_comparison.png"),
         &mut std::io::stdout(),
     )?;
     Ok(())

@@ -48,6 +48,12 @@ pub enum ModelError {
         /// The pixel type found.
         found: String,
     },
+    /// A directory that should hold images holds none.
+    #[error("{dir}: no image files (.png, .jpg, .jpeg, .tif, .tiff, .pgm, .ppm, .pnm)")]
+    NoImages {
+        /// The directory.
+        dir: PathBuf,
+    },
     /// An output path whose extension names no supported format.
     #[error(
         "{path}: cannot tell the output image format from the extension (use .png, .jpg/.jpeg, .tif/.tiff or .pgm)"

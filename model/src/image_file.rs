@@ -151,6 +151,35 @@ fn colour_name(c: image::ColorType) -> String {
     format!("{bits}-bit {kind}")
 }
 
+/// Extensions [`image_files_in`] picks up (case-insensitive).
+pub const IMAGE_EXTENSIONS: [&str; 8] = ["png", "jpg", "jpeg", "tif", "tiff", "pgm", "ppm", "pnm"];
+
+/// The image files directly in `dir` (by extension, [`IMAGE_EXTENSIONS`]), sorted by name;
+/// a missing directory, or one without images, is an error naming it.
+pub fn image_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|source| ModelError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension().is_some_and(|x| {
+                    let x = x.to_string_lossy().to_ascii_lowercase();
+                    IMAGE_EXTENSIONS.contains(&x.as_str())
+                })
+        })
+        .collect();
+    if files.is_empty() {
+        return Err(ModelError::NoImages {
+            dir: dir.to_path_buf(),
+        });
+    }
+    files.sort();
+    Ok(files)
+}
+
 impl GrayImage {
     /// Reads an image file (see the module documentation for formats and conversions).
     pub fn load(path: &Path) -> Result<Self> {
@@ -381,8 +410,8 @@ fn decode_jpeg_strict(bytes: &[u8], path: &Path) -> Result<(GrayImage, ImageSour
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`; on any
-/// failure the temporary file is removed and `path` is untouched.
-fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
+/// failure the temporary file is removed and `path` is untouched (images and model files).
+pub(crate) fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().ok_or_else(|| ModelError::Io {
         path: path.to_path_buf(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),

@@ -309,10 +309,7 @@ impl Mlp {
 
     /// Writes a model file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, self.to_bytes()).map_err(|source| ModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+        crate::image_file::write_replacing(path, &self.to_bytes())
     }
 }
 

@@ -17,7 +17,8 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> ModelError + '_ {
     }
 }
 
-/// For every PNG in each of `sets` (sorted by name; noise seed `seed`, `seed + 1`, …):
+/// For every image in each of `sets` ([`crate::image_file::image_files_in`]: sorted by
+/// name; a missing or empty set is an error before any work; noise seed `seed`, `seed + 1`, …):
 /// writes a markdown row to `out` with the noisy PSNR, float tanh, fixed-point tanh*, its
 /// gap, fixed-point tanh_fit, its gap, and tanh_fit after 8-bit rounding, plus per-set
 /// averages; saves the tanh_fit denoised PNGs in `out_dir`, and the side-by-side PNG
@@ -33,6 +34,11 @@ pub fn psnr_report(
     comparison: &Path,
     out: &mut dyn Write,
 ) -> Result<()> {
+    // Every set is listed before any work: a missing or empty folder fails at once.
+    let listed = sets
+        .iter()
+        .map(|set| Ok((set, crate::image_file::image_files_in(set)?)))
+        .collect::<Result<Vec<_>>>()?;
     let star = FixedMlp::from_model(mlp, FIXED, TANH_STAR)?;
     let fit = FixedMlp::from_model(mlp, FIXED, TANH_FIT)?;
     std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
@@ -54,19 +60,15 @@ pub fn psnr_report(
     .map_err(io(o))?;
     writeln!(out, "|---|---|---|---|---|---|---|---|").map_err(io(o))?;
     let mut n_img = seed;
-    for set in sets {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(set)
-            .map_err(io(set))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "png"))
-            .collect();
-        files.sort();
+    let mut converted = 0usize;
+    for (set, files) in &listed {
         let set_name = set
             .file_name()
             .map_or("set".into(), |s| s.to_string_lossy().into_owned());
         let mut sums = [0.0f64; 7];
-        for file in &files {
-            let clean = GrayImage::load(file)?;
+        for file in files {
+            let (clean, source) = GrayImage::load_with_source(file)?;
+            converted += usize::from(source.conversion_note().is_some());
             let noisy = add_noise(&clean, sigma, n_img);
             n_img += 1;
             let float = denoise_float(mlp, &noisy, stride, FloatActivation::Tanh)?;
@@ -89,14 +91,19 @@ pub fn psnr_report(
             print_row(out, &format!("{set_name}/{stem}"), &r)?;
             sums.iter_mut().zip(&r).for_each(|(s, v)| *s += v);
         }
-        if !files.is_empty() {
-            let n = files.len() as f64;
-            print_row(
-                out,
-                &format!("**{set_name} average**"),
-                &sums.map(|s| s / n),
-            )?;
-        }
+        let n = files.len() as f64;
+        print_row(
+            out,
+            &format!("**{set_name} average**"),
+            &sums.map(|s| s / n),
+        )?;
+    }
+    if converted > 0 {
+        writeln!(
+            out,
+            "note: {converted} colour or alpha image(s) were converted to gray (BT.601 luma, alpha ignored)"
+        )
+        .map_err(io(o))?;
     }
     let clean = crate::shipped::sample_image()?;
     let noisy = add_noise(&clean, sigma, seed);

@@ -245,16 +245,11 @@ pub fn train(images: &[GrayImage], cfg: &TrainConfig) -> Result<Mlp> {
     )
 }
 
-/// Loads every `.png` in `dir` (sorted by name) as a grayscale image.
+/// Loads every image in `dir` ([`crate::image_file::image_files_in`]: sorted by name;
+/// colour is converted to luma) as a grayscale image; no images is an error.
 pub fn load_dir(dir: &std::path::Path) -> Result<Vec<GrayImage>> {
-    let rd = std::fs::read_dir(dir).map_err(|source| ModelError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut paths: Vec<_> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("png")))
-        .collect();
-    paths.sort();
-    paths.iter().map(|p| GrayImage::load(p)).collect()
+    crate::image_file::image_files_in(dir)?
+        .iter()
+        .map(|p| GrayImage::load(p))
+        .collect()
 }
