@@ -411,7 +411,19 @@ fn decode_jpeg_strict(bytes: &[u8], path: &Path) -> Result<(GrayImage, ImageSour
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`; on any
 /// failure the temporary file is removed and `path` is untouched (images and model files).
+/// An existing target that is not a regular file (`/dev/null`, a pipe) is written in place,
+/// never replaced.
 pub(crate) fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(|source| ModelError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+    }
     let name = path.file_name().ok_or_else(|| ModelError::Io {
         path: path.to_path_buf(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),

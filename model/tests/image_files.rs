@@ -237,3 +237,24 @@ fn unsupported_corrupt_and_oversized_inputs_are_clear_errors() {
     let ok = GrayImage::decode(b"P5\n2 1\n255\n\x05\xfa", Path::new("ok.pgm")).expect("pgm");
     assert_eq!(ok.pixels(), &[5.0, 250.0]);
 }
+
+#[cfg(unix)]
+#[test]
+fn special_files_are_written_in_place_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let null = Path::new("/dev/null");
+    gradient(4, 4)
+        .save_as(null, FileFormat::Png)
+        .expect("write to /dev/null");
+    let meta = std::fs::metadata(null).expect("still there");
+    assert!(
+        meta.file_type().is_char_device(),
+        "/dev/null must stay a device"
+    );
+    // A directory as the target is an error naming it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("d.png");
+    std::fs::create_dir(&target).expect("mkdir");
+    let e = gradient(4, 4).save(&target).expect_err("directory");
+    assert!(e.to_string().contains("d.png"), "{e}");
+}
