@@ -19,7 +19,8 @@
 //! - [`parse_value`] / [`format_value`]: user text (`0.5`, `-3`, raw `0x2b7e…`) ↔ raw
 //!   values of a [`Ty`], quantised with the literal rule (round half away from zero,
 //!   error if out of range).
-//! - [`Diagnostics::render`]: `file:line:col: error: …` plus the source line and a caret.
+//! - [`Diagnostics::render`]: `file:line:col: error: …` plus the source drawn by ariadne with
+//!   the span marked and labelled.
 //!
 //! ```
 //! use gcc_nn_dsl as dsl;
@@ -48,7 +49,7 @@ pub mod types;
 pub mod value;
 
 pub use ast::Party;
-pub use diag::{Diagnostic, Diagnostics, Span};
+pub use diag::{Diagnostic, Diagnostics, Span, Style};
 pub use interp::{InterpretError, Interpreter, interpret, interpret_named};
 pub use rational::Rational;
 pub use types::{NumTy, Ty};

@@ -235,30 +235,116 @@ fn every_malformed_program_is_rejected_with_a_located_message() {
             ));
             continue;
         }
-        // The snippet shows the offending line and a caret.
+        // The snippet shows the offending line, marks the span and labels it.
         let line_no: usize = loc
             .split(':')
             .next()
             .and_then(|l| l.parse().ok())
             .unwrap_or(0);
         let line = src.lines().nth(line_no.saturating_sub(1)).unwrap_or("");
-        if !text.contains(&format!("{line_no} | {line}")) || !text.contains('^') {
-            failures.push(format!("{src:?}: no source line / caret in\n{text}"));
+        if !text.contains(&format!("{line_no} | {line}")) || !text.contains("`-") {
+            failures.push(format!("{src:?}: no source line / marked span in\n{text}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// The terminal column (0-based, after the ` N | ` gutter) of the first span marker under
+/// the source line that ends with `src_line`.
+fn marker_column(text: &str, src_line: &str) -> (usize, char) {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.ends_with(src_line))
+        .unwrap_or_else(|| panic!("source line {src_line:?} in\n{text}"));
+    let gutter = lines[at].find(" | ").expect("gutter") + 3;
+    let under: Vec<char> = lines[at + 1].chars().collect();
+    let col = (gutter..under.len())
+        .find(|&i| under[i] != ' ')
+        .unwrap_or_else(|| panic!("no marker under the line in\n{text}"));
+    (col - gutter, under[col])
+}
+
 #[test]
 fn caret_sits_under_the_span() {
-    let d = dsl::check("output y: int<8> = 300;", "f.dsl").expect_err("out of range");
-    let text = d.render();
-    let lines: Vec<&str> = text.lines().collect();
-    let src_line = lines
-        .iter()
-        .position(|l| l.ends_with("output y: int<8> = 300;"))
-        .expect("source line");
-    let caret = lines[src_line + 1];
-    let col_src = lines[src_line].find("300").expect("300");
-    assert_eq!(caret.find("^^^"), Some(col_src), "{text}");
+    let src = "output y: int<8> = 300;";
+    let text = dsl::check(src, "f.dsl").expect_err("out of range").render();
+    assert!(
+        text.starts_with("f.dsl:1:20: error: the constant 300 does not fit int<8>\n"),
+        "{text}"
+    );
+    assert_eq!(
+        marker_column(&text, src),
+        (src.find("300").expect("300"), '^'),
+        "{text}"
+    );
+    assert!(
+        text.contains("`--- expected a value between -128 and 127"),
+        "{text}"
+    );
+}
+
+#[test]
+fn caret_counts_wide_characters_as_two_columns() {
+    // Each CJK character takes two terminal columns: the marker must move right by two
+    // per character, not one (the old renderer counted characters).
+    let src = "output y: int<8> = /* 漢字 */ 300;";
+    let text = dsl::check(src, "f.dsl").expect_err("out of range").render();
+    // The headline counts characters (editors' columns)…
+    assert!(text.starts_with("f.dsl:1:29: error:"), "{text}");
+    // …the marker sits under `300` on the screen.
+    let before = &src[..src.find("300").expect("300")];
+    let screen_col = before.chars().count() + before.chars().filter(|c| !c.is_ascii()).count();
+    assert_eq!(marker_column(&text, src), (screen_col, '^'), "{text}");
+}
+
+#[test]
+fn secondary_places_are_labelled_in_the_same_snippet() {
+    let src = "const A = 1;\nconst A = 2;\noutput y: int<8> = A;";
+    let text = dsl::check(src, "d.dsl").expect_err("twice").render();
+    assert!(
+        text.starts_with("d.dsl:2:7: error: constant `A` is defined twice\n"),
+        "{text}"
+    );
+    let first = text
+        .find("1 | const A = 1;")
+        .expect("first definition shown");
+    let second = text
+        .find("2 | const A = 2;")
+        .expect("second definition shown");
+    assert!(first < second, "{text}");
+    assert!(text.contains("`-- first defined here"), "{text}");
+    assert!(text.contains("`-- expected a new constant name"), "{text}");
+    assert_eq!(text.matches(",-[").count(), 1, "one snippet: {text}");
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let d = dsl::check("output y: int<8> = 300;", "c.dsl").expect_err("out of range");
+    let plain = d.render();
+    assert!(!plain.contains('\x1b'), "{plain}");
+    assert!(plain.is_ascii(), "{plain}");
+    let coloured = d.render_with(dsl::Style::Terminal);
+    assert!(coloured.contains("\x1b["), "{coloured}");
+    assert!(coloured.contains("c.dsl:1:20: error:"), "{coloured}");
+    // Tests are not run on a terminal: the stderr style is plain there.
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        assert_eq!(dsl::Style::for_stderr(), dsl::Style::Plain);
+    }
+}
+
+#[test]
+fn help_and_unlocated_errors_render() {
+    let err = dsl::check_with(
+        "const N = 1;\noutput y: int<8> = N;",
+        "h.dsl",
+        &[("N".into(), "abc".into())],
+    )
+    .expect_err("bad override");
+    let text = err.render();
+    assert!(
+        text.starts_with("h.dsl: error: cannot override `N`"),
+        "{text}"
+    );
+    assert!(text.contains("help: write -D NAME=VALUE"), "{text}");
 }

@@ -104,7 +104,7 @@ fn load(file: &Path, define: &[String]) -> Result<dsl::core::Program, CliError> 
     }
     let name = file.display().to_string();
     dsl::check_with(&source, &name, &overrides).map_err(|diags| {
-        eprint!("{}", diags.render());
+        eprint!("{}", diags.render_with(dsl::Style::for_stderr()));
         let n = diags.errors.len();
         format!("{name}: {n} error{}", if n == 1 { "" } else { "s" }).into()
     })

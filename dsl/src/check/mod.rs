@@ -406,10 +406,11 @@ impl<'a> Elab<'a> {
     }
 }
 
-fn duplicate(name: &ast::Ident, what: &str, _prev: &Span) -> Diagnostic {
+fn duplicate(name: &ast::Ident, what: &str, prev: &Span) -> Diagnostic {
     Diagnostic::new(
         name.span.clone(),
         format!("{what} `{}` is defined twice", name.name),
         format!("expected a new {what} name"),
     )
+    .with_secondary(prev.clone(), "first defined here")
 }
