@@ -26,6 +26,14 @@ pub enum BridgeError {
         /// Underlying error.
         source: paillier::PaillierError,
     },
+    /// An RLWE operation of the linear layers failed.
+    #[error("rlwe ({phase}): {source}")]
+    Rlwe {
+        /// Which step.
+        phase: &'static str,
+        /// Underlying error.
+        source: rlwe::RlweError,
+    },
     /// The activation circuit did not compile.
     #[error("activation circuit: {0}")]
     Compile(String),
@@ -61,4 +69,9 @@ pub(crate) fn chan(phase: &'static str) -> impl Fn(ChannelError) -> BridgeError 
 /// Shorthand for mapping a Paillier error to a phase.
 pub(crate) fn he(phase: &'static str) -> impl Fn(paillier::PaillierError) -> BridgeError {
     move |source| BridgeError::Paillier { phase, source }
+}
+
+/// Shorthand for mapping an RLWE error to a phase.
+pub(crate) fn rl(phase: &'static str) -> impl Fn(rlwe::RlweError) -> BridgeError {
+    move |source| BridgeError::Rlwe { phase, source }
 }

@@ -12,13 +12,16 @@
 //!    into [`shares::ModelShare`]s, which both persist ([`store`]) so that later images skip
 //!    this step; [`pairing`] agrees at the start of each job whether a stored pair is reused;
 //! 2. per image: [`party::run_user`] / [`party::run_cloud`] over one
-//!    [`runtime::channel::Channel`]; the user gets the raw outputs `q` of every patch,
-//!    bit-identical to [`model::fixed::FixedMlp::forward`];
+//!    [`runtime::channel::Channel`]; the user gets the 8-bit denoised image and nothing
+//!    finer ([`output`]: overlap averaging on shares, one small garbled circuit per pixel),
+//!    pixel for pixel the fixed-point reference's ([`model::denoise::denoise_fixed`]);
 //! 3. [`simulate`] runs both sides in one process over an in-memory channel (tests, benches).
 
 pub mod activation;
 pub mod cross;
+pub mod engine;
 pub mod fresh;
+pub mod output;
 pub mod pairing;
 pub mod party;
 pub mod report;
@@ -30,6 +33,7 @@ mod wire;
 
 pub use crate::upload::EncryptedModel;
 pub use activation::ShareCircuit;
+pub use engine::CrossEngine;
 pub use party::{CloudOutput, CloudView, UserOutput, run_cloud, run_user};
 pub use report::FastReport;
 pub use ring::{Ring, SIGMA};
@@ -91,13 +95,15 @@ pub fn simulate_setup(
     })
 }
 
-/// Runs one image for both parties in two threads over an in-memory channel.
+/// Runs one image (its quantised patches `inputs`, cut as `image`) for both parties in two
+/// threads over an in-memory channel.
 pub fn simulate(
     user_sk: &SecretKey,
     user_share: &ModelShare,
     cloud_share: &ModelShare,
     circuit: &ShareCircuit,
     inputs: &[Vec<i64>],
+    image: &model::patches::ImageLayout,
     record_view: bool,
 ) -> Result<Simulation<UserOutput>, BridgeError> {
     let (a, mut b) = MemChannel::pair(Duration::from_secs(3600));
@@ -122,6 +128,7 @@ pub fn simulate(
                 user_share,
                 circuit,
                 inputs,
+                image,
                 &mut rand::rng(),
             )
         };
