@@ -27,8 +27,10 @@ pub const SESSION_VERSION: u32 = 1;
 pub enum ProtocolKind {
     /// The paper's protocol (PROTOCOL.md §2).
     Reference,
-    /// The fast whole-image protocol (PROTOCOL.md §3).
+    /// The fast whole-image protocol (PROTOCOL.md §3), linear layers on packed Paillier.
     Fast,
+    /// The fast whole-image protocol with its linear layers on ring-LWE (PROTOCOL.md §4).
+    FastRlwe,
 }
 
 impl ProtocolKind {
@@ -37,6 +39,7 @@ impl ProtocolKind {
         match self {
             ProtocolKind::Reference => 1,
             ProtocolKind::Fast => 2,
+            ProtocolKind::FastRlwe => 3,
         }
     }
 
@@ -45,6 +48,7 @@ impl ProtocolKind {
         match code {
             1 => Some(ProtocolKind::Reference),
             2 => Some(ProtocolKind::Fast),
+            3 => Some(ProtocolKind::FastRlwe),
             _ => None,
         }
     }
@@ -54,12 +58,26 @@ impl ProtocolKind {
         match self {
             ProtocolKind::Reference => "reference",
             ProtocolKind::Fast => "fast",
+            ProtocolKind::FastRlwe => "fast-rlwe",
+        }
+    }
+
+    /// The linear-layer engine of a fast protocol (`None` for the reference protocol).
+    pub fn fast_engine(self) -> Option<crate::fast::CrossEngine> {
+        match self {
+            ProtocolKind::Reference => None,
+            ProtocolKind::Fast => Some(crate::fast::CrossEngine::Paillier),
+            ProtocolKind::FastRlwe => Some(crate::fast::CrossEngine::Rlwe),
         }
     }
 
     /// The protocols this build implements.
     pub fn implemented() -> &'static [ProtocolKind] {
-        &[ProtocolKind::Reference, ProtocolKind::Fast]
+        &[
+            ProtocolKind::Reference,
+            ProtocolKind::Fast,
+            ProtocolKind::FastRlwe,
+        ]
     }
 }
 
