@@ -5,10 +5,10 @@ use super::CliError;
 use clap::{Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use model::activation::{TANH_FIT, TANH_STAR};
-use model::denoise::{output_pixels, quantised_patches};
+use model::denoise::{gray_from_u8, quantised_patches};
 use model::fixed::{FIXED, FixedMlp};
 use model::metrics::psnr;
-use model::patches::merge;
+use model::patches::ImageLayout;
 use model::{GrayImage, Mlp};
 use paillier::{PublicKey, SecretKey};
 use protocol::fast::store::{CloudShareStore, UserShareLocation};
@@ -35,8 +35,10 @@ pub(crate) enum Activation {
 pub(crate) enum ProtocolChoice {
     /// The paper's protocol (PROTOCOL.md §2).
     Reference,
-    /// The fast whole-image protocol (PROTOCOL.md §3).
+    /// The fast whole-image protocol (PROTOCOL.md §3), linear layers on packed Paillier.
     Fast,
+    /// The fast whole-image protocol with its linear layers on ring-LWE (PROTOCOL.md §4).
+    FastRlwe,
 }
 
 impl ProtocolChoice {
@@ -44,6 +46,7 @@ impl ProtocolChoice {
         match self {
             ProtocolChoice::Reference => ProtocolKind::Reference,
             ProtocolChoice::Fast => ProtocolKind::Fast,
+            ProtocolChoice::FastRlwe => ProtocolKind::FastRlwe,
         }
     }
 }
@@ -108,7 +111,7 @@ pub(crate) enum SecureCommand {
     /// `gcc-nn serve` process) and user over loopback TCP; prints time per phase and layer,
     /// CPU per side, bytes, and the extrapolation to a whole 256x256 image.
     SecureBench {
-        /// Paillier modulus bits (2048 is the real setting; smaller is faster, insecure).
+        /// Paillier modulus bits: 2048 or 3072 (smaller keys are refused, as by `serve`).
         #[arg(long, default_value_t = 2048)]
         bits: u32,
         /// Patches to run (one chunk).
@@ -203,7 +206,7 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             let h = &state.model.header;
             println!("listening on {addr}");
             eprintln!(
-                "serving {}: widths {:?}, activation {}, protocols: reference, fast",
+                "serving {}: widths {:?}, activation {}, protocols: reference, fast, fast-rlwe",
                 model.display(),
                 h.widths,
                 h.activation
@@ -238,23 +241,23 @@ pub(crate) struct SecureDenoiseArgs {
     #[arg(long, value_name = "SK", requires = "connect")]
     key: Option<PathBuf>,
     /// Secure protocol to ask the cloud for.
-    #[arg(long, value_enum, default_value = "fast")]
+    #[arg(long, value_enum, default_value = "fast", requires = "connect")]
     protocol: ProtocolChoice,
     /// Clean reference image: print the PSNR of the noisy and denoised images against it.
     #[arg(long, value_name = "REF")]
-    clean: Option<PathBuf>,
+    pub(crate) clean: Option<PathBuf>,
     /// Patches per protocol round (each layer is one batch over a chunk).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, requires = "connect")]
     chunk: usize,
     /// While the server is busy, retry for up to this many seconds.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, requires = "connect")]
     wait_secs: u64,
     /// Where the fast protocol keeps this user's model share (secret; 0600): a file, or a
     /// directory for one file per model. Default: the directory of the key.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", requires = "connect")]
     share: Option<PathBuf>,
     /// Keep no share: the fast protocol re-shares the model for every image.
-    #[arg(long, conflicts_with = "share")]
+    #[arg(long, conflicts_with = "share", requires = "connect")]
     no_share: bool,
 }
 
@@ -272,7 +275,7 @@ pub(crate) fn denoise_remote(
         .ok_or("secure denoising needs --key SK (from `gcc-nn keygen`)")?;
     let image = image.ok_or("secure denoising needs an IMAGE")?;
     let sk = load_secret(key)?;
-    let noisy = GrayImage::load(image)?;
+    let noisy = super::denoise::load_image(image)?;
     let mut session = connect(
         addr,
         &sk,
@@ -294,7 +297,8 @@ pub(crate) fn denoise_remote(
         });
     }
     let shell = session.shell_model()?;
-    let (inputs, patches) = quantised_patches(&shell, &noisy, shell.stride)?;
+    let (inputs, _) = quantised_patches(&shell, &noisy, shell.stride)?;
+    let layout = ImageLayout::new(noisy.width(), noisy.height(), shell.geometry(shell.stride)?)?;
     let layers = session.header.layers();
     let bar = ProgressBar::new((inputs.len() * layers) as u64);
     bar.set_style(
@@ -314,18 +318,15 @@ pub(crate) fn denoise_remote(
             p.layers
         ));
     };
-    let (q, stats) = session.run_job(&sk, &inputs, args.chunk, &mut on_progress)?;
+    let (result, stats) = session.run_image(&sk, &inputs, &layout, args.chunk, &mut on_progress)?;
     bar.finish_and_clear();
-    let outputs: Vec<f64> = inputs
-        .iter()
-        .zip(&q)
-        .flat_map(|(p, q)| output_pixels(&shell, p, q))
-        .collect();
-    let out = merge(&outputs, &patches, noisy.width(), noisy.height())?;
-    out.save_png(output)?;
+    // The 8-bit image: all the fast protocol reveals; the reference protocol also revealed
+    // every patch's raw output (`result.patch_outputs`), which is not kept.
+    let out = gray_from_u8(&layout, &result.pixels)?;
+    out.save(output)?;
     print_summary(&stats, handshake, t0.elapsed(), inputs.len(), layers);
     if let Some(clean) = &args.clean {
-        let clean = GrayImage::load(clean)?;
+        let clean = super::denoise::load_reference(clean, &noisy)?;
         println!(
             "PSNR: noisy {:.2} dB, denoised {:.2} dB",
             psnr(&clean, &noisy)?,

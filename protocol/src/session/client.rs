@@ -204,6 +204,7 @@ impl<C: Channel> Session<C> {
         });
         let pixels = super::fast_job::user_job(
             &mut self.channel,
+            self.protocol.fast_engine().unwrap_or_default(),
             sk,
             &self.header,
             self.share_location.as_ref(),
@@ -242,7 +243,7 @@ impl<C: Channel> Session<C> {
             // At most MAX_CHUNK (256) after the clamp above.
             chunk: chunk as u32,
         };
-        if self.protocol == ProtocolKind::Fast {
+        if self.protocol.fast_engine().is_some() {
             return Err(SessionError::Unsupported(
                 "the fast protocol on bare patches (it denoises whole images: Session::run_image)",
             ));
@@ -273,7 +274,7 @@ impl<C: Channel> Session<C> {
                     &mut stats,
                     &mut report,
                 )?,
-                ProtocolKind::Fast => {
+                ProtocolKind::Fast | ProtocolKind::FastRlwe => {
                     return Err(SessionError::Unsupported("fast protocol in chunks"));
                 }
             };

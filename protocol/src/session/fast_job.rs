@@ -112,9 +112,11 @@ fn cloud_key<R: rand::CryptoRng + ?Sized>(
     Ok(key)
 }
 
-/// The cloud's side of a fast job; `store` keeps the shares between jobs.
+/// The cloud's side of a fast job with the linear-layer `engine` agreed in the handshake;
+/// `store` keeps the shares between jobs (the same shares serve both engines).
 pub(crate) fn cloud_job<C: Channel + ?Sized>(
     ch: &mut C,
+    engine: fast::CrossEngine,
     model: &EncryptedModel,
     store: Option<&CloudShareStore>,
     key_policy: KeyPolicy,
@@ -156,7 +158,10 @@ pub(crate) fn cloud_job<C: Channel + ?Sized>(
                 let n = store
                     .count_resharing(user_pk, &model_hash)
                     .map_err(|e| SessionError::Model(format!("re-sharing refused: {e}")))?;
-                note(stats, format!("fast: re-sharing {n} of this model to this user"));
+                note(
+                    stats,
+                    format!("fast: re-sharing {n} of this model to this user"),
+                );
             }
             let cloud_sk = cloud_key(user_pk, key_policy, &mut rng)?;
             let share = fast::cloud_setup(ch, user_pk, model, Arc::new(cloud_sk), ring, &mut rng)?;
@@ -168,7 +173,7 @@ pub(crate) fn cloud_job<C: Channel + ?Sized>(
         }
     };
     let t = Instant::now();
-    let out = fast::run_cloud(ch, user_pk, &share, &circuit, false, &mut rng)?;
+    let out = fast::party::run_cloud_with(engine, ch, user_pk, &share, &circuit, false, &mut rng)?;
     if out.patches != patches {
         return Err(SessionError::Protocol {
             phase: "image header",
@@ -222,10 +227,11 @@ fn user_stored(
     }
 }
 
-/// The user's side of a fast job on the image cut as `layout`: returns its 8-bit pixels
+/// The user's side of a fast job (linear layers on `engine`) on the image cut as `layout`: returns its 8-bit pixels
 /// (row-major, the only thing the user learns); `location` keeps its share.
 pub(crate) fn user_job<C: Channel + ?Sized>(
     ch: &mut C,
+    engine: fast::CrossEngine,
     sk: &SecretKey,
     header: &ModelHeader,
     location: Option<&UserShareLocation>,
@@ -278,7 +284,9 @@ pub(crate) fn user_job<C: Channel + ?Sized>(
         }
     };
     let t = Instant::now();
-    let out = fast::run_user(ch, sk, &share, &circuit, patches, layout, &mut rand::rng())?;
+    let mut rng = rand::rng();
+    let out =
+        fast::party::run_user_with(engine, ch, sk, &share, &circuit, patches, layout, &mut rng)?;
     stats.add("fast: image", t.elapsed());
     note_output(stats, &out.report);
     note_cpu(stats);

@@ -117,10 +117,11 @@ pub fn run_job<C: Channel + ?Sized>(
         what: format!("{} patches do not fit this machine", job.patches),
     })?;
     let chunk = job.chunk as usize;
-    if kind == ProtocolKind::Fast {
+    if let Some(engine) = kind.fast_engine() {
         // The whole image in one run: packing works across all its patches.
         super::fast_job::cloud_job(
             ch,
+            engine,
             model,
             state.share_store.as_ref(),
             state.key_policy,
@@ -140,7 +141,9 @@ pub fn run_job<C: Channel + ?Sized>(
                 count,
                 &mut stats,
             )?,
-            ProtocolKind::Fast => return Err(SessionError::Unsupported("fast protocol in chunks")),
+            ProtocolKind::Fast | ProtocolKind::FastRlwe => {
+                return Err(SessionError::Unsupported("fast protocol in chunks"));
+            }
         }
         left -= count;
     }
