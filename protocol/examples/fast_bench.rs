@@ -4,14 +4,17 @@
 //! in-memory channel), sharing the machine's cores as two processes would.
 //!
 //! `cargo run -p gcc-nn-protocol --example fast_bench` (the dev profile is opt-level 3;
-//! env `FAST_BENCH_SIDE`: crop side, default 40; `FAST_BENCH_KEY_BITS`: default 2048).
+//! env `FAST_BENCH_SIDE`: crop side, default 40; `FAST_BENCH_KEY_BITS`: default 2048;
+//! `FAST_BENCH_ENGINE`: the linear layers' engine, `paillier` (default) or `rlwe`).
 //! CPU time is the process's (both parties) from `/proc/self/stat` (Linux).
 
 use gcc_nn_protocol::fast::{
-    CloudOutputOrShare, EncryptedModel, FastReport, Ring, ShareCircuit, simulate, simulate_setup,
+    CloudOutputOrShare, CrossEngine, EncryptedModel, FastReport, Ring, ShareCircuit,
+    simulate_setup, simulate_with,
 };
 use model::activation::TANH_STAR;
-use model::denoise::quantised_patches;
+use model::denoise::{denoise_fixed, quantised_patches};
+use model::patches::ImageLayout;
 use model::fixed::{FIXED, FixedMlp};
 use model::{GrayImage, shipped};
 use paillier::SecretKey;
@@ -52,6 +55,10 @@ fn side_line(name: &str, r: &FastReport, patches: usize) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let side = env("FAST_BENCH_SIDE", 40);
     let bits = env("FAST_BENCH_KEY_BITS", 2048) as u32;
+    let engine: CrossEngine = match std::env::var("FAST_BENCH_ENGINE") {
+        Ok(name) => name.parse()?,
+        Err(_) => CrossEngine::default(),
+    };
     let mut rng = rand::rng();
     let t = Instant::now();
     let user_sk = SecretKey::generate_any_size(bits, &mut rng)?;
@@ -105,26 +112,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let noisy = model::metrics::add_noise(&GrayImage::new(side, side, crop)?, 25.0, 1);
     let (inputs, _) = quantised_patches(&fixed, &noisy, fixed.stride)?;
+    let image = ImageLayout::new(side, side, fixed.geometry(fixed.stride)?)?;
     let patches = inputs.len();
     let cpu0 = cpu_time();
-    let sim = simulate(
+    let sim = simulate_with(
+        engine,
         &user_sk,
         &user_share,
         &cloud_share,
         &circuit,
         &inputs,
+        &image,
         false,
     )?;
     let cpu = cpu_time().zip(cpu0).map(|(a, b)| a - b).unwrap_or_default();
     let CloudOutputOrShare::Image(cloud) = sim.cloud else {
         return Err("image run did not return the cloud's report".into());
     };
-    let exact = inputs
-        .iter()
-        .zip(&sim.user.outputs)
-        .all(|(p, q)| &fixed.forward(p).0 == q);
+    // The user's 8-bit image against the integer fixed-point reference, pixel for pixel.
+    let exact = denoise_fixed(&fixed, &noisy, fixed.stride)?.0.to_u8() == sim.user.pixels;
+    let pixels = image.pixel_count() as f64;
     println!(
-        "image {side}×{side}: {patches} patches, {:.1} s wall ({:.1} ms per patch), {} ANDs per activation, exact vs fixed-point reference: {}",
+        "output circuits: {} pixels, {:.1} ANDs per pixel, {:.1} KB received by the user ({:.1} B per pixel), {:.1} KB by the cloud",
+        sim.user.report.pixels,
+        sim.user.report.output_ands as f64 / pixels,
+        sim.user.report.output_bytes_received as f64 / 1024.0,
+        sim.user.report.output_bytes_received as f64 / pixels,
+        cloud.report.output_bytes_received as f64 / 1024.0
+    );
+    println!(
+        "image {side}×{side} (linear layers on {engine}): {patches} patches, {:.1} s wall ({:.1} ms per patch), {} ANDs per activation, exact vs fixed-point reference: {}",
         secs(sim.wall),
         secs(sim.wall) * 1e3 / patches as f64,
         circuit.and_count(),

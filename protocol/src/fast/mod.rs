@@ -96,8 +96,32 @@ pub fn simulate_setup(
 }
 
 /// Runs one image (its quantised patches `inputs`, cut as `image`) for both parties in two
-/// threads over an in-memory channel.
+/// threads over an in-memory channel, linear layers on the default [`CrossEngine`].
 pub fn simulate(
+    user_sk: &SecretKey,
+    user_share: &ModelShare,
+    cloud_share: &ModelShare,
+    circuit: &ShareCircuit,
+    inputs: &[Vec<i64>],
+    image: &model::patches::ImageLayout,
+    record_view: bool,
+) -> Result<Simulation<UserOutput>, BridgeError> {
+    simulate_with(
+        CrossEngine::default(),
+        user_sk,
+        user_share,
+        cloud_share,
+        circuit,
+        inputs,
+        image,
+        record_view,
+    )
+}
+
+/// [`simulate`] with the linear layers on `engine`.
+#[allow(clippy::too_many_arguments)]
+pub fn simulate_with(
+    engine: CrossEngine,
     user_sk: &SecretKey,
     user_share: &ModelShare,
     cloud_share: &ModelShare,
@@ -111,7 +135,8 @@ pub fn simulate(
     let user_pk = user_sk.public_key().clone();
     std::thread::scope(|s| {
         let cloud = s.spawn(move || {
-            run_cloud(
+            party::run_cloud_with(
+                engine,
                 &mut b,
                 &user_pk,
                 cloud_share,
@@ -122,7 +147,8 @@ pub fn simulate(
         });
         let user = {
             let mut a = a;
-            run_user(
+            party::run_user_with(
+                engine,
                 &mut a,
                 user_sk,
                 user_share,
