@@ -87,11 +87,22 @@ impl fmt::Debug for Block {
     }
 }
 
+/// Blocks can be wiped (`Zeroizing<Vec<Block>>` for OT seeds and keys).
+impl zeroize::DefaultIsZeroes for Block {}
+
 /// The garbler's global free-XOR offset: label₁ = label₀ ⊕ Δ for every wire; lsb(Δ) = 1.
 ///
-/// Secret to the garbler; its `Debug` output is redacted (it is `Copy`, so not zeroized).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Secret to the garbler: its `Debug` output is redacted, it is not `Copy` and it is wiped
+/// when dropped (the `Block` copies that [`Delta::block`] hands to the garbling loops are
+/// register or stack temporaries).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Delta(Block);
+
+impl Drop for Delta {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 impl Delta {
     /// A fresh random Δ with the pointer bit set.
@@ -106,7 +117,7 @@ impl Delta {
 
     /// The offset as a block.
     #[inline(always)]
-    pub fn block(self) -> Block {
+    pub fn block(&self) -> Block {
         self.0
     }
 }

@@ -503,14 +503,14 @@ pub fn run_garbler<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let delta = Delta::random(rng);
     let start = Block::random(rng);
     send_blocks(ch, &[start]).map_err(chan("setup (sending the hash start point)"))?;
-    let mut ot = CotSender::setup(ch, delta, rng)?;
+    let mut ot = CotSender::setup(ch, delta.clone(), rng)?;
     phases.done("base OT");
     let m = n * tpc.evaluator_input_bits();
     let eval_zero = ot.extend(ch, m)?;
     phases.done("OT extension");
 
     let mut label_prg = Prg::from_rng(rng);
-    let mut garbler = Garbler::new(delta, start);
+    let mut garbler = Garbler::new(delta.clone(), start);
     let n_in = tpc.plan.input_slots.len();
     let mut zero = vec![Block::ZERO; n_in];
     let mut own = Vec::with_capacity(tpc.garbler_input_bits());

@@ -103,7 +103,7 @@ impl Garbler {
 
     /// The free-XOR offset.
     pub fn delta(&self) -> Delta {
-        self.delta
+        self.delta.clone()
     }
 
     /// AND gates garbled so far (the next gate id).
@@ -319,7 +319,7 @@ pub(crate) mod tests {
         let delta = Delta::random(rng);
         let start = Block::random(rng);
         let zeros: Vec<Block> = inputs.iter().map(|_| Block::random(rng)).collect();
-        let mut garbler = Garbler::new(delta, start);
+        let mut garbler = Garbler::new(delta.clone(), start);
         let mut tables = Vec::new();
         let out0 = garbler
             .garble(&plan, &zeros, &mut tables)

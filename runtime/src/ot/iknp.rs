@@ -11,11 +11,14 @@ use crate::block::{Block, Delta};
 use crate::channel::{Channel, recv_blocks, send_blocks};
 use crate::prg::Prg;
 use rand::CryptoRng;
+use zeroize::Zeroizing;
 
 /// Columns (of 128 OTs each) processed per round trip, bounding memory to ~16 MiB.
 const CHUNK_COLS: usize = 8192;
 
-/// The extension sender (garbler side): learns the zero labels `q_j`.
+/// The extension sender (garbler side): learns the zero labels `q_j`. Δ is wiped on drop,
+/// the base-OT seeds right after they key the PRGs (the `aes` crate wipes its key schedules
+/// on drop).
 pub struct CotSender {
     delta: Delta,
     prgs: Vec<Prg>,
@@ -28,17 +31,18 @@ impl CotSender {
         delta: Delta,
         rng: &mut R,
     ) -> Result<CotSender, OtError> {
-        let choices: Vec<bool> = (0..128).map(|i| delta.block().bit(i)).collect();
+        let choices: Zeroizing<Vec<bool>> =
+            Zeroizing::new((0..128).map(|i| delta.block().bit(i)).collect());
         let seeds = base::receive(ch, &choices, rng)?;
         Ok(CotSender {
+            prgs: seeds.iter().map(|&seed| Prg::new(seed)).collect(),
             delta,
-            prgs: seeds.into_iter().map(Prg::new).collect(),
         })
     }
 
     /// The correlation Δ.
     pub fn delta(&self) -> Delta {
-        self.delta
+        self.delta.clone()
     }
 
     /// Runs `m` correlated OTs; returns the sender's zero labels `q_j` (one label is `q_j ⊕ Δ`).
@@ -89,8 +93,8 @@ impl CotReceiver {
         let seeds = base::send(ch, 128, rng)?;
         Ok(CotReceiver {
             prgs: seeds
-                .into_iter()
-                .map(|(k0, k1)| (Prg::new(k0), Prg::new(k1)))
+                .iter()
+                .map(|&(k0, k1)| (Prg::new(k0), Prg::new(k1)))
                 .collect(),
         })
     }
@@ -168,7 +172,7 @@ mod tests {
                 .map(|c| r.extend(&mut b, c).expect("extend"))
                 .collect::<Vec<_>>()
         });
-        let mut s = CotSender::setup(&mut a, delta, &mut rng).expect("setup");
+        let mut s = CotSender::setup(&mut a, delta.clone(), &mut rng).expect("setup");
         let sent: Vec<Vec<Block>> = sizes
             .iter()
             .map(|&m| s.extend(&mut a, m).expect("extend"))
@@ -205,7 +209,7 @@ mod tests {
         let mut rng = ChaCha12Rng::seed_from_u64(2);
         let pairs = base::send(&mut a, 64, &mut rng).expect("send");
         let got = t.join().expect("thread");
-        for ((&(k0, k1), &k), &c) in pairs.iter().zip(&got).zip(&choices) {
+        for ((&(k0, k1), &k), &c) in pairs.iter().zip(got.iter()).zip(&choices) {
             assert_eq!(k, if c { k1 } else { k0 });
             assert_ne!(k, if c { k0 } else { k1 });
         }
