@@ -1,21 +1,28 @@
 //! Paillier file decoders. First byte: 0 → public key, 1 → secret key, 2 → ciphertext
-//! file under a fixed 256-bit test key, 3 → wire-form ciphertext under that key.
-//! Whatever decodes is encoded again and must decode to the same value.
+//! file under a fixed 256-bit test key, 3 → wire-form ciphertext under that key, 4 → a
+//! wire-form ciphertext from a peer decrypted (and negated) under that key.
+//! Whatever decodes is encoded again and must decode to the same value; decryption gives
+//! a plaintext below N or `NotAUnit` (for c = kN and other non-units), never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use paillier::{BigUint, Ciphertext, PublicKey, SecretKey};
+use paillier::{BigUint, Ciphertext, PaillierError, PublicKey, SecretKey};
 use std::sync::OnceLock;
 
 /// A fixed 256-bit test modulus (product of two 128-bit primes; insecure, fuzzing only).
 fn key() -> &'static PublicKey {
-    static KEY: OnceLock<PublicKey> = OnceLock::new();
+    secret_key().public_key()
+}
+
+/// The secret half of the fixed test key.
+fn secret_key() -> &'static SecretKey {
+    static KEY: OnceLock<SecretKey> = OnceLock::new();
     KEY.get_or_init(|| {
         let p = BigUint::parse_bytes(b"340282366920938463463374607431768211297", 10);
         let q = BigUint::parse_bytes(b"340282366920938463463374607431768211283", 10);
         match (p, q) {
             (Some(p), Some(q)) => match SecretKey::from_primes(&p, &q) {
-                Ok(sk) => sk.public_key().clone(),
+                Ok(sk) => sk,
                 Err(e) => panic!("fixed fuzzing key: {e}"),
             },
             _ => panic!("fixed fuzzing primes do not parse"),
@@ -27,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
-    match selector % 4 {
+    match selector % 5 {
         0 => {
             if let Ok(pk) = PublicKey::from_bytes(rest) {
                 let back = PublicKey::from_bytes(&pk.to_bytes());
@@ -51,6 +58,24 @@ fuzz_target!(|data: &[u8]| {
                     back.is_ok_and(|b| b.to_biguint() == c.to_biguint()),
                     "ciphertext round trip"
                 );
+            }
+        }
+        4 => {
+            let sk = secret_key();
+            let pk = sk.public_key();
+            if let Ok(c) = pk.read_ciphertext(rest) {
+                // c − c is Enc(0) for a unit and stays a non-unit otherwise.
+                let difference = sk.decrypt(&pk.sub(&c, &c));
+                match sk.decrypt(&c) {
+                    Ok(m) => {
+                        assert!(&m < pk.n(), "plaintext below N");
+                        assert_eq!(difference, Ok(BigUint::from(0u8)), "c - c");
+                    }
+                    Err(PaillierError::NotAUnit) => {
+                        assert_eq!(difference, Err(PaillierError::NotAUnit), "non-unit c - c");
+                    }
+                    Err(e) => panic!("unexpected decryption error: {e}"),
+                }
             }
         }
         _ => {

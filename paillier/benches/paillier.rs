@@ -4,10 +4,18 @@
 //! recorded in the crate docs.
 //!
 //! Run: `cargo bench -p gcc-nn-paillier` (add a filter such as `decrypt` to run a subset).
+//! The group `old-vs-new` measures, in one run, the constant-time CRT decryption and
+//! key-owner randomness against the num-bigint based code they replaced, and `primes` the
+//! crypto-primes generator against the removed hand-written one (both baselines live in
+//! `support/baseline.rs`, used by no library code).
+
+#[path = "support/baseline.rs"]
+mod baseline;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
-use crypto_bigint::{BoxedUint, Odd};
+use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams, FixedMontyForm, FixedMontyParams};
+use crypto_bigint::{BoxedUint, Odd, U1024, U2048};
+use gcc_nn_paillier::prime::random_prime;
 use gcc_nn_paillier::{BigInt, BigUint, FixedBaseTable, RandomnessPool, SecretKey, inner_product};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -66,6 +74,68 @@ fn backends(c: &mut Criterion) {
     let be = boxed(&e, 1024);
     g.bench_function("crypto-bigint pow 2048-bit mod, 1024-bit exp", |bench| {
         bench.iter(|| black_box(mbase.pow(&be)))
+    });
+    // The same with crypto-bigint's fixed-width (stack) types.
+    let fixed_modulus = U2048::from_words(words::<32>(&p2));
+    let fp = FixedMontyParams::new(Odd::new(fixed_modulus).expect("odd"));
+    let fbase = FixedMontyForm::new(&U2048::from_words(words::<32>(&base)), &fp);
+    let fe = U1024::from_words(words::<16>(&e));
+    g.bench_function("crypto-bigint fixed U2048 pow, U1024 exp", |bench| {
+        bench.iter(|| black_box(fbase.pow(&fe)))
+    });
+    let fe_wide: U2048 = fe.resize();
+    g.bench_function("crypto-bigint fixed U2048 pow_amm, 1024-bit exp", |bench| {
+        bench.iter(|| black_box(fbase.pow_amm_bounded_exp(&fe_wide, 1024)))
+    });
+    g.finish();
+}
+
+/// The low `N` 64-bit words of `x`.
+fn words<const N: usize>(x: &BigUint) -> [u64; N] {
+    let mut out = [0u64; N];
+    for (o, w) in out.iter_mut().zip(x.iter_u64_digits()) {
+        *o = w;
+    }
+    out
+}
+
+/// Old (num-bigint around crypto-bigint's pow, removed) against new (constant-time
+/// crypto-bigint only) secret-key arithmetic, and old against new prime generation.
+fn old_vs_new(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::seed_from_u64(77);
+    let p = random_prime(1024, &mut rng);
+    let q = random_prime(1024, &mut rng);
+    let sk = SecretKey::from_primes(&p, &q).expect("key");
+    let pk = sk.public_key();
+    let old = baseline::OldCrt::new(&p, &q);
+    let m = BigUint::from(987_654_321u64) << 1200u32;
+    let ct = pk.encrypt(&m, &mut rng).expect("enc");
+    assert_eq!(old.decrypt(&ct.to_biguint()), m, "baseline decrypts");
+    let mut g = c.benchmark_group("old-vs-new");
+    g.bench_function(
+        "decrypt 2048-bit, old (num-bigint + crypto-bigint pow)",
+        |bench| bench.iter(|| black_box(old.decrypt(&ct.to_biguint()))),
+    );
+    g.bench_function(
+        "decrypt 2048-bit, new (constant-time crypto-bigint)",
+        |bench| bench.iter(|| black_box(sk.decrypt(&ct).expect("dec"))),
+    );
+    g.bench_function("key-owner r^N, old (exponent N mod p(p-1))", |bench| {
+        bench.iter(|| black_box(old.random_nth_power(&mut rng)))
+    });
+    g.bench_function("key-owner r^N, new (s^p mod p^2, constant time)", |bench| {
+        bench.iter(|| black_box(sk.random_nth_power_crt(&mut rng)))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("primes");
+    g.sample_size(20);
+    g.bench_function(
+        "1024-bit prime, old hand-written (trial division + 40 MR)",
+        |bench| bench.iter(|| black_box(baseline::old_random_prime(1024, &mut rng))),
+    );
+    g.bench_function("1024-bit prime, crypto-primes (BPSW + 4 MR)", |bench| {
+        bench.iter(|| black_box(random_prime(1024, &mut rng)))
     });
     g.finish();
 }
@@ -162,6 +232,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = backends, paillier
+    targets = backends, old_vs_new, paillier
 }
 criterion_main!(benches);

@@ -2,20 +2,36 @@
 //! multi-exponentiation).
 //!
 //! Security: IND-CPA under the decisional composite residuosity assumption with a 2048-bit
-//! (default) or 3072-bit modulus; primes come from [`prime::random_prime`] (trial division
-//! and 40 Miller–Rabin rounds) fed by the OS-seeded CSPRNG. Smaller keys exist for tests only.
+//! (default) or 3072-bit modulus; primes come from [`prime::random_prime_boxed`]
+//! (`crypto-primes`: sieve, Baillie–PSW and random-base Miller–Rabin) fed by the OS-seeded
+//! CSPRNG. Smaller keys exist for tests only ([`SecretKey::generate_any_size`]); every
+//! production path checks [`PublicKey::validate_production`] (≥ 2048 bits, no prime factor
+//! below 2^16, not a perfect power). A ciphertext that is not a unit mod N (c = kN, …)
+//! decrypts to [`PaillierError::NotAUnit`], never a panic.
+//!
+//! Secret-key arithmetic (module `crt`): CRT decryption and the key owner's randomness
+//! `r^N` use only `crypto-bigint`'s constant-time operations (reduction modulo p², the
+//! exponentiation with a secret fixed-length exponent, the exact division by p as a
+//! multiplication by p^(−1) mod 2^k, Garner's recombination); p, q and every secret
+//! temporary live in `crypto-bigint` integers that are wiped on drop, and key files are read
+//! straight into them. The key owner's `r^N mod p²` is `s^p mod p²` for a uniform s (same
+//! distribution, half the exponent length of `N mod p(p−1)`).
 //!
 //! Big integers: Montgomery arithmetic modulo N², p², q² from `crypto-bigint` 0.7
-//! (`BoxedMontyForm`), plaintext-side arithmetic with `num-bigint` 0.5. The choice was
-//! measured on this machine (2048-bit N, one core): multiplication mod N² 6.7 µs with
-//! crypto-bigint vs 9.2 µs with num-bigint (multiply + remainder); one CRT half of a
-//! decryption (2048-bit modulus, 1024-bit exponent) 2.2–2.3 ms with either, and
-//! crypto-bigint's exponentiation is constant-time in the secret exponent. A hand-written
-//! u128 CIOS/SOS Montgomery loop was slower than crypto-bigint's at 64 limbs, so it was not
-//! adopted. Consequence: a CRT decryption costs ≈ 4.5 ms on one core, above the 2.6 ms of
-//! GMP (see the README's figures); the bridge amortises it over the slots of a packed
-//! ciphertext. `cargo bench -p gcc-nn-paillier` reproduces every figure (group `backend`
-//! for the comparison).
+//! (`BoxedMontyForm`), plaintext-side arithmetic with `num-bigint` 0.5. Measured on this
+//! machine (2048-bit N, one core): multiplication mod N² 6.7 µs with crypto-bigint vs
+//! 9.2 µs with num-bigint (multiply + remainder); one CRT half of a decryption (2048-bit
+//! modulus, 1024-bit exponent) 2.2–2.3 ms with either. crypto-bigint's fixed-width
+//! `FixedMontyForm<32>` (U2048) was no faster than the boxed type for that exponentiation
+//! (DECRYPT_FIXED_NOTE). A hand-written u128 CIOS/SOS Montgomery loop was slower than
+//! crypto-bigint's at 64 limbs, so it was not adopted. Consequence: CRT decryption costs
+//! DECRYPT_FIGURE on one core, above the 2.6 ms of GMP's assembly (the exponentiations
+//! modulo p² and q² with exponents p−1 and q−1 are inherent to Paillier decryption and
+//! crypto-bigint's 2048-bit Montgomery multiplication takes ≈ 1.7 µs);
+//! [`SecretKey::decrypt_parallel`] runs the halves on two cores, and the bridge amortises
+//! decryption over the slots of a packed ciphertext. `cargo bench -p gcc-nn-paillier`
+//! reproduces every figure (group `backend` for the big-integer comparison, `old-vs-new`
+//! for the secret-key arithmetic before and after the constant-time rewrite).
 //!
 //! Cheap operations: adding a plaintext k costs no multiplication mod N², since
 //! `(1 + kN)·c ≡ c + N·(k·c mod N) (mod N²)` (also in Montgomery form); encryption with a
