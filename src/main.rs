@@ -4,15 +4,24 @@
 //! `Subcommand` enum, flattened into [`Command`] here; this file only parses the command
 //! line and dispatches. Errors are printed to stderr with a non-zero exit status.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 mod cmd;
 
+/// `--version`: the package version and the git commit it was built from (`build.rs`;
+/// "unknown" when built outside a git checkout).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("GCC_NN_GIT_COMMIT"),
+    ")"
+);
+
 /// Garbled-circuit compiler and two-party runtime for secure neural networks
 /// (semi-honest security, κ = 128, σ = 40).
 #[derive(Parser)]
-#[command(name = "gcc-nn", version, about, long_about = None)]
+#[command(name = "gcc-nn", version = VERSION, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,6 +45,12 @@ enum Command {
     Secure(cmd::secure::SecureCommand),
     #[command(flatten)]
     Demo(cmd::demo::DemoCommand),
+    /// Print a shell completion script: `gcc-nn completions bash > ~/.local/share/bash-completion/completions/gcc-nn`
+    /// (zsh: a file `_gcc-nn` in a directory of `$fpath`; fish: `~/.config/fish/completions/gcc-nn.fish`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,6 +64,15 @@ fn main() -> ExitCode {
         Command::Denoise(c) => cmd::denoise::run(c),
         Command::Secure(c) => cmd::secure::run(c),
         Command::Demo(c) => cmd::demo::run(c),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "gcc-nn", &mut script);
+            // A closed pipe (`gcc-nn completions bash | head`) is not an error.
+            match std::io::Write::write_all(&mut std::io::stdout().lock(), &script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(()),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
