@@ -146,3 +146,34 @@ fn crt_randomness_is_an_nth_power_of_a_unit() {
         assert_ne!(lambda_free, BigUint::from(1u8), "not trivially 1");
     }
 }
+
+#[test]
+fn fuzz_seeds_of_hostile_ciphertexts_decrypt_to_errors() {
+    // The selector-4 seeds of fuzz target `paillier_files` (written by the example
+    // `paillier_fuzz_seeds` under the target's fixed 256-bit key): one unit, five non-units.
+    let p = BigUint::parse_bytes(b"340282366920938463463374607431768211297", 10).expect("p");
+    let q = BigUint::parse_bytes(b"340282366920938463463374607431768211283", 10).expect("q");
+    let sk = SecretKey::from_primes(&p, &q).expect("fuzzing key");
+    let pk = sk.public_key();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/paillier_files");
+    let mut non_units = 0;
+    for name in [
+        "decrypt_unit",
+        "decrypt_non_unit_n",
+        "decrypt_non_unit_2n",
+        "decrypt_non_unit_nn_minus_n",
+        "decrypt_non_unit_p_times_n_plus_1",
+        "decrypt_non_unit_q",
+    ] {
+        let bytes = std::fs::read(dir.join(name)).expect("seed file in the repository");
+        assert_eq!(bytes[0], 4, "{name}: decryption selector");
+        let c = pk.read_ciphertext(&bytes[1..]).expect(name);
+        if name == "decrypt_unit" {
+            assert_eq!(sk.decrypt(&c), Ok(BigUint::from(12_345u32)));
+        } else {
+            assert_not_a_unit(&sk, &c, name);
+            non_units += 1;
+        }
+    }
+    assert_eq!(non_units, 5);
+}
