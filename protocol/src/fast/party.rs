@@ -14,10 +14,16 @@
 //! ◀────────────────── Enc_U(α·a_U + ρ) [m][B]
 //! decrypt                                decrypt
 //! ── garbled activation batch (user garbles, cloud evaluates, y to the cloud) ──
+//! after the last layer, per coverage n of a pixel:
+//! ── output circuit batch (user garbles, cloud evaluates, the pixels to the user) ──
 //! ```
 //! Layer 1 starts from `a_U = p + B`, `a_C = −B` ([`input_offset`]), so its terms with
 //! `a_C` are local and its cross product 1 packs narrower slots.
-//! The last layer ends with the cloud's `z_C` (uniform in Z_2^k thanks to ρ) sent to the user.
+//! The last layer sends nothing in clear: each party sums its output shares per pixel (the
+//! user adds `centre(p)·2^Fw`) and the output circuits ([`super::output`]) reveal the 8-bit
+//! pixels to the user alone; `z_C` never leaves the cloud. The header carries the image's
+//! width, height and stride (public, in the leakage statement anyway): the cloud needs them
+//! to know which outputs sum to which pixel and checks them against the patch count.
 //!
 //! Randomness (issue 13, proof in [`super::fresh`]): each party encrypts its own shares with
 //! short exponents in its own base (`h_U`, `h_C`, drawn per image and published in the
@@ -27,12 +33,14 @@
 use super::activation::ShareCircuit;
 use super::cross::{decrypt_packed, encrypt_packed, masked_products};
 use super::fresh::{FreshZeros, recv_base, send_base};
+use super::output::{OutputPlan, check_layout, header_layout, user_centres};
 use super::report::{Clock, FastReport};
 use super::ring::{Ring, SIGMA};
 use super::shares::{LayerShare, ModelShare, ShareKey};
 use super::wire::{expect_words, protocol, recv_cts, recv_words, send_cts, send_words};
 use crate::error::{BridgeError, he};
 use model::fixed::FIXED;
+use model::patches::ImageLayout;
 use paillier::{PublicKey, SecretKey, SlotLayout};
 use rand::CryptoRng;
 use rayon::prelude::*;
@@ -40,17 +48,21 @@ use runtime::channel::Channel;
 use runtime::driver::{Reveal, run_evaluator, run_garbler};
 
 const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FI");
-const VERSION: u64 = 3;
+const VERSION: u64 = 4;
 /// Most patches a cloud accepts per run.
 /// (2^16: a 1280×1280 image at stride 5; the cloud allocates its shares for this many
 /// patches before their ciphertexts arrive.)
 pub const MAX_PATCHES: u64 = 1 << 16;
 
-/// What the user gets: the raw network outputs per patch (scale `Fw + Fa`).
+/// What the user gets: the denoised 8-bit image and nothing finer.
 #[derive(Clone, Debug)]
 pub struct UserOutput {
-    /// `q[patch][i]`, signed, exactly the fixed-point reference's output.
-    pub outputs: Vec<Vec<i64>>,
+    /// Row-major pixels, exactly the fixed-point reference's ([`model::pixel`]).
+    pub pixels: Vec<u8>,
+    /// Image width.
+    pub width: usize,
+    /// Image height.
+    pub height: usize,
     /// Phases and traffic.
     pub report: FastReport,
 }
@@ -76,6 +88,8 @@ pub struct CloudOutput {
     pub report: FastReport,
     /// What it saw, when asked to record it.
     pub view: Option<CloudView>,
+    /// Patches of the image (from the user's header).
+    pub patches: usize,
 }
 
 fn fingerprint_word(pk: &PublicKey) -> u64 {
@@ -169,13 +183,15 @@ fn check_shape(l: &LayerShare, li: usize) -> Result<(), BridgeError> {
     Ok(())
 }
 
-/// The user's side for one image: `inputs[patch]` are the quantised input patches (`Fa`).
+/// The user's side for one image cut as `image`: `inputs[patch]` are the quantised input
+/// patches (`Fa`, [`model::denoise::quantised_patches`]).
 pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     ch: &mut C,
     user_sk: &SecretKey,
     share: &ModelShare,
     circuit: &ShareCircuit,
     inputs: &[Vec<i64>],
+    image: &ImageLayout,
     rng: &mut R,
 ) -> Result<UserOutput, BridgeError> {
     let ShareKey::CloudPublic(cloud_pk) = &share.key else {
@@ -205,6 +221,8 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             ),
         ));
     }
+    let last_outputs = share.layers.last().map_or(0, |l| l.outputs);
+    check_layout(image, first.inputs, last_outputs, patches)?;
     let mut report = FastReport::default();
     let mut clock = Clock::start();
     send_words(
@@ -217,6 +235,9 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             fingerprint_word(user_pk),
             fingerprint_word(cloud_pk),
             share.binding.pair_word(),
+            image.width as u64,
+            image.height as u64,
+            image.geometry.stride as u64,
         ],
         "image header",
     )?;
@@ -231,7 +252,9 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         .collect();
     clock.lap(&mut report, "other: header, randomness tables".into());
     let last = share.layers.len() - 1;
-    let mut outputs = Vec::new();
+    let plan = OutputPlan::new(image, &FIXED, ring)?;
+    clock.lap(&mut report, "other: output circuits".into());
+    let mut pixels = Vec::new();
     for (li, l) in share.layers.iter().enumerate() {
         check_shape(l, li)?;
         let (n, m) = (l.inputs, l.outputs);
@@ -303,17 +326,10 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             format!("cross: layer {} decrypt α·a_U", li + 1),
         );
         if li == last {
-            let z_c = recv_words(ch, m * patches, "output shares")?;
-            outputs = (0..patches)
-                .map(|p| {
-                    (0..m)
-                        .map(|i| {
-                            ring.to_signed(ring.add(z_u[i * patches + p], z_c[i * patches + p]))
-                        })
-                        .collect()
-                })
-                .collect();
-            clock.lap(&mut report, "other: output".into());
+            let centres = user_centres(&FIXED, image, inputs);
+            let s_u = plan.pixel_sums(&ring, &z_u, Some(&centres))?;
+            pixels = plan.run_user(ch, &ring, &s_u, &mut report, rng)?;
+            clock.lap(&mut report, "gc: output pixels (garbler)".into());
         } else {
             let r: Vec<u64> = z_u.iter().map(|_| ring.reduce(rng.next_u64())).collect();
             let bits: Vec<Vec<bool>> = z_u
@@ -321,7 +337,9 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 .zip(&r)
                 .map(|(&z, &r)| circuit.garbler_bits(z, r))
                 .collect();
+            let before = ch.bytes_received();
             let run = run_garbler(ch, circuit.two_party(), &bits, Reveal::Evaluator, rng)?;
+            report.gc_bytes_received.push(ch.bytes_received() - before);
             report.ands += run.stats.ands;
             report.activations += bits.len() as u64;
             a_u = r.iter().map(|&v| ring.neg(v)).collect();
@@ -333,7 +351,12 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     }
     report.bytes_sent = ch.bytes_sent();
     report.bytes_received = ch.bytes_received();
-    Ok(UserOutput { outputs, report })
+    Ok(UserOutput {
+        pixels,
+        width: image.width,
+        height: image.height,
+        report,
+    })
 }
 
 /// The cloud's side for one image; `record_view` keeps everything it learned in clear.
@@ -356,7 +379,7 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let mut report = FastReport::default();
     let mut view = record_view.then(CloudView::default);
     let mut clock = Clock::start();
-    let head = recv_words(ch, 7, "image header")?;
+    let head = recv_words(ch, 10, "image header")?;
     expect_words(
         "image header",
         &["magic", "version", "ring bits"],
@@ -383,8 +406,18 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             fingerprint_word(cloud_pk),
             share.binding.pair_word(),
         ],
-        &head[4..],
+        &head[4..7],
     )?;
+    let (Some(first), Some(last_layer)) = (share.layers.first(), share.layers.last()) else {
+        return Err(protocol("model share", "no layers".into()));
+    };
+    let image = header_layout(
+        [head[7], head[8], head[9]],
+        first.inputs,
+        last_layer.outputs,
+        patches,
+    )?;
+    let plan = OutputPlan::new(&image, &FIXED, ring)?;
     let uses = fresh_zero_bound(share, patches);
     let user_base = recv_base(ch, user_pk, "user randomness base")?;
     let own_zeros = FreshZeros::short_exponent_for(cloud_pk, uses, rng);
@@ -481,12 +514,14 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             );
         }
         if li == last {
-            send_words(ch, &z_c, "output shares")?;
-            clock.lap(&mut report, "other: output".into());
+            let s_c = plan.pixel_sums(&ring, &z_c, None)?;
+            plan.run_cloud(ch, &ring, &s_c, &mut report, rng)?;
+            clock.lap(&mut report, "gc: output pixels (evaluator)".into());
         } else {
             let bits: Vec<Vec<bool>> = z_c.iter().map(|&z| circuit.evaluator_bits(z)).collect();
             let before = ch.bytes_received();
             let run = run_evaluator(ch, circuit.two_party(), &bits, Reveal::Evaluator, rng)?;
+            report.gc_bytes_received.push(ch.bytes_received() - before);
             if let Some(v) = view.as_mut() {
                 v.gc_bytes_received.push(ch.bytes_received() - before);
             }
@@ -514,5 +549,9 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     }
     report.bytes_sent = ch.bytes_sent();
     report.bytes_received = ch.bytes_received();
-    Ok(CloudOutput { report, view })
+    Ok(CloudOutput {
+        report,
+        view,
+        patches,
+    })
 }

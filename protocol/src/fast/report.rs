@@ -18,6 +18,15 @@ pub struct FastReport {
     pub ands: u64,
     /// Activations computed by garbled circuits.
     pub activations: u64,
+    /// Pixels revealed to the user by the output circuits.
+    pub pixels: u64,
+    /// AND gates of the output circuits (all pixels).
+    pub output_ands: u64,
+    /// Bytes this party received during the output circuits.
+    pub output_bytes_received: u64,
+    /// Bytes received during each garbled batch, in order: the activations of every hidden
+    /// layer, then the output circuit of every distinct coverage (view accounting).
+    pub gc_bytes_received: Vec<u64>,
 }
 
 impl FastReport {
