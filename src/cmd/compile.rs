@@ -359,7 +359,10 @@ fn pass_variants(base: PassOptions) -> Vec<(&'static str, PassOptions)> {
     ]
 }
 
-fn markdown_report(files: &[PathBuf], options: &CompileOptions) -> Result<String, CliError> {
+pub(crate) fn markdown_report(
+    files: &[PathBuf],
+    options: &CompileOptions,
+) -> Result<String, CliError> {
     let mut out = String::new();
     let _ = writeln!(
         out,

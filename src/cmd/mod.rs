@@ -6,6 +6,8 @@ pub(crate) mod denoise;
 pub(crate) mod dsl;
 pub(crate) mod gc;
 pub(crate) mod paillier;
+#[cfg(test)]
+mod report_md;
 pub(crate) mod secure;
 pub(crate) mod secure_bench;
 
