@@ -25,7 +25,10 @@ fn check_engines(model: &FixedMlp, noisy: &GrayImage, stride: usize) {
     let (user_share, cloud_share) = setup(model);
     let circuit =
         ShareCircuit::for_activation(model.activation.name, &model.params).expect("circuit");
-    let expected = denoise_fixed(model, noisy, stride).expect("reference").0.to_u8();
+    let expected = denoise_fixed(model, noisy, stride)
+        .expect("reference")
+        .0
+        .to_u8();
     for engine in CrossEngine::ALL {
         let sim = simulate_with(
             engine,
@@ -95,10 +98,10 @@ fn shipped_model_on_a_crop_matches_the_reference_on_both_engines() {
 
 #[test]
 fn engines_must_agree() {
-    let model = random_model(&[4, 3, 1], 3);
-    let noisy = extreme_image(2, 2);
+    let model = random_model(&[9, 3, 1], 3);
+    let noisy = extreme_image(4, 3);
     let (inputs, _) = quantised_patches(&model, &noisy, 1).expect("patches");
-    let layout = ImageLayout::new(2, 2, model.geometry(1).expect("geometry")).expect("layout");
+    let layout = ImageLayout::new(4, 3, model.geometry(1).expect("geometry")).expect("layout");
     let (user_share, cloud_share) = setup(&model);
     let circuit = ShareCircuit::for_activation("tanh", &FIXED).expect("circuit");
     let user_sk = &keys().0;
@@ -136,8 +139,13 @@ fn engines_must_agree() {
         let err = cloud.expect_err("the cloud refuses another engine");
         let msg = err.to_string();
         assert!(
-            matches!(err, BridgeError::Protocol { phase: "image header", .. })
-                && msg.contains(&format!("the user runs {user_engine}"))
+            matches!(
+                err,
+                BridgeError::Protocol {
+                    phase: "image header",
+                    ..
+                }
+            ) && msg.contains(&format!("the user runs {user_engine}"))
                 && msg.contains(&format!("this cloud runs {cloud_engine}")),
             "{msg}"
         );

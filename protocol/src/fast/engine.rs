@@ -256,14 +256,6 @@ impl<'a> Cross<'a> {
         })
     }
 
-    /// The engine of this run.
-    pub(crate) fn engine(&self) -> CrossEngine {
-        match self.keys {
-            Keys::Paillier { .. } => CrossEngine::Paillier,
-            Keys::Rlwe { .. } => CrossEngine::Rlwe,
-        }
-    }
-
     /// The message and error phase of `step` of the cross product under this party's own
     /// key (`own`) or the peer's: cross product 1 is under the user's key.
     fn phase(&self, own: bool, step: Step) -> &'static str {
