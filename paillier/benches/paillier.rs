@@ -120,6 +120,22 @@ fn old_vs_new(c: &mut Criterion) {
         "decrypt 2048-bit, new (constant-time crypto-bigint)",
         |bench| bench.iter(|| black_box(sk.decrypt(&ct).expect("dec"))),
     );
+    let y = ct.to_biguint();
+    let k = BigUint::from(123_456_789u64) << 1500u32;
+    g.bench_function("add plaintext (1+kN)Y, old (num-bigint)", |bench| {
+        bench.iter(|| {
+            black_box(baseline::old_mul_one_plus_kn(
+                &y,
+                &k,
+                pk.n(),
+                pk.n_squared(),
+            ))
+        })
+    });
+    g.bench_function(
+        "add plaintext (1+kN)Y, new (constant-time crypto-bigint)",
+        |bench| bench.iter(|| black_box(pk.add_plain(&ct, &k).expect("add"))),
+    );
     g.bench_function("key-owner r^N, old (exponent N mod p(p-1))", |bench| {
         bench.iter(|| black_box(old.random_nth_power(&mut rng)))
     });

@@ -9,12 +9,12 @@ use crate::crt::recombine;
 use crate::error::{PaillierError, Result};
 use crate::keys::{PublicKey, SecretKey, l_function};
 use crypto_bigint::modular::BoxedMontyForm;
-use crypto_bigint::{BoxedUint, Choice, Resize};
+use crypto_bigint::{BoxedUint, Choice, ConcatenatingMul, Resize};
 use num_bigint::{BigInt, BigUint, Sign};
 use num_integer::Integer;
 use num_traits::{One, Zero};
 use rand::CryptoRng;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// A Paillier ciphertext (an element of Z*_{N²}), bound to the key that made it.
 #[derive(Clone, PartialEq, Eq)]
@@ -71,18 +71,29 @@ impl PublicKey {
         to_monty(x, &self.nn_params)
     }
 
-    /// `(1 + kN)·Y mod N²` for Y in Montgomery form (see the module docs), k < N.
+    /// `(1 + kN)·Y mod N²` for Y in Montgomery form (see the module docs), k < N, in
+    /// `crypto-bigint`'s constant-time arithmetic (Y is the encryption randomness or a
+    /// ciphertext; k the plaintext): `t = k·Y mod N` as one Montgomery product of
+    /// `Y mod N` (read as a Montgomery form, i.e. `Y·R^(−1)`) with k in Montgomery form
+    /// (`k·R`), then `Y + N·t` added modulo N².
     fn mul_one_plus_kn(&self, y: &BoxedMontyForm, k: &BigUint) -> BoxedMontyForm {
-        let y_big = to_big(y.as_montgomery());
-        let t = (k * (&y_big % &self.n)) % &self.n;
-        let mut z = y_big + &self.n * t;
-        if z >= self.n_squared {
-            z -= &self.n_squared;
-        }
-        BoxedMontyForm::from_montgomery(
-            to_boxed(&z, self.nn_params.bits_precision()),
-            &self.nn_params,
-        )
+        let y_int = y.as_montgomery();
+        let n = self.n_params.modulus();
+        let mut y_mod_n = BoxedMontyForm::from_montgomery(y_int.rem(n.as_nz_ref()), &self.n_params);
+        let mut k_form =
+            BoxedMontyForm::new(to_boxed(k, self.n_params.bits_precision()), &self.n_params);
+        let mut t = y_mod_n.mul(&k_form);
+        y_mod_n.zeroize();
+        k_form.zeroize();
+        let precision = self.nn_params.bits_precision();
+        let nt = Zeroizing::new(
+            n.as_ref()
+                .concatenating_mul(t.as_montgomery())
+                .resize_unchecked(precision),
+        );
+        t.zeroize();
+        let z = y_int.add_mod(&nt, self.nn_params.modulus().as_nz_ref());
+        BoxedMontyForm::from_montgomery(z, &self.nn_params)
     }
 
     fn check_plaintext(&self, m: &BigUint) -> Result<()> {

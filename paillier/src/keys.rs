@@ -81,6 +81,8 @@ pub struct PublicKey {
     pub(crate) n: BigUint,
     pub(crate) n_squared: BigUint,
     pub(crate) nn_params: BoxedMontyParams,
+    /// Montgomery parameters modulo N (for `(1 + kN)·Y` in constant time).
+    pub(crate) n_params: BoxedMontyParams,
     fingerprint: [u8; 8],
 }
 
@@ -119,6 +121,9 @@ impl PublicKey {
         let nn_params = params_for(&n_squared).ok_or(PaillierError::InvalidPrimes {
             reason: "modulus is even",
         })?;
+        let n_params = params_for(&n).ok_or(PaillierError::InvalidPrimes {
+            reason: "modulus is even",
+        })?;
         let digest = Sha256::digest(n.to_bytes_be());
         let mut fingerprint = [0u8; 8];
         fingerprint.copy_from_slice(&digest[..8]);
@@ -126,6 +131,7 @@ impl PublicKey {
             n,
             n_squared,
             nn_params,
+            n_params,
             fingerprint,
         })
     }

@@ -222,6 +222,17 @@ impl SecretKey {
         out
     }
 
+    /// Read a secret key file: the bytes stay in a buffer that is wiped when dropped (use
+    /// this rather than `std::fs::read` + [`SecretKey::from_bytes`]). No production-size
+    /// check here: see [`PublicKey::validate_production`].
+    pub fn from_file(path: &std::path::Path) -> Result<Self> {
+        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| PaillierError::Decode {
+            what: "secret key file",
+            reason: format!("cannot read {}: {e}", path.display()),
+        })?);
+        Self::from_bytes(&bytes)
+    }
+
     /// Read the versioned byte form, re-checking that p and q are probable primes. The
     /// primes go straight into wiped `crypto-bigint` integers; the caller should hold
     /// `bytes` in a `Zeroizing` buffer. No production-size check here: see

@@ -70,4 +70,13 @@ fn generate_refuses_sizes_below_2048_and_test_path_still_makes_them() {
     // Key files are read without the production check: tests keep their small keys.
     let again = SecretKey::from_bytes(&small.to_bytes()).expect("small key file reads");
     assert_eq!(again.public_key(), small.public_key());
+    let dir = std::env::temp_dir().join(format!("gcc-nn-paillier-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("paillier.key");
+    std::fs::write(&path, small.to_bytes().as_slice()).expect("write");
+    let from_file = SecretKey::from_file(&path).expect("read key file");
+    assert_eq!(from_file.public_key(), small.public_key());
+    let missing = SecretKey::from_file(&dir.join("absent.key")).expect_err("missing file");
+    assert!(missing.to_string().contains("absent.key"), "{missing}");
+    std::fs::remove_dir_all(&dir).expect("clean up");
 }

@@ -210,3 +210,13 @@ pub(crate) fn old_random_prime<R: CryptoRng + ?Sized>(bits: u32, rng: &mut R) ->
         }
     }
 }
+
+/// The old `(1 + kN)·Y mod N²` in num-bigint (variable time).
+pub(crate) fn old_mul_one_plus_kn(y: &BigUint, k: &BigUint, n: &BigUint, nn: &BigUint) -> BigUint {
+    let t = (k * (y % n)) % n;
+    let mut z = y + n * t;
+    if &z >= nn {
+        z -= nn;
+    }
+    z
+}
