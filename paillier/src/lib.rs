@@ -19,19 +19,26 @@
 //!
 //! Big integers: Montgomery arithmetic modulo N², p², q² from `crypto-bigint` 0.7
 //! (`BoxedMontyForm`), plaintext-side arithmetic with `num-bigint` 0.5. Measured on this
-//! machine (2048-bit N, one core): multiplication mod N² 6.7 µs with crypto-bigint vs
-//! 9.2 µs with num-bigint (multiply + remainder); one CRT half of a decryption (2048-bit
-//! modulus, 1024-bit exponent) 2.2–2.3 ms with either. crypto-bigint's fixed-width
-//! `FixedMontyForm<32>` (U2048) was no faster than the boxed type for that exponentiation
-//! (DECRYPT_FIXED_NOTE). A hand-written u128 CIOS/SOS Montgomery loop was slower than
-//! crypto-bigint's at 64 limbs, so it was not adopted. Consequence: CRT decryption costs
-//! DECRYPT_FIGURE on one core, above the 2.6 ms of GMP's assembly (the exponentiations
-//! modulo p² and q² with exponents p−1 and q−1 are inherent to Paillier decryption and
-//! crypto-bigint's 2048-bit Montgomery multiplication takes ≈ 1.7 µs);
-//! [`SecretKey::decrypt_parallel`] runs the halves on two cores, and the bridge amortises
+//! machine (2-core AMD EPYC Zen 4, 2.45 GHz; 2048-bit N, one core, idle): multiplication
+//! mod N² 6.7 µs with crypto-bigint vs 9.2 µs with num-bigint (multiply + remainder); one
+//! CRT half of a decryption (2048-bit modulus, 1024-bit exponent) 2.2–2.3 ms with either.
+//! A hand-written u128 CIOS/SOS Montgomery loop was slower than crypto-bigint's at 64 limbs.
+//!
+//! Constant-time rewrite (issue 13), old and new measured in one run of
+//! `cargo bench -p gcc-nn-paillier -- "old-vs-new|backend/crypto"` while other builds kept
+//! both cores busy (every figure about 2× its idle value: mul mod N² 13.5 µs there):
+//! CRT decryption old 7.97 ms, new 7.91 ms (median) — the constant-time code costs nothing,
+//! but it is no faster: both are two exponentiations modulo p² and q² with exponents p−1,
+//! q−1 (inherent to Paillier decryption), 3.9 ms each there, ≈ 2.1 ms idle, so ≈ 4.2–4.5 ms
+//! per decryption on one idle core, not the 2.6 ms of GMP's assembly. crypto-bigint's
+//! fixed-width types are slower for that exponentiation (`FixedMontyForm<32>`: 4.39 ms
+//! with `pow`, 5.05 ms with `pow_amm`, against 3.90 ms for `BoxedMontyForm`). Key-owner
+//! randomness `r^N`: old 16.1 ms, new 8.1 ms (half-length exponent). `(1 + kN)·Y`
+//! (encryption with given randomness, `add_plain`): old num-bigint 7.4 µs, new
+//! constant-time 19.9 µs — still under 1/400 of one `r^N`.
+//! [`SecretKey::decrypt_parallel`] runs the halves on two cores; the bridge amortises
 //! decryption over the slots of a packed ciphertext. `cargo bench -p gcc-nn-paillier`
-//! reproduces every figure (group `backend` for the big-integer comparison, `old-vs-new`
-//! for the secret-key arithmetic before and after the constant-time rewrite).
+//! reproduces every figure (group `backend` for the big-integer comparison).
 //!
 //! Cheap operations: adding a plaintext k costs no multiplication mod N², since
 //! `(1 + kN)·c ≡ c + N·(k·c mod N) (mod N²)` (also in Montgomery form); encryption with a

