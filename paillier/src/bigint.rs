@@ -1,9 +1,10 @@
 //! Conversions between `num-bigint` (plaintext side) and `crypto-bigint` (Montgomery arithmetic).
 
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
-use crypto_bigint::{BoxedUint, Odd};
+use crypto_bigint::{BoxedUint, NonZero, Odd};
 use num_bigint::BigUint;
 use rand::CryptoRng;
+use zeroize::Zeroizing;
 
 /// Bits of precision (a multiple of 64) that hold every value below `modulus`.
 pub(crate) fn precision_for(modulus: &BigUint) -> u32 {
@@ -43,25 +44,15 @@ pub(crate) fn to_monty(x: &BigUint, params: &BoxedMontyParams) -> BoxedMontyForm
     BoxedMontyForm::new(to_boxed(x, params.bits_precision()), params)
 }
 
-/// A uniformly random integer in `[0, bound)` by rejection sampling (`bound > 0`).
-pub(crate) fn random_below<R: CryptoRng + ?Sized>(rng: &mut R, bound: &BigUint) -> BigUint {
-    let bits = bound.bits();
-    loop {
-        let candidate = random_bits(rng, bits);
-        if &candidate < bound {
-            return candidate;
-        }
-    }
-}
-
-/// A uniformly random integer in `[0, 2^bits)`.
-pub(crate) fn random_bits<R: CryptoRng + ?Sized>(rng: &mut R, bits: u64) -> BigUint {
-    let bytes = usize::try_from(bits.div_ceil(8)).unwrap_or(0);
-    let mut buf = vec![0u8; bytes];
-    rng.fill_bytes(&mut buf);
-    let excess = (bytes as u64) * 8 - bits;
-    if let Some(top) = buf.last_mut() {
-        *top &= 0xffu8 >> excess;
-    }
-    BigUint::from_bytes_le(&buf)
+/// A uniform value modulo `modulus`: `bits_precision + 64` random bits reduced by a
+/// constant-time division (statistical distance from uniform below 2^-64); wiped on drop.
+pub(crate) fn random_mod_ct<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    modulus: &NonZero<BoxedUint>,
+) -> Zeroizing<BoxedUint> {
+    let width = modulus.bits_precision() + 64;
+    let mut bytes = Zeroizing::new(vec![0u8; (width / 8) as usize]);
+    rng.fill_bytes(&mut bytes);
+    let wide = Zeroizing::new(BoxedUint::from_be_slice_truncated(&bytes, width));
+    Zeroizing::new(wide.rem(modulus))
 }

@@ -4,12 +4,12 @@
 //! Montgomery multiplication. Multiplying by `(1 + kN)` needs no multiplication modulo N²
 //! at all: `(1 + kN)·Y ≡ Y + N·(k·Y mod N) (mod N²)` for any Y, Montgomery form included.
 
-use crate::bigint::{precision_for, random_below, to_big, to_boxed, to_monty};
+use crate::bigint::{precision_for, random_mod_ct, to_big, to_boxed, to_monty};
 use crate::crt::recombine;
 use crate::error::{PaillierError, Result};
 use crate::keys::{PublicKey, SecretKey, l_function};
 use crypto_bigint::modular::BoxedMontyForm;
-use crypto_bigint::{BoxedUint, Choice, ConcatenatingMul, Resize};
+use crypto_bigint::{BoxedUint, Choice, ConcatenatingMul, Gcd, Resize};
 use num_bigint::{BigInt, BigUint, Sign};
 use num_integer::Integer;
 use num_traits::{One, Zero};
@@ -31,10 +31,17 @@ impl std::fmt::Debug for Ciphertext {
 }
 
 /// Precomputed encryption randomness `r^N mod N²` (the expensive, data-independent part of
-/// an encryption). Use each value once.
+/// an encryption). Use each value once. Wiped on drop (it would reveal the plaintext of
+/// the ciphertext made with it).
 #[derive(Clone)]
 pub struct Randomness {
     pub(crate) rn: BoxedMontyForm,
+}
+
+impl Drop for Randomness {
+    fn drop(&mut self) {
+        self.rn.zeroize();
+    }
 }
 
 impl std::fmt::Debug for Randomness {
@@ -110,20 +117,27 @@ impl PublicKey {
         c.c.params() == &self.nn_params
     }
 
-    /// Fresh randomness `r^N mod N²` for a uniform unit r (a full exponentiation: off-line work).
+    /// Fresh randomness `r^N mod N²` for a uniform unit r (a full exponentiation: off-line
+    /// work), with r drawn and exponentiated in constant-time arithmetic.
     pub fn random_nth_power<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Randomness {
         let r = self.random_unit(rng);
         let exp = to_boxed(&self.n, precision_for(&self.n));
-        Randomness {
-            rn: self.monty(&r).pow(&exp),
-        }
+        let precision = self.nn_params.bits_precision();
+        let mut base = BoxedMontyForm::new((&*r).resize_unchecked(precision), &self.nn_params);
+        let rn = base.pow(&exp);
+        base.zeroize();
+        Randomness { rn }
     }
 
-    /// A uniform element of Z*_N (units are all but a negligible fraction of [1, N)).
-    pub(crate) fn random_unit<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> BigUint {
+    /// A uniform unit r ∈ Z*_N: 64 extra random bits reduced mod N (statistical distance
+    /// below 2^-64) and a constant-time gcd check; wiped on drop.
+    fn random_unit<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Zeroizing<BoxedUint> {
+        let n = self.n_params.modulus();
+        let one = BoxedUint::one_with_precision(n.bits_precision());
         loop {
-            let r = random_below(rng, &self.n);
-            if !r.is_zero() && r.gcd(&self.n).is_one() {
+            let r = random_mod_ct(rng, n.as_nz_ref());
+            let g = Zeroizing::new(n.as_ref().gcd(&*r));
+            if *g == one {
                 return r;
             }
         }

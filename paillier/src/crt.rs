@@ -125,14 +125,9 @@ impl CrtHalf {
         &self,
         rng: &mut R,
     ) -> Zeroizing<BoxedUint> {
-        // 64 extra random bits reduced mod a (constant-time division): statistical distance
-        // from uniform below 2^-64; s = 0 (probability 1/a) is redrawn.
-        let width = self.a.bits_precision() + 64;
+        // s = 0 (probability 1/a) is redrawn.
         let s = loop {
-            let mut bytes = Zeroizing::new(vec![0u8; (width / 8) as usize]);
-            rng.fill_bytes(&mut bytes);
-            let wide = Zeroizing::new(BoxedUint::from_be_slice_truncated(&bytes, width));
-            let s = Zeroizing::new(wide.rem(self.a.as_nz_ref()));
+            let s = crate::bigint::random_mod_ct(rng, self.a.as_nz_ref());
             if !bool::from(s.is_zero()) {
                 break s;
             }
