@@ -205,6 +205,30 @@ fn fast_protocol_stores_shares_and_later_images_skip_the_setup() {
 /// the fixed-point plaintext reference pixel for pixel.
 #[test]
 fn fast_protocol_with_the_shipped_model_on_a_64x64_crop_equals_the_fixed_point_reference() {
+    shipped_crop_equals_reference("fast");
+}
+
+/// The same with the linear layers on ring-LWE (`--protocol fast-rlwe`): the secure image
+/// also equals `denoise --plain`'s pixel for pixel.
+#[test]
+fn fast_rlwe_protocol_with_the_shipped_model_on_a_64x64_crop_equals_denoise_plain() {
+    let (dir, out) = shipped_crop_equals_reference("fast-rlwe");
+    assert!(out.contains("fast: linear layers on rlwe"), "{out}");
+    let p = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
+    run_ok(&["denoise", "--plain", &p("noisy.png"), "-o", &p("plain.png")]);
+    let plain = model::GrayImage::load(&dir.path().join("plain.png")).expect("plain");
+    let secure = model::GrayImage::load(&dir.path().join("secure.png")).expect("secure");
+    assert_eq!(
+        secure.to_u8(),
+        plain.to_u8(),
+        "fast-rlwe and denoise --plain images differ"
+    );
+}
+
+/// The shipped model on a 64x64 crop under `protocol` (three processes, 2048 bits): checks
+/// the secure image against the fixed-point reference; returns the folder (noisy.png,
+/// secure.png) and the user's output.
+fn shipped_crop_equals_reference(protocol: &str) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     write_keys(d);
@@ -233,6 +257,8 @@ fn fast_protocol_with_the_shipped_model_on_a_64x64_crop_equals_the_fixed_point_r
         &p("noisy.png"),
         "-o",
         &p("secure.png"),
+        "--protocol",
+        protocol,
     ]);
     assert!(out.contains("setup (re-sharing)"), "{out}");
     let noisy = model::GrayImage::load(&d.join("noisy.png")).expect("noisy");
@@ -249,8 +275,9 @@ fn fast_protocol_with_the_shipped_model_on_a_64x64_crop_equals_the_fixed_point_r
     assert_eq!(
         secure.to_u8(),
         reference.to_u8(),
-        "secure and fixed-point images differ"
+        "{protocol}: secure and fixed-point images differ"
     );
+    (dir, out)
 }
 
 /// Model owner, cloud and user as spawned processes under `protocol` on a `crop` (width,

@@ -173,6 +173,7 @@ pub(crate) fn cloud_job<C: Channel + ?Sized>(
         }
     };
     let t = Instant::now();
+    note(stats, format!("fast: linear layers on {engine}"));
     let out = fast::party::run_cloud_with(engine, ch, user_pk, &share, &circuit, false, &mut rng)?;
     if out.patches != patches {
         return Err(SessionError::Protocol {
@@ -284,6 +285,7 @@ pub(crate) fn user_job<C: Channel + ?Sized>(
         }
     };
     let t = Instant::now();
+    note(stats, format!("fast: linear layers on {engine}"));
     let mut rng = rand::rng();
     let out =
         fast::party::run_user_with(engine, ch, sk, &share, &circuit, patches, layout, &mut rng)?;
