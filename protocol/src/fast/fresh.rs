@@ -66,15 +66,15 @@
 use super::ring::{SIGMA, ceil_log2};
 use super::wire::{protocol, recv_bytes, send_bytes};
 use crate::error::{BridgeError, he};
+use num_integer::Integer;
+use num_traits::One;
 use paillier::{BigUint, Ciphertext, PaillierError, PublicKey};
 use rand::CryptoRng;
 use runtime::channel::Channel;
 
-/// Most bytes of a published base (a versioned ciphertext of a key up to 2^15 bits).
-const MAX_BASE_BYTES: usize = 1 << 13;
-
-/// Sends the base of `own` (the key holder's [`FreshZeros::short_exponent_for`] zeros):
-/// the other party's [`FreshZeros::toward_holder`] needs it.
+/// Sends the base of `own` (the key holder's [`FreshZeros::short_exponent_for`] zeros) as a
+/// length-prefixed wire-form ciphertext: the other party's [`FreshZeros::toward_holder`]
+/// needs it.
 pub fn send_base<C: Channel + ?Sized>(
     ch: &mut C,
     own: &FreshZeros,
@@ -86,16 +86,24 @@ pub fn send_base<C: Channel + ?Sized>(
             "full-randomness zeros have no base to publish".into(),
         )
     })?;
-    send_bytes(ch, &h.to_bytes(&own.pk), phase)
+    let mut bytes = Vec::with_capacity(own.pk.ciphertext_bytes());
+    own.pk.write_ciphertext(h, &mut bytes);
+    send_bytes(ch, &bytes, phase)
 }
 
-/// Receives a key holder's base under `pk`: a unit mod N of this key, else an error.
+/// Receives a key holder's base under `pk`: exactly one wire-form ciphertext that is a unit
+/// mod N, else an error naming `phase`.
 pub fn recv_base<C: Channel + ?Sized>(
     ch: &mut C,
     pk: &PublicKey,
     phase: &'static str,
 ) -> Result<Ciphertext, BridgeError> {
-    Ciphertext::from_bytes(pk, &recv_bytes(ch, MAX_BASE_BYTES, phase)?).map_err(he(phase))
+    let bytes = recv_bytes(ch, pk.ciphertext_bytes(), phase)?;
+    let h = pk.read_ciphertext(&bytes).map_err(he(phase))?;
+    if !h.to_biguint().gcd(pk.n()).is_one() {
+        return Err(protocol(phase, "the base is not a unit mod N".into()));
+    }
+    Ok(h)
 }
 
 /// Widest window of the comb table (bits per digit).

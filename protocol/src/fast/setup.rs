@@ -62,9 +62,17 @@ pub const SETUP_SIGMA: u32 = SIGMA + RESHARING_BITS;
 /// `W + t` for any signed k-bit W hides W within `2^(−σ_s−1)` (module docs). Needs
 /// `k + σ_s ≤ 127` (k ≤ 63 by [`Ring::new`]).
 pub fn draw_mask<R: CryptoRng + ?Sized>(ring: &Ring, rng: &mut R) -> u128 {
-    let u = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
-    (1u128 << (ring.k - 1)) + (u & ((1u128 << (ring.k + SETUP_SIGMA)) - 1))
+    mask_from(
+        ring,
+        (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64()),
+    )
 }
+
+/// [`draw_mask`] from 128 uniform bits (the low `k + σ_s` are used).
+fn mask_from(ring: &Ring, bits: u128) -> u128 {
+    (1u128 << (ring.k - 1)) + (bits & ((1u128 << (ring.k + SETUP_SIGMA)) - 1))
+}
+
 /// Most layers a user accepts in a header.
 const MAX_LAYERS: u64 = super::shares::MAX_LAYERS as u64;
 /// Largest layer side a user accepts.
@@ -242,4 +250,41 @@ pub fn user_setup<C: Channel + ?Sized>(
         layers,
         key: ShareKey::CloudPublic(cloud_pk),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_RESHARINGS, SETUP_SIGMA, mask_from};
+    use crate::fast::ring::{Ring, SIGMA};
+
+    #[test]
+    fn masks_at_the_extremes_hide_every_weight_within_the_counted_bound() {
+        for k in [8u32, 40, 63] {
+            let ring = Ring::new(k).expect("ring");
+            let (lo, hi) = (mask_from(&ring, 0), mask_from(&ring, u128::MAX));
+            // t ∈ [2^(k−1), 2^(k−1) + 2^(k+σ_s)): exactly 2^(k+σ_s) values.
+            assert_eq!(lo, 1u128 << (k - 1));
+            assert_eq!(hi - lo + 1, 1u128 << (k + SETUP_SIGMA));
+            // t mod 2^k takes every value equally often: lo ≡ 2^(k−1) and the range is a
+            // multiple of 2^k.
+            assert_eq!((hi - lo + 1) % (1u128 << k), 0);
+            // W + t for the extreme signed weights stays in [0, 2^(k+σ_s+1)): the slots of
+            // `setup_layout(SETUP_SIGMA, ·)` never carry.
+            let (w_min, w_max) = (-(1i128 << (k - 1)), (1i128 << (k - 1)) - 1);
+            assert!(w_min + lo as i128 >= 0);
+            let top = w_max + hi as i128;
+            let width = ring
+                .setup_layout(SETUP_SIGMA, 2048)
+                .expect("layout")
+                .width();
+            assert!(
+                top < 1i128 << width,
+                "k = {k}: {top} needs more than {width} bits"
+            );
+            // One sample: |W| / 2^(k+σ_s) ≤ 2^(−σ_s−1); MAX_RESHARINGS samples: ≤ 2^−40.
+            let per_sample = (1u128 << (k - 1)) as f64 / (hi - lo + 1) as f64;
+            assert_eq!(per_sample, 2f64.powi(-(SETUP_SIGMA as i32) - 1));
+            assert!(per_sample * MAX_RESHARINGS as f64 <= 2f64.powi(-(SIGMA as i32)));
+        }
+    }
 }

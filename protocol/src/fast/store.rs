@@ -277,3 +277,76 @@ impl UserShareLocation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{CloudShareStore, StoreError};
+    use crate::fast::setup::MAX_RESHARINGS;
+    use paillier::{BigUint, PublicKey};
+
+    fn key() -> PublicKey {
+        // An odd 1024-bit modulus: the store only uses its fingerprint.
+        let n = (BigUint::from(1u8) << 1023u32) + BigUint::from(0x1234_5677u32);
+        PublicKey::from_modulus(n).expect("test modulus")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_store_directory_open_to_others_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = dir.path().join("store");
+        std::fs::create_dir(&store).expect("mkdir");
+        std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let err = CloudShareStore::open(&store).expect_err("0755 refused");
+        assert!(matches!(err, StoreError::Refused { .. }), "{err:?}");
+        assert!(err.to_string().contains("mode 755"), "{err}");
+        assert!(err.to_string().contains("chmod 700"), "{err}");
+        std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        CloudShareStore::open(&store).expect("0700 accepted");
+        // A new directory is created 0700.
+        let fresh = dir.path().join("new/store");
+        CloudShareStore::open(&fresh).expect("created");
+        let mode = std::fs::metadata(&fresh)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+
+    #[test]
+    fn resharings_are_counted_persistently_and_capped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = CloudShareStore::open(&dir.path().join("s")).expect("store");
+        let (pk, model) = (key(), [7u8; 32]);
+        assert_eq!(store.resharings(&pk, &model).expect("none yet"), 0);
+        assert_eq!(store.count_resharing(&pk, &model).expect("first"), 1);
+        assert_eq!(store.count_resharing(&pk, &model).expect("second"), 2);
+        // Another model has its own count; a reopened store sees the persisted one.
+        assert_eq!(store.count_resharing(&pk, &[8u8; 32]).expect("other"), 1);
+        let again = CloudShareStore::open(store.dir()).expect("reopen");
+        assert_eq!(again.resharings(&pk, &model).expect("persisted"), 2);
+        // At the cap: refused, and the count stays.
+        let counter = store.path_for(&pk, &model).with_extension("resharings");
+        let text = format!("{}{}\n", super::RESHARING_MAGIC, MAX_RESHARINGS - 1);
+        std::fs::write(&counter, text).expect("write");
+        assert_eq!(
+            store.count_resharing(&pk, &model).expect("last"),
+            MAX_RESHARINGS
+        );
+        let err = store
+            .count_resharing(&pk, &model)
+            .expect_err("over the cap");
+        assert!(matches!(err, StoreError::Refused { .. }), "{err:?}");
+        assert!(err.to_string().contains("the cap is 1024"), "{err}");
+        assert_eq!(store.resharings(&pk, &model).expect("kept"), MAX_RESHARINGS);
+        // A damaged counter is refused, not reset.
+        std::fs::write(&counter, "garbage").expect("write");
+        let err = store.count_resharing(&pk, &model).expect_err("damaged");
+        assert!(
+            err.to_string().contains("unreadable re-sharing counter"),
+            "{err}"
+        );
+    }
+}
