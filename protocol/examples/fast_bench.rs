@@ -14,8 +14,8 @@ use gcc_nn_protocol::fast::{
 };
 use model::activation::TANH_STAR;
 use model::denoise::{denoise_fixed, quantised_patches};
-use model::patches::ImageLayout;
 use model::fixed::{FIXED, FixedMlp};
+use model::patches::ImageLayout;
 use model::{GrayImage, shipped};
 use paillier::SecretKey;
 use std::time::{Duration, Instant};
@@ -53,6 +53,20 @@ fn side_line(name: &str, r: &FastReport, patches: usize) {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // FAST_BENCH_LEGACY_ZEROS=1: the INSECURE fixed-base zeros toward the key holder (the code
+    // before issue 13), for the old-vs-new cost of the fix in one window; needs the feature
+    // insecure-negative-controls, which this package's examples get from its dev-dependency.
+    if std::env::var("FAST_BENCH_LEGACY_ZEROS").is_ok_and(|v| v == "1") {
+        #[cfg(feature = "insecure-negative-controls")]
+        {
+            gcc_nn_protocol::fast::fresh::negative_control::set_legacy_fixed_base(true);
+            println!(
+                "INSECURE negative control: fixed-base short-exponent zeros toward the key holder"
+            );
+        }
+        #[cfg(not(feature = "insecure-negative-controls"))]
+        return Err("FAST_BENCH_LEGACY_ZEROS needs the feature insecure-negative-controls".into());
+    }
     let side = env("FAST_BENCH_SIDE", 40);
     let bits = env("FAST_BENCH_KEY_BITS", 2048) as u32;
     let engine: CrossEngine = match std::env::var("FAST_BENCH_ENGINE") {
@@ -174,8 +188,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cloud.report.bytes_sent as f64 * scale / 1e6,
         secs(setup.wall),
     );
+    if engine == CrossEngine::Rlwe {
+        // RLWE packs a whole layer of an image into a few polynomials: its costs grow by
+        // polynomial, not by patch, so a small crop's per-patch figures overstate an image.
+        let (up, down) = rlwe_image_bytes(&fixed, full, ring.k)?;
+        println!(
+            "RLWE linear layers of a 256×256 image, exact from the layouts: user sends {:.1} MB, cloud sends {:.1} MB (CPU and wall: run FAST_BENCH_SIDE=256)",
+            up as f64 / 1e6,
+            down as f64 / 1e6
+        );
+    }
     if !exact {
         return Err("the fast protocol differs from the fixed-point reference".into());
     }
     Ok(())
+}
+
+/// Bytes of the RLWE cross products of `patches` patches each way (user → cloud, cloud →
+/// user): cross product 1 of every layer (the user's inputs up, the results down), cross
+/// product 2 of every layer but the first (the cloud's inputs down, the results up).
+fn rlwe_image_bytes(
+    fixed: &FixedMlp,
+    patches: usize,
+    k: u32,
+) -> Result<(usize, usize), Box<dyn std::error::Error>> {
+    let (mut up, mut down) = (0, 0);
+    for (li, l) in fixed.layers.iter().enumerate() {
+        let layout = rlwe::Layout::choose(l.inputs, l.outputs, patches, k)?;
+        let inputs = layout.input_count() * layout.input_bytes();
+        let results = layout.bytes() - inputs;
+        up += inputs;
+        down += results;
+        if li > 0 {
+            down += inputs;
+            up += results;
+        }
+    }
+    Ok((up, down))
 }
