@@ -33,21 +33,14 @@ fn main() {
         "cargo:rustc-env=GCC_NN_GIT_COMMIT={}",
         commit.as_deref().unwrap_or("unknown")
     );
-    if ours {
-        // Rebuild when HEAD moves: HEAD itself (branch switches), the branch's ref, and
-        // packed-refs. Only existing files are named (a missing one would rerun every build).
-        let mut watched = vec!["HEAD".to_string(), "packed-refs".to_string()];
-        if let Some(r) = git(&dir, &["symbolic-ref", "-q", "HEAD"]) {
-            watched.push(r);
-        }
-        for name in watched {
-            if let Some(p) = git(
-                &dir,
-                &["rev-parse", "--path-format=absolute", "--git-path", &name],
-            ) && Path::new(&p).exists()
-            {
-                println!("cargo:rerun-if-changed={p}");
-            }
+    // Rebuild when HEAD moves (a commit, a branch switch), whether or not git ran this
+    // time: HEAD, the branch refs and packed-refs. Only existing paths are named (a missing
+    // one would rerun every build).
+    let dot_git = dir.join(".git");
+    for name in ["HEAD", "refs/heads", "packed-refs"] {
+        let p = dot_git.join(name);
+        if p.exists() {
+            println!("cargo:rerun-if-changed={}", p.display());
         }
     }
 }
