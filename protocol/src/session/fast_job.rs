@@ -228,8 +228,10 @@ fn user_stored(
     }
 }
 
-/// The user's side of a fast job (linear layers on `engine`) on the image cut as `layout`: returns its 8-bit pixels
-/// (row-major, the only thing the user learns); `location` keeps its share.
+/// The user's side of a fast job (linear layers on `engine`) on the image cut as `layout`:
+/// returns its 8-bit pixels (row-major, the only thing the user learns); `location` keeps
+/// its share.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn user_job<C: Channel + ?Sized>(
     ch: &mut C,
     engine: fast::CrossEngine,
