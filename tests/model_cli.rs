@@ -55,31 +55,21 @@ fn denoise_plain_on_the_shipped_sample_gains_more_than_4_db() {
 #[test]
 fn denoise_rejects_bad_input_with_clear_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let rgb = dir.path().join("rgb.png");
-    image::RgbImage::new(32, 32).save(&rgb).expect("write");
-    let out = gcc_nn(&[
-        "denoise",
-        "--plain",
-        &rgb.to_string_lossy(),
-        "-o",
-        "/dev/null",
-    ]);
+    let sink = dir.path().join("out.png");
+    let sink = sink.to_string_lossy();
+    let gif = dir.path().join("pic.gif");
+    std::fs::write(&gif, b"GIF89a\x01\0\x01\0\0\0\0;").expect("write");
+    let out = gcc_nn(&["denoise", "--plain", &gif.to_string_lossy(), "-o", &sink]);
     assert!(!out.status.success());
     assert!(
-        text(&out.stderr).contains("expected an 8-bit grayscale (L8) image"),
+        text(&out.stderr).contains("pic.gif: GIF image: supported image formats are PNG, JPEG"),
         "{}",
         text(&out.stderr)
     );
 
     let small = dir.path().join("small.png");
     image::GrayImage::new(8, 8).save(&small).expect("write");
-    let out = gcc_nn(&[
-        "denoise",
-        "--plain",
-        &small.to_string_lossy(),
-        "-o",
-        "/dev/null",
-    ]);
+    let out = gcc_nn(&["denoise", "--plain", &small.to_string_lossy(), "-o", &sink]);
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("smaller than the 13x13 input patch"),
@@ -99,7 +89,7 @@ fn denoise_rejects_bad_input_with_clear_errors() {
         "--model",
         &bad_model.to_string_lossy(),
         "-o",
-        "/dev/null",
+        &sink,
     ]);
     assert!(!out.status.success());
     assert!(

@@ -38,9 +38,9 @@ pub(crate) fn run(cmd: DslCommand) -> Result<(), CliError> {
     match cmd {
         DslCommand::Check { file, define, ir } => {
             let program = load(&file, &define)?;
-            println!("{}: ok", file.display());
+            outln!("{}: ok", file.display());
             for i in &program.inputs {
-                println!(
+                outln!(
                     "  input  {:<10} {:<22} {:?}",
                     i.name,
                     i.ty.to_string(),
@@ -48,11 +48,11 @@ pub(crate) fn run(cmd: DslCommand) -> Result<(), CliError> {
                 );
             }
             for o in &program.outputs {
-                println!("  output {:<10} {}", o.name, o.ty);
+                outln!("  output {:<10} {}", o.name, o.ty);
             }
-            println!("  {} core operations", program.node_count());
+            outln!("  {} core operations", program.node_count());
             if ir {
-                print!("{program}");
+                out!("{program}");
             }
             Ok(())
         }
@@ -80,7 +80,7 @@ pub(crate) fn run(cmd: DslCommand) -> Result<(), CliError> {
             let named: Vec<(&str, u128)> = given.iter().map(|(n, v)| (n.as_str(), *v)).collect();
             let outputs = dsl::interpret_named(&program, &named)?;
             for (o, (_, raw)) in program.outputs.iter().zip(outputs) {
-                println!(
+                outln!(
                     "{} = {}  (raw {}, {})",
                     o.name,
                     dsl::format_value(raw, &o.ty),

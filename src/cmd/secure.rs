@@ -9,7 +9,7 @@ use model::denoise::{gray_from_u8, quantised_patches};
 use model::fixed::{FIXED, FixedMlp};
 use model::metrics::psnr;
 use model::patches::ImageLayout;
-use model::{GrayImage, Mlp};
+use model::Mlp;
 use paillier::{PublicKey, SecretKey};
 use protocol::fast::store::{CloudShareStore, UserShareLocation};
 use protocol::session::client::{Progress, connect};
@@ -238,26 +238,26 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
 #[derive(clap::Args)]
 pub(crate) struct SecureDenoiseArgs {
     /// Secure denoising: the user's secret key (a paillier.key file or its directory).
-    #[arg(long, value_name = "SK", requires = "connect")]
+    #[arg(long, value_name = "SK", conflicts_with = "plain")]
     key: Option<PathBuf>,
     /// Secure protocol to ask the cloud for.
-    #[arg(long, value_enum, default_value = "fast", requires = "connect")]
+    #[arg(long, value_enum, default_value = "fast", conflicts_with = "plain")]
     protocol: ProtocolChoice,
     /// Clean reference image: print the PSNR of the noisy and denoised images against it.
     #[arg(long, value_name = "REF")]
     pub(crate) clean: Option<PathBuf>,
     /// Patches per protocol round (each layer is one batch over a chunk).
-    #[arg(long, default_value_t = 8, requires = "connect")]
+    #[arg(long, default_value_t = 8, conflicts_with = "plain")]
     chunk: usize,
     /// While the server is busy, retry for up to this many seconds.
-    #[arg(long, default_value_t = 0, requires = "connect")]
+    #[arg(long, default_value_t = 0, conflicts_with = "plain")]
     wait_secs: u64,
     /// Where the fast protocol keeps this user's model share (secret; 0600): a file, or a
     /// directory for one file per model. Default: the directory of the key.
-    #[arg(long, value_name = "PATH", requires = "connect")]
+    #[arg(long, value_name = "PATH", conflicts_with = "plain")]
     share: Option<PathBuf>,
     /// Keep no share: the fast protocol re-shares the model for every image.
-    #[arg(long, conflicts_with = "share", requires = "connect")]
+    #[arg(long, conflicts_with_all = ["share", "plain"])]
     no_share: bool,
 }
 
