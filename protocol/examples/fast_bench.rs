@@ -120,9 +120,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let circuit = ShareCircuit::for_activation(fixed.activation.name, &fixed.params)?;
     let img = shipped::sample_image()?;
+    if side > img.width().min(img.height()) {
+        return Err(format!(
+            "FAST_BENCH_SIDE={side} exceeds the {}×{} sample",
+            img.width(),
+            img.height()
+        )
+        .into());
+    }
+    // From (60, 60), moved up and left as far as a large side needs.
+    let off = 60.min(img.width().min(img.height()) - side);
     let crop: Vec<f64> = (0..side)
         .flat_map(|y| (0..side).map(move |x| (x, y)))
-        .map(|(x, y)| img.get(60 + x, 60 + y))
+        .map(|(x, y)| img.get(off + x, off + y))
         .collect();
     let noisy = model::metrics::add_noise(&GrayImage::new(side, side, crop)?, 25.0, 1);
     let (inputs, _) = quantised_patches(&fixed, &noisy, fixed.stride)?;
