@@ -4,6 +4,10 @@
 //! `Subcommand` enum, flattened into [`Command`] here; this file only parses the command
 //! line and dispatches. Errors are printed to stderr with a non-zero exit status.
 
+// Command output goes through `outln!`/`out!` (src/cmd/mod.rs), which end quietly on a
+// closed pipe; a bare `println!` would panic there.
+#![warn(clippy::print_stdout)]
+
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 

@@ -148,7 +148,7 @@ pub(crate) fn run(cmd: CompileCommand) -> Result<(), CliError> {
         } => {
             let options = passes.options()?;
             if markdown {
-                print!("{}", markdown_report(&files, &options)?);
+                out!("{}", markdown_report(&files, &options)?);
                 return Ok(());
             }
             for file in &files {
@@ -161,9 +161,9 @@ pub(crate) fn run(cmd: CompileCommand) -> Result<(), CliError> {
                         "outputs": circuit.outputs,
                         "stats": stats,
                     });
-                    println!("{value}");
+                    outln!("{value}");
                 } else {
-                    print!("{}", text_report(file, &circuit, &stats));
+                    out!("{}", text_report(file, &circuit, &stats));
                 }
             }
             Ok(())

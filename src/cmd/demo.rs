@@ -79,7 +79,7 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
     let (clean_path, noisy_path) = (out.join("clean.png"), out.join("noisy.png"));
     clean.save_png(&clean_path)?;
     noisy.save_png(&noisy_path)?;
-    println!(
+    outln!(
         "[1/6] sample {}x{}, noise σ = {sigma}: {} ({:.2} dB)",
         clean.width(),
         clean.height(),
@@ -117,7 +117,7 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
         ],
     )?;
 
-    println!("[4/6] cloud: serve (child process)");
+    outln!("[4/6] cloud: serve (child process)");
     let mut cloud = CloudProcess(
         Command::new(&exe)
             .args(["serve", "--model", path(&enc)?, "--listen", "127.0.0.1:0"])
@@ -127,7 +127,7 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
             .map_err(|e| format!("cannot start the cloud process: {e}"))?,
     );
     let addr = listening_address(&mut cloud.0)?;
-    println!("      cloud listening on {addr}");
+    outln!("      cloud listening on {addr}");
 
     let denoised = out.join("denoised.png");
     let protocol_name = protocol.kind().name();
@@ -162,24 +162,24 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
     let secure = GrayImage::load(&denoised)?;
     // The reference's pixels are integers (model::pixel), so the comparison is exact.
     let identical = reference.to_u8() == secure.to_u8();
-    println!(
+    outln!(
         "[6/6] secure output {} the plaintext fixed-point reference (8-bit pixels); PSNR {:.2} dB",
         if identical { "equals" } else { "DIFFERS FROM" },
         psnr(&clean, &secure)?
     );
     if protocol.kind().fast_engine().is_some() {
-        println!(
+        outln!(
             "      the user learned only these 8-bit pixels: overlap averaging ran on shares and \
              each pixel was revealed by a small garbled circuit (no per-patch outputs)"
         );
     }
-    println!(
+    outln!(
         "done in {:.1} s; files in {}",
         t0.elapsed().as_secs_f64(),
         out.display()
     );
     if protocol.kind().fast_engine().is_some() {
-        println!(
+        outln!(
             "both sides kept their shares ({} and {}.shares/): a later \
              `gcc-nn serve --model {}` + `gcc-nn denoise --connect … --key {}` skips the re-sharing",
             keys.display(),
@@ -197,7 +197,7 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
 
 /// Runs one role as a child process, forwarding its output; fails on a non-zero exit.
 fn step(n: usize, what: &str, exe: &Path, args: &[&str]) -> Result<(), CliError> {
-    println!("[{n}/6] {what}: gcc-nn {}", args.join(" "));
+    outln!("[{n}/6] {what}: gcc-nn {}", args.join(" "));
     let status = Command::new(exe)
         .args(args)
         .status()
@@ -220,7 +220,7 @@ fn listening_address(child: &mut Child) -> Result<String, CliError> {
         let line = line?;
         if let Some(addr) = line.strip_prefix("listening on ") {
             let addr = addr.trim().to_string();
-            std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| println!("{l}")));
+            std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| outln!("{l}")));
             return Ok(addr);
         }
     }

@@ -424,14 +424,14 @@ fn report(tpc: &TwoPartyCircuit, out: &RunOutput, total: Duration, role: &str) {
                 let shown = format_bits(&bits[at..at + w], v.format, plain);
                 at += w;
                 if instances.len() == 1 {
-                    println!("{} = {shown}", v.name);
+                    outln!("{} = {shown}", v.name);
                 } else {
-                    println!("[{k}] {} = {shown}", v.name);
+                    outln!("[{k}] {} = {shown}", v.name);
                 }
             }
         }
     } else {
-        println!("(outputs are revealed to the other party only)");
+        outln!("(outputs are revealed to the other party only)");
     }
     let s = &out.stats;
     let instances = s.ands.checked_div(tpc.and_count() as u64).unwrap_or(0);
@@ -491,10 +491,13 @@ fn bench(a: BenchArgs) -> Result<(), CliError> {
         );
         circuits.push((name, load_circuit(path, None)?));
     }
-    println!("M AND/s, wall (per CPU-second)");
-    println!(
+    outln!("M AND/s, wall (per CPU-second)");
+    outln!(
         "{:<28} {:>20} {:>20} {:>24}",
-        "circuit", "garble (memory)", "evaluate (memory)", "2 threads, loopback TCP"
+        "circuit",
+        "garble (memory)",
+        "evaluate (memory)",
+        "2 threads, loopback TCP"
     );
     for (name, c) in &circuits {
         // Enough instances for >= 8M ANDs per measurement.
@@ -503,12 +506,12 @@ fn bench(a: BenchArgs) -> Result<(), CliError> {
         let e = best(&|| Ok(bench::evaluate_in_memory(c, reps)?))?;
         let l = best(&|| Ok(bench::loopback_tcp(c, reps)?))?;
         let cell = |(w, c): (f64, f64)| format!("{w:.1} ({c:.1})");
-        println!("{name:<28} {:>20} {:>20} {:>24}", cell(g), cell(e), cell(l));
+        outln!("{name:<28} {:>20} {:>20} {:>24}", cell(g), cell(e), cell(l));
     }
     let (w, c) = best(&|| Ok(bench::iknp_cot(a.ots)?))?;
-    println!(
+    outln!(
         "IKNP correlated OT, 2 threads, loopback TCP: {w:.1} M OT/s wall ({c:.1} per CPU-second)"
     );
-    println!("bytes per AND: 32 (two 16-byte ciphertexts); bytes per OT: 16");
+    outln!("bytes per AND: 32 (two 16-byte ciphertexts); bytes per OT: 16");
     Ok(())
 }

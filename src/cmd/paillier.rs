@@ -136,7 +136,7 @@ fn bridge_demo(
     };
     let p = circuit.params();
     let frac_bits = if narrow { 12 } else { 24 };
-    println!(
+    outln!(
         "bridge demo: {batch} activations, {:?}, {}-bit Paillier key ({} in {:.2} s), σ = {}",
         mode,
         sk.public_key().bits(),
@@ -144,7 +144,7 @@ fn bridge_demo(
         key_time.as_secs_f64(),
         p.sigma
     );
-    println!(
+    outln!(
         "circuit: circuits/masked_tanh.dsl{}, LX = {} input bits ({frac_bits} fractional), {} ANDs per activation",
         if narrow { " -D FW=0 -D LZ=16" } else { "" },
         p.x_bits,
@@ -176,7 +176,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn print_party(name: &str, r: &PartyReport) {
-    println!(
+    outln!(
         "{name}: on-line {:.1} ms wall ({:.1} ms Paillier compute, {:.1} ms garbled-circuit run), \
          sent {} B, received {} B, r^N from pool {}, computed on line {}",
         ms(r.online()),
@@ -188,7 +188,7 @@ fn print_party(name: &str, r: &PartyReport) {
         r.randomness_computed
     );
     for (phase, d) in &r.phases {
-        println!("    {phase:<28} {:>10.2} ms", ms(*d));
+        outln!("    {phase:<28} {:>10.2} ms", ms(*d));
     }
 }
 
@@ -196,12 +196,16 @@ fn print_report(r: &DemoReport, show: usize, frac_bits: u32) {
     let n = r.inputs.len();
     let scale = 4096.0;
     let in_scale = f64::powi(2.0, frac_bits as i32);
-    println!(
+    outln!(
         "\n{:>8} {:>10} {:>10} {:>10} {:>10}  match",
-        "#", "x", "x (real)", "bridge", "reference"
+        "#",
+        "x",
+        "x (real)",
+        "bridge",
+        "reference"
     );
     for i in 0..n.min(show) {
-        println!(
+        outln!(
             "{i:>8} {:>10} {:>10.4} {:>10.4} {:>10.4}  {}",
             r.inputs[i],
             r.inputs[i] as f64 / in_scale,
@@ -214,11 +218,11 @@ fn print_report(r: &DemoReport, show: usize, frac_bits: u32) {
             }
         );
     }
-    println!(
+    outln!(
         "... {} of {n} outputs bit-identical to the plaintext reference\n",
         r.matching()
     );
-    println!(
+    outln!(
         "off-line r^N precomputation: cloud {} values in {:.1} ms, user {} values (CRT) in {:.1} ms (both parallel over cores)",
         r.cloud_offline.0,
         ms(r.cloud_offline.1),
@@ -230,7 +234,7 @@ fn print_report(r: &DemoReport, show: usize, frac_bits: u32) {
     let per = |d: Duration| ms(d) / n as f64;
     let compute = r.cloud.paillier_compute() + r.user.paillier_compute() + r.cloud.gc_wall();
     let offline = r.cloud_offline.1 + r.user_offline.1;
-    println!(
+    outln!(
         "\nper activation (amortised over {n}): on-line {:.3} ms (cloud Paillier {:.3} + user Paillier {:.3} + GC wall {:.3}), \
          off-line {:.3} ms, on-line + off-line {:.3} ms; whole on-line run {:.1} ms wall",
         per(compute),
@@ -279,7 +283,7 @@ fn keygen(dir: &Path, bits: u32, force: bool) -> Result<(), CliError> {
     let pub_tmp = TempFile::write(&pub_path, &sk.public_key().to_bytes(), false)?;
     key_tmp.place(force)?;
     pub_tmp.place(force)?;
-    println!(
+    outln!(
         "generated a {bits}-bit Paillier key in {:.2} s (fingerprint {})",
         started.elapsed().as_secs_f64(),
         sk.public_key()
@@ -288,7 +292,7 @@ fn keygen(dir: &Path, bits: u32, force: bool) -> Result<(), CliError> {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    println!("  public key: {}", pub_path.display());
-    println!("  secret key: {} (mode 0600)", key_path.display());
+    outln!("  public key: {}", pub_path.display());
+    outln!("  secret key: {} (mode 0600)", key_path.display());
     Ok(())
 }

@@ -4,12 +4,12 @@
 use super::CliError;
 use clap::{Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use model::Mlp;
 use model::activation::{TANH_FIT, TANH_STAR};
 use model::denoise::{gray_from_u8, quantised_patches};
 use model::fixed::{FIXED, FixedMlp};
 use model::metrics::psnr;
 use model::patches::ImageLayout;
-use model::Mlp;
 use paillier::{PublicKey, SecretKey};
 use protocol::fast::store::{CloudShareStore, UserShareLocation};
 use protocol::session::client::{Progress, connect};
@@ -169,7 +169,7 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             let t = Instant::now();
             let enc = EncryptedModel::encrypt(&fixed, &pk)?;
             enc.save(&output)?;
-            println!(
+            outln!(
                 "wrote {} ({} encrypted parameters, {}-bit key, short-exponent randomness, {:.1} s)",
                 output.display(),
                 enc.header.parameter_count(),
@@ -204,7 +204,7 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
             let addr = listener.local_addr()?;
             let h = &state.model.header;
-            println!("listening on {addr}");
+            outln!("listening on {addr}");
             eprintln!(
                 "serving {}: widths {:?}, activation {}, protocols: reference, fast, fast-rlwe",
                 model.display(),
@@ -327,13 +327,13 @@ pub(crate) fn denoise_remote(
     print_summary(&stats, handshake, t0.elapsed(), inputs.len(), layers);
     if let Some(clean) = &args.clean {
         let clean = super::denoise::load_reference(clean, &noisy)?;
-        println!(
+        outln!(
             "PSNR: noisy {:.2} dB, denoised {:.2} dB",
             psnr(&clean, &noisy)?,
             psnr(&clean, &out)?
         );
     }
-    println!(
+    outln!(
         "wrote {} ({}x{})",
         output.display(),
         out.width(),
@@ -350,20 +350,20 @@ pub(crate) fn print_summary(
     patches: usize,
     layers: usize,
 ) {
-    println!(
+    outln!(
         "secure denoising: {patches} patches × {layers} layers in {:.2} s (handshake {:.3} s)",
         total.as_secs_f64(),
         handshake.as_secs_f64()
     );
     for (name, d) in &stats.phases {
-        println!("  {name:<34} {:>10.3} s", d.as_secs_f64());
+        outln!("  {name:<34} {:>10.3} s", d.as_secs_f64());
     }
-    println!(
+    outln!(
         "  totals: off-line r^N {:.3} s, waiting for the cloud {:.3} s",
         stats.total("offline:").as_secs_f64(),
         stats.total("wait:").as_secs_f64()
     );
-    println!(
+    outln!(
         "  bytes: {} sent, {} received ({:.1} KiB per patch)",
         stats.bytes_sent,
         stats.bytes_received,

@@ -45,12 +45,12 @@ pub(crate) fn run(bits: u32, patches: usize, model_path: Option<&Path>) -> Resul
     }
     let t = Instant::now();
     let sk = SecretKey::generate(bits, &mut rand::rng())?;
-    println!("keygen ({bits} bits): {:.2} s", t.elapsed().as_secs_f64());
+    outln!("keygen ({bits} bits): {:.2} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let enc = EncryptedModel::encrypt(&fixed, sk.public_key())?;
     let enc_path = dir.join("model.enc");
     enc.save(&enc_path)?;
-    println!(
+    outln!(
         "model owner: {} parameters encrypted in {:.2} s ({} bytes)",
         enc.header.parameter_count(),
         t.elapsed().as_secs_f64(),
@@ -111,7 +111,7 @@ pub(crate) fn run(bits: u32, patches: usize, model_path: Option<&Path>) -> Resul
         .iter()
         .map(|l| l.outputs)
         .sum();
-    println!(
+    outln!(
         "outputs equal the fixed-point reference: {exact}\n\
          per patch: wall {:.2} s, CPU user {:.2} s, CPU cloud {:.2} s, {:.2} MB each way (user→cloud {:.2}, cloud→user {:.2})\n\
          per patch: {products} encrypted multiplications ({:.3} ms wall each, paper ≈125 ms), {tanh} secure tanh",
@@ -123,7 +123,7 @@ pub(crate) fn run(bits: u32, patches: usize, model_path: Option<&Path>) -> Resul
         stats.bytes_received as f64 / 1e6 / n,
         wall.as_secs_f64() * 1e3 / n / products as f64,
     );
-    println!(
+    outln!(
         "whole 256x256 image ({} patches at stride {}): ≈{:.1} h wall on this machine \
          (paper: tens of hours per patch)",
         image_patches,
