@@ -16,7 +16,7 @@
 //!
 //! Bit order: the format fixes none. gcc-nn reads bits LSB-first within a value, two's
 //! complement for signed formats; files from other tools keep their own order (see
-//! `shared/data/bristol/README.md`). Values carry no party; see [`crate::meta`].
+//! `compiler/tests/data/bristol/README.md`). Values carry no party; see [`crate::meta`].
 
 use crate::circuit::{Circuit, CircuitError, Gate, IoValue, ValueFormat, WireId};
 use crate::limits::{self, LimitError};
