@@ -246,7 +246,8 @@ mod tests {
                     .checked_add((1u128 << bits) - 1)
                     .expect("no u128 overflow");
                 assert!(lo > 0, "v + m must be positive for every |v| < 2^bits");
-                assert!(hi < 1u128 << (bits + MASK_SIGMA + 1));
+                // hi < 2^(bits + MASK_SIGMA + 1) (that bound is 2^128 at MAX_MASKED_BITS).
+                assert_eq!(hi.checked_shr(bits + MASK_SIGMA + 1).unwrap_or(0), 0);
             }
         }
         // The largest mask of all: u = 2^(bits + MASK_SIGMA) − 1 still leaves v + m in range.
