@@ -28,16 +28,21 @@
 //! Randomness (issue 13, proof in [`super::fresh`]): each party encrypts its own shares with
 //! short exponents in its own base (`h_U`, `h_C`, drawn per image and published in the
 //! handshake above); every product returned to a key holder is re-randomised with
-//! `h_K^y`, y on `bits(N) + σ + ⌈log2 uses⌉` bits ([`FreshZeros::toward_holder`]).
+//! `h_K^y`, y on `bits(N) + σ + ⌈log2 uses⌉` bits
+//! ([`super::fresh::FreshZeros::toward_holder`]).
+//!
+//! Engines ([`super::engine`]): the diagram shows the cross products on packed Paillier
+//! ([`CrossEngine::Paillier`]); with [`CrossEngine::Rlwe`] the header names that engine, the
+//! bases are replaced by each party's fresh RLWE public key for this image, and `Enc` is RLWE
+//! in the coefficient encoding (PROTOCOL.md §4); the message order is the same.
 
 use super::activation::ShareCircuit;
-use super::cross::{decrypt_packed, encrypt_packed, masked_products};
-use super::fresh::{FreshZeros, recv_base, send_base};
+use super::engine::{Cross, CrossEngine, Side, check_engine_word};
 use super::output::{OutputPlan, check_layout, header_layout, user_centres};
 use super::report::{Clock, FastReport};
 use super::ring::{Ring, SIGMA};
 use super::shares::{LayerShare, ModelShare, ShareKey};
-use super::wire::{expect_words, protocol, recv_cts, recv_words, send_cts, send_words};
+use super::wire::{expect_words, protocol, recv_words, send_words};
 use crate::error::{BridgeError, he};
 use model::fixed::FIXED;
 use model::patches::ImageLayout;
@@ -48,7 +53,7 @@ use runtime::channel::Channel;
 use runtime::driver::{Reveal, run_evaluator, run_garbler};
 
 const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FI");
-const VERSION: u64 = 4;
+const VERSION: u64 = 5;
 /// Most patches a cloud accepts per run.
 /// (2^16: a 1280×1280 image at stride 5; the cloud allocates its shares for this many
 /// patches before their ciphertexts arrive.)
@@ -184,8 +189,26 @@ fn check_shape(l: &LayerShare, li: usize) -> Result<(), BridgeError> {
 }
 
 /// The user's side for one image cut as `image`: `inputs[patch]` are the quantised input
-/// patches (`Fa`, [`model::denoise::quantised_patches`]).
+/// patches (`Fa`, [`model::denoise::quantised_patches`]); linear layers on the default
+/// [`CrossEngine`].
 pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    user_sk: &SecretKey,
+    share: &ModelShare,
+    circuit: &ShareCircuit,
+    inputs: &[Vec<i64>],
+    image: &ImageLayout,
+    rng: &mut R,
+) -> Result<UserOutput, BridgeError> {
+    let engine = CrossEngine::default();
+    run_user_with(engine, ch, user_sk, share, circuit, inputs, image, rng)
+}
+
+/// [`run_user`] with the linear layers on `engine` (the image header names it; the cloud
+/// must run the same).
+#[allow(clippy::too_many_arguments)]
+pub fn run_user_with<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    engine: CrossEngine,
     ch: &mut C,
     user_sk: &SecretKey,
     share: &ModelShare,
@@ -238,14 +261,12 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             image.width as u64,
             image.height as u64,
             image.geometry.stride as u64,
+            engine.code(),
         ],
         "image header",
     )?;
     let uses = fresh_zero_bound(share, patches);
-    let own_zeros = FreshZeros::short_exponent_for(user_pk, uses, rng);
-    send_base(ch, &own_zeros, "user randomness base")?;
-    let cloud_base = recv_base(ch, cloud_pk, "cloud randomness base")?;
-    let cloud_zeros = FreshZeros::toward_holder(cloud_pk, &cloud_base, uses, rng);
+    let cross = Cross::exchange(ch, engine, Side::User, ring, user_sk, cloud_pk, uses, rng)?;
     // a_U[j][p]
     let mut a_u: Vec<u64> = (0..first.inputs)
         .flat_map(|j| inputs.iter().map(move |p| ring.from_signed(p[j] + bound)))
@@ -258,8 +279,7 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     for (li, l) in share.layers.iter().enumerate() {
         check_shape(l, li)?;
         let (n, m) = (l.inputs, l.outputs);
-        let layout = layer_layout(&ring, li, n, user_pk, cloud_pk)?;
-        let blocks = patches.div_ceil(layout.slots());
+        let cut = cross.plan(li, n, m, patches)?;
         let mut z_u = local_products(&ring, &l.weights, &a_u, (n, m), patches);
         for (i, row) in z_u.chunks_mut(patches).enumerate() {
             for v in row {
@@ -281,43 +301,30 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             &mut report,
             format!("other: layer {} local products", li + 1),
         );
-        let cts = encrypt_packed(&own_zeros, &layout, &a_u, n, patches, rng)
-            .map_err(he("cross 1 encrypt"))?;
+        let cts = cross.encrypt(&cut, &a_u, rng)?;
         clock.lap(&mut report, format!("cross: layer {} encrypt a_U", li + 1));
-        send_cts(ch, user_pk, &cts, "cross 1 inputs")?;
+        cross.send_inputs(ch, &cut, &cts)?;
         clock.lap(&mut report, format!("cross: layer {} send a_U", li + 1));
         if li > 0 {
-            let theirs = recv_cts(ch, cloud_pk, n * blocks, "cross 2 inputs")?;
+            let theirs = cross.recv_inputs(ch, &cut)?;
             clock.lap(&mut report, format!("cross: layer {} receive a_C", li + 1));
-            let (prods, mu) = masked_products(
-                cloud_pk,
-                &cloud_zeros,
-                &layout,
-                &ring,
-                &theirs,
-                &l.weights,
-                (n, m),
-                patches,
-                rng,
-            )
-            .map_err(he("cross 2 products"))?;
+            let (prods, mu) = cross.multiply(&cut, &theirs, &l.weights, rng)?;
             for (z, s) in z_u.iter_mut().zip(mu) {
                 *z = ring.sub(*z, s);
             }
             clock.lap(
                 &mut report,
-                format!("cross: layer {} multi-exp W_U·a_C", li + 1),
+                format!("cross: layer {} products W_U·a_C", li + 1),
             );
-            send_cts(ch, cloud_pk, &prods, "cross 2 results")?;
+            cross.send_products(ch, &prods)?;
             clock.lap(&mut report, format!("cross: layer {} send W_U·a_C", li + 1));
         }
-        let back = recv_cts(ch, user_pk, m * blocks, "cross 1 results")?;
+        let back = cross.recv_products(ch, &cut)?;
         clock.lap(
             &mut report,
             format!("cross: layer {} wait for α·a_U", li + 1),
         );
-        let minus_v = decrypt_packed(user_sk, &layout, &ring, &back, m, patches)
-            .map_err(he("cross 1 decrypt"))?;
+        let minus_v = cross.decrypt(&cut, &back)?;
         for (z, s) in z_u.iter_mut().zip(minus_v) {
             *z = ring.add(*z, s);
         }
@@ -359,8 +366,24 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     })
 }
 
-/// The cloud's side for one image; `record_view` keeps everything it learned in clear.
+/// The cloud's side for one image; `record_view` keeps everything it learned in clear;
+/// linear layers on the default [`CrossEngine`].
 pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    user_pk: &PublicKey,
+    share: &ModelShare,
+    circuit: &ShareCircuit,
+    record_view: bool,
+    rng: &mut R,
+) -> Result<CloudOutput, BridgeError> {
+    let engine = CrossEngine::default();
+    run_cloud_with(engine, ch, user_pk, share, circuit, record_view, rng)
+}
+
+/// [`run_cloud`] with the linear layers on `engine`: a user's image header naming another
+/// engine is refused with an error naming both.
+pub fn run_cloud_with<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    engine: CrossEngine,
     ch: &mut C,
     user_pk: &PublicKey,
     share: &ModelShare,
@@ -379,13 +402,14 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let mut report = FastReport::default();
     let mut view = record_view.then(CloudView::default);
     let mut clock = Clock::start();
-    let head = recv_words(ch, 10, "image header")?;
+    let head = recv_words(ch, 11, "image header")?;
     expect_words(
         "image header",
         &["magic", "version", "ring bits"],
         &[MAGIC, VERSION, u64::from(ring.k)],
         &head,
     )?;
+    check_engine_word(engine, head[10])?;
     let patches = head[3];
     if patches == 0 || patches > MAX_PATCHES {
         return Err(protocol(
@@ -419,18 +443,14 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     )?;
     let plan = OutputPlan::new(&image, &FIXED, ring)?;
     let uses = fresh_zero_bound(share, patches);
-    let user_base = recv_base(ch, user_pk, "user randomness base")?;
-    let own_zeros = FreshZeros::short_exponent_for(cloud_pk, uses, rng);
-    send_base(ch, &own_zeros, "cloud randomness base")?;
-    let user_zeros = FreshZeros::toward_holder(user_pk, &user_base, uses, rng);
+    let cross = Cross::exchange(ch, engine, Side::Cloud, ring, cloud_sk, user_pk, uses, rng)?;
     clock.lap(&mut report, "other: header, randomness tables".into());
     let last = share.layers.len().saturating_sub(1);
     let mut a_c: Option<Vec<u64>> = None;
     for (li, l) in share.layers.iter().enumerate() {
         check_shape(l, li)?;
         let (n, m) = (l.inputs, l.outputs);
-        let layout = layer_layout(&ring, li, n, user_pk, cloud_pk)?;
-        let blocks = patches.div_ceil(layout.slots());
+        let cut = cross.plan(li, n, m, patches)?;
         let mut z_c: Vec<u64> = match &a_c {
             Some(a) => local_products(&ring, &l.weights, a, (n, m), patches)
                 .into_iter()
@@ -451,39 +471,27 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             &mut report,
             format!("other: layer {} local products", li + 1),
         );
-        let theirs = recv_cts(ch, user_pk, n * blocks, "cross 1 inputs")?;
+        let theirs = cross.recv_inputs(ch, &cut)?;
         if let Some(v) = view.as_mut() {
             v.user_ciphertexts += theirs.len();
         }
         clock.lap(&mut report, format!("cross: layer {} receive a_U", li + 1));
         if let Some(a) = &a_c {
-            let cts = encrypt_packed(&own_zeros, &layout, a, n, patches, rng)
-                .map_err(he("cross 2 encrypt"))?;
+            let cts = cross.encrypt(&cut, a, rng)?;
             clock.lap(&mut report, format!("cross: layer {} encrypt a_C", li + 1));
-            send_cts(ch, cloud_pk, &cts, "cross 2 inputs")?;
+            cross.send_inputs(ch, &cut, &cts)?;
             clock.lap(&mut report, format!("cross: layer {} send a_C", li + 1));
         }
-        let (prods, rho) = masked_products(
-            user_pk,
-            &user_zeros,
-            &layout,
-            &ring,
-            &theirs,
-            &l.weights,
-            (n, m),
-            patches,
-            rng,
-        )
-        .map_err(he("cross 1 products"))?;
+        let (prods, rho) = cross.multiply(&cut, &theirs, &l.weights, rng)?;
         for (z, s) in z_c.iter_mut().zip(rho) {
             *z = ring.add(*z, s);
         }
         clock.lap(
             &mut report,
-            format!("cross: layer {} multi-exp α·a_U", li + 1),
+            format!("cross: layer {} products α·a_U", li + 1),
         );
         let mine = if a_c.is_some() {
-            let back = recv_cts(ch, cloud_pk, m * blocks, "cross 2 results")?;
+            let back = cross.recv_products(ch, &cut)?;
             clock.lap(
                 &mut report,
                 format!("cross: layer {} wait for W_U·a_C", li + 1),
@@ -492,18 +500,12 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         } else {
             None
         };
-        send_cts(ch, user_pk, &prods, "cross 1 results")?;
+        cross.send_products(ch, &prods)?;
         clock.lap(&mut report, format!("cross: layer {} send α·a_U", li + 1));
         if let Some(back) = mine {
-            let minus_v = decrypt_packed(cloud_sk, &layout, &ring, &back, m, patches)
-                .map_err(he("cross 2 decrypt"))?;
+            let minus_v = cross.decrypt(&cut, &back)?;
             if let Some(v) = view.as_mut() {
-                for (t, c) in back.iter().enumerate() {
-                    let used = layout.slots().min(patches - (t % blocks) * layout.slots());
-                    let plain = cloud_sk.decrypt(c).map_err(he("view"))?;
-                    v.cross_slots
-                        .extend(layout.unpack(&plain, used).map_err(he("view"))?);
-                }
+                v.cross_slots.extend(cross.clear_values(&cut, &back)?);
             }
             for (z, s) in z_c.iter_mut().zip(minus_v) {
                 *z = ring.sub(*z, s);
