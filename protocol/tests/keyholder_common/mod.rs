@@ -36,10 +36,10 @@ pub(crate) fn cubic_key(bits: u32, seed: u64) -> (SecretKey, BigUint, BigUint) {
     };
     loop {
         let (p, q) = (prime(), prime());
-        if let Ok(sk) = SecretKey::from_primes(&p, &q) {
-            if sk.public_key().bits() == bits {
-                return (sk, p, q);
-            }
+        if let Ok(sk) = SecretKey::from_primes(&p, &q)
+            && sk.public_key().bits() == bits
+        {
+            return (sk, p, q);
         }
     }
 }
