@@ -12,6 +12,10 @@ mod garble_tanh;
 #[path = "../examples/bridge_tanh.rs"]
 mod bridge_tanh;
 
+#[allow(dead_code)]
+#[path = "../examples/secure_denoise.rs"]
+mod secure_denoise;
+
 fn repo(path: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
@@ -23,7 +27,11 @@ fn garble_tanh_matches_the_interpreter() {
     assert!(s.ands_per_instance > 0);
     // Half-gates: 32 bytes of tables per AND and instance, plus labels and handshake.
     assert!(s.garbler_sent >= 32 * (s.ands_per_instance * s.instances) as u64);
-    assert!(!s.samples.is_empty());
+    assert_eq!(s.samples.len(), 7, "{:?}", s.samples);
+    for (x, y) in &s.samples {
+        // tanh* is the paper's approximation of tanh: within 0.02 of it.
+        assert!((x.tanh() - y).abs() < 0.02, "tanh*({x}) = {y}");
+    }
 }
 
 #[test]
@@ -40,8 +48,21 @@ fn bridge_tanh_matches_the_reference() {
         bridge_tanh::run(&repo("circuits/masked_tanh.dsl"), 2048, 24).expect("bridge = reference");
     assert_eq!((s.key_bits, s.batch), (2048, 24));
     assert!(s.cloud_bytes.0 > 0 && s.cloud_bytes.1 > 0);
+    assert!(!s.samples.is_empty());
     for (x, y) in &s.samples {
         // tanh* is within 0.02 of tanh (it is the paper's approximation).
         assert!((x.tanh() - y).abs() < 0.02, "tanh*({x}) = {y}");
     }
+}
+
+#[test]
+fn secure_denoise_equals_the_fixed_point_reference() {
+    // 1024-bit keys here (insecure, test only) to keep the suite fast; the example's `main`
+    // uses 2048. `run` fails unless every pixel equals the reference.
+    let s = secure_denoise::run(1024, 20).expect("secure = reference");
+    assert!(s.patches > 0);
+    // σ = 25 noise scores about 20 dB; the shipped denoiser gains several dB.
+    assert!(s.psnr.0 > 15.0 && s.psnr.0 < 25.0, "{:?}", s.psnr);
+    assert!(s.psnr.1 > s.psnr.0 + 2.0, "{:?}", s.psnr);
+    assert!(s.user_bytes.0 > 0 && s.user_bytes.1 > 0);
 }
