@@ -79,7 +79,18 @@ fn keygen_rejects_unsupported_sizes() {
         .output()
         .expect("run gcc-nn");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported key size"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1024-bit") && err.contains("at least 2048"), "{err}");
+    assert!(!dir.path().join("paillier.key").exists());
+    // Above the minimum, only the supported sizes (2048, 3072).
+    let out = gcc_nn()
+        .args(["keygen", "--bits", "2500", "-o"])
+        .arg(dir.path())
+        .output()
+        .expect("run gcc-nn");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unsupported key size: 2500 bits"), "{err}");
     assert!(!dir.path().join("paillier.key").exists());
 }
 
