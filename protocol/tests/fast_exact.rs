@@ -1,18 +1,23 @@
-//! The fast protocol's outputs equal the fixed-point reference (`model::fixed`) bit for bit:
-//! a random small model (several blocks, a partial block, extreme inputs) and the shipped
-//! model on a small crop of the sample image.
+//! The fast protocol's output, the 8-bit image, equals the fixed-point reference
+//! (`model::denoise::denoise_fixed`, whose pixels are `model::pixel`'s integers) pixel for
+//! pixel: a random small model (several blocks, a partial block, extreme inputs, overlapping
+//! patches) and the shipped model on a small crop of the sample image.
 
 mod fast_common;
 
-use fast_common::{keys, random_inputs, random_model, ring, setup};
+use fast_common::{keys, random_model, ring, setup};
 use gcc_nn_protocol::fast::shares::ShareKey;
 use gcc_nn_protocol::fast::{CloudOutputOrShare, ShareCircuit, simulate};
 use model::activation::TANH_STAR;
-use model::denoise::quantised_patches;
+use model::denoise::{denoise_fixed, quantised_patches};
 use model::fixed::{FIXED, FixedMlp};
+use model::patches::ImageLayout;
 use model::{GrayImage, shipped};
 
-fn check_against_reference(model: &FixedMlp, inputs: &[Vec<i64>]) {
+fn check_against_reference(model: &FixedMlp, noisy: &GrayImage, stride: usize) {
+    let (inputs, _) = quantised_patches(model, noisy, stride).expect("patches");
+    let geometry = model.geometry(stride).expect("geometry");
+    let layout = ImageLayout::new(noisy.width(), noisy.height(), geometry).expect("layout");
     let (user_share, cloud_share) = setup(model);
     let circuit =
         ShareCircuit::for_activation(model.activation.name, &model.params).expect("circuit");
@@ -21,18 +26,26 @@ fn check_against_reference(model: &FixedMlp, inputs: &[Vec<i64>]) {
         &user_share,
         &cloud_share,
         &circuit,
-        inputs,
+        &inputs,
+        &layout,
         false,
     )
     .expect("run");
-    let expected: Vec<Vec<i64>> = inputs.iter().map(|p| model.forward(p).0).collect();
-    assert_eq!(sim.user.outputs.len(), inputs.len());
-    for (p, (got, want)) in sim.user.outputs.iter().zip(&expected).enumerate() {
+    let (expected, _) = denoise_fixed(model, noisy, stride).expect("reference");
+    let expected = expected.to_u8();
+    assert_eq!(
+        (sim.user.width, sim.user.height),
+        (noisy.width(), noisy.height())
+    );
+    assert_eq!(sim.user.pixels.len(), expected.len());
+    for (i, (got, want)) in sim.user.pixels.iter().zip(&expected).enumerate() {
         assert_eq!(
             got, want,
-            "patch {p} differs from the fixed-point reference"
+            "pixel {i} differs from the fixed-point reference"
         );
     }
+    assert_eq!(sim.user.report.pixels, expected.len() as u64);
+    assert!(sim.user.report.output_ands > 0);
     let CloudOutputOrShare::Image(cloud) = sim.cloud else {
         panic!("image run returns the cloud's report");
     };
@@ -42,13 +55,37 @@ fn check_against_reference(model: &FixedMlp, inputs: &[Vec<i64>]) {
         .sum();
     assert_eq!(cloud.report.activations, (hidden * inputs.len()) as u64);
     assert_eq!(sim.user.report.activations, cloud.report.activations);
+    assert_eq!(cloud.report.output_ands, sim.user.report.output_ands);
+    assert_eq!(cloud.patches, inputs.len());
+}
+
+/// A `width`×`height` image of pixels spread over the whole input range, clamps included
+/// (the clamp is at −153 and 561).
+fn extreme_image(width: usize, height: usize) -> GrayImage {
+    let px = (0..width * height)
+        .map(|i| match i % 5 {
+            0 => 700.0,
+            1 => -300.0,
+            _ => ((i * 37) % 256) as f64,
+        })
+        .collect();
+    GrayImage::new(width, height, px).expect("image")
 }
 
 #[test]
 fn random_model_matches_reference_across_blocks() {
-    // 1024-bit keys: K = 7 slots, so 17 patches make 3 blocks, the last one partial.
-    let model = random_model(&[9, 6, 5, 4], 1);
-    check_against_reference(&model, &random_inputs(9, 17, 2));
+    // 1024-bit keys: K = 7 slots, so 6×3 = 18 patches (3×3 → 1×1, stride 1) make 3 blocks,
+    // the last one partial.
+    let model = random_model(&[9, 6, 5, 1], 1);
+    check_against_reference(&model, &extreme_image(6, 3), 1);
+}
+
+#[test]
+fn overlapping_patches_average_on_shares() {
+    // 5×5 → 3×3 at stride 1 and 2: pixels covered by 1 to 9 patches.
+    let model = random_model(&[25, 6, 9], 4);
+    check_against_reference(&model, &extreme_image(7, 6), 1);
+    check_against_reference(&model, &extreme_image(9, 6), 2);
 }
 
 #[test]
@@ -98,5 +135,5 @@ fn shipped_model_on_a_crop_matches_reference() {
     let noisy = model::metrics::add_noise(&crop, 25.0, 5);
     let (inputs, _) = quantised_patches(&fixed, &noisy, fixed.stride).expect("patches");
     assert!(inputs.len() >= 8, "{} patches", inputs.len());
-    check_against_reference(&fixed, &inputs);
+    check_against_reference(&fixed, &noisy, fixed.stride);
 }

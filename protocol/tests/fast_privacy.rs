@@ -9,6 +9,7 @@ use fast_common::{keys, random_inputs, random_model, ring, setup};
 use gcc_nn_protocol::fast::party::layer_layout;
 use gcc_nn_protocol::fast::ring::SIGMA;
 use gcc_nn_protocol::fast::{CloudOutputOrShare, ShareCircuit, run_cloud, run_user, simulate};
+use model::patches::{ImageLayout, PatchGeometry};
 use paillier::SecretKey;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -40,11 +41,27 @@ fn uniform_in_ring(values: &[u64], what: &str) {
     );
 }
 
+/// Random quantised patches of a `width`×`height` image at stride 1 for a `side`×`side` →
+/// 1×1 model (any input values: the protocol does not look at their origin).
+fn image_inputs(
+    side: usize,
+    width: usize,
+    height: usize,
+    seed: u64,
+) -> (Vec<Vec<i64>>, ImageLayout) {
+    let geometry = PatchGeometry::new(side, 1, 1).expect("geometry");
+    let layout = ImageLayout::new(width, height, geometry).expect("layout");
+    (
+        random_inputs(side * side, layout.patch_count(), seed),
+        layout,
+    )
+}
+
 #[test]
 fn cloud_sees_only_ciphertexts_and_masked_values() {
-    let model = random_model(&[9, 8, 6, 4], 21);
-    let patches = 70;
-    let inputs = random_inputs(9, patches, 22);
+    let model = random_model(&[9, 8, 6, 1], 21);
+    let (inputs, image) = image_inputs(3, 10, 7, 22);
+    let patches = inputs.len();
     let (user_share, cloud_share) = setup(&model);
     let circuit = ShareCircuit::for_activation("tanh", &model.params).expect("circuit");
     let sim = simulate(
@@ -53,6 +70,7 @@ fn cloud_sees_only_ciphertexts_and_masked_values() {
         &cloud_share,
         &circuit,
         &inputs,
+        &image,
         true,
     )
     .expect("run");
@@ -99,7 +117,7 @@ fn cloud_sees_only_ciphertexts_and_masked_values() {
 fn the_uniformity_test_rejects_unmasked_values() {
     // Negative control: the true pre-activations of the same kind of model are far from
     // uniform in Z_2^k, so the test above is able to fail.
-    let model = random_model(&[9, 8, 6, 4], 21);
+    let model = random_model(&[9, 8, 6, 1], 21);
     let inputs = random_inputs(9, 70, 22);
     let r = ring();
     let z: Vec<u64> = inputs
@@ -123,13 +141,13 @@ fn the_uniformity_test_rejects_unmasked_values() {
 
 #[test]
 fn cloud_rejects_a_user_with_another_key() {
-    let model = random_model(&[4, 3, 1], 31);
+    let model = random_model(&[9, 3, 1], 31);
     let (user_share, cloud_share) = setup(&model);
     let circuit = ShareCircuit::for_activation("tanh", &model.params).expect("circuit");
     let stranger =
         SecretKey::generate_any_size(1024, &mut ChaCha20Rng::seed_from_u64(99)).expect("key");
     let (a, b) = MemChannel::pair(Duration::from_secs(60));
-    let inputs = random_inputs(4, 3, 1);
+    let (inputs, image) = image_inputs(3, 3, 3, 1);
     let err = std::thread::scope(|s| {
         let (share, circuit) = (&cloud_share, &circuit);
         let cloud = s.spawn(move || {
@@ -150,6 +168,7 @@ fn cloud_rejects_a_user_with_another_key() {
             &user_share,
             circuit,
             &inputs,
+            &image,
             &mut rand::rng(),
         );
         drop(a);
@@ -195,8 +214,8 @@ fn word(bytes: &[u8]) -> u64 {
 /// The cloud's whole received byte stream of a job (pairing, setup, image), recorded and
 /// taken apart message by message: public constants and counts, ciphertexts under the
 /// user's key, ciphertexts under its own key whose slots are masked in Z_2^k, and garbled-
-/// circuit traffic (labels, OT, tables, decoding bits) whose bytes are uniform. Nothing is
-/// left over.
+/// circuit traffic (labels, OT, tables, decoding bits; the output circuits' tables without
+/// decoding bits) whose bytes are uniform. Nothing is left over.
 #[test]
 fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
     use gcc_nn_protocol::fast::pairing::{
@@ -205,17 +224,17 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
     use gcc_nn_protocol::fast::{EncryptedModel, cloud_setup, user_setup};
     use runtime::scripted::RecordingChannel;
 
-    let model = random_model(&[9, 8, 6, 4], 23);
+    let model = random_model(&[9, 8, 6, 1], 23);
     let (user_sk, cloud_sk) = keys();
     let (user_pk, cloud_pk) = (user_sk.public_key(), cloud_sk.public_key());
     let enc = EncryptedModel::encrypt_with_rng(&model, user_pk, &mut rand::rng()).expect("upload");
     let hash = enc.model_hash();
-    let patches = 40;
-    let inputs = random_inputs(9, patches, 24);
+    let (inputs, image) = image_inputs(3, 8, 5, 24);
+    let patches = inputs.len();
     let circuit = ShareCircuit::for_activation("tanh", &model.params).expect("circuit");
     let r = ring();
     let (a, b) = MemChannel::pair(Duration::from_secs(600));
-    let (received, before_image, share, view, user_out) = std::thread::scope(|s| {
+    let (received, before_image, share, (view, gc_sizes), user_out) = std::thread::scope(|s| {
         let (enc, circuit) = (&enc, &circuit);
         let cloud = s.spawn(move || {
             let mut ch = RecordingChannel::new(b);
@@ -240,15 +259,23 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
             &user_share,
             circuit,
             &inputs,
+            &image,
             &mut rand::rng(),
         )
         .expect("user run");
         let (rec, before, share, cloud_out) = cloud.join().expect("cloud thread");
-        (rec, before, share, cloud_out.view.expect("view"), out)
+        let sizes = cloud_out.report.gc_bytes_received;
+        (
+            rec,
+            before,
+            share,
+            (cloud_out.view.expect("view"), sizes),
+            out,
+        )
     });
-    for (p, got) in inputs.iter().zip(&user_out.outputs) {
-        assert_eq!(got, &model.forward(p).0);
-    }
+    let q: Vec<Vec<i64>> = inputs.iter().map(|p| model.forward(p).0).collect();
+    let want = model::pixel::image_pixels(&model.params, &image, &inputs, &q).expect("pixels");
+    assert_eq!(user_out.pixels, want);
     let mut cur = Cursor {
         bytes: &received,
         at: 0,
@@ -261,13 +288,24 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
     assert!(answer[24..].iter().all(|&b| b == 0));
     // Setup: the cloud receives nothing.
     assert_eq!(before_image as usize, cur.at);
-    // Image header: public words (counts, key fingerprints, the cloud's own pair id).
-    let head = cur.take(7 * 8);
+    // Image header: public words (counts, key fingerprints, the cloud's own pair id, the
+    // image's width, height and stride, the linear-layer engine).
+    let head = cur.take(11 * 8);
     assert_eq!(&head[..8], b"GCCNN-FI");
     assert_eq!(word(&head[24..]), patches as u64);
     assert_eq!(&head[32..40], &user_pk.fingerprint());
     assert_eq!(&head[40..48], &cloud_pk.fingerprint());
     assert_eq!(word(&head[48..]), share.binding.pair_word());
+    assert_eq!(
+        [word(&head[56..]), word(&head[64..]), word(&head[72..])],
+        [8, 5, 1]
+    );
+    // The user's randomness base h_U: a length word, then a ciphertext under the user's key.
+    let len = word(cur.take(8)) as usize;
+    assert_eq!(len, user_pk.ciphertext_bytes());
+    user_pk
+        .read_ciphertext(cur.take(len))
+        .expect("the user's base: a ciphertext under the user's key");
     let mut slots = Vec::new();
     let mut gc = Vec::new();
     let last = model.layers.len() - 1;
@@ -303,10 +341,22 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
         // messages, garbled tables and decoding bits.
         if li < last {
             let segment = cur.take(view.gc_bytes_received[li] as usize);
+            assert_eq!(gc_sizes[li], view.gc_bytes_received[li]);
             assert_eq!(&segment[..8], b"GCCNN-GC", "driver handshake");
             gc.extend_from_slice(&segment[54..]);
         }
     }
+    // The output circuits (one batch here: every pixel is covered once): handshake, the
+    // user's input labels, OT messages and garbled tables; no decoding bits.
+    assert_eq!(gc_sizes.len(), last + 1);
+    let segment = cur.take(gc_sizes[last] as usize);
+    assert_eq!(&segment[..8], b"GCCNN-GC", "driver handshake");
+    assert_eq!(
+        word(&segment[14..]),
+        patches as u64,
+        "one instance per pixel"
+    );
+    gc.extend_from_slice(&segment[54..]);
     assert_eq!(cur.at, received.len(), "bytes left unaccounted for");
     assert_eq!(
         slots.len(),

@@ -10,6 +10,8 @@
 mod fast_harness;
 
 use fast_harness::{ROLES, fixture, honest_transcripts, run_script};
+use gcc_nn_protocol::fast::engine::CrossEngine;
+use gcc_nn_protocol::fast::shares::ShareKey;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -25,7 +27,9 @@ fn transcripts() -> &'static [(Vec<u8>, fast_harness::Outcome)] {
 #[test]
 fn honest_transcripts_replay_to_the_reference_outputs() {
     let f = fixture();
-    let expected: Vec<Vec<i64>> = f.inputs.iter().map(|p| f.model.forward(p).0).collect();
+    let q: Vec<Vec<i64>> = f.inputs.iter().map(|p| f.model.forward(p).0).collect();
+    let expected = model::pixel::image_pixels(&f.model.params, &f.layout, &f.inputs, &q)
+        .expect("reference pixels");
     for (script, out) in transcripts() {
         assert_eq!(
             out.as_ref(),
@@ -34,8 +38,8 @@ fn honest_transcripts_replay_to_the_reference_outputs() {
             script[0]
         );
         let replay = run_script(script).expect("replay of an honest transcript");
-        if let Some(q) = replay {
-            assert_eq!(q, expected, "user replay of role {}", script[0]);
+        if let Some(px) = replay {
+            assert_eq!(px, expected, "user replay of role {}", script[0]);
         }
     }
     if std::env::var_os("GCC_NN_WRITE_FUZZ_SEEDS").is_some() {
@@ -85,18 +89,67 @@ fn huge_declared_patch_counts_are_refused_before_allocation() {
     let mut script = vec![3u8];
     let words = [
         u64::from_le_bytes(*b"GCCNN-FI"),
-        2,
+        5,
         u64::from(f.shares.1.ring.k),
         1 << 40,
         0,
         0,
         0,
+        3,
+        1,
+        1,
+        1,
     ];
     for w in words {
         script.extend_from_slice(&w.to_le_bytes());
     }
     let err = run_script(&script).expect_err("refused");
     assert!(err.to_string().contains("patches"), "{err}");
+}
+
+/// The cloud's image header with honest keys and pair id but an image geometry that does
+/// not fit: refused by name before anything is allocated.
+fn header_with_image(width: u64, height: u64, stride: u64) -> Vec<u8> {
+    let f = fixture();
+    let ShareKey::CloudSecret(cloud_sk) = &f.shares.1.key else {
+        panic!("the fixture's cloud share holds the cloud's key");
+    };
+    let mut script = vec![3u8];
+    let words = [
+        u64::from_le_bytes(*b"GCCNN-FI"),
+        5,
+        u64::from(f.shares.1.ring.k),
+        f.inputs.len() as u64,
+        u64::from_le_bytes(f.user.public_key().fingerprint()),
+        u64::from_le_bytes(cloud_sk.public_key().fingerprint()),
+        f.shares.1.binding.pair_word(),
+        width,
+        height,
+        stride,
+        CrossEngine::Paillier.code(),
+    ];
+    for w in words {
+        script.extend_from_slice(&w.to_le_bytes());
+    }
+    script
+}
+
+#[test]
+fn image_geometry_in_the_header_is_checked_against_the_patch_count() {
+    // The fixture's 3 patches are a 3x1 image at stride 1.
+    for (w, h, stride, what) in [
+        (4, 1, 1, "patches"),
+        (2, 2, 1, "patches"),
+        (3, 1, 0, "stride"),
+        (1 << 40, 1, 1, "pixels a side"),
+        (0, 1, 1, "image"),
+    ] {
+        let err = run_script(&header_with_image(w, h, stride)).expect_err("refused");
+        assert!(
+            err.to_string().contains(what),
+            "{w}x{h} at stride {stride}: {err}"
+        );
+    }
 }
 
 proptest! {

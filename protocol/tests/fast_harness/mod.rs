@@ -1,4 +1,4 @@
-//! One party of the fast protocol (tiny 2x2 → 3 → 1x1 model, 512-bit test keys, 3 patches)
+//! One party of the fast protocol (tiny 1x1 → 3 → 1x1 model, 512-bit test keys, a 3x1 image)
 //! whose peer is a byte script. Shared, by `#[path]`, between `protocol/tests/fast_wire.rs`
 //! and the fuzz target `fast_wire`, so a fuzz input and a regression test run the same code.
 //!
@@ -17,6 +17,7 @@ use gcc_nn_protocol::fast::{
 };
 use model::activation::TANH_STAR;
 use model::fixed::{FIXED, FixedDense, FixedMlp};
+use model::patches::{ImageLayout, PatchGeometry};
 use paillier::SecretKey;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -64,6 +65,8 @@ pub(crate) struct Fixture {
     pub(crate) shares: (ModelShare, ModelShare),
     /// The user's input patches.
     pub(crate) inputs: Vec<Vec<i64>>,
+    /// The image they cut (3x1 pixels, one patch per pixel).
+    pub(crate) layout: ImageLayout,
 }
 
 fn fail(what: &str, e: impl std::fmt::Display) -> ! {
@@ -82,16 +85,14 @@ pub(crate) fn fixture() -> &'static Fixture {
         let model = FixedMlp {
             params: FIXED,
             activation: TANH_STAR,
-            input_patch: 2,
+            input_patch: 1,
             output_patch: 1,
             stride: 1,
             layers: vec![
                 FixedDense {
-                    inputs: 4,
+                    inputs: 1,
                     outputs: 3,
-                    weights: vec![
-                        3000, -2000, 1500, 400, -3500, 800, 2200, -100, 50, 4000, -900, 1200,
-                    ],
+                    weights: vec![3000, -3500, 4000],
                     bias: vec![30_000, -200_000, 5_000],
                 },
                 FixedDense {
@@ -107,11 +108,9 @@ pub(crate) fn fixture() -> &'static Fixture {
         let circuit =
             ShareCircuit::for_activation("tanh", &FIXED).unwrap_or_else(|e| fail("circuit", e));
         let shares = honest_setup(&user, &cloud, &enc);
-        let inputs = vec![
-            vec![32_767, -32_767, 0, 1234],
-            vec![5, -6, 7, -8],
-            vec![0; 4],
-        ];
+        let inputs = vec![vec![32_767], vec![-32_767], vec![1234]];
+        let geometry = PatchGeometry::new(1, 1, 1).unwrap_or_else(|e| fail("geometry", e));
+        let layout = ImageLayout::new(3, 1, geometry).unwrap_or_else(|e| fail("layout", e));
         Fixture {
             user,
             cloud,
@@ -120,6 +119,7 @@ pub(crate) fn fixture() -> &'static Fixture {
             circuit,
             shares,
             inputs,
+            layout,
         }
     })
 }
@@ -163,8 +163,8 @@ fn role(data: &[u8]) -> (Role, &[u8]) {
     }
 }
 
-/// What a run returns: the user's outputs, or nothing for the cloud.
-pub(crate) type Outcome = Option<Vec<Vec<i64>>>;
+/// What a run returns: the user's 8-bit pixels, or nothing for the cloud.
+pub(crate) type Outcome = Option<Vec<u8>>;
 
 /// Runs `role` against whatever peer is on `ch`.
 pub(crate) fn run_role<C: Channel>(role: Role, ch: &mut C) -> Result<Outcome, BridgeError> {
@@ -177,7 +177,10 @@ pub(crate) fn run_role<C: Channel>(role: Role, ch: &mut C) -> Result<Outcome, Br
             user_answer(ch, None)?;
             let _ = offer;
             let share = user_setup(ch, &f.user, &f.enc.shapes(), r)?;
-            run_user(ch, &f.user, &share, &f.circuit, &f.inputs, &mut rng).map(|o| Some(o.outputs))
+            run_user(
+                ch, &f.user, &share, &f.circuit, &f.inputs, &f.layout, &mut rng,
+            )
+            .map(|o| Some(o.pixels))
         }
         Role::CloudJob => {
             let mut rng = ChaCha20Rng::seed_from_u64(CLOUD_SEED);
@@ -191,8 +194,16 @@ pub(crate) fn run_role<C: Channel>(role: Role, ch: &mut C) -> Result<Outcome, Br
         }
         Role::UserImage => {
             let mut rng = ChaCha20Rng::seed_from_u64(USER_SEED);
-            run_user(ch, &f.user, &f.shares.0, &f.circuit, &f.inputs, &mut rng)
-                .map(|o| Some(o.outputs))
+            run_user(
+                ch,
+                &f.user,
+                &f.shares.0,
+                &f.circuit,
+                &f.inputs,
+                &f.layout,
+                &mut rng,
+            )
+            .map(|o| Some(o.pixels))
         }
         Role::CloudImage => {
             let mut rng = ChaCha20Rng::seed_from_u64(CLOUD_SEED);
