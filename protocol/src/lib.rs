@@ -8,6 +8,7 @@ pub mod atomic_file;
 pub mod bridge;
 pub mod error;
 pub mod fast;
+pub mod progress;
 pub mod reference;
 pub mod session;
 pub mod upload;
