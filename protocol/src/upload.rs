@@ -385,8 +385,10 @@ impl EncryptedModel {
                         .encrypt(&m, &mut ChaCha20Rng::from_seed(seed))
                         .map_err(|e| SessionError::Model(format!("encryption: {e}")))
                 })
+                .inspect(|_| crate::progress::advance(1))
                 .collect()
         };
+        crate::progress::phase("upload: encrypting the model", fixed.layers.iter().map(|l| (l.weights.len() + l.bias.len()) as u64).sum());
         let mut layers = Vec::with_capacity(fixed.layers.len());
         for l in &fixed.layers {
             layers.push(EncryptedLayer {
@@ -396,6 +398,7 @@ impl EncryptedModel {
                 bias: enc(&l.bias)?,
             });
         }
+        crate::progress::finish();
         Ok(Self { header, layers })
     }
 
