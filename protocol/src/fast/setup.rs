@@ -218,6 +218,7 @@ pub fn user_setup<C: Channel + ?Sized>(
         .setup_layout(SETUP_SIGMA, pk.bits())
         .map_err(he("setup layout"))?;
     let mut layers = Vec::with_capacity(shapes.len());
+    crate::progress::phase("re-sharing the model", shapes.iter().map(|&(i, o)| (i * o + o) as u64).sum());
     for &(inputs, outputs) in shapes {
         let count = inputs * outputs + outputs;
         let cts = recv_cts(ch, pk, count.div_ceil(layout.slots()), "setup ciphertexts")?;
@@ -227,6 +228,7 @@ pub fn user_setup<C: Channel + ?Sized>(
             .map(|(g, c)| {
                 let n = layout.slots().min(count - g * layout.slots());
                 let slots = layout.unpack(&user_sk.decrypt(c)?, n)?;
+                crate::progress::advance(n as u64);
                 Ok(slots
                     .iter()
                     .map(|s| s.iter_u64_digits().next().unwrap_or(0) & ring.mask())
@@ -244,6 +246,7 @@ pub fn user_setup<C: Channel + ?Sized>(
             bias: flat[inputs * outputs..].to_vec(),
         });
     }
+    crate::progress::finish();
     Ok(ModelShare {
         ring,
         binding,
