@@ -21,6 +21,12 @@ pub trait ProgressSink: Send + Sync {
     fn phase(&self, name: &str, total: u64);
     /// `n` more units of the current phase are done.
     fn advance(&self, n: u64);
+    /// `n` more units are done, the last of them finishing the step `label` (e.g.
+    /// "layer 2/4: activations"); by default just [`ProgressSink::advance`].
+    fn step(&self, label: &str, n: u64) {
+        let _ = label;
+        self.advance(n);
+    }
     /// The current phase is over.
     fn finish(&self);
 }
@@ -55,6 +61,11 @@ pub fn advance(n: u64) {
     with_sink(|s| s.advance(n));
 }
 
+/// Marks `n` units done, finishing the step `label`.
+pub fn step(label: &str, n: u64) {
+    with_sink(|s| s.step(label, n));
+}
+
 /// Closes the current phase.
 pub fn finish() {
     with_sink(|s| s.finish());
@@ -67,6 +78,8 @@ pub enum Event {
     Phase(String, u64),
     /// [`advance`]`(n)`.
     Advance(u64),
+    /// [`step`]`(label, n)`.
+    Step(String, u64),
     /// [`finish`]`()`.
     Finish,
 }
@@ -108,6 +121,10 @@ impl ProgressSink for Recorder {
         self.push(Event::Advance(n));
     }
 
+    fn step(&self, label: &str, n: u64) {
+        self.push(Event::Step(label.to_string(), n));
+    }
+
     fn finish(&self) {
         self.push(Event::Finish);
     }
@@ -119,7 +136,7 @@ pub fn summarise(events: &[Event]) -> Vec<(String, u64, u64)> {
     for e in events {
         match e {
             Event::Phase(name, total) => out.push((name.clone(), *total, 0)),
-            Event::Advance(n) => {
+            Event::Advance(n) | Event::Step(_, n) => {
                 if let Some(last) = out.last_mut() {
                     last.2 += n;
                 }
@@ -145,6 +162,7 @@ mod tests {
         rec.finish();
         rec.phase("re-sharing", 2);
         rec.advance(1);
+        rec.step("layer 1/2", 1);
         assert_eq!(
             rec.events(),
             vec![
@@ -154,11 +172,12 @@ mod tests {
                 Event::Finish,
                 Event::Phase("re-sharing".into(), 2),
                 Event::Advance(1),
+                Event::Step("layer 1/2".into(), 1),
             ]
         );
         assert_eq!(
             summarise(&rec.events()),
-            vec![("upload".into(), 4, 4), ("re-sharing".into(), 2, 1)]
+            vec![("upload".into(), 4, 4), ("re-sharing".into(), 2, 2)]
         );
     }
 }
