@@ -15,6 +15,7 @@ mod baseline;
 use criterion::{Criterion, criterion_group, criterion_main};
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams, FixedMontyForm, FixedMontyParams};
 use crypto_bigint::{BoxedUint, Odd, U1024, U2048};
+use gcc_nn_paillier::monty::FixedModulus;
 use gcc_nn_paillier::prime::random_prime;
 use gcc_nn_paillier::{BigInt, BigUint, FixedBaseTable, RandomnessPool, SecretKey, inner_product};
 use rand::{RngExt, SeedableRng};
@@ -245,9 +246,57 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(2))
 }
 
+/// crypto-bigint's `BoxedMontyForm` against the crate's fixed-size constant-time Montgomery
+/// arithmetic (`gcc_nn_paillier::monty`) modulo a 2048-bit p²: one multiplication, one
+/// squaring and one CRT half (exponent of 1024 bits), in one run.
+fn monty(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let p = random_prime(1024, &mut rng);
+    let pp = &p * &p;
+    let params = BoxedMontyParams::new(Odd::new(boxed(&pp, 2048)).expect("odd"));
+    let one = BoxedMontyForm::one(&params);
+    let fixed = FixedModulus::<32>::new(&words::<32>(&pp), one.as_montgomery().as_words())
+        .expect("fixed modulus");
+    let x = BigUint::from_bytes_le(&(0..256).map(|_| rng.random::<u8>()).collect::<Vec<_>>()) % &pp;
+    let y = BigUint::from_bytes_le(&(0..256).map(|_| rng.random::<u8>()).collect::<Vec<_>>()) % &pp;
+    let xf = BoxedMontyForm::new(boxed(&x, 2048), &params);
+    let yf = BoxedMontyForm::new(boxed(&y, 2048), &params);
+    let xm: [u64; 32] = xf.as_montgomery().as_words().try_into().expect("limbs");
+    let ym: [u64; 32] = yf.as_montgomery().as_words().try_into().expect("limbs");
+    let e = boxed(&(&p - 1u8), 1024);
+    assert_eq!(
+        &fixed.pow(&xm, e.as_words(), 1024)[..],
+        xf.pow(&e).as_montgomery().as_words(),
+        "same power"
+    );
+    let mut g = c.benchmark_group("monty");
+    g.bench_function(
+        "mul mod p^2 (2048-bit), crypto-bigint BoxedMontyForm",
+        |bench| bench.iter(|| black_box(black_box(&xf).mul(black_box(&yf)))),
+    );
+    g.bench_function("mul mod p^2 (2048-bit), fixed 32-limb FIPS", |bench| {
+        bench.iter(|| black_box(fixed.mul(black_box(&xm), black_box(&ym))))
+    });
+    g.bench_function(
+        "square mod p^2 (2048-bit), crypto-bigint BoxedMontyForm",
+        |bench| bench.iter(|| black_box(black_box(&xf).square())),
+    );
+    g.bench_function("square mod p^2 (2048-bit), fixed 32-limb FIPS", |bench| {
+        bench.iter(|| black_box(fixed.square(black_box(&xm))))
+    });
+    g.bench_function(
+        "c^(p-1) mod p^2, crypto-bigint BoxedMontyForm::pow",
+        |bench| bench.iter(|| black_box(black_box(&xf).pow(&e))),
+    );
+    g.bench_function("c^(p-1) mod p^2, fixed 32-limb 5-bit window", |bench| {
+        bench.iter(|| black_box(fixed.pow(black_box(&xm), e.as_words(), 1024)))
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = backends, old_vs_new, paillier
+    targets = backends, old_vs_new, monty, paillier
 }
 criterion_main!(benches);

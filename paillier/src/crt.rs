@@ -20,6 +20,7 @@
 //! constant-time operation; temporaries are wiped ([`Zeroizing`]).
 
 use crate::error::{PaillierError, Result};
+use crate::monty::SizedModulus;
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Choice, ConcatenatingMul, CtLt, NonZero, Odd, Resize};
 use rand::CryptoRng;
@@ -58,6 +59,8 @@ pub(crate) struct CrtHalf {
     h: BoxedMontyForm,
     pub(crate) a_params: BoxedMontyParams,
     pub(crate) aa_params: BoxedMontyParams,
+    /// a² as a fixed-size modulus for the exponentiations, when its size is supported.
+    aa_fixed: Option<SizedModulus>,
 }
 
 impl Drop for CrtHalf {
@@ -94,6 +97,7 @@ impl CrtHalf {
             aa: aa_odd,
             a_inv_2k,
             h,
+            aa_fixed: SizedModulus::new(&aa_params),
             a_params,
             aa_params,
         })
@@ -103,7 +107,7 @@ impl CrtHalf {
     pub(crate) fn decrypt(&self, c: &BoxedUint) -> (Zeroizing<BoxedUint>, Choice) {
         let c_aa = Zeroizing::new(c.rem(self.aa.as_nz_ref()));
         let mut base = BoxedMontyForm::new((*c_aa).clone(), &self.aa_params);
-        let mut power = base.pow(&self.a_minus_1);
+        let mut power = self.pow_aa(&base, &self.a_minus_1);
         base.zeroize();
         let x = Zeroizing::new(power.retrieve());
         power.zeroize();
@@ -134,11 +138,21 @@ impl CrtHalf {
         };
         let k = self.aa.bits_precision();
         let mut base = BoxedMontyForm::new((&*s).resize_unchecked(k), &self.aa_params);
-        let mut power = base.pow(self.a.as_ref());
+        let mut power = self.pow_aa(&base, self.a.as_ref());
         base.zeroize();
         let out = Zeroizing::new(power.retrieve());
         power.zeroize();
         out
+    }
+
+    /// `base^e mod a²` over all `e.bits_precision()` bits of e (a public length), in constant
+    /// time: the fixed-size arithmetic of module `monty` when a² has a supported size, else
+    /// `crypto-bigint`'s `pow`.
+    fn pow_aa(&self, base: &BoxedMontyForm, e: &BoxedUint) -> BoxedMontyForm {
+        self.aa_fixed
+            .as_ref()
+            .and_then(|m| m.pow(base, e))
+            .unwrap_or_else(|| base.pow(e))
     }
 
     /// The modulus a² (a non-zero reference for reductions).

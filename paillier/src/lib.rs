@@ -47,6 +47,7 @@
 mod bigint;
 pub mod cipher;
 mod crt;
+pub mod monty;
 pub mod encoding;
 pub mod error;
 pub mod keys;
