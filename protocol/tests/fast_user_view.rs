@@ -11,7 +11,7 @@ mod fast_common;
 
 use fast_common::{keys, random_model, ring, setup};
 use gcc_nn_protocol::fast::party::layer_layout;
-use gcc_nn_protocol::fast::{CloudOutputOrShare, ShareCircuit, run_cloud, run_user};
+use gcc_nn_protocol::fast::{ShareCircuit, run_cloud, run_user};
 use model::GrayImage;
 use model::denoise::{denoise_fixed, quantised_patches};
 use model::fixed::FixedMlp;
@@ -233,13 +233,13 @@ fn recorded_run() -> Run {
             &mut ch,
             user_sk,
             &user_share,
-            &circuit,
+            circuit,
             &inputs,
             &layout,
             &mut rand::rng(),
         )
         .expect("user run");
-        let _ = CloudOutputOrShare::Image(Box::new(cloud.join().expect("cloud thread")));
+        cloud.join().expect("cloud thread");
         (ch.into_received(), user)
     });
     let coverage = layout.coverage();
