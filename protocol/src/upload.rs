@@ -388,7 +388,14 @@ impl EncryptedModel {
                 .inspect(|_| crate::progress::advance(1))
                 .collect()
         };
-        crate::progress::phase("upload: encrypting the model", fixed.layers.iter().map(|l| (l.weights.len() + l.bias.len()) as u64).sum());
+        crate::progress::phase(
+            "upload: encrypting the model",
+            fixed
+                .layers
+                .iter()
+                .map(|l| (l.weights.len() + l.bias.len()) as u64)
+                .sum(),
+        );
         let mut layers = Vec::with_capacity(fixed.layers.len());
         for l in &fixed.layers {
             layers.push(EncryptedLayer {

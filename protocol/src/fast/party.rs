@@ -332,13 +332,19 @@ pub fn run_user_with<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             &mut report,
             format!("cross: layer {} decrypt α·a_U", li + 1),
         );
-        crate::progress::step(&format!("layer {}/{}: cross products", li + 1, last + 1), patches as u64);
+        crate::progress::step(
+            &format!("layer {}/{}: cross products", li + 1, last + 1),
+            patches as u64,
+        );
         if li == last {
             let centres = user_centres(&FIXED, image, inputs);
             let s_u = plan.pixel_sums(&ring, &z_u, Some(&centres))?;
             pixels = plan.run_user(ch, &ring, &s_u, &mut report, rng)?;
             clock.lap(&mut report, "gc: output pixels (garbler)".into());
-            crate::progress::step(&format!("layer {}/{}: output pixels", li + 1, last + 1), patches as u64);
+            crate::progress::step(
+                &format!("layer {}/{}: output pixels", li + 1, last + 1),
+                patches as u64,
+            );
         } else {
             let r: Vec<u64> = z_u.iter().map(|_| ring.reduce(rng.next_u64())).collect();
             let bits: Vec<Vec<bool>> = z_u
@@ -356,7 +362,10 @@ pub fn run_user_with<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 &mut report,
                 format!("gc: layer {} activation (garbler)", li + 1),
             );
-            crate::progress::step(&format!("layer {}/{}: activations", li + 1, last + 1), patches as u64);
+            crate::progress::step(
+                &format!("layer {}/{}: activations", li + 1, last + 1),
+                patches as u64,
+            );
         }
     }
     report.bytes_sent = ch.bytes_sent();

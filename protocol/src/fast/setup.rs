@@ -218,7 +218,10 @@ pub fn user_setup<C: Channel + ?Sized>(
         .setup_layout(SETUP_SIGMA, pk.bits())
         .map_err(he("setup layout"))?;
     let mut layers = Vec::with_capacity(shapes.len());
-    crate::progress::phase("re-sharing the model", shapes.iter().map(|&(i, o)| (i * o + o) as u64).sum());
+    crate::progress::phase(
+        "re-sharing the model",
+        shapes.iter().map(|&(i, o)| (i * o + o) as u64).sum(),
+    );
     for &(inputs, outputs) in shapes {
         let count = inputs * outputs + outputs;
         let cts = recv_cts(ch, pk, count.div_ceil(layout.slots()), "setup ciphertexts")?;

@@ -289,7 +289,10 @@ pub(crate) fn user_job<C: Channel + ?Sized>(
     let t = Instant::now();
     note(stats, format!("fast: linear layers on {engine}"));
     let mut rng = rand::rng();
-    crate::progress::phase("denoising the image", 2 * (patches.len() * shapes.len()) as u64);
+    crate::progress::phase(
+        "denoising the image",
+        2 * (patches.len() * shapes.len()) as u64,
+    );
     let out =
         fast::party::run_user_with(engine, ch, sk, &share, &circuit, patches, layout, &mut rng)?;
     crate::progress::finish();
