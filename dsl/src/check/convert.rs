@@ -217,10 +217,7 @@ impl<'a> Elab<'a> {
             )),
             Val::Const(r) => Err(Diagnostic::new(
                 span.clone(),
-                format!(
-                    "expected a bool, found the number {}",
-                    rational::decimal(r)
-                ),
+                format!("expected a bool, found the number {}", rational::decimal(r)),
                 "expected a bool (a comparison, `true`, `false`, …) here",
             )),
         }
