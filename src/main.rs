@@ -27,6 +27,9 @@ const VERSION: &str = concat!(
 #[derive(Parser)]
 #[command(name = "gcc-nn", version = VERSION, about, long_about = None)]
 struct Cli {
+    /// No progress bars (they are also off when stderr is not a terminal).
+    #[arg(short = 'q', long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,6 +62,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    cmd::progress::install(cli.quiet);
     let result: Result<(), cmd::CliError> = match cli.command {
         // One arm per group, e.g.:  Command::Dsl(c) => cmd::dsl::run(c),
         Command::Dsl(c) => cmd::dsl::run(c),

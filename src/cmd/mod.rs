@@ -25,6 +25,7 @@ pub(crate) mod denoise;
 pub(crate) mod dsl;
 pub(crate) mod gc;
 pub(crate) mod paillier;
+pub(crate) mod progress;
 #[cfg(test)]
 mod report_md;
 pub(crate) mod secure;
