@@ -147,8 +147,8 @@ proptest! {
         let f = fixture();
         let bytes = match which {
             0 => f.enc.to_bytes(),
-            1 => f.shares.0.to_bytes(),
-            _ => f.shares.1.to_bytes(),
+            1 => f.shares.0.to_bytes().to_vec(),
+            _ => f.shares.1.to_bytes().to_vec(),
         };
         let mut m = bytes.clone();
         let i = at % m.len();
