@@ -16,6 +16,9 @@
 //! temporary live in `crypto-bigint` integers that are wiped on drop, and key files are read
 //! straight into them. The key owner's `r^N mod p²` is `s^p mod p²` for a uniform s (same
 //! distribution, half the exponent length of `N mod p(p−1)`).
+//! The two exponentiations modulo p² and q² run on the fixed-size constant-time Montgomery
+//! arithmetic of [`monty`] (safe Rust, product scanning, fixed 5-bit window with masked table
+//! lookup; about 15 % faster than `BoxedMontyForm::pow`, figures in its docs).
 //!
 //! Big integers: Montgomery arithmetic modulo N², p², q² from `crypto-bigint` 0.7
 //! (`BoxedMontyForm`), plaintext-side arithmetic with `num-bigint` 0.5. Measured on this
