@@ -160,6 +160,7 @@ fn engine_names_round_trip() {
         assert_eq!(CrossEngine::from_code(e.code()), Some(e));
     }
     assert_eq!(CrossEngine::default(), CrossEngine::Paillier);
-    assert!("ckks".parse::<CrossEngine>().unwrap_err().contains("ckks"));
+    let err = "ckks".parse::<CrossEngine>().expect_err("unknown engine");
+    assert!(err.contains("ckks"), "{err}");
     assert_eq!(CrossEngine::from_code(0), None);
 }
