@@ -174,11 +174,64 @@ fn fast_protocol_through_a_session_equals_fixed_point_reference() {
     );
     let mut s =
         connect_test_key(&addr, &sk, ProtocolKind::Fast, T, Duration::ZERO).expect("connect");
-    let patches = test_patches(7);
-    let (q, stats) = s.run_job(&sk, &patches, 3, &mut |_| {}).expect("job");
-    assert_eq!(q.len(), patches.len());
-    for (p, q) in patches.iter().zip(&q) {
-        assert_eq!(q, &fixed.forward(p).0, "patch {p:?}");
-    }
+    // The fast protocol runs whole images: bare patches are refused before anything is sent.
+    let err = s
+        .run_job(&sk, &test_patches(2), 1, &mut |_| {})
+        .expect_err("bare patches");
+    assert!(err.to_string().contains("run_image"), "{err}");
+    let (noisy, patches, layout) = tiny_image(6, 5);
+    let (out, stats) = s
+        .run_image(&sk, &patches, &layout, 3, &mut |_| {})
+        .expect("job");
+    let (want, _) = model::denoise::denoise_fixed(&fixed, &noisy, 1).expect("reference");
+    assert_eq!(
+        out.pixels,
+        want.to_u8(),
+        "pixel for pixel the fixed-point reference"
+    );
+    assert!(
+        out.patch_outputs.is_none(),
+        "the fast protocol reveals only pixels"
+    );
     assert!(stats.bytes_sent > 0 && stats.bytes_received > 0);
+}
+
+/// A `width`×`height` image for the tiny model (pixels spread over the whole input range,
+/// clamps included), its quantised patches at stride 1 and its layout.
+fn tiny_image(
+    width: usize,
+    height: usize,
+) -> (model::GrayImage, Vec<Vec<i64>>, model::patches::ImageLayout) {
+    let px = (0..width * height)
+        .map(|i| [700.0, -300.0, 0.0, 128.0, 255.0, 61.0, 190.0][i % 7])
+        .collect();
+    let img = model::GrayImage::new(width, height, px).expect("image");
+    let fixed = tiny_fixed();
+    let (patches, _) = model::denoise::quantised_patches(&fixed, &img, 1).expect("patches");
+    let layout = model::patches::ImageLayout::new(width, height, fixed.geometry(1).expect("g"))
+        .expect("layout");
+    (img, patches, layout)
+}
+
+#[test]
+fn reference_protocol_image_reveals_patch_outputs_and_maps_them_to_the_same_pixels() {
+    let sk = small_key(1024);
+    let fixed = tiny_fixed();
+    let (addr, _lines) = spawn_server(
+        encrypt_test_key(&fixed, &sk),
+        ServeOptions {
+            max_connections: Some(1),
+            ..ServeOptions::default()
+        },
+    );
+    let mut s =
+        connect_test_key(&addr, &sk, ProtocolKind::Reference, T, Duration::ZERO).expect("connect");
+    let (noisy, patches, layout) = tiny_image(3, 3);
+    let (out, _) = s
+        .run_image(&sk, &patches, &layout, 9, &mut |_| {})
+        .expect("job");
+    let (want, _) = model::denoise::denoise_fixed(&fixed, &noisy, 1).expect("reference");
+    assert_eq!(out.pixels, want.to_u8());
+    let q = out.patch_outputs.expect("the paper's protocol reveals q");
+    assert_eq!(q[0], fixed.forward(&patches[0]).0);
 }
