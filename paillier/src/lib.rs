@@ -50,10 +50,10 @@
 mod bigint;
 pub mod cipher;
 mod crt;
-pub mod monty;
 pub mod encoding;
 pub mod error;
 pub mod keys;
+pub mod monty;
 pub mod multiexp;
 pub mod packing;
 pub mod pool;
