@@ -305,8 +305,9 @@ fn assert_chance(direction: &str, outcomes: &[Outcome]) {
         let hits = o.hits as f64;
         assert!(
             (lo..=hi).contains(&hits),
-            "{direction}: the key holder predicts the secret exponents mod {} better or worse \
-             than chance ({lo:.0}..={hi:.0}): {o:?}",
+            "{direction}, {}: the key holder predicts the secret exponents mod {} better or \
+             worse than chance ({lo:.0}..={hi:.0}): {o:?}",
+            o.character,
             o.order
         );
     }
