@@ -80,7 +80,10 @@ fn keygen_rejects_unsupported_sizes() {
         .expect("run gcc-nn");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("1024-bit") && err.contains("at least 2048"), "{err}");
+    assert!(
+        err.contains("1024-bit") && err.contains("at least 2048"),
+        "{err}"
+    );
     assert!(!dir.path().join("paillier.key").exists());
     // Above the minimum, only the supported sizes (2048, 3072).
     let out = gcc_nn()
