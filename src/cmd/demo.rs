@@ -15,7 +15,7 @@ use model::GrayImage;
 use model::activation::TANH_FIT;
 use model::denoise::denoise_fixed;
 use model::fixed::{FIXED, FixedMlp};
-use model::metrics::{add_noise, psnr};
+use model::metrics::{add_noise, psnr, psnr_u8};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -80,11 +80,11 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
     clean.save_png(&clean_path)?;
     noisy.save_png(&noisy_path)?;
     outln!(
-        "[1/6] sample {}x{}, noise σ = {sigma}: {} ({:.2} dB)",
+        "[1/6] sample {}x{}, noise σ = {sigma}: {} (PSNR {:.2} dB; every PSNR here is of the 8-bit images as saved, peak 255)",
         clean.width(),
         clean.height(),
         noisy_path.display(),
-        psnr(&clean, &noisy)?
+        psnr_u8(&clean, &noisy)?
     );
 
     let exe = std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
