@@ -224,6 +224,29 @@ fn closed_stdout_exits_quietly_with_status_0() {
         );
         assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
     }
+    // psnr-report writes its table through an io::Write (cmd::Stdout), not outln!.
+    let set = dir.path().join("set");
+    std::fs::create_dir(&set).expect("mkdir");
+    image::GrayImage::from_fn(20, 20, |x, y| image::Luma([(x * 9 + y) as u8]))
+        .save(set.join("a.png"))
+        .expect("write");
+    let report_dir = dir.path().join("report");
+    let out = with_closed_stdout(
+        &[
+            "psnr-report",
+            "--set",
+            &set.to_string_lossy(),
+            "-o",
+            &report_dir.to_string_lossy(),
+        ],
+        root,
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "psnr-report: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
     // The same commands really print: with a live stdout they write something.
     let out = gcc_nn(&["check", "--ir", "circuits/tanh.dsl"]);
     assert!(out.status.success() && out.stdout.len() > 100);

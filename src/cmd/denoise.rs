@@ -411,7 +411,7 @@ fn psnr_report(
 ) -> Result<(), CliError> {
     let mlp = load_model(model_path)?;
     let stride = stride.unwrap_or(mlp.stride);
-    let mut stdout = std::io::stdout();
+    let mut stdout = super::Stdout;
     model::report::psnr_report(
         &mlp,
         sets,

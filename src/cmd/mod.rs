@@ -54,16 +54,26 @@ pub(crate) fn exit_on_stdout_error(e: &std::io::Error) -> ! {
     std::process::exit(1);
 }
 
-/// Whether `e` (or an error it wraps) is a write to a closed pipe.
-pub(crate) fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::BrokenPipe
-        {
-            return true;
-        }
-        cur = err.source();
+/// Standard output as an [`std::io::Write`] for library code that writes reports: a
+/// failed write ends the process like [`write_stdout`] (quietly with status 0 on a closed
+/// pipe), so such errors never reach `main`, where an EPIPE from a network peer must stay
+/// an error.
+pub(crate) struct Stdout;
+
+impl std::io::Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::io::stdout().lock().write(buf).or_else(stdout_failed)
     }
-    false
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().lock().flush().or_else(stdout_failed)
+    }
+}
+
+/// An interrupted write is retried by the caller; any other failure ends the process.
+fn stdout_failed<T>(e: std::io::Error) -> std::io::Result<T> {
+    if e.kind() == std::io::ErrorKind::Interrupted {
+        return Err(e);
+    }
+    exit_on_stdout_error(&e)
 }
