@@ -51,8 +51,10 @@ impl ProgressSink for Bars {
     fn finish(&self) {
         let mut guard = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(bar) = guard.take() {
-            // Keep the finished bar on screen: it tells how long the phase took.
-            bar.finish();
+            // One plain line instead of the bar: what ran and how long it took (a finished
+            // bar would leave the cursor on its line for the next stdout text).
+            bar.finish_and_clear();
+            eprintln!("{}: {:.1} s", bar.prefix(), bar.elapsed().as_secs_f64());
         }
     }
 }
