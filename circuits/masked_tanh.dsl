@@ -1,4 +1,4 @@
-// Masked tanh* for the Paillier bridge (PROTOCOL.md §2 step 3, DESIGN.md §6):
+// Masked tanh* for the Paillier bridge (docs/protocol.md §2 step 3, docs/design.md §6):
 //
 //   C(x', r, ru) = tanh*(trunc(x' − r)) + ru,   x' = z + r
 //

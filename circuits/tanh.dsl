@@ -1,4 +1,4 @@
-// tanh* — the paper's secure-computation-friendly approximation of tanh (DESIGN.md §1):
+// tanh* — the paper's secure-computation-friendly approximation of tanh (docs/design.md §1):
 //
 //   tanh*(x) = k·(m1·|x|² + c1·|x| + d1)   if |x| ≤ a
 //            = k·(m2·|x|² + c2·|x| + d2)   if a < |x| ≤ b

@@ -6,7 +6,7 @@ use serde::Serialize;
 /// Bytes of garbled table per AND gate with half-gates (two 16-byte ciphertexts).
 pub const GARBLED_BYTES_PER_AND: u64 = 32;
 
-/// Counts and costs of one circuit (see DESIGN.md §4).
+/// Counts and costs of one circuit (see docs/design.md §4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CircuitStats {
     /// Input bits supplied by the garbler.

@@ -139,7 +139,7 @@ fn masked_tanh_is_within_the_and_budget() {
     let src = std::fs::read_to_string(format!("{CIRCUITS}/masked_tanh.dsl"))
         .expect("masked_tanh.dsl is shipped");
     let circuit = compile(&src, PassOptions::default());
-    // DESIGN.md §8: ≤ 650 ANDs (Garble compiles a masked tanh* to 1972).
+    // docs/design.md §8: ≤ 650 ANDs (Garble compiles a masked tanh* to 1972).
     assert!(
         circuit.and_count() <= 650,
         "masked tanh*: {} ANDs",

@@ -14,7 +14,7 @@ fn load(name: &str) -> Program {
     dsl::check(&src, name).unwrap_or_else(|d| panic!("{}", d.render()))
 }
 
-/// The paper's tanh* in floating point (DESIGN.md §1).
+/// The paper's tanh* in floating point (docs/design.md §1).
 fn tanh_star_float(x: f64) -> f64 {
     let (m1, c1, d1, m2, c2, d2, a, b) =
         (-0.2716, 1.0, 0.016, -0.0848, 0.42654, 0.4519, 1.52, 2.57);

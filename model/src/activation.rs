@@ -49,7 +49,7 @@ pub struct PiecewiseQuadratic {
     pub coef_frac: u32,
 }
 
-/// The paper's tanh* (DESIGN.md §1), laid out as `circuits/tanh.dsl`.
+/// The paper's tanh* (docs/design.md §1), laid out as `circuits/tanh.dsl`.
 pub const TANH_STAR: PiecewiseQuadratic = PiecewiseQuadratic {
     name: "tanh",
     pieces: &[

@@ -1,6 +1,6 @@
 //! The exact fixed-point denoiser that the secure protocols reproduce bit for bit.
 //!
-//! All fixed-point parameters live in [`FIXED`] (PROTOCOL.md §0):
+//! All fixed-point parameters live in [`FIXED`] (docs/protocol.md §0):
 //!
 //! - inputs and activations carry `Fa = 12` fractional bits (the DSL activation format is
 //!   `fixed<16, 12>`, see [`crate::activation::ACT_FRAC`]); an input pixel is normalised,

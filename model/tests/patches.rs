@@ -29,7 +29,7 @@ fn split_then_merge_of_centres_is_identity() {
 
 #[test]
 fn patch_counts_match_the_design_figures() {
-    // DESIGN.md §9: 256×256 gives 7,225 patches at stride 3 and 2,704 at stride 5.
+    // docs/design.md §9: 256×256 gives 7,225 patches at stride 3 and 2,704 at stride 5.
     assert_eq!(
         PatchGeometry::new(13, 5, 3)
             .expect("ok")

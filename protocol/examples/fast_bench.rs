@@ -1,4 +1,4 @@
-//! Fast protocol (PROTOCOL.md §3) with the shipped model and 2048-bit keys: setup cost,
+//! Fast protocol (docs/protocol.md §3) with the shipped model and 2048-bit keys: setup cost,
 //! per-patch costs per side split into cross products / garbled circuits / other, and the
 //! extrapolation to a 256×256 image. Both parties run in this process (two threads, an
 //! in-memory channel), sharing the machine's cores as two processes would.

@@ -1,5 +1,5 @@
-//! gcc-nn protocols: the Paillier ↔ garbled-circuit bridge (DESIGN.md §6) and, later, the
-//! secure MLP protocols (PROTOCOL.md).
+//! gcc-nn protocols: the Paillier ↔ garbled-circuit bridge (docs/design.md §6) and, later, the
+//! secure MLP protocols (docs/protocol.md).
 //!
 //! Security: semi-honest parties that do not collude, κ = 128 (garbling, OT), σ = 40
 //! (statistical masking), Paillier with a 2048-bit modulus by default.

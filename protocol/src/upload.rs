@@ -1,4 +1,4 @@
-//! Model upload (PROTOCOL.md §1): the model owner encrypts every weight and bias under the
+//! Model upload (docs/protocol.md §1): the model owner encrypts every weight and bias under the
 //! user's Paillier public key and writes one self-checking file the cloud serves from.
 //!
 //! File layout (all integers little-endian):

@@ -1,4 +1,4 @@
-//! The fast protocol with its linear layers on ring-LWE (`CrossEngine::Rlwe`, PROTOCOL.md §4):
+//! The fast protocol with its linear layers on ring-LWE (`CrossEngine::Rlwe`, docs/protocol.md §4):
 //! the user's 8-bit image equals the fixed-point reference (`model::denoise::denoise_fixed`)
 //! pixel for pixel, as with the Paillier engine (checked side by side here on the same
 //! shares); both sides must run the same engine (the image header carries it).

@@ -1,6 +1,6 @@
 //! The slot width `w = 2k + ⌈log2 n⌉ + σ + 1` at its extremes: every operand `2^k − 1`
 //! and every mask at its maximum `2^(w−1) − 1` still decrypt exactly, slot by slot, and the
-//! shares of the cross product reconstruct `−Σ e·x mod 2^k` (PROTOCOL.md §3, "Slots").
+//! shares of the cross product reconstruct `−Σ e·x mod 2^k` (docs/protocol.md §3, "Slots").
 
 mod fast_common;
 

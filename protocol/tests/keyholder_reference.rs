@@ -1,4 +1,4 @@
-//! Issue 13 item 2 for the reference protocol (PROTOCOL.md §2) and its masked-activation
+//! Issue 13 item 2 for the reference protocol (docs/protocol.md §2) and its masked-activation
 //! bridge: the user holds the only key and receives every ciphertext; the cloud re-randomises
 //! each with a uniform `r^N` from its pool, so the characters the key holder can evaluate
 //! (Legendre and cubic residue symbols mod p and mod q, [`keyholder_common`]) must carry

@@ -1,4 +1,4 @@
-//! Ring-LWE linear layers for gcc-nn's fast protocol (PROTOCOL.md §4, issue 16): BFV-style
+//! Ring-LWE linear layers for gcc-nn's fast protocol (docs/protocol.md §4, issue 16): BFV-style
 //! encryption over `R_q = Z_q[X]/(X^N + 1)` with the share ring `Z_(2^k)` as plaintext space,
 //! Cheetah's coefficient encoding batched over patches, and function privacy toward the key
 //! holder (re-randomisation with a fresh public-key encryption of zero, noise flooding,

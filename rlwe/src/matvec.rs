@@ -1,4 +1,4 @@
-//! The cross product of a layer on RLWE (PROTOCOL.md §4), written once for both directions,
+//! The cross product of a layer on RLWE (docs/protocol.md §4), written once for both directions,
 //! with the shape of `protocol::fast::cross` (Paillier) so that integration is a swap:
 //!
 //! 1. Key owner: [`encrypt_inputs`] — `x ∈ R^(n × P)` (`[j][patch]`) encoded per input block

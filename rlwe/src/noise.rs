@@ -24,7 +24,7 @@
 //! `F = ⌈log2 B⌉ + 64`: a shift by `|x| ≤ B` moves a uniform variable on `2^(F+1)` values by
 //! statistical distance `≤ B/2^(F+1) < 2^−64` per coefficient, so the key holder's view of
 //! up to 2^24 returned coefficients (≈ 12 whole images) is within `2^−40` (σ = 40) of a view
-//! that does not depend on the weights. (PROTOCOL.md asks for σ = 40 extra bits; 64 costs
+//! that does not depend on the weights. (σ = 40 extra bits would do; 64 costs
 //! nothing here.) For the shipped model at k = 40: F = 115 for T = 169 (n_o = 1), 116 for the
 //! whole-image layouts (n_o = 2, T = 338), 122 for one patch (n_o = 128, T = 21,632).
 //!

@@ -1,4 +1,4 @@
-//! Key-holder-view tests (PROTOCOL.md §4, function privacy): the key holder knows s, its own
+//! Key-holder-view tests (docs/protocol.md §4, function privacy): the key holder knows s, its own
 //! `a` (seeds) and its own errors, and sees the returned ciphertexts. Two attacks try to
 //! recover the multiplier's weights: (A) divide the returned `a` part by the original `a`
 //! (NTT domain), (B) correlate the decryption noise with the known input errors (least

@@ -33,11 +33,11 @@ pub(crate) enum Activation {
 /// Which secure protocol a user asks for.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub(crate) enum ProtocolChoice {
-    /// The paper's protocol (PROTOCOL.md §2).
+    /// The paper's protocol (docs/protocol.md §2).
     Reference,
-    /// The fast whole-image protocol (PROTOCOL.md §3), linear layers on packed Paillier.
+    /// The fast whole-image protocol (docs/protocol.md §3), linear layers on packed Paillier.
     Fast,
-    /// The fast whole-image protocol with its linear layers on ring-LWE (PROTOCOL.md §4).
+    /// The fast whole-image protocol with its linear layers on ring-LWE (docs/protocol.md §4).
     FastRlwe,
 }
 

@@ -1,5 +1,5 @@
 // Masked tanh_fine (circuits/tanh_fine.dsl) for the Paillier bridge: a drop-in for
-// masked_tanh.dsl (same inputs, outputs and masking rules), PROTOCOL.md §2 step 3:
+// masked_tanh.dsl (same inputs, outputs and masking rules), docs/protocol.md §2 step 3:
 //
 //   C(x', r, ru) = tanh_fine(trunc(x' − r)) + ru,   x' = z + r
 //

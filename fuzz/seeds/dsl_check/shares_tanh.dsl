@@ -1,4 +1,4 @@
-// tanh* on additive shares for the fast protocol (PROTOCOL.md §3, "Activation"):
+// tanh* on additive shares for the fast protocol (docs/protocol.md §3, "Activation"):
 //
 //   z = zu + zc mod 2^K, read as signed at scale FW + FA;  y = tanh*(z >> FW) + r mod 2^K
 //

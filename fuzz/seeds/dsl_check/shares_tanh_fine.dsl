@@ -1,5 +1,5 @@
 // tanh_fine (circuits/tanh_fine.dsl) on additive shares for the fast protocol: a drop-in
-// for shares_tanh.dsl (same inputs and outputs), PROTOCOL.md §3, "Activation":
+// for shares_tanh.dsl (same inputs and outputs), docs/protocol.md §3, "Activation":
 //
 //   z = zu + zc mod 2^K, read as signed at scale FW + FA;  y = tanh_fine(z >> FW) + r mod 2^K
 //

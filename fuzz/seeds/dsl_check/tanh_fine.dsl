@@ -1,7 +1,7 @@
 // A finer tanh approximation: four quadratic pieces on |x| < 4 (minimax fits of tanh,
 // breakpoints 0.55, 1.3, 2.2), ±1 beyond. Max error vs tanh ≈ 1.6e-3 and mean ≈ 6e-4 on
 // [−6, 6] — 14× and 8× below tanh*'s 2.2e-2 and 4.5e-3 — for about 1.5× its ANDs
-// (DESIGN.md §9: tanh* costs 0.12–0.14 dB of PSNR; this is the "more pieces" option).
+// (docs/design.md §9: tanh* costs 0.12–0.14 dB of PSNR; this is the "more pieces" option).
 // Same formats and structure as tanh.dsl: |x| once, one square of the narrow |x|,
 // constant coefficients (each piece's precision sized to its range of |x|), k = sign(x).
 

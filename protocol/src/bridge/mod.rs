@@ -1,4 +1,4 @@
-//! The HE↔GC bridge (DESIGN.md §6, the paper's §3.1): the cloud holds `Enc(x_i)` under the
+//! The HE↔GC bridge (docs/design.md §6, the paper's §3.1): the cloud holds `Enc(x_i)` under the
 //! user's key and ends with `Enc(f(x_i))` for a compiled activation circuit f.
 //!
 //! 1. Cloud: masks each `Enc(x)` to `Enc(x + m)` (cheap plaintext addition), re-randomises

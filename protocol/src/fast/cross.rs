@@ -1,4 +1,4 @@
-//! The two cross products of a layer (PROTOCOL.md §3), written once for both directions.
+//! The two cross products of a layer (docs/protocol.md §3), written once for both directions.
 //!
 //! The *key owner* holds shares `x ∈ R^(n × P)` and the secret key; the *exponent holder*
 //! holds a matrix `E ∈ R^(m × n)` (α at the cloud for cross 1, `W_U` at the user for cross 2).

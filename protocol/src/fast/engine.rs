@@ -1,5 +1,5 @@
-//! The two cross products of a layer behind one interface: packed Paillier (PROTOCOL.md §3,
-//! [`super::cross`]) or ring-LWE in Cheetah's coefficient encoding (PROTOCOL.md §4, the
+//! The two cross products of a layer behind one interface: packed Paillier (docs/protocol.md §3,
+//! [`super::cross`]) or ring-LWE in Cheetah's coefficient encoding (docs/protocol.md §4, the
 //! `gcc-nn-rlwe` crate). Everything else of the fast protocol is the same for both: the
 //! owner's Paillier upload, the Paillier re-sharing once per (user, model), the shares in
 //! `Z_(2^k)`, the garbled activations and the output circuits. [`super::party`]'s per-layer
@@ -31,10 +31,10 @@ use runtime::channel::Channel;
 /// How the linear layers' cross products are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum CrossEngine {
-    /// Packed Paillier with the matrix as exponent (PROTOCOL.md §3).
+    /// Packed Paillier with the matrix as exponent (docs/protocol.md §3).
     #[default]
     Paillier,
-    /// Ring-LWE plaintext-ciphertext products in the coefficient encoding (PROTOCOL.md §4).
+    /// Ring-LWE plaintext-ciphertext products in the coefficient encoding (docs/protocol.md §4).
     Rlwe,
 }
 

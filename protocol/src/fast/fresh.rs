@@ -61,7 +61,7 @@
 //! with the `insecure-negative-controls` feature, see [`negative_control`]).
 //!
 //! Either way the result is multiplied into a ciphertext (one multiplication mod N²), which
-//! re-randomises it: PROTOCOL.md's rule for every message.
+//! re-randomises it: the key-holder randomness rule of docs/protocol.md.
 
 use super::ring::{SIGMA, ceil_log2};
 use super::wire::{protocol, recv_bytes, send_bytes};

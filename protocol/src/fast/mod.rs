@@ -1,4 +1,4 @@
-//! The fast protocol (DESIGN.md §7, PROTOCOL.md §3): whole images denoised on additive
+//! The fast protocol (docs/design.md §7, docs/protocol.md §3): whole images denoised on additive
 //! shares in `Z_(2^k)`, cross products through packed Paillier with the fixed matrix as
 //! exponent, one garbled activation batch per layer.
 //!

@@ -1,4 +1,4 @@
-//! The fast protocol's output (DESIGN.md §7 "Output"): the user learns the 8-bit image and
+//! The fast protocol's output (docs/design.md §7 "Output"): the user learns the 8-bit image and
 //! nothing finer.
 //!
 //! After the last layer the user holds `z_U` and the cloud `z_C`, additive shares in `Z_2^k`

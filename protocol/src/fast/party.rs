@@ -1,4 +1,4 @@
-//! The per-image protocol of both parties (PROTOCOL.md §3, "Per layer"), over one channel.
+//! The per-image protocol of both parties (docs/protocol.md §3, "Per layer"), over one channel.
 //!
 //! Message order per layer (either side reads what the other has already sent, so there is
 //! no deadlock however large the messages):
@@ -34,7 +34,7 @@
 //! Engines ([`super::engine`]): the diagram shows the cross products on packed Paillier
 //! ([`CrossEngine::Paillier`]); with [`CrossEngine::Rlwe`] the header names that engine, the
 //! bases are replaced by each party's fresh RLWE public key for this image, and `Enc` is RLWE
-//! in the coefficient encoding (PROTOCOL.md §4); the message order is the same.
+//! in the coefficient encoding (docs/protocol.md §4); the message order is the same.
 
 use super::activation::ShareCircuit;
 use super::engine::{Cross, CrossEngine, Side, check_engine_word};

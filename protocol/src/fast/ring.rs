@@ -1,6 +1,6 @@
 //! The ring `Z_(2^k)` of the fast protocol and the slot width of its packed cross products.
 //!
-//! # Slot width (PROTOCOL.md §3, "Slots")
+//! # Slot width (docs/protocol.md §3, "Slots")
 //!
 //! A cross product returns, in slot s of a packed plaintext, `v_s = Σ_{j<n} e_j·x_{j,s} + ρ_s`
 //! where the exponents `e_j` and the packed values `x_{j,s}` are ring elements (integers in

@@ -1,4 +1,4 @@
-//! Setup, once per (user, model): the cloud re-shares the encrypted model (PROTOCOL.md §3).
+//! Setup, once per (user, model): the cloud re-shares the encrypted model (docs/protocol.md §3).
 //!
 //! Cloud: for every weight and bias `Enc_U(W)`, a mask `t = 2^(k−1) + u` with u uniform on
 //! `k + σ_s` bits ([`draw_mask`], σ_s = [`SETUP_SIGMA`]), so `t ∈ [2^(k−1), 2^(k−1) + 2^(k+σ_s))`

@@ -93,7 +93,7 @@ pub enum ShareKey {
     CloudSecret(Arc<SecretKey>),
 }
 
-/// A party's share of the re-shared model (PROTOCOL.md §3, "Setup").
+/// A party's share of the re-shared model (docs/protocol.md §3, "Setup").
 #[derive(Clone, Debug)]
 pub struct ModelShare {
     /// The ring.

@@ -1,4 +1,4 @@
-//! The paper's protocol (PROTOCOL.md §2), one chunk of patches at a time, every layer
+//! The paper's protocol (docs/protocol.md §2), one chunk of patches at a time, every layer
 //! batched over the chunk.
 //!
 //! Invariant: the cloud holds `Enc_U(a)` for the current layer's input of every patch.

@@ -1,4 +1,4 @@
-//! One job under the fast protocol (PROTOCOL.md §3) inside a session: the share pairing
+//! One job under the fast protocol (docs/protocol.md §3) inside a session: the share pairing
 //! ([`crate::fast::pairing`]), the per-(user, model) re-sharing only when no stored pair can be
 //! reused, then the whole image in one run (packing works across all its patches).
 //!

@@ -25,11 +25,11 @@ pub const SESSION_VERSION: u32 = 1;
 /// The secure protocols a session can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProtocolKind {
-    /// The paper's protocol (PROTOCOL.md §2).
+    /// The paper's protocol (docs/protocol.md §2).
     Reference,
-    /// The fast whole-image protocol (PROTOCOL.md §3), linear layers on packed Paillier.
+    /// The fast whole-image protocol (docs/protocol.md §3), linear layers on packed Paillier.
     Fast,
-    /// The fast whole-image protocol with its linear layers on ring-LWE (PROTOCOL.md §4).
+    /// The fast whole-image protocol with its linear layers on ring-LWE (docs/protocol.md §4).
     FastRlwe,
 }
 
