@@ -68,8 +68,8 @@ fn circuits_report_is_up_to_date() {
         root.canonicalize().ok(),
         "cargo runs tests in the package directory"
     );
-    let generated =
-        markdown_report(&files, &CompileOptions::default()).expect("every shipped program compiles");
+    let generated = markdown_report(&files, &CompileOptions::default())
+        .expect("every shipped program compiles");
     let report = std::fs::read_to_string(root.join("circuits/REPORT.md")).expect("REPORT.md");
     let problems = stale_tables(&generated, &report);
     assert!(
