@@ -4,7 +4,9 @@
 //!
 //! Security: semi-honest user and cloud that do not collude, κ = 128 (garbling, OT),
 //! σ = 40 (statistical masking), Paillier under both parties' keys (2048 bits by default),
-//! fresh randomness from short-exponent (DJN) encryptions of zero ([`fresh`]).
+//! randomness per [`fresh`]: a party's own encryptions use short exponents (DJN) in its own
+//! published base `h_K`; every product returned to the key holder is re-randomised with
+//! `h_K^y`, y of `bits(N) + σ + ⌈log2 uses⌉` bits; the setup's ciphertexts with uniform `r^N`.
 //!
 //! Flow:
 //! 1. once per (user, model): [`setup::cloud_setup`] / [`setup::user_setup`] re-share the
