@@ -1,6 +1,7 @@
 //! Polynomials of `R_q` in RNS form: `L` residue vectors of `N` coefficients, stored flat
 //! (`data[l·N + i]`), in coefficient or NTT representation (the caller keeps track).
 
+use crate::arith::Modulus;
 use crate::params::{L, N, context};
 use rayon::prelude::*;
 use zeroize::Zeroize;
@@ -73,6 +74,11 @@ impl RnsPoly {
 
     /// `self ← self ⊙ other` (pointwise; both in NTT representation).
     pub fn mul_assign_ntt(&mut self, other: &RnsPoly) {
+        self.pointwise(other, |m, x, y| m.mul(x, y));
+    }
+
+    /// `self[i] ← op(modulus, self[i], other[i])` coefficient by coefficient, per RNS limb.
+    fn pointwise(&mut self, other: &RnsPoly, op: impl Fn(&Modulus, u64, u64) -> u64) {
         let ctx = context();
         for (l, (a, b)) in self
             .data
@@ -82,25 +88,14 @@ impl RnsPoly {
         {
             let m = ctx.modulus(l);
             for (x, &y) in a.iter_mut().zip(b) {
-                *x = m.mul(*x, y);
+                *x = op(m, *x, y);
             }
         }
     }
 
     /// `self ← self + other` (same representation).
     pub fn add_assign(&mut self, other: &RnsPoly) {
-        let ctx = context();
-        for (l, (a, b)) in self
-            .data
-            .chunks_mut(N)
-            .zip(other.data.chunks(N))
-            .enumerate()
-        {
-            let m = ctx.modulus(l);
-            for (x, &y) in a.iter_mut().zip(b) {
-                *x = m.add(*x, y);
-            }
-        }
+        self.pointwise(other, |m, x, y| m.add(x, y));
     }
 
     /// `self ← −self`.
