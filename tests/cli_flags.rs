@@ -5,19 +5,8 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_gcc-nn");
-
-fn gcc_nn(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the gcc-nn binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod cli_common;
+use cli_common::{db, gcc_nn, text};
 
 /// Asserts the command failed without panicking and its stderr names every one of `words`.
 fn refused(out: &Output, words: &[&str]) {
@@ -105,18 +94,6 @@ fn conflicting_plain_flags_are_refused() {
     }
 }
 
-/// The PSNR figure after `label` in the `denoise` summary.
-fn db(stdout: &str, label: &str) -> f64 {
-    let line = stdout
-        .lines()
-        .find(|l| l.starts_with(label))
-        .unwrap_or_else(|| panic!("no {label} in {stdout}"));
-    line.split_whitespace()
-        .nth(2)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("bad line {line}"))
-}
-
 /// Writes the shipped sample with deterministic noise of amplitude ±20 as an 8-bit PNG.
 fn noisy_copy(dir: &Path) -> std::path::PathBuf {
     let clean = image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/camera256.png"))
@@ -194,7 +171,7 @@ fn plain_mode_measures_against_clean() {
 fn with_closed_stdout(args: &[&str], cwd: &Path) -> Output {
     let (reader, writer) = std::io::pipe().expect("pipe");
     drop(reader);
-    Command::new(BIN)
+    Command::new(env!("CARGO_BIN_EXE_gcc-nn"))
         .args(args)
         .current_dir(cwd)
         .stdout(writer)

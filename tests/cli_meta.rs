@@ -1,21 +1,10 @@
 //! What a newcomer types first: `gcc-nn --version` (version and git commit) and
 //! `gcc-nn completions SHELL`, spawning the real binary.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_gcc-nn");
-
-fn gcc_nn(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the gcc-nn binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod cli_common;
+use cli_common::{gcc_nn, text};
 
 #[test]
 fn version_names_the_package_version_and_the_commit() {

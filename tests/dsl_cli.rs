@@ -1,18 +1,7 @@
 //! `gcc-nn check` and `gcc-nn eval` end to end, spawning the real binary.
 
-use std::process::{Command, Output};
-
-fn gcc_nn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gcc-nn"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the gcc-nn binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod cli_common;
+use cli_common::{gcc_nn, text};
 
 #[test]
 fn check_accepts_every_shipped_circuit() {

@@ -3,19 +3,9 @@
 //! unknown extensions and corrupt files.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn gcc_nn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gcc-nn"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the gcc-nn binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod cli_common;
+use cli_common::{gcc_nn, text};
 
 fn sample() -> image::GrayImage {
     image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/camera256.png"))

@@ -1,30 +1,7 @@
 //! `gcc-nn denoise --plain` end to end, spawning the real binary.
 
-use std::process::{Command, Output};
-
-fn gcc_nn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gcc-nn"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the gcc-nn binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn db(stdout: &str, label: &str) -> f64 {
-    let line = stdout
-        .lines()
-        .find(|l| l.starts_with(label))
-        .unwrap_or_else(|| panic!("no {label} in {stdout}"));
-    let v = line
-        .split_whitespace()
-        .nth(2)
-        .unwrap_or_else(|| panic!("bad line {line}"));
-    v.parse().unwrap_or_else(|_| panic!("bad number in {line}"))
-}
+mod cli_common;
+use cli_common::{db, gcc_nn, text};
 
 #[test]
 fn denoise_plain_on_the_shipped_sample_gains_more_than_4_db() {
