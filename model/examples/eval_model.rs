@@ -12,7 +12,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let m = model::Mlp::load(&PathBuf::from(
         args.get(1).ok_or("usage: MODEL DIR [STRIDE]")?,
     ))?;
-    let images = model::train::load_dir(&PathBuf::from(args.get(2).ok_or("usage: MODEL DIR")?))?;
+    let images =
+        model::GrayImage::load_dir(&PathBuf::from(args.get(2).ok_or("usage: MODEL DIR")?))?;
     let stride: usize = args.get(3).map_or(Ok(m.stride), |s| s.parse())?;
     let fs = FixedMlp::from_model(&m, FIXED, TANH_STAR)?;
     let ff = FixedMlp::from_model(&m, FIXED, TANH_FIT)?;

@@ -126,7 +126,7 @@ pub enum ModelError {
     /// A fixed-point value left the range the parameters allow.
     #[error("fixed-point overflow: {0}")]
     FixedOverflow(String),
-    /// Training failed inside candle, or the training data is unusable.
+    /// Training (crate `gcc-nn-train`) failed inside candle, or the training data is unusable.
     #[error("training: {0}")]
     Training(String),
 }

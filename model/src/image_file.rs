@@ -181,6 +181,12 @@ pub fn image_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 impl GrayImage {
+    /// Loads every image in `dir` ([`image_files_in`]: sorted by name; colour is converted
+    /// to luma); no images is an error naming the directory.
+    pub fn load_dir(dir: &Path) -> Result<Vec<Self>> {
+        image_files_in(dir)?.iter().map(|p| Self::load(p)).collect()
+    }
+
     /// Reads an image file (see the module documentation for formats and conversions).
     pub fn load(path: &Path) -> Result<Self> {
         Self::load_with_source(path).map(|(img, _)| img)

@@ -1,4 +1,5 @@
-//! The MLP denoiser: patches, noise, PSNR, training and plaintext references.
+//! The MLP denoiser: patches, noise, PSNR and plaintext references (inference only: training
+//! with candle is the `gcc-nn-train` crate).
 //!
 //! - [`gray`]: grayscale images as pixel planes;
 //! - [`image_file`]: PNG, JPEG, TIFF, PGM in (8/16-bit, colour to BT.601 luma) and out;
@@ -10,7 +11,6 @@
 //! - [`fixed`]: the fixed-point parameters ([`fixed::FIXED`]) and the exact network;
 //! - [`denoise`]: whole-image denoisers (float tanh, float approximation, fixed point);
 //! - [`report`]: the PSNR table (float tanh vs fixed point) and the comparison image;
-//! - [`train`]: training with candle;
 //! - [`shipped`]: the model and sample image in `assets/`, built in.
 
 pub mod activation;
@@ -25,7 +25,6 @@ pub mod patches;
 pub mod pixel;
 pub mod report;
 pub mod shipped;
-pub mod train;
 
 pub use error::{ModelError, Result};
 pub use gray::GrayImage;

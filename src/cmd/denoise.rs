@@ -370,8 +370,8 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
             eprintln!(
                 "warning: training uses a fixed seed ({seed}): fine for a model, not for secrets"
             );
-            let images = model::train::load_dir(&data)?;
-            let cfg = model::train::TrainConfig {
+            let images = model::GrayImage::load_dir(&data)?;
+            let cfg = train::TrainConfig {
                 input_patch,
                 output_patch,
                 stride,
@@ -385,7 +385,7 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
                 init: init.as_deref().map(Mlp::load).transpose()?,
             };
             let t = std::time::Instant::now();
-            let mlp = model::train::train(&images, &cfg)?;
+            let mlp = train::train(&images, &cfg)?;
             ensure_parent(&output)?;
             mlp.save(&output)?;
             outln!(

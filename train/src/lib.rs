@@ -1,4 +1,6 @@
-//! Training the residual tanh MLP with candle (autograd and Adam from candle-nn).
+//! Training the residual tanh MLP with candle (autograd and Adam from candle-nn), apart from
+//! the inference crate `gcc-nn-model` so that nothing downstream of inference (the secure
+//! protocols) depends on candle.
 //!
 //! Samples are random `input`×`input` crops of the training images, randomly flipped and
 //! rotated, with fresh Gaussian noise each time; the loss is the mean squared error of
@@ -6,14 +8,14 @@
 //! from one ChaCha12 generator seeded with [`TrainConfig::seed`], so a run is repeatable
 //! for a given step count.
 
-use crate::error::{ModelError, Result};
-use crate::gray::GrayImage;
-use crate::metrics::standard_normal;
-use crate::mlp::{Dense, Mlp};
-use crate::patches::normalise;
 use candle_core::{Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use indicatif::{ProgressBar, ProgressStyle};
+use model::error::{ModelError, Result};
+use model::gray::GrayImage;
+use model::metrics::standard_normal;
+use model::mlp::{Dense, Mlp};
+use model::patches::{PatchGeometry, normalise};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha12Rng;
 
@@ -120,7 +122,7 @@ pub fn train(images: &[GrayImage], cfg: &TrainConfig) -> Result<Mlp> {
             needed: cfg.input_patch,
         });
     }
-    crate::patches::PatchGeometry::new(cfg.input_patch, cfg.output_patch, cfg.stride)?;
+    PatchGeometry::new(cfg.input_patch, cfg.output_patch, cfg.stride)?;
     let dev = Device::Cpu;
     let mut rng = ChaCha12Rng::seed_from_u64(cfg.seed);
     let mut widths = vec![cfg.input_patch * cfg.input_patch];
@@ -243,13 +245,4 @@ pub fn train(images: &[GrayImage], cfg: &TrainConfig) -> Result<Mlp> {
         cfg.sigma as f32,
         layers,
     )
-}
-
-/// Loads every image in `dir` ([`crate::image_file::image_files_in`]: sorted by name;
-/// colour is converted to luma) as a grayscale image; no images is an error.
-pub fn load_dir(dir: &std::path::Path) -> Result<Vec<GrayImage>> {
-    crate::image_file::image_files_in(dir)?
-        .iter()
-        .map(|p| GrayImage::load(p))
-        .collect()
 }
