@@ -1,6 +1,8 @@
 //! Every gadget against plain integer arithmetic, exhaustively for small widths.
 
+use super::multiply::karatsuba;
 use super::*;
+use crate::builder::Builder;
 use crate::circuit::{IoValue, ValueFormat};
 
 /// Value of `bits` read as a `signed` word.
