@@ -45,7 +45,8 @@
 //!
 //! Cheap operations: adding a plaintext k costs no multiplication mod N², since
 //! `(1 + kN)·c ≡ c + N·(k·c mod N) (mod N²)` (also in Montgomery form); encryption with a
-//! precomputed `r^N` ([`RandomnessPool`]) is the same operation.
+//! precomputed `r^N` ([`RandomnessPool`]) is the same operation. Every kind of encryption
+//! randomness (full `r^N`, the pool, fixed-base comb powers) lives in [`randomness`].
 
 mod bigint;
 pub mod cipher;
@@ -56,8 +57,8 @@ pub mod keys;
 pub mod monty;
 pub mod multiexp;
 pub mod packing;
-pub mod pool;
 pub mod prime;
+pub mod randomness;
 pub mod serial;
 
 pub use cipher::{Ciphertext, Randomness, residue_to_signed, signed_to_residue};
@@ -68,7 +69,7 @@ pub use keys::{
 };
 pub use multiexp::{FixedBaseTable, inner_product};
 pub use packing::SlotLayout;
-pub use pool::RandomnessPool;
+pub use randomness::{CombTable, RandomnessPool, full_zero};
 pub use serial::FORMAT_VERSION;
 
 /// Re-exported big-integer types used in this crate's API.

@@ -45,7 +45,7 @@ fn mul_into(slot: &mut Option<BoxedMontyForm>, x: &BoxedMontyForm) {
 }
 
 /// Window `t` (c bits) of an exponent given as little-endian 64-bit words.
-fn digit(words: &[u64], t: usize, c: u32) -> usize {
+pub(crate) fn digit(words: &[u64], t: usize, c: u32) -> usize {
     let bit = t as u64 * u64::from(c);
     let word = (bit / 64) as usize;
     let shift = (bit % 64) as u32;

@@ -7,7 +7,7 @@
 //!   `h = r0^N mod N²` for a random unit r0 drawn here and x uniform on `⌈bits(N)/2⌉` bits
 //!   (semantically secure under DCR plus the DJN assumption that such short-exponent powers
 //!   of a random N-th residue are indistinguishable from random N-th residues). `h` is fixed,
-//!   so a comb table of `h^(d·2^(c·t))` makes each fresh zero `⌈bits(N)/(2c)⌉` multiplications
+//!   so a comb table of `h^(d·2^(c·t))` ([`paillier::CombTable`]) makes each fresh zero `⌈bits(N)/(2c)⌉` multiplications
 //!   mod N² (≈ 1 ms at 2048 bits, c = 8) instead of a full exponentiation. **Only for
 //!   ciphertexts whose receiver cannot decrypt** (a party's encryptions under its own key sent
 //!   to the other party, the owner's upload to the cloud): see below;
@@ -68,7 +68,7 @@ use super::wire::{protocol, recv_bytes, send_bytes};
 use crate::error::{BridgeError, he};
 use num_integer::Integer;
 use num_traits::One;
-use paillier::{BigUint, Ciphertext, PaillierError, PublicKey};
+use paillier::{BigUint, Ciphertext, CombTable, PaillierError, PublicKey, full_zero};
 use rand::CryptoRng;
 use runtime::channel::Channel;
 
@@ -106,26 +106,16 @@ pub fn recv_base<C: Channel + ?Sized>(
     Ok(h)
 }
 
-/// Widest window of the comb table (bits per digit).
-const COMB_WINDOW: u32 = 8;
-
 enum Source {
     Full,
-    Comb {
-        /// `table[t][d − 1] = h^(d·2^(c·t))`.
-        table: Vec<Vec<Ciphertext>>,
-        exp_bits: u32,
-        /// The window c.
-        window: u32,
-    },
+    /// Powers of the comb's base h (the paillier crate's arithmetic).
+    Comb(CombTable),
 }
 
 /// A source of fresh encryptions of zero under one public key.
 pub struct FreshZeros {
     pk: PublicKey,
     source: Source,
-    /// The comb's base h (none for [`FreshZeros::full`]).
-    base: Option<Ciphertext>,
 }
 
 /// Exponent bits of [`FreshZeros::toward_holder`] for a `n_bits`-bit key and `uses` fresh
@@ -160,34 +150,10 @@ impl std::fmt::Debug for FreshZeros {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self.source {
             Source::Full => "full r^N",
-            Source::Comb { .. } => "short exponent h^x",
+            Source::Comb(_) => "short exponent h^x",
         };
         write!(f, "FreshZeros({kind}, {} bits)", self.pk.bits())
     }
-}
-
-/// The bits of a u64 slice at window t (c ≤ 16 bits).
-fn digit(words: &[u64], t: u32, c: u32) -> usize {
-    let bit = t * c;
-    let (word, shift) = ((bit / 64) as usize, bit % 64);
-    let mut v = words.get(word).copied().unwrap_or(0) >> shift;
-    if shift + c > 64 {
-        v |= words.get(word + 1).copied().unwrap_or(0) << (64 - shift);
-    }
-    (v & ((1u64 << c) - 1)) as usize
-}
-
-/// The comb window c ∈ [1, COMB_WINDOW] minimising `⌈e/c⌉·(2^c − 1) + uses·⌈e/c⌉`
-/// multiplications for `e` exponent bits (u128: no saturation, so `usize::MAX` uses picks
-/// the widest window instead of tying every window at the maximum).
-fn comb_window(exp_bits: u32, uses: usize) -> u32 {
-    let cost = |c: u32| {
-        let w = u128::from(exp_bits.div_ceil(c));
-        w * ((1u128 << c) - 1) + (uses as u128) * w
-    };
-    (1..=COMB_WINDOW)
-        .min_by_key(|&c| cost(c))
-        .unwrap_or(COMB_WINDOW)
 }
 
 impl FreshZeros {
@@ -196,7 +162,6 @@ impl FreshZeros {
         Self {
             pk: pk.clone(),
             source: Source::Full,
-            base: None,
         }
     }
 
@@ -208,7 +173,7 @@ impl FreshZeros {
     }
 
     /// [`FreshZeros::short_exponent`] with the comb window minimising building plus `uses`
-    /// fresh zeros (`⌈e/c⌉·(2^c − 1) + uses·⌈e/c⌉` multiplications, e the exponent bits):
+    /// fresh zeros ([`paillier::randomness::comb_window`], e the exponent bits):
     /// small jobs build a small table. The randomness is the same either way. The base
     /// `h = r0^N` ([`FreshZeros::base`]) is drawn here from `rng`.
     pub fn short_exponent_for<R: CryptoRng + ?Sized>(
@@ -263,43 +228,25 @@ impl FreshZeros {
 
     /// A comb table over `h` for exponents of `exp_bits` bits (a multiple of 64).
     fn comb(pk: &PublicKey, h: Ciphertext, exp_bits: u32, uses: usize) -> Self {
-        let window = comb_window(exp_bits, uses);
-        let windows = exp_bits.div_ceil(window);
-        let mut table = Vec::with_capacity(windows as usize);
-        let mut base = h.clone();
-        for t in 0..windows {
-            if t > 0 {
-                base = pk.shift_left(&base, window);
-            }
-            let mut row = Vec::with_capacity((1 << window) - 1);
-            row.push(base.clone());
-            for d in 1..(1usize << window) - 1 {
-                let next = pk.add(&row[d - 1], &base);
-                row.push(next);
-            }
-            table.push(row);
-        }
         Self {
             pk: pk.clone(),
-            source: Source::Comb {
-                table,
-                exp_bits,
-                window,
-            },
-            base: Some(h),
+            source: Source::Comb(CombTable::new(pk, h, exp_bits, uses)),
         }
     }
 
     /// The comb's base h (`None` for [`FreshZeros::full`]): what a key holder publishes.
     pub fn base(&self) -> Option<&Ciphertext> {
-        self.base.as_ref()
+        match &self.source {
+            Source::Full => None,
+            Source::Comb(table) => Some(table.base()),
+        }
     }
 
     /// Bits of the exponents of this source's fresh zeros (`bits(N)` for full ones).
     pub fn exponent_bits(&self) -> u32 {
         match &self.source {
             Source::Full => self.pk.bits(),
-            Source::Comb { exp_bits, .. } => *exp_bits,
+            Source::Comb(table) => table.exponent_bits(),
         }
     }
 
@@ -311,26 +258,8 @@ impl FreshZeros {
     /// A fresh encryption of zero.
     pub fn zero<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Ciphertext {
         match &self.source {
-            Source::Full => self.pk.zero_with(&self.pk.random_nth_power(rng)),
-            Source::Comb {
-                table,
-                exp_bits,
-                window,
-            } => {
-                let words: Vec<u64> = (0..exp_bits / 64).map(|_| rng.next_u64()).collect();
-                let mut acc: Option<Ciphertext> = None;
-                for (t, row) in table.iter().enumerate() {
-                    let d = digit(&words, t as u32, *window);
-                    if d != 0 {
-                        acc = Some(match acc {
-                            Some(a) => self.pk.add(&a, &row[d - 1]),
-                            None => row[d - 1].clone(),
-                        });
-                    }
-                }
-                // x = 0 has probability 2^−exp_bits; a uniform r^N stands in for h^0 = 1.
-                acc.unwrap_or_else(|| self.pk.zero_with(&self.pk.random_nth_power(rng)))
-            }
+            Source::Full => full_zero(&self.pk, rng),
+            Source::Comb(table) => table.random_power(&self.pk, rng),
         }
     }
 
@@ -351,27 +280,5 @@ impl FreshZeros {
         rng: &mut R,
     ) -> Result<Ciphertext, PaillierError> {
         self.pk.add_plain(&self.pk.add(c, &self.zero(rng)), m)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{COMB_WINDOW, comb_window};
-
-    #[test]
-    fn unbounded_uses_pick_the_widest_window() {
-        // Regression: with saturating u64 costs every window tied at u64::MAX for
-        // `usize::MAX` uses and the narrowest (c = 1, 4× the multiplications) won, which
-        // made the owner's upload 4× slower.
-        assert_eq!(comb_window(1024, usize::MAX), COMB_WINDOW);
-        assert_eq!(comb_window(1024, 41_497), COMB_WINDOW);
-    }
-
-    #[test]
-    fn no_uses_pick_the_smallest_table() {
-        // c = 1: 1024 table entries; c = 2: 512·3 = 1536; wider is larger still.
-        assert_eq!(comb_window(1024, 0), 1);
-        // Two uses: c = 1 costs 1024 + 2048, c = 2 costs 1536 + 1024, c = 3 costs 2394 + 684.
-        assert_eq!(comb_window(1024, 2), 2);
     }
 }
