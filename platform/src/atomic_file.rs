@@ -1,5 +1,5 @@
 //! The one atomic file writer of gcc-nn: key files (`gcc-nn keygen`), circuit files
-//! (`gcc-nn compile`) and the fast protocol's share files ([`crate::fast::store`]) all go
+//! (`gcc-nn compile`) and the fast protocol's share files (`protocol::fast::store`) all go
 //! through it.
 //!
 //! A [`PendingFile`] is written in full to a temporary file in the destination's directory,
@@ -10,16 +10,56 @@
 //!   and the random suffix makes the name unpredictable;
 //! - it has mode 0600 from its creation (no window in which a secret is world-readable); a
 //!   public file is widened to 0644 through the open handle (`fchmod`), never by path;
-//! - the data is synced before the file is renamed over the destination
+//! - the data is synced (`fsync`) before the file is renamed over the destination
 //!   ([`PendingFile::replace`]) or hard-linked to it only if nothing is there yet
-//!   ([`PendingFile::place_new`]); neither follows a symbolic link at the destination
-//!   (rename replaces the link itself, `link` fails on any existing name);
+//!   ([`PendingFile::place_new`]), and the directory is synced after either, so the new
+//!   name survives a crash; neither follows a symbolic link at the destination (rename
+//!   replaces the link itself, `link` fails on any existing name);
 //! - a pending file dropped before it is placed is removed, so a failure leaves no
 //!   half-written destination and no temporary behind.
 
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// A failed atomic write, naming the destination (what a user needs to see).
+#[derive(Debug)]
+pub struct WriteError {
+    /// The file that was to be written.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub source: std::io::Error,
+}
+
+impl WriteError {
+    /// The error `source` met while writing `path`.
+    pub fn new(path: &Path, source: std::io::Error) -> WriteError {
+        WriteError {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.source.kind() == std::io::ErrorKind::AlreadyExists {
+            write!(
+                f,
+                "{} exists (use --force to overwrite)",
+                self.path.display()
+            )
+        } else {
+            write!(f, "cannot write {}: {}", self.path.display(), self.source)
+        }
+    }
+}
+
+impl std::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
 
 /// Who may read a file once it is in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,22 +135,48 @@ impl PendingFile {
         &self.temp
     }
 
+    /// The destination the file is for.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
     /// Renames the file over its destination (replacing whatever is there) and syncs the
-    /// directory (best effort).
+    /// directory.
     pub fn replace(mut self) -> std::io::Result<()> {
         std::fs::rename(&self.temp, &self.dest)?;
         self.placed = true;
-        // Best effort: make the rename itself durable (not possible on every platform).
-        if let Ok(d) = File::open(parent_dir(&self.dest)) {
-            let _ = d.sync_all();
-        }
+        sync_dir(&self.dest);
         Ok(())
     }
 
     /// Links the file to its destination only if nothing exists there
-    /// (`ErrorKind::AlreadyExists` otherwise); the temporary name is removed on drop.
+    /// (`ErrorKind::AlreadyExists` otherwise) and syncs the directory; the temporary name is
+    /// removed on drop.
     pub fn place_new(self) -> std::io::Result<()> {
-        std::fs::hard_link(&self.temp, &self.dest)
+        std::fs::hard_link(&self.temp, &self.dest)?;
+        sync_dir(&self.dest);
+        Ok(())
+    }
+
+    /// [`PendingFile::replace`] if `overwrite`, else [`PendingFile::place_new`], with the
+    /// destination named in the error.
+    pub fn place(self, overwrite: bool) -> Result<(), WriteError> {
+        let dest = self.dest.clone();
+        let placed = if overwrite {
+            self.replace()
+        } else {
+            self.place_new()
+        };
+        placed.map_err(|e| WriteError::new(&dest, e))
+    }
+}
+
+/// Makes a new name in `path`'s directory durable (`fsync` of the directory). Best effort:
+/// not every platform can open a directory for syncing, and the file's own data is already
+/// synced.
+fn sync_dir(path: &Path) {
+    if let Ok(d) = File::open(parent_dir(path)) {
+        let _ = d.sync_all();
     }
 }
 
@@ -126,6 +192,14 @@ impl Drop for PendingFile {
 /// Writes `bytes` to `path` atomically with mode 0600 (a [`PendingFile`] renamed into place).
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     PendingFile::write(path, bytes, Visibility::Private)?.replace()
+}
+
+/// Writes `bytes` to `path` atomically with the permissions of `visibility`, replacing what
+/// is there; the error names `path`.
+pub fn write_file(path: &Path, bytes: &[u8], visibility: Visibility) -> Result<(), WriteError> {
+    PendingFile::write(path, bytes, visibility)
+        .map_err(|e| WriteError::new(path, e))?
+        .place(true)
 }
 
 #[cfg(test)]
@@ -185,6 +259,28 @@ mod tests {
         assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
         assert_eq!(std::fs::read(&dest).expect("read"), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+    }
+
+    #[test]
+    fn errors_name_the_destination() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let dest = dir.path().join("key");
+        write_file(&dest, b"old", Visibility::Public).expect("first write");
+        let err = PendingFile::write(&dest, b"new", Visibility::Private)
+            .expect("write")
+            .place(false)
+            .expect_err("exists");
+        assert_eq!(err.path, dest);
+        assert!(err.to_string().contains("exists (use --force"), "{err}");
+        assert!(
+            err.to_string().contains(&dest.display().to_string()),
+            "{err}"
+        );
+        let missing = dir.path().join("no/such/dir/f");
+        let err = write_file(&missing, b"x", Visibility::Public).expect_err("no directory");
+        assert!(err.to_string().starts_with("cannot write "), "{err}");
+        assert!(err.to_string().contains("no/such/dir/f"), "{err}");
+        assert_eq!(std::fs::read(&dest).expect("read"), b"old");
     }
 
     /// A symbolic link planted at the destination is replaced, never written through; one

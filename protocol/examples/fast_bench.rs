@@ -6,7 +6,7 @@
 //! `cargo run -p gcc-nn-protocol --example fast_bench` (the dev profile is opt-level 3;
 //! env `FAST_BENCH_SIDE`: crop side, default 40; `FAST_BENCH_KEY_BITS`: default 2048;
 //! `FAST_BENCH_ENGINE`: the linear layers' engine, `paillier` (default) or `rlwe`).
-//! CPU time is the process's (both parties) from `/proc/self/stat` (Linux).
+//! CPU time is the process's (both parties) from `/proc/self/stat` (Linux, `platform::cpu`).
 
 use gcc_nn_protocol::fast::{
     CloudOutputOrShare, CrossEngine, EncryptedModel, FastReport, Ring, ShareCircuit,
@@ -25,15 +25,6 @@ fn env(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// CPU time (user + system) of this process so far, if `/proc/self/stat` is readable.
-fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 10))
 }
 
 fn secs(d: Duration) -> f64 {
@@ -138,7 +129,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (inputs, _) = quantised_patches(&fixed, &noisy, fixed.stride)?;
     let image = ImageLayout::new(side, side, fixed.geometry(fixed.stride)?)?;
     let patches = inputs.len();
-    let cpu0 = cpu_time();
+    let cpu0 = platform::cpu::own_cpu();
     let sim = simulate_with(
         engine,
         &user_sk,
@@ -149,7 +140,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &image,
         false,
     )?;
-    let cpu = cpu_time().zip(cpu0).map(|(a, b)| a - b).unwrap_or_default();
+    let cpu = platform::cpu::own_cpu().zip(cpu0).map(|(a, b)| a - b).unwrap_or_default();
     let CloudOutputOrShare::Image(cloud) = sim.cloud else {
         return Err("image run did not return the cloud's report".into());
     };

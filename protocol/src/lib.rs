@@ -4,7 +4,6 @@
 //! Security: semi-honest parties that do not collude, κ = 128 (garbling, OT), σ = 40
 //! (statistical masking), Paillier with a 2048-bit modulus by default.
 
-pub mod atomic_file;
 pub mod bridge;
 pub mod error;
 pub mod fast;

@@ -9,22 +9,9 @@ use gcc_nn_rlwe::poly::RnsPoly;
 use gcc_nn_rlwe::{Layout, SecretKey, decrypt_outputs, encrypt_inputs, masked_products};
 use std::time::Instant;
 
-/// User + system CPU seconds of this process (Linux /proc/self/stat, clock ticks of 1/100 s).
+/// User + system CPU seconds of this process (`platform::cpu`; 0 where `/proc` is missing).
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let tick = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (tick(11) + tick(12)) / 100.0
+    platform::cpu::own_cpu().map_or(0.0, |d| d.as_secs_f64())
 }
 
 fn time<T>(reps: usize, mut f: impl FnMut() -> T) -> f64 {

@@ -88,12 +88,9 @@ impl Throughput {
     }
 }
 
-/// CPU time consumed so far by the calling thread (Linux `/proc/thread-self/schedstat`).
-pub fn thread_cpu_time() -> Option<Duration> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
-}
+/// CPU time consumed so far by the calling thread (Linux `/proc/thread-self/schedstat`,
+/// read by [`platform::cpu::thread_cpu`]).
+pub use platform::cpu::thread_cpu as thread_cpu_time;
 
 fn cpu_since(start: Option<Duration>) -> Option<Duration> {
     Some(thread_cpu_time()?.saturating_sub(start?))

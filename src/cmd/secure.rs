@@ -188,6 +188,7 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             share_store,
             no_share_store,
         } => {
+            install_log_subscriber();
             let enc = EncryptedModel::load(&model)?;
             let mut state =
                 CloudState::new(enc).map_err(|e| format!("{}: {e}", model.display()))?;
@@ -198,14 +199,14 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
                     PathBuf::from(d)
                 });
                 state.share_store = Some(CloudShareStore::open(&dir)?);
-                eprintln!("fast-protocol shares kept in {}", dir.display());
+                tracing::info!("fast-protocol shares kept in {}", dir.display());
             }
             let listener = TcpListener::bind(&listen)
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
             let addr = listener.local_addr()?;
             let h = &state.model.header;
             outln!("listening on {addr}");
-            eprintln!(
+            tracing::info!(
                 "serving {}: widths {:?}, activation {}, protocols: reference, fast, fast-rlwe",
                 model.display(),
                 h.widths,
@@ -218,6 +219,8 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
                 session_limit: session_limit_secs.map(|s| Duration::from_secs(s.max(1))),
                 ..ServeOptions::default()
             };
+            // The server's events reach stderr through the `tracing` subscriber (levels,
+            // timestamps, session and peer fields); the plain line sink is not needed here.
             serve(
                 &listener,
                 Arc::new(state),
@@ -232,6 +235,18 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             model,
         } => super::secure_bench::run(bits, patches.max(1), model.as_deref()),
     }
+}
+
+/// Prints `tracing` events (the server's log) on stderr: UTC timestamp, level, message and
+/// fields such as `session=3 peer=127.0.0.1:50412`; colour only on a terminal.
+fn install_log_subscriber() {
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .with_max_level(tracing::Level::INFO)
+        .init();
 }
 
 /// The user's options of `gcc-nn denoise --connect ADDR` (flattened into `denoise`).

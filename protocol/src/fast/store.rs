@@ -56,10 +56,10 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Writes `bytes` to `path` atomically with mode 0600 ([`crate::atomic_file::write_private`]:
+/// Writes `bytes` to `path` atomically with mode 0600 ([`platform::atomic_file::write_private`]:
 /// exclusive temporary file with a random suffix, synced, renamed into place).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    crate::atomic_file::write_private(path, bytes).map_err(|e| StoreError::Io {
+    platform::atomic_file::write_private(path, bytes).map_err(|e| StoreError::Io {
         path: path.to_path_buf(),
         why: e.to_string(),
     })

@@ -42,20 +42,10 @@ fn record_traffic<C: Channel + ?Sized>(
     stats.patches += patches;
 }
 
-/// CPU seconds (user + system) this process has used so far, from `/proc/self/stat` (Linux;
-/// `None` elsewhere): with one job per process, the job's CPU time per side.
-fn process_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = stat.get(stat.rfind(')')? + 2..)?;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
-}
-
 /// Notes the process's CPU time so far (how busy this side kept the cores).
 fn note_cpu(stats: &mut JobStats) {
-    if let Some(cpu) = process_cpu_seconds() {
-        note(stats, format!("fast: process CPU so far {cpu:.1} s"));
+    if let Some(cpu) = platform::cpu::own_cpu() {
+        note(stats, format!("fast: process CPU so far {:.1} s", cpu.as_secs_f64()));
     }
 }
 

@@ -179,8 +179,36 @@ impl Default for ServeOptions {
     }
 }
 
-/// A log line sink (the CLI prints them).
+/// A log line sink (`#ID PEER: message`), for embedding and tests; every line is also a
+/// `tracing` event with a level and the session and peer as fields, which the CLI prints
+/// with timestamps.
 pub type Log = Arc<dyn Fn(String) + Send + Sync>;
+
+/// How serious a server event is (its `tracing` level).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Severity {
+    /// Normal operation: connections, finished jobs, busy refusals.
+    Info,
+    /// A session failed or was cut; the server goes on.
+    Warn,
+    /// The server itself is in trouble (accept failed, a session panicked).
+    Error,
+}
+
+/// Reports a server event: a `tracing` event at `severity` with the session number and the
+/// peer as fields, and the same text as one line to `log` (`#ID PEER: message`).
+fn event(log: &Log, severity: Severity, session: Option<usize>, peer: Option<&str>, message: &str) {
+    match severity {
+        Severity::Info => tracing::info!(session, peer, "{message}"),
+        Severity::Warn => tracing::warn!(session, peer, "{message}"),
+        Severity::Error => tracing::error!(session, peer, "{message}"),
+    }
+    log(match (session, peer) {
+        (Some(id), Some(p)) => format!("#{id} {p}: {message}"),
+        (Some(id), None) => format!("#{id}: {message}"),
+        _ => message.to_string(),
+    });
+}
 
 /// What the serve loop runs for each accepted user: returns a summary line to log.
 pub type Handler = Arc<dyn Fn(&mut Connection) -> Result<String, SessionError> + Send + Sync>;
@@ -234,10 +262,11 @@ impl Watchdog {
                 }
                 // Unblocks the session's pending read or write at once.
                 let _ = stream.shutdown(Shutdown::Both);
-                log(format!(
-                    "#{id}: session time limit of {} s reached, disconnected",
+                let message = format!(
+                    "session time limit of {} s reached, disconnected",
                     limit.as_secs_f64()
-                ));
+                );
+                event(log, Severity::Warn, Some(*id), None, &message);
                 false
             });
         }
@@ -345,7 +374,13 @@ pub fn serve_with(
                 }
             }
             Err(e) => {
-                log(format!("accept failed: {e}"));
+                event(
+                    &log,
+                    Severity::Error,
+                    None,
+                    None,
+                    &format!("accept failed: {e}"),
+                );
                 // E.g. out of file descriptors: do not spin while sessions end.
                 std::thread::sleep(Duration::from_millis(100));
             }
@@ -381,7 +416,8 @@ fn accept_one(
     let socket = match stream.try_clone() {
         Ok(s) => s,
         Err(e) => {
-            log(format!("#{id} {peer}: socket setup failed: {e}"));
+            let message = format!("socket setup failed: {e}");
+            event(log, Severity::Warn, Some(id), Some(&peer), &message);
             return None;
         }
     };
@@ -389,7 +425,8 @@ fn accept_one(
         (Some(_), Some(limit)) => match stream.try_clone() {
             Ok(s) => Some((Instant::now() + limit, s)),
             Err(e) => {
-                log(format!("#{id} {peer}: socket setup failed: {e}"));
+                let message = format!("socket setup failed: {e}");
+                event(log, Severity::Warn, Some(id), Some(&peer), &message);
                 return None;
             }
         },
@@ -402,7 +439,8 @@ fn accept_one(
             job_timeout: opts.timeout,
         },
         Err(e) => {
-            log(format!("#{id} {peer}: socket setup failed: {e}"));
+            let message = format!("socket setup failed: {e}");
+            event(log, Severity::Warn, Some(id), Some(&peer), &message);
             return None;
         }
     };
@@ -413,7 +451,13 @@ fn accept_one(
             opts.max_sessions
         );
         let _ = send_busy(&mut conn.channel, &msg);
-        log(format!("#{id} {peer}: told to wait (busy)"));
+        event(
+            log,
+            Severity::Info,
+            Some(id),
+            Some(&peer),
+            "told to wait (busy)",
+        );
         return None;
     }
     if let (Some(w), Some((deadline, s))) = (&watchdog, watched) {
@@ -424,27 +468,32 @@ fn accept_one(
         active: Arc::clone(active),
         watchdog,
     };
-    log(format!("#{id} {peer}: connected"));
+    event(log, Severity::Info, Some(id), Some(&peer), "connected");
     let (session_log, handler) = (Arc::clone(log), Arc::clone(handler));
     let spawned = std::thread::Builder::new()
         .name(format!("session-{id}"))
         .spawn(move || {
             let _guard = guard;
             let log = session_log;
-            match catch_unwind(AssertUnwindSafe(|| handler(&mut conn))) {
-                Ok(Ok(line)) => log(format!("#{id} {peer}: {line}")),
-                Ok(Err(e)) => log(format!("#{id} {peer}: request failed: {e}")),
-                Err(p) => log(format!(
-                    "#{id} {peer}: session panicked ({}); connection dropped, still serving",
-                    panic_text(p.as_ref())
-                )),
-            }
+            let (severity, message) = match catch_unwind(AssertUnwindSafe(|| handler(&mut conn))) {
+                Ok(Ok(line)) => (Severity::Info, line),
+                Ok(Err(e)) => (Severity::Warn, format!("request failed: {e}")),
+                Err(p) => (
+                    Severity::Error,
+                    format!(
+                        "session panicked ({}); connection dropped, still serving",
+                        panic_text(p.as_ref())
+                    ),
+                ),
+            };
+            event(&log, severity, Some(id), Some(&peer), &message);
         });
     match spawned {
         Ok(h) => Some(h),
         Err(e) => {
             // The closure (and with it the slot guard) is dropped: the slot is free again.
-            log(format!("cannot start a session thread: {e}"));
+            let message = format!("cannot start a session thread: {e}");
+            event(log, Severity::Error, Some(id), Some(&peer), &message);
             None
         }
     }
