@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_gcc-nn");
 const AES128: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/compiler/tests/data/bristol/bristol_fashion/aes_128.txt"
+    "/circuit/tests/data/bristol/bristol_fashion/aes_128.txt"
 );
 const AES192: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/compiler/tests/data/bristol/bristol_fashion/aes_192.txt"
+    "/circuit/tests/data/bristol/bristol_fashion/aes_192.txt"
 );
 const TANH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/circuits/tanh.dsl");
 

@@ -2,9 +2,9 @@
 //! simulate to their known answers (listed in that folder's README), and survive a
 //! write → read round trip.
 
-use compiler::bristol::{BristolError, read_fashion, read_old_format, write_fashion};
-use compiler::{Circuit, Gate};
-use gcc_nn_compiler as compiler;
+use circuit::bristol::{BristolError, read_fashion, read_old_format, write_fashion};
+use circuit::{Circuit, Gate};
+use gcc_nn_circuit as circuit;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bristol");
 
@@ -255,10 +255,10 @@ fn writer_puts_outputs_last_and_copies_inputs_and_repeats() {
         inputs: read_fashion("1 3\n2 1 1\n1 1\n2 1 0 1 2 AND\n")
             .expect("read")
             .inputs,
-        outputs: vec![compiler::IoValue {
+        outputs: vec![circuit::IoValue {
             name: "o".into(),
             party: None,
-            format: compiler::ValueFormat::Unsigned { width: 4, frac: 0 },
+            format: circuit::ValueFormat::Unsigned { width: 4, frac: 0 },
         }],
         num_wires: 3,
         gates: vec![Gate::And { a: 0, b: 1, out: 2 }],
@@ -345,7 +345,7 @@ fn bad_files_are_clear_errors() {
     // A lying header (4 billion wires, huge widths) is rejected without allocating for it.
     assert!(matches!(
         read_fashion("1 4000000000\n2 1 1\n1 1\n2 1 0 1 2 AND\n"),
-        Err(BristolError::Limit(compiler::limits::LimitError {
+        Err(BristolError::Limit(circuit::limits::LimitError {
             field: "wire count",
             ..
         }))

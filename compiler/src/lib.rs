@@ -4,9 +4,9 @@
 //! one source file). Pipeline: [`dsl::check_with`] → [`lower::lower`] (gadgets, range
 //! narrowing, path-sensitive ranges inside `if` arms, constant propagation, structural
 //! hashing) → dead-gate elimination in [`builder::Builder::finish`] → [`Circuit`].
-//! Formats: [`bristol`] (Bristol Fashion and the old Bristol format), [`meta`] (the
-//! value→party map and fixed-point formats beside a Bristol file), [`binary`] (compact,
-//! versioned, checksummed). Sizes: [`stats::CircuitStats`].
+//! The circuit type, its formats (Bristol, side file, binary), statistics and simulation
+//! live in the `gcc-nn-circuit` crate (the contract with the runtime); they are re-exported
+//! here as [`circuit`], [`bristol`], [`meta`], [`binary`], [`stats`] and [`simulate`].
 //!
 //! ```
 //! use gcc_nn_compiler as compiler;
@@ -15,19 +15,17 @@
 //! assert_eq!(c.and_count(), 8);
 //! ```
 
-pub mod binary;
-pub mod bristol;
 pub mod builder;
-pub mod circuit;
 pub mod gadgets;
 pub mod limits;
+pub mod link;
 pub mod lower;
-pub mod meta;
 pub mod range;
-pub mod simulate;
-pub mod stats;
 
-pub use circuit::{Circuit, CircuitError, Gate, IoValue, Party, ValueFormat, WireId};
+pub use ::circuit::{
+    Circuit, CircuitError, Gate, IoValue, Party, ValueFormat, WireId, binary, bristol, circuit,
+    meta, simulate, stats,
+};
 
 /// Which optimisation passes run (all on by default); switch them off to see what each buys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -28,9 +28,9 @@ for p in relu sigmoid; do
   { printf '\x00'; cat "$tmp/$p.bin"; } >"$seeds/binary_circuit/$p"
   { printf '\x01'; head -c -32 "$tmp/$p.bin"; } >"$seeds/binary_circuit/${p}_unsummed"
 done
-{ printf '\x01'; cat compiler/tests/data/bristol/bristol_format/adder_32bit.txt; } \
+{ printf '\x01'; cat circuit/tests/data/bristol/bristol_format/adder_32bit.txt; } \
   >"$seeds/bristol_fashion/adder_32bit_old"
-{ printf '\x00'; head -c 2048 compiler/tests/data/bristol/bristol_fashion/aes_128.txt; } \
+{ printf '\x00'; head -c 2048 circuit/tests/data/bristol/bristol_fashion/aes_128.txt; } \
   >"$seeds/bristol_fashion/aes_128_head"
 
 # paillier_files and model_file: written by the crates' own encoders.

@@ -1,4 +1,4 @@
-//! Every vendored Bristol circuit (compiler/tests/data/bristol, one copy for the whole
+//! Every vendored Bristol circuit (circuit/tests/data/bristol, one copy for the whole
 //! repository), garbled and evaluated over loopback TCP, against the known answers listed
 //! in that folder's README.
 
@@ -10,7 +10,7 @@ use gcc_nn_runtime::driver::{Reveal, TwoPartyCircuit};
 
 const DATA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../compiler/tests/data/bristol"
+    "/../circuit/tests/data/bristol"
 );
 
 fn load(rel: &str, old: bool) -> compiler::Circuit {
