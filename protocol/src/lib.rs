@@ -4,12 +4,17 @@
 //! Security: semi-honest parties that do not collude, κ = 128 (garbling, OT), σ = 40
 //! (statistical masking), Paillier with a 2048-bit modulus by default.
 
+pub mod app;
 pub mod bridge;
 pub mod error;
 pub mod fast;
+pub mod params;
 pub mod progress;
 pub mod reference;
 pub mod session;
+pub mod timeline;
 pub mod upload;
+pub mod wire;
 
-pub use error::BridgeError;
+pub use error::{BridgeError, ProtocolError};
+pub use timeline::Timeline;

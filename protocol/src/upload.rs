@@ -10,8 +10,11 @@
 //! ```
 //!
 //! The header is public metadata the cloud needs to run the protocol and both sides check in
-//! the handshake: the user's public key, shape, fixed-point formats, activation, the hash of
-//! the activation circuit and bounds on |W| and |z|. The bounds come from the formats alone
+//! the handshake: the user's public key, shape, fixed-point formats, the activation (its name,
+//! its DSL source, at most [`MAX_ACTIVATION_SOURCE`] bytes, and the SHA-256 of the source), the
+//! hash of the activation circuit and bounds on |W| and |z|. The cloud compiles the activation's
+//! wrappers from that source, and the user gets the same source from the cloud in the
+//! handshake. The bounds come from the formats and the activation's output range alone
 //! ([`format_bounds`]), never from the weights: every model of the same shape, formats and
 //! activation has the same header apart from its key. The upload refuses weights that break
 //! them (`protocol/tests/upload_bounds.rs`).
@@ -37,7 +40,9 @@
 use crate::fast::fresh::FreshZeros;
 use crate::session::activation::ActivationCircuit;
 use crate::session::{KeyPolicy, SessionError};
-use model::fixed::{FixedMlp, FixedParams};
+use crate::wire::{MAX_ACTIVATION_NAME, MAX_ACTIVATION_SOURCE};
+use activation::Activation;
+use model::fixed::{FixedActivation, FixedMlp, FixedParams};
 use paillier::{BigInt, Ciphertext, PublicKey};
 use rand::{CryptoRng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -46,16 +51,15 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"GCCNN-EM";
-/// Version of the encrypted model file format.
-pub const MODEL_FILE_VERSION: u32 = 1;
-/// Largest header the reader accepts.
-const MAX_HEADER: usize = 1 << 20;
-/// Largest number of layers or neurons per layer a header may announce.
-const MAX_WIDTH: u32 = 1 << 16;
-/// Largest number of weights plus biases a header may announce.
-pub const MAX_PARAMETERS: usize = 1 << 24;
-/// Largest encoded public key a header may carry.
-const MAX_KEY_BYTES: usize = 4096;
+/// Version of the encrypted model file format (2: the header carries the activation's source
+/// and SHA-256 instead of its name alone).
+pub const MODEL_FILE_VERSION: u32 = 2;
+/// Limits of a model header ([`crate::wire`]).
+pub use crate::wire::MAX_PARAMETERS;
+use crate::wire::{
+    MAX_MODEL_HEADER as MAX_HEADER, MAX_MODEL_KEY_BYTES as MAX_KEY_BYTES,
+    MAX_MODEL_WIDTH as MAX_WIDTH,
+};
 
 /// Public metadata of an encrypted model (also the cloud's half of the handshake).
 #[derive(Debug, Clone, PartialEq)]
@@ -64,8 +68,8 @@ pub struct ModelHeader {
     pub public_key: PublicKey,
     /// Fixed-point formats.
     pub fixed: FixedParams,
-    /// Activation name (`tanh` or `tanh_fit`).
-    pub activation: String,
+    /// The activation (name, DSL source, SHA-256 of the source), evaluated.
+    pub activation: FixedActivation,
     /// SHA-256 identity of the compiled masked-activation circuit.
     pub circuit_hash: [u8; 32],
     /// Input patch side.
@@ -84,26 +88,38 @@ pub struct ModelHeader {
 }
 
 /// The public bounds `(weight_bits, z_bits)` of every model with the fixed-point formats
-/// `fixed` whose activation circuit reads `x_bits`-bit signed pre-activations, derived from
-/// the formats alone (nothing about the weights is revealed):
+/// `fixed` and the activation `act` whose circuit reads `x_bits`-bit signed pre-activations,
+/// derived from these public data alone (nothing about the weights is revealed):
 ///
 /// - `|z| < 2^(x_bits − 1)`: the circuit's input format (it reads z modulo 2^x_bits as a
 ///   signed value), also required of the output layer; it must lie inside the ring's signed
 ///   range `2^(K − 1)`;
-/// - `|W| < 2^(x_bits − 1 − Fa)`: every layer input can reach `2^Fa` (an activation of ±1,
-///   or an input pixel, whose clamp is at least 1), so a larger weight alone could push some
-///   `|z|` past the first bound.
+/// - `|W| < 2^(z_bits − ⌊log2 A⌋)` with `A = min(clamp·2^Fa, max |f|)`: every layer input can
+///   reach A (an input pixel up to its clamp, an activation up to its largest output, taken
+///   from the activation's table: 2^Fa for the tanh family, 8·2^Fa − 1 for ReLU), so a larger
+///   weight alone could push some `|z|` past the first bound. For the tanh family this is
+///   `z_bits − Fa`.
 ///
 /// The upload checks the weights against both before encrypting anything.
-pub fn format_bounds(fixed: &FixedParams, x_bits: u32) -> Result<(u32, u32), SessionError> {
+pub fn format_bounds(
+    fixed: &FixedParams,
+    x_bits: u32,
+    act: &FixedActivation,
+) -> Result<(u32, u32), SessionError> {
     let z_bits = x_bits.saturating_sub(1);
-    let usable = fixed.input_clamp >= 1.0 && z_bits > fixed.fa && z_bits < fixed.ring_bits;
+    let input_reach = fixed.input_clamp * f64::from(1u32 << fixed.fa.min(30));
+    let reach = (act.max_abs() as f64).min(input_reach).max(1.0);
+    let reach_log2 = reach.log2().floor() as u32;
+    let usable = fixed.input_clamp >= 1.0 && z_bits > reach_log2 && z_bits < fixed.ring_bits;
     if !usable {
         return Err(SessionError::Model(format!(
-            "formats {fixed:?} do not fit a circuit of {x_bits}-bit pre-activations"
+            "formats {fixed:?} with activation `{}` (|f| ≤ {}) do not fit a circuit of \
+             {x_bits}-bit pre-activations",
+            act.name(),
+            act.max_abs()
         )));
     }
-    Ok((z_bits - fixed.fa, z_bits))
+    Ok((z_bits - reach_log2, z_bits))
 }
 
 fn put_u32(out: &mut Vec<u8>, v: u32) {
@@ -181,8 +197,11 @@ impl ModelHeader {
         put_u32(&mut out, self.fixed.fw);
         put_u32(&mut out, self.fixed.ring_bits);
         out.extend_from_slice(&self.fixed.input_clamp.to_le_bytes());
-        put_u32(&mut out, self.activation.len() as u32);
-        out.extend_from_slice(self.activation.as_bytes());
+        for field in [self.activation.name(), self.activation.source()] {
+            put_u32(&mut out, field.len() as u32);
+            out.extend_from_slice(field.as_bytes());
+        }
+        out.extend_from_slice(&self.activation.sha256());
         out.extend_from_slice(&self.circuit_hash);
         for v in [self.input_patch, self.output_patch, self.stride] {
             put_u32(&mut out, v);
@@ -207,9 +226,7 @@ impl ModelHeader {
             PublicKey::from_bytes(pk_bytes).map_err(|e| r.err(format!("public key: {e}")))?;
         let (fa, fw, ring_bits) = (r.u32()?, r.u32()?, r.u32()?);
         let input_clamp = f64::from_bits(r.u64()?);
-        let name = r.blob(64)?;
-        let activation =
-            String::from_utf8(name.to_vec()).map_err(|_| r.err("activation name is not UTF-8"))?;
+        let activation = read_activation(&mut r)?;
         let mut circuit_hash = [0u8; 32];
         circuit_hash.copy_from_slice(r.take(32)?);
         let (input_patch, output_patch, stride) = (r.u32()?, r.u32()?, r.u32()?);
@@ -276,22 +293,24 @@ impl ModelHeader {
         }
         let consistent = self.z_bits < self.fixed.ring_bits
             && self.z_bits > self.fixed.fa
-            && self.weight_bits + self.fixed.fa == self.z_bits;
+            && self.weight_bits > 0
+            && self.weight_bits <= self.z_bits;
         if !consistent {
             return Err(format!(
-                "bounds |W| < 2^{}, |z| < 2^{} are not the format bounds of the ring 2^{} \
-                 (|W| < 2^(z_bits − {}))",
+                "bounds |W| < 2^{}, |z| < 2^{} are not format bounds of the ring 2^{} \
+                 (need {} < z bits < {2}, 0 < weight bits ≤ z bits)",
                 self.weight_bits, self.z_bits, self.fixed.ring_bits, self.fixed.fa
             ));
         }
         Ok(())
     }
 
-    /// Checks that the header's bounds are exactly the format bounds ([`format_bounds`]) for
-    /// the activation circuit taking `x_bits`-bit pre-activations (a model encrypted by an
-    /// older build, with bounds computed from its weights, is refused: re-encrypt it).
+    /// Checks that the header's bounds are exactly the format bounds ([`format_bounds`]) of
+    /// its formats and activation for the activation circuit taking `x_bits`-bit
+    /// pre-activations (a model encrypted by an older build, with bounds computed from its
+    /// weights, is refused: re-encrypt it).
     pub fn check_bounds(&self, x_bits: u32) -> Result<(), SessionError> {
-        let expected = format_bounds(&self.fixed, x_bits)?;
+        let expected = format_bounds(&self.fixed, x_bits, &self.activation)?;
         if (self.weight_bits, self.z_bits) != expected {
             return Err(SessionError::Model(format!(
                 "bounds |W| < 2^{}, |z| < 2^{} differ from this build's format bounds \
@@ -301,6 +320,44 @@ impl ModelHeader {
         }
         Ok(())
     }
+}
+
+/// Reads the activation of a header: name, source (bounded), SHA-256 of the source (checked),
+/// then checks the program and evaluates its table.
+fn read_activation(r: &mut Reader<'_>) -> Result<FixedActivation, SessionError> {
+    let name = r.blob(MAX_ACTIVATION_NAME)?;
+    let name = std::str::from_utf8(name).map_err(|_| r.err("activation name is not UTF-8"))?;
+    let source = r.blob(MAX_ACTIVATION_SOURCE)?;
+    let source = std::str::from_utf8(source)
+        .map_err(|_| r.err(format!("the source of activation `{name}` is not UTF-8")))?;
+    let sha = r.take(32)?;
+    let act = Activation::from_source(name, source, &format!("{name}.dsl (model header)"))
+        .map_err(|e| r.err(format!("activation `{name}`: {e}")))?;
+    if act.sha256().as_slice() != sha {
+        return Err(r.err(format!(
+            "the SHA-256 of activation `{name}` does not match its source"
+        )));
+    }
+    FixedActivation::new(act).map_err(|e| r.err(format!("activation `{name}`: {e}")))
+}
+
+/// Refuses an activation whose source is too long for a model header.
+fn check_activation_size(act: &Activation) -> Result<(), SessionError> {
+    let (name, source) = (act.name().len(), act.source().len());
+    if name > MAX_ACTIVATION_NAME {
+        return Err(SessionError::Model(format!(
+            "activation name `{}` has {name} bytes, above the limit of {MAX_ACTIVATION_NAME}",
+            act.name()
+        )));
+    }
+    if source > MAX_ACTIVATION_SOURCE {
+        return Err(SessionError::Model(format!(
+            "activation {}: the source has {source} bytes, above the limit of \
+             {MAX_ACTIVATION_SOURCE} bytes a model header carries",
+            act.file()
+        )));
+    }
+    Ok(())
 }
 
 /// One encrypted layer.
@@ -411,15 +468,20 @@ impl EncryptedModel {
 
     /// The public header of `fixed` under `pk`, checked.
     fn header_for(fixed: &FixedMlp, pk: &PublicKey) -> Result<ModelHeader, SessionError> {
-        let circuit = ActivationCircuit::for_name(fixed.activation.name)?;
-        let (weight_bits, z_bits) = format_bounds(&fixed.params, circuit.bridge.params().x_bits)?;
+        check_activation_size(&fixed.activation)?;
+        let circuit = ActivationCircuit::for_activation(&fixed.activation, &fixed.params)?;
+        let (weight_bits, z_bits) = format_bounds(
+            &fixed.params,
+            circuit.bridge.params().x_bits,
+            &fixed.activation,
+        )?;
         check_weights(fixed, weight_bits, z_bits)?;
         let mut widths = vec![fixed.layers.first().map_or(0, |l| l.inputs) as u32];
         widths.extend(fixed.layers.iter().map(|l| l.outputs as u32));
         let header = ModelHeader {
             public_key: pk.clone(),
             fixed: fixed.params,
-            activation: fixed.activation.name.to_string(),
+            activation: fixed.activation.clone(),
             circuit_hash: circuit.hash(),
             input_patch: fixed.input_patch as u32,
             output_patch: fixed.output_patch as u32,

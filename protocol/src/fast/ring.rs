@@ -22,8 +22,8 @@
 
 use paillier::{PaillierError, SlotLayout};
 
-/// σ, the statistical masking parameter (bits).
-pub const SIGMA: u32 = 40;
+/// σ of the cross-product slot masks ([`crate::params::FAST_SIGMA`]).
+pub use crate::params::FAST_SIGMA as SIGMA;
 
 /// `⌈log2 n⌉` (0 for n ≤ 1).
 pub fn ceil_log2(n: usize) -> u32 {

@@ -34,7 +34,7 @@
 //! against [`MAX_LAYERS`], [`MAX_SIDE`] and its own expectation before allocating.
 
 use super::fresh::FreshZeros;
-use super::ring::{Ring, SIGMA};
+use super::ring::Ring;
 use super::shares::{LayerShare, MAX_KEY_BYTES, ModelShare, ShareBinding, ShareKey};
 use super::wire::{
     expect_words, protocol, recv_bytes, recv_cts, recv_words, send_bytes, send_cts, send_words,
@@ -51,12 +51,8 @@ use zeroize::{Zeroize, Zeroizing};
 
 const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FS");
 const VERSION: u64 = 3;
-/// Most re-sharings of one model to one user key (module docs: sizes [`SETUP_SIGMA`]).
-pub const MAX_RESHARINGS: u64 = 1 << RESHARING_BITS;
-/// `log2` [`MAX_RESHARINGS`].
-const RESHARING_BITS: u32 = 10;
-/// σ_s, the setup mask's statistical parameter: σ + log2 [`MAX_RESHARINGS`] (module docs).
-pub const SETUP_SIGMA: u32 = SIGMA + RESHARING_BITS;
+/// The re-sharing cap and the setup mask's σ_s = σ + log2 [`MAX_RESHARINGS`] (module docs).
+pub use crate::params::{MAX_RESHARINGS, SETUP_SIGMA};
 
 /// The setup mask `t = 2^(k−1) + u`, u uniform on `k + σ_s` bits: `t mod 2^k` is uniform and
 /// `W + t` for any signed k-bit W hides W within `2^(−σ_s−1)` (module docs). Needs
@@ -164,6 +160,7 @@ pub fn cloud_setup<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         binding,
         layers,
         key: ShareKey::CloudSecret(cloud_sk),
+        rlwe_use: Default::default(),
     })
 }
 
@@ -255,6 +252,7 @@ pub fn user_setup<C: Channel + ?Sized>(
         binding,
         layers,
         key: ShareKey::CloudPublic(cloud_pk),
+        rlwe_use: Default::default(),
     })
 }
 

@@ -2,31 +2,41 @@
 //! versioned, checksummed byte format so later images skip the setup ([`super::store`]).
 //! The owner's upload itself is [`crate::upload::EncryptedModel`], shared by both protocols.
 //!
-//! Byte format of a [`ModelShare`] (little-endian):
-//! `"GCCNN-MS" | version u32 | role u8 (1 user, 2 cloud) | k u32 | pair id [32] |
-//!  model hash [32] | user key fingerprint [8] | layers u32 |
+//! Byte format of a [`ModelShare`]: the [`bytes`] envelope ([`SHARE_FILE`]: magic
+//! `"GCCNN-MS"`, version, length, SHA-256) around a little-endian body
+//! `role u8 (1 user, 2 cloud) | k u32 | pair id [32] | model hash [32] |
+//!  user key fingerprint [8] | RLWE images u64 | RLWE returned coefficients u64 | layers u32 |
 //!  per layer: inputs u32, outputs u32, weights u64 × (inputs·outputs), biases u64 × outputs |
-//!  key length u64 | key bytes | SHA-256 of everything before` — the key is the cloud's
-//! public key in a user share and the cloud's secret key in a cloud share (so a cloud share
-//! file is secret). Every declared size is checked against [`MAX_LAYERS`], [`MAX_SIDE`],
-//! [`MAX_KEY_BYTES`] and the bytes actually present before anything is allocated.
+//!  key length u64 | key bytes` — the key is the cloud's public key in a user share and the
+//! cloud's secret key in a cloud share (so a cloud share file is secret). Every declared size
+//! is checked against [`MAX_LAYERS`], [`MAX_SIDE`], [`MAX_KEY_BYTES`] and the bytes actually
+//! present before anything is allocated. Version 3 added the RLWE use counter
+//! ([`RlweUse`]); a version-2 file is refused as written by an older gcc-nn (the next job
+//! re-shares).
 
 use super::ring::Ring;
 use crate::error::BridgeError;
+use bytes::{DecodeError, Format, Put};
 use paillier::{PublicKey, SecretKey};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use zeroize::{Zeroize, Zeroizing};
 
-const MAGIC: &[u8; 8] = b"GCCNN-MS";
 /// Version of the share file format.
-pub const SHARE_FILE_VERSION: u32 = 2;
-/// Most layers a share file may declare.
-pub const MAX_LAYERS: usize = 64;
-/// Largest layer side (inputs or outputs) a share file may declare.
-pub const MAX_SIDE: usize = 1 << 16;
-/// Largest key a share file may carry.
-pub const MAX_KEY_BYTES: usize = 1 << 16;
+pub const SHARE_FILE_VERSION: u32 = 3;
+/// The share file envelope.
+pub const SHARE_FILE: Format = Format {
+    what: "model share file",
+    magic: *b"GCCNN-MS",
+    version: SHARE_FILE_VERSION,
+    max_body: 1 << 36,
+    remedy: "delete it: the next job re-shares the model and stores a new one",
+    legacy_prefixes: &[],
+};
+/// Limits of a share file ([`crate::wire`]): layers, layer side, key bytes.
+pub use crate::wire::{
+    MAX_SHARE_KEY_BYTES as MAX_KEY_BYTES, MAX_SHARE_LAYERS as MAX_LAYERS,
+    MAX_SHARE_SIDE as MAX_SIDE,
+};
 
 /// What ties a share to its partner: both parties' shares of one setup carry the same
 /// binding, and both check it before every image ([`super::party`]'s image header).
@@ -84,6 +94,18 @@ impl std::fmt::Debug for LayerShare {
     }
 }
 
+/// How much of the RLWE engine's flooding budget a share pair has spent: the images run on it
+/// with `--protocol fast-rlwe` and the coefficients returned to each key holder
+/// ([`super::store::RLWE_BUDGET`]). Both parties persist it with their share and count an
+/// image before it runs; a fresh share pair starts at zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RlweUse {
+    /// Images run with the RLWE engine on this pair.
+    pub images: u64,
+    /// Coefficients returned to each key holder over those images.
+    pub coefficients: u64,
+}
+
 /// The key stored with a share.
 #[derive(Clone, Debug)]
 pub enum ShareKey {
@@ -104,6 +126,8 @@ pub struct ModelShare {
     pub layers: Vec<LayerShare>,
     /// The cloud's key (public at the user, secret at the cloud).
     pub key: ShareKey,
+    /// The RLWE flooding budget spent on this pair so far.
+    pub rlwe_use: RlweUse,
 }
 
 fn bad(what: impl Into<String>) -> BridgeError {
@@ -113,36 +137,8 @@ fn bad(what: impl Into<String>) -> BridgeError {
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], BridgeError> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|&e| e <= self.bytes.len())
-            .ok_or_else(|| bad(format!("truncated at byte {}", self.at)))?;
-        let s = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(s)
-    }
-    fn left(&self) -> usize {
-        self.bytes.len() - self.at
-    }
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], BridgeError> {
-        let mut b = [0u8; N];
-        b.copy_from_slice(self.take(N)?);
-        Ok(b)
-    }
-    fn u32(&mut self) -> Result<u32, BridgeError> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-    fn u64(&mut self) -> Result<u64, BridgeError> {
-        Ok(u64::from_le_bytes(self.array()?))
-    }
+fn decode(e: DecodeError) -> BridgeError {
+    bad(format!("{} at byte {}: {}", e.field, e.offset, e.reason))
 }
 
 impl ModelShare {
@@ -154,103 +150,87 @@ impl ModelShare {
     /// The versioned byte form (see the module docs; a cloud share contains its secret key;
     /// wiped from memory when dropped).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::new());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&SHARE_FILE_VERSION.to_le_bytes());
         let (role, key) = match &self.key {
             ShareKey::CloudPublic(pk) => (1u8, Zeroizing::new(pk.to_bytes())),
             ShareKey::CloudSecret(sk) => (2u8, sk.to_bytes()),
         };
-        out.push(role);
-        out.extend_from_slice(&self.ring.k.to_le_bytes());
-        out.extend_from_slice(&self.binding.pair_id);
-        out.extend_from_slice(&self.binding.model_hash);
-        out.extend_from_slice(&self.binding.user_key);
-        out.extend_from_slice(&(self.layers.len() as u32).to_le_bytes());
+        let values: usize = self.layers.iter().map(|l| l.weights.len() + l.bias.len()).sum();
+        let mut w = SHARE_FILE.writer(128 + 8 * self.layers.len() + 8 * values + key.len());
+        w.put_u8(role);
+        w.put_u32(self.ring.k);
+        w.put(&self.binding.pair_id);
+        w.put(&self.binding.model_hash);
+        w.put(&self.binding.user_key);
+        w.put_u64(self.rlwe_use.images);
+        w.put_u64(self.rlwe_use.coefficients);
+        w.put_u32(self.layers.len() as u32);
         for l in &self.layers {
-            out.extend_from_slice(&(l.inputs as u32).to_le_bytes());
-            out.extend_from_slice(&(l.outputs as u32).to_le_bytes());
-            for w in l.weights.iter().chain(&l.bias) {
-                out.extend_from_slice(&w.to_le_bytes());
+            w.put_u32(l.inputs as u32);
+            w.put_u32(l.outputs as u32);
+            for v in l.weights.iter().chain(&l.bias) {
+                w.put_u64(*v);
             }
         }
-        out.extend_from_slice(&(key.len() as u64).to_le_bytes());
-        out.extend_from_slice(&key);
-        let digest = Sha256::digest(out.as_slice());
-        out.extend_from_slice(&digest);
-        out
+        w.put_bytes64(&key);
+        Zeroizing::new(w.finish())
     }
 
-    /// Parses [`ModelShare::to_bytes`], checking magic, version, checksum, every declared
-    /// size (against the limits and the bytes present) and every share's range.
+    /// Parses [`ModelShare::to_bytes`], checking the envelope (magic, version, length,
+    /// checksum), every declared size (against the limits and the bytes present) and every
+    /// share's range.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BridgeError> {
-        if bytes.len() < 8 + 4 + 32 || &bytes[..8] != MAGIC {
-            return Err(bad("not a gcc-nn model share file"));
-        }
-        let (body, digest) = bytes.split_at(bytes.len() - 32);
-        let mut r = Reader { bytes: body, at: 8 };
-        let version = r.u32()?;
-        if version != SHARE_FILE_VERSION {
-            return Err(bad(format!(
-                "file format version {version}, this build reads {SHARE_FILE_VERSION}"
-            )));
-        }
-        if Sha256::digest(body).as_slice() != digest {
-            return Err(bad("checksum mismatch: the file is corrupt or truncated"));
-        }
-        let role = r.array::<1>()?[0];
-        let ring = Ring::new(r.u32()?).map_err(crate::error::he("model share file"))?;
+        let mut r = SHARE_FILE.open(bytes).map_err(decode)?;
+        let role = r.u8("role").map_err(decode)?;
+        let ring = Ring::new(r.u32("ring bits").map_err(decode)?)
+            .map_err(crate::error::he("model share file"))?;
         let binding = ShareBinding {
-            pair_id: r.array()?,
-            model_hash: r.array()?,
-            user_key: r.array()?,
+            pair_id: r.array("pair id").map_err(decode)?,
+            model_hash: r.array("model hash").map_err(decode)?,
+            user_key: r.array("user key fingerprint").map_err(decode)?,
         };
-        let n_layers = r.u32()? as usize;
-        if !(1..=MAX_LAYERS).contains(&n_layers) {
-            return Err(bad(format!("{n_layers} layers (1..={MAX_LAYERS})")));
+        let rlwe_use = RlweUse {
+            images: r.u64("RLWE images").map_err(decode)?,
+            coefficients: r.u64("RLWE coefficients").map_err(decode)?,
+        };
+        let at = r.offset();
+        let n_layers = r.u32("layer count").map_err(decode)? as usize;
+        if n_layers == 0 {
+            return Err(decode(r.error_at("layer count", at, "0 layers")));
         }
+        r.check_count("layer count", at, n_layers as u64, MAX_LAYERS as u64, 8)
+            .map_err(decode)?;
         let mut layers = Vec::with_capacity(n_layers);
         for li in 0..n_layers {
-            let (inputs, outputs) = (r.u32()? as usize, r.u32()? as usize);
+            let at = r.offset();
+            let (inputs, outputs) = (
+                r.u32("layer inputs").map_err(decode)? as usize,
+                r.u32("layer outputs").map_err(decode)? as usize,
+            );
             if !(1..=MAX_SIDE).contains(&inputs) || !(1..=MAX_SIDE).contains(&outputs) {
                 return Err(bad(format!(
-                    "layer {li}: {inputs}→{outputs} outside 1..={MAX_SIDE}"
+                    "layer {li} at byte {at}: {inputs}→{outputs} outside 1..={MAX_SIDE}"
                 )));
             }
             // Both ≤ 2^16: no overflow; the count is checked against the bytes present
             // before the vectors are allocated.
             let count = inputs * outputs;
-            if (count + outputs) * 8 > r.left() {
-                return Err(bad(format!(
-                    "layer {li}: {inputs}×{outputs} shares but only {} bytes left",
-                    r.left()
-                )));
-            }
-            let mut read = |n: usize| -> Result<Vec<u64>, BridgeError> {
-                (0..n)
-                    .map(|_| {
-                        let v = r.u64()?;
-                        if v > ring.mask() {
-                            return Err(bad(format!("layer {li}: a share exceeds 2^{}", ring.k)));
-                        }
-                        Ok(v)
-                    })
-                    .collect()
-            };
-            let weights = read(count)?;
-            let bias = read(outputs)?;
-            layers.push(LayerShare {
+            r.check_count("layer shares", at, (count + outputs) as u64, u64::MAX, 8)
+                .map_err(decode)?;
+            // Wiped on drop, also when the range check below refuses it.
+            let layer = LayerShare {
                 inputs,
                 outputs,
-                weights,
-                bias,
-            });
+                weights: r.u64s("layer weights", count).map_err(decode)?,
+                bias: r.u64s("layer biases", outputs).map_err(decode)?,
+            };
+            if layer.weights.iter().chain(&layer.bias).any(|&v| v > ring.mask()) {
+                return Err(bad(format!("layer {li}: a share exceeds 2^{}", ring.k)));
+            }
+            layers.push(layer);
         }
-        let len = r.u64()?;
-        if len > MAX_KEY_BYTES as u64 {
-            return Err(bad(format!("key of {len} bytes exceeds {MAX_KEY_BYTES}")));
-        }
-        let key_bytes = r.take(len as usize)?;
+        let key_bytes = r
+            .bytes64("key", MAX_KEY_BYTES as u64)
+            .map_err(decode)?;
         let key = match role {
             1 => ShareKey::CloudPublic(
                 PublicKey::from_bytes(key_bytes).map_err(crate::error::he("model share key"))?,
@@ -260,14 +240,13 @@ impl ModelShare {
             )),
             other => return Err(bad(format!("unknown role {other}"))),
         };
-        if r.left() != 0 {
-            return Err(bad(format!("{} trailing bytes", r.left())));
-        }
+        r.finish().map_err(decode)?;
         Ok(Self {
             ring,
             binding,
             layers,
             key,
+            rlwe_use,
         })
     }
 }

@@ -19,35 +19,8 @@ use super::shares::ModelShare;
 use paillier::PublicKey;
 use std::path::{Path, PathBuf};
 
-/// Why a stored share could not be used.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// Reading, writing or renaming failed.
-    #[error("{path}: {why}")]
-    Io {
-        /// The file or directory.
-        path: PathBuf,
-        /// The OS error.
-        why: String,
-    },
-    /// The file exists but is not a usable share.
-    #[error("{path}: {why}")]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        why: String,
-    },
-    /// The store refuses: unsafe permissions, or the re-sharing cap is reached.
-    #[error("{path}: {why}")]
-    Refused {
-        /// The directory or counter file.
-        path: PathBuf,
-        /// Why, and what to do.
-        why: String,
-    },
-}
+/// Why a stored share could not be used (the protocol error nests it).
+pub use crate::error::StoreError;
 
 /// First line of a re-sharing counter file.
 const RESHARING_MAGIC: &str = "gcc-nn re-sharings v1\n";

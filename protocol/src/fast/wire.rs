@@ -4,7 +4,7 @@ use crate::error::{BridgeError, chan};
 use runtime::channel::Channel;
 
 /// Ciphertext vectors travel exactly as in the bridge: one framing for both.
-pub(crate) use crate::bridge::wire::{recv_ciphertexts as recv_cts, send_ciphertexts as send_cts};
+pub(crate) use crate::wire::{recv_ciphertexts as recv_cts, send_ciphertexts as send_cts};
 
 /// Sends little-endian u64 words and flushes.
 pub(crate) fn send_words<C: Channel + ?Sized>(

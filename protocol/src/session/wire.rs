@@ -10,20 +10,12 @@
 //! [`MAX_REASON`], [`MAX_PATCHES`], [`MAX_CHUNK`]) before anything is allocated for it.
 
 use super::SessionError;
-use super::error::{chan, he};
-use paillier::{Ciphertext, PublicKey};
+use super::error::chan;
 use runtime::channel::Channel;
 
-/// Largest frame payload accepted (the largest frame is the offer: a model header of a few
-/// KiB).
-pub const MAX_FRAME: usize = 1 << 16;
-/// Largest `Reject` or `Busy` reason accepted (shown to a person, so kept short).
-pub const MAX_REASON: usize = 4096;
-/// Largest chunk of patches per protocol round of the reference protocol (bounds the
-/// cloud's memory per session: a chunk's encrypted inputs are held at once).
-pub const MAX_CHUNK: usize = 256;
-/// Largest number of patches per job.
-pub const MAX_PATCHES: u64 = 1 << 24;
+pub use crate::wire::{
+    MAX_CHUNK, MAX_FRAME, MAX_PATCHES, MAX_REASON, recv_ciphertexts, send_ciphertexts,
+};
 
 /// Frame tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,39 +181,4 @@ pub fn expect_frame<C: Channel + ?Sized>(
         });
     }
     Ok(payload)
-}
-
-/// Sends ciphertexts in their fixed-width form and flushes.
-pub fn send_ciphertexts<C: Channel + ?Sized>(
-    ch: &mut C,
-    pk: &PublicKey,
-    cts: &[Ciphertext],
-    phase: &'static str,
-) -> Result<(), SessionError> {
-    let mut buf = Vec::with_capacity(pk.ciphertext_bytes() * 64);
-    for chunk in cts.chunks(64) {
-        buf.clear();
-        for c in chunk {
-            pk.write_ciphertext(c, &mut buf);
-        }
-        ch.send(&buf).map_err(chan(phase))?;
-    }
-    ch.flush().map_err(chan(phase))
-}
-
-/// Receives `count` ciphertexts under `pk` (each checked to lie in (0, N²)).
-pub fn recv_ciphertexts<C: Channel + ?Sized>(
-    ch: &mut C,
-    pk: &PublicKey,
-    count: usize,
-    phase: &'static str,
-) -> Result<Vec<Ciphertext>, SessionError> {
-    let width = pk.ciphertext_bytes();
-    let mut buf = vec![0u8; width];
-    (0..count)
-        .map(|_| {
-            ch.recv_exact(&mut buf).map_err(chan(phase))?;
-            pk.read_ciphertext(&buf).map_err(he(phase))
-        })
-        .collect()
 }
