@@ -1,11 +1,14 @@
 //! Paillier file decoders. First byte: 0 → public key, 1 → secret key, 2 → ciphertext
 //! file under a fixed 256-bit test key, 3 → wire-form ciphertext under that key, 4 → a
 //! wire-form ciphertext from a peer decrypted (and negated) under that key.
+//! Selectors 0–2 decode the input as a whole file and, sealed in its envelope
+//! (`paillier::serial::*_FILE`), as a body, so that mutations get past the checksum.
 //! Whatever decodes is encoded again and must decode to the same value; decryption gives
 //! a plaintext below N or `NotAUnit` (for c = kN and other non-units), never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use paillier::serial::{CIPHERTEXT_FILE, PUBLIC_KEY_FILE, SECRET_KEY_FILE};
 use paillier::{BigUint, Ciphertext, PaillierError, PublicKey, SecretKey};
 use std::sync::OnceLock;
 
@@ -34,30 +37,38 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
+    let formats = [PUBLIC_KEY_FILE, SECRET_KEY_FILE, CIPHERTEXT_FILE];
+    let inputs = |i: usize| [rest.to_vec(), formats[i].seal(rest)];
     match selector % 5 {
         0 => {
-            if let Ok(pk) = PublicKey::from_bytes(rest) {
-                let back = PublicKey::from_bytes(&pk.to_bytes());
-                assert_eq!(back.ok().as_ref(), Some(&pk), "public key round trip");
+            for file in inputs(0) {
+                if let Ok(pk) = PublicKey::from_bytes(&file) {
+                    let back = PublicKey::from_bytes(&pk.to_bytes());
+                    assert_eq!(back.ok().as_ref(), Some(&pk), "public key round trip");
+                }
             }
         }
         1 => {
-            if let Ok(sk) = SecretKey::from_bytes(rest) {
-                let back = SecretKey::from_bytes(&sk.to_bytes());
-                assert!(
-                    back.is_ok_and(|b| b.public_key() == sk.public_key()),
-                    "secret key round trip"
-                );
+            for file in inputs(1) {
+                if let Ok(sk) = SecretKey::from_bytes(&file) {
+                    let back = SecretKey::from_bytes(&sk.to_bytes());
+                    assert!(
+                        back.is_ok_and(|b| b.public_key() == sk.public_key()),
+                        "secret key round trip"
+                    );
+                }
             }
         }
         2 => {
             let pk = key();
-            if let Ok(c) = Ciphertext::from_bytes(pk, rest) {
-                let back = Ciphertext::from_bytes(pk, &c.to_bytes(pk));
-                assert!(
-                    back.is_ok_and(|b| b.to_biguint() == c.to_biguint()),
-                    "ciphertext round trip"
-                );
+            for file in inputs(2) {
+                if let Ok(c) = Ciphertext::from_bytes(pk, &file) {
+                    let back = Ciphertext::from_bytes(pk, &c.to_bytes(pk));
+                    assert!(
+                        back.is_ok_and(|b| b.to_biguint() == c.to_biguint()),
+                        "ciphertext round trip"
+                    );
+                }
             }
         }
         4 => {

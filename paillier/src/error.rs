@@ -53,16 +53,6 @@ pub enum PaillierError {
         /// What is wrong with the bytes.
         reason: String,
     },
-    /// A serialized object carries a format version this build does not read.
-    #[error("unsupported format version {found} for {what} (this build reads version {expected})")]
-    Version {
-        /// What was being decoded.
-        what: &'static str,
-        /// Version byte found.
-        found: u8,
-        /// Version byte expected.
-        expected: u8,
-    },
     /// A slot layout does not fit in the plaintext space, or a slot value overflows its slot.
     #[error("packing: {what}")]
     Packing {

@@ -2,7 +2,10 @@
 //! random and mutated key/ciphertext bytes never panic; round trips hold for random keys'
 //! files and random ciphertexts.
 
-use gcc_nn_paillier::serial::{MAX_MODULUS_BYTES, MAX_PRIME_BYTES};
+use bytes::Put;
+use gcc_nn_paillier::serial::{
+    CIPHERTEXT_FILE, MAX_MODULUS_BYTES, MAX_PRIME_BYTES, PUBLIC_KEY_FILE, SECRET_KEY_FILE,
+};
 use gcc_nn_paillier::{BigUint, Ciphertext, PaillierError, PublicKey, SecretKey};
 use proptest::prelude::*;
 use rand::SeedableRng;
@@ -25,27 +28,29 @@ fn decode_reason<T: std::fmt::Debug>(r: Result<T, PaillierError>) -> String {
 
 #[test]
 fn key_files_declaring_huge_integers_fail_fast() {
-    // [version 1]['P'][u32 length 0xffffffff] and nothing else: 6 bytes.
-    let public = [1, b'P', 0xff, 0xff, 0xff, 0xff];
+    // A length of 2^32 − 1 and nothing else: 8 bytes of body.
+    let public = PUBLIC_KEY_FILE.seal(&0xffff_ffffu64.to_le_bytes());
     let reason = decode_reason(PublicKey::from_bytes(&public));
     assert!(
         reason.contains(&format!(
-            "modulus length 4294967295 bytes exceeds the limit of {MAX_MODULUS_BYTES}"
+            "modulus at byte 20: 4294967295 exceeds the limit of {MAX_MODULUS_BYTES}"
         )),
         "{reason}"
     );
-    let secret = [1, b'S', 0x7f, 0xff, 0xff, 0xff];
+    let secret = SECRET_KEY_FILE.seal(&0x7fff_ffffu64.to_le_bytes());
     let reason = decode_reason(SecretKey::from_bytes(&secret));
     assert!(
-        reason.contains("prime p length 2147483647 bytes exceeds"),
+        reason.contains("prime p at byte 20: 2147483647 exceeds"),
         "{reason}"
     );
     // p fine (one byte), q huge.
-    let secret = [1, b'S', 0, 0, 0, 1, 7, 0, 1, 0, 0];
-    let reason = decode_reason(SecretKey::from_bytes(&secret));
+    let mut body = Vec::new();
+    body.put_bytes64(&[7]);
+    body.put_u64(1 << 16);
+    let reason = decode_reason(SecretKey::from_bytes(&SECRET_KEY_FILE.seal(&body)));
     assert!(
         reason.contains(&format!(
-            "prime q length 65536 bytes exceeds the limit of {MAX_PRIME_BYTES}"
+            "prime q at byte 29: 65536 exceeds the limit of {MAX_PRIME_BYTES}"
         )),
         "{reason}"
     );
@@ -53,17 +58,18 @@ fn key_files_declaring_huge_integers_fail_fast() {
 
 #[test]
 fn a_modulus_at_the_limit_still_reads_and_one_byte_more_does_not() {
-    let mut at_limit = vec![1, b'P'];
-    at_limit.extend_from_slice(&MAX_MODULUS_BYTES.to_be_bytes());
-    at_limit.extend(std::iter::repeat_n(0xffu8, MAX_MODULUS_BYTES as usize));
+    let mut at_limit = Vec::new();
+    at_limit.put_bytes64(&vec![0xffu8; MAX_MODULUS_BYTES as usize]);
     assert!(
-        PublicKey::from_bytes(&at_limit).is_ok(),
+        PublicKey::from_bytes(&PUBLIC_KEY_FILE.seal(&at_limit)).is_ok(),
         "an odd 4096-bit modulus is accepted"
     );
-    let mut over = vec![1, b'P'];
-    over.extend_from_slice(&(MAX_MODULUS_BYTES + 1).to_be_bytes());
-    over.extend(std::iter::repeat_n(0xffu8, MAX_MODULUS_BYTES as usize + 1));
-    assert!(decode_reason(PublicKey::from_bytes(&over)).contains("exceeds the limit"));
+    let mut over = Vec::new();
+    over.put_bytes64(&vec![0xffu8; MAX_MODULUS_BYTES as usize + 1]);
+    assert!(
+        decode_reason(PublicKey::from_bytes(&PUBLIC_KEY_FILE.seal(&over)))
+            .contains("exceeds the limit")
+    );
 }
 
 fn mutate(bytes: &mut Vec<u8>, edits: &[(usize, u8, u8)]) {
@@ -101,12 +107,20 @@ proptest! {
         let sk = key();
         let pk = sk.public_key();
         let c = pk.encrypt(&BigUint::from(5u8), &mut ChaCha20Rng::seed_from_u64(3)).expect("enc");
-        for (kind, mut bytes) in [(0, pk.to_bytes()), (1, sk.to_bytes().to_vec()), (2, c.to_bytes(pk))] {
-            mutate(&mut bytes, &edits);
-            match kind {
-                0 => { let _ = PublicKey::from_bytes(&bytes); }
-                1 => { let _ = SecretKey::from_bytes(&bytes); }
-                _ => { let _ = Ciphertext::from_bytes(pk, &bytes); }
+        let formats = [PUBLIC_KEY_FILE, SECRET_KEY_FILE, CIPHERTEXT_FILE];
+        for (kind, file) in [(0, pk.to_bytes()), (1, sk.to_bytes().to_vec()), (2, c.to_bytes(pk))] {
+            // The whole file mutated (the envelope's checks), and its body mutated then
+            // sealed again (so the mutation reaches the key and ciphertext checks).
+            let mut whole = file.clone();
+            mutate(&mut whole, &edits);
+            let mut body = file[20..file.len() - 32].to_vec();
+            mutate(&mut body, &edits);
+            for bytes in [whole, formats[kind].seal(&body)] {
+                match kind {
+                    0 => { let _ = PublicKey::from_bytes(&bytes); }
+                    1 => { let _ = SecretKey::from_bytes(&bytes); }
+                    _ => { let _ = Ciphertext::from_bytes(pk, &bytes); }
+                }
             }
         }
     }
