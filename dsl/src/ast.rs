@@ -47,6 +47,8 @@ pub enum Item {
     },
     /// `fn name(params) -> ty { … }`
     Fn(FnDecl),
+    /// `extern fn name(params) -> ty;`: bound to another program by the linker.
+    Extern(ExternDecl),
     /// `input party name: ty;`
     Input {
         /// Supplier.
@@ -80,6 +82,20 @@ pub struct FnDecl {
     pub ret: TypeExpr,
     /// Body.
     pub body: Block,
+}
+
+/// An external function: a signature whose body is another program, bound by
+/// [`crate::check_linked`] (that program's inputs are the parameters, its output the result).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExternDecl {
+    /// Name.
+    pub name: Ident,
+    /// Parameters with their types.
+    pub params: Vec<(Ident, TypeExpr)>,
+    /// Return type.
+    pub ret: TypeExpr,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// A written type.

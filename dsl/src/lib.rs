@@ -49,6 +49,7 @@ pub mod types;
 pub mod value;
 
 pub use ast::Party;
+pub use check::link::{Link, check_interface};
 pub use diag::{Diagnostic, Diagnostics, Span, Style};
 pub use interp::{InterpretError, Interpreter, interpret, interpret_named};
 pub use rational::Rational;
@@ -115,6 +116,17 @@ pub fn check_with(
     file: &str,
     overrides: &[(String, String)],
 ) -> Result<core::Program, Diagnostics> {
+    check_linked(source, file, overrides, &[])
+}
+
+/// Like [`check_with`], binding each `extern fn` of the program to a checked program
+/// ([`Link`]): its inputs are the parameters, its output the result (README §7).
+pub fn check_linked(
+    source: &str,
+    file: &str,
+    overrides: &[(String, String)],
+    links: &[Link<'_>],
+) -> Result<core::Program, Diagnostics> {
     let err = |d: Diagnostic| Diagnostics::new(file, source, vec![d]);
     let mut parsed = Vec::with_capacity(overrides.len());
     for (name, text) in overrides {
@@ -132,7 +144,7 @@ pub fn check_with(
     }
     on_big_stack(|| {
         let program = parse_here(source, file)?;
-        check::elaborate(&program, &parsed, source.len()).map_err(err)
+        check::elaborate(&program, &parsed, links, file, source.len()).map_err(err)
     })
     .unwrap_or_else(|| Err(internal_error(file, source)))
 }

@@ -7,9 +7,10 @@ use crate::lexer::{Tok, Token, lex};
 mod expr;
 
 /// Reserved words: never usable as names.
-pub(crate) const KEYWORDS: [&str; 21] = [
+pub(crate) const KEYWORDS: [&str; 22] = [
     "const",
     "fn",
+    "extern",
     "let",
     "mut",
     "input",
@@ -212,6 +213,9 @@ impl Parser {
         if self.eat_kw("fn") {
             return Ok(Item::Fn(self.fn_decl()?));
         }
+        if self.is_kw("extern") {
+            return Ok(Item::Extern(self.extern_decl()?));
+        }
         if self.eat_kw("input") {
             let party = if self.eat_kw("garbler") {
                 Party::Garbler
@@ -238,13 +242,31 @@ impl Parser {
         match self.stmt()? {
             Some(s) => Ok(Item::Stmt(s)),
             None => Err(self.error_here(
-                "an item (`const`, `type`, `fn`, `input`, `output`, `let`, `for` or an assignment)",
+                "an item (`const`, `type`, `fn`, `extern fn`, `input`, `output`, `let`, `for` or an assignment)",
             )),
         }
     }
 
-    fn fn_decl(&mut self) -> PResult<FnDecl> {
-        let name = self.ident("a function name after `fn`")?;
+    /// `extern fn name(params) -> type;`
+    fn extern_decl(&mut self) -> PResult<ExternDecl> {
+        let start = self.bump().span.start; // `extern`
+        self.expect_kw("fn", "after `extern`")?;
+        let name = self.ident("a function name after `extern fn`")?;
+        let (params, ret) = self.signature()?;
+        self.expect_punct(
+            ";",
+            "after an extern function's signature (its body is the linked program)",
+        )?;
+        Ok(ExternDecl {
+            name,
+            params,
+            ret,
+            span: start..self.prev_end(),
+        })
+    }
+
+    /// `(params) -> type`: the parameter list and return type of a function.
+    fn signature(&mut self) -> PResult<(Vec<(Ident, TypeExpr)>, TypeExpr)> {
         self.expect_punct("(", "to open the parameter list")?;
         let mut params = Vec::new();
         while !self.is_punct(")") {
@@ -259,6 +281,12 @@ impl Parser {
         self.expect_punct(")", "to close the parameter list")?;
         self.expect_punct("->", "and the return type (functions always state it)")?;
         let ret = self.type_expr()?;
+        Ok((params, ret))
+    }
+
+    fn fn_decl(&mut self) -> PResult<FnDecl> {
+        let name = self.ident("a function name after `fn`")?;
+        let (params, ret) = self.signature()?;
         let body = self.block()?;
         Ok(FnDecl {
             name,

@@ -207,6 +207,10 @@ impl<'a> Elab<'a> {
             }
             _ => {}
         }
+        if let Some((decl, Some(link))) = self.externs.get(n).copied() {
+            arity(decl.params.len())?;
+            return Ok(Val::Var(self.call_extern(decl, link, args, span)?));
+        }
         let Some(f) = self.fns.get(n).copied() else {
             let mut d = Diagnostic::new(
                 name.span.clone(),

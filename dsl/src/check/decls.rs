@@ -49,8 +49,12 @@ impl<'a> Elab<'a> {
                     if let Some(prev) = self.fns.get(&f.name.name) {
                         return Err(duplicate(&f.name, "function", &prev.name.span));
                     }
+                    if let Some((prev, _)) = self.externs.get(&f.name.name) {
+                        return Err(duplicate(&f.name, "function", &prev.name.span));
+                    }
                     self.fns.insert(f.name.name.clone(), f);
                 }
+                Item::Extern(x) => self.collect_extern(x)?,
                 _ => {}
             }
         }

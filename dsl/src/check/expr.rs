@@ -65,7 +65,8 @@ impl<'a> Elab<'a> {
             format!("unknown name `{n}`"),
             "expected a variable, input or constant defined before this point",
         );
-        if self.fns.contains_key(n) || super::BUILTINS.contains(&n) {
+        if self.fns.contains_key(n) || self.externs.contains_key(n) || super::BUILTINS.contains(&n)
+        {
             d = d.with_help(format!("`{n}` is a function: call it as `{n}(…)`"));
         }
         Err(d)

@@ -8,6 +8,7 @@ mod control;
 mod convert;
 mod decls;
 mod expr;
+pub(crate) mod link;
 
 use crate::ast::{self, Item, Stmt, TypeExpr};
 use crate::core::{self, Node, Op, VarId};
@@ -63,14 +64,18 @@ struct Frame {
     scopes: Vec<HashMap<String, Binding>>,
 }
 
-/// Elaborates a parsed program; `overrides` replace declared constants' values.
-pub(crate) fn elaborate(
-    program: &ast::Program,
+/// Elaborates a parsed program; `overrides` replace declared constants' values; `links`
+/// bind its `extern fn`s (`file` names the program in messages about them).
+pub(crate) fn elaborate<'a>(
+    program: &'a ast::Program,
     overrides: &[(String, Rational)],
+    links: &[link::Link<'a>],
+    file: &str,
     src_len: usize,
 ) -> R<core::Program> {
     let mut e = Elab::new();
     e.collect(program, overrides)?;
+    e.bind_links(links, file)?;
     e.check_unused_definitions()?;
     e.run(program, src_len)
 }
@@ -79,6 +84,7 @@ struct Elab<'a> {
     consts: HashMap<String, (Span, GlobalState<'a, ast::Expr>)>,
     aliases: HashMap<String, (Span, AliasState<'a>)>,
     fns: HashMap<String, &'a ast::FnDecl>,
+    externs: HashMap<String, (&'a ast::ExternDecl, Option<link::Link<'a>>)>,
     frames: Vec<Frame>,
     blocks: Vec<Vec<Node>>,
     tys: Vec<Ty>,
@@ -97,6 +103,7 @@ impl<'a> Elab<'a> {
             consts: HashMap::new(),
             aliases: HashMap::new(),
             fns: HashMap::new(),
+            externs: HashMap::new(),
             frames: vec![Frame {
                 scopes: vec![HashMap::new()],
             }],
@@ -163,7 +170,7 @@ impl<'a> Elab<'a> {
                     });
                 }
                 Item::Stmt(s) => self.stmt(s)?,
-                Item::Const { .. } | Item::TypeAlias { .. } | Item::Fn(_) => {}
+                Item::Const { .. } | Item::TypeAlias { .. } | Item::Fn(_) | Item::Extern(_) => {}
             }
         }
         if self.outputs.is_empty() {
