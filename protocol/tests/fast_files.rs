@@ -48,7 +48,7 @@ fn damaged_share_files_are_refused_with_a_reason() {
     let err = ModelShare::from_bytes(&flipped).expect_err("corrupt");
     assert!(err.to_string().contains("checksum"), "{err}");
     let err = ModelShare::from_bytes(&bytes[..bytes.len() - 1]).expect_err("truncated");
-    assert!(err.to_string().contains("checksum"), "{err}");
+    assert!(err.to_string().contains("truncated"), "{err}");
     let err = ModelShare::from_bytes(b"GCCNN-EM not a share").expect_err("other file");
     assert!(
         err.to_string().contains("not a gcc-nn model share"),
@@ -58,28 +58,46 @@ fn damaged_share_files_are_refused_with_a_reason() {
     v1[8] = 1;
     let err = ModelShare::from_bytes(&resealed(&v1)).expect_err("old version");
     assert!(err.to_string().contains("version 1"), "{err}");
+    // A file of the previous format (version 2, before the RLWE use counter): refused as
+    // written by an older gcc-nn, with what to do.
+    let mut v2 = bytes.clone();
+    v2[8] = 2;
+    let err = ModelShare::from_bytes(&resealed(&v2)).expect_err("version 2");
+    assert!(
+        err.to_string().contains("written by an older gcc-nn")
+            && err.to_string().contains("re-shares"),
+        "{err}"
+    );
+}
+
+/// A share file body up to the layer count (role, ring bits, binding, RLWE use).
+fn share_head(layers: u32) -> bytes::Writer {
+    use bytes::Put;
+    let mut w = gcc_nn_protocol::fast::shares::SHARE_FILE.writer(0);
+    w.put_u8(1);
+    w.put_u32(40);
+    w.put(&[0u8; 72]);
+    w.put(&[0u8; 16]);
+    w.put_u32(layers);
+    w
 }
 
 #[test]
 fn a_tiny_share_file_declaring_huge_sizes_fails_fast() {
-    // Header of a share declaring 2^16 × 2^16 weights in 100-odd bytes.
-    let mut b = b"GCCNN-MS".to_vec();
-    b.extend_from_slice(&2u32.to_le_bytes());
-    b.push(1);
-    b.extend_from_slice(&40u32.to_le_bytes());
-    b.extend_from_slice(&[0u8; 72]);
-    b.extend_from_slice(&1u32.to_le_bytes());
-    b.extend_from_slice(&(1u32 << 16).to_le_bytes());
-    b.extend_from_slice(&(1u32 << 16).to_le_bytes());
-    b.extend_from_slice(&[0u8; 32]);
-    let err = ModelShare::from_bytes(&resealed(&b)).expect_err("refused");
-    assert!(err.to_string().contains("bytes left"), "{err}");
+    use bytes::Put;
+    // A share declaring 2^16 × 2^16 weights in 100-odd bytes.
+    let mut w = share_head(1);
+    w.put_u32(1 << 16);
+    w.put_u32(1 << 16);
+    let err = ModelShare::from_bytes(&w.finish()).expect_err("refused");
+    assert!(err.to_string().contains("only 0 left (truncated)"), "{err}");
     // And one declaring 2^32 − 1 layers.
-    let mut c = b[..8 + 4 + 1 + 4 + 72].to_vec();
-    c.extend_from_slice(&u32::MAX.to_le_bytes());
-    c.extend_from_slice(&[0u8; 32]);
-    let err = ModelShare::from_bytes(&resealed(&c)).expect_err("refused");
-    assert!(err.to_string().contains("layers"), "{err}");
+    let err = ModelShare::from_bytes(&share_head(u32::MAX).finish()).expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("layer count at byte 129: 4294967295 exceeds the limit of 64"),
+        "{err}"
+    );
 }
 
 #[test]

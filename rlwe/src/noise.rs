@@ -23,8 +23,11 @@
 //! **Flooding.** Every returned coefficient gets `f` uniform in `[−2^F, 2^F)` with
 //! `F = ⌈log2 B⌉ + 64`: a shift by `|x| ≤ B` moves a uniform variable on `2^(F+1)` values by
 //! statistical distance `≤ B/2^(F+1) < 2^−64` per coefficient, so the key holder's view of
-//! up to 2^24 returned coefficients (≈ 12 whole images) is within `2^−40` (σ = 40) of a view
-//! that does not depend on the weights. (σ = 40 extra bits would do; 64 costs
+//! up to 2^24 returned coefficients ([`MAX_RETURNED_COEFFICIENTS`], ≈ 12 whole 256×256 images
+//! of the shipped model) is within `2^−40` (σ = 40) of a view that does not depend on the
+//! weights. The multiplier matrices are the parties' model shares, fixed for a share pair:
+//! the fast protocol counts the coefficients returned per share pair in both share files and
+//! re-shares (fresh masks, fresh matrices) before an image would pass the bound. (σ = 40 extra bits would do; 64 costs
 //! nothing here.) For the shipped model at k = 40: F = 115 for T = 169 (n_o = 1), 116 for the
 //! whole-image layouts (n_o = 2, T = 338), 122 for one patch (n_o = 128, T = 21,632).
 //!
@@ -51,6 +54,11 @@ use crate::params::{ETA, LOG2_Q, N, PRIMES};
 
 /// Extra flooding bits above the bound (σ = 40 plus 24 for up to 2^24 returned coefficients).
 pub const FLOOD_EXTRA: u32 = 64;
+/// Most coefficients one multiplier matrix may return to a key holder over all its uses: with
+/// [`FLOOD_EXTRA`] = σ + 24 bits of flooding, 2^24 coefficients keep the key holder's whole
+/// view within 2^−σ. The fast protocol counts them per share pair and re-shares before this
+/// is exceeded (`gcc-nn-protocol`'s `fast::store::RLWE_BUDGET`).
+pub const MAX_RETURNED_COEFFICIENTS: u64 = 1 << (FLOOD_EXTRA - crate::params::SIGMA);
 /// Largest flooding exponent the sampler supports (`i128`).
 pub const MAX_FLOOD: u32 = 125;
 

@@ -1,5 +1,6 @@
-//! One job under the fast protocol (docs/protocol.md §3) inside a session: the share pairing
-//! ([`crate::fast::pairing`]), the per-(user, model) re-sharing only when no stored pair can be
+//! One job under the fast protocol (docs/protocol.md §3), the interface a session calls
+//! ([`run_cloud`], [`run_user`]) after its handshake and job request: the share pairing
+//! ([`super::pairing`]), the per-(user, model) re-sharing only when no stored pair can be
 //! reused, then the whole image in one run (packing works across all its patches).
 //!
 //! At a new setup the cloud draws a fresh key pair of its own for this user (cross product 2
@@ -7,12 +8,21 @@
 //! cloud's public key in its share file. Without a store (or share file) the shares live for
 //! the job only. Stored shares that cannot be used (missing, corrupt, of another setup) are
 //! noted in the job's phases and replaced by a fresh setup; they never reach the image run
-//! unchecked.
+//! unchecked. With the RLWE engine, a pair whose flooding budget has no room for the image is
+//! re-shared too, and the image is counted in both share files before it runs
+//! ([`super::store::rlwe_fit`], [`super::store::count_rlwe_image`]).
 
-use super::{JobStats, KeyPolicy, SessionError};
-use crate::fast::pairing::{cloud_offer, cloud_read_answer, user_answer, user_read_offer};
-use crate::fast::store::{CloudShareStore, UserShareLocation, check_binding, read_share};
-use crate::fast::{self, ModelShare, Ring, ShareCircuit};
+use super::engine::CrossEngine;
+use super::pairing::{cloud_offer, cloud_read_answer, user_answer, user_read_offer};
+use super::party::{run_cloud_with, run_user_with};
+use super::report::FastReport;
+use super::setup::{cloud_setup, user_setup};
+use super::store::{
+    CloudShareStore, StoreError, UserShareLocation, check_binding, count_rlwe_image, read_share,
+    rlwe_fit, rlwe_image_cost,
+};
+use super::{ModelShare, Ring, ShareCircuit};
+use crate::session::{JobStats, KeyPolicy, SessionError};
 use crate::upload::{EncryptedModel, ModelHeader};
 use model::patches::ImageLayout;
 use paillier::SecretKey;
@@ -21,7 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Phase name noting that the stored shares were reused (tests and logs look for it).
-pub(crate) const SETUP_SKIPPED: &str = "fast: setup skipped, stored share pair reused";
+pub const SETUP_SKIPPED: &str = "fast: setup skipped, stored share pair reused";
 
 /// The ring and the activation circuit both sides derive from the public header.
 fn ring_and_circuit(header: &ModelHeader) -> Result<(Ring, ShareCircuit), SessionError> {
@@ -45,7 +55,10 @@ fn record_traffic<C: Channel + ?Sized>(
 /// Notes the process's CPU time so far (how busy this side kept the cores).
 fn note_cpu(stats: &mut JobStats) {
     if let Some(cpu) = platform::cpu::own_cpu() {
-        note(stats, format!("fast: process CPU so far {:.1} s", cpu.as_secs_f64()));
+        note(
+            stats,
+            format!("fast: process CPU so far {:.1} s", cpu.as_secs_f64()),
+        );
     }
 }
 
@@ -55,7 +68,7 @@ fn note(stats: &mut JobStats, what: String) {
 }
 
 /// Notes the output step's cost (garbled pixels, AND gates, bytes) from a party's report.
-fn note_output(stats: &mut JobStats, report: &crate::fast::FastReport) {
+fn note_output(stats: &mut JobStats, report: &FastReport) {
     note(
         stats,
         format!(
@@ -69,7 +82,7 @@ fn note_output(stats: &mut JobStats, report: &crate::fast::FastReport) {
 fn note_stored(
     stats: &mut JobStats,
     share: &ModelShare,
-    stored: Result<std::path::PathBuf, crate::fast::store::StoreError>,
+    stored: Result<std::path::PathBuf, StoreError>,
 ) {
     match stored {
         Ok(path) => note(
@@ -102,17 +115,28 @@ fn cloud_key<R: rand::CryptoRng + ?Sized>(
     Ok(key)
 }
 
-/// The cloud's side of a fast job with the linear-layer `engine` agreed in the handshake;
-/// `store` keeps the shares between jobs (the same shares serve both engines).
-pub(crate) fn cloud_job<C: Channel + ?Sized>(
+/// What the cloud brings to a fast job.
+pub struct CloudJob<'a> {
+    /// The linear-layer engine agreed in the handshake.
+    pub engine: CrossEngine,
+    /// The served model.
+    pub model: &'a EncryptedModel,
+    /// Where shares are kept between jobs (the same shares serve both engines).
+    pub store: Option<&'a CloudShareStore>,
+    /// Which keys the cloud makes and accepts.
+    pub key_policy: KeyPolicy,
+    /// Patches of the job request (the image header must announce as many).
+    pub patches: usize,
+}
+
+/// The cloud's side of a fast job: pairing, a setup unless a stored pair is reused, the
+/// image; returns the job's statistics with the image run's report.
+pub fn run_cloud<C: Channel + ?Sized>(
     ch: &mut C,
-    engine: fast::CrossEngine,
-    model: &EncryptedModel,
-    store: Option<&CloudShareStore>,
-    key_policy: KeyPolicy,
-    patches: usize,
-    stats: &mut JobStats,
-) -> Result<(), SessionError> {
+    job: &CloudJob<'_>,
+) -> Result<(JobStats, FastReport), SessionError> {
+    let mut stats = JobStats::default();
+    let model = job.model;
     let header = &model.header;
     let user_pk = &header.public_key;
     let (ring, circuit) = ring_and_circuit(header)?;
@@ -120,65 +144,71 @@ pub(crate) fn cloud_job<C: Channel + ?Sized>(
     let (sent0, recv0) = (ch.bytes_sent(), ch.bytes_received());
     let t = Instant::now();
     let model_hash = model.model_hash();
-    let stored: Option<ModelShare> = match store.map(|s| s.load(user_pk, &model_hash)) {
+    let stored: Option<ModelShare> = match job.store.map(|s| s.load(user_pk, &model_hash)) {
         Some(Ok(s)) => s.filter(|s| s.ring == ring && s.shapes() == model.shapes()),
         Some(Err(e)) => {
             note(
-                stats,
+                &mut stats,
                 format!("fast: stored share unusable ({e}): new setup"),
             );
             None
         }
         None => None,
     };
+    // The RLWE flooding bound per share pair: a pair without room for this image is re-shared.
+    let cost = rlwe_image_cost(&model.shapes(), job.patches);
+    let (stored, why) = rlwe_fit(stored, job.engine, cost)?;
+    if let Some(why) = why {
+        note(&mut stats, why);
+    }
     cloud_offer(ch, &model_hash, stored.as_ref().map(|s| &s.binding))?;
     let reuse = cloud_read_answer(ch, stored.as_ref().map(|s| &s.binding))?;
-    let share = match (reuse, stored) {
+    let mut share = match (reuse, stored) {
         (true, Some(share)) => {
-            note(
-                stats,
-                format!("{SETUP_SKIPPED} {}", share.binding.short_id()),
-            );
+            note_reused(&mut stats, &share);
             share
         }
         _ => {
             // Each re-sharing is another masked sample of every weight: counted and capped
             // per (user key, model) in the store (fast::setup::MAX_RESHARINGS).
-            if let Some(store) = store {
+            if let Some(store) = job.store {
                 let n = store
                     .count_resharing(user_pk, &model_hash)
                     .map_err(|e| SessionError::Model(format!("re-sharing refused: {e}")))?;
                 note(
-                    stats,
+                    &mut stats,
                     format!("fast: re-sharing {n} of this model to this user"),
                 );
             }
-            let cloud_sk = cloud_key(user_pk, key_policy, &mut rng)?;
-            let share = fast::cloud_setup(ch, user_pk, model, Arc::new(cloud_sk), ring, &mut rng)?;
+            let cloud_sk = cloud_key(user_pk, job.key_policy, &mut rng)?;
+            let share = cloud_setup(ch, user_pk, model, Arc::new(cloud_sk), ring, &mut rng)?;
             stats.add("fast: setup (re-sharing)", t.elapsed());
-            if let Some(store) = store {
-                note_stored(stats, &share, store.save(user_pk, &share));
+            if let Some(store) = job.store {
+                note_stored(&mut stats, &share, store.save(user_pk, &share));
             }
             share
         }
     };
+    // Counted and persisted before the image runs (a crash never leaves an uncounted image).
+    if count_rlwe_image(&mut share, job.engine, cost)?
+        && let Some(store) = job.store
+    {
+        store.save(user_pk, &share)?;
+    }
     let t = Instant::now();
-    note(stats, format!("fast: linear layers on {engine}"));
-    let out = fast::party::run_cloud_with(engine, ch, user_pk, &share, &circuit, false, &mut rng)?;
-    if out.patches != patches {
+    note(&mut stats, format!("fast: linear layers on {}", job.engine));
+    let out = run_cloud_with(job.engine, ch, user_pk, &share, &circuit, false, &mut rng)?;
+    if out.patches != job.patches {
         return Err(SessionError::Protocol {
             phase: "image header",
             what: format!(
-                "{} patches in the image header, {patches} in the job request",
-                out.patches
+                "{} patches in the image header, {} in the job request",
+                out.patches, job.patches
             ),
         });
     }
-    stats.add("fast: image", t.elapsed());
-    note_output(stats, &out.report);
-    note_cpu(stats);
-    record_traffic(ch, stats, (sent0, recv0), patches);
-    Ok(())
+    finish(ch, &mut stats, &out.report, t, (sent0, recv0), job.patches);
+    Ok((stats, out.report))
 }
 
 /// The user's stored share for the offered model, if it is the cloud's partner.
@@ -218,20 +248,41 @@ fn user_stored(
     }
 }
 
-/// The user's side of a fast job (linear layers on `engine`) on the image cut as `layout`:
-/// returns its 8-bit pixels (row-major, the only thing the user learns); `location` keeps
-/// its share.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn user_job<C: Channel + ?Sized>(
+/// What the user brings to a fast job.
+pub struct UserJob<'a> {
+    /// The linear-layer engine agreed in the handshake.
+    pub engine: CrossEngine,
+    /// The user's secret key.
+    pub sk: &'a SecretKey,
+    /// The model's public header.
+    pub header: &'a ModelHeader,
+    /// Where the user keeps its share between jobs (`None`: a setup per job).
+    pub location: Option<&'a UserShareLocation>,
+    /// The image's quantised patches.
+    pub patches: &'a [Vec<i64>],
+    /// How the patches cut the image.
+    pub layout: &'a ImageLayout,
+}
+
+/// What the user gets from a fast job.
+#[derive(Debug, Clone)]
+pub struct UserResult {
+    /// The 8-bit pixels, row-major (the only thing the user learns).
+    pub pixels: Vec<u8>,
+    /// Phases and traffic of the job (pairing, setup, image).
+    pub stats: JobStats,
+    /// The image run's report.
+    pub report: FastReport,
+}
+
+/// The user's side of a fast job: pairing, a setup unless its stored share is the cloud's
+/// partner (a fresh share is stored at `location`), then the image.
+pub fn run_user<C: Channel + ?Sized>(
     ch: &mut C,
-    engine: fast::CrossEngine,
-    sk: &SecretKey,
-    header: &ModelHeader,
-    location: Option<&UserShareLocation>,
-    patches: &[Vec<i64>],
-    layout: &ImageLayout,
-    stats: &mut JobStats,
-) -> Result<Vec<u8>, SessionError> {
+    job: &UserJob<'_>,
+) -> Result<UserResult, SessionError> {
+    let mut stats = JobStats::default();
+    let (sk, header, location) = (job.sk, job.header, job.location);
     let (ring, circuit) = ring_and_circuit(header)?;
     let shapes: Vec<(usize, usize)> = header
         .widths
@@ -247,20 +298,22 @@ pub(crate) fn user_job<C: Channel + ?Sized>(
         &offer.model_hash,
         offer.cloud_pair,
         ring,
-        stats,
+        &mut stats,
     )
     .filter(|s| s.shapes() == shapes);
+    let cost = rlwe_image_cost(&shapes, job.patches.len());
+    let (stored, why) = rlwe_fit(stored, job.engine, cost)?;
+    if let Some(why) = why {
+        note(&mut stats, why);
+    }
     user_answer(ch, stored.as_ref().map(|s| &s.binding))?;
-    let share = match stored {
+    let mut share = match stored {
         Some(share) => {
-            note(
-                stats,
-                format!("{SETUP_SKIPPED} {}", share.binding.short_id()),
-            );
+            note_reused(&mut stats, &share);
             share
         }
         None => {
-            let share = fast::user_setup(ch, sk, &shapes, ring)?;
+            let share = user_setup(ch, sk, &shapes, ring)?;
             stats.add("fast: setup (re-sharing)", t.elapsed());
             if share.binding.model_hash != offer.model_hash {
                 return Err(SessionError::Protocol {
@@ -270,25 +323,64 @@ pub(crate) fn user_job<C: Channel + ?Sized>(
             }
             if let Some(loc) = location {
                 let path = loc.path_for(&offer.model_hash);
-                let stored = fast::store::write_atomic(&path, &share.to_bytes()).map(|()| path);
-                note_stored(stats, &share, stored);
+                let stored = super::store::write_atomic(&path, &share.to_bytes()).map(|()| path);
+                note_stored(&mut stats, &share, stored);
             }
             share
         }
     };
+    if count_rlwe_image(&mut share, job.engine, cost)?
+        && let Some(loc) = location
+    {
+        super::store::write_atomic(&loc.path_for(&offer.model_hash), &share.to_bytes())?;
+    }
     let t = Instant::now();
-    note(stats, format!("fast: linear layers on {engine}"));
+    note(&mut stats, format!("fast: linear layers on {}", job.engine));
     let mut rng = rand::rng();
+    let patches = job.patches;
     crate::progress::phase(
         "denoising the image",
         2 * (patches.len() * shapes.len()) as u64,
     );
-    let out =
-        fast::party::run_user_with(engine, ch, sk, &share, &circuit, patches, layout, &mut rng)?;
+    let out = run_user_with(
+        job.engine, ch, sk, &share, &circuit, patches, job.layout, &mut rng,
+    )?;
     crate::progress::finish();
+    finish(
+        ch,
+        &mut stats,
+        &out.report,
+        t,
+        (sent0, recv0),
+        patches.len(),
+    );
+    Ok(UserResult {
+        pixels: out.pixels,
+        stats,
+        report: out.report,
+    })
+}
+
+/// Notes that a stored share pair was reused.
+fn note_reused(stats: &mut JobStats, share: &ModelShare) {
+    note(
+        stats,
+        format!("{SETUP_SKIPPED} {}", share.binding.short_id()),
+    );
+}
+
+/// Closes a job's statistics after the image run that started at `t`: its time, the output
+/// step's cost, the process CPU time, the traffic since `start` and the patches.
+fn finish<C: Channel + ?Sized>(
+    ch: &C,
+    stats: &mut JobStats,
+    report: &FastReport,
+    t: Instant,
+    start: (u64, u64),
+    patches: usize,
+) {
     stats.add("fast: image", t.elapsed());
-    note_output(stats, &out.report);
+    note_output(stats, report);
     note_cpu(stats);
-    record_traffic(ch, stats, (sent0, recv0), patches.len());
-    Ok(out.pixels)
+    record_traffic(ch, stats, start, patches);
 }

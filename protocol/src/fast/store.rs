@@ -9,12 +9,20 @@
 //! - The user: one file per model, by default beside its key:
 //!   `fast-<model hash hex, 16 digits>.usershare`, holding `W_U`, `b_U` and the cloud's public key.
 //!
+//! The RLWE engine's flooding bound ([`RLWE_BUDGET`] coefficients returned to each key holder
+//! per share pair, ≈ 12 whole 256×256 images) is enforced here: each share file carries its
+//! pair's [`super::shares::RlweUse`]; at job start [`rlwe_fit`] keeps a stored share only if
+//! the image fits in what is left (otherwise the pair is re-shared: fresh masks, fresh
+//! matrices), and [`count_rlwe_image`] counts the image in the share, which the job persists
+//! before the image runs, on both sides.
+//!
 //! Every file is written with mode 0600 and atomically (a temporary file in the same
 //! directory, written, synced, then renamed over the target), so a crash leaves either the
 //! old file or the new one, never half of one. A file that does not parse (corrupt,
 //! truncated, other version) or belongs to another key or model is reported as such; the
 //! caller then runs a fresh setup rather than guessing ([`super::pairing`]).
 
+use super::engine::CrossEngine;
 use super::shares::ModelShare;
 use paillier::PublicKey;
 use std::path::{Path, PathBuf};
@@ -79,6 +87,80 @@ pub fn check_binding(
         });
     }
     Ok(())
+}
+
+/// Coefficients the RLWE engine may return to each key holder per share pair (the flooding
+/// bound, [`rlwe::noise::MAX_RETURNED_COEFFICIENTS`] = 2^24).
+pub const RLWE_BUDGET: u64 = rlwe::noise::MAX_RETURNED_COEFFICIENTS;
+
+/// Coefficients returned to each key holder by one RLWE image of `patches` patches through
+/// layers of `(inputs, outputs)` `shapes`: every output of every layer for every patch.
+pub fn rlwe_image_cost(shapes: &[(usize, usize)], patches: usize) -> u64 {
+    shapes.iter().fold(0u64, |acc, &(_, outputs)| {
+        acc.saturating_add((outputs as u64).saturating_mul(patches as u64))
+    })
+}
+
+/// At job start: keeps the stored share only if an image of `cost` on `engine` fits in what
+/// is left of its pair's RLWE budget (Paillier images do not count); returns it, or `None`
+/// with the note why the pair is re-shared. An image larger than the whole budget is refused.
+pub fn rlwe_fit(
+    stored: Option<ModelShare>,
+    engine: CrossEngine,
+    cost: u64,
+) -> Result<(Option<ModelShare>, Option<String>), StoreError> {
+    if engine != CrossEngine::Rlwe {
+        return Ok((stored, None));
+    }
+    if cost > RLWE_BUDGET {
+        return Err(StoreError::Refused {
+            path: PathBuf::from("(this image)"),
+            why: format!(
+                "the image returns {cost} coefficients per key holder on the RLWE engine, more \
+                 than its flooding bound allows for one share pair ({RLWE_BUDGET}): split the \
+                 image or run `--protocol fast`"
+            ),
+        });
+    }
+    match stored {
+        Some(s) if s.rlwe_use.coefficients.saturating_add(cost) > RLWE_BUDGET => {
+            let why = format!(
+                "fast: share pair {} has served {} RLWE images ({} of {RLWE_BUDGET} \
+                 coefficients), this one needs {cost} more: re-sharing with fresh masks",
+                s.binding.short_id(),
+                s.rlwe_use.images,
+                s.rlwe_use.coefficients
+            );
+            Ok((None, Some(why)))
+        }
+        other => Ok((other, None)),
+    }
+}
+
+/// Counts an image of `cost` on `engine` in `share` (RLWE only; returns whether the count
+/// changed, so that the caller persists the share before the image runs). Refuses, rather
+/// than run, an image that would take the pair past [`RLWE_BUDGET`].
+pub fn count_rlwe_image(
+    share: &mut ModelShare,
+    engine: CrossEngine,
+    cost: u64,
+) -> Result<bool, StoreError> {
+    if engine != CrossEngine::Rlwe {
+        return Ok(false);
+    }
+    let used = share.rlwe_use.coefficients.saturating_add(cost);
+    if used > RLWE_BUDGET {
+        return Err(StoreError::Refused {
+            path: PathBuf::from(format!("(share pair {})", share.binding.short_id())),
+            why: format!(
+                "{used} coefficients would pass the RLWE flooding bound of {RLWE_BUDGET} per \
+                 share pair"
+            ),
+        });
+    }
+    share.rlwe_use.coefficients = used;
+    share.rlwe_use.images += 1;
+    Ok(true)
 }
 
 /// The cloud's store directory of per-(user, model) shares.
@@ -253,8 +335,13 @@ impl UserShareLocation {
 
 #[cfg(test)]
 mod tests {
-    use super::{CloudShareStore, StoreError};
+    use super::{
+        CloudShareStore, RLWE_BUDGET, StoreError, count_rlwe_image, rlwe_fit, rlwe_image_cost,
+    };
+    use crate::fast::engine::CrossEngine;
+    use crate::fast::ring::Ring;
     use crate::fast::setup::MAX_RESHARINGS;
+    use crate::fast::shares::{LayerShare, ModelShare, RlweUse, ShareBinding, ShareKey};
     use paillier::{BigUint, PublicKey};
 
     fn key() -> PublicKey {
@@ -321,5 +408,80 @@ mod tests {
             err.to_string().contains("unreadable re-sharing counter"),
             "{err}"
         );
+    }
+
+    fn share(coefficients: u64) -> ModelShare {
+        ModelShare {
+            ring: Ring::new(40).expect("ring"),
+            binding: ShareBinding {
+                pair_id: [3; 32],
+                model_hash: [7; 32],
+                user_key: key().fingerprint(),
+            },
+            layers: vec![LayerShare {
+                inputs: 2,
+                outputs: 1,
+                weights: vec![1, 2],
+                bias: vec![3],
+            }],
+            key: ShareKey::CloudPublic(key()),
+            rlwe_use: RlweUse {
+                images: 5,
+                coefficients,
+            },
+        }
+    }
+
+    #[test]
+    fn an_rlwe_image_costs_every_output_of_every_layer_per_patch() {
+        // Four layers, three of 128 outputs and one of 1: 385 coefficients per patch.
+        let shapes = [(289, 128), (128, 128), (128, 128), (128, 1)];
+        assert_eq!(rlwe_image_cost(&shapes, 10), 10 * (3 * 128 + 1));
+        assert_eq!(rlwe_image_cost(&shapes, 0), 0);
+        assert_eq!(rlwe_image_cost(&[(1, usize::MAX)], usize::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn a_stored_pair_is_kept_only_while_the_image_fits_in_its_rlwe_budget() {
+        let cost = 1000;
+        // Exactly at the bound after this image: kept.
+        let (kept, note) =
+            rlwe_fit(Some(share(RLWE_BUDGET - cost)), CrossEngine::Rlwe, cost).expect("fits");
+        assert!(kept.is_some() && note.is_none());
+        // One coefficient more: re-shared, with the reason.
+        let (kept, note) =
+            rlwe_fit(Some(share(RLWE_BUDGET - cost + 1)), CrossEngine::Rlwe, cost).expect("ok");
+        assert!(kept.is_none());
+        let note = note.expect("a note");
+        assert!(note.contains("served 5 RLWE images"), "{note}");
+        assert!(note.contains("re-sharing with fresh masks"), "{note}");
+        // The Paillier engine does not spend the RLWE budget.
+        let (kept, _) =
+            rlwe_fit(Some(share(RLWE_BUDGET)), CrossEngine::Paillier, cost).expect("ok");
+        assert!(kept.is_some());
+        // An image beyond the whole budget is refused, stored share or not.
+        let err = rlwe_fit(None, CrossEngine::Rlwe, RLWE_BUDGET + 1).expect_err("too big");
+        assert!(err.to_string().contains("--protocol fast"), "{err}");
+    }
+
+    #[test]
+    fn an_rlwe_image_is_counted_in_the_share_file_and_never_past_the_bound() {
+        let mut s = share(RLWE_BUDGET - 10);
+        assert!(!count_rlwe_image(&mut s, CrossEngine::Paillier, 10).expect("paillier"));
+        assert_eq!(s.rlwe_use.coefficients, RLWE_BUDGET - 10);
+        assert!(count_rlwe_image(&mut s, CrossEngine::Rlwe, 10).expect("last that fits"));
+        assert_eq!(
+            s.rlwe_use,
+            RlweUse {
+                images: 6,
+                coefficients: RLWE_BUDGET
+            }
+        );
+        let err = count_rlwe_image(&mut s, CrossEngine::Rlwe, 1).expect_err("past the bound");
+        assert!(err.to_string().contains("flooding bound"), "{err}");
+        assert_eq!(s.rlwe_use.images, 6, "a refused image is not counted");
+        // The count is part of the share file.
+        let back = ModelShare::from_bytes(&s.to_bytes()).expect("round trip");
+        assert_eq!(back.rlwe_use, s.rlwe_use);
     }
 }
