@@ -7,6 +7,8 @@
 //! - Formats: [`bristol`] (Bristol Fashion and the old Bristol format), [`meta`] (the
 //!   value→party map and fixed-point formats beside a Bristol file), [`binary`] (compact,
 //!   versioned, checksummed). Every declared size is checked against [`limits`] first.
+//! - [`load::load`]: the one loader of circuit files (any format, recognised by content,
+//!   with the Bristol side file; errors name the file).
 //! - [`stats::CircuitStats`]: what garbling a circuit costs.
 //! - [`simulate`]: plaintext evaluation, 64 inputs at once.
 //!
@@ -30,6 +32,7 @@ pub mod binary;
 pub mod bristol;
 pub mod circuit;
 pub mod limits;
+pub mod load;
 pub mod meta;
 pub mod simulate;
 pub mod stats;

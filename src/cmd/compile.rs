@@ -4,7 +4,7 @@ use super::CliError;
 use clap::{Args, Subcommand, ValueEnum};
 use compiler::stats::CircuitStats;
 use compiler::{Circuit, CompileOptions, PassOptions};
-use protocol::atomic_file::{PendingFile, Visibility};
+use platform::atomic_file::{PendingFile, Visibility, WriteError, write_file};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -114,22 +114,22 @@ pub(crate) fn run(cmd: CompileCommand) -> Result<(), CliError> {
                     // Both files are complete in temporary files before either is renamed
                     // into place, so a failure leaves no half-written circuit.
                     let meta = compiler::meta::meta_path(&output);
-                    let circuit_tmp = TempFile::write(
-                        &output,
-                        compiler::bristol::write_fashion(&circuit).as_bytes(),
-                        false,
-                    )?;
-                    let meta_tmp = TempFile::write(
-                        &meta,
-                        compiler::meta::to_json(&circuit).as_bytes(),
-                        false,
-                    )?;
-                    circuit_tmp.commit()?;
-                    meta_tmp.commit()?;
+                    let pending = |path: &Path, text: String| {
+                        PendingFile::write(path, text.as_bytes(), Visibility::Public)
+                            .map_err(|e| WriteError::new(path, e))
+                    };
+                    let circuit_tmp = pending(&output, compiler::bristol::write_fashion(&circuit))?;
+                    let meta_tmp = pending(&meta, compiler::meta::to_json(&circuit))?;
+                    circuit_tmp.place(true)?;
+                    meta_tmp.place(true)?;
                     eprintln!("wrote {} and {}", output.display(), meta.display());
                 }
                 Format::Binary => {
-                    write(&output, &compiler::binary::write(&circuit))?;
+                    write_file(
+                        &output,
+                        &compiler::binary::write(&circuit),
+                        Visibility::Public,
+                    )?;
                     eprintln!("wrote {}", output.display());
                 }
             }
@@ -171,61 +171,6 @@ pub(crate) fn run(cmd: CompileCommand) -> Result<(), CliError> {
     }
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    TempFile::write(path, bytes, false)?.commit()
-}
-
-/// A file written in full next to its destination and put in place only when complete
-/// (removed if dropped before): readers never see half a file. A thin wrapper that names the
-/// destination in its errors around the one atomic writer, [`protocol::atomic_file`]
-/// (exclusive creation with a random suffix, mode 0600 from creation, no symbolic link
-/// followed).
-pub(crate) struct TempFile {
-    pending: PendingFile,
-    dest: PathBuf,
-}
-
-impl TempFile {
-    /// Writes `bytes` to a temporary file in `dest`'s directory; `secret` keeps it at mode
-    /// 0600 once placed (else 0644).
-    pub(crate) fn write(dest: &Path, bytes: &[u8], secret: bool) -> Result<TempFile, CliError> {
-        let visibility = if secret {
-            Visibility::Private
-        } else {
-            Visibility::Public
-        };
-        let pending = PendingFile::write(dest, bytes, visibility)
-            .map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
-        Ok(TempFile {
-            pending,
-            dest: dest.to_path_buf(),
-        })
-    }
-
-    /// Renames the file onto the destination, replacing what is there.
-    pub(crate) fn commit(self) -> Result<(), CliError> {
-        self.place(true)
-    }
-
-    /// Puts the file at its destination: `overwrite` renames over an existing file, else an
-    /// existing file is refused (the file is hard-linked into place only if nothing is there).
-    pub(crate) fn place(self, overwrite: bool) -> Result<(), CliError> {
-        let dest = self.dest.display().to_string();
-        let placed = if overwrite {
-            self.pending.replace()
-        } else {
-            self.pending.place_new()
-        };
-        placed.map_err(|e| -> CliError {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                format!("{dest} exists (use --force to overwrite)").into()
-            } else {
-                format!("cannot write {dest}: {e}").into()
-            }
-        })
-    }
-}
-
 fn compile(file: &Path, options: &CompileOptions) -> Result<Circuit, CliError> {
     compiler::compile_file(file, options).map_err(|e| e.render().into())
 }
@@ -235,28 +180,7 @@ fn load_any(file: &Path, options: &CompileOptions) -> Result<Circuit, CliError> 
     if file.extension().is_some_and(|e| e == "dsl") {
         return compile(file, options);
     }
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    if bytes.starts_with(compiler::binary::MAGIC) {
-        return compiler::binary::read(&bytes)
-            .map_err(|e| format!("{}: {e}", file.display()).into());
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|_| format!("{}: neither a binary circuit nor text", file.display()))?;
-    let mut circuit = match compiler::bristol::read_fashion(&text) {
-        Ok(c) => c,
-        Err(fashion_err) => compiler::bristol::read_old_format(&text).map_err(|_| {
-            format!(
-                "{}: not a Bristol Fashion circuit ({fashion_err}) nor an old Bristol format one",
-                file.display()
-            )
-        })?,
-    };
-    let meta = compiler::meta::meta_path(file);
-    if let Ok(json) = std::fs::read_to_string(&meta) {
-        compiler::meta::apply(&mut circuit, &json)
-            .map_err(|e| format!("{}: {e}", meta.display()))?;
-    }
-    Ok(circuit)
+    Ok(circuit::load::load(file, None)?)
 }
 
 fn values(values: &[compiler::IoValue]) -> String {

@@ -207,36 +207,7 @@ pub(crate) fn load_circuit(path: &Path, meta: Option<&Path>) -> Result<Circuit, 
         return compiler::compile_file(path, &compiler::CompileOptions::default())
             .map_err(|e| format!("{}: {}", path.display(), e.render()).into());
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read circuit {}: {e}", path.display()))?;
-    if let Ok(c) = compiler::binary::read(&bytes) {
-        return Ok(c);
-    }
-    let text = String::from_utf8(bytes).map_err(|_| {
-        format!(
-            "{}: neither a binary circuit nor a text Bristol file",
-            path.display()
-        )
-    })?;
-    let mut circuit = match compiler::bristol::read_fashion(&text) {
-        Ok(c) => c,
-        Err(fashion) => compiler::bristol::read_old_format(&text).map_err(|old| {
-            format!(
-                "{}: not a Bristol Fashion file ({fashion}) nor an old Bristol file ({old})",
-                path.display()
-            )
-        })?,
-    };
-    let side = meta
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| compiler::meta::meta_path(path));
-    if meta.is_some() || side.exists() {
-        let json = std::fs::read_to_string(&side)
-            .map_err(|e| format!("cannot read side file {}: {e}", side.display()))?;
-        compiler::meta::apply(&mut circuit, &json)
-            .map_err(|e| format!("{}: {e}", side.display()))?;
-    }
-    Ok(circuit)
+    Ok(circuit::load::load(path, meta)?)
 }
 
 fn parse_party(s: &str) -> Option<Party> {
