@@ -469,7 +469,7 @@ fn accept_one(
         watchdog,
     };
     event(log, Severity::Info, Some(id), Some(&peer), "connected");
-    let (session_log, handler) = (Arc::clone(log), Arc::clone(handler));
+    let (session_log, handler, session_peer) = (Arc::clone(log), Arc::clone(handler), peer.clone());
     let spawned = std::thread::Builder::new()
         .name(format!("session-{id}"))
         .spawn(move || {
@@ -486,7 +486,7 @@ fn accept_one(
                     ),
                 ),
             };
-            event(&log, severity, Some(id), Some(&peer), &message);
+            event(&log, severity, Some(id), Some(&session_peer), &message);
         });
     match spawned {
         Ok(h) => Some(h),
