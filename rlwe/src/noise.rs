@@ -23,12 +23,15 @@
 //! **Flooding.** Every returned coefficient gets `f` uniform in `[−2^F, 2^F)` with
 //! `F = ⌈log2 B⌉ + 64`: a shift by `|x| ≤ B` moves a uniform variable on `2^(F+1)` values by
 //! statistical distance `≤ B/2^(F+1) < 2^−64` per coefficient, so the key holder's view of
-//! up to 2^24 returned coefficients ([`MAX_RETURNED_COEFFICIENTS`], ≈ 12 whole 256×256 images
-//! of the shipped model) is within `2^−40` (σ = 40) of a view that does not depend on the
-//! weights. The multiplier matrices are the parties' model shares, fixed for a share pair:
-//! the fast protocol counts the coefficients returned per share pair in both share files and
-//! re-shares (fresh masks, fresh matrices) before an image would pass the bound. (σ = 40 extra bits would do; 64 costs
-//! nothing here.) For the shipped model at k = 40: F = 115 for T = 169 (n_o = 1), 116 for the
+//! up to 2^24 returned coefficients ([`MAX_RETURNED_COEFFICIENTS`]) is within `2^−40` (σ = 40)
+//! of a view that does not depend on the weights. A key holder reads one coefficient per
+//! output of every layer and patch: 2,704 × (128 + 128 + 25) = 759,824 per 256×256 image of
+//! the shipped model, so 2^24 covers 22 such images (an earlier text said ≈ 12, counting
+//! both parties' returns together; each party's view is bounded separately). The multiplier
+//! matrices are the parties' model shares, fixed for a share pair: the fast protocol counts
+//! the coefficients returned per share pair in both share files and re-shares (fresh masks,
+//! fresh matrices) before an image would pass the bound. (σ = 40 extra bits alone would
+//! cover one coefficient; 64 costs nothing here.) For the shipped model at k = 40: F = 115 for T = 169 (n_o = 1), 116 for the
 //! whole-image layouts (n_o = 2, T = 338), 122 for one patch (n_o = 128, T = 21,632).
 //!
 //! **Correctness at q.** `B + 2^F < 2^(F+1) ≤ q/(2t)` needs `F + k + 2 ≤ log2 q` (174).

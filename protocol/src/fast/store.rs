@@ -10,7 +10,7 @@
 //!   `fast-<model hash hex, 16 digits>.usershare`, holding `W_U`, `b_U` and the cloud's public key.
 //!
 //! The RLWE engine's flooding bound ([`RLWE_BUDGET`] coefficients returned to each key holder
-//! per share pair, ≈ 12 whole 256×256 images) is enforced here: each share file carries its
+//! per share pair: 22 whole 256×256 images of the shipped model) is enforced here: each share file carries its
 //! pair's [`super::shares::RlweUse`]; at job start [`rlwe_fit`] keeps a stored share only if
 //! the image fits in what is left (otherwise the pair is re-shared: fresh masks, fresh
 //! matrices), and [`count_rlwe_image`] counts the image in the share, which the job persists
@@ -439,6 +439,15 @@ mod tests {
         assert_eq!(rlwe_image_cost(&shapes, 10), 10 * (3 * 128 + 1));
         assert_eq!(rlwe_image_cost(&shapes, 0), 0);
         assert_eq!(rlwe_image_cost(&[(1, usize::MAX)], usize::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn the_bound_covers_22_whole_images_of_the_shipped_model_per_share_pair() {
+        // 13×13 → 128 → 128 → 5×5 at stride 5 on 256×256: 52 × 52 = 2,704 patches.
+        let cost = rlwe_image_cost(&[(169, 128), (128, 128), (128, 25)], 2704);
+        assert_eq!(cost, 759_824);
+        assert_eq!(RLWE_BUDGET, 1 << 24);
+        assert_eq!(RLWE_BUDGET / cost, 22);
     }
 
     #[test]
