@@ -9,6 +9,7 @@ use crate::rational::{self, Rational};
 use crate::types::{NumTy, Ty};
 use num_bigint::BigInt;
 use num_traits::CheckedDiv;
+use std::ops::ControlFlow;
 
 impl<'a> Elab<'a> {
     /// Elaborates an expression.
@@ -208,20 +209,14 @@ impl<'a> Elab<'a> {
         sb: &Span,
         span: &Span,
     ) -> R<Val> {
-        let (ca, cb) = (va.clone(), vb.clone());
-        let Some((x, y)) = self.two_nums(va, vb, sa, sb)? else {
-            let (Val::Const(a), Val::Const(b)) = (ca, cb) else {
-                return Err(Diagnostic::new(
-                    span.clone(),
-                    "internal: expected constants",
-                    "",
-                ));
-            };
-            return Ok(Val::Const(match op {
-                A::Add => a + b,
-                A::Sub => a - b,
-                _ => a * b,
-            }));
+        let fold = |a, b| match op {
+            A::Add => a + b,
+            A::Sub => a - b,
+            _ => a * b,
+        };
+        let (x, y) = match self.nums_or_fold(va, vb, sa, sb, span, fold)? {
+            ControlFlow::Continue(xy) => xy,
+            ControlFlow::Break(c) => return Ok(c),
         };
         let what = format!("the result of `{}`", op.symbol());
         if op == A::Mul {
@@ -249,21 +244,64 @@ impl<'a> Elab<'a> {
                 &what,
             )?));
         }
+        self.aligned_binary(x, y, sa, sb, span, &what, |a0, a1, b0, b1| {
+            if op == A::Add {
+                (BinOp::Add, a0 + b0, a1 + b1)
+            } else {
+                (BinOp::Sub, a0 - b1, a1 - b0)
+            }
+        })
+    }
+
+    /// The two operands as numeric variables ([`Elab::two_nums`]), or — both constant —
+    /// `Break` with `fold` of their values.
+    fn nums_or_fold(
+        &mut self,
+        va: Val,
+        vb: Val,
+        sa: &Span,
+        sb: &Span,
+        span: &Span,
+        fold: impl FnOnce(Rational, Rational) -> Rational,
+    ) -> R<ControlFlow<Val, (VarId, VarId)>> {
+        let (ca, cb) = (va.clone(), vb.clone());
+        if let Some(xy) = self.two_nums(va, vb, sa, sb)? {
+            return Ok(ControlFlow::Continue(xy));
+        }
+        let (Val::Const(a), Val::Const(b)) = (ca, cb) else {
+            return Err(Diagnostic::new(
+                span.clone(),
+                "internal: expected constants",
+                "",
+            ));
+        };
+        Ok(ControlFlow::Break(Val::Const(fold(a, b))))
+    }
+
+    /// `x op y` at a common number of fractional bits, with the operation and the result's
+    /// bounds from `bounds(x_lo, x_hi, y_lo, y_hi)`.
+    #[allow(clippy::too_many_arguments)]
+    fn aligned_binary(
+        &mut self,
+        x: VarId,
+        y: VarId,
+        sa: &Span,
+        sb: &Span,
+        span: &Span,
+        what: &str,
+        bounds: impl FnOnce(BigInt, BigInt, BigInt, BigInt) -> (BinOp, BigInt, BigInt),
+    ) -> R<Val> {
         let (x, y, f) = self.aligned(x, y, sa, sb)?;
         let (a0, a1) = self.range(x);
         let (b0, b1) = self.range(y);
-        let (o, lo, hi) = if op == A::Add {
-            (BinOp::Add, a0 + b0, a1 + b1)
-        } else {
-            (BinOp::Sub, a0 - b1, a1 - b0)
-        };
+        let (o, lo, hi) = bounds(a0, a1, b0, b1);
         Ok(Val::Var(self.emit_ranged(
             Op::Binary(o, x, y),
             lo,
             hi,
             f,
             span,
-            &what,
+            what,
         )?))
     }
 
@@ -276,34 +314,19 @@ impl<'a> Elab<'a> {
         sb: &Span,
         span: &Span,
     ) -> R<Val> {
-        let (ca, cb) = (va.clone(), vb.clone());
-        let Some((x, y)) = self.two_nums(va, vb, sa, sb)? else {
-            let (Val::Const(a), Val::Const(b)) = (ca, cb) else {
-                return Err(Diagnostic::new(
-                    span.clone(),
-                    "internal: expected constants",
-                    "",
-                ));
-            };
-            return Ok(Val::Const(if is_min { a.min(b) } else { a.max(b) }));
-        };
-        let (x, y, f) = self.aligned(x, y, sa, sb)?;
-        let (a0, a1) = self.range(x);
-        let (b0, b1) = self.range(y);
-        let (o, lo, hi) = if is_min {
-            (BinOp::Min, big_min(a0, b0), big_min(a1, b1))
-        } else {
-            (BinOp::Max, big_max(a0, b0), big_max(a1, b1))
+        let fold = |a: Rational, b| if is_min { a.min(b) } else { a.max(b) };
+        let (x, y) = match self.nums_or_fold(va, vb, sa, sb, span, fold)? {
+            ControlFlow::Continue(xy) => xy,
+            ControlFlow::Break(c) => return Ok(c),
         };
         let what = if is_min { "min" } else { "max" };
-        Ok(Val::Var(self.emit_ranged(
-            Op::Binary(o, x, y),
-            lo,
-            hi,
-            f,
-            span,
-            what,
-        )?))
+        self.aligned_binary(x, y, sa, sb, span, what, |a0, a1, b0, b1| {
+            if is_min {
+                (BinOp::Min, big_min(a0, b0), big_min(a1, b1))
+            } else {
+                (BinOp::Max, big_max(a0, b0), big_max(a1, b1))
+            }
+        })
     }
 
     pub(super) fn shift(
