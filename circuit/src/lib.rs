@@ -11,6 +11,8 @@
 //!   with the Bristol side file; errors name the file).
 //! - [`stats::CircuitStats`]: what garbling a circuit costs.
 //! - [`simulate`]: plaintext evaluation, 64 inputs at once.
+//! - [`value`]: the one value codec (raw patterns, signed, fixed-point and hex ⇄ LSB-first
+//!   circuit bits).
 //!
 //! ```
 //! use gcc_nn_circuit::{Circuit, Gate, IoValue, Party, ValueFormat};
@@ -36,5 +38,6 @@ pub mod load;
 pub mod meta;
 pub mod simulate;
 pub mod stats;
+pub mod value;
 
 pub use circuit::{Circuit, CircuitError, Gate, IoValue, Party, ValueFormat, WireId};

@@ -2,6 +2,7 @@
 //! helpers to move raw values in and out of circuit bits.
 
 use crate::circuit::{Circuit, Gate};
+use crate::value::{from_bits, push_bits};
 
 /// Evaluates `circuit` on 64 input vectors at once: `inputs[w]` holds bit `w` of each of
 /// the 64 vectors (vector k in bit k). Returns one `u64` per output wire likewise.
@@ -36,14 +37,12 @@ pub fn simulate_raw(circuit: &Circuit, tuples: &[Vec<u128>]) -> Vec<Vec<u128>> {
     assert!(tuples.len() <= 64, "at most 64 tuples per call");
     let mut wires = vec![0u64; circuit.num_input_wires() as usize];
     for (k, tuple) in tuples.iter().enumerate() {
-        let mut pos = 0usize;
-        for (value, raw) in circuit.inputs.iter().zip(tuple) {
-            for i in 0..value.format.width() as usize {
-                if i < 128 && (raw >> i) & 1 == 1 {
-                    wires[pos + i] |= 1 << k;
-                }
-            }
-            pos += value.format.width() as usize;
+        let mut bits = Vec::with_capacity(wires.len());
+        for (value, &raw) in circuit.inputs.iter().zip(tuple) {
+            push_bits(&mut bits, raw, value.format.width());
+        }
+        for (wire, bit) in wires.iter_mut().zip(bits) {
+            *wire |= u64::from(bit) << k;
         }
     }
     let out = simulate_u64(circuit, &wires);
@@ -55,12 +54,12 @@ pub fn simulate_raw(circuit: &Circuit, tuples: &[Vec<u128>]) -> Vec<Vec<u128>> {
                 .iter()
                 .map(|value| {
                     let width = value.format.width() as usize;
-                    let mut raw = 0u128;
-                    for i in 0..width.min(128) {
-                        raw |= u128::from((out[pos + i] >> k) & 1) << i;
-                    }
+                    let bits: Vec<bool> = out[pos..pos + width]
+                        .iter()
+                        .map(|w| (w >> k) & 1 == 1)
+                        .collect();
                     pos += width;
-                    raw
+                    from_bits(&bits)
                 })
                 .collect()
         })

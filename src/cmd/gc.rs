@@ -281,30 +281,14 @@ fn ty_of(f: ValueFormat) -> dsl::Ty {
 
 /// Parses VALUE into `width` bits, LSB first.
 fn value_bits(name: &str, text: &str, format: ValueFormat) -> Result<Vec<bool>, CliError> {
-    let width = format.width() as usize;
-    let t = text.trim();
+    let width = format.width();
     if width <= 128 {
-        let raw =
-            dsl::parse_value(t, &ty_of(format)).map_err(|e| format!("input '{name}': {e}"))?;
-        return Ok((0..width).map(|i| (raw >> i) & 1 == 1).collect());
+        let raw = dsl::parse_value(text.trim(), &ty_of(format))
+            .map_err(|e| format!("input '{name}': {e}"))?;
+        return Ok(circuit::value::to_bits(raw, width));
     }
     // Wide plain values (e.g. a 512-bit SHA block): hex only, as one big-endian integer.
-    let hex = t
-        .strip_prefix("0x")
-        .ok_or_else(|| format!("input '{name}' is {width} bits wide: give it in hex (0x…)"))?
-        .replace('_', "");
-    let mut bits = Vec::with_capacity(4 * hex.len());
-    for c in hex.chars().rev() {
-        let d = c
-            .to_digit(16)
-            .ok_or_else(|| format!("input '{name}': '{c}' is not a hex digit"))?;
-        bits.extend((0..4).map(|i| (d >> i) & 1 == 1));
-    }
-    if bits.iter().skip(width).any(|&b| b) {
-        return Err(format!("input '{name}': value has more than {width} bits").into());
-    }
-    bits.resize(width, false);
-    Ok(bits)
+    circuit::value::parse_hex(text, width).map_err(|e| format!("input '{name}': {e}").into())
 }
 
 fn encode_inputs(
@@ -362,25 +346,10 @@ fn encode_inputs(
 
 /// Formats `bits` (LSB first) as a value of `format`.
 fn format_bits(bits: &[bool], format: ValueFormat, plain: bool) -> String {
-    let hex = || {
-        let mut s = String::new();
-        for nib in bits.chunks(4).rev() {
-            let d = nib
-                .iter()
-                .enumerate()
-                .fold(0u32, |acc, (i, &b)| acc | ((b as u32) << i));
-            s.push(char::from_digit(d, 16).unwrap_or('?'));
-        }
-        format!("0x{s}")
-    };
     if bits.len() > 128 || plain {
-        return hex();
+        return circuit::value::to_hex(bits);
     }
-    let raw = bits
-        .iter()
-        .enumerate()
-        .fold(0u128, |acc, (i, &b)| acc | ((b as u128) << i));
-    dsl::format_value(raw, &ty_of(format))
+    dsl::format_value(circuit::value::from_bits(bits), &ty_of(format))
 }
 
 fn report(tpc: &TwoPartyCircuit, out: &RunOutput, total: Duration, role: &str) {
