@@ -30,8 +30,9 @@ pub(crate) enum DemoCommand {
         /// Folder for keys, the encrypted model and the images.
         #[arg(long, default_value = "demo-out")]
         out: PathBuf,
-        /// Secure protocol (the paper's `reference` takes hours per image at 2048 bits).
-        #[arg(long, value_enum, default_value = "fast")]
+        /// Secure protocol: `fast-rlwe` (default: linear layers on ring-LWE), `fast` (on
+        /// Paillier, ≈ 4× slower), `reference` (the paper's: hours per image at 2048 bits).
+        #[arg(long, value_enum, default_value = "fast-rlwe")]
         protocol: ProtocolChoice,
         /// Paillier modulus bits (2048 is the real setting).
         #[arg(long, default_value_t = 2048)]

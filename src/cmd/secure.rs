@@ -255,8 +255,9 @@ pub(crate) struct SecureDenoiseArgs {
     /// Secure denoising: the user's secret key (a paillier.key file or its directory).
     #[arg(long, value_name = "SK", conflicts_with = "plain")]
     key: Option<PathBuf>,
-    /// Secure protocol to ask the cloud for.
-    #[arg(long, value_enum, default_value = "fast", conflicts_with = "plain")]
+    /// Secure protocol to ask the cloud for: `fast-rlwe` (default: linear layers on
+    /// ring-LWE), `fast` (on Paillier) or `reference` (the paper's, hours per image).
+    #[arg(long, value_enum, default_value = "fast-rlwe", conflicts_with = "plain")]
     protocol: ProtocolChoice,
     /// Clean reference image: print the PSNR of the noisy and denoised images against it.
     #[arg(long, value_name = "REF")]
