@@ -2,7 +2,7 @@
 fn main() {
     let path = std::env::args().nth(1).expect("usage: planstats FILE");
     let text = std::fs::read_to_string(&path).expect("read");
-    let c = compiler::bristol::read_fashion(&text).expect("parse");
+    let c = circuit::bristol::read_fashion(&text).expect("parse");
     let plan = gcc_nn_runtime::plan::Plan::new(&c).expect("valid");
     let flushes = plan
         .ops

@@ -5,7 +5,7 @@
 use crate::block::{Block, Delta};
 use crate::garble::{Evaluator, Garbler, SliceSource, TableSink};
 use crate::plan::Plan;
-use compiler::{Circuit, Gate, IoValue, ValueFormat};
+use circuit::{Circuit, Gate, IoValue, ValueFormat};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha12Rng;
 use std::time::{Duration, Instant};
@@ -100,7 +100,7 @@ fn cpu_since(start: Option<Duration>) -> Option<Duration> {
 pub fn garble_in_memory(
     circuit: &Circuit,
     reps: usize,
-) -> Result<Throughput, compiler::CircuitError> {
+) -> Result<Throughput, circuit::CircuitError> {
     let plan = Plan::new(circuit)?;
     let mut rng = ChaCha12Rng::seed_from_u64(1);
     let mut g = Garbler::new(Delta::random(&mut rng), Block::random(&mut rng));
@@ -125,7 +125,7 @@ pub fn garble_in_memory(
 pub fn evaluate_in_memory(
     circuit: &Circuit,
     reps: usize,
-) -> Result<Throughput, compiler::CircuitError> {
+) -> Result<Throughput, circuit::CircuitError> {
     let plan = Plan::new(circuit)?;
     let mut rng = ChaCha12Rng::seed_from_u64(2);
     let start = Block::random(&mut rng);
@@ -157,7 +157,7 @@ pub fn evaluate_in_memory(
 pub enum BenchError {
     /// The circuit is malformed.
     #[error("{0}")]
-    Circuit(#[from] compiler::CircuitError),
+    Circuit(#[from] circuit::CircuitError),
     /// The two-party run failed.
     #[error("{0}")]
     Driver(#[from] crate::driver::DriverError),
@@ -175,7 +175,7 @@ pub enum BenchError {
 pub fn loopback_tcp(circuit: &Circuit, reps: usize) -> Result<Throughput, BenchError> {
     use crate::channel::{DEFAULT_TIMEOUT, TcpChannel};
     use crate::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
-    use compiler::Party;
+    use circuit::Party;
     let parties = (0..circuit.inputs.len())
         .map(|i| {
             if i % 2 == 0 {

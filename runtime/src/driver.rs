@@ -12,7 +12,7 @@ use crate::ot::OtError;
 use crate::ot::iknp::{CotReceiver, CotSender};
 use crate::plan::Plan;
 use crate::prg::Prg;
-use compiler::{Circuit, CircuitError, Party};
+use circuit::{Circuit, CircuitError, Party};
 use rand::CryptoRng;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
@@ -34,7 +34,25 @@ pub enum Reveal {
     Both,
 }
 
+impl std::fmt::Display for Reveal {
+    /// The setting as the command line names it (`--reveal evaluator|garbler|both`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Reveal::Evaluator => "evaluator",
+            Reveal::Garbler => "garbler",
+            Reveal::Both => "both",
+        })
+    }
+}
+
 impl Reveal {
+    /// The setting of a handshake code, if it is one.
+    pub fn from_code(code: u8) -> Option<Reveal> {
+        [Reveal::Evaluator, Reveal::Garbler, Reveal::Both]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+
     fn code(self) -> u8 {
         match self {
             Reveal::Evaluator => 1,
@@ -104,11 +122,15 @@ pub enum DriverError {
         theirs: u64,
     },
     /// The two sides disagree on who learns the outputs.
-    #[error("handshake: output reveal mismatch (ours {ours:?}, peer code {theirs})")]
+    #[error(
+        "handshake: the two sides disagree on who learns the outputs (this side: --reveal \
+         {ours}, the peer: {})",
+        Reveal::from_code(*theirs).map_or_else(|| format!("unknown setting {theirs}"), |r| format!("--reveal {r}"))
+    )]
     RevealMismatch {
         /// Our setting.
         ours: Reveal,
-        /// The peer's code.
+        /// The peer's code ([`Reveal::from_code`]).
         theirs: u8,
     },
     /// An input value has no owner.
@@ -256,7 +278,7 @@ pub fn circuit_hash(c: &Circuit) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"gcc-nn circuit v1");
     h.update(c.num_wires.to_le_bytes());
-    let fmt = |h: &mut Sha256, v: &compiler::IoValue| {
+    let fmt = |h: &mut Sha256, v: &circuit::IoValue| {
         h.update((v.name.len() as u64).to_le_bytes());
         h.update(v.name.as_bytes());
         h.update([match v.party {
@@ -265,9 +287,9 @@ pub fn circuit_hash(c: &Circuit) -> [u8; 32] {
             Some(Party::Evaluator) => 2,
         }]);
         let (tag, w, f) = match v.format {
-            compiler::ValueFormat::Bool => (0u8, 1, 0),
-            compiler::ValueFormat::Signed { width, frac } => (1, width, frac),
-            compiler::ValueFormat::Unsigned { width, frac } => (2, width, frac),
+            circuit::ValueFormat::Bool => (0u8, 1, 0),
+            circuit::ValueFormat::Signed { width, frac } => (1, width, frac),
+            circuit::ValueFormat::Unsigned { width, frac } => (2, width, frac),
         };
         h.update([tag]);
         h.update(w.to_le_bytes());
@@ -284,9 +306,9 @@ pub fn circuit_hash(c: &Circuit) -> [u8; 32] {
     h.update((c.gates.len() as u64).to_le_bytes());
     for g in &c.gates {
         let (t, a, b, o) = match *g {
-            compiler::Gate::Xor { a, b, out } => (0u8, a, b, out),
-            compiler::Gate::And { a, b, out } => (1, a, b, out),
-            compiler::Gate::Inv { a, out } => (2, a, a, out),
+            circuit::Gate::Xor { a, b, out } => (0u8, a, b, out),
+            circuit::Gate::And { a, b, out } => (1, a, b, out),
+            circuit::Gate::Inv { a, out } => (2, a, a, out),
         };
         h.update([t]);
         h.update(a.to_le_bytes());

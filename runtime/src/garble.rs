@@ -301,7 +301,7 @@ impl Evaluator {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use compiler::{Circuit, Gate, IoValue, ValueFormat};
+    use circuit::{Circuit, Gate, IoValue, ValueFormat};
     use rand::{RngExt, SeedableRng};
     use rand_chacha::ChaCha12Rng;
 

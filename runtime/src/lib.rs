@@ -34,7 +34,7 @@
 //! ```
 //! use gcc_nn_runtime::channel::MemChannel;
 //! use gcc_nn_runtime::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
-//! use compiler::{Circuit, Gate, IoValue, Party, ValueFormat};
+//! use circuit::{Circuit, Gate, IoValue, Party, ValueFormat};
 //!
 //! // y = a AND b, a from the garbler, b from the evaluator.
 //! let bit = |n: &str, p| IoValue { name: n.into(), party: p, format: ValueFormat::Bool };

@@ -4,7 +4,7 @@
 //! Slots are assigned by liveness (a wire's slot is freed after its last read), so the
 //! label memory of a run follows the circuit's peak live wires, not its gate count.
 
-use compiler::{Circuit, CircuitError, Gate};
+use circuit::{Circuit, CircuitError, Gate};
 
 /// Most AND gates hashed in one batch (bounded so batch buffers stay in L1 cache).
 pub const MAX_AND_BATCH: usize = 64;
@@ -257,7 +257,7 @@ impl SlotAllocator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use compiler::{IoValue, ValueFormat};
+    use circuit::{IoValue, ValueFormat};
 
     fn chain(n: u32) -> Circuit {
         // x0 AND x1 -> w2, w2 AND x1 -> w3, ... a dependent chain.

@@ -2,8 +2,8 @@
 
 mod common;
 
+use circuit::{Circuit, Party};
 use common::run_tcp;
-use compiler::{Circuit, Party};
 use gcc_nn_runtime::bench::random_circuit;
 use gcc_nn_runtime::channel::{Channel, ChannelError, MemChannel};
 use gcc_nn_runtime::driver::{DriverError, Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
@@ -16,10 +16,10 @@ fn two_party_random(seed: u64) -> TwoPartyCircuit {
     let mut c = random_circuit(seed, 32, 3000, 64);
     // Regroup the 32 one-bit inputs into four 8-bit values.
     c.inputs = (0..4)
-        .map(|i| compiler::IoValue {
+        .map(|i| circuit::IoValue {
             name: format!("v{i}"),
             party: None,
-            format: compiler::ValueFormat::Unsigned { width: 8, frac: 0 },
+            format: circuit::ValueFormat::Unsigned { width: 8, frac: 0 },
         })
         .collect();
     TwoPartyCircuit::with_parties(

@@ -4,34 +4,27 @@
 
 mod common;
 
-use common::{fashion_bits, hex, int_bits, old_bits, run_tcp};
-use compiler::Party::{Evaluator as E, Garbler as G};
+use circuit::Party::{Evaluator as E, Garbler as G};
+use circuit::value::to_bits;
+use common::{fashion_bits, hex, old_bits, run_tcp};
 use gcc_nn_runtime::driver::{Reveal, TwoPartyCircuit};
 
-const DATA: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../circuit/tests/data/bristol"
-);
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../circuit/tests/data/bristol");
 
-fn load(rel: &str, old: bool) -> compiler::Circuit {
+fn load(rel: &str, old: bool) -> circuit::Circuit {
     let path = format!("{DATA}/{rel}");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     let c = if old {
-        compiler::bristol::read_old_format(&text)
+        circuit::bristol::read_old_format(&text)
     } else {
-        compiler::bristol::read_fashion(&text)
+        circuit::bristol::read_fashion(&text)
     };
     c.unwrap_or_else(|e| panic!("parse {path}: {e}"))
 }
 
 /// Runs one instance (`g`: garbler's bits, `e`: evaluator's) with both parties learning
 /// the output; checks they agree.
-fn run(
-    c: compiler::Circuit,
-    parties: Vec<compiler::Party>,
-    g: Vec<bool>,
-    e: Vec<bool>,
-) -> Vec<bool> {
+fn run(c: circuit::Circuit, parties: Vec<circuit::Party>, g: Vec<bool>, e: Vec<bool>) -> Vec<bool> {
     let tpc = TwoPartyCircuit::with_parties(c, parties).expect("valid circuit");
     let (go, eo) = run_tcp(&tpc, vec![g], vec![e], Reveal::Both);
     let go = go.outputs.expect("garbler learns");
@@ -157,9 +150,9 @@ fn adder_32bit_old_format() {
         let out = run(
             load("bristol_format/adder_32bit.txt", true),
             vec![G, E],
-            int_bits(a, 32),
-            int_bits(b, 32),
+            to_bits(a, 32),
+            to_bits(b, 32),
         );
-        assert_eq!(out, int_bits(a + b, 33), "{a} + {b}");
+        assert_eq!(out, to_bits(a + b, 33), "{a} + {b}");
     }
 }

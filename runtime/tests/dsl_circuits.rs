@@ -1,7 +1,7 @@
 //! The project's own circuits (circuits/*.dsl, compiled on the fly): garbled evaluation of
 //! thousands of random inputs, run as one batch, equals the plaintext simulation.
 
-use compiler::Party;
+use circuit::Party;
 use gcc_nn_runtime::channel::MemChannel;
 use gcc_nn_runtime::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
 use rand::{RngExt, SeedableRng};

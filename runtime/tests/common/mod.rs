@@ -51,8 +51,3 @@ pub(crate) fn old_bits(bytes: &[u8]) -> Vec<bool> {
         .map(|j| (bytes[j / 8] >> (7 - j % 8)) & 1 == 1)
         .collect()
 }
-
-/// Integer → `width` bits, LSB first.
-pub(crate) fn int_bits(v: u128, width: usize) -> Vec<bool> {
-    (0..width).map(|i| (v >> i) & 1 == 1).collect()
-}
