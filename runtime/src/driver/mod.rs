@@ -1,0 +1,339 @@
+//! The two-party driver: runs a circuit once or N times as a batch between a garbler and
+//! an evaluator over any [`Channel`].
+//!
+//! One run = handshake (circuit hash, batch size, who learns the outputs) → base OTs →
+//! one IKNP extension for every evaluator input bit of the batch → one stream carrying,
+//! per instance, the garbler's input labels and the garbled tables → output decoding.
+
+//!
+//! Files: `error.rs` ([`DriverError`]), `two_party.rs` ([`TwoPartyCircuit`] and its hash),
+//! `handshake.rs`, and here the two roles ([`run_garbler`], [`run_evaluator`]).
+
+mod error;
+mod handshake;
+mod two_party;
+
+pub use error::DriverError;
+pub use two_party::{TwoPartyCircuit, circuit_hash};
+
+use crate::block::{Block, Delta};
+use crate::channel::{Channel, ChannelError, recv_blocks, send_blocks};
+use crate::garble::{Evaluator, Garbler, TableSink, TableSource};
+use crate::ot::iknp::{CotReceiver, CotSender};
+use crate::prg::Prg;
+use circuit::Party;
+use error::chan;
+use handshake::handshake;
+use rand::CryptoRng;
+use std::time::{Duration, Instant};
+
+/// Largest batch a run accepts, ours or announced by the peer's handshake. (With wire
+/// indices below 2^32, instances × input bits then cannot overflow.)
+pub const MAX_INSTANCES: u64 = 1 << 32;
+
+/// Which party learns the circuit's outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reveal {
+    /// Only the evaluator learns the outputs.
+    Evaluator,
+    /// Only the garbler learns the outputs.
+    Garbler,
+    /// Both learn them.
+    Both,
+}
+
+impl std::fmt::Display for Reveal {
+    /// The setting as the command line names it (`--reveal evaluator|garbler|both`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Reveal::Evaluator => "evaluator",
+            Reveal::Garbler => "garbler",
+            Reveal::Both => "both",
+        })
+    }
+}
+
+impl Reveal {
+    /// The setting of a handshake code, if it is one.
+    pub fn from_code(code: u8) -> Option<Reveal> {
+        [Reveal::Evaluator, Reveal::Garbler, Reveal::Both]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+
+    fn code(self) -> u8 {
+        match self {
+            Reveal::Evaluator => 1,
+            Reveal::Garbler => 2,
+            Reveal::Both => 3,
+        }
+    }
+    fn to_evaluator(self) -> bool {
+        matches!(self, Reveal::Evaluator | Reveal::Both)
+    }
+    fn to_garbler(self) -> bool {
+        matches!(self, Reveal::Garbler | Reveal::Both)
+    }
+}
+
+/// Traffic and timing of one run.
+#[derive(Clone, Debug, Default)]
+pub struct RunStats {
+    /// AND gates garbled or evaluated (all instances).
+    pub ands: u64,
+    /// Correlated OTs run.
+    pub ots: u64,
+    /// Bytes sent by this party.
+    pub bytes_sent: u64,
+    /// Bytes received by this party.
+    pub bytes_received: u64,
+    /// Wall time per phase, in order.
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+/// What a party gets from a run.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    /// Output bits per instance (LSB-first per value, values in circuit order), if this
+    /// party learns them.
+    pub outputs: Option<Vec<Vec<bool>>>,
+    /// Traffic and timing.
+    pub stats: RunStats,
+}
+
+struct Phases {
+    last: Instant,
+    list: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    fn new() -> Phases {
+        Phases {
+            last: Instant::now(),
+            list: Vec::new(),
+        }
+    }
+    fn done(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.list.push((name, now - self.last));
+        self.last = now;
+    }
+}
+
+struct ChannelSink<'a, C: ?Sized>(&'a mut C);
+
+impl<C: Channel + ?Sized> TableSink for ChannelSink<'_, C> {
+    type Error = ChannelError;
+    fn put_tables(&mut self, tables: &[Block]) -> Result<(), ChannelError> {
+        send_blocks(self.0, tables)
+    }
+}
+
+struct ChannelSource<'a, C: ?Sized>(&'a mut C);
+
+impl<C: Channel + ?Sized> TableSource for ChannelSource<'_, C> {
+    type Error = ChannelError;
+    fn get_tables(&mut self, out: &mut [Block]) -> Result<(), ChannelError> {
+        recv_blocks(self.0, out)
+    }
+}
+
+fn pack_bits(bits: &[bool]) -> Vec<u8> {
+    let mut out = vec![0u8; bits.len().div_ceil(8)];
+    for (i, &b) in bits.iter().enumerate() {
+        out[i / 8] |= (b as u8) << (i % 8);
+    }
+    out
+}
+
+fn unpack_bits(bytes: &[u8], n: usize) -> Vec<bool> {
+    (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
+}
+
+fn split_instances(bits: &[bool], n: usize) -> Vec<Vec<bool>> {
+    let per = bits.len() / n.max(1);
+    (0..n)
+        .map(|k| bits[k * per..(k + 1) * per].to_vec())
+        .collect()
+}
+
+fn check_inputs(
+    inputs: &[Vec<bool>],
+    expected: usize,
+    party: &'static str,
+) -> Result<(), DriverError> {
+    if inputs.is_empty() {
+        return Err(DriverError::NoInstances);
+    }
+    if inputs.len() as u64 > MAX_INSTANCES {
+        return Err(DriverError::TooManyInstances {
+            who: "our",
+            got: inputs.len() as u64,
+        });
+    }
+    for (instance, bits) in inputs.iter().enumerate() {
+        if bits.len() != expected {
+            return Err(DriverError::InputWidth {
+                instance,
+                party,
+                expected,
+                got: bits.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Runs the garbler's side: `inputs[k]` holds the garbler's input bits of instance `k`
+/// (its input values in circuit order, each LSB-first). The batch size is `inputs.len()`.
+pub fn run_garbler<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    tpc: &TwoPartyCircuit,
+    inputs: &[Vec<bool>],
+    reveal: Reveal,
+    rng: &mut R,
+) -> Result<RunOutput, DriverError> {
+    check_inputs(inputs, tpc.garbler_input_bits(), "garbler")?;
+    let n = inputs.len();
+    let mut phases = Phases::new();
+    handshake(ch, tpc, n as u64, reveal, Party::Garbler)?;
+    phases.done("handshake");
+
+    let delta = Delta::random(rng);
+    let start = Block::random(rng);
+    send_blocks(ch, &[start]).map_err(chan("setup (sending the hash start point)"))?;
+    let mut ot = CotSender::setup(ch, delta.clone(), rng)?;
+    phases.done("base OT");
+    let m = n * tpc.evaluator_input_bits();
+    let eval_zero = ot.extend(ch, m)?;
+    phases.done("OT extension");
+
+    let mut label_prg = Prg::from_rng(rng);
+    let mut garbler = Garbler::new(delta.clone(), start);
+    let n_in = tpc.plan.input_slots.len();
+    let mut zero = vec![Block::ZERO; n_in];
+    let mut own = Vec::with_capacity(tpc.garbler_input_bits());
+    let mut decoding = Vec::with_capacity(n * tpc.output_bits());
+    let e = chan("garbling");
+    for (k, bits) in inputs.iter().enumerate() {
+        label_prg.fill_blocks(&mut zero);
+        let eval_labels =
+            &eval_zero[k * tpc.evaluator_input_bits()..(k + 1) * tpc.evaluator_input_bits()];
+        for (&w, &l) in tpc.evaluator_wires.iter().zip(eval_labels) {
+            zero[w] = l;
+        }
+        own.clear();
+        for (&w, &b) in tpc.garbler_wires.iter().zip(bits) {
+            own.push(zero[w] ^ (Block::mask(b) & delta.block()));
+        }
+        send_blocks(ch, &own).map_err(&e)?;
+        let out_zero = garbler
+            .garble(&tpc.plan, &zero, &mut ChannelSink(&mut *ch))
+            .map_err(&e)?;
+        decoding.extend(out_zero.iter().map(|l| l.lsb()));
+    }
+    ch.flush().map_err(&e)?;
+    phases.done("garbling (streamed)");
+
+    let e = chan("output");
+    let mut outputs = None;
+    if reveal.to_evaluator() {
+        ch.send(&pack_bits(&decoding)).map_err(&e)?;
+        ch.flush().map_err(&e)?;
+    }
+    if reveal.to_garbler() {
+        let mut buf = vec![0u8; decoding.len().div_ceil(8)];
+        ch.recv_exact(&mut buf)
+            .map_err(chan("output (receiving the evaluator's output bits)"))?;
+        let lsbs = unpack_bits(&buf, decoding.len());
+        let bits: Vec<bool> = lsbs.iter().zip(&decoding).map(|(&a, &d)| a ^ d).collect();
+        outputs = Some(split_instances(&bits, n));
+    }
+    phases.done("output");
+    Ok(RunOutput {
+        outputs,
+        stats: RunStats {
+            ands: (n * tpc.and_count()) as u64,
+            ots: m as u64,
+            bytes_sent: ch.bytes_sent(),
+            bytes_received: ch.bytes_received(),
+            phases: phases.list,
+        },
+    })
+}
+
+/// Runs the evaluator's side: `inputs[k]` holds the evaluator's input bits of instance `k`
+/// (its input values in circuit order, each LSB-first). The batch size is `inputs.len()`.
+pub fn run_evaluator<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    tpc: &TwoPartyCircuit,
+    inputs: &[Vec<bool>],
+    reveal: Reveal,
+    rng: &mut R,
+) -> Result<RunOutput, DriverError> {
+    check_inputs(inputs, tpc.evaluator_input_bits(), "evaluator")?;
+    let n = inputs.len();
+    let mut phases = Phases::new();
+    handshake(ch, tpc, n as u64, reveal, Party::Evaluator)?;
+    phases.done("handshake");
+
+    let mut start = [Block::ZERO];
+    recv_blocks(ch, &mut start).map_err(chan("setup (receiving the hash start point)"))?;
+    let mut ot = CotReceiver::setup(ch, rng)?;
+    phases.done("base OT");
+    let choices: Vec<bool> = inputs.iter().flatten().copied().collect();
+    let eval_labels = ot.extend(ch, &choices)?;
+    phases.done("OT extension");
+
+    let mut evaluator = Evaluator::new(start[0]);
+    let mut labels = vec![Block::ZERO; tpc.plan.input_slots.len()];
+    let mut own = vec![Block::ZERO; tpc.garbler_input_bits()];
+    let mut lsbs = Vec::with_capacity(n * tpc.output_bits());
+    let e_labels = chan("evaluation (receiving the garbler's input labels)");
+    let e_tables = chan("evaluation (receiving garbled tables)");
+    let per = tpc.evaluator_input_bits();
+    for k in 0..n {
+        recv_blocks(ch, &mut own).map_err(&e_labels)?;
+        for (&w, &l) in tpc.garbler_wires.iter().zip(&own) {
+            labels[w] = l;
+        }
+        for (&w, &l) in tpc
+            .evaluator_wires
+            .iter()
+            .zip(&eval_labels[k * per..(k + 1) * per])
+        {
+            labels[w] = l;
+        }
+        let out = evaluator
+            .evaluate(&tpc.plan, &labels, &mut ChannelSource(&mut *ch))
+            .map_err(&e_tables)?;
+        lsbs.extend(out.iter().map(|l| l.lsb()));
+    }
+    phases.done("evaluation (streamed)");
+
+    let e = chan("output");
+    let mut outputs = None;
+    if reveal.to_evaluator() {
+        let mut buf = vec![0u8; lsbs.len().div_ceil(8)];
+        ch.recv_exact(&mut buf)
+            .map_err(chan("output (receiving the decoding bits)"))?;
+        let decoding = unpack_bits(&buf, lsbs.len());
+        let bits: Vec<bool> = lsbs.iter().zip(&decoding).map(|(&a, &d)| a ^ d).collect();
+        outputs = Some(split_instances(&bits, n));
+    }
+    if reveal.to_garbler() {
+        ch.send(&pack_bits(&lsbs)).map_err(&e)?;
+        ch.flush().map_err(&e)?;
+    }
+    phases.done("output");
+    Ok(RunOutput {
+        outputs,
+        stats: RunStats {
+            ands: (n * tpc.and_count()) as u64,
+            ots: choices.len() as u64,
+            bytes_sent: ch.bytes_sent(),
+            bytes_received: ch.bytes_received(),
+            phases: phases.list,
+        },
+    })
+}
