@@ -51,6 +51,8 @@ enum Command {
     #[command(flatten)]
     Secure(cmd::secure::SecureCommand),
     #[command(flatten)]
+    SecureBench(cmd::secure_bench::SecureBenchCommand),
+    #[command(flatten)]
     Demo(cmd::demo::DemoCommand),
     /// Print a shell completion script: `gcc-nn completions bash > ~/.local/share/bash-completion/completions/gcc-nn`
     /// (zsh: a file `_gcc-nn` in a directory of `$fpath`; fish: `~/.config/fish/completions/gcc-nn.fish`).
@@ -62,7 +64,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    cmd::progress::install(cli.quiet);
+    if let Err(e) = cmd::progress::install(cli.quiet) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let result: Result<(), cmd::CliError> = match cli.command {
         // One arm per group, e.g.:  Command::Dsl(c) => cmd::dsl::run(c),
         Command::Dsl(c) => cmd::dsl::run(c),
@@ -71,6 +76,7 @@ fn main() -> ExitCode {
         Command::Paillier(c) => cmd::paillier::run(c),
         Command::Denoise(c) => cmd::denoise::run(c),
         Command::Secure(c) => cmd::secure::run(c),
+        Command::SecureBench(c) => cmd::secure_bench::run(c),
         Command::Demo(c) => cmd::demo::run(c),
         Command::Completions { shell } => {
             let mut script = Vec::new();

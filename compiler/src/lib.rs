@@ -21,6 +21,7 @@ pub mod limits;
 pub mod link;
 pub mod lower;
 pub mod range;
+pub mod report;
 
 pub use ::circuit::{
     Circuit, CircuitError, Gate, IoValue, Party, ValueFormat, WireId, binary, bristol, circuit,

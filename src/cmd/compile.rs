@@ -2,6 +2,7 @@
 
 use super::CliError;
 use clap::{Args, Subcommand, ValueEnum};
+use compiler::report::{self, value_type};
 use compiler::stats::CircuitStats;
 use compiler::{Circuit, CompileOptions, PassOptions};
 use platform::atomic_file::{PendingFile, Visibility, WriteError, write_file};
@@ -148,11 +149,11 @@ pub(crate) fn run(cmd: CompileCommand) -> Result<(), CliError> {
         } => {
             let options = passes.options()?;
             if markdown {
-                out!("{}", markdown_report(&files, &options)?);
+                out!("{}", report::markdown_report(&files, &options)?);
                 return Ok(());
             }
             for file in &files {
-                let circuit = load_any(file, &options)?;
+                let circuit = report::load_any(file, None, &options)?;
                 let stats = CircuitStats::of(&circuit);
                 if json {
                     let value = serde_json::json!({
@@ -175,14 +176,6 @@ fn compile(file: &Path, options: &CompileOptions) -> Result<Circuit, CliError> {
     compiler::compile_file(file, options).map_err(|e| e.render().into())
 }
 
-/// A .dsl program (compiled) or a circuit file in any supported format.
-fn load_any(file: &Path, options: &CompileOptions) -> Result<Circuit, CliError> {
-    if file.extension().is_some_and(|e| e == "dsl") {
-        return compile(file, options);
-    }
-    Ok(circuit::load::load(file, None)?)
-}
-
 fn values(values: &[compiler::IoValue]) -> String {
     values
         .iter()
@@ -192,7 +185,7 @@ fn values(values: &[compiler::IoValue]) -> String {
                 Some(compiler::Party::Evaluator) => " (evaluator)",
                 None => "",
             };
-            format!("{}: {:?}{party}", v.name, v.format)
+            format!("{}: {}{party}", v.name, value_type(v.format))
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -227,123 +220,4 @@ fn text_report(file: &Path, c: &Circuit, s: &CircuitStats) -> String {
     let _ = writeln!(out, "  garbled bytes   {} (32 per AND)", s.garbled_bytes);
     let _ = writeln!(out, "  OTs needed      {}", s.ots_needed);
     out
-}
-
-/// The pass switched off in each column of the pass table.
-fn pass_variants(base: PassOptions) -> Vec<(&'static str, PassOptions)> {
-    vec![
-        (
-            "no const-prop",
-            PassOptions {
-                constant_propagation: false,
-                ..base
-            },
-        ),
-        ("no CSE", PassOptions { cse: false, ..base }),
-        (
-            "no dead-gate elim.",
-            PassOptions {
-                dead_gates: false,
-                ..base
-            },
-        ),
-        (
-            "no range",
-            PassOptions {
-                range: false,
-                path_ranges: false,
-                ..base
-            },
-        ),
-        (
-            "no path ranges",
-            PassOptions {
-                path_ranges: false,
-                ..base
-            },
-        ),
-        (
-            "no fusion",
-            PassOptions {
-                fusion: false,
-                ..base
-            },
-        ),
-        (
-            "none",
-            PassOptions {
-                constant_propagation: false,
-                cse: false,
-                dead_gates: false,
-                range: false,
-                path_ranges: false,
-                fusion: false,
-            },
-        ),
-    ]
-}
-
-pub(crate) fn markdown_report(
-    files: &[PathBuf],
-    options: &CompileOptions,
-) -> Result<String, CliError> {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "| circuit | garbler bits | evaluator bits | output bits | AND | XOR | INV | AND depth | wires | peak live | garbled bytes | OTs |"
-    );
-    let _ = writeln!(
-        out,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    );
-    for file in files {
-        let s = CircuitStats::of(&load_any(file, options)?);
-        let _ = writeln!(
-            out,
-            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            file.display(),
-            s.garbler_input_bits,
-            s.evaluator_input_bits + s.unowned_input_bits,
-            s.output_bits,
-            s.and_gates,
-            s.xor_gates,
-            s.inv_gates,
-            s.and_depth,
-            s.wires,
-            s.peak_live_wires,
-            s.garbled_bytes,
-            s.ots_needed
-        );
-    }
-    let dsl_files: Vec<&PathBuf> = files
-        .iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "dsl"))
-        .collect();
-    if dsl_files.is_empty() {
-        return Ok(out);
-    }
-    let variants = pass_variants(options.passes);
-    let _ = writeln!(
-        out,
-        "\nAND gates with one pass switched off (all others on):\n"
-    );
-    let header: Vec<&str> = variants.iter().map(|(n, _)| *n).collect();
-    let _ = writeln!(out, "| circuit | all passes | {} |", header.join(" | "));
-    let _ = writeln!(out, "|---|---:|{}", "---:|".repeat(variants.len()));
-    for file in dsl_files {
-        let all = compile(file, options)?.and_count();
-        let mut row = format!("| `{}` | {all} |", file.display());
-        for (_, passes) in &variants {
-            let c = compile(
-                file,
-                &CompileOptions {
-                    passes: *passes,
-                    overrides: options.overrides.clone(),
-                },
-            )?;
-            let _ = write!(row, " {} |", c.and_count());
-        }
-        let _ = writeln!(out, "{row}");
-    }
-    Ok(out)
 }

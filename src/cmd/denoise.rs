@@ -2,32 +2,16 @@
 //! denoiser (float and exact fixed point), its PSNR table, and its training.
 
 use super::CliError;
-use clap::{Subcommand, ValueEnum};
-use model::activation::{PiecewiseQuadratic, TANH_FIT, TANH_STAR};
+use super::args::ProtocolChoice;
+use super::images::{ensure_parent, load_image, load_reference};
+use activation::Activation;
+use clap::Subcommand;
 use model::denoise::{FloatActivation, denoise_fixed, denoise_float};
 use model::fixed::{FIXED, FixedMlp};
 use model::image_file::FileFormat;
 use model::metrics::{add_noise, psnr, psnr_u8, ssim};
 use model::{GrayImage, Mlp};
 use std::path::{Path, PathBuf};
-
-/// Which tanh approximation the fixed-point denoiser uses.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub(crate) enum ActChoice {
-    /// circuits/tanh_fit.dsl: more pieces, smaller error (default).
-    TanhFit,
-    /// circuits/tanh.dsl: the paper's tanh*.
-    TanhStar,
-}
-
-impl ActChoice {
-    fn approx(self) -> PiecewiseQuadratic {
-        match self {
-            ActChoice::TanhFit => TANH_FIT,
-            ActChoice::TanhStar => TANH_STAR,
-        }
-    }
-}
 
 /// Plaintext denoiser commands.
 #[derive(Subcommand)]
@@ -60,14 +44,17 @@ pub(crate) enum DenoiseCommand {
         /// Stride between output patches; default: the model's (plain mode).
         #[arg(long, conflicts_with = "connect")]
         stride: Option<usize>,
-        /// Activation approximation (plain mode; with --connect the model owner chose it).
+        /// Activation: a shipped name (tanh_fit, tanh, tanh_fine, relu, sigmoid, gelu) or a
+        /// DSL file fixed<16,12> → fixed<16,12> (plain mode; with --connect the model owner
+        /// chose it and the cloud sends it).
         #[arg(
             long,
-            value_enum,
-            default_value = "tanh-fit",
+            value_name = "FILE.dsl|NAME",
+            value_parser = super::parse_activation,
+            default_value = "tanh_fit",
             conflicts_with = "connect"
         )]
-        activation: ActChoice,
+        activation: Activation,
         /// Use the float network with the real tanh instead of fixed point (plain mode).
         #[arg(long, conflicts_with_all = ["connect", "activation"])]
         float: bool,
@@ -75,11 +62,14 @@ pub(crate) enum DenoiseCommand {
         #[arg(long, value_name = "ADDR", conflicts_with = "plain")]
         connect: Option<String>,
         #[command(flatten)]
-        secure: super::secure::SecureDenoiseArgs,
+        secure: SecureDenoiseArgs,
+        /// Print one JSON object (fields: docs/cli.md) instead of the text report.
+        #[arg(long)]
+        json: bool,
     },
     /// PSNR table at σ = 25 for folders of test images: noisy, float tanh, fixed-point
     /// tanh*, fixed-point tanh_fit and the gaps; writes the denoised PNGs and a comparison
-    /// PNG into --out-dir (default: a new folder runs/psnr-report-DATE).
+    /// PNG into --output DIR (default: a new folder runs/psnr-report-DATE).
     PsnrReport {
         /// A folder of test images (repeatable), e.g. model/tests/data/cc0.
         #[arg(long = "set", value_name = "DIR", required = true)]
@@ -98,12 +88,16 @@ pub(crate) enum DenoiseCommand {
         stride: Option<usize>,
         /// Folder for the denoised PNGs and the comparison image (created if needed);
         /// default: a new folder runs/psnr-report-DATE.
-        #[arg(short = 'o', long, value_name = "DIR")]
+        #[arg(short = 'o', long = "output", alias = "out-dir", value_name = "DIR")]
         out_dir: Option<PathBuf>,
         /// Side-by-side PNG (clean | noisy | float tanh | fixed point) of the shipped
         /// sample; default: OUT_DIR/denoise_comparison.png.
         #[arg(long, value_name = "PNG")]
         comparison: Option<PathBuf>,
+        /// Fixed-point activation to compare (repeatable; the last one also gives the 8-bit
+        /// column and the images): a shipped name or a DSL file; default: tanh then tanh_fit.
+        #[arg(long, value_name = "FILE.dsl|NAME", value_parser = super::parse_activation)]
+        activation: Vec<Activation>,
     },
     /// Train the residual tanh MLP on a folder of images (the shipped model came from the
     /// defaults, on Train400; see docs/model.md).
@@ -155,32 +149,6 @@ fn load_model(path: &Option<PathBuf>) -> Result<Mlp, CliError> {
         Some(p) => Mlp::load(p)?,
         None => model::shipped::model()?,
     })
-}
-
-/// Reads an image for a command; says on stderr when colour or alpha was converted.
-pub(crate) fn load_image(path: &Path) -> Result<GrayImage, CliError> {
-    let (img, source) = GrayImage::load_with_source(path)?;
-    if let Some(note) = source.conversion_note() {
-        eprintln!("note: {}: {note}", path.display());
-    }
-    Ok(img)
-}
-
-/// Reads the clean reference `path` of `--clean`; its size must be the image's.
-pub(crate) fn load_reference(path: &Path, image: &GrayImage) -> Result<GrayImage, CliError> {
-    let clean = load_image(path)?;
-    if (clean.width(), clean.height()) != (image.width(), image.height()) {
-        return Err(format!(
-            "--clean {}: the reference is {}x{} but the image is {}x{}",
-            path.display(),
-            clean.width(),
-            clean.height(),
-            image.width(),
-            image.height()
-        )
-        .into());
-    }
-    Ok(clean)
 }
 
 /// Refuses to replace an existing file without `--force`, and the shipped model always.
@@ -253,13 +221,6 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-fn ensure_parent(path: &Path) -> Result<(), CliError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    Ok(())
-}
-
 /// Runs a denoiser command.
 pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
     match cmd {
@@ -275,11 +236,12 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
             float,
             connect,
             secure,
+            json,
         } => {
             // An output name without a known image extension fails before any work.
             FileFormat::from_output_path(&output)?;
             if let Some(addr) = &connect {
-                return super::secure::denoise_remote(addr, image.as_deref(), &output, &secure);
+                return denoise_remote(addr, image.as_deref(), &output, &secure, json);
             }
             if !plain {
                 return Err("pass --plain (local) or --connect ADDR --key SK (secure)".into());
@@ -304,20 +266,33 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
             let out = if float {
                 denoise_float(&mlp, &noisy, stride, FloatActivation::Tanh)?
             } else {
-                let fixed = FixedMlp::from_model(&mlp, FIXED, activation.approx())?;
+                let fixed = FixedMlp::from_model(&mlp, FIXED, activation)?;
                 denoise_fixed(&fixed, &noisy, stride)?.0
             };
             let secs = t.elapsed().as_secs_f64();
             ensure_parent(&output)?;
             let format = out.save(&output)?;
-            if let Some(clean) = &reference {
-                outln!("noisy    PSNR {:.2} dB", psnr(clean, &noisy)?);
-                outln!(
-                    "denoised PSNR {:.2} dB (rounded to 8 bits: {:.2} dB, SSIM {:.4})",
-                    psnr(clean, &out)?,
-                    psnr_u8(clean, &out)?,
-                    ssim(clean, &out)?
-                );
+            let quality = reference
+                .as_ref()
+                .map(|clean| Quality::measure(clean, &noisy, &out))
+                .transpose()?;
+            if json {
+                let value = serde_json::json!({
+                    "mode": "plain",
+                    "input": image.as_ref().map(|p| p.display().to_string()),
+                    "output": output.display().to_string(),
+                    "format": format.to_string(),
+                    "width": out.width(),
+                    "height": out.height(),
+                    "seconds": secs,
+                    "activation": if float { "float tanh".to_string() } else { activation.name().to_string() },
+                    "quality": quality.as_ref().map(Quality::json),
+                });
+                outln!("{value}");
+                return Ok(());
+            }
+            if let Some(q) = &quality {
+                q.print();
             }
             outln!(
                 "wrote {} ({format}, {}x{}, {secs:.2} s)",
@@ -335,13 +310,23 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
             stride,
             out_dir,
             comparison,
+            activation,
         } => {
             let out_dir = match out_dir {
                 Some(d) => d,
                 None => fresh_run_dir("psnr-report")?,
             };
             let comparison = comparison.unwrap_or_else(|| out_dir.join("denoise_comparison.png"));
-            psnr_report(&sets, sigma, seed, &model, stride, &out_dir, &comparison)?;
+            psnr_report(
+                &sets,
+                sigma,
+                seed,
+                &model,
+                stride,
+                activation,
+                &out_dir,
+                &comparison,
+            )?;
             eprintln!("denoised images in {}", out_dir.display());
             Ok(())
         }
@@ -400,20 +385,29 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn psnr_report(
     sets: &[PathBuf],
     sigma: f64,
     seed: u64,
     model_path: &Option<PathBuf>,
     stride: Option<usize>,
+    mut activations: Vec<Activation>,
     out_dir: &Path,
     comparison: &Path,
 ) -> Result<(), CliError> {
     let mlp = load_model(model_path)?;
     let stride = stride.unwrap_or(mlp.stride);
+    if activations.is_empty() {
+        activations = model::report::DEFAULT_ACTIVATIONS
+            .iter()
+            .map(|n| Activation::shipped(n))
+            .collect::<Result<_, _>>()?;
+    }
     let mut stdout = super::Stdout;
     model::report::psnr_report(
         &mlp,
+        &activations,
         sets,
         sigma,
         seed,
@@ -422,5 +416,158 @@ fn psnr_report(
         comparison,
         &mut stdout,
     )?;
+    Ok(())
+}
+
+/// Image quality against a clean reference, with the one PSNR definition of every command:
+/// the PSNR of the 8-bit images (as saved, rounded and clamped), peak 255.
+struct Quality {
+    noisy_psnr: f64,
+    denoised_psnr: f64,
+    ssim: f64,
+}
+
+impl Quality {
+    fn measure(
+        clean: &GrayImage,
+        noisy: &GrayImage,
+        denoised: &GrayImage,
+    ) -> Result<Self, CliError> {
+        Ok(Quality {
+            noisy_psnr: psnr_u8(clean, noisy)?,
+            denoised_psnr: psnr_u8(clean, denoised)?,
+            ssim: ssim(clean, denoised)?,
+        })
+    }
+
+    fn print(&self) {
+        outln!("noisy    PSNR {:.2} dB", self.noisy_psnr);
+        outln!(
+            "denoised PSNR {:.2} dB (SSIM {:.4})",
+            self.denoised_psnr,
+            self.ssim
+        );
+        outln!("(PSNR of the 8-bit images against the clean reference, peak 255)");
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "noisy_psnr_db": self.noisy_psnr,
+            "denoised_psnr_db": self.denoised_psnr,
+            "denoised_ssim": self.ssim,
+        })
+    }
+}
+
+/// The user's options of `gcc-nn denoise --connect ADDR`.
+#[derive(clap::Args)]
+pub(crate) struct SecureDenoiseArgs {
+    /// Secure denoising: the user's secret key (a paillier.key file or its directory).
+    #[arg(long, value_name = "SK", conflicts_with = "plain")]
+    key: Option<PathBuf>,
+    /// Secure protocol to ask the cloud for: `fast-rlwe` (default: linear layers on
+    /// ring-LWE), `fast` (on Paillier) or `reference` (the paper's, hours per image).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "fast-rlwe",
+        conflicts_with = "plain"
+    )]
+    protocol: ProtocolChoice,
+    /// Clean reference image: print the PSNR of the noisy and denoised images against it.
+    #[arg(long, value_name = "REF")]
+    clean: Option<PathBuf>,
+    /// Patches per round of the reference protocol (each layer is one batch over a chunk).
+    #[arg(long, default_value_t = 8, conflicts_with = "plain")]
+    chunk: usize,
+    /// While the server is busy, retry for up to this many seconds.
+    #[arg(
+        long = "wait",
+        alias = "wait-secs",
+        value_name = "SECS",
+        default_value_t = 0,
+        conflicts_with = "plain"
+    )]
+    wait_secs: u64,
+    /// Give up when the cloud stays silent this many seconds.
+    #[arg(
+        long = "timeout",
+        alias = "timeout-secs",
+        value_name = "SECS",
+        default_value_t = 3600,
+        conflicts_with = "plain"
+    )]
+    timeout_secs: u64,
+    /// Where the fast protocol keeps this user's model share (secret; 0600): a file, or a
+    /// directory for one file per model. Default: the directory of the key.
+    #[arg(long, value_name = "PATH", conflicts_with = "plain")]
+    share: Option<PathBuf>,
+    /// Keep no share: the fast protocol re-shares the model for every image.
+    #[arg(long, conflicts_with_all = ["share", "plain"])]
+    no_share: bool,
+}
+
+/// The user's side ([`protocol::app::denoise`]): denoise IMAGE securely, write OUTPUT,
+/// print the summary (or one JSON object).
+fn denoise_remote(
+    addr: &str,
+    image: Option<&Path>,
+    output: &Path,
+    args: &SecureDenoiseArgs,
+    json: bool,
+) -> Result<(), CliError> {
+    use protocol::app::denoise::{DenoiseOptions, denoise_remote, share_location};
+    let key = args
+        .key
+        .as_deref()
+        .ok_or("secure denoising needs --key SK (from `gcc-nn keygen`)")?;
+    let image = image.ok_or("secure denoising needs an IMAGE")?;
+    let sk = super::keys::load_secret(key)?;
+    let noisy = load_image(image)?;
+    let clean = args
+        .clean
+        .as_deref()
+        .map(|c| load_reference(c, &noisy))
+        .transpose()?;
+    let opts = DenoiseOptions {
+        addr: addr.to_string(),
+        protocol: args.protocol.kind(),
+        chunk: args.chunk,
+        timeout: std::time::Duration::from_secs(args.timeout_secs.max(1)),
+        wait: std::time::Duration::from_secs(args.wait_secs),
+        share: (!args.no_share).then(|| share_location(key, args.share.as_deref())),
+    };
+    let run = denoise_remote(&sk, &noisy, &opts)?;
+    ensure_parent(output)?;
+    let format = run.image.save(output)?;
+    let quality = clean
+        .as_ref()
+        .map(|c| Quality::measure(c, &noisy, &run.image))
+        .transpose()?;
+    let title = format!("secure denoising ({})", run.protocol.name());
+    let summary = run.summary(&title, None);
+    if json {
+        let mut value = super::json::summary(&summary);
+        value["mode"] = "secure".into();
+        value["protocol"] = run.protocol.name().into();
+        value["input"] = image.display().to_string().into();
+        value["output"] = output.display().to_string().into();
+        value["format"] = format.to_string().into();
+        value["width"] = run.image.width().into();
+        value["height"] = run.image.height().into();
+        value["quality"] = quality.as_ref().map(Quality::json).into();
+        outln!("{value}");
+        return Ok(());
+    }
+    out!("{summary}");
+    if let Some(q) = &quality {
+        q.print();
+    }
+    outln!(
+        "wrote {} ({format}, {}x{})",
+        output.display(),
+        run.image.width(),
+        run.image.height()
+    );
     Ok(())
 }

@@ -30,7 +30,18 @@ pub(crate) enum DslCommand {
         /// Override a named constant: -D K=40 (repeatable).
         #[arg(short = 'D', value_name = "NAME=VALUE")]
         define: Vec<String>,
+        /// Print one JSON object (fields: docs/cli.md) instead of one line per output.
+        #[arg(long)]
+        json: bool,
     },
+}
+
+/// The party name as programs and commands write it.
+fn party_name(p: dsl::ast::Party) -> &'static str {
+    match p {
+        dsl::ast::Party::Garbler => "garbler",
+        dsl::ast::Party::Evaluator => "evaluator",
+    }
 }
 
 /// Runs a DSL command.
@@ -41,10 +52,10 @@ pub(crate) fn run(cmd: DslCommand) -> Result<(), CliError> {
             outln!("{}: ok", file.display());
             for i in &program.inputs {
                 outln!(
-                    "  input  {:<10} {:<22} {:?}",
+                    "  input  {:<10} {:<22} {}",
                     i.name,
                     i.ty.to_string(),
-                    i.party
+                    party_name(i.party)
                 );
             }
             for o in &program.outputs {
@@ -60,6 +71,7 @@ pub(crate) fn run(cmd: DslCommand) -> Result<(), CliError> {
             file,
             inputs,
             define,
+            json,
         } => {
             let program = load(&file, &define)?;
             let mut given: Vec<(String, u128)> = Vec::new();
@@ -79,6 +91,27 @@ pub(crate) fn run(cmd: DslCommand) -> Result<(), CliError> {
             }
             let named: Vec<(&str, u128)> = given.iter().map(|(n, v)| (n.as_str(), *v)).collect();
             let outputs = dsl::interpret_named(&program, &named)?;
+            if json {
+                let list: Vec<serde_json::Value> = program
+                    .outputs
+                    .iter()
+                    .zip(&outputs)
+                    .map(|(o, (_, raw))| {
+                        serde_json::json!({
+                            "name": o.name,
+                            "value": dsl::format_value(*raw, &o.ty),
+                            "raw": dsl::format_raw_hex(*raw, &o.ty),
+                            "type": o.ty.to_string(),
+                        })
+                    })
+                    .collect();
+                let value = serde_json::json!({
+                    "file": file.display().to_string(),
+                    "outputs": list,
+                });
+                outln!("{value}");
+                return Ok(());
+            }
             for (o, (_, raw)) in program.outputs.iter().zip(outputs) {
                 outln!(
                     "{} = {}  (raw {}, {})",

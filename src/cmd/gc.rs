@@ -7,6 +7,7 @@
 
 use super::CliError;
 use clap::{Args, Subcommand, ValueEnum};
+use compiler::report::{self, value_type};
 use compiler::{Circuit, Party, ValueFormat};
 use runtime::channel::TcpChannel;
 use runtime::driver::{Reveal, RunOutput, TwoPartyCircuit, run_evaluator, run_garbler};
@@ -60,11 +61,19 @@ pub(crate) struct CommonArgs {
     #[arg(long, default_value_t = 1)]
     repeat: usize,
     /// Seconds to wait for the peer before giving up.
-    #[arg(long, default_value_t = 60)]
+    #[arg(
+        long,
+        alias = "timeout-secs",
+        value_name = "SECS",
+        default_value_t = 60
+    )]
     timeout: u64,
     /// INSECURE: derive all randomness from this seed (reproducible test runs only).
     #[arg(long)]
     seed: Option<u64>,
+    /// Print one JSON object (outputs and figures; fields: docs/cli.md) instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Garbler options.
@@ -86,7 +95,12 @@ pub(crate) struct EvaluatorArgs {
     #[arg(long, value_name = "ADDR")]
     connect: String,
     /// Keep retrying a refused connection for this many seconds (0: fail at once).
-    #[arg(long, default_value_t = 0)]
+    #[arg(
+        long = "wait",
+        alias = "retry",
+        value_name = "SECS",
+        default_value_t = 0
+    )]
     retry: u64,
 }
 
@@ -105,6 +119,9 @@ pub(crate) struct BenchArgs {
     /// Repetitions of each measurement (the best is reported).
     #[arg(long, default_value_t = 3)]
     reps: usize,
+    /// Print one JSON object (fields: docs/cli.md) instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs a garbled-circuit command.
@@ -149,7 +166,7 @@ fn garbler(a: GarblerArgs) -> Result<(), CliError> {
     let mut rng = rng_for(a.common.seed);
     let inputs = vec![bits; a.common.repeat];
     let out = run_garbler(&mut ch, &tpc, &inputs, reveal(a.common.reveal), &mut rng)?;
-    report(&tpc, &out, t0.elapsed(), "garbler");
+    report(&tpc, &out, t0.elapsed(), "garbler", a.common.json);
     Ok(())
 }
 
@@ -177,7 +194,7 @@ fn evaluator(a: EvaluatorArgs) -> Result<(), CliError> {
     let mut rng = rng_for(a.common.seed);
     let inputs = vec![bits; a.common.repeat];
     let out = run_evaluator(&mut ch, &tpc, &inputs, reveal(a.common.reveal), &mut rng)?;
-    report(&tpc, &out, t0.elapsed(), "evaluator");
+    report(&tpc, &out, t0.elapsed(), "evaluator", a.common.json);
     Ok(())
 }
 
@@ -202,12 +219,12 @@ fn prepare(a: &CommonArgs, me: Party) -> Result<(TwoPartyCircuit, Vec<bool>), Cl
 }
 
 /// Reads a .dsl, binary or Bristol circuit (applying a side file if there is one).
-pub(crate) fn load_circuit(path: &Path, meta: Option<&Path>) -> Result<Circuit, CliError> {
-    if path.extension().is_some_and(|e| e == "dsl") {
-        return compiler::compile_file(path, &compiler::CompileOptions::default())
-            .map_err(|e| format!("{}: {}", path.display(), e.render()).into());
-    }
-    Ok(circuit::load::load(path, meta)?)
+fn load_circuit(path: &Path, meta: Option<&Path>) -> Result<Circuit, CliError> {
+    Ok(report::load_any(
+        path,
+        meta,
+        &compiler::CompileOptions::default(),
+    )?)
 }
 
 fn parse_party(s: &str) -> Option<Party> {
@@ -262,28 +279,11 @@ fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
     }
 }
 
-/// The DSL type matching a circuit value format (for parsing and printing values).
-fn ty_of(f: ValueFormat) -> dsl::Ty {
-    match f {
-        ValueFormat::Bool => dsl::Ty::Bool,
-        ValueFormat::Signed { width, frac } => dsl::Ty::Num(dsl::NumTy {
-            signed: true,
-            width,
-            frac,
-        }),
-        ValueFormat::Unsigned { width, frac } => dsl::Ty::Num(dsl::NumTy {
-            signed: false,
-            width,
-            frac,
-        }),
-    }
-}
-
 /// Parses VALUE into `width` bits, LSB first.
 fn value_bits(name: &str, text: &str, format: ValueFormat) -> Result<Vec<bool>, CliError> {
     let width = format.width();
     if width <= 128 {
-        let raw = dsl::parse_value(text.trim(), &ty_of(format))
+        let raw = dsl::parse_value(text.trim(), &value_type(format))
             .map_err(|e| format!("input '{name}': {e}"))?;
         return Ok(circuit::value::to_bits(raw, width));
     }
@@ -349,32 +349,79 @@ fn format_bits(bits: &[bool], format: ValueFormat, plain: bool) -> String {
     if bits.len() > 128 || plain {
         return circuit::value::to_hex(bits);
     }
-    dsl::format_value(circuit::value::from_bits(bits), &ty_of(format))
+    dsl::format_value(circuit::value::from_bits(bits), &value_type(format))
 }
 
-fn report(tpc: &TwoPartyCircuit, out: &RunOutput, total: Duration, role: &str) {
-    let c = tpc.circuit();
+/// The revealed outputs, per instance: (name, value as text), in the circuit's order.
+fn shown_outputs(c: &Circuit, instances: &[Vec<bool>]) -> Vec<Vec<(String, String)>> {
     // Values straight from a Bristol file (no side file) print as hex integers.
     let plain = c.outputs.iter().all(|v| v.name.parse::<usize>().is_ok());
-    if let Some(instances) = &out.outputs {
-        for (k, bits) in instances.iter().enumerate() {
+    instances
+        .iter()
+        .map(|bits| {
             let mut at = 0;
-            for v in &c.outputs {
-                let w = v.format.width() as usize;
-                let shown = format_bits(&bits[at..at + w], v.format, plain);
-                at += w;
-                if instances.len() == 1 {
-                    outln!("{} = {shown}", v.name);
-                } else {
-                    outln!("[{k}] {} = {shown}", v.name);
+            c.outputs
+                .iter()
+                .map(|v| {
+                    let w = v.format.width() as usize;
+                    let shown = format_bits(&bits[at..at + w], v.format, plain);
+                    at += w;
+                    (v.name.clone(), shown)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Prints the outputs on stdout and the run's figures on stderr, or one JSON object.
+fn report(tpc: &TwoPartyCircuit, out: &RunOutput, total: Duration, role: &str, json: bool) {
+    let c = tpc.circuit();
+    let outputs = out.outputs.as_deref().map(|o| shown_outputs(c, o));
+    let s = &out.stats;
+    let instances = s.ands.checked_div(tpc.and_count() as u64).unwrap_or(0);
+    if json {
+        let outputs = outputs.map(|list| {
+            list.iter()
+                .map(|inst| {
+                    inst.iter()
+                        .map(|(name, value)| serde_json::json!({ "name": name, "value": value }))
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        });
+        let phases: Vec<serde_json::Value> = s
+            .phases
+            .iter()
+            .map(|(name, d)| serde_json::json!({ "name": name, "seconds": d.as_secs_f64() }))
+            .collect();
+        let value = serde_json::json!({
+            "role": role,
+            "outputs": outputs,
+            "ands": s.ands,
+            "ands_per_instance": tpc.and_count(),
+            "instances": instances,
+            "ots": s.ots,
+            "bytes": { "sent": s.bytes_sent, "received": s.bytes_received },
+            "phases": phases,
+            "seconds": total.as_secs_f64(),
+        });
+        outln!("{value}");
+        return;
+    }
+    match &outputs {
+        Some(list) => {
+            for (k, inst) in list.iter().enumerate() {
+                for (name, shown) in inst {
+                    if list.len() == 1 {
+                        outln!("{name} = {shown}");
+                    } else {
+                        outln!("[{k}] {name} = {shown}");
+                    }
                 }
             }
         }
-    } else {
-        outln!("(outputs are revealed to the other party only)");
+        None => outln!("(outputs are revealed to the other party only)"),
     }
-    let s = &out.stats;
-    let instances = s.ands.checked_div(tpc.and_count() as u64).unwrap_or(0);
     eprintln!("{role} summary (semi-honest, κ = 128, σ = 40):");
     eprintln!(
         "  ANDs: {} ({} per instance{})",
@@ -407,10 +454,12 @@ fn report(tpc: &TwoPartyCircuit, out: &RunOutput, total: Duration, role: &str) {
 
 fn bench(a: BenchArgs) -> Result<(), CliError> {
     use runtime::bench::{self, Throughput};
-    eprintln!("note: on a shared or busy machine wall-clock figures are noisy; the CPU column");
-    eprintln!(
-        "      (operations per CPU-second of the busiest thread) estimates one dedicated core each."
-    );
+    if !a.json {
+        eprintln!("note: on a shared or busy machine wall-clock figures are noisy; the CPU column");
+        eprintln!(
+            "      (operations per CPU-second of the busiest thread) estimates one dedicated core each."
+        );
+    }
     let best = |f: &dyn Fn() -> Result<Throughput, CliError>| -> Result<(f64, f64), CliError> {
         let (mut wall, mut cpu): (f64, f64) = (0.0, 0.0);
         for _ in 0..a.reps.max(1) {
@@ -431,24 +480,50 @@ fn bench(a: BenchArgs) -> Result<(), CliError> {
         );
         circuits.push((name, load_circuit(path, None)?));
     }
-    outln!("M AND/s, wall (per CPU-second)");
-    outln!(
-        "{:<28} {:>20} {:>20} {:>24}",
-        "circuit",
-        "garble (memory)",
-        "evaluate (memory)",
-        "2 threads, loopback TCP"
-    );
+    if !a.json {
+        outln!("M AND/s, wall (per CPU-second)");
+        outln!(
+            "{:<28} {:>20} {:>20} {:>24}",
+            "circuit",
+            "garble (memory)",
+            "evaluate (memory)",
+            "2 threads, loopback TCP"
+        );
+    }
+    let rate = |(wall, cpu): (f64, f64)| serde_json::json!({ "wall": wall, "cpu": cpu });
+    let mut rows = Vec::new();
     for (name, c) in &circuits {
         // Enough instances for >= 8M ANDs per measurement.
         let reps = (8usize << 20).div_ceil(c.and_count().max(1)).max(1);
         let g = best(&|| Ok(bench::garble_in_memory(c, reps)?))?;
         let e = best(&|| Ok(bench::evaluate_in_memory(c, reps)?))?;
         let l = best(&|| Ok(bench::loopback_tcp(c, reps)?))?;
-        let cell = |(w, c): (f64, f64)| format!("{w:.1} ({c:.1})");
-        outln!("{name:<28} {:>20} {:>20} {:>24}", cell(g), cell(e), cell(l));
+        if a.json {
+            rows.push(serde_json::json!({
+                "name": name,
+                "ands": c.and_count(),
+                "garble_memory": rate(g),
+                "evaluate_memory": rate(e),
+                "loopback_tcp": rate(l),
+            }));
+        } else {
+            let cell = |(w, c): (f64, f64)| format!("{w:.1} ({c:.1})");
+            outln!("{name:<28} {:>20} {:>20} {:>24}", cell(g), cell(e), cell(l));
+        }
     }
     let (w, c) = best(&|| Ok(bench::iknp_cot(a.ots)?))?;
+    if a.json {
+        let value = serde_json::json!({
+            "unit": "million operations per second (wall; cpu: per CPU-second of the busiest thread)",
+            "circuits": rows,
+            "iknp_cot": rate((w, c)),
+            "ots": a.ots,
+            "bytes_per_and": 32,
+            "bytes_per_ot": 16,
+        });
+        outln!("{value}");
+        return Ok(());
+    }
     outln!(
         "IKNP correlated OT, 2 threads, loopback TCP: {w:.1} M OT/s wall ({c:.1} per CPU-second)"
     );

@@ -1,4 +1,5 @@
-//! One module per subcommand group, and the stdout helpers every command prints with.
+//! One module per subcommand group, the support modules they share, and the stdout helpers
+//! every command prints with.
 
 /// `println!` for command output: a closed stdout (`gcc-nn … | head`) ends the process
 /// quietly with status 0 instead of panicking; see [`write_stdout`].
@@ -19,20 +20,40 @@ macro_rules! out {
     };
 }
 
+// Command modules: one per subcommand group, each with its clap `Subcommand` enum and its
+// `run`. They import libraries and the support modules below, never each other.
 pub(crate) mod compile;
 pub(crate) mod demo;
 pub(crate) mod denoise;
 pub(crate) mod dsl;
 pub(crate) mod gc;
 pub(crate) mod paillier;
-pub(crate) mod progress;
-#[cfg(test)]
-mod report_md;
 pub(crate) mod secure;
 pub(crate) mod secure_bench;
 
+// Support modules: command-line helpers that several commands share (no command logic).
+pub(crate) mod args;
+pub(crate) mod images;
+pub(crate) mod json;
+pub(crate) mod keys;
+pub(crate) mod progress;
+
 /// An error that ends a command: printed to stderr, exit status 1.
 pub(crate) type CliError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The one CLI type for `--activation FILE.dsl|NAME`: a shipped activation (`tanh_fit`,
+/// `tanh` = the paper's tanh*, `tanh_fine`, `relu`, `sigmoid`, `gelu`; the former values
+/// `tanh-fit`/`tanh-star` still work) or any DSL file of a function `fixed<16, 12> →
+/// fixed<16, 12>`. A file that does not check or has another interface is refused with its
+/// name and the DSL's diagnostics.
+pub(crate) fn parse_activation(s: &str) -> Result<activation::Activation, String> {
+    let name = match s {
+        "tanh-fit" => "tanh_fit",
+        "tanh-star" => "tanh",
+        other => other,
+    };
+    activation::Activation::resolve(name).map_err(|e| e.to_string())
+}
 
 /// Writes command output to stdout. When the reader has gone (EPIPE: `| head`, `| true`)
 /// the process exits quietly with status 0, as Unix filters do; any other write error

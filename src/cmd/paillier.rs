@@ -1,19 +1,15 @@
 //! `gcc-nn keygen` (Paillier key pair) and `gcc-nn bridge-demo` (the HE↔GC bridge over loopback).
 
 use super::CliError;
-use super::compile::TempFile;
+use super::keys::{PUBLIC_KEY_FILE, SECRET_KEY_FILE};
 use clap::Subcommand;
 use paillier::{DEFAULT_KEY_BITS, MIN_PRODUCTION_KEY_BITS, SecretKey};
+use platform::atomic_file::{PendingFile, Visibility, WriteError};
 use protocol::bridge::demo::{DemoOptions, DemoReport, run_demo};
 use protocol::bridge::{BridgeCircuit, Mode, PartyReport};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// File name of the public key inside the key directory.
-const PUBLIC_KEY_FILE: &str = "paillier.pub";
-/// File name of the secret key inside the key directory.
-const SECRET_KEY_FILE: &str = "paillier.key";
 
 /// Paillier commands.
 #[derive(Subcommand)]
@@ -23,7 +19,7 @@ pub(crate) enum PaillierCommand {
     /// (the secret file is created with permissions 0600).
     Keygen {
         /// Directory to write the two key files into (created if missing).
-        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        #[arg(short = 'o', long = "output", alias = "out", value_name = "DIR")]
         out: PathBuf,
         /// Modulus size in bits: 2048 (default) or 3072.
         #[arg(long, default_value_t = DEFAULT_KEY_BITS)]
@@ -279,8 +275,11 @@ fn keygen(dir: &Path, bits: u32, force: bool) -> Result<(), CliError> {
     }
     // Both files complete in temporary files (the secret one 0600 from its creation),
     // then moved into place.
-    let key_tmp = TempFile::write(&key_path, &sk.to_bytes(), true)?;
-    let pub_tmp = TempFile::write(&pub_path, &sk.public_key().to_bytes(), false)?;
+    let pending = |path: &Path, bytes: &[u8], visibility| {
+        PendingFile::write(path, bytes, visibility).map_err(|e| WriteError::new(path, e))
+    };
+    let key_tmp = pending(&key_path, &sk.to_bytes(), Visibility::Private)?;
+    let pub_tmp = pending(&pub_path, &sk.public_key().to_bytes(), Visibility::Public)?;
     key_tmp.place(force)?;
     pub_tmp.place(force)?;
     outln!(

@@ -2,36 +2,57 @@
 //! cloud in its own process so that each side's CPU time is its own.
 
 use super::CliError;
-use super::secure::print_summary;
+use clap::Subcommand;
 use model::Mlp;
-use model::activation::TANH_FIT;
 use model::denoise::quantised_patches;
 use model::fixed::{FIXED, FixedMlp};
 use paillier::SecretKey;
+use platform::cpu;
+use protocol::app::summary::Summary;
 use protocol::session::ProtocolKind;
 use protocol::session::client::connect;
 use protocol::upload::EncryptedModel;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// CPU seconds (user + system) of a process from /proc (Linux), if readable.
-fn cpu_seconds(pid: &str) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
+/// The reference protocol's bench.
+#[derive(Subcommand)]
+pub(crate) enum SecureBenchCommand {
+    /// Measure the reference protocol on the shipped model: model owner, cloud (a child
+    /// `gcc-nn serve` process) and user over loopback TCP; prints time per phase and layer,
+    /// CPU per side, bytes, and the extrapolation to a whole 256x256 image.
+    SecureBench {
+        /// Paillier modulus bits: 2048 or 3072 (smaller keys are refused, as by `serve`).
+        #[arg(long, default_value_t = 2048)]
+        bits: u32,
+        /// Patches to run (one chunk).
+        #[arg(long, default_value_t = 1)]
+        patches: usize,
+        /// Model file; default: the shipped one.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+}
+
+/// Runs `gcc-nn secure-bench`.
+pub(crate) fn run(cmd: SecureBenchCommand) -> Result<(), CliError> {
+    let SecureBenchCommand::SecureBench {
+        bits,
+        patches,
+        model,
+    } = cmd;
+    bench(bits, patches.max(1), model.as_deref())
 }
 
 /// Runs the bench.
-pub(crate) fn run(bits: u32, patches: usize, model_path: Option<&Path>) -> Result<(), CliError> {
+fn bench(bits: u32, patches: usize, model_path: Option<&Path>) -> Result<(), CliError> {
     let mlp = match model_path {
         Some(p) => Mlp::load(p)?,
         None => model::shipped::model()?,
     };
-    let fixed = FixedMlp::from_model(&mlp, FIXED, TANH_FIT)?;
+    let fixed = FixedMlp::from_model(&mlp, FIXED, activation::Activation::shipped("tanh_fit")?)?;
     let dir = tempfile_dir()?;
     // The cloud is the shipped `gcc-nn serve`, which refuses keys under 2048 bits: the
     // bench measures production keys only (no insecure small-key mode).
@@ -70,7 +91,7 @@ pub(crate) fn run(bits: u32, patches: usize, model_path: Option<&Path>) -> Resul
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()?;
-    let pid = child.id().to_string();
+    let pid = child.id();
     let mut line = String::new();
     if let Some(out) = child.stdout.take() {
         BufReader::new(out).read_line(&mut line)?;
@@ -80,8 +101,8 @@ pub(crate) fn run(bits: u32, patches: usize, model_path: Option<&Path>) -> Resul
         .strip_prefix("listening on ")
         .ok_or_else(|| format!("server did not start: {line:?}"))?
         .to_string();
-    let cloud_cpu0 = cpu_seconds(&pid).unwrap_or(0.0);
-    let user_cpu0 = cpu_seconds("self").unwrap_or(0.0);
+    let cloud_cpu0 = cpu::process_cpu(pid);
+    let user_cpu0 = cpu::own_cpu();
     let sample = model::shipped::sample_image()?;
     let (inputs, _) = quantised_patches(&fixed, &sample, fixed.stride)?;
     let chosen: Vec<Vec<i64>> = inputs.iter().step_by(97).take(patches).cloned().collect();
@@ -98,12 +119,31 @@ pub(crate) fn run(bits: u32, patches: usize, model_path: Option<&Path>) -> Resul
         eprintln!("  layer {}/{} done", p.layers_done, p.layers)
     })?;
     let wall = t0.elapsed();
-    let cloud_cpu = cpu_seconds(&pid).unwrap_or(0.0) - cloud_cpu0;
-    let user_cpu = cpu_seconds("self").unwrap_or(0.0) - user_cpu0;
+    let user_cpu = cpu::own_cpu()
+        .zip(user_cpu0)
+        .map(|(a, b)| a.saturating_sub(b));
     drop(session);
+    // The cloud exits after its one connection: its final figure, read before it is reaped.
+    let cloud_cpu = cpu::final_child_cpu(pid, Duration::from_secs(30))
+        .zip(cloud_cpu0)
+        .map(|(a, b)| a.saturating_sub(b));
     let _ = child.wait();
     let exact = chosen.iter().zip(&q).all(|(p, q)| fixed.forward(p).0 == *q);
-    print_summary(&stats, handshake, wall, chosen.len(), fixed.layers.len());
+    let summary = Summary {
+        title: "secure bench (reference)",
+        stats: &stats,
+        handshake,
+        total: wall,
+        patches: chosen.len(),
+        layers: fixed.layers.len(),
+        user_cpu,
+        cloud_cpu,
+    };
+    out!("{summary}");
+    let (user_cpu, cloud_cpu) = (
+        user_cpu.map_or(0.0, |d| d.as_secs_f64()),
+        cloud_cpu.map_or(0.0, |d| d.as_secs_f64()),
+    );
     let n = chosen.len() as f64;
     let image_patches = inputs.len() as f64;
     let products: usize = fixed.layers.iter().map(|l| l.inputs * l.outputs).sum();

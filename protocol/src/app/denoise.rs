@@ -1,0 +1,182 @@
+//! The user's side of secure denoising, end to end: connect to the cloud (waiting while it
+//! is busy), handshake, cut the noisy image into the model's patches, run the job under the
+//! chosen protocol and assemble the 8-bit image — what `gcc-nn denoise --connect` runs.
+//!
+//! Progress: the fast protocols report their own phases (re-sharing, then every layer's
+//! cross products and activations); for the reference protocol each block of `chunk`
+//! patches is one phase, advanced layer by layer.
+
+use crate::fast::store::UserShareLocation;
+use crate::session::client::{Progress, connect};
+use crate::session::{JobStats, ProtocolKind, SessionError};
+use model::GrayImage;
+use model::denoise::{gray_from_u8, quantised_patches};
+use model::patches::ImageLayout;
+use paillier::SecretKey;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How to reach the cloud and run the job.
+#[derive(Debug, Clone)]
+pub struct DenoiseOptions {
+    /// The cloud's address (`HOST:PORT`).
+    pub addr: String,
+    /// The protocol to ask for.
+    pub protocol: ProtocolKind,
+    /// Patches per round of the reference protocol (the fast ones run the whole image).
+    pub chunk: usize,
+    /// Give up on a silent cloud after this long.
+    pub timeout: Duration,
+    /// While the cloud is busy, retry for up to this long (zero: fail at once).
+    pub wait: Duration,
+    /// Where the fast protocols keep this user's model share between images (`None`: a
+    /// re-sharing for every image).
+    pub share: Option<UserShareLocation>,
+}
+
+/// What one secure denoising gave the user.
+#[derive(Debug, Clone)]
+pub struct DenoiseRun {
+    /// The denoised image (8-bit pixels: all the fast protocols reveal).
+    pub image: GrayImage,
+    /// This side's time per phase and bytes each way.
+    pub stats: JobStats,
+    /// The protocol that ran.
+    pub protocol: ProtocolKind,
+    /// Connecting and the handshake.
+    pub handshake: Duration,
+    /// The whole run, connection included.
+    pub total: Duration,
+    /// Patches of the image.
+    pub patches: usize,
+    /// Layers of the model.
+    pub layers: usize,
+    /// CPU time this process spent on the run (`None` where `/proc` is missing).
+    pub cpu: Option<Duration>,
+}
+
+impl DenoiseRun {
+    /// The run's summary under `title`; `cloud_cpu` if the caller knows it (it started the
+    /// cloud).
+    pub fn summary<'a>(
+        &'a self,
+        title: &'a str,
+        cloud_cpu: Option<Duration>,
+    ) -> crate::app::summary::Summary<'a> {
+        crate::app::summary::Summary {
+            title,
+            stats: &self.stats,
+            handshake: self.handshake,
+            total: self.total,
+            patches: self.patches,
+            layers: self.layers,
+            user_cpu: self.cpu,
+            cloud_cpu,
+        }
+    }
+}
+
+/// Where the user's share goes by default: the file or directory the user named, else the
+/// directory of the secret key `key` (a key directory itself, or a key file's directory).
+pub fn share_location(key: &Path, share: Option<&Path>) -> UserShareLocation {
+    match share {
+        Some(p) if !p.is_dir() => UserShareLocation::File(p.to_path_buf()),
+        Some(p) => UserShareLocation::Dir(p.to_path_buf()),
+        None if key.is_dir() => UserShareLocation::Dir(key.to_path_buf()),
+        None => UserShareLocation::Dir(
+            key.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        ),
+    }
+}
+
+/// Denoises `noisy` with the cloud's encrypted model under `sk` (the user's key).
+pub fn denoise_remote(
+    sk: &SecretKey,
+    noisy: &GrayImage,
+    opts: &DenoiseOptions,
+) -> Result<DenoiseRun, SessionError> {
+    let t0 = Instant::now();
+    let cpu0 = platform::cpu::own_cpu();
+    let mut session = connect(&opts.addr, sk, opts.protocol, opts.timeout, opts.wait)?;
+    let handshake = t0.elapsed();
+    session.share_location = opts.share.clone();
+    let shell = session.shell_model()?;
+    let model_error = |e: model::ModelError| SessionError::Model(e.to_string());
+    let (inputs, _) = quantised_patches(&shell, noisy, shell.stride).map_err(model_error)?;
+    let geometry = shell.geometry(shell.stride).map_err(model_error)?;
+    let layout = ImageLayout::new(noisy.width(), noisy.height(), geometry).map_err(model_error)?;
+    let layers = session.header.layers();
+    let blocks = ReferenceBlocks::new(inputs.len(), opts.chunk, layers);
+    if opts.protocol == ProtocolKind::Reference {
+        blocks.open(0);
+    }
+    let mut on_progress = |p: Progress| {
+        if opts.protocol == ProtocolKind::Reference {
+            blocks.advance(&p);
+        }
+    };
+    let (result, stats) = session.run_image(sk, &inputs, &layout, opts.chunk, &mut on_progress)?;
+    let image = gray_from_u8(&layout, &result.pixels).map_err(model_error)?;
+    let cpu = platform::cpu::own_cpu()
+        .zip(cpu0)
+        .map(|(now, start)| now.saturating_sub(start));
+    Ok(DenoiseRun {
+        image,
+        stats,
+        protocol: opts.protocol,
+        handshake,
+        total: t0.elapsed(),
+        patches: inputs.len(),
+        layers,
+        cpu,
+    })
+}
+
+/// The reference protocol's progress: one phase per block of `chunk` patches, one step per
+/// layer.
+struct ReferenceBlocks {
+    patches: usize,
+    chunk: usize,
+    layers: usize,
+}
+
+impl ReferenceBlocks {
+    fn new(patches: usize, chunk: usize, layers: usize) -> Self {
+        let chunk = chunk.clamp(1, crate::session::wire::MAX_CHUNK);
+        Self {
+            patches,
+            chunk,
+            layers,
+        }
+    }
+
+    /// Opens the phase of the block starting at patch `first`.
+    fn open(&self, first: usize) {
+        let blocks = self.patches.div_ceil(self.chunk);
+        let last = (first + self.chunk).min(self.patches);
+        crate::progress::phase(
+            &format!(
+                "patch block {}/{blocks}: patches {}–{last} of {}",
+                first / self.chunk + 1,
+                first + 1,
+                self.patches
+            ),
+            self.layers as u64,
+        );
+    }
+
+    /// Records a finished layer of the current block; at its last layer the block's phase
+    /// closes and the next block's opens.
+    fn advance(&self, p: &Progress) {
+        crate::progress::step(&format!("layer {}/{}", p.layers_done, p.layers), 1);
+        if p.layers_done >= p.layers {
+            crate::progress::finish();
+            let next = p.patches_done + p.chunk;
+            if next < self.patches {
+                self.open(next);
+            }
+        }
+    }
+}
