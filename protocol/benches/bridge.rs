@@ -74,8 +74,8 @@ fn main() {
         };
         let r = run_demo(Arc::clone(&sk), Arc::clone(&circuit), &opts).expect("bridge run");
         let n = batch as f64;
-        let cloud = ms(r.cloud.paillier_compute()) / n;
-        let user = ms(r.user.paillier_compute()) / n;
+        let cloud = ms(r.cloud.compute()) / n;
+        let user = ms(r.user.compute()) / n;
         let gc = ms(r.cloud.gc_wall()) / n;
         let offline = ms(r.cloud_offline.1 + r.user_offline.1) / n;
         let online = cloud + user + gc;

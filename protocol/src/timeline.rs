@@ -3,7 +3,7 @@
 //! [`Timeline`], and the front end prints it ([`Timeline`]'s `Display` is the summary).
 //!
 //! An entry is a wall-clock span with a typed [`Category`], a name and, while a layer runs,
-//! that layer's number. Counters (bytes each way, AND gates, OTs, cross products, activations,
+//! that layer's number. Counts (bytes each way, AND gates, OTs, cross products, activations,
 //! pixels, patches, randomness used) and the process CPU time sit beside the entries.
 //! Entries hold names and durations only, never a value of the computation.
 
@@ -78,9 +78,11 @@ impl Entry {
     }
 }
 
-/// Counted work of one party.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counters {
+/// Where one party's time and traffic went.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    /// Spans in the order they ended.
+    pub entries: Vec<Entry>,
     /// Bytes this party sent.
     pub bytes_sent: u64,
     /// Bytes this party received.
@@ -101,15 +103,6 @@ pub struct Counters {
     pub randomness_from_pool: u64,
     /// `r^N` values computed on line because the pool ran dry.
     pub randomness_computed: u64,
-}
-
-/// Where one party's time and traffic went.
-#[derive(Debug, Clone, Default)]
-pub struct Timeline {
-    /// Spans in the order they ended.
-    pub entries: Vec<Entry>,
-    /// Counted work.
-    pub counters: Counters,
     /// CPU time of the process over the run, when the caller measured it.
     pub cpu: Option<Duration>,
     layer: Option<u32>,
@@ -154,12 +147,12 @@ impl Timeline {
         for (name, d) in &stats.phases {
             self.record(Category::Gc, *name, *d);
         }
-        self.counters.ands += stats.ands;
-        self.counters.ots += stats.ots;
+        self.ands += stats.ands;
+        self.ots += stats.ots;
     }
 
     /// Appends another timeline's entries (under this one's current layer when they have
-    /// none) and adds its counters and CPU time.
+    /// none) and adds its counts and CPU time.
     pub fn absorb(&mut self, other: &Timeline) {
         for e in &other.entries {
             self.entries.push(Entry {
@@ -167,7 +160,7 @@ impl Timeline {
                 ..e.clone()
             });
         }
-        let (c, o) = (&mut self.counters, &other.counters);
+        let (c, o) = (&mut *self, other);
         c.bytes_sent += o.bytes_sent;
         c.bytes_received += o.bytes_received;
         c.ands += o.ands;
@@ -186,8 +179,8 @@ impl Timeline {
 
     /// Adds bytes sent and received.
     pub fn add_traffic(&mut self, sent: u64, received: u64) {
-        self.counters.bytes_sent += sent;
-        self.counters.bytes_received += received;
+        self.bytes_sent += sent;
+        self.bytes_received += received;
     }
 
     /// Total wall time of all entries.
@@ -262,7 +255,7 @@ impl fmt::Display for Timeline {
         if let Some(cpu) = self.cpu {
             write!(f, ", CPU {:.3} s", cpu.as_secs_f64())?;
         }
-        let c = &self.counters;
+        let c = self;
         write!(
             f,
             "\n  sent {} B, received {} B",
@@ -353,19 +346,19 @@ mod tests {
         t.set_layer(Some(3));
         t.absorb_gc(&stats);
         assert_eq!(t.gc_wall(), ms(5));
-        assert_eq!((t.counters.ands, t.counters.ots), (100, 8));
+        assert_eq!((t.ands, t.ots), (100, 8));
         assert!(t.entries.iter().all(|e| e.layer == Some(3)));
 
         let mut other = Timeline::new();
         other.record(Category::Cross, "layer products", ms(4));
-        other.counters.cross_products = 6;
+        other.cross_products = 6;
         other.add_traffic(10, 20);
         other.cpu = Some(ms(9));
         t.absorb(&other);
         assert_eq!(t.category(Category::Cross), ms(4));
         assert_eq!(t.entries.last().map(|e| e.layer), Some(Some(3)));
-        assert_eq!(t.counters.cross_products, 6);
-        assert_eq!((t.counters.bytes_sent, t.counters.bytes_received), (10, 20));
+        assert_eq!(t.cross_products, 6);
+        assert_eq!((t.bytes_sent, t.bytes_received), (10, 20));
         assert_eq!(t.cpu, Some(ms(9)));
     }
 
@@ -375,7 +368,7 @@ mod tests {
         t.set_layer(Some(2));
         t.record(Category::Gc, "evaluate", ms(1500));
         t.set_layer(None);
-        t.counters.activations = 42;
+        t.activations = 42;
         t.add_traffic(1000, 2000);
         let text = t.to_string();
         assert!(text.contains("L2 gc: evaluate"), "{text}");

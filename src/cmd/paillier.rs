@@ -6,7 +6,8 @@ use clap::Subcommand;
 use paillier::{DEFAULT_KEY_BITS, MIN_PRODUCTION_KEY_BITS, SecretKey};
 use platform::atomic_file::{PendingFile, Visibility, WriteError};
 use protocol::bridge::demo::{DemoOptions, DemoReport, run_demo};
-use protocol::bridge::{BridgeCircuit, Mode, PartyReport};
+use protocol::Timeline;
+use protocol::bridge::{BridgeCircuit, Mode};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -171,19 +172,19 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-fn print_party(name: &str, r: &PartyReport) {
+fn print_party(name: &str, r: &Timeline) {
     outln!(
         "{name}: on-line {:.1} ms wall ({:.1} ms Paillier compute, {:.1} ms garbled-circuit run), \
          sent {} B, received {} B, r^N from pool {}, computed on line {}",
         ms(r.online()),
-        ms(r.paillier_compute()),
+        ms(r.compute()),
         ms(r.gc_wall()),
         r.bytes_sent,
         r.bytes_received,
         r.randomness_from_pool,
         r.randomness_computed
     );
-    for (phase, d) in &r.phases {
+    for (phase, d) in &r.phases() {
         outln!("    {phase:<28} {:>10.2} ms", ms(*d));
     }
 }
@@ -228,14 +229,14 @@ fn print_report(r: &DemoReport, show: usize, frac_bits: u32) {
     print_party("cloud", &r.cloud);
     print_party("user ", &r.user);
     let per = |d: Duration| ms(d) / n as f64;
-    let compute = r.cloud.paillier_compute() + r.user.paillier_compute() + r.cloud.gc_wall();
+    let compute = r.cloud.compute() + r.user.compute() + r.cloud.gc_wall();
     let offline = r.cloud_offline.1 + r.user_offline.1;
     outln!(
         "\nper activation (amortised over {n}): on-line {:.3} ms (cloud Paillier {:.3} + user Paillier {:.3} + GC wall {:.3}), \
          off-line {:.3} ms, on-line + off-line {:.3} ms; whole on-line run {:.1} ms wall",
         per(compute),
-        per(r.cloud.paillier_compute()),
-        per(r.user.paillier_compute()),
+        per(r.cloud.compute()),
+        per(r.user.compute()),
         per(r.cloud.gc_wall()),
         per(offline),
         per(compute + offline),

@@ -1,12 +1,15 @@
 //! Chained packing (σ once per ciphertext): both roles. See [`super::chained_circuit`].
 
-use super::chained_circuit::{OUTPUT_SLOT_BITS, chained_source};
-use super::circuit::{DEFAULT_CIRCUIT_PATH, MaskParams};
+use super::chained_circuit::{compile, output_slot_bits};
+use super::circuit::MaskParams;
+use super::core::RandomnessUse;
 use super::masks::{bits_of, value_of};
-use super::wire::{Header, Mode, recv_ciphertexts, send_ciphertexts, send_header};
-use super::{Clock, PartyReport, absorb_gc, take_randomness};
+use super::wire::{Header, Mode, send_header};
 use crate::error::{BridgeError, chan, he};
-use compiler::{CompileOptions, Party};
+use crate::timeline::{Category, Lap, Timeline};
+use crate::wire::{recv_ciphertexts, send_ciphertexts};
+use activation::{Activation, MaskedParams};
+use compiler::Party;
 use num_bigint::{BigInt, BigUint};
 use num_traits::{One, ToPrimitive, Zero};
 use paillier::{Ciphertext, PublicKey, RandomnessPool, SecretKey, SlotLayout};
@@ -20,57 +23,35 @@ pub struct ChainedCircuit {
     pub(crate) tpc: TwoPartyCircuit,
     slots: usize,
     x_bits: u32,
+    y_bits: u32,
     sigma: u32,
 }
 
 impl ChainedCircuit {
-    /// Compile the chained masked tanh* for a key of `key_bits` bits with as many slots as fit
-    /// (`overrides` as for `circuits/masked_tanh.dsl`, e.g. FW = 0, LZ = 16).
-    pub fn new(
-        key_bits: u32,
-        overrides: &[(String, String)],
-        sigma: u32,
-    ) -> Result<Self, BridgeError> {
-        // L from LZ: compile one slot first is wasteful; read it from a 1-slot program.
-        let probe = Self::compile(1, overrides)?;
-        let x_bits = probe
-            .circuit()
-            .inputs
-            .first()
-            .map(|v| v.format.width())
-            .unwrap_or(0);
+    /// Compile the chained masked `act` for a key of `key_bits` bits with as many slots as
+    /// fit (per-slot parameters `masked`, e.g. [`MaskedParams::narrow`]: FW = 0, LZ = 16).
+    pub fn new(key_bits: u32, act: &Activation, masked: MaskedParams) -> Result<Self, BridgeError> {
+        let (x_bits, sigma) = (masked.lz, masked.sigma);
+        let y_bits = output_slot_bits(act)?;
         if x_bits < 2 {
             return Err(BridgeError::Interface(
                 "chained circuit has no input digits".into(),
             ));
         }
         let room = key_bits.saturating_sub(3 + sigma + 1);
-        let slots = (room / x_bits).min(room / OUTPUT_SLOT_BITS) as usize;
+        let slots = (room / x_bits).min(room / y_bits) as usize;
         if slots == 0 {
             return Err(BridgeError::Interface(format!(
                 "a {key_bits}-bit key holds no slot"
             )));
         }
         Ok(Self {
-            tpc: Self::compile(slots, overrides)?,
+            tpc: compile(act, slots, masked)?,
             slots,
             x_bits,
+            y_bits,
             sigma,
         })
-    }
-
-    fn compile(
-        slots: usize,
-        overrides: &[(String, String)],
-    ) -> Result<TwoPartyCircuit, BridgeError> {
-        let options = CompileOptions {
-            overrides: overrides.to_vec(),
-            ..CompileOptions::default()
-        };
-        let src = chained_source(slots);
-        let circuit = compiler::compile_source(&src, DEFAULT_CIRCUIT_PATH, &options)
-            .map_err(|e| BridgeError::Compile(e.render()))?;
-        TwoPartyCircuit::new(circuit).map_err(BridgeError::Driver)
     }
 
     /// The two-party circuit run by the driver (one instance per ciphertext of K slots).
@@ -92,13 +73,13 @@ impl ChainedCircuit {
     pub fn params(&self) -> MaskParams {
         MaskParams {
             x_bits: self.x_bits,
-            ru_bits: self.slots as u32 * OUTPUT_SLOT_BITS + self.sigma,
+            ru_bits: self.slots as u32 * self.y_bits + self.sigma,
             sigma: self.sigma,
         }
     }
 
     fn output_layout(&self, pk: &PublicKey) -> Result<SlotLayout, BridgeError> {
-        SlotLayout::new(self.slots, OUTPUT_SLOT_BITS, pk.bits()).map_err(he("slot layout"))
+        SlotLayout::new(self.slots, self.y_bits, pk.bits()).map_err(he("slot layout"))
     }
 }
 
@@ -134,10 +115,11 @@ pub(crate) fn cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     inputs: &[Ciphertext],
     pool: &mut RandomnessPool,
     rng: &mut R,
-) -> Result<(super::CloudOutput, PartyReport), BridgeError> {
+) -> Result<(super::CloudOutput, Timeline), BridgeError> {
     let (sent0, recv0) = (ch.bytes_sent(), ch.bytes_received());
-    let mut report = PartyReport::default();
-    let mut clock = Clock::start();
+    let mut report = Timeline::new();
+    let mut randomness = RandomnessUse::default();
+    let mut clock = Lap::start();
     let (k, l) = (cc.slots, cc.x_bits);
     let layout_in = SlotLayout::new(k, l, pk.bits()).map_err(he("slot layout"))?;
     let zero = pk
@@ -155,11 +137,11 @@ pub(crate) fn cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         let masked = pk
             .add_plain(&packed, &(offsets(k, l) + &m))
             .map_err(he("masking"))?;
-        let rn = take_randomness(pool, pk, &mut report, rng);
+        let rn = randomness.take(pool, pk, rng);
         to_send.push(pk.rerandomize(&masked, &rn));
         masks.push(m);
     }
-    clock.lap(&mut report, "mask + re-randomise");
+    clock.lap(&mut report, Category::Compute, "mask + re-randomise");
     let header = Header {
         mode: Mode::Chained,
         batch: inputs.len() as u64,
@@ -167,9 +149,9 @@ pub(crate) fn cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     };
     send_header(ch, pk, header)?;
     send_ciphertexts(ch, pk, &to_send, "masked pre-activations")?;
-    clock.lap(&mut report, "send masked values");
+    clock.lap(&mut report, Category::Send, "send masked values");
     let neg_ru = recv_ciphertexts(ch, pk, to_send.len(), "encrypted output masks")?;
-    clock.lap(&mut report, "receive Enc(-ru)");
+    clock.lap(&mut report, Category::Wait, "receive Enc(-ru)");
 
     let eval_inputs: Vec<Vec<bool>> = masks
         .iter()
@@ -185,22 +167,22 @@ pub(crate) fn cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         })
         .collect();
     let run = run_evaluator(ch, &cc.tpc, &eval_inputs, Reveal::Evaluator, rng)?;
-    absorb_gc(&mut report, &run.stats);
-    let mut clock = Clock::start();
+    report.absorb_gc(&run.stats);
+    let mut clock = Lap::start();
     let outputs = run.outputs.ok_or_else(|| BridgeError::Protocol {
         phase: "garbled circuit",
         what: "the evaluator received no outputs".into(),
     })?;
-    let offset_y = BigInt::from(offsets(k, OUTPUT_SLOT_BITS));
+    let offset_y = BigInt::from(offsets(k, cc.y_bits));
     let mut cts = Vec::with_capacity(neg_ru.len());
     for (c, bits) in neg_ru.iter().zip(&outputs) {
-        // Outputs y0..y(K−1) (14 bits each) then ytop: Y = Σ y_s·2^(14s) + ytop·2^(14K).
+        // Outputs y0..y(K−1) (LY bits each) then ytop: Y = Σ y_s·2^(LY·s) + ytop·2^(LY·K).
         let mut y = BigUint::zero();
         let mut at = 0usize;
         for (s, out) in cc.tpc.circuit().outputs.iter().enumerate() {
             let w = out.format.width() as usize;
             let v = BigUint::from(value_of(&bits[at..at + w]));
-            y += v << (s as u32 * OUTPUT_SLOT_BITS);
+            y += v << (s as u32 * cc.y_bits);
             at += w;
         }
         let f_prime = pk.add_plain(c, &y).map_err(he("unmasking"))?;
@@ -209,10 +191,12 @@ pub(crate) fn cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 .map_err(he("unmasking"))?,
         );
     }
-    clock.lap(&mut report, "unmask");
+    clock.lap(&mut report, Category::Compute, "unmask");
     ch.flush().map_err(chan("finish"))?;
-    report.bytes_sent = ch.bytes_sent() - sent0;
-    report.bytes_received = ch.bytes_received() - recv0;
+    report.add_traffic(ch.bytes_sent() - sent0, ch.bytes_received() - recv0);
+    report.randomness_from_pool += randomness.from_pool;
+    report.randomness_computed += randomness.computed;
+    report.activations += inputs.len() as u64;
     let out = super::CloudOutput::Packed {
         layout: cc.output_layout(pk)?,
         batch: inputs.len(),
@@ -221,9 +205,8 @@ pub(crate) fn cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     Ok((out, report))
 }
 
-/// The user's side after the header announced chained mode (continues `run_user`'s report
-/// and byte counters).
-#[allow(clippy::too_many_arguments)]
+/// The user's side after the header announced chained mode (continues `run_user`'s byte
+/// counters).
 pub(crate) fn user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     ch: &mut C,
     sk: &SecretKey,
@@ -231,9 +214,10 @@ pub(crate) fn user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     header: Header,
     pool: &mut RandomnessPool,
     rng: &mut R,
-    mut report: PartyReport,
     (sent0, recv0): (u64, u64),
-) -> Result<PartyReport, BridgeError> {
+) -> Result<Timeline, BridgeError> {
+    let mut report = Timeline::new();
+    let mut randomness = RandomnessUse::default();
     let pk = sk.public_key();
     let (k, l) = (cc.slots, cc.x_bits);
     let groups = (header.batch as usize).div_ceil(k);
@@ -246,9 +230,9 @@ pub(crate) fn user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             ),
         });
     }
-    let mut clock = Clock::start();
+    let mut clock = Lap::start();
     let masked = recv_ciphertexts(ch, pk, groups, "masked pre-activations")?;
-    clock.lap(&mut report, "receive masked values");
+    clock.lap(&mut report, Category::Wait, "receive masked values");
     let limit = k as u64 * u64::from(l) + u64::from(cc.sigma) + 1;
     let mut values = Vec::with_capacity(groups);
     for c in &masked {
@@ -261,21 +245,21 @@ pub(crate) fn user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         }
         values.push(v);
     }
-    clock.lap(&mut report, "decrypt");
-    let ru_bits = k as u32 * OUTPUT_SLOT_BITS + cc.sigma;
+    clock.lap(&mut report, Category::Compute, "decrypt");
+    let ru_bits = k as u32 * cc.y_bits + cc.sigma;
     let rus: Vec<BigUint> = (0..groups).map(|_| random_bits(rng, ru_bits)).collect();
     let neg_ru = rus
         .iter()
         .map(|ru| {
-            let rn = take_randomness(pool, pk, &mut report, rng);
+            let rn = randomness.take(pool, pk, rng);
             pk.encrypt_with(&(pk.n() - ru), &rn)
                 .map_err(he("encrypting output masks"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    clock.lap(&mut report, "draw + encrypt -ru");
+    clock.lap(&mut report, Category::Compute, "draw + encrypt -ru");
     send_ciphertexts(ch, pk, &neg_ru, "encrypted output masks")?;
-    clock.lap(&mut report, "send Enc(-ru)");
-    let top_shift = k as u32 * OUTPUT_SLOT_BITS;
+    clock.lap(&mut report, Category::Send, "send Enc(-ru)");
+    let top_shift = k as u32 * cc.y_bits;
     let garbler_inputs: Vec<Vec<bool>> = values
         .iter()
         .zip(&rus)
@@ -287,7 +271,7 @@ pub(crate) fn user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 }
                 let value = match (input.name.as_bytes().first(), slot_index(&input.name)) {
                     (Some(b'v'), Some(s)) => digit(v, s, l),
-                    (Some(b'u'), Some(s)) => digit(ru, s, OUTPUT_SLOT_BITS),
+                    (Some(b'u'), Some(s)) => digit(ru, s, cc.y_bits),
                     _ => (ru >> top_shift).to_u128().unwrap_or(0),
                 };
                 bits.extend(bits_of(value, input.format.width()));
@@ -296,8 +280,10 @@ pub(crate) fn user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         })
         .collect();
     let run = run_garbler(ch, &cc.tpc, &garbler_inputs, Reveal::Evaluator, rng)?;
-    absorb_gc(&mut report, &run.stats);
-    report.bytes_sent = ch.bytes_sent() - sent0;
-    report.bytes_received = ch.bytes_received() - recv0;
+    report.absorb_gc(&run.stats);
+    report.add_traffic(ch.bytes_sent() - sent0, ch.bytes_received() - recv0);
+    report.randomness_from_pool += randomness.from_pool;
+    report.randomness_computed += randomness.computed;
+    report.activations += header.batch;
     Ok(report)
 }

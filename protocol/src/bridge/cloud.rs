@@ -1,14 +1,13 @@
-//! The cloud's side of the bridge (garbled-circuit evaluator).
+//! The cloud's side of the bridge (garbled-circuit evaluator): the runner of
+//! [`super::core::CloudCore`] and the result type.
 
-use super::circuit::signed;
-use super::masks::{bits_of, draw_input_mask, value_of};
-use super::wire::{Header, Mode, recv_ciphertexts, send_ciphertexts, send_header};
-use super::{
-    BridgeCircuit, Clock, PartyReport, absorb_gc, groups, packed_layouts, take_randomness,
-};
+use super::BridgeCircuit;
+use super::core::{CloudCore, UserMsg, check_batch};
+use super::wire::{Mode, send_cloud_msg};
 use crate::error::{BridgeError, chan, he};
-use compiler::Party;
-use num_bigint::{BigInt, BigUint};
+use crate::timeline::{Category, Lap, Timeline};
+use crate::wire::recv_ciphertexts;
+use num_bigint::BigInt;
 use paillier::{Ciphertext, PublicKey, RandomnessPool, SecretKey, SlotLayout};
 use rand::CryptoRng;
 use runtime::channel::Channel;
@@ -63,7 +62,8 @@ impl CloudOutput {
 }
 
 /// Runs the cloud's side on `Enc(x_i)` (x_i signed, |x_i| < 2^(LX−1), under the user's key
-/// `pk`), taking re-randomisation values from `pool` (computing any that are missing).
+/// `pk`), taking re-randomisation values from `pool` (computing any that are missing): the
+/// steps of [`CloudCore`] over `ch`, timed into a [`Timeline`].
 pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     ch: &mut C,
     pk: &PublicKey,
@@ -72,140 +72,47 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     mode: Mode,
     pool: &mut RandomnessPool,
     rng: &mut R,
-) -> Result<(CloudOutput, PartyReport), BridgeError> {
-    if inputs.is_empty() || inputs.len() as u64 > super::MAX_BATCH {
-        return Err(BridgeError::Interface(format!(
-            "a bridge batch holds 1..={} activations, not {}",
-            super::MAX_BATCH,
-            inputs.len()
-        )));
-    }
+) -> Result<(CloudOutput, Timeline), BridgeError> {
+    check_batch(inputs.len())?;
     if mode == Mode::Chained {
         let cc = circuit.chained.as_ref().ok_or_else(|| {
             BridgeError::Interface("chained mode needs BridgeCircuit::with_chained".into())
         })?;
         return super::chained::cloud(ch, pk, cc, inputs, pool, rng);
     }
-    let p = circuit.params();
-    let n = inputs.len();
     let (sent0, recv0) = (ch.bytes_sent(), ch.bytes_received());
-    let mut report = PartyReport::default();
-    let mut clock = Clock::start();
-    let (layout_in, layout_out) = packed_layouts(pk, p).map_err(he("slot layout"))?;
-
-    // 1. Mask, re-randomise, send.
-    let masks: Vec<u128> = (0..n).map(|_| draw_input_mask(&p, rng)).collect();
-    let to_send: Vec<Ciphertext> = match mode {
-        Mode::Unpacked => inputs
-            .iter()
-            .zip(&masks)
-            .map(|(c, &m)| {
-                let masked = pk.add_plain(c, &BigUint::from(m)).map_err(he("masking"))?;
-                let rn = take_randomness(pool, pk, &mut report, rng);
-                Ok(pk.rerandomize(&masked, &rn))
-            })
-            .collect::<Result<_, BridgeError>>()?,
-        Mode::Packed | Mode::Chained => inputs
-            .chunks(layout_in.slots())
-            .zip(masks.chunks(layout_in.slots()))
-            .map(|(cs, ms)| {
-                let packed = layout_in.pack_ciphertexts(pk, cs).map_err(he("packing"))?;
-                let ms: Vec<BigUint> = ms.iter().map(|&m| BigUint::from(m)).collect();
-                let mask = layout_in.pack(&ms).map_err(he("packing masks"))?;
-                let masked = pk.add_plain(&packed, &mask).map_err(he("masking"))?;
-                let rn = take_randomness(pool, pk, &mut report, rng);
-                Ok(pk.rerandomize(&masked, &rn))
-            })
-            .collect::<Result<_, BridgeError>>()?,
-    };
-    clock.lap(&mut report, "mask + re-randomise");
-    send_header(
+    let mut t = Timeline::new();
+    let mut lap = Lap::start();
+    let (core, msg) = CloudCore::start(pk, circuit, inputs, mode, pool, rng)?;
+    lap.lap(&mut t, Category::Compute, "mask + re-randomise");
+    send_cloud_msg(ch, pk, &msg)?;
+    lap.lap(&mut t, Category::Send, "send masked values");
+    let reply = UserMsg::OutputMasks(recv_ciphertexts(
         ch,
         pk,
-        Header {
-            mode,
-            batch: n as u64,
-            ciphertexts: to_send.len() as u64,
-        },
+        core.expected_output_masks(),
+        "encrypted output masks",
+    )?);
+    lap.lap(&mut t, Category::Wait, "receive Enc(-ru)");
+    let run = run_evaluator(
+        ch,
+        &circuit.tpc,
+        &core.evaluator_inputs(),
+        Reveal::Evaluator,
+        rng,
     )?;
-    send_ciphertexts(ch, pk, &to_send, "masked pre-activations")?;
-    clock.lap(&mut report, "send masked values");
-
-    // 2. The user's Enc(−ru).
-    let expected = match mode {
-        Mode::Unpacked => n,
-        Mode::Packed | Mode::Chained => groups(n, layout_out.slots()),
-    };
-    let neg_ru = recv_ciphertexts(ch, pk, expected, "encrypted output masks")?;
-    clock.lap(&mut report, "receive Enc(-ru)");
-
-    // 3. Evaluate the batch with our mask as evaluator input.
-    let eval_inputs: Vec<Vec<bool>> = masks
-        .iter()
-        .map(|&m| {
-            let mut bits = Vec::new();
-            for (v, party) in circuit
-                .tpc
-                .circuit()
-                .inputs
-                .iter()
-                .zip(circuit.tpc.parties())
-            {
-                if *party == Party::Evaluator {
-                    bits.extend(bits_of(m, v.format.width()));
-                }
-            }
-            bits
-        })
-        .collect();
-    let run = run_evaluator(ch, &circuit.tpc, &eval_inputs, Reveal::Evaluator, rng)?;
-    absorb_gc(&mut report, &run.stats);
-    let mut clock = Clock::start();
-    let outputs = run.outputs.ok_or_else(|| BridgeError::Protocol {
-        phase: "garbled circuit",
-        what: "the evaluator received no outputs".into(),
+    t.absorb_gc(&run.stats);
+    let mut lap = Lap::start();
+    let ys = run.outputs.ok_or_else(|| {
+        BridgeError::protocol("garbled circuit", "the evaluator received no outputs")
     })?;
-    let width = circuit.output_width();
-    let ys: Vec<i128> = outputs
-        .iter()
-        .map(|bits| signed(value_of(bits), width))
-        .collect();
-
-    // 4. Enc(f(x)) = Enc(−ru) · (1 + y·N).
-    let result = match mode {
-        Mode::Unpacked => CloudOutput::Unpacked(
-            neg_ru
-                .iter()
-                .zip(&ys)
-                .map(|(c, &y)| {
-                    pk.add_plain_signed(c, &BigInt::from(y))
-                        .map_err(he("unmasking"))
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        Mode::Packed | Mode::Chained => CloudOutput::Packed {
-            layout: layout_out,
-            batch: n,
-            cts: neg_ru
-                .iter()
-                .zip(ys.chunks(layout_out.slots()))
-                .map(|(c, group)| {
-                    // Σ_s y_s·2^(s·w) with signed y_s; adding it to Enc(−Σ ru_s·2^(s·w))
-                    // leaves Σ f(x_s)·2^(s·w).
-                    let w = layout_out.width() as usize;
-                    let packed: BigInt = group
-                        .iter()
-                        .enumerate()
-                        .map(|(s, &y)| BigInt::from(y) << (s * w))
-                        .sum();
-                    pk.add_plain_signed(c, &packed).map_err(he("unmasking"))
-                })
-                .collect::<Result<_, _>>()?,
-        },
-    };
-    clock.lap(&mut report, "unmask");
+    let randomness = core.randomness;
+    let result = core.finish(reply, &ys)?;
+    lap.lap(&mut t, Category::Compute, "unmask");
     ch.flush().map_err(chan("finish"))?;
-    report.bytes_sent = ch.bytes_sent() - sent0;
-    report.bytes_received = ch.bytes_received() - recv0;
-    Ok((result, report))
+    t.add_traffic(ch.bytes_sent() - sent0, ch.bytes_received() - recv0);
+    t.randomness_from_pool += randomness.from_pool;
+    t.randomness_computed += randomness.computed;
+    t.activations += inputs.len() as u64;
+    Ok((result, t))
 }

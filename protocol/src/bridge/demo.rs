@@ -5,10 +5,9 @@
 //! The cloud's `Enc(x_i)` are made by encrypting random pre-activations under the user's
 //! key (setup, not timed as protocol work).
 
-use super::{
-    BridgeCircuit, CloudOutput, Mode, PartyReport, groups, packed_layouts, run_cloud, run_user,
-};
+use super::{BridgeCircuit, CloudOutput, Mode, groups, packed_layouts, run_cloud, run_user};
 use crate::error::{BridgeError, he};
+use crate::timeline::Timeline;
 use paillier::{BigInt, RandomnessPool, SecretKey};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -41,9 +40,9 @@ pub struct DemoReport {
     /// The plaintext fixed-point reference.
     pub reference: Vec<i128>,
     /// The cloud's on-line report.
-    pub cloud: PartyReport,
+    pub cloud: Timeline,
     /// The user's on-line report.
-    pub user: PartyReport,
+    pub user: Timeline,
     /// Off-line: the cloud's `r^N` precomputation (values, time).
     pub cloud_offline: (usize, Duration),
     /// Off-line: the user's `r^N` precomputation through the CRT (values, time).
@@ -136,7 +135,7 @@ pub fn run_demo(
     let user_circuit = Arc::clone(&circuit);
     let mut user_rng = rng_for(opts.seed, 2);
     let started = Instant::now();
-    let user = std::thread::spawn(move || -> Result<PartyReport, BridgeError> {
+    let user = std::thread::spawn(move || -> Result<Timeline, BridgeError> {
         let mut ch = TcpChannel::connect(addr, timeout).map_err(io("connecting"))?;
         run_user(
             &mut ch,

@@ -10,7 +10,9 @@
 //! 3. Cloud: gets the labels of its m by OT, evaluates, learns y, and computes
 //!    `Enc(f(x)) = Enc(−ru) · (1 + y·N)` — no multiplication mod N² needed.
 //!
-//! Both roles are library calls over any [`runtime::channel::Channel`].
+//! Each role is a pure per-step core ([`core`]: messages as types, no I/O, no timing) and a
+//! thin runner over any [`runtime::channel::Channel`] that moves the messages, runs the
+//! garbled circuit and records a [`crate::timeline::Timeline`] ([`run_cloud`], [`run_user`]).
 //!
 //! Untrusted bytes: the user checks the cloud's header (magic, version, mode, batch within
 //! [`MAX_BATCH`], ciphertext count equal to what the batch needs, key fingerprint) before
@@ -24,64 +26,20 @@ pub mod chained;
 pub mod chained_circuit;
 pub mod circuit;
 mod cloud;
+pub mod core;
 pub mod demo;
 pub mod masks;
 mod user;
 pub(crate) mod wire;
 
+/// Largest bridge batch ([`crate::wire::MAX_BATCH`]).
+pub use crate::wire::MAX_BATCH;
 pub use circuit::{BridgeCircuit, DEFAULT_SIGMA, MaskParams};
 pub use cloud::{CloudOutput, run_cloud};
 pub use user::run_user;
-pub use wire::{MAX_BATCH, Mode};
+pub use wire::{Header, Mode};
 
-use paillier::{PublicKey, Randomness, RandomnessPool, SlotLayout};
-use rand::CryptoRng;
-use std::time::{Duration, Instant};
-
-/// What one party did in one bridge run: on-line phases, traffic, randomness used.
-#[derive(Debug, Clone, Default)]
-pub struct PartyReport {
-    /// On-line phases in order with their wall time (GC phases prefixed `gc:`).
-    pub phases: Vec<(String, Duration)>,
-    /// Precomputed `r^N` values taken from the pool.
-    pub randomness_from_pool: usize,
-    /// `r^N` values computed on line because the pool ran dry (counted in the phases).
-    pub randomness_computed: usize,
-    /// Bytes this party sent.
-    pub bytes_sent: u64,
-    /// Bytes this party received.
-    pub bytes_received: u64,
-    /// AND gates garbled or evaluated.
-    pub ands: u64,
-}
-
-impl PartyReport {
-    /// Total on-line wall time (computation, communication and waiting for the peer).
-    pub fn online(&self) -> Duration {
-        self.phases.iter().map(|(_, d)| *d).sum()
-    }
-
-    /// On-line time spent computing on Paillier values (phases outside the garbled-circuit
-    /// run that neither send nor receive).
-    pub fn paillier_compute(&self) -> Duration {
-        self.phases
-            .iter()
-            .filter(|(n, _)| {
-                !n.starts_with("gc:") && !n.starts_with("send") && !n.starts_with("receive")
-            })
-            .map(|(_, d)| *d)
-            .sum()
-    }
-
-    /// Wall time of the garbled-circuit run (handshake, OT, garbling/evaluation, outputs).
-    pub fn gc_wall(&self) -> Duration {
-        self.phases
-            .iter()
-            .filter(|(n, _)| n.starts_with("gc:"))
-            .map(|(_, d)| *d)
-            .sum()
-    }
-}
+use paillier::{PublicKey, SlotLayout};
 
 /// Slot layouts of packed mode for a key: masked pre-activations in, masked activations out.
 pub fn packed_layouts(
@@ -99,50 +57,4 @@ pub fn packed_layouts(
 /// Ciphertexts needed for a batch in one direction.
 pub(crate) fn groups(batch: usize, per_ciphertext: usize) -> usize {
     batch.div_ceil(per_ciphertext.max(1))
-}
-
-/// A precomputed `r^N` if the pool has one, else one computed now (and counted).
-pub(crate) fn take_randomness<R: CryptoRng + ?Sized>(
-    pool: &mut RandomnessPool,
-    pk: &PublicKey,
-    report: &mut PartyReport,
-    rng: &mut R,
-) -> Randomness {
-    match pool.take() {
-        Some(r) => {
-            report.randomness_from_pool += 1;
-            r
-        }
-        None => {
-            report.randomness_computed += 1;
-            pk.random_nth_power(rng)
-        }
-    }
-}
-
-/// Times phases one after the other.
-pub(crate) struct Clock {
-    last: Instant,
-}
-
-impl Clock {
-    pub(crate) fn start() -> Self {
-        Self {
-            last: Instant::now(),
-        }
-    }
-
-    pub(crate) fn lap(&mut self, report: &mut PartyReport, name: &str) {
-        let now = Instant::now();
-        report.phases.push((name.to_string(), now - self.last));
-        self.last = now;
-    }
-}
-
-/// Copy the garbled-circuit run's phases into the report.
-pub(crate) fn absorb_gc(report: &mut PartyReport, stats: &runtime::driver::RunStats) {
-    for (name, d) in &stats.phases {
-        report.phases.push((format!("gc: {name}"), *d));
-    }
-    report.ands += stats.ands;
 }

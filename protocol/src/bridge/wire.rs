@@ -6,17 +6,14 @@
 //! user → cloud:  ciphertexts of −ru (count implied by the header) | then the GC run
 //! ```
 
+use super::core::CloudMsg;
 use crate::error::{BridgeError, chan};
-use paillier::{Ciphertext, PublicKey};
+use crate::wire::{MAX_BATCH, send_ciphertexts};
+use paillier::PublicKey;
 use runtime::channel::Channel;
 
 const MAGIC: &[u8; 8] = b"GCCNN-BR";
 const VERSION: u32 = 1;
-/// Largest batch a user accepts.
-pub const MAX_BATCH: u64 = 1 << 24;
-/// Ciphertexts allocated for before they arrive; a longer run grows as the bytes come, so a
-/// header announcing many ciphertexts costs nothing until they are actually sent.
-const PREALLOCATED_CIPHERTEXTS: usize = 1024;
 
 /// Whether masked values travel one per ciphertext or packed in slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,10 +29,24 @@ pub enum Mode {
 
 /// The header the cloud sends first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Header {
-    pub(crate) mode: Mode,
-    pub(crate) batch: u64,
-    pub(crate) ciphertexts: u64,
+pub struct Header {
+    /// How the masked values travel.
+    pub mode: Mode,
+    /// Activations in the batch (1..=[`MAX_BATCH`]).
+    pub batch: u64,
+    /// Ciphertexts that follow.
+    pub ciphertexts: u64,
+}
+
+/// Sends a [`CloudMsg`]: the header, then the ciphertexts.
+pub(crate) fn send_cloud_msg<C: Channel + ?Sized>(
+    ch: &mut C,
+    pk: &PublicKey,
+    msg: &CloudMsg,
+) -> Result<(), BridgeError> {
+    let CloudMsg::Masked { header, cts } = msg;
+    send_header(ch, pk, *header)?;
+    send_ciphertexts(ch, pk, cts, "masked pre-activations")
 }
 
 pub(crate) fn send_header<C: Channel + ?Sized>(
@@ -99,42 +110,11 @@ pub(crate) fn recv_header<C: Channel + ?Sized>(
     })
 }
 
-pub(crate) fn send_ciphertexts<C: Channel + ?Sized>(
-    ch: &mut C,
-    pk: &PublicKey,
-    cts: &[Ciphertext],
-    phase: &'static str,
-) -> Result<(), BridgeError> {
-    let mut buf = Vec::with_capacity(pk.ciphertext_bytes() * cts.len().min(64));
-    for chunk in cts.chunks(64) {
-        buf.clear();
-        for c in chunk {
-            pk.write_ciphertext(c, &mut buf);
-        }
-        ch.send(&buf).map_err(chan(phase))?;
-    }
-    ch.flush().map_err(chan(phase))
-}
-
-pub(crate) fn recv_ciphertexts<C: Channel + ?Sized>(
-    ch: &mut C,
-    pk: &PublicKey,
-    count: usize,
-    phase: &'static str,
-) -> Result<Vec<Ciphertext>, BridgeError> {
-    let mut buf = vec![0u8; pk.ciphertext_bytes()];
-    let mut out = Vec::with_capacity(count.min(PREALLOCATED_CIPHERTEXTS));
-    for _ in 0..count {
-        ch.recv_exact(&mut buf).map_err(chan(phase))?;
-        out.push(pk.read_ciphertext(&buf).map_err(crate::error::he(phase))?);
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use paillier::SecretKey;
+    use crate::wire::recv_ciphertexts;
+    use paillier::{Ciphertext, SecretKey};
     use proptest::prelude::*;
     use rand::SeedableRng;
     use runtime::channel::MemChannel;

@@ -11,7 +11,8 @@
 
 use paillier::{BigInt, Ciphertext, RandomnessPool, SecretKey};
 use protocol::BridgeError;
-use protocol::bridge::{BridgeCircuit, CloudOutput, Mode, PartyReport, run_cloud, run_user};
+use protocol::Timeline as PartyReport;
+use protocol::bridge::{BridgeCircuit, CloudOutput, Mode, run_cloud, run_user};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use runtime::channel::MemChannel;
