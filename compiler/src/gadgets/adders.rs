@@ -48,13 +48,19 @@ fn ripple(
         let ab = builder.xor(a, b);
         bits.push(builder.xor(ab, c));
         if i + 1 < width {
-            let ac = builder.xor(a, c);
-            let bc = builder.xor(b, c);
-            let t = builder.and(ac, bc);
-            c = builder.xor(t, c);
+            c = carry(builder, a, b, c);
         }
     }
     Word { bits, signed }
+}
+
+/// The carry `maj(a, b, c)` of one adder position with a single AND:
+/// `((a ⊕ c) ∧ (b ⊕ c)) ⊕ c`.
+pub fn carry(builder: &mut Builder, a: Bit, b: Bit, c: Bit) -> Bit {
+    let ac = builder.xor(a, c);
+    let bc = builder.xor(b, c);
+    let t = builder.and(ac, bc);
+    builder.xor(t, c)
 }
 
 /// `−x` modulo 2^width (width−1 ANDs).
@@ -68,20 +74,27 @@ pub fn abs(builder: &mut Builder, x: &Word) -> Word {
         return x.clone();
     }
     let n = x.width();
-    let s = x.bit(n - 1);
+    conditional_negate(builder, x.bit(n - 1), x, n, false)
+}
+
+/// `if s { −x } else { x }` at `width` bits: `(x ⊕ s) + s`, width − 1 ANDs.
+pub fn conditional_negate(
+    builder: &mut Builder,
+    s: Bit,
+    x: &Word,
+    width: usize,
+    signed: bool,
+) -> Word {
     let mut c = s;
-    let mut bits = Vec::with_capacity(n);
-    for (i, &b) in x.bits.iter().enumerate() {
-        let t = builder.xor(b, s);
+    let mut bits = Vec::with_capacity(width);
+    for i in 0..width {
+        let t = builder.xor(x.bit(i), s);
         bits.push(builder.xor(t, c));
-        if i + 1 < n {
+        if i + 1 < width {
             c = builder.and(t, c);
         }
     }
-    Word {
-        bits,
-        signed: false,
-    }
+    Word { bits, signed }
 }
 
 /// `sign(x)` as `int<2>`: −1, 0 or 1 (width−1 ANDs for the nonzero test).

@@ -1,7 +1,7 @@
 //! Comparisons (`<`, `≤ constant`, `==`), the OR tree they share, and the bitwise
 //! multiplexer.
 
-use super::Word;
+use super::{Word, carry};
 use crate::builder::{Bit, Builder};
 
 /// OR of all bits (n−1 ANDs), as a balanced tree.
@@ -67,10 +67,7 @@ pub fn less_than(builder: &mut Builder, x: &Word, y: &Word) -> Bit {
             a = !a;
             b = !b;
         }
-        let ac = builder.xor(a, c);
-        let bc = builder.xor(b, c);
-        let t = builder.and(ac, bc);
-        c = builder.xor(t, c);
+        c = carry(builder, a, b, c);
     }
     !c
 }

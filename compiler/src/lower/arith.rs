@@ -121,23 +121,9 @@ impl<'p> Lowerer<'p> {
             return None;
         }
         let (nz, neg) = (s.bits[0], s.bits[1]);
-        let negated = self.conditional_negate(neg, x, w, signed);
+        let negated = gadgets::conditional_negate(&mut self.b, neg, x, w, signed);
         let bits = negated.bits.iter().map(|&b| self.b.and(b, nz)).collect();
         Some(Word::new(bits, signed))
-    }
-
-    /// `if s { −x } else { x }` at width w: `(x ⊕ s) + s`, w − 1 ANDs.
-    pub(super) fn conditional_negate(&mut self, s: Bit, x: &Word, w: usize, signed: bool) -> Word {
-        let mut c = s;
-        let mut bits = Vec::with_capacity(w);
-        for i in 0..w {
-            let t = self.b.xor(x.bit(i), s);
-            bits.push(self.b.xor(t, c));
-            if i + 1 < w {
-                c = self.b.and(t, c);
-            }
-        }
-        Word::new(bits, signed)
     }
 
     /// A comparison's bit, decided by the ranges when they do not overlap.

@@ -3,7 +3,7 @@
 //! column compression ([`crate::gadgets::Columns`]) when the value is needed, instead of
 //! one carry chain per operation ([`crate::PassOptions::fusion`]).
 
-use super::{LowerError, Lowerer, Val, clamp_range};
+use super::{LowerError, Lowerer, Val};
 use crate::builder::Bit;
 use crate::gadgets::{self, Word};
 use crate::range::Range;
@@ -32,6 +32,17 @@ pub(super) struct Term {
     pub(super) word: Word,
     pub(super) shift: usize,
     pub(super) negative: bool,
+}
+
+/// The rows of `terms` shifted up by `d` bits (the sum times 2^d, without the constant).
+pub(super) fn shifted(terms: Vec<Term>, d: usize) -> Vec<Term> {
+    terms
+        .into_iter()
+        .map(|term| Term {
+            shift: term.shift + d,
+            ..term
+        })
+        .collect()
 }
 
 /// Most rows a fused sum may collect before it is reduced.
@@ -100,12 +111,7 @@ impl<'p> Lowerer<'p> {
         r: Range,
         ty: NumTy,
     ) -> Val {
-        let full = Range::of_type(ty);
-        let range = if self.opts.range {
-            clamp_range(r, full)
-        } else {
-            full
-        };
+        let range = self.node_range(r, ty);
         let sum = Sum {
             terms,
             constant,

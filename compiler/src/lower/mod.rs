@@ -301,12 +301,7 @@ impl<'p> Lowerer<'p> {
     /// The value with exact bits `word` (any width holding it) and computed range `r`,
     /// narrowed to the range (intersected with the node's type).
     fn make(&self, word: Word, r: Range, ty: NumTy) -> Val {
-        let full = Range::of_type(ty);
-        let range = if self.opts.range {
-            clamp_range(r, full)
-        } else {
-            full
-        };
+        let range = self.node_range(r, ty);
         if self.opts.range
             && let Some(v) = range.as_point()
         {
@@ -320,6 +315,17 @@ impl<'p> Lowerer<'p> {
         Val::Num {
             word: word.resize(w, s),
             range,
+        }
+    }
+
+    /// The range a node of type `ty` with computed range `r` is held at: `r` clamped to the
+    /// type ([`clamp_range`]), or the whole type when range analysis is off.
+    fn node_range(&self, r: Range, ty: NumTy) -> Range {
+        let full = Range::of_type(ty);
+        if self.opts.range {
+            clamp_range(r, full)
+        } else {
+            full
         }
     }
 

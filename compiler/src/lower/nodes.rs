@@ -1,7 +1,7 @@
 //! Lowering of one core IR node at a time: inputs, constants, casts, unary operations and
 //! shifts (binary operations in [`super::arith`], `if` in [`super::select`]).
 
-use super::fusion::{Sum, Term};
+use super::fusion::{Sum, Term, shifted};
 use super::{LowerError, Lowerer, Val, const_word, malformed};
 use crate::builder::Bit;
 use crate::gadgets::{self, Word};
@@ -104,14 +104,7 @@ impl<'p> Lowerer<'p> {
                     .unwrap_or_else(|| Range::of_type(t))
                     .shl(*k);
                 let (terms, c) = self.terms_of(*x)?;
-                let terms = terms
-                    .into_iter()
-                    .map(|term| Term {
-                        shift: term.shift + *k as usize,
-                        ..term
-                    })
-                    .collect();
-                self.sum_val(terms, c << *k, r, t)
+                self.sum_val(shifted(terms, *k as usize), c << *k, r, t)
             }
             Op::Shl(x, k) => {
                 let (word, r) = self.num(*x)?;
@@ -144,13 +137,7 @@ impl<'p> Lowerer<'p> {
             let r = sum.range.shl(d);
             let exact = r.within(&Range::of_type(to));
             let (terms, c) = self.terms_of(x)?;
-            let terms: Vec<Term> = terms
-                .into_iter()
-                .map(|term| Term {
-                    shift: term.shift + d as usize,
-                    ..term
-                })
-                .collect();
+            let terms = shifted(terms, d as usize);
             let val = if exact {
                 self.sum_val(terms, c << d, r, to)
             } else {

@@ -70,7 +70,7 @@ impl<'p> Lowerer<'p> {
                     if let Some(val) = self.fused_negation(sel, &vw, &rv, Bit::TRUE, &r, t) {
                         return Ok(val);
                     }
-                    let out = self.conditional_negate(sel, &vw, w, sg);
+                    let out = gadgets::conditional_negate(&mut self.b, sel, &vw, w, sg);
                     return Ok(self.make(out, r, t));
                 }
                 // `if c { -v } else if c2 { 0 } else { v }`: a masked conditional negation.
@@ -83,7 +83,7 @@ impl<'p> Lowerer<'p> {
                     if let Some(val) = self.fused_negation(s, &vw, &rv, keep, &r, t) {
                         return Ok(val);
                     }
-                    let negated = self.conditional_negate(s, &vw, w, sg);
+                    let negated = gadgets::conditional_negate(&mut self.b, s, &vw, w, sg);
                     let bits = negated.bits.iter().map(|&b| self.b.and(b, keep)).collect();
                     return Ok(self.make(Word::new(bits, sg), r, t));
                 }
