@@ -28,11 +28,21 @@ const XW = LZ + SIGMA + 1;             // bits of x' = z + r
 const RUW = YB + SIGMA;                // bits of the output mask ru
 
 type Act = fixed<16, FA>;              // the activation format
-type Wide = fixed<LZ - FW, FA>;        // trunc(z): z without its FW extra fractional bits
+const WB = LZ - FW;                    // bits of trunc(z)
+type Wide = fixed<WB, FA>;             // trunc(z): z without its FW extra fractional bits
 const ACT_MIN = -(1 << (15 - FA));                 // −8
 const ACT_MAX = (1 << (15 - FA)) - 1 / (1 << FA);  // 8 − 2^−12
 
 extern fn act(x: Act) -> Act;
+
+// sat: clamp z into the activation format [ACT_MIN, ACT_MAX]. Same result as
+// clamp(z, ACT_MIN, ACT_MAX), cheaper: z is inside iff floor(z / 8) is 0 or −1, i.e. equal
+// to its own sign (needs WB ≥ 16).
+fn saturate(z: Wide) -> Act {
+    let hi = (z as int<WB - FA>) >> (15 - FA);    // floor(z / 8)
+    let inside = hi == (hi >> (WB - 16));          // hi is 0 or −1
+    if inside { z as Act } else if z < 0 { ACT_MIN } else { ACT_MAX }
+}
 
 input garbler xm: ufixed<XW, FW + FA>;        // x' = z + r (decrypted by the user)
 input garbler ru: ufixed<RUW, FA>;            // the user's output mask
@@ -40,5 +50,5 @@ input evaluator r: ufixed<XW - 1, FW + FA>;   // the cloud's mask
 
 let z = (xm - r) as fixed<LZ, FW + FA>;      // = z exactly (wraps at LZ bits)
 let zt = z as Wide;                           // drop FW fractional bits: floor
-let x: Act = clamp(zt, ACT_MIN, ACT_MAX);     // saturate into the activation format
+let x = saturate(zt);                         // into the activation format
 output y: fixed<RUW + 2, FA> = (act(x) as fixed<YB, FA>) + ru;

@@ -1,0 +1,41 @@
+// tanh* — the paper's secure-computation-friendly approximation of tanh (docs/design.md §1):
+//
+//   tanh*(x) = k·(m1·|x|² + c1·|x| + d1)   if |x| ≤ a
+//            = k·(m2·|x|² + c2·|x| + d2)   if a < |x| ≤ b
+//            = k                            otherwise,     k = sign(x)
+//
+// Input and output in the activation format Fa = 12 (fixed<16, 12>). Internally |x|² keeps
+// 13 fractional bits and the coefficients 14; the result is rounded to nearest (the half
+// ulp is folded into d), so it is within 1 ulp of the float formula everywhere (thresholds
+// are compared exactly: |x| ≤ 1.52 holds for raw |x| ≤ 6225). Semantics: dsl/README.md.
+
+const FA = 12;                          // fractional bits of activations
+type Act = fixed<16, FA>;
+
+const M1 = -0.2716;  const C1 = 1;        const D1 = 0.016;
+const M2 = -0.0848;  const C2 = 0.42654;  const D2 = 0.4519;
+const A = 1.52;      const B = 2.57;
+
+const FC = 14;                          // fractional bits of the coefficients
+const HALF_ULP = 1 / (2 << FA);         // 2^-(FA+1): rounds the final floor to nearest
+
+fn tanh_star(x: Act) -> Act {
+    let m1 = M1 as fixed<16, FC>;           // coefficients quantised to FC bits
+    let m2 = M2 as fixed<16, FC>;
+    let c2 = C2 as ufixed<16, FC>;
+    let k = sign(x);
+    let ax = abs(x);                        // |x| exactly: ufixed<16, 12>
+    let t = ax as ufixed<14, FA>;           // = |x| whenever |x| < 4, the only case it is used
+    let t2 = (t * t) as ufixed<17, 13>;     // |x|², squared once, on the narrow value
+    let y: Act = if ax <= A {
+        m1 * t2 + C1 * t + (D1 + HALF_ULP)
+    } else if ax <= B {
+        m2 * t2 + c2 * t + (D2 + HALF_ULP)
+    } else {
+        1.0
+    };
+    k * y
+}
+
+input garbler x: Act;
+output y: Act = tanh_star(x);
