@@ -1,7 +1,7 @@
 //! Paillier at 2048 bits on one core: key generation, encryption (off-line r^N and on-line
-//! part), CRT and textbook decryption, homomorphic operations, multi-exponentiation, and
-//! the big-integer backend comparison (num-bigint vs crypto-bigint) behind the choice
-//! recorded in the crate docs.
+//! part, fixed-base comb powers), CRT and textbook decryption, homomorphic operations,
+//! multi-exponentiation, and the big-integer backend comparison (num-bigint vs
+//! crypto-bigint) behind the choice recorded in the crate docs.
 //!
 //! Run: `cargo bench -p gcc-nn-paillier` (add a filter such as `decrypt` to run a subset).
 //! The group `old-vs-new` measures, in one run, the constant-time CRT decryption and
@@ -17,7 +17,9 @@ use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams, FixedMontyForm, F
 use crypto_bigint::{BoxedUint, Odd, U1024, U2048};
 use gcc_nn_paillier::monty::FixedModulus;
 use gcc_nn_paillier::prime::random_prime;
-use gcc_nn_paillier::{BigInt, BigUint, FixedBaseTable, RandomnessPool, SecretKey, inner_product};
+use gcc_nn_paillier::{
+    BigInt, BigUint, CombTable, FixedBaseTable, RandomnessPool, SecretKey, full_zero, inner_product,
+};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use std::hint::black_box;
@@ -235,6 +237,13 @@ fn paillier(c: &mut Criterion) {
     let es: Vec<u64> = (0..128).map(|_| rng.random::<u64>() >> 24).collect();
     g.bench_function("fixed-base row 128 x 40-bit (table reused)", |bench| {
         bench.iter(|| black_box(table.inner_product(pk, &es).expect("ip")))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("randomness-2048");
+    let comb = CombTable::new(pk, full_zero(pk, &mut rng), 1024, usize::MAX);
+    g.bench_function("comb h^x, 1024-bit x, window 8 (table reused)", |bench| {
+        bench.iter(|| black_box(comb.random_power(pk, &mut rng)))
     });
     g.finish();
 }
