@@ -14,7 +14,6 @@
 //! ```
 
 use model::GrayImage;
-use model::activation::TANH_FIT;
 use model::denoise::{denoise_fixed, quantised_patches};
 use model::fixed::{FIXED, FixedMlp};
 use model::metrics::{add_noise, psnr_u8};
@@ -56,7 +55,7 @@ pub(crate) fn run(key_bits: u32, side: usize) -> Result<Summary, Failure> {
     let cloud_sk = Arc::new(SecretKey::generate_any_size(key_bits, &mut rng)?);
 
     // 2. The model owner: the shipped model in fixed point, encrypted under the user's key.
-    let fixed = FixedMlp::from_model(&model::shipped::model()?, FIXED, TANH_FIT)?;
+    let fixed = FixedMlp::from_model(&model::shipped::model()?, FIXED, activation::Activation::shipped("tanh_fit")?)?;
     let started = Instant::now();
     let encrypted = EncryptedModel::encrypt_with_rng(&fixed, user_sk.public_key(), &mut rng)?;
     let upload = started.elapsed();
@@ -74,7 +73,7 @@ pub(crate) fn run(key_bits: u32, side: usize) -> Result<Summary, Failure> {
     let noisy = add_noise(&clean, 25.0, 1).quantized();
     let (inputs, _) = quantised_patches(&fixed, &noisy, fixed.stride)?;
     let layout = ImageLayout::new(side, side, fixed.geometry(fixed.stride)?)?;
-    let circuit = ShareCircuit::for_activation(fixed.activation.name, &fixed.params)?;
+    let circuit = ShareCircuit::for_activation(&fixed.activation, &fixed.params)?;
     let run = simulate(
         &user_sk,
         &user_share,

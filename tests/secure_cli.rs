@@ -4,51 +4,8 @@
 mod secure_common;
 
 use secure_common::*;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_gcc-nn");
-
-fn run_ok(args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).output().expect("spawn");
-    assert!(
-        out.status.success(),
-        "gcc-nn {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_server(model: &Path, extra: &[&str]) -> (Server, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--model"])
-        .arg(model)
-        .args(["--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    (Server(child), addr)
-}
+use std::process::Command;
 
 /// Writes this test binary's 2048-bit key pair into `dir`: the shipped commands refuse
 /// smaller keys, so every spawned-process test runs at production size (one key, generated
@@ -265,7 +222,7 @@ fn shipped_crop_equals_reference(protocol: &str) -> (tempfile::TempDir, String) 
     let fixed = model::fixed::FixedMlp::from_model(
         &model::shipped::model().expect("model"),
         model::fixed::FIXED,
-        model::activation::TANH_FIT,
+        activation::Activation::shipped("tanh_fit").expect("tanh_fit"),
     )
     .expect("fixed");
     let (reference, _) =

@@ -129,10 +129,11 @@ fn corrupt_and_mismatched_model_files_are_refused_with_a_reason() {
         .expect("mismatched formats");
     assert!(err.to_string().contains("fixed-point"), "{err}");
 
-    let mut unknown = enc;
-    unknown.header.activation = "relu".into();
-    let err = CloudState::with_key_policy(unknown, KeyPolicy::InsecureTestKeys)
+    // Another activation (ReLU) under the circuit hash of the model's own: refused, named.
+    let mut swapped = enc;
+    swapped.header.activation = model::fixed::FixedActivation::shipped("relu").expect("relu");
+    let err = CloudState::with_key_policy(swapped, KeyPolicy::InsecureTestKeys)
         .err()
-        .expect("unknown activation");
+        .expect("swapped activation");
     assert!(err.to_string().contains("relu"), "{err}");
 }

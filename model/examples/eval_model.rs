@@ -1,10 +1,10 @@
 //! Prints PSNRs of a model on a directory of images at σ = 25:
-//! `eval_model MODEL DIR [STRIDE]` (noisy, float tanh, float tanh*, fixed tanh*, fixed fit).
+//! `eval_model MODEL DIR [STRIDE]` (noisy, float tanh, float with tanh*'s table values,
+//! fixed tanh*, fixed fit).
 
 use gcc_nn_model as model;
-use model::activation::{TANH_FIT, TANH_STAR};
 use model::denoise::{FloatActivation, denoise_fixed, denoise_float};
-use model::fixed::{FIXED, FixedMlp};
+use model::fixed::{FIXED, FixedActivation, FixedMlp};
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,8 +15,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let images =
         model::GrayImage::load_dir(&PathBuf::from(args.get(2).ok_or("usage: MODEL DIR")?))?;
     let stride: usize = args.get(3).map_or(Ok(m.stride), |s| s.parse())?;
-    let fs = FixedMlp::from_model(&m, FIXED, TANH_STAR)?;
-    let ff = FixedMlp::from_model(&m, FIXED, TANH_FIT)?;
+    let (star, fit) = (
+        FixedActivation::shipped("tanh")?,
+        FixedActivation::shipped("tanh_fit")?,
+    );
+    let fs = FixedMlp::from_model_evaluated(&m, FIXED, star.clone())?;
+    let ff = FixedMlp::from_model_evaluated(&m, FIXED, fit)?;
     println!(
         "worst-case |z| bounds per layer: {:?}",
         fs.z_bounds()
@@ -39,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )?,
             model::metrics::psnr(
                 clean,
-                &denoise_float(&m, &noisy, stride, FloatActivation::Approx(TANH_STAR))?,
+                &denoise_float(&m, &noisy, stride, FloatActivation::Table(star.clone()))?,
             )?,
             {
                 let (d, z) = denoise_fixed(&fs, &noisy, stride)?;

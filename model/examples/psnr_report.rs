@@ -16,8 +16,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: psnr_report OUT_DIR SET_DIR [SET_DIR ...]".into());
     }
     let mlp = model::shipped::model()?;
+    let activations = model::report::DEFAULT_ACTIVATIONS
+        .iter()
+        .map(|n| activation::Activation::shipped(n))
+        .collect::<Result<Vec<_>, _>>()?;
     model::report::psnr_report(
         &mlp,
+        &activations,
         sets,
         25.0,
         1,

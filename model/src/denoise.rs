@@ -1,8 +1,7 @@
-//! Whole-image denoising in float (tanh or an approximation) and in exact fixed point.
+//! Whole-image denoising in float (tanh or an activation's table) and in exact fixed point.
 
-use crate::activation::PiecewiseQuadratic;
 use crate::error::Result;
-use crate::fixed::FixedMlp;
+use crate::fixed::{FixedActivation, FixedMlp};
 use crate::gray::GrayImage;
 use crate::mlp::Mlp;
 use crate::patches::{ImageLayout, PatchGeometry, centre, denormalise, extract, merge, normalise};
@@ -10,12 +9,13 @@ use crate::pixel::image_pixels;
 use rayon::prelude::*;
 
 /// Which activation a float denoiser uses.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum FloatActivation {
-    /// The real tanh (the baseline).
+    /// The real tanh (the baseline, what training uses).
     Tanh,
-    /// A piecewise quadratic, with unquantised coefficients.
-    Approx(PiecewiseQuadratic),
+    /// An activation's fixed-point values: x rounded to `Fa` = 12 fractional bits,
+    /// saturated, looked up in its table (the rest of the network stays in float).
+    Table(FixedActivation),
 }
 
 impl FloatActivation {
@@ -23,7 +23,12 @@ impl FloatActivation {
     pub fn eval(&self, x: f64) -> f64 {
         match self {
             Self::Tanh => x.tanh(),
-            Self::Approx(p) => p.eval_f64(x),
+            Self::Table(a) => {
+                let scale = f64::from(1u32 << activation::FA);
+                // Far outside the format, saturation gives the same value.
+                let raw = crate::fixed::round_half_away((x * scale).clamp(-1e9, 1e9));
+                a.eval(raw) as f64 / scale
+            }
         }
     }
 }

@@ -126,6 +126,9 @@ pub enum ModelError {
     /// A fixed-point value left the range the parameters allow.
     #[error("fixed-point overflow: {0}")]
     FixedOverflow(String),
+    /// The activation could not be loaded, checked or evaluated (names the file or name).
+    #[error(transparent)]
+    Activation(#[from] activation::ActivationError),
     /// Training (crate `gcc-nn-train`) failed inside candle, or the training data is unusable.
     #[error("training: {0}")]
     Training(String),

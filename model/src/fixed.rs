@@ -2,26 +2,102 @@
 //!
 //! All fixed-point parameters live in [`FIXED`] (docs/protocol.md §0):
 //!
-//! - inputs and activations carry `Fa = 12` fractional bits (the DSL activation format is
-//!   `fixed<16, 12>`, see [`crate::activation::ACT_FRAC`]); an input pixel is normalised,
+//! - inputs and activations carry `Fa = 12` fractional bits (the activation format is
+//!   `fixed<16, 12>`, [`activation::FA`]); an input pixel is normalised,
 //!   clamped to `[-8, 8]` (pixel values −153 … 561, more than 6σ outside [0, 255] at σ = 25)
 //!   and rounded to nearest: `p = round(clamp(p, −8, 8)·2^Fa)`;
 //! - weights carry `Fw = 12`: `W = round(w·2^Fw)`; biases are stored at `Fw + Fa = 24`;
 //! - a pre-activation `z = W·a + b` is exact at scale `Fw + Fa` and lives in the ring
 //!   `Z_2^K`, `K = 40`, read as signed; the activation floors `z` by `2^Fw` (the free shift
-//!   of the circuit), saturates to `fixed<16, 12>` and applies the piecewise quadratic;
+//!   of the circuit), saturates to `fixed<16, 12>` and applies the activation's DSL program,
+//!   through its 65,536-entry table ([`FixedActivation`]: the same program the secure
+//!   wrappers link, evaluated by the DSL interpreter);
 //! - the last layer has no activation: its `q` (scale `Fw + Fa`) is added to the input
 //!   centre (`p·2^Fw`) and mapped back to pixels in floating point.
 //!
-//! Bound: with |p| ≤ 8·2^Fa and |activation| ≤ 2^Fa, `|z_i| ≤ Σ_j |W_ij|·A + |b_i|` for
+//! Bound: with |p| ≤ 8·2^Fa and |activation| ≤ A (the largest |f| in the activation's table,
+//! public: 2^Fa for the tanh family, 8·2^Fa − 1 for ReLU), `|z_i| ≤ Σ_j |W_ij|·A + |b_i|` for
 //! every image whatsoever; [`FixedMlp::z_bounds`] computes it per layer from the weights,
 //! and [`FixedMlp::from_model`] refuses a model whose bound reaches `2^(K−1)`. For the
 //! shipped model the bound is about 2^30 and real images reach about 2^26 (`tests/model_fixed.rs`).
 
-use crate::activation::{ACT_BITS, PiecewiseQuadratic, round_half_away, wrap_signed};
 use crate::error::{ModelError, Result};
 use crate::mlp::Mlp;
 use crate::patches::PatchGeometry;
+use activation::Activation;
+use std::sync::Arc;
+
+/// Rounds `v` to the nearest integer, halves away from zero (the DSL's literal rule).
+pub fn round_half_away(v: f64) -> i64 {
+    v.round() as i64
+}
+
+/// Two's-complement wrap of `v` to `bits` bits.
+pub fn wrap_signed(v: i128, bits: u32) -> i128 {
+    let m = 1i128 << bits;
+    let r = v.rem_euclid(m);
+    if r >= m / 2 { r - m } else { r }
+}
+
+/// An activation with its table evaluated: the fixed-point reference's f(sat(x)), infallible
+/// once built. Dereferences to the [`Activation`] (name, source, SHA-256, wrappers).
+#[derive(Clone, Debug)]
+pub struct FixedActivation {
+    activation: Activation,
+    table: Arc<[i16]>,
+    max_abs: i64,
+}
+
+impl PartialEq for FixedActivation {
+    fn eq(&self, other: &Self) -> bool {
+        self.activation == other.activation
+    }
+}
+
+impl std::ops::Deref for FixedActivation {
+    type Target = Activation;
+    fn deref(&self) -> &Activation {
+        &self.activation
+    }
+}
+
+impl FixedActivation {
+    /// Evaluates `activation` on every input of the activation format (once per
+    /// [`Activation`]; the DSL interpreter on its program).
+    pub fn new(activation: Activation) -> Result<Self> {
+        let table: Arc<[i16]> = Arc::from(activation.table()?);
+        let max_abs = table.iter().map(|&v| i64::from(v).abs()).max().unwrap_or(0);
+        Ok(Self {
+            activation,
+            table,
+            max_abs,
+        })
+    }
+
+    /// The shipped activation `name` (`tanh`, `tanh_fit`, `relu`, `gelu`, …), evaluated.
+    pub fn shipped(name: &str) -> Result<Self> {
+        Self::new(Activation::shipped(name)?)
+    }
+
+    /// The activation.
+    pub fn activation(&self) -> &Activation {
+        &self.activation
+    }
+
+    /// f(sat(x)) for a raw value `x` at `Fa` fractional bits: saturated into the activation
+    /// format (as every wrapper does), then looked up. Returns the raw output.
+    pub fn eval(&self, x: i64) -> i64 {
+        let i = i64::from(activation::saturate(x)) - activation::MIN_RAW;
+        // saturate() keeps i in 0..TABLE_LEN, the table's length.
+        self.table.get(i as usize).map_or(0, |&v| i64::from(v))
+    }
+
+    /// The largest |f(x)| over every input (raw): public, it bounds every hidden layer's
+    /// inputs (2^Fa for the tanh family, 8·2^Fa − 1 for ReLU).
+    pub fn max_abs(&self) -> i64 {
+        self.max_abs
+    }
+}
 
 /// Fixed-point formats of the plaintext reference and the protocols.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,10 +133,8 @@ impl FixedParams {
 
     /// The activation on a pre-activation `z` (raw, scale `Fw + Fa`, already read as a
     /// signed ring element): floor by `2^Fw`, saturate to `fixed<16, 12>`, apply `act`.
-    pub fn act_fixed(&self, z: i64, act: &PiecewiseQuadratic) -> i64 {
-        let x = z >> self.fw;
-        let lim = 1i64 << (ACT_BITS - 1);
-        act.eval_fixed(x.clamp(-lim, lim - 1))
+    pub fn act_fixed(&self, z: i64, act: &FixedActivation) -> i64 {
+        act.eval(z >> self.fw)
     }
 }
 
@@ -82,8 +156,8 @@ pub struct FixedDense {
 pub struct FixedMlp {
     /// The formats.
     pub params: FixedParams,
-    /// The activation every hidden layer applies.
-    pub activation: PiecewiseQuadratic,
+    /// The activation every hidden layer applies, evaluated.
+    pub activation: FixedActivation,
     /// Input patch side.
     pub input_patch: usize,
     /// Output patch side.
@@ -95,11 +169,17 @@ pub struct FixedMlp {
 }
 
 impl FixedMlp {
-    /// Quantises `model`; errors if some pre-activation could leave the ring's signed range.
-    pub fn from_model(
+    /// Quantises `model` for `activation` (its table is evaluated here, once per
+    /// [`Activation`]); errors if some pre-activation could leave the ring's signed range.
+    pub fn from_model(model: &Mlp, params: FixedParams, activation: Activation) -> Result<Self> {
+        Self::from_model_evaluated(model, params, FixedActivation::new(activation)?)
+    }
+
+    /// [`FixedMlp::from_model`] with an already evaluated activation.
+    pub fn from_model_evaluated(
         model: &Mlp,
         params: FixedParams,
-        activation: PiecewiseQuadratic,
+        activation: FixedActivation,
     ) -> Result<Self> {
         let (sw, sb) = (
             f64::from(1u32 << params.fw),
@@ -160,7 +240,7 @@ impl FixedMlp {
                 .max()
                 .unwrap_or(0);
             out.push(i64::try_from(worst).unwrap_or(i64::MAX));
-            a_max = 1 << self.params.fa;
+            a_max = self.activation.max_abs().into();
         }
         out
     }

@@ -7,13 +7,12 @@
 //! - [`pixel`]: the output mapping to 8-bit pixels, in integers (one definition);
 //! - [`metrics`]: PSNR, SSIM, seeded Gaussian noise;
 //! - [`mlp`]: the residual MLP and its versioned file format;
-//! - [`activation`]: tanh*, the fitted approximation, their exact fixed-point semantics;
-//! - [`fixed`]: the fixed-point parameters ([`fixed::FIXED`]) and the exact network;
-//! - [`denoise`]: whole-image denoisers (float tanh, float approximation, fixed point);
+//! - [`fixed`]: the fixed-point parameters ([`fixed::FIXED`]), the activation's table
+//!   ([`fixed::FixedActivation`], from the `gcc-nn-activation` DSL program) and the exact network;
+//! - [`denoise`]: whole-image denoisers (float tanh, float activation table, fixed point);
 //! - [`report`]: the PSNR table (float tanh vs fixed point) and the comparison image;
 //! - [`shipped`]: the model and sample image in `assets/`, built in.
 
-pub mod activation;
 pub mod denoise;
 pub mod error;
 pub mod fixed;

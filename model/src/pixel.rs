@@ -19,7 +19,7 @@
 //! either way). Integer division is floor division; `⌊⌊x/a⌋/b⌋ = ⌊x/(ab)⌋` for positive
 //! `a`, `b`, so a circuit may shift right by `F` first and divide by `n` after.
 
-use crate::activation::wrap_signed;
+use crate::fixed::wrap_signed;
 use crate::error::{ModelError, Result};
 use crate::fixed::FixedParams;
 use crate::patches::{ImageLayout, PatchGeometry};

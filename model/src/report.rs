@@ -1,12 +1,12 @@
 //! The PSNR table of the README: float tanh against the exact fixed-point denoisers.
 
-use crate::activation::{TANH_FIT, TANH_STAR};
 use crate::denoise::{FloatActivation, denoise_fixed, denoise_float};
 use crate::error::{ModelError, Result};
-use crate::fixed::{FIXED, FixedMlp};
+use crate::fixed::{FIXED, FixedActivation, FixedMlp};
 use crate::gray::GrayImage;
 use crate::metrics::{add_noise, psnr, psnr_u8};
 use crate::mlp::Mlp;
+use activation::Activation;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -17,15 +17,29 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> ModelError + '_ {
     }
 }
 
+/// The activations of the README's table: tanh* (shipped name `tanh`), then tanh_fit.
+pub const DEFAULT_ACTIVATIONS: [&str; 2] = ["tanh", "tanh_fit"];
+
+/// Column label of an activation: the shipped `tanh` is the paper's tanh*.
+fn label(a: &FixedActivation) -> String {
+    match a.name() {
+        "tanh" => "tanh*".into(),
+        other => other.into(),
+    }
+}
+
 /// For every image in each of `sets` ([`crate::image_file::image_files_in`]: sorted by
 /// name; a missing or empty set is an error before any work; noise seed `seed`, `seed + 1`, …):
-/// writes a markdown row to `out` with the noisy PSNR, float tanh, fixed-point tanh*, its
-/// gap, fixed-point tanh_fit, its gap, and tanh_fit after 8-bit rounding, plus per-set
-/// averages; saves the tanh_fit denoised PNGs in `out_dir`, and the side-by-side PNG
-/// (clean | noisy | float tanh | fixed tanh_fit) of the shipped sample at `comparison`.
+/// writes a markdown row to `out` with the noisy PSNR, float tanh, then per activation of
+/// `activations` (at least one; [`DEFAULT_ACTIVATIONS`] give the README's table) the
+/// fixed-point PSNR and its gap to float tanh, and the last activation after 8-bit rounding,
+/// plus per-set averages; saves the last activation's denoised PNGs in `out_dir`, and the
+/// side-by-side PNG (clean | noisy | float tanh | fixed, last activation) of the shipped
+/// sample at `comparison`.
 #[allow(clippy::too_many_arguments)]
 pub fn psnr_report(
     mlp: &Mlp,
+    activations: &[Activation],
     sets: &[PathBuf],
     sigma: f64,
     seed: u64,
@@ -39,8 +53,17 @@ pub fn psnr_report(
         .iter()
         .map(|set| Ok((set, crate::image_file::image_files_in(set)?)))
         .collect::<Result<Vec<_>>>()?;
-    let star = FixedMlp::from_model(mlp, FIXED, TANH_STAR)?;
-    let fit = FixedMlp::from_model(mlp, FIXED, TANH_FIT)?;
+    let fixed = activations
+        .iter()
+        .map(|a| FixedMlp::from_model(mlp, FIXED, a.clone()))
+        .collect::<Result<Vec<_>>>()?;
+    let Some(last) = fixed.last() else {
+        return Err(ModelError::ShapeMismatch(
+            "psnr report: no activation to compare".into(),
+        ));
+    };
+    let labels: Vec<String> = fixed.iter().map(|f| label(&f.activation)).collect();
+    let last_label = labels.last().cloned().unwrap_or_default();
     std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
     let o = Path::new("<output>");
     writeln!(
@@ -53,50 +76,47 @@ pub fn psnr_report(
         mlp.output_patch
     )
     .map_err(io(o))?;
-    writeln!(
-        out,
-        "| image | noisy | float tanh | fixed tanh* | gap | fixed tanh_fit | gap | tanh_fit 8-bit |"
-    )
-    .map_err(io(o))?;
-    writeln!(out, "|---|---|---|---|---|---|---|---|").map_err(io(o))?;
+    let mut head = String::from("| image | noisy | float tanh |");
+    for l in &labels {
+        head.push_str(&format!(" fixed {l} | gap |"));
+    }
+    writeln!(out, "{head} {last_label} 8-bit |").map_err(io(o))?;
+    writeln!(out, "|---|---|---|{}---|", "---|---|".repeat(labels.len())).map_err(io(o))?;
     let mut n_img = seed;
     let mut converted = 0usize;
     for (set, files) in &listed {
         let set_name = set
             .file_name()
             .map_or("set".into(), |s| s.to_string_lossy().into_owned());
-        let mut sums = [0.0f64; 7];
+        let mut sums = vec![0.0f64; 3 + 2 * fixed.len()];
         for file in files {
             let (clean, source) = GrayImage::load_with_source(file)?;
             converted += usize::from(source.conversion_note().is_some());
             let noisy = add_noise(&clean, sigma, n_img);
             n_img += 1;
             let float = denoise_float(mlp, &noisy, stride, FloatActivation::Tanh)?;
-            let (star_img, _) = denoise_fixed(&star, &noisy, stride)?;
-            let (fit_img, _) = denoise_fixed(&fit, &noisy, stride)?;
+            let float_psnr = psnr(&clean, &float)?;
+            let mut r = vec![psnr(&clean, &noisy)?, float_psnr];
+            let mut last_img = None;
+            for f in &fixed {
+                let (img, _) = denoise_fixed(f, &noisy, stride)?;
+                let p = psnr(&clean, &img)?;
+                r.extend([p, float_psnr - p]);
+                last_img = Some(img);
+            }
             let stem = file
                 .file_stem()
                 .map_or("img".into(), |s| s.to_string_lossy().into_owned());
-            fit_img.save_png(&out_dir.join(format!("{set_name}_{stem}_fixed.png")))?;
-            let r = [
-                psnr(&clean, &noisy)?,
-                psnr(&clean, &float)?,
-                psnr(&clean, &star_img)?,
-                0.0,
-                psnr(&clean, &fit_img)?,
-                0.0,
-                psnr_u8(&clean, &fit_img)?,
-            ];
-            let r = [r[0], r[1], r[2], r[1] - r[2], r[4], r[1] - r[4], r[6]];
+            if let Some(img) = last_img {
+                img.save_png(&out_dir.join(format!("{set_name}_{stem}_fixed.png")))?;
+                r.push(psnr_u8(&clean, &img)?);
+            }
             print_row(out, &format!("{set_name}/{stem}"), &r)?;
             sums.iter_mut().zip(&r).for_each(|(s, v)| *s += v);
         }
         let n = files.len() as f64;
-        print_row(
-            out,
-            &format!("**{set_name} average**"),
-            &sums.map(|s| s / n),
-        )?;
+        let avg: Vec<f64> = sums.iter().map(|s| s / n).collect();
+        print_row(out, &format!("**{set_name} average**"), &avg)?;
     }
     if converted > 0 {
         writeln!(
@@ -108,7 +128,7 @@ pub fn psnr_report(
     let clean = crate::shipped::sample_image()?;
     let noisy = add_noise(&clean, sigma, seed);
     let float = denoise_float(mlp, &noisy, stride, FloatActivation::Tanh)?;
-    let (fixed_img, _) = denoise_fixed(&fit, &noisy, stride)?;
+    let (fixed_img, _) = denoise_fixed(last, &noisy, stride)?;
     let side = GrayImage::side_by_side(&[&clean, &noisy, &float, &fixed_img], 8)?;
     if let Some(dir) = comparison.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
@@ -116,7 +136,7 @@ pub fn psnr_report(
     side.save_png(comparison)?;
     writeln!(
         out,
-        "sample camera256: noisy {:.2} dB, float tanh {:.2} dB, fixed tanh_fit {:.2} dB; wrote {}",
+        "sample camera256: noisy {:.2} dB, float tanh {:.2} dB, fixed {last_label} {:.2} dB; wrote {}",
         psnr(&clean, &noisy)?,
         psnr(&clean, &float)?,
         psnr(&clean, &fixed_img)?,
@@ -126,11 +146,18 @@ pub fn psnr_report(
     Ok(())
 }
 
-fn print_row(out: &mut dyn Write, name: &str, r: &[f64; 7]) -> Result<()> {
-    writeln!(
-        out,
-        "| {name} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} | {:.3} | {:.2} |",
-        r[0], r[1], r[2], r[3], r[4], r[5], r[6]
-    )
-    .map_err(io(Path::new("<output>")))
+/// One row: noisy and float PSNR, then per activation PSNR (2 decimals) and gap (3), then
+/// the 8-bit PSNR.
+fn print_row(out: &mut dyn Write, name: &str, r: &[f64]) -> Result<()> {
+    let mut line = format!("| {name} |");
+    let n = r.len();
+    for (i, v) in r.iter().enumerate() {
+        let gap = i >= 2 && i + 1 < n && i % 2 == 1;
+        line.push_str(&if gap {
+            format!(" {v:.3} |")
+        } else {
+            format!(" {v:.2} |")
+        });
+    }
+    writeln!(out, "{line}").map_err(io(Path::new("<output>")))
 }

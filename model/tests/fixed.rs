@@ -1,8 +1,9 @@
-//! The fixed-point denoiser against a straightforward re-implementation, and the bounds.
+//! The fixed-point denoiser (activation through the DSL program's table) against a
+//! straightforward re-implementation with the piecewise-quadratic formulas of tanh* and
+//! tanh_fit written out in Rust, and the bounds.
 
-use gcc_nn_model::activation::{TANH_FIT, TANH_STAR};
 use gcc_nn_model::denoise::{FloatActivation, denoise_fixed, denoise_float, quantised_patches};
-use gcc_nn_model::fixed::{FIXED, FixedMlp};
+use gcc_nn_model::fixed::{FIXED, FixedActivation, FixedMlp};
 use gcc_nn_model::metrics::{add_noise, psnr};
 use gcc_nn_model::mlp::{Dense, Mlp};
 use gcc_nn_model::pixel::patch_values;
@@ -45,47 +46,64 @@ fn longhand(m: &Mlp, patch: &[f64], fit: bool) -> Vec<i64> {
                 next.push(z);
                 continue;
             }
-            let x = z >> 12; // floor
-            let ax = x.abs();
-            let t = ax % (1 << 14);
-            let t2 = ((t * t) >> 11) % (1 << 17);
-            let pieces: &[(f64, f64, f64, f64)] = if fit {
-                &[
-                    (0.75, -0.2691298, 1.0527644, 0.0),
-                    (1.71875, -0.2450828, 0.9113469, 0.0924159),
-                    (3.5, -0.0282999, 0.1782786, 0.7178868),
-                ]
-            } else {
-                &[
-                    (1.52, -0.2716, 1.0, 0.016),
-                    (2.57, -0.0848, 0.42654, 0.4519),
-                ]
-            };
-            let mut y = 4096i128;
-            for &(upper, mm, c, d) in pieces {
-                if (ax as f64) / 4096.0 <= upper {
-                    let s = q(mm, 14) * t2 + 2 * q(c, 14) * t + q(d + 1.0 / 8192.0, 27);
-                    y = s >> 15;
-                    break;
-                }
-            }
-            next.push(x.signum() * y);
+            next.push(longhand_act(z >> 12, fit)); // floor, then f
         }
         a = next;
     }
     a.into_iter().map(|v| v as i64).collect()
 }
 
+/// tanh* (`fit` false) or tanh_fit on a raw `fixed<16, 12>` x (saturated first), longhand.
+fn longhand_act(x: i128, fit: bool) -> i128 {
+    let q = |v: f64, f: u32| (v * 2f64.powi(f as i32)).round() as i128;
+    let x = x.clamp(-(1 << 15), (1 << 15) - 1);
+    let ax = x.abs();
+    let t = ax % (1 << 14);
+    let t2 = ((t * t) >> 11) % (1 << 17);
+    let pieces: &[(f64, f64, f64, f64)] = if fit {
+        &[
+            (0.75, -0.2691298, 1.0527644, 0.0),
+            (1.71875, -0.2450828, 0.9113469, 0.0924159),
+            (3.5, -0.0282999, 0.1782786, 0.7178868),
+        ]
+    } else {
+        &[
+            (1.52, -0.2716, 1.0, 0.016),
+            (2.57, -0.0848, 0.42654, 0.4519),
+        ]
+    };
+    let mut y = 4096i128;
+    for &(upper, mm, c, d) in pieces {
+        if (ax as f64) / 4096.0 <= upper {
+            let s = q(mm, 14) * t2 + 2 * q(c, 14) * t + q(d + 1.0 / 8192.0, 27);
+            y = s >> 15;
+            break;
+        }
+    }
+    x.signum() * y
+}
+
+#[test]
+fn shipped_tanh_tables_equal_the_longhand_formulas_on_every_input() {
+    for (name, fit) in [("tanh", false), ("tanh_fit", true)] {
+        let a = act(name);
+        for x in -(1i64 << 15)..(1i64 << 15) {
+            assert_eq!(i128::from(a.eval(x)), longhand_act(x.into(), fit), "{name} at raw {x}");
+        }
+    }
+}
+
 #[test]
 fn fixed_forward_equals_longhand_on_random_small_models() {
     let mut rng = ChaCha12Rng::seed_from_u64(11);
+    let (star, fit) = (act("tanh"), act("tanh_fit"));
     for trial in 0..12 {
         let hidden: Vec<usize> = (0..1 + trial % 3)
             .map(|_| rng.random_range(2..12))
             .collect();
         let m = random_model(&mut rng, 5, 3, &hidden);
-        for (act, fit) in [(TANH_STAR, false), (TANH_FIT, true)] {
-            let f = FixedMlp::from_model(&m, FIXED, act).expect("in range");
+        for (act, fit) in [(&star, false), (&fit, true)] {
+            let f = FixedMlp::from_model_evaluated(&m, FIXED, act.clone()).expect("in range");
             for _ in 0..40 {
                 let patch: Vec<f64> = (0..25).map(|_| rng.random_range(-9.0..9.0)).collect();
                 let input: Vec<i64> = patch.iter().map(|&p| FIXED.quantise_input(p)).collect();
@@ -105,9 +123,9 @@ fn fixed_denoiser_is_close_to_float_and_maps_pixels_exactly() {
     let m = random_model(&mut rng, 7, 3, &[6]);
     let px: Vec<f64> = (0..24 * 20).map(|i| ((i * 13) % 256) as f64).collect();
     let img = GrayImage::new(24, 20, px).expect("valid");
-    let f = FixedMlp::from_model(&m, FIXED, TANH_FIT).expect("ok");
+    let f = FixedMlp::from_model_evaluated(&m, FIXED, act("tanh_fit")).expect("ok");
     let (fixed, _) = denoise_fixed(&f, &img, 3).expect("ok");
-    let float = denoise_float(&m, &img, 3, FloatActivation::Approx(TANH_FIT)).expect("ok");
+    let float = denoise_float(&m, &img, 3, FloatActivation::Table(act("tanh_fit"))).expect("ok");
     // the fixed-point image is the 8-bit one: compare with the float image rounded and clamped
     assert!(psnr(&float.quantized(), &fixed).expect("ok") > 45.0);
     // Output values: centre·2^Fw + q at scale 2^24 (the centre starts at row 2, column 2).
@@ -123,14 +141,14 @@ fn a_model_whose_bound_exceeds_the_ring_is_refused() {
     let mut rng = ChaCha12Rng::seed_from_u64(3);
     let mut m = random_model(&mut rng, 5, 3, &[4]);
     m.layers[0].weights[0] = 3.0e6;
-    let err = FixedMlp::from_model(&m, FIXED, TANH_STAR).expect_err("overflow");
+    let err = FixedMlp::from_model_evaluated(&m, FIXED, act("tanh")).expect_err("overflow");
     assert!(matches!(err, ModelError::FixedOverflow(_)), "{err}");
 }
 
 #[test]
 fn shipped_model_stays_inside_the_fixed_point_bounds() {
     let m = gcc_nn_model::shipped::model().expect("shipped model loads");
-    let f = FixedMlp::from_model(&m, FIXED, TANH_FIT).expect("bound below 2^(K-1)");
+    let f = FixedMlp::from_model_evaluated(&m, FIXED, act("tanh_fit")).expect("bound below 2^(K-1)");
     let bounds = f.z_bounds();
     let worst = *bounds.iter().max().expect("layers");
     assert!(
@@ -146,10 +164,46 @@ fn shipped_model_stays_inside_the_fixed_point_bounds() {
 
 #[test]
 fn activation_format_matches_the_dsl() {
-    assert_eq!(FIXED.fa, gcc_nn_model::activation::ACT_FRAC);
+    assert_eq!(FIXED.fa, activation::FA);
     assert_eq!(FIXED.z_frac(), 24);
-    // Floor then saturate: −1 raw at scale 24 is −1 at scale 12 after the floor.
-    assert_eq!(FIXED.act_fixed(-1, &TANH_STAR), TANH_STAR.eval_fixed(-1));
-    assert_eq!(FIXED.act_fixed(1 << 38, &TANH_FIT), 4096);
-    assert_eq!(FIXED.act_fixed(-(1 << 38), &TANH_FIT), -4096);
+    let (star, fit, relu) = (act("tanh"), act("tanh_fit"), act("relu"));
+    // Floor then saturate: −1 raw at scale 24 is −1 at scale 12 after the floor (tanh*(x)
+    // = x·(1 − 0.2716·|x|) + 0.016 near 0: −1 raw → −(0.016·4096 rounded) − 1 = −67).
+    assert_eq!(FIXED.act_fixed(-1, &star), star.eval(-1));
+    assert_eq!(star.eval(-1), -67);
+    assert_eq!(FIXED.act_fixed(1 << 38, &fit), 4096);
+    assert_eq!(FIXED.act_fixed(-(1 << 38), &fit), -4096);
+    // ReLU saturates at the format's top (8 − 2^−12) and its range is public.
+    assert_eq!(FIXED.act_fixed(1 << 38, &relu), (1 << 15) - 1);
+    assert_eq!(FIXED.act_fixed(5 << 24, &relu), 5 << 12);
+    assert_eq!(FIXED.act_fixed(-(5 << 24), &relu), 0);
+    assert_eq!((star.max_abs(), fit.max_abs(), relu.max_abs()), (4096, 4096, (1 << 15) - 1));
+}
+
+#[test]
+fn z_bounds_use_the_activation_range() {
+    // One hidden unit, weight 1.0 into the output: the output bound is A·2^12 + |b|.
+    let layers = vec![
+        Dense {
+            inputs: 1,
+            outputs: 1,
+            weights: vec![1.0],
+            bias: vec![0.0],
+        },
+        Dense {
+            inputs: 1,
+            outputs: 1,
+            weights: vec![1.0],
+            bias: vec![0.0],
+        },
+    ];
+    let m = Mlp::new(1, 1, 1, 25.0, layers).expect("model");
+    let tanh = FixedMlp::from_model_evaluated(&m, FIXED, act("tanh_fit")).expect("fixed");
+    let relu = FixedMlp::from_model_evaluated(&m, FIXED, act("relu")).expect("fixed");
+    assert_eq!(tanh.z_bounds(), vec![8 << 24, 1 << 24]);
+    assert_eq!(relu.z_bounds(), vec![8 << 24, ((1 << 15) - 1) << 12]);
+}
+
+fn act(name: &str) -> FixedActivation {
+    FixedActivation::shipped(name).expect("shipped activation")
 }

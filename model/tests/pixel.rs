@@ -3,7 +3,7 @@
 //! images except where the exact value is a tie (x.5 up to rounding error of the float path),
 //! and the formula itself at hand-checked points.
 
-use gcc_nn_model::activation::TANH_FIT;
+use activation::Activation;
 use gcc_nn_model::denoise::{denoise_fixed, quantised_patches};
 use gcc_nn_model::fixed::{FIXED, FixedMlp};
 use gcc_nn_model::metrics::{add_noise, psnr};
@@ -104,7 +104,7 @@ fn compare(f: &FixedMlp, noisy: &gcc_nn_model::GrayImage, stride: usize) -> usiz
 #[test]
 fn integer_mapping_equals_the_float_path_on_real_images() {
     let m = gcc_nn_model::shipped::model().expect("shipped model");
-    let f = FixedMlp::from_model(&m, FIXED, TANH_FIT).expect("fixed");
+    let f = FixedMlp::from_model(&m, FIXED, tanh_fit()).expect("fixed");
     let clean = gcc_nn_model::shipped::sample_image().expect("sample");
     let noisy = add_noise(&clean, 25.0, 1);
     let ties = compare(&f, &noisy, m.stride);
@@ -121,7 +121,7 @@ fn integer_mapping_equals_the_float_path_on_real_images() {
 #[test]
 fn psnr_of_the_integer_reference_matches_the_float_path() {
     let m = gcc_nn_model::shipped::model().expect("shipped model");
-    let f = FixedMlp::from_model(&m, FIXED, TANH_FIT).expect("fixed");
+    let f = FixedMlp::from_model(&m, FIXED, tanh_fit()).expect("fixed");
     let clean = gcc_nn_model::shipped::sample_image().expect("sample");
     let noisy = add_noise(&clean, 25.0, 1);
     let (img, _) = denoise_fixed(&f, &noisy, m.stride).expect("denoise");
@@ -139,10 +139,14 @@ fn psnr_of_the_integer_reference_matches_the_float_path() {
 #[test]
 fn image_pixels_rejects_mismatched_shapes() {
     let m = gcc_nn_model::shipped::model().expect("shipped model");
-    let f = FixedMlp::from_model(&m, FIXED, TANH_FIT).expect("fixed");
+    let f = FixedMlp::from_model(&m, FIXED, tanh_fit()).expect("fixed");
     let layout = ImageLayout::new(20, 20, f.geometry(5).expect("g")).expect("layout");
     let inputs = vec![vec![0i64; 169]; layout.patch_count()];
     let outputs = vec![vec![0i64; 25]; layout.patch_count() - 1];
     let err = image_pixels(&FIXED, &layout, &inputs, &outputs).expect_err("shape");
     assert!(err.to_string().contains("patches"), "{err}");
+}
+
+fn tanh_fit() -> Activation {
+    Activation::shipped("tanh_fit").expect("shipped activation")
 }

@@ -1,6 +1,6 @@
 //! The shipped model and sample image, and clear errors on bad input.
 
-use gcc_nn_model::activation::TANH_FIT;
+use activation::Activation;
 use gcc_nn_model::denoise::denoise_fixed;
 use gcc_nn_model::fixed::{FIXED, FixedMlp};
 use gcc_nn_model::metrics::{add_noise, psnr};
@@ -15,7 +15,7 @@ fn shipped_model_denoises_the_sample_well_above_the_noisy_psnr() {
     let clean = gcc_nn_model::shipped::sample_image().expect("sample");
     assert_eq!((clean.width(), clean.height()), (256, 256));
     let noisy = add_noise(&clean, 25.0, 1);
-    let f = FixedMlp::from_model(&m, FIXED, TANH_FIT).expect("ok");
+    let f = FixedMlp::from_model(&m, FIXED, tanh_fit()).expect("ok");
     let (out, _) = denoise_fixed(&f, &noisy, m.stride).expect("ok");
     let (pn, pd) = (
         psnr(&clean, &noisy).expect("ok"),
@@ -96,7 +96,7 @@ fn unknown_files_and_too_small_images_are_clear_errors() {
     );
     let small = GrayImage::new(10, 40, vec![0.0; 400]).expect("valid");
     let m = gcc_nn_model::shipped::model().expect("loads");
-    let f = FixedMlp::from_model(&m, FIXED, TANH_FIT).expect("ok");
+    let f = FixedMlp::from_model(&m, FIXED, tanh_fit()).expect("ok");
     let e = denoise_fixed(&f, &small, 5).expect_err("small");
     assert!(
         e.to_string()
@@ -107,4 +107,8 @@ fn unknown_files_and_too_small_images_are_clear_errors() {
         GrayImage::new(3, 3, vec![0.0; 8]),
         Err(ModelError::BadPixelBuffer { .. })
     ));
+}
+
+fn tanh_fit() -> Activation {
+    Activation::shipped("tanh_fit").expect("shipped activation")
 }

@@ -12,7 +12,6 @@ use gcc_nn_protocol::fast::{
     CloudOutputOrShare, CrossEngine, EncryptedModel, FastReport, Ring, ShareCircuit,
     simulate_setup, simulate_with,
 };
-use model::activation::TANH_STAR;
 use model::denoise::{denoise_fixed, quantised_patches};
 use model::fixed::{FIXED, FixedMlp};
 use model::patches::ImageLayout;
@@ -74,7 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mlp = shipped::model()?;
-    let fixed = FixedMlp::from_model(&mlp, FIXED, TANH_STAR)?;
+    let fixed = FixedMlp::from_model(&mlp, FIXED, activation::Activation::shipped("tanh")?)?;
     let widths: Vec<String> = mlp.widths().iter().map(|w| w.to_string()).collect();
     let weights: usize = fixed
         .layers
@@ -86,7 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         widths.join("→"),
         weights,
         fixed.stride,
-        fixed.activation.name
+        fixed.activation.name()
     );
 
     let t = Instant::now();
@@ -109,7 +108,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cloud_share.to_bytes().len() / 1024
     );
 
-    let circuit = ShareCircuit::for_activation(fixed.activation.name, &fixed.params)?;
+    let circuit = ShareCircuit::for_activation(&fixed.activation, &fixed.params)?;
     let img = shipped::sample_image()?;
     if side > img.width().min(img.height()) {
         return Err(format!(

@@ -1,13 +1,16 @@
 //! Model upload (docs/protocol.md §1): the model owner encrypts every weight and bias under the
 //! user's Paillier public key and writes one self-checking file the cloud serves from.
 //!
-//! File layout (all integers little-endian):
+//! File layout: the [`bytes`] envelope ([`UPLOAD_FILE`]: `"GCCNN-EM"` | version u32 | body
+//! length u64 | body | SHA-256 of everything before it) around the body (little-endian)
 //!
 //! ```text
-//! "GCCNN-EM" | version u32 | header length u32 | header (ModelHeader::to_bytes)
+//! header length u64 | header (ModelHeader::to_bytes)
 //! | per layer: outputs·inputs weight ciphertexts, then outputs bias ciphertexts (fixed width)
-//! | SHA-256 of everything before it
 //! ```
+//!
+//! Version 3 (this build) embeds the user's public key in its enveloped form; a file of an
+//! earlier version is refused as written by an older gcc-nn (re-encrypt the model).
 //!
 //! The header is public metadata the cloud needs to run the protocol and both sides check in
 //! the handshake: the user's public key, shape, fixed-point formats, the activation (its name,
@@ -42,18 +45,26 @@ use crate::session::activation::ActivationCircuit;
 use crate::session::{KeyPolicy, SessionError};
 use crate::wire::{MAX_ACTIVATION_NAME, MAX_ACTIVATION_SOURCE};
 use activation::Activation;
+use bytes::{DecodeError, Format, Put, Reader};
 use model::fixed::{FixedActivation, FixedMlp, FixedParams};
 use paillier::{BigInt, Ciphertext, PublicKey};
 use rand::{CryptoRng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
-const MAGIC: &[u8; 8] = b"GCCNN-EM";
 /// Version of the encrypted model file format (2: the header carries the activation's source
-/// and SHA-256 instead of its name alone).
-pub const MODEL_FILE_VERSION: u32 = 2;
+/// and SHA-256 instead of its name alone; 3: the bytes envelope, keys in their v2 form).
+pub const MODEL_FILE_VERSION: u32 = 3;
+/// The encrypted model file envelope.
+pub const UPLOAD_FILE: Format = Format {
+    what: "encrypted model",
+    magic: *b"GCCNN-EM",
+    version: MODEL_FILE_VERSION,
+    max_body: (8 + MAX_HEADER + MAX_PARAMETERS * 2 * MAX_KEY_BYTES) as u64,
+    remedy: "re-encrypt the model with this gcc-nn (`gcc-nn model encrypt`)",
+    legacy_prefixes: &[],
+};
 /// Limits of a model header ([`crate::wire`]).
 pub use crate::wire::MAX_PARAMETERS;
 use crate::wire::{
@@ -122,54 +133,11 @@ pub fn format_bounds(
     Ok((z_bits - reach_log2, z_bits))
 }
 
-fn put_u32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-/// A reader over a byte slice that names what it is reading in its errors.
-pub(crate) struct Reader<'a> {
-    pub(crate) bytes: &'a [u8],
-    pub(crate) what: &'static str,
-}
-
-impl<'a> Reader<'a> {
-    pub(crate) fn err(&self, why: impl Into<String>) -> SessionError {
-        SessionError::Format {
-            what: self.what,
-            why: why.into(),
-        }
-    }
-
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], SessionError> {
-        if self.bytes.len() < n {
-            return Err(self.err(format!(
-                "truncated: {n} more bytes needed, {} left",
-                self.bytes.len()
-            )));
-        }
-        let (head, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Ok(head)
-    }
-
-    pub(crate) fn u32(&mut self) -> Result<u32, SessionError> {
-        let mut a = [0u8; 4];
-        a.copy_from_slice(self.take(4)?);
-        Ok(u32::from_le_bytes(a))
-    }
-
-    pub(crate) fn u64(&mut self) -> Result<u64, SessionError> {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(self.take(8)?);
-        Ok(u64::from_le_bytes(a))
-    }
-
-    pub(crate) fn blob(&mut self, max: usize) -> Result<&'a [u8], SessionError> {
-        let n = self.u32()? as usize;
-        if n > max {
-            return Err(self.err(format!("field of {n} bytes exceeds {max}")));
-        }
-        self.take(n)
+/// A decode error as this module's error, keeping the field and offset.
+fn decode(e: DecodeError) -> SessionError {
+    SessionError::Format {
+        what: e.what,
+        why: format!("{} at byte {}: {}", e.field, e.offset, e.reason),
     }
 }
 
@@ -190,57 +158,66 @@ impl ModelHeader {
     /// The byte form.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        let pk = self.public_key.to_bytes();
-        put_u32(&mut out, pk.len() as u32);
-        out.extend_from_slice(&pk);
-        put_u32(&mut out, self.fixed.fa);
-        put_u32(&mut out, self.fixed.fw);
-        put_u32(&mut out, self.fixed.ring_bits);
-        out.extend_from_slice(&self.fixed.input_clamp.to_le_bytes());
+        out.put_bytes64(&self.public_key.to_bytes());
+        out.put_u32(self.fixed.fa);
+        out.put_u32(self.fixed.fw);
+        out.put_u32(self.fixed.ring_bits);
+        out.put(&self.fixed.input_clamp.to_le_bytes());
         for field in [self.activation.name(), self.activation.source()] {
-            put_u32(&mut out, field.len() as u32);
-            out.extend_from_slice(field.as_bytes());
+            out.put_bytes64(field.as_bytes());
         }
-        out.extend_from_slice(&self.activation.sha256());
-        out.extend_from_slice(&self.circuit_hash);
+        out.put(&self.activation.sha256());
+        out.put(&self.circuit_hash);
         for v in [self.input_patch, self.output_patch, self.stride] {
-            put_u32(&mut out, v);
+            out.put_u32(v);
         }
-        put_u32(&mut out, self.widths.len() as u32);
+        out.put_u32(self.widths.len() as u32);
         for &w in &self.widths {
-            put_u32(&mut out, w);
+            out.put_u32(w);
         }
-        put_u32(&mut out, self.weight_bits);
-        put_u32(&mut out, self.z_bits);
+        out.put_u32(self.weight_bits);
+        out.put_u32(self.z_bits);
         out
     }
 
     /// Reads and sanity-checks the byte form (shape consistent, sizes bounded).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SessionError> {
-        let mut r = Reader {
-            bytes,
-            what: "model header",
-        };
-        let pk_bytes = r.blob(MAX_KEY_BYTES)?;
-        let public_key =
-            PublicKey::from_bytes(pk_bytes).map_err(|e| r.err(format!("public key: {e}")))?;
-        let (fa, fw, ring_bits) = (r.u32()?, r.u32()?, r.u32()?);
-        let input_clamp = f64::from_bits(r.u64()?);
-        let activation = read_activation(&mut r)?;
-        let mut circuit_hash = [0u8; 32];
-        circuit_hash.copy_from_slice(r.take(32)?);
-        let (input_patch, output_patch, stride) = (r.u32()?, r.u32()?, r.u32()?);
-        let count = r.u32()?;
+        Self::read(&mut Reader::new(bytes, "model header"))
+    }
+
+    /// Reads the header from `r` (all of it: trailing bytes are an error).
+    fn read(r: &mut Reader<'_>) -> Result<Self, SessionError> {
+        let at = r.offset();
+        let pk_bytes = r
+            .bytes64("public key", MAX_KEY_BYTES as u64)
+            .map_err(decode)?;
+        let public_key = PublicKey::from_bytes(pk_bytes)
+            .map_err(|e| decode(r.error_at("public key", at, e.to_string())))?;
+        let fa = r.u32("Fa").map_err(decode)?;
+        let fw = r.u32("Fw").map_err(decode)?;
+        let ring_bits = r.u32("ring bits").map_err(decode)?;
+        let input_clamp = f64::from_bits(r.u64("input clamp").map_err(decode)?);
+        let activation = read_activation(r)?;
+        let circuit_hash = r.array("circuit hash").map_err(decode)?;
+        let input_patch = r.u32("input patch").map_err(decode)?;
+        let output_patch = r.u32("output patch").map_err(decode)?;
+        let stride = r.u32("stride").map_err(decode)?;
+        let at = r.offset();
+        let count = r.u32("layer width count").map_err(decode)?;
         if !(2..=64).contains(&count) {
-            return Err(r.err(format!("{count} layer widths (2 to 64 expected)")));
+            return Err(decode(r.error_at(
+                "layer width count",
+                at,
+                format!("{count} layer widths (2 to 64 expected)"),
+            )));
         }
         let widths = (0..count)
-            .map(|_| r.u32())
-            .collect::<Result<Vec<u32>, _>>()?;
-        let (weight_bits, z_bits) = (r.u32()?, r.u32()?);
-        if !r.bytes.is_empty() {
-            return Err(r.err(format!("{} trailing bytes", r.bytes.len())));
-        }
+            .map(|_| r.u32("layer width"))
+            .collect::<Result<Vec<u32>, _>>()
+            .map_err(decode)?;
+        let weight_bits = r.u32("weight bits").map_err(decode)?;
+        let z_bits = r.u32("z bits").map_err(decode)?;
+        r.finish().map_err(decode)?;
         let h = Self {
             public_key,
             fixed: FixedParams {
@@ -258,7 +235,8 @@ impl ModelHeader {
             weight_bits,
             z_bits,
         };
-        h.check_shape().map_err(|why| r.err(why))?;
+        h.check_shape()
+            .map_err(|why| decode(r.error_at("shape", at, why)))?;
         Ok(h)
     }
 
@@ -325,20 +303,27 @@ impl ModelHeader {
 /// Reads the activation of a header: name, source (bounded), SHA-256 of the source (checked),
 /// then checks the program and evaluates its table.
 fn read_activation(r: &mut Reader<'_>) -> Result<FixedActivation, SessionError> {
-    let name = r.blob(MAX_ACTIVATION_NAME)?;
-    let name = std::str::from_utf8(name).map_err(|_| r.err("activation name is not UTF-8"))?;
-    let source = r.blob(MAX_ACTIVATION_SOURCE)?;
+    let at = r.offset();
+    let err = |r: &Reader<'_>, why: String| decode(r.error_at("activation", at, why));
+    let name = r
+        .bytes64("activation name", MAX_ACTIVATION_NAME as u64)
+        .map_err(decode)?;
+    let name = std::str::from_utf8(name).map_err(|_| err(r, "name is not UTF-8".into()))?;
+    let source = r
+        .bytes64("activation source", MAX_ACTIVATION_SOURCE as u64)
+        .map_err(decode)?;
     let source = std::str::from_utf8(source)
-        .map_err(|_| r.err(format!("the source of activation `{name}` is not UTF-8")))?;
-    let sha = r.take(32)?;
+        .map_err(|_| err(r, format!("the source of activation `{name}` is not UTF-8")))?;
+    let sha: [u8; 32] = r.array("activation SHA-256").map_err(decode)?;
     let act = Activation::from_source(name, source, &format!("{name}.dsl (model header)"))
-        .map_err(|e| r.err(format!("activation `{name}`: {e}")))?;
+        .map_err(|e| err(r, format!("activation `{name}`: {e}")))?;
     if act.sha256().as_slice() != sha {
-        return Err(r.err(format!(
-            "the SHA-256 of activation `{name}` does not match its source"
-        )));
+        return Err(err(
+            r,
+            format!("the SHA-256 of activation `{name}` does not match its source"),
+        ));
     }
-    FixedActivation::new(act).map_err(|e| r.err(format!("activation `{name}`: {e}")))
+    FixedActivation::new(act).map_err(|e| err(r, format!("activation `{name}`: {e}")))
 }
 
 /// Refuses an activation whose source is too long for a model header.
@@ -512,69 +497,62 @@ impl EncryptedModel {
     pub fn to_bytes(&self) -> Vec<u8> {
         let pk = &self.header.public_key;
         let header = self.header.to_bytes();
-        let mut out = Vec::with_capacity(
-            header.len() + 48 + self.header.parameter_count() * pk.ciphertext_bytes(),
-        );
-        out.extend_from_slice(MAGIC);
-        put_u32(&mut out, MODEL_FILE_VERSION);
-        put_u32(&mut out, header.len() as u32);
-        out.extend_from_slice(&header);
+        let mut w = UPLOAD_FILE
+            .writer(header.len() + 8 + self.header.parameter_count() * pk.ciphertext_bytes());
+        w.put_bytes64(&header);
         for l in &self.layers {
             for c in l.weights.iter().chain(&l.bias) {
-                pk.write_ciphertext(c, &mut out);
+                pk.write_ciphertext(c, w.buf());
             }
         }
-        let digest = Sha256::digest(&out);
-        out.extend_from_slice(&digest);
-        out
+        w.finish()
     }
 
-    /// Reads the file form, checking magic, version, checksum, sizes and every ciphertext.
+    /// Reads the file form, checking the envelope (magic, version, length, checksum), sizes
+    /// and every ciphertext.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SessionError> {
-        let bad = |why: String| SessionError::Format {
-            what: "encrypted model",
-            why,
-        };
-        if bytes.len() < 16 + 32 || &bytes[..8] != MAGIC {
-            return Err(bad(
-                "not a gcc-nn encrypted model (made by `gcc-nn model encrypt`)".into(),
-            ));
-        }
-        let (body, digest) = bytes.split_at(bytes.len() - 32);
-        let mut r = Reader {
-            bytes: &body[8..],
-            what: "encrypted model",
-        };
-        let version = r.u32()?;
-        if version != MODEL_FILE_VERSION {
-            return Err(bad(format!(
-                "file format version {version}, this build reads {MODEL_FILE_VERSION}"
-            )));
-        }
-        if Sha256::digest(body).as_slice() != digest {
-            return Err(bad(
-                "checksum mismatch: the file is corrupt or truncated".into()
-            ));
-        }
-        let header = ModelHeader::from_bytes(r.blob(MAX_HEADER)?)?;
+        let mut r = UPLOAD_FILE.open(bytes).map_err(|e| {
+            if e.field == "magic" && e.offset == 0 && !e.reason.contains("older") {
+                SessionError::Format {
+                    what: "encrypted model",
+                    why: "not a gcc-nn encrypted model (made by `gcc-nn model encrypt`)".into(),
+                }
+            } else {
+                decode(e)
+            }
+        })?;
+        let at = r.offset();
+        let header_len = r.count64("header", MAX_HEADER as u64, 1).map_err(decode)?;
+        let header_bytes = r.take("header", header_len).map_err(decode)?;
+        let header = ModelHeader::read(&mut Reader::at_offset(
+            header_bytes,
+            "encrypted model header",
+            at + 8,
+        ))?;
         let pk = header.public_key.clone();
         let width = pk.ciphertext_bytes();
         // parameter_count ≤ MAX_PARAMETERS (checked with the header): no overflow, and the
         // length check below bounds every allocation by the file's own size.
         let expected = header.parameter_count().saturating_mul(width);
-        if r.bytes.len() != expected {
-            return Err(bad(format!(
-                "{} bytes of ciphertexts where the header's shape needs {expected}",
-                r.bytes.len()
+        if r.remaining() != expected {
+            return Err(decode(r.error(
+                "ciphertexts",
+                format!(
+                    "{} bytes of ciphertexts where the header's shape needs {expected}",
+                    r.remaining()
+                ),
             )));
         }
         let mut read = |count: usize| -> Result<Vec<Ciphertext>, SessionError> {
-            let chunk = r.take(count * width)?;
+            let at = r.offset();
+            let chunk = r.take("ciphertexts", count * width).map_err(decode)?;
             chunk
                 .chunks(width)
-                .map(|c| {
-                    pk.read_ciphertext(c)
-                        .map_err(|e| bad(format!("ciphertext: {e}")))
+                .enumerate()
+                .map(|(i, c)| {
+                    pk.read_ciphertext(c).map_err(|e| {
+                        decode(r.error_at("ciphertext", at + i * width, e.to_string()))
+                    })
                 })
                 .collect()
         };

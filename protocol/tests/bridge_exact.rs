@@ -179,10 +179,20 @@ fn interface_mismatches_are_clear_errors() {
 }
 
 #[test]
-fn chained_source_checks() {
-    let src = gcc_nn_protocol::bridge::chained_circuit::chained_source(3);
-    if let Err(d) = dsl::check(&src, "chained.dsl") {
-        panic!("{}\n{}", d.render(), src);
+fn chained_programs_link_and_check() {
+    use activation::{ChainedParams, MaskedParams, Wrapper};
+    for name in ["tanh", "relu"] {
+        let act = activation::Activation::shipped(name).expect("shipped");
+        let p = ChainedParams {
+            slots: 3,
+            masked: MaskedParams::default(),
+        };
+        if let Err(e) = act.wrapper_program(&Wrapper::Chained(p)) {
+            panic!("chained wrapper of {name}: {e}");
+        }
+        // Output slots are as wide as the activation's range: 14 bits for tanh*, 16 for ReLU.
+        let bits = gcc_nn_protocol::bridge::chained_circuit::output_slot_bits(&act).expect("bits");
+        assert_eq!(bits, if name == "tanh" { 14 } else { 16 }, "{name}");
     }
 }
 

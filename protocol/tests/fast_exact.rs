@@ -8,7 +8,6 @@ mod fast_common;
 use fast_common::{keys, random_model, ring, setup};
 use gcc_nn_protocol::fast::shares::ShareKey;
 use gcc_nn_protocol::fast::{CloudOutputOrShare, ShareCircuit, simulate};
-use model::activation::TANH_STAR;
 use model::denoise::{denoise_fixed, quantised_patches};
 use model::fixed::{FIXED, FixedMlp};
 use model::patches::ImageLayout;
@@ -20,7 +19,7 @@ fn check_against_reference(model: &FixedMlp, noisy: &GrayImage, stride: usize) {
     let layout = ImageLayout::new(noisy.width(), noisy.height(), geometry).expect("layout");
     let (user_share, cloud_share) = setup(model);
     let circuit =
-        ShareCircuit::for_activation(model.activation.name, &model.params).expect("circuit");
+        ShareCircuit::for_activation(&model.activation, &model.params).expect("circuit");
     let sim = simulate(
         &keys().0,
         &user_share,
@@ -124,7 +123,7 @@ fn shares_reconstruct_the_model() {
 #[test]
 fn shipped_model_on_a_crop_matches_reference() {
     let mlp = shipped::model().expect("shipped model");
-    let fixed = FixedMlp::from_model(&mlp, FIXED, TANH_STAR).expect("quantise");
+    let fixed = FixedMlp::from_model(&mlp, FIXED, activation::Activation::shipped("tanh").expect("tanh")).expect("quantise");
     let img = shipped::sample_image().expect("sample image");
     let side = 16;
     let crop: Vec<f64> = (0..side)

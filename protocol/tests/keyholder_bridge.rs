@@ -25,7 +25,8 @@ const ACTIVATIONS: usize = 240;
 fn bridge_keyholder_view_is_at_chance_and_the_control_links_everything() {
     let (sk, p, q) = cubic_key(KEY_BITS, 0x6272_6401);
     let pk = sk.public_key().clone();
-    let circuit = ActivationCircuit::for_name("tanh").expect("circuit");
+    let tanh = activation::Activation::shipped("tanh").expect("tanh");
+    let circuit = ActivationCircuit::for_activation(&tanh, &model::fixed::FIXED).expect("circuit");
     let mut input_pool = RandomnessPool::new();
     input_pool.fill_crt(&sk, ACTIVATIONS);
     let inputs: Vec<_> = (0..ACTIVATIONS)

@@ -5,7 +5,6 @@
 
 extern crate gcc_nn_protocol as protocol;
 
-use model::activation::TANH_FIT;
 use model::fixed::{FIXED, FixedMlp};
 use model::mlp::{Dense, Mlp};
 use paillier::{BigUint, PublicKey, SecretKey};
@@ -40,7 +39,7 @@ fn tiny_fixed() -> FixedMlp {
         ],
     )
     .expect("model");
-    FixedMlp::from_model(&mlp, FIXED, TANH_FIT).expect("fixed")
+    FixedMlp::from_model(&mlp, FIXED, activation::Activation::shipped("tanh_fit").expect("tanh_fit")).expect("fixed")
 }
 
 fn key(bits: u32, seed: u64) -> SecretKey {

@@ -1,20 +1,20 @@
 //! Issue 13 item 7: nothing public is derived from the weights. The model header's bounds on
-//! |W| and |z| come from the fixed-point formats and the activation circuit
-//! (`upload::format_bounds`); the upload checks the weights against them before encrypting
-//! and refuses weights that break them; a model at the very edge of the bounds still runs
-//! exactly through the reference protocol.
+//! |W| and |z| come from the fixed-point formats, the activation circuit and the activation's
+//! output range (its public table: ±1 for tanh, up to 8 for ReLU) (`upload::format_bounds`);
+//! the upload checks the weights against them before encrypting and refuses weights that
+//! break them; a model at the very edge of the bounds still runs exactly through the
+//! reference protocol. The header carries the activation's source and SHA-256, checked.
 
 extern crate gcc_nn_protocol as protocol;
 
-use model::activation::TANH_FIT;
-use model::fixed::{FIXED, FixedMlp};
+use model::fixed::{FIXED, FixedActivation, FixedMlp};
 use model::mlp::{Dense, Mlp};
 use paillier::SecretKey;
 use protocol::session::activation::ActivationCircuit;
 use protocol::session::client::handshake_with_policy;
 use protocol::session::serve::{CloudState, serve_connection};
 use protocol::session::{KeyPolicy, ProtocolKind, SessionError};
-use protocol::upload::{EncryptedModel, format_bounds};
+use protocol::upload::{EncryptedModel, ModelHeader, format_bounds};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use runtime::channel::MemChannel;
@@ -28,8 +28,17 @@ fn key() -> &'static SecretKey {
     })
 }
 
-/// A 3x3 → 2 → 1x1 model whose weights are `scale` times a fixed pattern.
+fn act(name: &str) -> FixedActivation {
+    FixedActivation::shipped(name).expect("shipped activation")
+}
+
+/// A 3x3 → 2 → 1x1 model whose weights are `scale` times a fixed pattern (tanh_fit).
 fn model(scale: f32) -> FixedMlp {
+    model_with(scale, act("tanh_fit"))
+}
+
+/// [`model`] with the activation `activation`.
+fn model_with(scale: f32, activation: FixedActivation) -> FixedMlp {
     let mlp = Mlp::new(
         3,
         1,
@@ -53,7 +62,7 @@ fn model(scale: f32) -> FixedMlp {
         ],
     )
     .expect("model");
-    FixedMlp::from_model(&mlp, FIXED, TANH_FIT).expect("fixed")
+    FixedMlp::from_model_evaluated(&mlp, FIXED, activation).expect("fixed")
 }
 
 fn upload(fixed: &FixedMlp) -> Result<EncryptedModel, SessionError> {
@@ -65,7 +74,8 @@ fn upload(fixed: &FixedMlp) -> Result<EncryptedModel, SessionError> {
 }
 
 fn x_bits() -> u32 {
-    ActivationCircuit::for_name("tanh_fit")
+    let act = activation::Activation::shipped("tanh_fit").expect("tanh_fit");
+    ActivationCircuit::for_activation(&act, &FIXED)
         .expect("circuit")
         .bridge
         .params()
@@ -74,7 +84,7 @@ fn x_bits() -> u32 {
 
 #[test]
 fn the_header_bounds_are_the_format_bounds_whatever_the_weights() {
-    let (w_bits, z_bits) = format_bounds(&FIXED, x_bits()).expect("bounds");
+    let (w_bits, z_bits) = format_bounds(&FIXED, x_bits(), &act("tanh_fit")).expect("bounds");
     // LX = 36 for the shipped circuits: |z| < 2^35, |W| < 2^(35 − 12).
     assert_eq!((w_bits, z_bits), (23, 35));
     let small = upload(&model(0.1)).expect("small weights");
@@ -95,7 +105,7 @@ fn the_header_bounds_are_the_format_bounds_whatever_the_weights() {
 
 #[test]
 fn weights_beyond_the_public_bounds_are_refused_before_encrypting() {
-    let (w_bits, z_bits) = format_bounds(&FIXED, x_bits()).expect("bounds");
+    let (w_bits, z_bits) = format_bounds(&FIXED, x_bits(), &act("tanh_fit")).expect("bounds");
     // One weight at 2^w_bits: z stays far inside the ring (2^23 · 2^15 < 2^39), but the
     // weight breaks the stated bound.
     let mut big_weight = model(0.0);
@@ -119,7 +129,7 @@ fn weights_beyond_the_public_bounds_are_refused_before_encrypting() {
 /// saturated activation: the reference protocol's masks and slots still carry it exactly.
 #[test]
 fn a_model_at_the_edge_of_the_bounds_runs_exactly() {
-    let (w_bits, _) = format_bounds(&FIXED, x_bits()).expect("bounds");
+    let (w_bits, _) = format_bounds(&FIXED, x_bits(), &act("tanh_fit")).expect("bounds");
     let mut edge = model(1.0);
     edge.layers[0].weights.fill(0);
     edge.layers[0].bias = vec![1 << 30, -(1 << 30)]; // both activations saturate to ±1
@@ -165,4 +175,60 @@ fn a_header_with_other_bounds_is_refused_by_the_cloud() {
         .err()
         .expect("refused");
     assert!(err.to_string().contains("re-encrypt"), "{err}");
+}
+
+#[test]
+fn wide_activations_get_their_own_public_bounds() {
+    // ReLU and GELU reach 8 − 2^−12 (32767 raw): |W| < 2^(35 − 14); tanh* as tanh_fit.
+    for (name, w) in [("tanh", 23), ("relu", 21), ("gelu", 21)] {
+        let bounds = format_bounds(&FIXED, x_bits(), &act(name)).expect("bounds");
+        assert_eq!(bounds, (w, 35), "{name}");
+    }
+    // Weights the tanh_fit bounds accept but ReLU's range pushes past |z| < 2^35.
+    let mut fine_for_tanh = model(0.0);
+    fine_for_tanh.layers[1].weights = vec![1 << 20, 1 << 20];
+    upload(&fine_for_tanh).expect("inside tanh_fit's bounds");
+    let mut relu = model_with(0.0, act("relu"));
+    relu.layers[1].weights = vec![1 << 20, 1 << 20];
+    let err = upload(&relu).expect_err("ReLU's outputs reach 8");
+    assert!(err.to_string().contains("|z| < 2^35"), "{err}");
+    // A single weight at 2^21 breaks ReLU's weight bound, not tanh_fit's.
+    let mut relu = model_with(0.0, act("relu"));
+    relu.layers[1].weights[0] = 1 << 21;
+    let err = upload(&relu).expect_err("refused");
+    assert!(err.to_string().contains("|W| < 2^21"), "{err}");
+    let ok = upload(&model_with(1.0, act("relu"))).expect("ReLU model");
+    assert_eq!((ok.header.weight_bits, ok.header.z_bits), (21, 35));
+    assert_eq!(ok.header.activation.name(), "relu");
+}
+
+#[test]
+fn the_header_carries_the_activation_source_and_its_hash() {
+    let enc = upload(&model(1.0)).expect("upload");
+    let bytes = enc.header.to_bytes();
+    let back = ModelHeader::from_bytes(&bytes).expect("round trip");
+    let shipped = activation::Activation::shipped("tanh_fit").expect("tanh_fit");
+    assert_eq!(back.activation.source(), shipped.source());
+    assert_eq!(back.activation.sha256(), shipped.sha256());
+    assert_eq!(back, enc.header);
+    // The SHA-256 field follows the key, formats, name and source: a flipped bit is refused.
+    let pk = enc.header.public_key.to_bytes().len();
+    // Lengths are u64 (the bytes crate's byte strings).
+    let sha_at = 8 + pk + 12 + 8 + 8 + "tanh_fit".len() + 8 + shipped.source().len();
+    let mut bad = bytes.clone();
+    bad[sha_at] ^= 1;
+    let err = ModelHeader::from_bytes(&bad).expect_err("hash mismatch");
+    assert!(
+        err.to_string().contains("SHA-256 of activation `tanh_fit`"),
+        "{err}"
+    );
+    // A source that is not an activation is refused with the DSL's diagnostics.
+    let mut other = bytes.clone();
+    let src_at = 8 + pk + 12 + 8 + 8 + "tanh_fit".len() + 8;
+    other[src_at..src_at + 5].copy_from_slice(b"xyzzy");
+    let err = ModelHeader::from_bytes(&other).expect_err("not a program");
+    assert!(
+        err.to_string().contains("tanh_fit.dsl (model header)"),
+        "{err}"
+    );
 }

@@ -1,7 +1,6 @@
 //! Shared fixtures of the secure-protocol tests: a tiny model, small keys, a served model.
 #![allow(dead_code)]
 
-use model::activation::TANH_FIT;
 use model::fixed::{FIXED, FixedMlp};
 use model::mlp::{Dense, Mlp};
 use paillier::SecretKey;
@@ -10,8 +9,10 @@ use protocol::session::serve::{CloudState, ServeOptions, serve};
 use protocol::session::{KeyPolicy, ProtocolKind, SessionError};
 use protocol::upload::EncryptedModel;
 use runtime::channel::{Channel, TcpChannel};
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -49,7 +50,12 @@ pub(crate) fn tiny_mlp() -> Mlp {
 
 /// The fixed-point reference of the tiny model.
 pub(crate) fn tiny_fixed() -> FixedMlp {
-    FixedMlp::from_model(&tiny_mlp(), FIXED, TANH_FIT).expect("fixed model")
+    FixedMlp::from_model(
+        &tiny_mlp(),
+        FIXED,
+        activation::Activation::shipped("tanh_fit").expect("tanh_fit"),
+    )
+    .expect("fixed model")
 }
 
 /// A small test key (insecure size, fast): only for in-process library runs under
@@ -132,4 +138,51 @@ pub(crate) fn spawn_server(enc: EncryptedModel, opts: ServeOptions) -> (String, 
         serve(&listener, Arc::new(state), &opts, log).expect("serve");
     });
     (addr, lines)
+}
+
+/// The `gcc-nn` binary under test.
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_gcc-nn");
+
+/// Runs `gcc-nn ARGS…`, asserts success and returns its stdout.
+pub(crate) fn run_ok(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).output().expect("spawn");
+    assert!(
+        out.status.success(),
+        "gcc-nn {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A spawned `gcc-nn serve`, killed when dropped.
+pub(crate) struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `gcc-nn serve --model MODEL --listen 127.0.0.1:0 EXTRA…` and returns it with the
+/// address it listens on (its first stdout line).
+pub(crate) fn start_server(model: &Path, extra: &[&str]) -> (Server, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--model"])
+        .arg(model)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("read");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    (Server(child), addr)
 }

@@ -115,7 +115,7 @@ impl BridgeCircuit {
     /// The masked wrapper of `act` with parameters `p` (compiled once per activation and
     /// parameters by the activation crate), checked like any bridge circuit.
     pub fn from_activation(act: &Activation, p: MaskedParams) -> Result<Self, BridgeError> {
-        let circuit = Circuit::clone(&act.masked_circuit(&p).map_err(activation_error)?);
+        let circuit = Circuit::clone(act.masked_circuit(&p).map_err(activation_error)?.as_ref());
         let program = act
             .wrapper_program(&Wrapper::Masked(p))
             .map_err(activation_error)?;

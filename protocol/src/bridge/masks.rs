@@ -76,8 +76,14 @@ mod tests {
             BridgeCircuit::default_tanh().expect("default"),
             BridgeCircuit::narrow_tanh().expect("narrow"),
         ];
-        for name in ["tanh", "tanh_fit"] {
-            all.push(ActivationCircuit::for_name(name).expect("session").bridge);
+        for name in ["tanh", "tanh_fit", "relu", "gelu"] {
+            let act = activation::Activation::shipped(name).expect("shipped");
+            let fixed = model::fixed::FIXED;
+            all.push(
+                ActivationCircuit::for_activation(&act, &fixed)
+                    .expect("session")
+                    .bridge,
+            );
         }
         all
     }

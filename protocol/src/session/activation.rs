@@ -1,45 +1,39 @@
-//! The masked-activation circuits the sessions can run, by the name of the activation the
-//! fixed-point model uses (`model::activation`): both sides compile the circuit from the
-//! sources built into this binary and compare its hash in the handshake. They are compiled
-//! with σ = [`crate::reference::MASK_SIGMA`] (81): the reference protocol masks the same
-//! pre-activation up to [`crate::reference::MASK_USES`] times.
+//! The masked-activation circuit a session runs, generated from the activation the model
+//! header carries (its DSL source, bound by SHA-256): the cloud compiles it from the source
+//! of the encrypted model, the user from the source the cloud sends in the handshake, and both
+//! compare the circuit's hash. It is compiled with σ = [`crate::reference::MASK_SIGMA`] (81):
+//! the reference protocol masks the same pre-activation up to [`crate::reference::MASK_USES`]
+//! times.
 
-use super::SessionError;
 use crate::bridge::BridgeCircuit;
-
-/// Masked paper tanh* (`circuits/masked_tanh.dsl`), activation name `tanh`.
-const MASKED_TANH: &str = include_str!("../../../circuits/masked_tanh.dsl");
-/// Masked tanh_fit (`circuits/masked_tanh_fit.dsl`), activation name `tanh_fit`.
-const MASKED_TANH_FIT: &str = include_str!("../../../circuits/masked_tanh_fit.dsl");
+use crate::error::ProtocolError;
+use activation::{Activation, MaskedParams};
+use model::fixed::FixedParams;
 
 /// A compiled masked-activation circuit and the activation it implements.
 #[derive(Debug, Clone)]
 pub struct ActivationCircuit {
-    /// Activation name (as in `model::activation::PiecewiseQuadratic::name`).
-    pub name: String,
+    /// The activation (name, source, SHA-256).
+    pub activation: Activation,
     /// The compiled bridge circuit.
     pub bridge: BridgeCircuit,
 }
 
 impl ActivationCircuit {
-    /// Compiles the masked circuit of activation `name` (`tanh` or `tanh_fit`).
-    pub fn for_name(name: &str) -> Result<Self, SessionError> {
-        let (src, path) = match name {
-            "tanh" => (MASKED_TANH, "circuits/masked_tanh.dsl"),
-            "tanh_fit" => (MASKED_TANH_FIT, "circuits/masked_tanh_fit.dsl"),
-            other => {
-                return Err(SessionError::Model(format!(
-                    "no masked circuit for activation `{other}` (known: tanh, tanh_fit)"
-                )));
-            }
-        };
+    /// The masked wrapper of `act` for pre-activations of the formats `fixed` (scale
+    /// `Fw + Fa`, a signed 36-bit value: LX = 36), with the reference protocol's σ.
+    pub fn for_activation(act: &Activation, fixed: &FixedParams) -> Result<Self, ProtocolError> {
         // The reference protocol masks the same pre-activation once per occurrence of its
         // patch: the circuit's masks get the reference protocol's counted-uses parameter.
-        let sigma = crate::reference::MASK_SIGMA;
-        let overrides = [("SIGMA".to_string(), sigma.to_string())];
-        let bridge = BridgeCircuit::from_source(src, path, &overrides, sigma)?;
+        let p = MaskedParams {
+            sigma: crate::reference::MASK_SIGMA,
+            fw: fixed.fw,
+            ..MaskedParams::default()
+        };
+        let bridge = BridgeCircuit::from_activation(act, p)
+            .map_err(|e| ProtocolError::Model(format!("activation `{}`: {e}", act.name())))?;
         Ok(Self {
-            name: name.to_string(),
+            activation: act.clone(),
             bridge,
         })
     }

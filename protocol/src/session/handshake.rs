@@ -241,11 +241,11 @@ fn check_offer(
             model::fixed::FIXED
         )));
     }
-    let circuit = ActivationCircuit::for_name(&header.activation)?;
+    let circuit = ActivationCircuit::for_activation(&header.activation, &header.fixed)?;
     if circuit.hash() != header.circuit_hash {
         return Err(SessionError::Handshake(format!(
             "activation circuit `{}` differs: server {}, this build {}",
-            header.activation,
+            header.activation.name(),
             hex(&header.circuit_hash[..8]),
             hex(&circuit.hash()[..8])
         )));

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use gcc_nn_protocol::fast::{EncryptedModel, ModelShare, Ring, simulate_setup};
-use model::activation::TANH_STAR;
 use model::fixed::{FIXED, FixedDense, FixedMlp};
 use paillier::SecretKey;
 use rand::{RngExt, SeedableRng};
@@ -56,7 +55,7 @@ pub(crate) fn random_model(widths: &[usize], seed: u64) -> FixedMlp {
         .collect();
     FixedMlp {
         params: FIXED,
-        activation: TANH_STAR,
+        activation: model::fixed::FixedActivation::shipped("tanh").expect("tanh"),
         input_patch: side(widths[0]),
         output_patch: side(widths[widths.len() - 1]),
         stride: 1,

@@ -15,7 +15,6 @@ use gcc_nn_protocol::fast::pairing::{
 use gcc_nn_protocol::fast::{
     EncryptedModel, ModelShare, Ring, ShareCircuit, cloud_setup, run_cloud, run_user, user_setup,
 };
-use model::activation::TANH_STAR;
 use model::fixed::{FIXED, FixedDense, FixedMlp};
 use model::patches::{ImageLayout, PatchGeometry};
 use paillier::SecretKey;
@@ -84,7 +83,7 @@ pub(crate) fn fixture() -> &'static Fixture {
         );
         let model = FixedMlp {
             params: FIXED,
-            activation: TANH_STAR,
+            activation: model::fixed::FixedActivation::shipped("tanh").expect("tanh"),
             input_patch: 1,
             output_patch: 1,
             stride: 1,
@@ -105,8 +104,11 @@ pub(crate) fn fixture() -> &'static Fixture {
         };
         let enc = EncryptedModel::encrypt_with_rng(&model, user.public_key(), &mut rng)
             .unwrap_or_else(|e| fail("upload", e));
-        let circuit =
-            ShareCircuit::for_activation("tanh", &FIXED).unwrap_or_else(|e| fail("circuit", e));
+        let circuit = ShareCircuit::for_activation(
+            &activation::Activation::shipped("tanh").expect("tanh"),
+            &FIXED,
+        )
+        .unwrap_or_else(|e| fail("circuit", e));
         let shares = honest_setup(&user, &cloud, &enc);
         let inputs = vec![vec![32_767], vec![-32_767], vec![1234]];
         let geometry = PatchGeometry::new(1, 1, 1).unwrap_or_else(|e| fail("geometry", e));

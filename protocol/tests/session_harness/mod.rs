@@ -4,7 +4,6 @@
 //! `fuzz/fuzz_targets/session_wire.rs`. Byte 0 of an input picks the mode ([`MODES`]).
 #![allow(dead_code)]
 
-use model::activation::TANH_FIT;
 use model::fixed::{FIXED, FixedMlp};
 use model::mlp::{Dense, Mlp};
 use paillier::SecretKey;
@@ -70,7 +69,7 @@ fn tiny_fixed() -> FixedMlp {
         ],
     )
     .expect("tiny model");
-    FixedMlp::from_model(&mlp, FIXED, TANH_FIT).expect("fixed model")
+    FixedMlp::from_model(&mlp, FIXED, activation::Activation::shipped("tanh_fit").expect("tanh_fit")).expect("fixed model")
 }
 
 /// The harness's fixed user key and the cloud's state (the same for every run: the
