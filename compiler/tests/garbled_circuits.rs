@@ -1,11 +1,12 @@
 //! The project's own circuits (circuits/*.dsl, compiled on the fly): garbled evaluation of
 //! thousands of random inputs, run as one batch, equals the plaintext simulation.
 
-use circuit::Party;
-use gcc_nn_runtime::channel::MemChannel;
-use gcc_nn_runtime::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
+use compiler::Party;
+use gcc_nn_compiler as compiler;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha12Rng;
+use runtime::channel::MemChannel;
+use runtime::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
 use std::time::Duration;
 
 const CIRCUITS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../circuits");

@@ -3,7 +3,7 @@
 //! that reads is written back and must re-read identically.
 #![no_main]
 
-use compiler::binary;
+use circuit::binary;
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
 

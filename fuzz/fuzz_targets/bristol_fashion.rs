@@ -4,7 +4,7 @@
 //! A circuit that reads is written back, re-read and simulated: both must agree.
 #![no_main]
 
-use compiler::{Circuit, bristol, meta, simulate};
+use circuit::{Circuit, bristol, meta, simulate};
 use libfuzzer_sys::fuzz_target;
 
 const FIXED: &str = "1 3\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n";

@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
             .collect();
         tuples.push(tuple);
     }
-    let simulated = compiler::simulate::simulate_raw(&circuit, &tuples);
+    let simulated = circuit::simulate::simulate_raw(&circuit, &tuples);
     for (tuple, sim) in tuples.iter().zip(&simulated) {
         let masked: Vec<u128> = tuple
             .iter()

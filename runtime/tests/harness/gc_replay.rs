@@ -1,5 +1,7 @@
 //! One party of a garbled batch of `circuits/masked_tanh.dsl` (621 ANDs; garbler and
-//! evaluator inputs) whose peer is a byte script. Shared, by `#[path]`, between the runtime's
+//! evaluator inputs) whose peer is a byte script. The circuit is a binary snapshot
+//! (`tests/data/masked_tanh.gcnc`, compiled at 7f7c34d), so the runtime's tests need no
+//! compiler and recorded transcripts (fuzz seeds) stay valid when the compiler changes. Shared, by `#[path]`, between the runtime's
 //! tests and the fuzz targets `runtime_evaluator` / `runtime_garbler`, so that a fuzz input
 //! and a regression test run exactly the same code.
 //!
@@ -29,13 +31,12 @@ const GARBLER_SEED: u64 = 0x6761_7262;
 /// Seed of the evaluator's randomness.
 const EVALUATOR_SEED: u64 = 0x6576_616c;
 
-/// The shipped masked tanh* circuit, compiled once.
+/// The masked tanh* circuit, read once from its binary snapshot.
 pub(crate) fn circuit() -> &'static TwoPartyCircuit {
     static C: OnceLock<TwoPartyCircuit> = OnceLock::new();
     C.get_or_init(|| {
-        let src = include_str!("../../../circuits/masked_tanh.dsl");
-        let c = compiler::compile_source(src, "masked_tanh.dsl", &Default::default())
-            .unwrap_or_else(|e| panic!("the shipped circuit compiles: {}", e.render()));
+        let c = circuit::binary::read(include_bytes!("../data/masked_tanh.gcnc"))
+            .unwrap_or_else(|e| panic!("the snapshot reads: {e}"));
         TwoPartyCircuit::new(c).unwrap_or_else(|e| panic!("every input has an owner: {e}"))
     })
 }
