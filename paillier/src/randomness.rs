@@ -9,6 +9,10 @@
 //!   instead of an exponentiation). Which base and exponent length are secure is the
 //!   caller's argument (the fast protocol's `fresh` module); this module does the arithmetic.
 //!
+//! Measured (`cargo bench -p gcc-nn-paillier --bench paillier -- comb`, 2048-bit N, one
+//! core, load ≈ 5 on the 2-core Zen 4): one comb power with a 1024-bit exponent and window
+//! 8 costs 1.2 ms, against ≈ 16 ms idle for a full `r^N`.
+//!
 //! The comb shares its digit extraction with [`crate::FixedBaseTable`] (many bases, short
 //! exponents, bucket aggregation); a single base with long exponents is cheaper with the
 //! comb's table of every digit multiple (one multiplication per window, no buckets).
