@@ -95,7 +95,7 @@ fn a_tiny_share_file_declaring_huge_sizes_fails_fast() {
     let err = ModelShare::from_bytes(&share_head(u32::MAX).finish()).expect_err("refused");
     assert!(
         err.to_string()
-            .contains("layer count at byte 129: 4294967295 exceeds the limit of 64"),
+            .contains("layer count at byte 113: 4294967295 exceeds the limit of 64"),
         "{err}"
     );
 }
@@ -106,14 +106,19 @@ fn a_tiny_upload_declaring_a_huge_model_fails_fast() {
     let mut header = f.enc.header.clone();
     header.widths = vec![1 << 16, 1 << 16, 1 << 16, 1];
     header.input_patch = 256;
-    let mut b = b"GCCNN-EM".to_vec();
-    b.extend_from_slice(&1u32.to_le_bytes());
-    let h = header.to_bytes();
-    b.extend_from_slice(&(h.len() as u32).to_le_bytes());
-    b.extend_from_slice(&h);
-    b.extend_from_slice(&[0u8; 32]);
-    let err = EncryptedModel::from_bytes(&resealed(&b)).expect_err("refused");
+    let mut w = gcc_nn_protocol::upload::UPLOAD_FILE.writer(0);
+    bytes::Put::put_bytes64(&mut w, &header.to_bytes());
+    let err = EncryptedModel::from_bytes(&w.finish()).expect_err("refused");
     assert!(err.to_string().contains("parameters exceed"), "{err}");
+    // A file of the previous version (2): written by an older gcc-nn, re-encrypt.
+    let mut v2 = f.enc.to_bytes();
+    v2[8] = 2;
+    let err = EncryptedModel::from_bytes(&resealed(&v2)).expect_err("version 2");
+    assert!(
+        err.to_string().contains("written by an older gcc-nn")
+            && err.to_string().contains("gcc-nn model encrypt"),
+        "{err}"
+    );
 }
 
 #[test]

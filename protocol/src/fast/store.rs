@@ -4,7 +4,7 @@
 //!   is refused) with one file per (user key, model):
 //!   `<user key fingerprint hex>-<model hash hex, 16 digits>.cloudshare`, holding α, β and the
 //!   cloud's secret key for that user, and beside it `<same>.resharings`, the number of
-//!   re-sharings of that model to that key so far, capped at
+//!   re-sharings of that model to that key so far ([`RESHARING_FILE`]), capped at
 //!   [`super::setup::MAX_RESHARINGS`] ([`CloudShareStore::count_resharing`]).
 //! - The user: one file per model, by default beside its key:
 //!   `fast-<model hash hex, 16 digits>.usershare`, holding `W_U`, `b_U` and the cloud's public key.
@@ -30,8 +30,30 @@ use std::path::{Path, PathBuf};
 /// Why a stored share could not be used (the protocol error nests it).
 pub use crate::error::StoreError;
 
-/// First line of a re-sharing counter file.
-const RESHARING_MAGIC: &str = "gcc-nn re-sharings v1\n";
+/// The re-sharing counter file: the [`bytes`] envelope around one little-endian u64.
+pub const RESHARING_FILE: bytes::Format = bytes::Format {
+    what: "re-sharing counter",
+    magic: *b"GCCNN-RC",
+    version: 2,
+    max_body: 8,
+    remedy: "restore the file written by this gcc-nn",
+    legacy_prefixes: &[],
+};
+
+/// First line of a version-1 re-sharing counter (text), still read so that an upgrade keeps
+/// the count (refusing it would leave only deleting it, which resets the cap).
+const RESHARING_MAGIC_V1: &str = "gcc-nn re-sharings v1\n";
+
+/// The count in a counter file of either version.
+fn parse_resharings(bytes: &[u8]) -> Option<u64> {
+    if let Some(text) = bytes.strip_prefix(RESHARING_MAGIC_V1.as_bytes()) {
+        return std::str::from_utf8(text).ok()?.trim_end().parse().ok();
+    }
+    let mut r = RESHARING_FILE.open(bytes).ok()?;
+    let n = r.u64("count").ok()?;
+    r.finish().ok()?;
+    Some(n)
+}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -226,11 +248,8 @@ impl CloudShareStore {
         model_hash: &[u8; 32],
     ) -> Result<u64, StoreError> {
         let path = self.counter_for(user_key, model_hash);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => text
-                .strip_prefix(RESHARING_MAGIC)
-                .and_then(|t| t.trim_end().parse::<u64>().ok())
-                .ok_or_else(|| StoreError::Refused {
+        match std::fs::read(&path) {
+            Ok(bytes) => parse_resharings(&bytes).ok_or_else(|| StoreError::Refused {
                     path: path.clone(),
                     why: "unreadable re-sharing counter: the cap of re-sharings per user and \
                           model cannot be checked (restore the file; deleting it resets the \
@@ -266,7 +285,7 @@ impl CloudShareStore {
                 ),
             });
         }
-        write_atomic(&path, format!("{RESHARING_MAGIC}{}\n", done + 1).as_bytes())?;
+        write_atomic(&path, &RESHARING_FILE.seal(&(done + 1).to_le_bytes()))?;
         Ok(done + 1)
     }
 
@@ -389,7 +408,8 @@ mod tests {
         assert_eq!(again.resharings(&pk, &model).expect("persisted"), 2);
         // At the cap: refused, and the count stays.
         let counter = store.path_for(&pk, &model).with_extension("resharings");
-        let text = format!("{}{}\n", super::RESHARING_MAGIC, MAX_RESHARINGS - 1);
+        // A version-1 (text) counter is still read, and rewritten in the envelope.
+        let text = format!("{}{}\n", super::RESHARING_MAGIC_V1, MAX_RESHARINGS - 1);
         std::fs::write(&counter, text).expect("write");
         assert_eq!(
             store.count_resharing(&pk, &model).expect("last"),
@@ -401,6 +421,13 @@ mod tests {
         assert!(matches!(err, StoreError::Refused { .. }), "{err:?}");
         assert!(err.to_string().contains("the cap is 1024"), "{err}");
         assert_eq!(store.resharings(&pk, &model).expect("kept"), MAX_RESHARINGS);
+        let file = std::fs::read(&counter).expect("read");
+        assert_eq!(&file[..8], b"GCCNN-RC");
+        // A corrupted byte of the enveloped count is caught by its checksum: refused.
+        let mut flipped = file.clone();
+        flipped[20] ^= 1;
+        std::fs::write(&counter, &flipped).expect("write");
+        assert!(store.resharings(&pk, &model).is_err());
         // A damaged counter is refused, not reset.
         std::fs::write(&counter, "garbage").expect("write");
         let err = store.count_resharing(&pk, &model).expect_err("damaged");
