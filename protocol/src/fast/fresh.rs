@@ -7,8 +7,9 @@
 //!   `h = r0^N mod N²` for a random unit r0 drawn here and x uniform on `⌈bits(N)/2⌉` bits
 //!   (semantically secure under DCR plus the DJN assumption that such short-exponent powers
 //!   of a random N-th residue are indistinguishable from random N-th residues). `h` is fixed,
-//!   so a comb table of `h^(d·2^(c·t))` ([`paillier::CombTable`]) makes each fresh zero `⌈bits(N)/(2c)⌉` multiplications
-//!   mod N² (≈ 1 ms at 2048 bits, c = 8) instead of a full exponentiation. **Only for
+//!   so a comb table of `h^(d·2^(c·t))` ([`paillier::CombTable`]) makes each fresh zero
+//!   `⌈bits(N)/(2c)⌉` multiplications mod N² (≈ 1 ms at 2048 bits, c = 8) instead of a full
+//!   exponentiation. **Only for
 //!   ciphertexts whose receiver cannot decrypt** (a party's encryptions under its own key sent
 //!   to the other party, the owner's upload to the cloud): see below;
 //! - [`FreshZeros::toward_holder`]: for ciphertexts returned to the key holder K, powers
