@@ -9,9 +9,9 @@
 //!   of a random N-th residue are indistinguishable from random N-th residues). `h` is fixed,
 //!   so a comb table of `h^(d·2^(c·t))` ([`paillier::CombTable`]) makes each fresh zero
 //!   `⌈bits(N)/(2c)⌉` multiplications mod N² (≈ 1 ms at 2048 bits, c = 8) instead of a full
-//!   exponentiation. **Only for
-//!   ciphertexts whose receiver cannot decrypt** (a party's encryptions under its own key sent
-//!   to the other party, the owner's upload to the cloud): see below;
+//!   exponentiation. **Only for ciphertexts whose receiver cannot decrypt** (a party's
+//!   encryptions under its own key sent to the other party, the owner's upload to the
+//!   cloud): see below;
 //! - [`FreshZeros::toward_holder`]: for ciphertexts returned to the key holder K, powers
 //!   `h_K^y` of K's own published base `h_K` ([`FreshZeros::base`]) with y uniform on
 //!   [`holder_exponent_bits`] `≥ bits(N) + σ + ⌈log2 uses⌉` bits (≈ 2× the multiplications of
