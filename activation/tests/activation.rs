@@ -151,7 +151,7 @@ fn interface_errors_are_located_in_the_activation_file() {
         (
             "syntax.dsl",
             "input garbler x: fixed<16, 12>;\noutput y: fixed<16, 12> = ;\n",
-            "syntax.dsl:2:28: error: expected an expression",
+            "syntax.dsl:2:27: error: expected an expression",
         ),
     ];
     for (file, src, want) in cases {
