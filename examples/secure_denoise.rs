@@ -55,7 +55,11 @@ pub(crate) fn run(key_bits: u32, side: usize) -> Result<Summary, Failure> {
     let cloud_sk = Arc::new(SecretKey::generate_any_size(key_bits, &mut rng)?);
 
     // 2. The model owner: the shipped model in fixed point, encrypted under the user's key.
-    let fixed = FixedMlp::from_model(&model::shipped::model()?, FIXED, activation::Activation::shipped("tanh_fit")?)?;
+    let fixed = FixedMlp::from_model(
+        &model::shipped::model()?,
+        FIXED,
+        activation::Activation::shipped("tanh_fit")?,
+    )?;
     let started = Instant::now();
     let encrypted = EncryptedModel::encrypt_with_rng(&fixed, user_sk.public_key(), &mut rng)?;
     let upload = started.elapsed();

@@ -51,7 +51,9 @@ fn dsl_source(pieces: &[Piece], t_bits: u32, t2_bits: u32, coef_frac: u32) -> St
             "if ax <= A{i} {{\n        m{i} * t2 + c{i} * t + (D{i} + HALF_ULP)\n    }} else "
         );
     }
-    s.push_str("{\n        1.0\n    };\n    if x < 0 { -y } else if x == 0 { 0 } else { y }\n}\n\n");
+    s.push_str(
+        "{\n        1.0\n    };\n    if x < 0 { -y } else if x == 0 { 0 } else { y }\n}\n\n",
+    );
     s.push_str("input garbler x: Act;\noutput y: Act = tanh_fit(x);\n");
     s
 }

@@ -19,9 +19,9 @@
 //! either way). Integer division is floor division; `⌊⌊x/a⌋/b⌋ = ⌊x/(ab)⌋` for positive
 //! `a`, `b`, so a circuit may shift right by `F` first and divide by `n` after.
 
-use crate::fixed::wrap_signed;
 use crate::error::{ModelError, Result};
 use crate::fixed::FixedParams;
+use crate::fixed::wrap_signed;
 use crate::patches::{ImageLayout, PatchGeometry};
 
 /// `0.2 · 255`: the output scale of [`crate::patches::denormalise`] in pixel units.

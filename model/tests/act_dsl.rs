@@ -17,7 +17,11 @@ fn act(name: &str) -> FixedActivation {
 
 fn sign_extend(raw: u128, bits: u32) -> i128 {
     let v = (raw & ((1u128 << bits) - 1)) as i128;
-    if v >= 1 << (bits - 1) { v - (1 << bits) } else { v }
+    if v >= 1 << (bits - 1) {
+        v - (1 << bits)
+    } else {
+        v
+    }
 }
 
 /// zu, zc, r → y = act_fixed(zu + zc mod 2^K) + r mod 2^K, on every truncated value
@@ -79,7 +83,11 @@ fn masked(name: &str, params: &FixedParams) {
         let ru = rng.random::<u64>() as u128 % (1u128 << (yb + sigma));
         let y = interp.run(&[xm, ru, r]).expect("interpreter runs")[0];
         let expect = i128::from(params.act_fixed(z, &a)) + ru as i128;
-        assert_eq!(sign_extend(y, y_bits), expect, "masked wrapper of {name} at z = {z}");
+        assert_eq!(
+            sign_extend(y, y_bits),
+            expect,
+            "masked wrapper of {name} at z = {z}"
+        );
     }
 }
 

@@ -88,7 +88,11 @@ fn shipped_tanh_tables_equal_the_longhand_formulas_on_every_input() {
     for (name, fit) in [("tanh", false), ("tanh_fit", true)] {
         let a = act(name);
         for x in -(1i64 << 15)..(1i64 << 15) {
-            assert_eq!(i128::from(a.eval(x)), longhand_act(x.into(), fit), "{name} at raw {x}");
+            assert_eq!(
+                i128::from(a.eval(x)),
+                longhand_act(x.into(), fit),
+                "{name} at raw {x}"
+            );
         }
     }
 }
@@ -148,7 +152,8 @@ fn a_model_whose_bound_exceeds_the_ring_is_refused() {
 #[test]
 fn shipped_model_stays_inside_the_fixed_point_bounds() {
     let m = gcc_nn_model::shipped::model().expect("shipped model loads");
-    let f = FixedMlp::from_model_evaluated(&m, FIXED, act("tanh_fit")).expect("bound below 2^(K-1)");
+    let f =
+        FixedMlp::from_model_evaluated(&m, FIXED, act("tanh_fit")).expect("bound below 2^(K-1)");
     let bounds = f.z_bounds();
     let worst = *bounds.iter().max().expect("layers");
     assert!(
@@ -177,7 +182,10 @@ fn activation_format_matches_the_dsl() {
     assert_eq!(FIXED.act_fixed(1 << 38, &relu), (1 << 15) - 1);
     assert_eq!(FIXED.act_fixed(5 << 24, &relu), 5 << 12);
     assert_eq!(FIXED.act_fixed(-(5 << 24), &relu), 0);
-    assert_eq!((star.max_abs(), fit.max_abs(), relu.max_abs()), (4096, 4096, (1 << 15) - 1));
+    assert_eq!(
+        (star.max_abs(), fit.max_abs(), relu.max_abs()),
+        (4096, 4096, (1 << 15) - 1)
+    );
 }
 
 #[test]

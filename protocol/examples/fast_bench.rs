@@ -139,7 +139,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &image,
         false,
     )?;
-    let cpu = platform::cpu::own_cpu().zip(cpu0).map(|(a, b)| a - b).unwrap_or_default();
+    let cpu = platform::cpu::own_cpu()
+        .zip(cpu0)
+        .map(|(a, b)| a - b)
+        .unwrap_or_default();
     let CloudOutputOrShare::Image(cloud) = sim.cloud else {
         return Err("image run did not return the cloud's report".into());
     };

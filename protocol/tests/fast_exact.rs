@@ -18,8 +18,7 @@ fn check_against_reference(model: &FixedMlp, noisy: &GrayImage, stride: usize) {
     let geometry = model.geometry(stride).expect("geometry");
     let layout = ImageLayout::new(noisy.width(), noisy.height(), geometry).expect("layout");
     let (user_share, cloud_share) = setup(model);
-    let circuit =
-        ShareCircuit::for_activation(&model.activation, &model.params).expect("circuit");
+    let circuit = ShareCircuit::for_activation(&model.activation, &model.params).expect("circuit");
     let sim = simulate(
         &keys().0,
         &user_share,
@@ -123,7 +122,12 @@ fn shares_reconstruct_the_model() {
 #[test]
 fn shipped_model_on_a_crop_matches_reference() {
     let mlp = shipped::model().expect("shipped model");
-    let fixed = FixedMlp::from_model(&mlp, FIXED, activation::Activation::shipped("tanh").expect("tanh")).expect("quantise");
+    let fixed = FixedMlp::from_model(
+        &mlp,
+        FIXED,
+        activation::Activation::shipped("tanh").expect("tanh"),
+    )
+    .expect("quantise");
     let img = shipped::sample_image().expect("sample image");
     let side = 16;
     let crop: Vec<f64> = (0..side)

@@ -63,7 +63,11 @@ fn cloud_sees_only_ciphertexts_and_masked_values() {
     let (inputs, image) = image_inputs(3, 10, 7, 22);
     let patches = inputs.len();
     let (user_share, cloud_share) = setup(&model);
-    let circuit = ShareCircuit::for_activation(&activation::Activation::shipped("tanh").expect("tanh"), &model.params).expect("circuit");
+    let circuit = ShareCircuit::for_activation(
+        &activation::Activation::shipped("tanh").expect("tanh"),
+        &model.params,
+    )
+    .expect("circuit");
     let sim = simulate(
         &keys().0,
         &user_share,
@@ -143,7 +147,11 @@ fn the_uniformity_test_rejects_unmasked_values() {
 fn cloud_rejects_a_user_with_another_key() {
     let model = random_model(&[9, 3, 1], 31);
     let (user_share, cloud_share) = setup(&model);
-    let circuit = ShareCircuit::for_activation(&activation::Activation::shipped("tanh").expect("tanh"), &model.params).expect("circuit");
+    let circuit = ShareCircuit::for_activation(
+        &activation::Activation::shipped("tanh").expect("tanh"),
+        &model.params,
+    )
+    .expect("circuit");
     let stranger =
         SecretKey::generate_any_size(1024, &mut ChaCha20Rng::seed_from_u64(99)).expect("key");
     let (a, b) = MemChannel::pair(Duration::from_secs(60));
@@ -231,7 +239,11 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
     let hash = enc.model_hash();
     let (inputs, image) = image_inputs(3, 8, 5, 24);
     let patches = inputs.len();
-    let circuit = ShareCircuit::for_activation(&activation::Activation::shipped("tanh").expect("tanh"), &model.params).expect("circuit");
+    let circuit = ShareCircuit::for_activation(
+        &activation::Activation::shipped("tanh").expect("tanh"),
+        &model.params,
+    )
+    .expect("circuit");
     let r = ring();
     let (a, b) = MemChannel::pair(Duration::from_secs(600));
     let (received, before_image, share, (view, gc_sizes), user_out) = std::thread::scope(|s| {

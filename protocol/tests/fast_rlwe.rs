@@ -22,8 +22,7 @@ fn check_engines(model: &FixedMlp, noisy: &GrayImage, stride: usize) {
     let geometry = model.geometry(stride).expect("geometry");
     let layout = ImageLayout::new(noisy.width(), noisy.height(), geometry).expect("layout");
     let (user_share, cloud_share) = setup(model);
-    let circuit =
-        ShareCircuit::for_activation(&model.activation, &model.params).expect("circuit");
+    let circuit = ShareCircuit::for_activation(&model.activation, &model.params).expect("circuit");
     let expected = denoise_fixed(model, noisy, stride)
         .expect("reference")
         .0
@@ -88,7 +87,12 @@ fn random_models_match_the_reference_on_both_engines() {
 #[test]
 fn shipped_model_on_a_crop_matches_the_reference_on_both_engines() {
     let mlp = shipped::model().expect("shipped model");
-    let fixed = FixedMlp::from_model(&mlp, FIXED, activation::Activation::shipped("tanh").expect("tanh")).expect("quantise");
+    let fixed = FixedMlp::from_model(
+        &mlp,
+        FIXED,
+        activation::Activation::shipped("tanh").expect("tanh"),
+    )
+    .expect("quantise");
     let img = shipped::sample_image().expect("sample image");
     let crop = img.crop(100, 100, 16, 16).expect("crop");
     let noisy = model::metrics::add_noise(&crop, 25.0, 5);
@@ -102,7 +106,11 @@ fn engines_must_agree() {
     let (inputs, _) = quantised_patches(&model, &noisy, 1).expect("patches");
     let layout = ImageLayout::new(4, 3, model.geometry(1).expect("geometry")).expect("layout");
     let (user_share, cloud_share) = setup(&model);
-    let circuit = ShareCircuit::for_activation(&activation::Activation::shipped("tanh").expect("tanh"), &FIXED).expect("circuit");
+    let circuit = ShareCircuit::for_activation(
+        &activation::Activation::shipped("tanh").expect("tanh"),
+        &FIXED,
+    )
+    .expect("circuit");
     let user_sk = &keys().0;
     for (user_engine, cloud_engine) in [
         (CrossEngine::Rlwe, CrossEngine::Paillier),

@@ -211,7 +211,11 @@ fn recorded_run() -> Run {
     let layout =
         ImageLayout::new(12, 10, model.geometry(stride).expect("geometry")).expect("layout");
     let (user_share, cloud_share) = setup(&model);
-    let circuit = ShareCircuit::for_activation(&activation::Activation::shipped("tanh").expect("tanh"), &model.params).expect("circuit");
+    let circuit = ShareCircuit::for_activation(
+        &activation::Activation::shipped("tanh").expect("tanh"),
+        &model.params,
+    )
+    .expect("circuit");
     let (user_sk, _) = keys();
     let (a, b) = MemChannel::pair(Duration::from_secs(600));
     let (received, user) = std::thread::scope(|s| {

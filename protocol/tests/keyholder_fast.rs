@@ -121,7 +121,11 @@ fn fixture() -> &'static Fixture {
         assert_eq!(image.patch_count(), PATCHES);
         Fixture {
             image,
-            circuit: ShareCircuit::for_activation(&activation::Activation::shipped("tanh").expect("tanh"), &FIXED).expect("circuit"),
+            circuit: ShareCircuit::for_activation(
+                &activation::Activation::shipped("tanh").expect("tanh"),
+                &FIXED,
+            )
+            .expect("circuit"),
             inputs: fast_common::random_inputs(WIDTHS[0], PATCHES, 16),
             shares: (u, c),
             user,

@@ -50,7 +50,8 @@ fn reference_keyholder_view_is_at_chance_and_the_control_links_everything() {
     let model = fast_common::random_model(&WIDTHS, 41);
     let mut rng = ChaCha20Rng::seed_from_u64(42);
     let enc = EncryptedModel::encrypt_with_rng(&model, pk, &mut rng).expect("owner upload");
-    let circuit = ActivationCircuit::for_activation(&enc.header.activation, &enc.header.fixed).expect("circuit");
+    let circuit = ActivationCircuit::for_activation(&enc.header.activation, &enc.header.fixed)
+        .expect("circuit");
     let inputs = fast_common::random_inputs(WIDTHS[0], PATCHES, 43);
     let (a, b) = MemChannel::pair(Duration::from_secs(600));
     let (user_seen, cloud_seen) = (

@@ -39,7 +39,12 @@ fn tiny_fixed() -> FixedMlp {
         ],
     )
     .expect("model");
-    FixedMlp::from_model(&mlp, FIXED, activation::Activation::shipped("tanh_fit").expect("tanh_fit")).expect("fixed")
+    FixedMlp::from_model(
+        &mlp,
+        FIXED,
+        activation::Activation::shipped("tanh_fit").expect("tanh_fit"),
+    )
+    .expect("fixed")
 }
 
 fn key(bits: u32, seed: u64) -> SecretKey {

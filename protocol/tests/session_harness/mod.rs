@@ -69,7 +69,12 @@ fn tiny_fixed() -> FixedMlp {
         ],
     )
     .expect("tiny model");
-    FixedMlp::from_model(&mlp, FIXED, activation::Activation::shipped("tanh_fit").expect("tanh_fit")).expect("fixed model")
+    FixedMlp::from_model(
+        &mlp,
+        FIXED,
+        activation::Activation::shipped("tanh_fit").expect("tanh_fit"),
+    )
+    .expect("fixed model")
 }
 
 /// The harness's fixed user key and the cloud's state (the same for every run: the
