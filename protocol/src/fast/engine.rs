@@ -2,11 +2,12 @@
 //! [`super::cross`]) or ring-LWE in Cheetah's coefficient encoding (docs/protocol.md §4, the
 //! `gcc-nn-rlwe` crate). Everything else of the fast protocol is the same for both: the
 //! owner's Paillier upload, the Paillier re-sharing once per (user, model), the shares in
-//! `Z_(2^k)`, the garbled activations and the output circuits. [`super::party`]'s per-layer
-//! loop calls the steps of one [`Cross`] whatever the engine.
+//! `Z_(2^k)`, the garbled activations and the output circuits. The per-layer steps of
+//! [`super::step`] call one `Cross` whatever the engine. No I/O here: messages are built
+//! and read as bytes, the runner ([`super::party`]) moves them.
 //!
-//! Per image ([`Cross::exchange`], right after the image header, which carries the engine so
-//! that both sides agree or the cloud refuses):
+//! Per image ([`OwnKeys::draw`] and [`KeyMsg`], right after the image header, which carries
+//! the engine so that both sides agree or the cloud refuses):
 //! - Paillier: each party publishes its randomness base `h_K` ([`super::fresh`]);
 //! - RLWE: each party draws a fresh RLWE key pair for this image and publishes its public key
 //!   (the multiplier needs the key holder's public key for the fresh encryption of zero that
@@ -19,14 +20,14 @@
 //! `+ρ`), [`Cross::decrypt`] (key holder, keeps `−v`), so that `ρ − v = −E·x (mod 2^k)`.
 
 use super::cross;
-use super::fresh::{FreshZeros, recv_base, send_base};
+use super::exchange::{KeyMsg, OwnKeys, Side};
+use super::fresh::FreshZeros;
 use super::ring::Ring;
-use super::wire::{protocol, recv_bytes, send_bytes};
-use crate::error::{BridgeError, chan, he, rl};
+use super::wire::protocol;
+use crate::error::{BridgeError, he, rl};
 use paillier::{BigUint, Ciphertext, PublicKey, SecretKey, SlotLayout};
 use rand::CryptoRng;
 use rayon::prelude::*;
-use runtime::channel::Channel;
 
 /// How the linear layers' cross products are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -98,19 +99,6 @@ pub(crate) fn check_engine_word(ours: CrossEngine, word: u64) -> Result<(), Brid
     ))
 }
 
-/// Which party this is (the user speaks first in the key exchange).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Side {
-    /// Key holder of cross product 1, multiplier of cross product 2.
-    User,
-    /// Key holder of cross product 2, multiplier of cross product 1.
-    Cloud,
-}
-
-/// Most bytes of a serialized RLWE public key (the seed and `p0` at 175 bits per coefficient
-/// are ≈ 179 KB).
-const MAX_RLWE_KEY_BYTES: usize = 1 << 18;
-
 enum Keys {
     Paillier {
         /// Fresh zeros under this party's own key (its inputs).
@@ -136,7 +124,7 @@ pub(crate) struct Cross<'a> {
 }
 
 /// How one layer's products are cut (both parties derive the same from public sizes).
-pub(crate) struct Plan {
+pub struct Plan {
     n: usize,
     m: usize,
     patches: usize,
@@ -156,24 +144,60 @@ impl Plan {
 }
 
 /// A key holder's encrypted shares (the first message of a cross product).
-pub(crate) enum Inputs {
+pub enum Inputs {
+    /// Packed Paillier ciphertexts, `[n][blocks]`.
     Paillier(Vec<Ciphertext>),
+    /// RLWE input ciphertexts in the layout's order.
     Rlwe(Vec<rlwe::InputCiphertext>),
 }
 
 /// The multiplier's masked products (the second message).
-pub(crate) enum Products {
+pub enum Products {
+    /// Packed Paillier ciphertexts, `[m][blocks]`.
     Paillier(Vec<Ciphertext>),
+    /// RLWE output ciphertexts in the layout's order.
     Rlwe(Vec<rlwe::OutputCiphertext>),
+}
+
+impl std::fmt::Debug for Inputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Inputs({} ciphertexts)", self.len())
+    }
+}
+
+impl std::fmt::Debug for Products {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Products({} ciphertexts)", self.len())
+    }
 }
 
 impl Inputs {
     /// Number of ciphertexts.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         match self {
             Inputs::Paillier(c) => c.len(),
             Inputs::Rlwe(c) => c.len(),
         }
+    }
+
+    /// No ciphertexts.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Products {
+    /// Number of ciphertexts.
+    pub fn len(&self) -> usize {
+        match self {
+            Products::Paillier(c) => c.len(),
+            Products::Rlwe(c) => c.len(),
+        }
+    }
+
+    /// No ciphertexts.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -186,66 +210,49 @@ enum Step {
     Decrypt,
 }
 
-/// Sends serialized ciphertexts back to back and flushes.
-fn send_all<C: Channel + ?Sized>(
-    ch: &mut C,
-    parts: Vec<Vec<u8>>,
-    phase: &'static str,
-) -> Result<(), BridgeError> {
-    for p in &parts {
-        ch.send(p).map_err(chan(phase))?;
+/// Fixed-width Paillier ciphertexts back to back.
+fn paillier_bytes(pk: &PublicKey, cts: &[Ciphertext]) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(pk.ciphertext_bytes() * cts.len());
+    for c in cts {
+        pk.write_ciphertext(c, &mut buf);
     }
-    ch.flush().map_err(chan(phase))
+    buf
+}
+
+/// Reads fixed-width Paillier ciphertexts under `pk` (`bytes` is a whole number of them).
+fn paillier_cts(
+    pk: &PublicKey,
+    bytes: &[u8],
+    phase: &'static str,
+) -> Result<Vec<Ciphertext>, BridgeError> {
+    bytes
+        .par_chunks(pk.ciphertext_bytes())
+        .map(|b| pk.read_ciphertext(b))
+        .collect::<Result<_, _>>()
+        .map_err(he(phase))
 }
 
 impl<'a> Cross<'a> {
-    /// The per-image key exchange right after the image header: the user sends its public
-    /// material first, then reads the cloud's; `uses` bounds the Paillier fresh zeros.
+    /// Completes the per-image key exchange with the peer's message `theirs`; `uses` bounds
+    /// the Paillier fresh zeros toward the peer.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn exchange<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
-        ch: &mut C,
-        engine: CrossEngine,
+    pub(crate) fn new<R: CryptoRng + ?Sized>(
         side: Side,
         ring: Ring,
         own_sk: &'a SecretKey,
         peer_pk: &'a PublicKey,
+        own: OwnKeys,
+        theirs: KeyMsg,
         uses: usize,
         rng: &mut R,
     ) -> Result<Self, BridgeError> {
-        let own_pk = own_sk.public_key();
-        let keys = match (engine, side) {
-            (CrossEngine::Paillier, Side::User) => {
-                let own = FreshZeros::short_exponent_for(own_pk, uses, rng);
-                send_base(ch, &own, "user randomness base")?;
-                let base = recv_base(ch, peer_pk, "cloud randomness base")?;
+        let keys = match (own, theirs) {
+            (OwnKeys::Paillier(own), KeyMsg::Paillier(base)) => {
                 let peer = FreshZeros::toward_holder(peer_pk, &base, uses, rng);
                 Keys::Paillier { own, peer }
             }
-            (CrossEngine::Paillier, Side::Cloud) => {
-                let base = recv_base(ch, peer_pk, "user randomness base")?;
-                let own = FreshZeros::short_exponent_for(own_pk, uses, rng);
-                send_base(ch, &own, "cloud randomness base")?;
-                let peer = FreshZeros::toward_holder(peer_pk, &base, uses, rng);
-                Keys::Paillier { own, peer }
-            }
-            (CrossEngine::Rlwe, _) => {
-                let sk = rlwe::SecretKey::generate(rng);
-                let mine = sk.public_key(rng).to_bytes();
-                let (send_phase, recv_phase) = match side {
-                    Side::User => ("user RLWE public key", "cloud RLWE public key"),
-                    Side::Cloud => ("cloud RLWE public key", "user RLWE public key"),
-                };
-                let theirs = if side == Side::User {
-                    send_bytes(ch, &mine, send_phase)?;
-                    recv_bytes(ch, MAX_RLWE_KEY_BYTES, recv_phase)?
-                } else {
-                    let theirs = recv_bytes(ch, MAX_RLWE_KEY_BYTES, recv_phase)?;
-                    send_bytes(ch, &mine, send_phase)?;
-                    theirs
-                };
-                let peer = rlwe::PublicKey::from_bytes(&theirs).map_err(rl(recv_phase))?;
-                Keys::Rlwe { sk, peer }
-            }
+            (OwnKeys::Rlwe(sk), KeyMsg::Rlwe(peer)) => Keys::Rlwe { sk, peer },
+            _ => return Err(mixed("key exchange")),
         };
         Ok(Self {
             side,
@@ -283,7 +290,7 @@ impl<'a> Cross<'a> {
         patches: usize,
     ) -> Result<Plan, BridgeError> {
         let layout = match self.keys {
-            Keys::Paillier { .. } => PlanLayout::Paillier(super::party::layer_layout(
+            Keys::Paillier { .. } => PlanLayout::Paillier(super::step::layer_layout(
                 &self.ring,
                 li,
                 n,
@@ -321,50 +328,50 @@ impl<'a> Cross<'a> {
         }
     }
 
-    /// Sends this party's encrypted shares.
-    pub(crate) fn send_inputs<C: Channel + ?Sized>(
+    /// Wire form of this party's encrypted shares.
+    pub(crate) fn inputs_bytes(
         &self,
-        ch: &mut C,
         plan: &Plan,
         inputs: &Inputs,
-    ) -> Result<(), BridgeError> {
-        let phase = self.phase(true, Step::Inputs);
+    ) -> Result<Vec<u8>, BridgeError> {
         match (inputs, &plan.layout) {
             (Inputs::Paillier(cts), PlanLayout::Paillier(_)) => {
-                super::wire::send_cts(ch, self.own_sk.public_key(), cts, phase)
+                Ok(paillier_bytes(self.own_sk.public_key(), cts))
             }
             (Inputs::Rlwe(cts), PlanLayout::Rlwe(l)) => {
-                send_all(ch, cts.par_iter().map(|c| c.to_bytes(l)).collect(), phase)
+                Ok(cts.par_iter().flat_map_iter(|c| c.to_bytes(l)).collect())
             }
-            _ => Err(mixed(phase)),
+            _ => Err(mixed(self.phase(true, Step::Inputs))),
         }
     }
 
-    /// Receives the peer's encrypted shares (exactly the plan's count and sizes).
-    pub(crate) fn recv_inputs<C: Channel + ?Sized>(
-        &self,
-        ch: &mut C,
-        plan: &Plan,
-    ) -> Result<Inputs, BridgeError> {
-        let phase = self.phase(false, Step::Inputs);
+    /// Bytes of the peer's encrypted shares (exactly the plan's count and sizes), and the
+    /// phase of that message.
+    pub(crate) fn peer_inputs_len(&self, plan: &Plan) -> (usize, &'static str) {
+        let len = match &plan.layout {
+            PlanLayout::Paillier(l) => plan.n * plan.blocks(l) * self.peer_pk.ciphertext_bytes(),
+            PlanLayout::Rlwe(l) => l.input_bytes() * l.input_count(),
+        };
+        (len, self.phase(false, Step::Inputs))
+    }
+
+    /// Reads the peer's encrypted shares from `bytes` ([`Cross::peer_inputs_len`] of them).
+    pub(crate) fn peer_inputs(&self, plan: &Plan, bytes: &[u8]) -> Result<Inputs, BridgeError> {
+        let (len, phase) = self.peer_inputs_len(plan);
+        if bytes.len() != len {
+            return Err(short(phase, bytes.len(), len));
+        }
         match &plan.layout {
-            PlanLayout::Paillier(l) => Ok(Inputs::Paillier(super::wire::recv_cts(
-                ch,
-                self.peer_pk,
-                plan.n * plan.blocks(l),
-                phase,
-            )?)),
-            PlanLayout::Rlwe(l) => {
-                let size = l.input_bytes();
-                let mut buf = vec![0u8; size * l.input_count()];
-                ch.recv_exact(&mut buf).map_err(chan(phase))?;
-                let cts = buf
-                    .par_chunks(size)
+            PlanLayout::Paillier(_) => {
+                Ok(Inputs::Paillier(paillier_cts(self.peer_pk, bytes, phase)?))
+            }
+            PlanLayout::Rlwe(l) => Ok(Inputs::Rlwe(
+                bytes
+                    .par_chunks(l.input_bytes())
                     .map(|b| rlwe::InputCiphertext::from_bytes(b, l))
                     .collect::<Result<_, _>>()
-                    .map_err(rl(phase))?;
-                Ok(Inputs::Rlwe(cts))
-            }
+                    .map_err(rl(phase))?,
+            )),
         }
     }
 
@@ -402,44 +409,55 @@ impl<'a> Cross<'a> {
         }
     }
 
-    /// Sends the masked products back to the peer (the key holder).
-    pub(crate) fn send_products<C: Channel + ?Sized>(
-        &self,
-        ch: &mut C,
-        products: &Products,
-    ) -> Result<(), BridgeError> {
-        let phase = self.phase(false, Step::Results);
+    /// Wire form of the masked products returned to the peer (the key holder).
+    pub(crate) fn products_bytes(&self, products: &Products) -> Vec<u8> {
         match products {
-            Products::Paillier(cts) => super::wire::send_cts(ch, self.peer_pk, cts, phase),
-            Products::Rlwe(cts) => {
-                send_all(ch, cts.par_iter().map(|c| c.to_bytes()).collect(), phase)
-            }
+            Products::Paillier(cts) => paillier_bytes(self.peer_pk, cts),
+            Products::Rlwe(cts) => cts.par_iter().flat_map_iter(|c| c.to_bytes()).collect(),
         }
     }
 
-    /// Receives the products of this party's own shares (exactly the plan's count and sizes).
-    pub(crate) fn recv_products<C: Channel + ?Sized>(
-        &self,
-        ch: &mut C,
-        plan: &Plan,
-    ) -> Result<Products, BridgeError> {
-        let phase = self.phase(true, Step::Results);
+    /// Sizes of the products of this party's own shares (exactly the plan's count), and the
+    /// phase of that message.
+    fn own_product_sizes(&self, plan: &Plan) -> (Vec<usize>, &'static str) {
+        let sizes = match &plan.layout {
+            PlanLayout::Paillier(l) => {
+                vec![self.own_sk.public_key().ciphertext_bytes(); plan.m * plan.blocks(l)]
+            }
+            PlanLayout::Rlwe(l) => {
+                let groups = l.groups();
+                (0..l.output_count())
+                    .map(|t| l.output_bytes(t / groups, t % groups))
+                    .collect()
+            }
+        };
+        (sizes, self.phase(true, Step::Results))
+    }
+
+    /// Bytes of the products of this party's own shares, and the phase of that message.
+    pub(crate) fn own_products_len(&self, plan: &Plan) -> (usize, &'static str) {
+        let (sizes, phase) = self.own_product_sizes(plan);
+        (sizes.iter().sum(), phase)
+    }
+
+    /// Reads the products of this party's own shares from `bytes`
+    /// ([`Cross::own_products_len`] of them).
+    pub(crate) fn own_products(&self, plan: &Plan, bytes: &[u8]) -> Result<Products, BridgeError> {
+        let (sizes, phase) = self.own_product_sizes(plan);
+        let len: usize = sizes.iter().sum();
+        if bytes.len() != len {
+            return Err(short(phase, bytes.len(), len));
+        }
         match &plan.layout {
-            PlanLayout::Paillier(l) => Ok(Products::Paillier(super::wire::recv_cts(
-                ch,
+            PlanLayout::Paillier(_) => Ok(Products::Paillier(paillier_cts(
                 self.own_sk.public_key(),
-                plan.m * plan.blocks(l),
+                bytes,
                 phase,
             )?)),
             PlanLayout::Rlwe(l) => {
                 let groups = l.groups();
-                let sizes: Vec<usize> = (0..l.output_count())
-                    .map(|t| l.output_bytes(t / groups, t % groups))
-                    .collect();
-                let mut buf = vec![0u8; sizes.iter().sum()];
-                ch.recv_exact(&mut buf).map_err(chan(phase))?;
                 let mut parts = Vec::with_capacity(sizes.len());
-                let mut rest = &buf[..];
+                let mut rest = bytes;
                 for &s in &sizes {
                     let (head, tail) = rest.split_at(s);
                     parts.push(head);
@@ -502,6 +520,11 @@ impl<'a> Cross<'a> {
                 .collect()),
         }
     }
+}
+
+/// A message of the wrong length (a programming error of the runner, reported as such).
+fn short(phase: &'static str, got: usize, want: usize) -> BridgeError {
+    protocol(phase, format!("{got} bytes, expected {want}"))
 }
 
 /// Steps of one engine given another engine's data (a programming error, reported as such).

@@ -13,23 +13,31 @@
 //!    owner's [`crate::upload::EncryptedModel`] (the one upload format of both protocols)
 //!    into [`shares::ModelShare`]s, which both persist ([`store`]) so that later images skip
 //!    this step; [`pairing`] agrees at the start of each job whether a stored pair is reused;
-//! 2. per image: [`party::run_user`] / [`party::run_cloud`] over one
+//! 2. per image: the protocol is a sans-IO state machine per party ([`core::PartyCore`],
+//!    its messages typed in [`msg`], its shared arithmetic in [`step`]), which
+//!    [`party::run_user`] / [`party::run_cloud`] run over one
 //!    [`runtime::channel::Channel`]; the user gets the 8-bit denoised image and nothing
 //!    finer ([`output`]: overlap averaging on shares, one small garbled circuit per pixel),
 //!    pixel for pixel the fixed-point reference's ([`model::denoise::denoise_fixed`]);
 //! 3. [`simulate`] runs both sides in one process over an in-memory channel (tests, benches).
 
 pub mod activation;
+pub mod core;
 pub mod cross;
 pub mod engine;
+pub mod exchange;
 pub mod fresh;
+pub mod job;
+pub mod msg;
 pub mod output;
 pub mod pairing;
 pub mod party;
 pub mod report;
 pub mod ring;
+pub mod schedule;
 pub mod setup;
 pub mod shares;
+pub mod step;
 pub mod store;
 mod wire;
 

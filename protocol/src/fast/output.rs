@@ -26,6 +26,8 @@
 //! per AND) and the cloud's input labels; here the user uploads them, like in every other
 //! garbled batch of the run, and downloads only the OT messages and 8 bits per pixel.
 
+use super::msg::{GcBatch, GcCircuit};
+use super::party::run_batch;
 use super::report::FastReport;
 use super::ring::Ring;
 use crate::error::BridgeError;
@@ -35,7 +37,7 @@ use model::patches::{ImageLayout, PatchGeometry};
 use model::pixel::patch_values;
 use rand::CryptoRng;
 use runtime::channel::Channel;
-use runtime::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
+use runtime::driver::{Reveal, TwoPartyCircuit};
 
 /// `circuits/output_pixel.dsl`: one pixel from shares of its sum over `N` patches.
 pub const OUTPUT_PIXEL: &str = include_str!("../../../circuits/output_pixel.dsl");
@@ -173,6 +175,46 @@ impl OutputPlan {
         Ok(sums)
     }
 
+    /// Number of coverage groups (one garbled batch each).
+    pub fn groups(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Pixels of the image.
+    pub fn pixel_count(&self) -> usize {
+        self.pixels
+    }
+
+    /// The circuit of group `g`.
+    pub fn circuit(&self, g: usize) -> Option<&TwoPartyCircuit> {
+        self.groups.get(g).map(|(_, c, _)| c)
+    }
+
+    /// One party's input bits for group `g`: its pixel sums `s` (one per pixel), `k` bits.
+    pub fn group_bits(&self, g: usize, s: &[u64], k: u32) -> Result<Vec<Vec<bool>>, BridgeError> {
+        self.check_sums(s)?;
+        let idx = self.groups.get(g).map_or(&[][..], |(_, _, idx)| &idx[..]);
+        Ok(idx.iter().map(|&i| value_bits(s[i], k)).collect())
+    }
+
+    /// Writes the decoded pixels `outs` of group `g` into the row-major `image`.
+    pub fn place(&self, g: usize, outs: &[Vec<bool>], image: &mut [u8]) -> Result<(), BridgeError> {
+        let idx = self.groups.get(g).map_or(&[][..], |(_, _, idx)| &idx[..]);
+        if outs.len() != idx.len()
+            || outs.iter().any(|o| o.len() != 8)
+            || image.len() != self.pixels
+        {
+            return Err(BridgeError::Protocol {
+                phase: "output",
+                what: format!("{} pixels decoded for {}", outs.len(), idx.len()),
+            });
+        }
+        for (&i, o) in idx.iter().zip(outs) {
+            image[i] = bits_value(o) as u8;
+        }
+        Ok(())
+    }
+
     /// The user's side: garbles every group with its sums `s_u`, learns the pixels.
     /// Returns the row-major 8-bit image; adds the gates and traffic to `report`.
     pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
@@ -185,29 +227,19 @@ impl OutputPlan {
     ) -> Result<Vec<u8>, BridgeError> {
         self.check_sums(s_u)?;
         let mut image = vec![0u8; self.pixels];
-        for (_, circuit, idx) in &self.groups {
-            let bits: Vec<Vec<bool>> = idx.iter().map(|&i| value_bits(s_u[i], ring.k)).collect();
-            let before = ch.bytes_received();
-            let run = run_garbler(ch, circuit, &bits, Reveal::Garbler, rng)?;
-            note_run(
-                report,
-                run.stats.ands,
-                idx.len(),
-                ch.bytes_received() - before,
-            );
-            let outs = run.outputs.ok_or_else(|| BridgeError::Protocol {
+        for (g, (_, circuit, _)) in self.groups.iter().enumerate() {
+            let batch = GcBatch {
+                circuit: GcCircuit::Output(g),
+                garbler: true,
+                reveal: Reveal::Garbler,
+                bits: self.group_bits(g, s_u, ring.k)?,
+            };
+            let outs = run_batch(ch, circuit, &batch, report, rng)?;
+            let outs = outs.ok_or_else(|| BridgeError::Protocol {
                 phase: "output",
                 what: "the garbler got no pixels".into(),
             })?;
-            if outs.len() != idx.len() || outs.iter().any(|o| o.len() != 8) {
-                return Err(BridgeError::Protocol {
-                    phase: "output",
-                    what: format!("{} pixels decoded for {}", outs.len(), idx.len()),
-                });
-            }
-            for (&i, o) in idx.iter().zip(&outs) {
-                image[i] = bits_value(o) as u8;
-            }
+            self.place(g, &outs, &mut image)?;
         }
         Ok(image)
     }
@@ -223,21 +255,20 @@ impl OutputPlan {
         rng: &mut R,
     ) -> Result<(), BridgeError> {
         self.check_sums(s_c)?;
-        for (_, circuit, idx) in &self.groups {
-            let bits: Vec<Vec<bool>> = idx.iter().map(|&i| value_bits(s_c[i], ring.k)).collect();
-            let before = ch.bytes_received();
-            let run = run_evaluator(ch, circuit, &bits, Reveal::Garbler, rng)?;
-            note_run(
-                report,
-                run.stats.ands,
-                idx.len(),
-                ch.bytes_received() - before,
-            );
+        for (g, (_, circuit, _)) in self.groups.iter().enumerate() {
+            let batch = GcBatch {
+                circuit: GcCircuit::Output(g),
+                garbler: false,
+                reveal: Reveal::Garbler,
+                bits: self.group_bits(g, s_c, ring.k)?,
+            };
+            run_batch(ch, circuit, &batch, report, rng)?;
         }
         Ok(())
     }
 
-    fn check_sums(&self, s: &[u64]) -> Result<(), BridgeError> {
+    /// Checks that `s` has one sum per pixel.
+    pub(crate) fn check_sums(&self, s: &[u64]) -> Result<(), BridgeError> {
         if s.len() != self.pixels {
             return Err(BridgeError::Protocol {
                 phase: "output",
@@ -331,15 +362,6 @@ pub fn user_centres(
         .iter()
         .map(|p| patch_values(params, layout.geometry, p, &zeros))
         .collect()
-}
-
-/// Adds one output batch (`ands` gates, `pixels` instances, `received` bytes) to `report`.
-fn note_run(report: &mut FastReport, ands: u64, pixels: usize, received: u64) {
-    report.ands += ands;
-    report.output_ands += ands;
-    report.pixels += pixels as u64;
-    report.output_bytes_received += received;
-    report.gc_bytes_received.push(received);
 }
 
 /// The `k` low bits of `v`, LSB first (a circuit input).

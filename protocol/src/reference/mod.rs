@@ -60,6 +60,7 @@
 //! ```
 
 pub mod cloud;
+pub mod job;
 pub mod user;
 
 use crate::bridge::{DEFAULT_SIGMA, Mode};
@@ -122,10 +123,11 @@ pub(crate) fn check_model(m: &EncryptedModel) -> Result<(), SessionError> {
 }
 
 /// Bits bounding every layer input: `|a| < 2^a_bits` for clamped input pixels
-/// (`|p| ≤ clamp·2^Fa`) and activations (`|a| ≤ 2^Fa`).
+/// (`|p| ≤ clamp·2^Fa`) and activations of any activation (outputs in `fixed<16, 12>`:
+/// `|a| ≤ 2^15`, ReLU and GELU reach 8·2^Fa − 1).
 pub fn activation_bits(fixed: &FixedParams) -> u32 {
     let input = (fixed.input_clamp * f64::from(1u32 << fixed.fa)).ceil() as u128;
-    let max = input.max(1u128 << fixed.fa);
+    let max = input.max(1u128 << (activation::WIDTH - 1));
     128 - max.leading_zeros()
 }
 
@@ -191,7 +193,7 @@ mod tests {
         let fixed = model::fixed::FixedMlp::from_model(
             &mlp,
             model::fixed::FIXED,
-            model::activation::TANH_FIT,
+            activation::Activation::shipped("tanh_fit").expect("shipped"),
         )
         .expect("fixed");
         EncryptedModel::encrypt_with_rng(&fixed, sk.public_key(), &mut rng).expect("encrypt")
@@ -230,6 +232,8 @@ mod tests {
         let max_input = (f.input_clamp * f64::from(1u32 << f.fa)) as i128;
         assert!(max_input < 1i128 << bits);
         assert!(1i128 << f.fa < 1i128 << bits);
+        // ReLU's largest output, 8 − 2^−12, fits too.
+        assert!((1i128 << 15) - 1 < 1i128 << bits);
     }
 
     #[test]

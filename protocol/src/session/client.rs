@@ -1,32 +1,19 @@
 //! The user's client: connect (waiting while the server is busy), handshake, run one job.
 
 use super::activation::ActivationCircuit;
+use super::dispatch::{Runner, UserContext, UserOutcome};
 use super::handshake::{ProtocolKind, user_handshake};
 use super::wire::{JobRequest, MAX_CHUNK, MAX_PATCHES, Tag, expect_frame, send_frame};
 use super::{JobStats, KeyPolicy, SessionError};
-use crate::reference;
+use crate::fast::report::FastReport;
 use crate::upload::ModelHeader;
-use model::activation::{TANH_FIT, TANH_STAR};
 use model::fixed::FixedMlp;
 use model::patches::ImageLayout;
 use paillier::SecretKey;
 use runtime::channel::{Channel, TcpChannel};
 use std::time::{Duration, Instant};
 
-/// Where a job is, reported after every layer of every chunk.
-#[derive(Debug, Clone, Copy)]
-pub struct Progress {
-    /// Patches finished before the current chunk.
-    pub patches_done: usize,
-    /// Patches in the current chunk.
-    pub chunk: usize,
-    /// Patches of the job.
-    pub patches: usize,
-    /// Layers finished in the current chunk.
-    pub layers_done: usize,
-    /// Layers of the model.
-    pub layers: usize,
-}
+pub use crate::reference::job::Progress;
 
 /// What the user gets from an image job.
 #[derive(Clone, Debug)]
@@ -36,6 +23,9 @@ pub struct ImageOutput {
     /// The raw outputs `q` per patch, which the reference protocol (the paper's) reveals to
     /// the user; `None` under the fast protocol, which reveals only the pixels.
     pub patch_outputs: Option<Vec<Vec<i64>>>,
+    /// The fast protocol's report of the image run (phases, traffic, garbled gates, output
+    /// circuits); `None` under the reference protocol, whose phases are in the job's stats.
+    pub report: Option<FastReport>,
 }
 
 /// A session that passed the handshake.
@@ -124,11 +114,7 @@ impl<C: Channel> Session<C> {
     /// The model's geometry and formats as a weightless [`FixedMlp`] (for cutting patches
     /// and mapping outputs back to pixels with `model::denoise`).
     pub fn shell_model(&self) -> Result<FixedMlp, SessionError> {
-        let activation = match self.header.activation.as_str() {
-            "tanh" => TANH_STAR,
-            "tanh_fit" => TANH_FIT,
-            other => return Err(SessionError::Model(format!("unknown activation `{other}`"))),
-        };
+        let activation = self.header.activation.clone();
         Ok(FixedMlp {
             params: self.header.fixed,
             activation,
@@ -172,52 +158,13 @@ impl<C: Channel> Session<C> {
                 self.header.output_patch
             )));
         }
-        if self.protocol == ProtocolKind::Reference {
-            let (q, stats) = self.run_job(sk, patches, chunk, progress)?;
-            let pixels = model::pixel::image_pixels(&self.header.fixed, layout, patches, &q)
-                .map_err(|e| SessionError::Model(e.to_string()))?;
-            let out = ImageOutput {
-                pixels,
-                patch_outputs: Some(q),
-            };
-            return Ok((out, stats));
-        }
-        if patches.len() as u64 > MAX_PATCHES {
-            return Err(SessionError::Model(format!(
-                "{} patches: a job has 1 to {MAX_PATCHES}",
-                patches.len()
-            )));
-        }
-        let job = JobRequest {
-            patches: patches.len() as u64,
-            chunk: 1,
+        let out = self.job(sk, patches, Some(layout), chunk, progress)?;
+        let image = ImageOutput {
+            pixels: out.pixels.unwrap_or_default(),
+            patch_outputs: out.patch_outputs,
+            report: out.report,
         };
-        send_frame(&mut self.channel, Tag::Job, &job.to_bytes(), "job request")?;
-        let mut stats = JobStats::default();
-        // The whole image in one run: packing works across all its patches.
-        progress(Progress {
-            patches_done: 0,
-            chunk: patches.len(),
-            patches: patches.len(),
-            layers_done: 0,
-            layers: self.header.layers(),
-        });
-        let pixels = super::fast_job::user_job(
-            &mut self.channel,
-            self.protocol.fast_engine().unwrap_or_default(),
-            sk,
-            &self.header,
-            self.share_location.as_ref(),
-            patches,
-            layout,
-            &mut stats,
-        )?;
-        expect_frame(&mut self.channel, Tag::Done, "end of job")?;
-        let out = ImageOutput {
-            pixels,
-            patch_outputs: None,
-        };
-        Ok((out, stats))
+        Ok((image, out.stats))
     }
 
     /// Runs one job of the reference protocol on bare patches (no image): every patch
@@ -231,6 +178,22 @@ impl<C: Channel> Session<C> {
         chunk: usize,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(Vec<Vec<i64>>, JobStats), SessionError> {
+        let out = self.job(sk, patches, None, chunk, progress)?;
+        Ok((out.patch_outputs.unwrap_or_default(), out.stats))
+    }
+
+    /// Checks the job's limits, sends its request, runs it under the agreed protocol
+    /// ([`super::dispatch`]) and reads the cloud's end of job.
+    fn job(
+        &mut self,
+        sk: &SecretKey,
+        patches: &[Vec<i64>],
+        layout: Option<&ImageLayout>,
+        chunk: usize,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<UserOutcome, SessionError> {
+        let runner = Runner::of(self.protocol);
+        runner.check_user(layout.is_some())?;
         let chunk = chunk.clamp(1, MAX_CHUNK);
         if patches.is_empty() || patches.len() as u64 > MAX_PATCHES {
             return Err(SessionError::Model(format!(
@@ -243,44 +206,18 @@ impl<C: Channel> Session<C> {
             // At most MAX_CHUNK (256) after the clamp above.
             chunk: chunk as u32,
         };
-        if self.protocol.fast_engine().is_some() {
-            return Err(SessionError::Unsupported(
-                "the fast protocol on bare patches (it denoises whole images: Session::run_image)",
-            ));
-        }
         send_frame(&mut self.channel, Tag::Job, &job.to_bytes(), "job request")?;
-        let mut stats = JobStats::default();
-        let mut out = Vec::with_capacity(patches.len());
-        let layers = self.header.layers();
-        for (k, group) in patches.chunks(chunk).enumerate() {
-            let done = k * chunk;
-            let total = patches.len();
-            let mut report = |layers_done: usize| {
-                progress(Progress {
-                    patches_done: done,
-                    chunk: group.len(),
-                    patches: total,
-                    layers_done: layers_done + 1,
-                    layers,
-                })
-            };
-            let q = match self.protocol {
-                ProtocolKind::Reference => reference::user::run_chunk(
-                    &mut self.channel,
-                    sk,
-                    &self.header,
-                    &self.circuit.bridge,
-                    group,
-                    &mut stats,
-                    &mut report,
-                )?,
-                ProtocolKind::Fast | ProtocolKind::FastRlwe => {
-                    return Err(SessionError::Unsupported("fast protocol in chunks"));
-                }
-            };
-            out.extend(q);
-        }
+        let ctx = UserContext {
+            sk,
+            header: &self.header,
+            bridge: &self.circuit.bridge,
+            location: self.share_location.as_ref(),
+            patches,
+            layout,
+            chunk,
+        };
+        let out = runner.run_user(&mut self.channel, &ctx, progress)?;
         expect_frame(&mut self.channel, Tag::Done, "end of job")?;
-        Ok((out, stats))
+        Ok(out)
     }
 }

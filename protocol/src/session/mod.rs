@@ -1,6 +1,7 @@
 //! Sessions between the cloud and a user over any [`runtime::channel::Channel`]: the
-//! versioned handshake, the cloud's serve loop and the user's client, shared by every secure
-//! protocol (the reference protocol of [`crate::reference`] and, later, the fast one).
+//! versioned handshake, job framing and limits, the cloud's serve loop with its session
+//! slots, and the user's client, shared by every secure protocol. A job runs through the
+//! agreed protocol's one interface ([`crate::reference::job`], [`crate::fast::job`]).
 //!
 //! A session: the cloud offers its model's public header (or says it is busy); the user
 //! checks protocol version, fixed-point formats, shape, key and circuit hash and accepts with
@@ -9,8 +10,8 @@
 
 pub mod activation;
 pub mod client;
+mod dispatch;
 pub(crate) mod error;
-mod fast_job;
 pub mod handshake;
 pub mod serve;
 pub mod stats;

@@ -6,11 +6,11 @@
 //! session that lasts too long in total (a peer trickling bytes just under the timeout).
 
 use super::activation::ActivationCircuit;
+use super::dispatch::{CloudContext, Runner};
 use super::error::hex;
 use super::handshake::{ProtocolKind, cloud_handshake, send_busy};
 use super::wire::{JobRequest, Tag, expect_frame, send_frame};
 use super::{JobStats, KeyPolicy, SessionError};
-use crate::reference;
 use crate::upload::EncryptedModel;
 use runtime::channel::{Channel, TcpChannel};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -58,12 +58,12 @@ impl CloudState {
                 model::fixed::FIXED
             )));
         }
-        let circuit = ActivationCircuit::for_name(&h.activation)?;
+        let circuit = ActivationCircuit::for_activation(&h.activation, &h.fixed)?;
         if circuit.hash() != h.circuit_hash {
             return Err(SessionError::Model(format!(
                 "made for another `{}` activation circuit (hash {}…, this build {}…): \
                  re-encrypt it with this build",
-                h.activation,
+                h.activation.name(),
                 hex(&h.circuit_hash[..8]),
                 hex(&circuit.hash()[..8])
             )));
@@ -102,51 +102,21 @@ pub fn read_job<C: Channel + ?Sized>(ch: &mut C) -> Result<JobRequest, SessionEr
     JobRequest::from_bytes(&expect_frame(ch, Tag::Job, "job request")?)
 }
 
-/// Runs a job the user asked for under the agreed protocol `kind`, then says done.
+/// Runs a job the user asked for under the agreed protocol `kind` (through that protocol's
+/// one interface, [`super::dispatch`]), then says done.
 pub fn run_job<C: Channel + ?Sized>(
     ch: &mut C,
     state: &CloudState,
     kind: ProtocolKind,
     job: JobRequest,
 ) -> Result<JobStats, SessionError> {
-    let model = &state.model;
-    let mut stats = JobStats::default();
-    // At most MAX_PATCHES (2^24) after `from_bytes`: fits a usize on every supported target.
-    let mut left = usize::try_from(job.patches).map_err(|_| SessionError::Protocol {
-        phase: "job request",
-        what: format!("{} patches do not fit this machine", job.patches),
-    })?;
-    let chunk = job.chunk as usize;
-    if let Some(engine) = kind.fast_engine() {
-        // The whole image in one run: packing works across all its patches.
-        super::fast_job::cloud_job(
-            ch,
-            engine,
-            model,
-            state.share_store.as_ref(),
-            state.key_policy,
-            left,
-            &mut stats,
-        )?;
-        left = 0;
-    }
-    while left > 0 {
-        let count = left.min(chunk);
-        match kind {
-            ProtocolKind::Reference => reference::cloud::run_chunk(
-                ch,
-                &model.header.public_key,
-                model,
-                &state.circuit.bridge,
-                count,
-                &mut stats,
-            )?,
-            ProtocolKind::Fast | ProtocolKind::FastRlwe => {
-                return Err(SessionError::Unsupported("fast protocol in chunks"));
-            }
-        }
-        left -= count;
-    }
+    let ctx = CloudContext {
+        model: &state.model,
+        bridge: &state.circuit.bridge,
+        store: state.share_store.as_ref(),
+        key_policy: state.key_policy,
+    };
+    let stats = Runner::of(kind).run_cloud(ch, &ctx, &job)?;
     send_frame(ch, Tag::Done, &[], "end of job")?;
     Ok(stats)
 }

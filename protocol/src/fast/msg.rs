@@ -1,0 +1,285 @@
+//! The messages of one fast image run as types: one enum per direction ([`UserMsg`],
+//! [`CloudMsg`]), their wire forms, and how the runner reads each ([`Expect`]).
+//!
+//! Wire forms (unchanged since version 5 of the image header):
+//! - image header: eleven little-endian u64 words ([`ImageHeader`]);
+//! - key message: a u64 length, then a fixed-width Paillier base or an RLWE public key;
+//! - inputs and products: ciphertexts back to back, their count and sizes fixed by the
+//!   layer's public plan ([`super::engine::Plan`]), so nothing is length-prefixed.
+
+use super::engine::{CrossEngine, Inputs, Products};
+use super::exchange::KeyMsg;
+use super::wire::protocol;
+use crate::error::BridgeError;
+use paillier::PublicKey;
+use runtime::driver::Reveal;
+
+/// First word of the image header.
+pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FI");
+/// Second word: the image run's version.
+pub(crate) const VERSION: u64 = 5;
+/// Words of the image header.
+pub(crate) const HEADER_WORDS: usize = 11;
+
+/// The user's first message of an image: public facts both sides check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImageHeader {
+    /// [`MAGIC`] from an honest user.
+    pub magic: u64,
+    /// [`VERSION`] from an honest user.
+    pub version: u64,
+    /// Bits k of the share ring.
+    pub ring_bits: u64,
+    /// Patches of the image.
+    pub patches: u64,
+    /// Fingerprint of the user's Paillier key.
+    pub user_key: u64,
+    /// Fingerprint of the cloud's Paillier key.
+    pub cloud_key: u64,
+    /// The share pair's id word ([`super::ShareBinding::pair_word`]).
+    pub pair: u64,
+    /// Image width.
+    pub width: u64,
+    /// Image height.
+    pub height: u64,
+    /// Patch stride.
+    pub stride: u64,
+    /// Linear-layer engine ([`CrossEngine::code`]).
+    pub engine: u64,
+}
+
+impl ImageHeader {
+    /// The eleven words in wire order.
+    pub fn to_words(&self) -> [u64; HEADER_WORDS] {
+        [
+            self.magic,
+            self.version,
+            self.ring_bits,
+            self.patches,
+            self.user_key,
+            self.cloud_key,
+            self.pair,
+            self.width,
+            self.height,
+            self.stride,
+            self.engine,
+        ]
+    }
+
+    /// From the eleven words (checked by the cloud's core, not here).
+    pub fn from_words(w: [u64; HEADER_WORDS]) -> Self {
+        let [
+            magic,
+            version,
+            ring_bits,
+            patches,
+            user_key,
+            cloud_key,
+            pair,
+            width,
+            height,
+            stride,
+            engine,
+        ] = w;
+        Self {
+            magic,
+            version,
+            ring_bits,
+            patches,
+            user_key,
+            cloud_key,
+            pair,
+            width,
+            height,
+            stride,
+            engine,
+        }
+    }
+
+    /// Wire form: the words little-endian.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_words()
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect()
+    }
+
+    /// Reads the wire form (exactly [`HEADER_WORDS`] words).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, BridgeError> {
+        if bytes.len() != HEADER_WORDS * 8 {
+            return Err(protocol(
+                "image header",
+                format!("{} bytes, expected {}", bytes.len(), HEADER_WORDS * 8),
+            ));
+        }
+        let mut w = [0u64; HEADER_WORDS];
+        for (w, c) in w.iter_mut().zip(bytes.chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            *w = u64::from_le_bytes(b);
+        }
+        Ok(Self::from_words(w))
+    }
+}
+
+/// What the user sends to the cloud, in this order per image: [`UserMsg::Header`],
+/// [`UserMsg::Key`], then per layer [`UserMsg::Inputs`] and (from layer 2)
+/// [`UserMsg::Products`]; the garbled batches run on the channel between them.
+#[derive(Debug)]
+pub enum UserMsg {
+    /// The image header.
+    Header(ImageHeader),
+    /// The user's per-image key material (its base `h_U` or RLWE public key).
+    Key(KeyMsg),
+    /// `Enc_U(a_U)`.
+    Inputs(Inputs),
+    /// `Enc_C(W_U·a_C + μ)`.
+    Products(Products),
+}
+
+/// What the cloud sends to the user: [`CloudMsg::Key`], then per layer (from layer 2)
+/// [`CloudMsg::Inputs`], and [`CloudMsg::Products`].
+#[derive(Debug)]
+pub enum CloudMsg {
+    /// The cloud's per-image key material (its base `h_C` or RLWE public key).
+    Key(KeyMsg),
+    /// `Enc_C(a_C)`.
+    Inputs(Inputs),
+    /// `Enc_U(α·a_U + ρ)`.
+    Products(Products),
+}
+
+/// A message in either direction (what a core emits or accepts).
+#[derive(Debug)]
+pub enum Msg {
+    /// From the user to the cloud.
+    ToCloud(UserMsg),
+    /// From the cloud to the user.
+    ToUser(CloudMsg),
+}
+
+/// The parts of a message both directions share (how a core builds and takes them apart).
+pub(crate) enum Part {
+    Key(KeyMsg),
+    Inputs(Inputs),
+    Products(Products),
+}
+
+impl Msg {
+    /// The message `part` sent by `user` (true) or the cloud.
+    pub(crate) fn from_part(user: bool, part: Part) -> Self {
+        match (user, part) {
+            (true, Part::Key(k)) => Msg::ToCloud(UserMsg::Key(k)),
+            (true, Part::Inputs(i)) => Msg::ToCloud(UserMsg::Inputs(i)),
+            (true, Part::Products(p)) => Msg::ToCloud(UserMsg::Products(p)),
+            (false, Part::Key(k)) => Msg::ToUser(CloudMsg::Key(k)),
+            (false, Part::Inputs(i)) => Msg::ToUser(CloudMsg::Inputs(i)),
+            (false, Part::Products(p)) => Msg::ToUser(CloudMsg::Products(p)),
+        }
+    }
+
+    /// The shared part (`None` for the image header).
+    pub(crate) fn into_part(self) -> Option<Part> {
+        match self {
+            Msg::ToCloud(UserMsg::Header(_)) => None,
+            Msg::ToCloud(UserMsg::Key(k)) | Msg::ToUser(CloudMsg::Key(k)) => Some(Part::Key(k)),
+            Msg::ToCloud(UserMsg::Inputs(i)) | Msg::ToUser(CloudMsg::Inputs(i)) => {
+                Some(Part::Inputs(i))
+            }
+            Msg::ToCloud(UserMsg::Products(p)) | Msg::ToUser(CloudMsg::Products(p)) => {
+                Some(Part::Products(p))
+            }
+        }
+    }
+
+    /// Whether the user sent it.
+    pub fn from_user(&self) -> bool {
+        matches!(self, Msg::ToCloud(_))
+    }
+
+    /// Short name in errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Msg::ToCloud(UserMsg::Header(_)) => "image header",
+            Msg::ToCloud(UserMsg::Key(_)) | Msg::ToUser(CloudMsg::Key(_)) => "key message",
+            Msg::ToCloud(UserMsg::Inputs(_)) | Msg::ToUser(CloudMsg::Inputs(_)) => "inputs",
+            Msg::ToCloud(UserMsg::Products(_)) | Msg::ToUser(CloudMsg::Products(_)) => "products",
+        }
+    }
+}
+
+/// How the runner reads the next message off the channel before the core decodes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// Exactly this many bytes.
+    Exact(usize),
+    /// A u64 length of at most `max`, then that many bytes (the core gets the bytes only).
+    Prefixed {
+        /// Most bytes accepted.
+        max: usize,
+    },
+}
+
+/// What the core waits for: the framing and the message's phase (for errors and timing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Expect {
+    /// How to read it.
+    pub framing: Framing,
+    /// The message's phase name.
+    pub phase: &'static str,
+}
+
+/// Which circuit a garbled batch runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GcCircuit {
+    /// The activation on shares.
+    Activation,
+    /// The output circuit of coverage group `g`.
+    Output(usize),
+}
+
+/// A garbled batch for the runner: this party's input bits per instance.
+#[derive(Debug)]
+pub struct GcBatch {
+    /// The circuit ([`super::core::PartyCore::circuit`]).
+    pub circuit: GcCircuit,
+    /// Whether this party garbles (the user always does).
+    pub garbler: bool,
+    /// Who learns the outputs.
+    pub reveal: Reveal,
+    /// Input bits per instance.
+    pub bits: Vec<Vec<bool>>,
+}
+
+/// Wire form of a key message under `pk` (length-prefixed).
+pub(crate) fn key_wire(key: &KeyMsg, pk: &PublicKey) -> Vec<u8> {
+    let body = key.to_bytes(pk);
+    let mut out = Vec::with_capacity(8 + body.len());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// The framing of a key message for `engine` under `pk`.
+pub(crate) fn key_framing(engine: CrossEngine, pk: &PublicKey) -> Framing {
+    Framing::Prefixed {
+        max: KeyMsg::max_bytes(engine, pk),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_words_round_trip_in_wire_order() {
+        let words: [u64; HEADER_WORDS] = std::array::from_fn(|i| 1000 + i as u64);
+        let h = ImageHeader::from_words(words);
+        assert_eq!(h.patches, 1003);
+        assert_eq!(h.engine, 1010);
+        let bytes = h.to_bytes();
+        assert_eq!(&bytes[..8], &1000u64.to_le_bytes());
+        assert_eq!(ImageHeader::from_bytes(&bytes).expect("parse"), h);
+        assert!(ImageHeader::from_bytes(&bytes[1..]).is_err());
+    }
+}
