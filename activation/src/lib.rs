@@ -308,7 +308,7 @@ impl Activation {
         }
         let c = Arc::new(wrappers::compile(self, w)?);
         if let Ok(mut m) = self.inner.circuits.lock() {
-            m.insert(w.clone(), c.clone());
+            m.insert(*w, c.clone());
         }
         Ok(c)
     }

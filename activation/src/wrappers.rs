@@ -160,11 +160,11 @@ pub fn chained_source(slots: usize) -> String {
     s
 }
 
+/// A wrapper's source, file name and constant overrides.
+type Parts = (String, &'static str, Vec<(String, String)>);
+
 /// Source, file name and constant overrides of a wrapper for `act`.
-fn parts(
-    act: &Activation,
-    w: &Wrapper,
-) -> Result<(String, &'static str, Vec<(String, String)>), ActivationError> {
+fn parts(act: &Activation, w: &Wrapper) -> Result<Parts, ActivationError> {
     let yb = ("YB".to_string(), act.output_bits()?.to_string());
     Ok(match w {
         Wrapper::Masked(p) => {

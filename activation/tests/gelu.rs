@@ -48,7 +48,7 @@ fn gelu_error_is_the_one_stated_in_the_file() {
     let rest = &src[at..];
     let colon = rest.find(": ").expect("figure");
     let stated: f64 = rest[colon + 2..]
-        .split(|c: char| c == ' ' || c == '(' || c == ',')
+        .split([' ', '(', ','])
         .next()
         .and_then(|s| s.parse().ok())
         .expect("a number");
