@@ -5,7 +5,7 @@
 //
 // Coefficients: a minimax fit per piece (first piece through the origin), breakpoints
 // balanced and rounded to 1/64, from `cargo run -p gcc-nn-model --example fit_tanh -- 3 3.5`
-// (the same numbers are model/src/tanh_fit_coefficients.rs, the plaintext reference).
+// (which prints this program; model/tests/fixed.rs checks its table against the formula).
 // Max |error| against tanh over every fixed<16,12> input: 3.3e-3 (tanh*: 2.2e-2).
 // Semantics: dsl/README.md; t, t², rounding exactly as circuits/tanh.dsl.
 // Input and output in the activation format Fa = 12 (fixed<16, 12>).
