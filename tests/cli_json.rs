@@ -37,9 +37,9 @@ fn eval_json_gives_each_output_as_the_text_mode_does() {
         o["type"].as_str().expect("type"),
     );
     assert_eq!(ty, "fixed<16, 12>");
-    // tanh(0.5) = 0.4621…; the approximation is close.
+    // tanh(0.5) = 0.4621…; the paper's tanh* gives 0.448.
     let x: f64 = value.parse().expect("decimal");
-    assert!((x - 0.4621).abs() < 0.01, "{v}");
+    assert!((x - 0.4621).abs() < 0.02, "{v}");
     assert_eq!(
         plain.trim(),
         format!("{name} = {value}  (raw {raw}, {ty})"),
@@ -78,7 +78,8 @@ fn finish(mut child: Child) -> Output {
     child.wait_with_output().expect("output")
 }
 
-/// Garbler and evaluator of circuits/tanh.dsl (x from the evaluator) with `reveal` each.
+/// Garbler and evaluator of circuits/tanh.dsl (x = 0.5 from the garbler) with their
+/// `--reveal` settings.
 fn tanh_pair(garbler_reveal: &str, evaluator_reveal: &str, json: bool) -> (Output, Output) {
     let addr = format!("127.0.0.1:{}", free_port());
     let mut g = vec![
@@ -87,6 +88,8 @@ fn tanh_pair(garbler_reveal: &str, evaluator_reveal: &str, json: bool) -> (Outpu
         "circuits/tanh.dsl",
         "--listen",
         &addr,
+        "--input",
+        "x=0.5",
         "--reveal",
         garbler_reveal,
         "--timeout-secs",
@@ -100,8 +103,6 @@ fn tanh_pair(garbler_reveal: &str, evaluator_reveal: &str, json: bool) -> (Outpu
         &addr,
         "--retry",
         "20",
-        "--input",
-        "x=0.5",
         "--reveal",
         evaluator_reveal,
     ];
@@ -129,7 +130,7 @@ fn garbler_and_evaluator_json_objects_agree() {
             .as_str()
             .and_then(|s| s.parse().ok())
             .expect("decimal output");
-        assert!((y - 0.4621).abs() < 0.01, "{v}");
+        assert!((y - 0.4621).abs() < 0.02, "{v}");
         assert!(v["ands"].as_u64().expect("ands") > 0);
         assert_eq!(v["ands"], v["ands_per_instance"]);
         assert_eq!(v["instances"], 1);

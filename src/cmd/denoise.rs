@@ -9,7 +9,7 @@ use clap::Subcommand;
 use model::denoise::{FloatActivation, denoise_fixed, denoise_float};
 use model::fixed::{FIXED, FixedMlp};
 use model::image_file::FileFormat;
-use model::metrics::{add_noise, psnr, psnr_u8, ssim};
+use model::metrics::{add_noise, psnr_u8, ssim};
 use model::{GrayImage, Mlp};
 use std::path::{Path, PathBuf};
 
@@ -262,6 +262,11 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
                 Some(s) => add_noise(&input, s, seed),
                 None => input.clone(),
             };
+            let activation_name = if float {
+                "float tanh".to_string()
+            } else {
+                activation.name().to_string()
+            };
             let t = std::time::Instant::now();
             let out = if float {
                 denoise_float(&mlp, &noisy, stride, FloatActivation::Tanh)?
@@ -285,7 +290,7 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
                     "width": out.width(),
                     "height": out.height(),
                     "seconds": secs,
-                    "activation": if float { "float tanh".to_string() } else { activation.name().to_string() },
+                    "activation": activation_name,
                     "quality": quality.as_ref().map(Quality::json),
                 });
                 outln!("{value}");
