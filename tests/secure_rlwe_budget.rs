@@ -77,7 +77,7 @@ fn an_rlwe_share_pair_at_its_flooding_bound_is_re_shared_and_the_image_stays_exa
     let plain = model::GrayImage::load(&d.join("plain.png"))
         .expect("plain")
         .to_u8();
-    let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "3"]);
+    let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "4"]);
     let denoise = |out: &str| {
         let stdout = run_ok(&[
             "denoise",
@@ -131,10 +131,11 @@ fn an_rlwe_share_pair_at_its_flooding_bound_is_re_shared_and_the_image_stays_exa
     );
     assert_eq!(cloud.rlwe_use, user.rlwe_use);
 
-    // Image 3: no room left: the pair is re-shared (fresh masks, a new pair id), never run
-    // past the bound, and the image is still exact.
+    // Image 3: no room left on either side: the cloud no longer offers the pair (the user
+    // sees that its share is not the cloud's partner any more), the pair is re-shared (fresh
+    // masks, a new pair id), never run past the bound, and the image is still exact.
     let third = denoise("third.png");
-    assert!(third.contains("re-sharing with fresh masks"), "{third}");
+    assert!(third.contains("not the cloud's partner share"), "{third}");
     assert!(third.contains("setup (re-sharing)"), "{third}");
     let (user, cloud) = (load(&user_file), load(&cloud_file));
     assert_ne!(user.binding.pair_id, pair, "a new share pair");
@@ -148,4 +149,20 @@ fn an_rlwe_share_pair_at_its_flooding_bound_is_re_shared_and_the_image_stays_exa
         user.layers[0].weights, first_weights,
         "fresh masks give other shares"
     );
+
+    // Image 4: only the user's counter is at the bound (the cloud would reuse): the user
+    // refuses the pair by itself, and the pair is re-shared again.
+    let pair = user.binding.pair_id;
+    set_used(&user_file, RLWE_BUDGET);
+    let fourth = denoise("fourth.png");
+    assert!(fourth.contains("re-sharing with fresh masks"), "{fourth}");
+    assert!(fourth.contains("setup (re-sharing)"), "{fourth}");
+    let (user, cloud) = (load(&user_file), load(&cloud_file));
+    assert_ne!(user.binding.pair_id, pair, "a new share pair");
+    assert_eq!(cloud.binding.pair_id, user.binding.pair_id);
+    assert_eq!(
+        (user.rlwe_use.images, user.rlwe_use.coefficients),
+        (1, cost)
+    );
+    assert_eq!(cloud.rlwe_use, user.rlwe_use);
 }
