@@ -3,7 +3,8 @@
 //! have, sums at every threshold and extreme of the ring, random shares; and a two-party
 //! run over a channel on a real layout, where only the user learns the pixels.
 
-use gcc_nn_protocol::fast::output::{OutputPlan, bits_value, compile_pixel_circuit, value_bits};
+use circuit::value::{from_bits, push_bits, to_bits};
+use gcc_nn_protocol::fast::output::{OutputPlan, compile_pixel_circuit};
 use gcc_nn_protocol::fast::{FastReport, Ring};
 use model::fixed::FIXED;
 use model::patches::{ImageLayout, PatchGeometry};
@@ -42,9 +43,9 @@ fn output_circuit_equals_the_integer_pixel_for_every_coverage() {
         for s in interesting_sums(n, &mut rng) {
             let su = ring.reduce(rng.random());
             let sc = ring.sub(ring.from_signed(s), su);
-            let mut bits = value_bits(su, ring.k);
-            bits.extend(value_bits(sc, ring.k));
-            let got = bits_value(&tpc.circuit().simulate(&bits));
+            let mut bits = to_bits(su.into(), ring.k);
+            push_bits(&mut bits, sc.into(), ring.k);
+            let got = from_bits(&tpc.circuit().simulate(&bits)) as u64;
             let want = pixel(s, n, &FIXED);
             assert_eq!(got, u64::from(want), "n = {n}, S = {s}");
             seen[usize::from(want)] = true;

@@ -3,12 +3,12 @@
 use super::chained_circuit::{compile, output_slot_bits};
 use super::circuit::MaskParams;
 use super::core::RandomnessUse;
-use super::masks::{bits_of, value_of};
 use super::wire::{Header, Mode, send_header};
 use crate::error::{BridgeError, chan, he};
 use crate::timeline::{Category, Lap, Timeline};
 use crate::wire::{recv_ciphertexts, send_ciphertexts};
 use activation::{Activation, MaskedParams};
+use circuit::value::{from_bits, push_bits};
 use compiler::Party;
 use num_bigint::{BigInt, BigUint};
 use num_traits::{One, ToPrimitive, Zero};
@@ -160,7 +160,7 @@ pub(crate) fn cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
             for (v, party) in cc.tpc.circuit().inputs.iter().zip(cc.tpc.parties()) {
                 if *party == Party::Evaluator {
                     let s = slot_index(&v.name).unwrap_or(0);
-                    bits.extend(bits_of(digit(m, s, l), v.format.width()));
+                    push_bits(&mut bits, digit(m, s, l), v.format.width());
                 }
             }
             bits
@@ -181,7 +181,7 @@ pub(crate) fn cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         let mut at = 0usize;
         for (s, out) in cc.tpc.circuit().outputs.iter().enumerate() {
             let w = out.format.width() as usize;
-            let v = BigUint::from(value_of(&bits[at..at + w]));
+            let v = BigUint::from(from_bits(&bits[at..at + w]));
             y += v << (s as u32 * cc.y_bits);
             at += w;
         }
@@ -274,7 +274,7 @@ pub(crate) fn user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                     (Some(b'u'), Some(s)) => digit(ru, s, cc.y_bits),
                     _ => (ru >> top_shift).to_u128().unwrap_or(0),
                 };
-                bits.extend(bits_of(value, input.format.width()));
+                push_bits(&mut bits, value, input.format.width());
             }
             bits
         })

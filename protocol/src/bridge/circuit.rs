@@ -269,19 +269,6 @@ impl BridgeCircuit {
             .find(|(n, _)| n == "y")
             .map(|(_, v)| *v)
             .ok_or_else(|| BridgeError::Interpret("no output y".into()))?;
-        Ok(signed(y, self.output_width()))
-    }
-}
-
-/// The raw `width`-bit two's-complement pattern `v` as a signed integer.
-pub(crate) fn signed(v: u128, width: u32) -> i128 {
-    if width >= 128 {
-        return v as i128;
-    }
-    let v = v & ((1u128 << width) - 1);
-    if width > 0 && v >> (width - 1) == 1 {
-        v as i128 - (1i128 << width)
-    } else {
-        v as i128
+        Ok(circuit::value::sign_extend(y, self.output_width()))
     }
 }

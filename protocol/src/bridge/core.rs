@@ -10,12 +10,12 @@
 //!        (+ evaluator outputs of the garbled run in between)
 //! ```
 
-use super::circuit::signed;
-use super::masks::{bits_of, draw_input_mask, draw_output_mask, value_of};
+use super::masks::{draw_input_mask, draw_output_mask};
 use super::wire::{Header, Mode};
 use super::{BridgeCircuit, CloudOutput, groups, packed_layouts};
 use crate::error::{ProtocolError, he};
 use crate::wire::MAX_BATCH;
+use circuit::value::{from_bits, push_bits, sign_extend};
 use compiler::Party;
 use num_bigint::{BigInt, BigUint};
 use num_traits::ToPrimitive;
@@ -91,7 +91,7 @@ fn party_inputs(
                 .zip(circuit.tpc.parties())
             {
                 if *p == party {
-                    bits.extend(bits_of(value(k, &v.name), v.format.width()));
+                    push_bits(&mut bits, value(k, &v.name), v.format.width());
                 }
             }
             bits
@@ -204,7 +204,10 @@ impl<'a> CloudCore<'a> {
             ));
         }
         let width = self.circuit.output_width();
-        let ys: Vec<i128> = ys.iter().map(|b| signed(value_of(b), width)).collect();
+        let ys: Vec<i128> = ys
+            .iter()
+            .map(|b| sign_extend(from_bits(b), width))
+            .collect();
         let pk = self.pk;
         Ok(match self.mode {
             Mode::Unpacked => CloudOutput::Unpacked(
@@ -410,7 +413,7 @@ mod tests {
                 for (v, party) in c.tpc.circuit().inputs.iter().zip(c.tpc.parties()) {
                     if *party == Party::Garbler {
                         let w = v.format.width() as usize;
-                        let value = value_of(&g[at..at + w]);
+                        let value = from_bits(&g[at..at + w]);
                         at += w;
                         if v.name == "ru" {
                             ru = value
@@ -419,9 +422,9 @@ mod tests {
                         }
                     }
                 }
-                let x = xm as i128 - value_of(e) as i128;
+                let x = xm as i128 - from_bits(e) as i128;
                 let y = c.reference(x).expect("reference") + ru as i128;
-                bits_of(y as u128, width).collect()
+                circuit::value::to_bits(y as u128, width)
             })
             .collect()
     }

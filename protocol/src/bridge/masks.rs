@@ -50,18 +50,6 @@ pub fn masked_output(fx: i128, ru: u128) -> i128 {
     ru as i128 + fx
 }
 
-/// The low `width` bits of `v`, LSB first (a circuit input value).
-pub(crate) fn bits_of(v: u128, width: u32) -> impl Iterator<Item = bool> {
-    (0..width).map(move |i| (v >> i) & 1 == 1)
-}
-
-/// The integer of LSB-first bits.
-pub(crate) fn value_of(bits: &[bool]) -> u128 {
-    bits.iter()
-        .enumerate()
-        .fold(0u128, |acc, (i, &b)| acc | (u128::from(b) << i))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 use super::ring::Ring;
 use crate::error::BridgeError;
 use activation::{Activation, SharesParams};
+use circuit::value::{push_bits, to_bits};
 use compiler::{Circuit, CompileOptions, Party, ValueFormat};
 use model::fixed::FixedParams;
 use runtime::driver::TwoPartyCircuit;
@@ -123,20 +124,13 @@ impl ShareCircuit {
                 Slot::R => r,
                 Slot::Zc => continue,
             };
-            bits.extend((0..self.ring.k).map(|i| (v >> i) & 1 == 1));
+            push_bits(&mut bits, v.into(), self.ring.k);
         }
         bits
     }
 
     /// The evaluator's input bits of one instance.
     pub(crate) fn evaluator_bits(&self, zc: u64) -> Vec<bool> {
-        (0..self.ring.k).map(|i| (zc >> i) & 1 == 1).collect()
-    }
-
-    /// The output y of one instance from its bits.
-    pub(crate) fn output_value(bits: &[bool]) -> u64 {
-        bits.iter()
-            .enumerate()
-            .fold(0u64, |acc, (i, &b)| acc | (u64::from(b) << i))
+        to_bits(zc.into(), self.ring.k)
     }
 }

@@ -245,12 +245,12 @@ impl<'a> PartyCore<'a> {
                 return Ok(recv(op, framing, key_phase(self.engine, self.side.peer())));
             }
             Op::RecvInputs(_) => {
-                let (len, phase) = self.cross()?.peer_inputs_len(self.cut()?);
-                return Ok(recv(op, Framing::Exact(len), phase));
+                let (framing, phase) = self.cross()?.peer_inputs_framing(self.cut()?);
+                return Ok(recv(op, framing, phase));
             }
             Op::RecvProducts(_) => {
-                let (len, phase) = self.cross()?.own_products_len(self.cut()?);
-                return Ok(recv(op, Framing::Exact(len), phase));
+                let (framing, phase) = self.cross()?.own_products_framing(self.cut()?);
+                return Ok(recv(op, framing, phase));
             }
             Op::PeerKeys => {
                 let (own, theirs) = (self.own_keys.take(), self.peer_key.take());
@@ -532,7 +532,10 @@ impl<'a> PartyCore<'a> {
                         format!("{} outputs for {} activations", outs.len(), self.z.len()),
                     ));
                 }
-                let y: Vec<u64> = outs.iter().map(|b| ShareCircuit::output_value(b)).collect();
+                let y: Vec<u64> = outs
+                    .iter()
+                    .map(|b| circuit::value::from_bits(b) as u64)
+                    .collect();
                 if let Some(v) = self.view.as_mut() {
                     v.activations.extend(&y);
                 }

@@ -31,6 +31,7 @@ use super::party::run_batch;
 use super::report::FastReport;
 use super::ring::Ring;
 use crate::error::BridgeError;
+use circuit::value::{from_bits, to_bits};
 use compiler::{CompileOptions, Party, ValueFormat};
 use model::fixed::FixedParams;
 use model::patches::{ImageLayout, PatchGeometry};
@@ -194,7 +195,7 @@ impl OutputPlan {
     pub fn group_bits(&self, g: usize, s: &[u64], k: u32) -> Result<Vec<Vec<bool>>, BridgeError> {
         self.check_sums(s)?;
         let idx = self.groups.get(g).map_or(&[][..], |(_, _, idx)| &idx[..]);
-        Ok(idx.iter().map(|&i| value_bits(s[i], k)).collect())
+        Ok(idx.iter().map(|&i| to_bits(s[i].into(), k)).collect())
     }
 
     /// Writes the decoded pixels `outs` of group `g` into the row-major `image`.
@@ -210,7 +211,7 @@ impl OutputPlan {
             });
         }
         for (&i, o) in idx.iter().zip(outs) {
-            image[i] = bits_value(o) as u8;
+            image[i] = from_bits(o) as u8;
         }
         Ok(())
     }
@@ -362,16 +363,4 @@ pub fn user_centres(
         .iter()
         .map(|p| patch_values(params, layout.geometry, p, &zeros))
         .collect()
-}
-
-/// The `k` low bits of `v`, LSB first (a circuit input).
-pub fn value_bits(v: u64, k: u32) -> Vec<bool> {
-    (0..k).map(|i| (v >> i) & 1 == 1).collect()
-}
-
-/// The value of LSB-first bits.
-pub fn bits_value(bits: &[bool]) -> u64 {
-    bits.iter()
-        .enumerate()
-        .fold(0u64, |acc, (i, &b)| acc | (u64::from(b) << i))
 }
