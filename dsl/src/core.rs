@@ -166,46 +166,40 @@ pub enum Op {
     },
 }
 
+/// Calls `f` on every node of `nodes` and, recursively, of the arms of their `if`s (each
+/// node before its arms).
+pub fn for_each_node<'p>(nodes: &'p [Node], f: &mut impl FnMut(&'p Node)) {
+    for n in nodes {
+        f(n);
+        if let Op::If {
+            then_block,
+            else_block,
+            ..
+        } = &n.op
+        {
+            for_each_node(&then_block.nodes, f);
+            for_each_node(&else_block.nodes, f);
+        }
+    }
+}
+
 impl Program {
     /// The type of every variable, indexed by `VarId`.
     pub fn var_types(&self) -> Vec<Ty> {
         let mut tys = vec![Ty::Bool; self.num_vars as usize];
-        fn walk(nodes: &[Node], tys: &mut [Ty]) {
-            for n in nodes {
-                if let Some(t) = tys.get_mut(n.var as usize) {
-                    *t = n.ty;
-                }
-                if let Op::If {
-                    then_block,
-                    else_block,
-                    ..
-                } = &n.op
-                {
-                    walk(&then_block.nodes, tys);
-                    walk(&else_block.nodes, tys);
-                }
+        for_each_node(&self.body, &mut |n| {
+            if let Some(t) = tys.get_mut(n.var as usize) {
+                *t = n.ty;
             }
-        }
-        walk(&self.body, &mut tys);
+        });
         tys
     }
 
     /// Total number of nodes, arms included.
     pub fn node_count(&self) -> usize {
-        fn count(nodes: &[Node]) -> usize {
-            nodes
-                .iter()
-                .map(|n| match &n.op {
-                    Op::If {
-                        then_block,
-                        else_block,
-                        ..
-                    } => 1 + count(&then_block.nodes) + count(&else_block.nodes),
-                    _ => 1,
-                })
-                .sum()
-        }
-        count(&self.body)
+        let mut count = 0;
+        for_each_node(&self.body, &mut |_| count += 1);
+        count
     }
 
     /// Finds an input by name.

@@ -30,7 +30,7 @@ use crate::builder::{Bit, BuildError, Builder};
 use crate::circuit::{Circuit, IoValue, Party, ValueFormat};
 use crate::gadgets::Word;
 use crate::range::Range;
-use dsl::core::{Node, Op, Program, VarId};
+use dsl::core::{Node, Op, Program, VarId, for_each_node};
 use dsl::{NumTy, Ty};
 use fusion::Sum;
 use num_bigint::BigInt;
@@ -111,7 +111,9 @@ pub fn lower_with_limit(
         uses: vec![0; program.num_vars as usize],
         users: HashMap::new(),
     };
-    collect_defs(&program.body, &mut lw.defs);
+    for_each_node(&program.body, &mut |n| {
+        lw.defs.insert(n.var, n);
+    });
     count_uses(&program.body, &mut lw.uses);
     for (&v, node) in &lw.defs {
         let operands: Vec<VarId> = match &node.op {
@@ -174,48 +176,30 @@ fn malformed(var: VarId, problem: &'static str) -> LowerError {
     LowerError::Malformed { var, problem }
 }
 
-fn collect_defs<'p>(nodes: &'p [Node], defs: &mut HashMap<VarId, &'p Node>) {
-    for n in nodes {
-        defs.insert(n.var, n);
-        if let Op::If {
-            then_block,
-            else_block,
-            ..
-        } = &n.op
-        {
-            collect_defs(&then_block.nodes, defs);
-            collect_defs(&else_block.nodes, defs);
-        }
-    }
-}
-
+/// How often each variable is read by the nodes of `nodes` (arms included).
 fn count_uses(nodes: &[Node], uses: &mut [u32]) {
-    fn used(uses: &mut [u32], v: VarId) {
+    let mut used = |v: VarId| {
         if let Some(u) = uses.get_mut(v as usize) {
             *u += 1;
         }
-    }
-    for n in nodes {
-        match &n.op {
-            Op::Input(_) | Op::Const(_) => {}
-            Op::Cast(x) | Op::Unary(_, x) | Op::Shl(x, _) | Op::Shr(x, _) => used(uses, *x),
-            Op::Binary(_, x, y) => {
-                used(uses, *x);
-                used(uses, *y);
-            }
-            Op::If {
-                cond,
-                then_block,
-                else_block,
-            } => {
-                used(uses, *cond);
-                used(uses, then_block.result);
-                used(uses, else_block.result);
-                count_uses(&then_block.nodes, uses);
-                count_uses(&else_block.nodes, uses);
-            }
+    };
+    for_each_node(nodes, &mut |n| match &n.op {
+        Op::Input(_) | Op::Const(_) => {}
+        Op::Cast(x) | Op::Unary(_, x) | Op::Shl(x, _) | Op::Shr(x, _) => used(*x),
+        Op::Binary(_, x, y) => {
+            used(*x);
+            used(*y);
         }
-    }
+        Op::If {
+            cond,
+            then_block,
+            else_block,
+        } => {
+            used(*cond);
+            used(then_block.result);
+            used(else_block.result);
+        }
+    });
 }
 
 /// The range of a node's value: the computed exact range when the node's type holds it,
