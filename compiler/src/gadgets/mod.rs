@@ -13,7 +13,8 @@
 //! partial product once; constant multiplication uses the canonical signed-digit form.
 //!
 //! Files: this one holds [`Word`]; `columns` the column compressor and the full adder;
-//! `adders` carry chains (add, subtract, negate, abs, sign); `compare` comparisons, the
+//! `adders` carry chains (add, subtract, negate, conditional negation, abs, sign) and the
+//! one-AND carry they share with the comparisons; `compare` comparisons, the
 //! OR tree and the multiplexer; `multiply` products (schoolbook, Karatsuba, squaring,
 //! constants in canonical signed-digit form).
 
