@@ -53,10 +53,11 @@ fn connect_refuses_the_plain_mode_flags() {
 #[test]
 fn plain_mode_refuses_the_secure_only_flags() {
     let base = ["denoise", "--plain", "assets/camera256.png", "-o", "x.png"];
-    let cases: [&[&str]; 6] = [
+    let cases: [&[&str]; 7] = [
         &["--protocol", "reference"],
         &["--chunk", "4"],
-        &["--wait-secs", "1"],
+        &["--wait", "1"],
+        &["--timeout", "5"],
         &["--share", "s.share"],
         &["--no-share"],
         &["--key", "k"],
