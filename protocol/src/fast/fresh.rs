@@ -183,7 +183,7 @@ impl FreshZeros {
         rng: &mut R,
     ) -> Self {
         let exp_bits = pk.bits().div_ceil(2).div_ceil(64) * 64;
-        let h = pk.zero_with(&pk.random_nth_power(rng));
+        let h = full_zero(pk, rng);
         Self::comb(pk, h, exp_bits, uses)
     }
 
