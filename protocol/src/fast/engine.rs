@@ -22,6 +22,7 @@
 use super::cross;
 use super::exchange::{KeyMsg, OwnKeys, Side};
 use super::fresh::FreshZeros;
+use super::msg::Framing;
 use super::ring::Ring;
 use super::wire::protocol;
 use crate::error::{BridgeError, he, rl};
@@ -345,19 +346,23 @@ impl<'a> Cross<'a> {
         }
     }
 
-    /// Bytes of the peer's encrypted shares (exactly the plan's count and sizes), and the
-    /// phase of that message.
-    pub(crate) fn peer_inputs_len(&self, plan: &Plan) -> (usize, &'static str) {
-        let len = match &plan.layout {
-            PlanLayout::Paillier(l) => plan.n * plan.blocks(l) * self.peer_pk.ciphertext_bytes(),
-            PlanLayout::Rlwe(l) => l.input_bytes() * l.input_count(),
+    /// How the peer's encrypted shares arrive (exactly the plan's count of fixed-width
+    /// ciphertexts), and the phase of that message.
+    pub(crate) fn peer_inputs_framing(&self, plan: &Plan) -> (Framing, &'static str) {
+        let (count, size) = match &plan.layout {
+            PlanLayout::Paillier(l) => (plan.n * plan.blocks(l), self.peer_pk.ciphertext_bytes()),
+            PlanLayout::Rlwe(l) => (l.input_count(), l.input_bytes()),
         };
-        (len, self.phase(false, Step::Inputs))
+        (
+            Framing::Records { count, size },
+            self.phase(false, Step::Inputs),
+        )
     }
 
-    /// Reads the peer's encrypted shares from `bytes` ([`Cross::peer_inputs_len`] of them).
+    /// Reads the peer's encrypted shares from `bytes` ([`Cross::peer_inputs_framing`]).
     pub(crate) fn peer_inputs(&self, plan: &Plan, bytes: &[u8]) -> Result<Inputs, BridgeError> {
-        let (len, phase) = self.peer_inputs_len(plan);
+        let (framing, phase) = self.peer_inputs_framing(plan);
+        let len = framing.bytes();
         if bytes.len() != len {
             return Err(short(phase, bytes.len(), len));
         }
@@ -434,14 +439,22 @@ impl<'a> Cross<'a> {
         (sizes, self.phase(true, Step::Results))
     }
 
-    /// Bytes of the products of this party's own shares, and the phase of that message.
-    pub(crate) fn own_products_len(&self, plan: &Plan) -> (usize, &'static str) {
+    /// How the products of this party's own shares arrive (Paillier: fixed-width
+    /// ciphertexts; RLWE: their sizes back to back), and the phase of that message.
+    pub(crate) fn own_products_framing(&self, plan: &Plan) -> (Framing, &'static str) {
         let (sizes, phase) = self.own_product_sizes(plan);
-        (sizes.iter().sum(), phase)
+        let framing = match &plan.layout {
+            PlanLayout::Paillier(_) => Framing::Records {
+                count: sizes.len(),
+                size: self.own_sk.public_key().ciphertext_bytes(),
+            },
+            PlanLayout::Rlwe(_) => Framing::Exact(sizes.iter().sum()),
+        };
+        (framing, phase)
     }
 
     /// Reads the products of this party's own shares from `bytes`
-    /// ([`Cross::own_products_len`] of them).
+    /// ([`Cross::own_products_framing`]).
     pub(crate) fn own_products(&self, plan: &Plan, bytes: &[u8]) -> Result<Products, BridgeError> {
         let (sizes, phase) = self.own_product_sizes(plan);
         let len: usize = sizes.iter().sum();

@@ -173,11 +173,13 @@ fn drive<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     }
 }
 
-/// Reads one message off the channel as `expect` frames it (the bytes without a prefix).
+/// Reads one message off the channel as `expect` frames it (the bytes without a prefix;
+/// records are read one by one, as they were before the core existed).
 fn read_framed<C: Channel + ?Sized>(ch: &mut C, expect: Expect) -> Result<Vec<u8>, BridgeError> {
     let phase = expect.phase;
-    let len = match expect.framing {
-        Framing::Exact(len) => len,
+    let (len, unit) = match expect.framing {
+        Framing::Exact(len) => (len, len),
+        Framing::Records { count, size } => (count.saturating_mul(size), size),
         Framing::Prefixed { max } => {
             let [len] = recv_words(ch, 1, phase)?[..] else {
                 return Err(protocol(phase, "missing length".into()));
@@ -185,11 +187,13 @@ fn read_framed<C: Channel + ?Sized>(ch: &mut C, expect: Expect) -> Result<Vec<u8
             if len > max as u64 {
                 return Err(protocol(phase, format!("{len} bytes, more than {max}")));
             }
-            len as usize
+            (len as usize, len as usize)
         }
     };
     let mut bytes = vec![0u8; len];
-    ch.recv_exact(&mut bytes).map_err(chan(phase))?;
+    for part in bytes.chunks_mut(unit.max(1)) {
+        ch.recv_exact(part).map_err(chan(phase))?;
+    }
     Ok(bytes)
 }
 
