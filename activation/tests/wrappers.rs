@@ -98,6 +98,13 @@ fn shares_wrapper_is_the_activation_of_the_shared_value_plus_r() {
     for act in activations() {
         for p in [SharesParams::default(), SharesParams { k: 48, fw: 12 }] {
             let c = act.shares_circuit(&p).expect("shares");
+            // the ring width follows K (zu, zc, r in, y out)
+            assert!(
+                c.inputs.iter().all(|v| v.format.width() == p.k),
+                "{}",
+                act.name()
+            );
+            assert_eq!(c.outputs[0].format.width(), p.k);
             let m = 1i128 << p.k;
             let mut rng = ChaCha12Rng::seed_from_u64(2);
             let mut tuples = Vec::new();

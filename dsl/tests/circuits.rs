@@ -1,10 +1,7 @@
-//! The shipped circuits (`circuits/*.dsl`) in the reference interpreter: tanh* against its
-//! float formula and the paper's error figures, the masked forms against tanh.dsl composed
-//! with the masking arithmetic, ReLU and the sigmoid approximation.
+//! The shipped activations (`circuits/*.dsl`) in the reference interpreter: tanh* against its
+//! float formula and the paper's error figures, ReLU and the sigmoid approximation.
 
 use gcc_nn_dsl::{self as dsl, Interpreter, core::Program};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha12Rng;
 
 const ULP: f64 = 1.0 / 4096.0;
 
@@ -109,117 +106,11 @@ fn tanh_reproduces_the_paper_error_claim() {
     assert!((0.0043..0.0047).contains(&mean), "mean error {mean}");
 }
 
-/// floor(v / 2^k) for signed v.
-fn floor_shift(v: i128, k: u32) -> i128 {
-    v >> k
-}
-
-/// The activation of a truncated pre-activation (raw at scale 12) through the function's
-/// own program, saturating outside its input range as the function does (±1 beyond 2.57
-/// for tanh*, beyond 4 for tanh_fine).
-fn tanh_ref(it: &Interpreter<'_>, zt: i128) -> i128 {
-    if zt >= 32768 {
-        4096
-    } else if zt < -32768 {
-        -4096
-    } else {
-        i128::from(tanh_raw(it, zt as i64))
-    }
-}
-
-/// Signed pre-activations at scale 24: mostly in tanh*'s interesting range, some huge.
-fn random_z(rng: &mut ChaCha12Rng, bits: u32) -> i128 {
-    let lim = 1i128 << (bits - 1);
-    match rng.random_range(0..4) {
-        0 => rng.random_range(-lim..lim),
-        1 => rng.random_range(-(3i128 << 24)..(3i128 << 24)),
-        2 => rng.random_range(-(1i128 << 24)..(1i128 << 24)),
-        _ => [
-            0,
-            1,
-            -1,
-            lim - 1,
-            -lim,
-            6225 << 12,
-            6226 << 12,
-            -(6226 << 12),
-            10527 << 12,
-        ][rng.random_range(0..9)],
-    }
-}
-
-#[test]
-fn masked_tanh_agrees_with_tanh_composed_with_masking() {
-    masked_agrees("tanh.dsl", "masked_tanh.dsl");
-}
-
-#[test]
-fn masked_tanh_fine_agrees_with_tanh_fine_composed_with_masking() {
-    masked_agrees("tanh_fine.dsl", "masked_tanh_fine.dsl");
-}
-
-fn masked_agrees(function: &str, masked: &str) {
-    let tanh = load(function);
-    let tanh_it = Interpreter::new(&tanh);
-    let p = load(masked);
-    let it = Interpreter::new(&p);
-    let names: Vec<&str> = p.inputs.iter().map(|i| i.name.as_str()).collect();
-    assert_eq!(names, ["xm", "ru", "r"]);
-    let (lz, sigma, ruw) = (36u32, 40u32, 54u32);
-    let mut rng = ChaCha12Rng::seed_from_u64(7);
-    for _ in 0..4000 {
-        let z = random_z(&mut rng, lz);
-        // r >= 2^(LZ-1) keeps z + r >= 0, as the protocol must.
-        let r: i128 = rng.random_range((1i128 << (lz - 1))..(1i128 << (lz + sigma)));
-        let ru: i128 = rng.random_range(0..(1i128 << ruw));
-        let xm = z + r;
-        assert!(xm >= 0 && xm < 1i128 << (lz + sigma + 1));
-        let out = it.run(&[xm as u128, ru as u128, r as u128]).expect("runs")[0];
-        let got = p.outputs[0].ty.num().expect("numeric").to_bigint(out);
-        let want = tanh_ref(&tanh_it, floor_shift(z, 12)) + ru;
-        assert_eq!(got, want.into(), "z = {z}, r = {r}, ru = {ru}");
-    }
-}
-
-#[test]
-fn shares_tanh_agrees_with_tanh_composed_with_sharing() {
-    shares_agree("tanh.dsl", "shares_tanh.dsl");
-}
-
-#[test]
-fn shares_tanh_fine_agrees_with_tanh_fine_composed_with_sharing() {
-    shares_agree("tanh_fine.dsl", "shares_tanh_fine.dsl");
-}
-
-fn shares_agree(function: &str, shared: &str) {
-    let tanh = load(function);
-    let tanh_it = Interpreter::new(&tanh);
-    let p = load(shared);
-    let it = Interpreter::new(&p);
-    let names: Vec<&str> = p.inputs.iter().map(|i| i.name.as_str()).collect();
-    assert_eq!(names, ["zu", "zc", "r"]);
-    let k = 40u32;
-    let m = 1i128 << k;
-    let mut rng = ChaCha12Rng::seed_from_u64(11);
-    for _ in 0..4000 {
-        let z = random_z(&mut rng, k);
-        let zu: i128 = rng.random_range(0..m);
-        let zc = (z - zu).rem_euclid(m);
-        let r: i128 = rng.random_range(0..m);
-        let out = it.run(&[zu as u128, zc as u128, r as u128]).expect("runs")[0];
-        let want = (tanh_ref(&tanh_it, floor_shift(z, 12)) + r).rem_euclid(m);
-        assert_eq!(out as i128, want, "z = {z}, zu = {zu}, r = {r}");
-    }
-}
-
-#[test]
-fn shares_tanh_width_follows_k_override() {
-    let path = format!("{}/../circuits/shares_tanh.dsl", env!("CARGO_MANIFEST_DIR"));
-    let src = std::fs::read_to_string(&path).expect("circuit file");
-    let p = dsl::check_with(&src, "shares_tanh.dsl", &[("K".into(), "48".into())]).expect("checks");
-    assert!(p.inputs.iter().all(|i| i.ty.width() == 48));
-    assert_eq!(p.outputs[0].ty.width(), 48);
-}
+// The masked and on-shares forms are generated from these programs by the activation crate
+// (`circuits/wrappers/*.dsl` linked to the activation): gcc-nn-activation's tests/wrappers.rs
+// checks them against the activation composed with the masking arithmetic, for every
+// shipped activation, and tests/known_answers.rs against the hand-written circuits they
+// replaced.
 
 #[test]
 fn relu_exhaustive() {

@@ -12,8 +12,8 @@ fn circuit(name: &str) -> String {
 fn seeds() -> Vec<String> {
     let mut v: Vec<String> = [
         "tanh.dsl",
-        "masked_tanh.dsl",
-        "shares_tanh.dsl",
+        "wrappers/masked.dsl",
+        "wrappers/shares.dsl",
         "relu.dsl",
         "sigmoid.dsl",
     ]
