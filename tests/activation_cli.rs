@@ -182,3 +182,46 @@ fn a_wrong_interface_activation_file_is_refused_by_name() {
     );
     assert!(!d.join("model.enc").exists(), "nothing written");
 }
+
+#[test]
+fn psnr_report_compares_the_activations_it_is_given() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    std::fs::create_dir(d.join("set")).expect("set dir");
+    model::shipped::sample_image()
+        .expect("sample")
+        .crop(64, 64, 32, 32)
+        .expect("crop")
+        .save_png(&d.join("set").join("crop.png"))
+        .expect("png");
+    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
+    let (set, r1, r2) = (p("set"), p("r1"), p("r2"));
+    let report = |extra: &[&str], out: &str| {
+        let mut args = vec!["psnr-report", "--set", &set, "-o", out];
+        args.extend(extra);
+        ok(&args)
+    };
+    let table = report(
+        &["--activation", "relu", "--activation", "circuits/gelu.dsl"],
+        &r1,
+    );
+    assert!(
+        table.contains(
+            "| image | noisy | float tanh | fixed relu | gap | fixed gelu | gap | gelu 8-bit |"
+        ),
+        "{table}"
+    );
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("| set/crop |"))
+        .unwrap_or_else(|| panic!("no row in {table}"));
+    assert_eq!(row.matches('|').count(), 9, "{row}");
+    // Without --activation: the README's table (tanh*, then tanh_fit).
+    let table = report(&[], &r2);
+    assert!(
+        table.contains(
+            "| image | noisy | float tanh | fixed tanh* | gap | fixed tanh_fit | gap | tanh_fit 8-bit |"
+        ),
+        "{table}"
+    );
+}
