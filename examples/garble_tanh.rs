@@ -10,6 +10,8 @@
 //! cargo run --release --example garble_tanh
 //! ```
 
+use circuit::ValueFormat;
+use circuit::value::{from_bits, to_bits};
 use compiler::CompileOptions;
 use runtime::channel::MemChannel;
 use runtime::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
@@ -35,21 +37,15 @@ pub(crate) struct Summary {
     pub(crate) wall: Duration,
 }
 
-/// `x` (raw 16-bit pattern) as 16 bits, least significant first.
-fn bits16(raw: u128) -> Vec<bool> {
-    (0..16).map(|i| (raw >> i) & 1 == 1).collect()
-}
+/// The activation's value format, `fixed<16, 12>`.
+const FIXED: ValueFormat = ValueFormat::Signed {
+    width: 16,
+    frac: 12,
+};
 
-/// A raw 16-bit two's complement pattern with 12 fractional bits as a real number.
+/// A raw 16-bit pattern as a real number.
 fn real(raw: u128) -> f64 {
-    f64::from(raw as u16 as i16) / 4096.0
-}
-
-/// Bits (least significant first) back to a raw integer.
-fn raw_of(bits: &[bool]) -> u128 {
-    bits.iter()
-        .enumerate()
-        .fold(0, |acc, (i, &b)| acc | (u128::from(b) << i))
+    FIXED.real_of(raw)
 }
 
 /// Garbles `program_path` (a one-input, one-output 16-bit activation such as
@@ -80,7 +76,7 @@ pub(crate) fn run(program_path: &Path, step: usize) -> Result<Summary, Failure> 
 
     // 3. Two parties in two threads over an in-memory channel.
     let xs: Vec<u128> = (0..1u128 << 16).step_by(step.max(1)).collect();
-    let garbler_inputs: Vec<Vec<bool>> = xs.iter().map(|&x| bits16(x)).collect();
+    let garbler_inputs: Vec<Vec<bool>> = xs.iter().map(|&x| to_bits(x, 16)).collect();
     let evaluator_inputs: Vec<Vec<bool>> = vec![Vec::new(); xs.len()]; // it has no inputs
     let (mut g_ch, mut e_ch) = MemChannel::pair(Duration::from_secs(60));
     let tpc_e = tpc.clone();
@@ -110,7 +106,7 @@ pub(crate) fn run(program_path: &Path, step: usize) -> Result<Summary, Failure> 
     // 4. Every garbled output against the reference interpreter.
     let mut samples = Vec::new();
     for (&x, bits) in xs.iter().zip(&outputs) {
-        let garbled_y = raw_of(bits);
+        let garbled_y = from_bits(bits);
         let reference = dsl::interpret(&program, &[x])?;
         if reference.first() != Some(&garbled_y) {
             return Err(format!(

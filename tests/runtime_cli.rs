@@ -175,12 +175,8 @@ fn dsl_program_compiled_on_the_fly_matches_plaintext_simulation() {
             frac: 12,
         });
         let raw = dsl::parse_value(x, &ty).expect("value");
-        let bits: Vec<bool> = (0..16).map(|i| (raw >> i) & 1 == 1).collect();
-        let out = circuit.simulate(&bits);
-        let y = out
-            .iter()
-            .enumerate()
-            .fold(0u128, |acc, (i, &b)| acc | ((b as u128) << i));
+        let out = circuit.simulate(&circuit::value::to_bits(raw, 16));
+        let y = circuit::value::from_bits(&out);
         let shown = dsl::format_value(y, &ty);
         let stdout = text(&eo.stdout);
         assert_eq!(

@@ -214,15 +214,10 @@ fn old_format_sha_files_digest_known_messages() {
 
 #[test]
 fn old_format_adder_adds() {
-    let to_bits = |v: u64, n: usize| (0..n).map(|i| (v >> i) & 1 == 1).collect::<Vec<_>>();
-    let from_bits = |b: &[bool]| {
-        b.iter()
-            .enumerate()
-            .fold(0u64, |acc, (i, &x)| acc | (u64::from(x) << i))
-    };
+    use circuit::value::{from_bits, to_bits};
     for c in old_and_roundtrip("bristol_format/adder_32bit.txt", (127, 61, 187)) {
         for (a, b) in [
-            (0xffff_ffffu64, 1u64),
+            (0xffff_ffffu128, 1u128),
             (0, 0),
             (123_456_789, 987_654_321),
             (0xdead_beef, 0xfeed_face),

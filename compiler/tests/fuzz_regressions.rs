@@ -53,7 +53,7 @@ fn at_most_const_is_exact_for_every_constant() {
         let x = Word::new(b.input(value), false);
         let bit = at_most_const(&mut b, &x, &num_bigint::BigInt::from(d));
         for v in 0..256u32 {
-            let bits: Vec<bool> = (0..8).map(|i| (v >> i) & 1 == 1).collect();
+            let bits = circuit::value::to_bits(v.into(), 8);
             assert_eq!(
                 b.eval(&bits, &[bit])[0],
                 i64::from(v) <= d,
