@@ -69,11 +69,15 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// `L2 gc: garble`-style label: layer, category, name.
+    /// `L2 gc: garble`-style label: layer, category (none for [`Category::Other`]), name.
     pub fn label(&self) -> String {
+        let category = match self.category {
+            Category::Other => String::new(),
+            c => format!("{}: ", c.name()),
+        };
         match self.layer {
-            Some(l) => format!("L{l} {}: {}", self.category.name(), self.name),
-            None => format!("{}: {}", self.category.name(), self.name),
+            Some(l) => format!("L{l} {category}{}", self.name),
+            None => format!("{category}{}", self.name),
         }
     }
 }
@@ -105,6 +109,8 @@ pub struct Timeline {
     pub randomness_computed: u64,
     /// CPU time of the process over the run, when the caller measured it.
     pub cpu: Option<Duration>,
+    /// Remarks on the run, in order (e.g. "fast: setup skipped, stored share pair reused").
+    pub notes: Vec<String>,
     layer: Option<u32>,
 }
 
@@ -132,6 +138,11 @@ impl Timeline {
             name: name.into(),
             wall,
         });
+    }
+
+    /// Adds a remark on the run (no time).
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
     }
 
     /// Runs `f`, recording its wall time as `name`.
@@ -171,10 +182,21 @@ impl Timeline {
         c.patches += o.patches;
         c.randomness_from_pool += o.randomness_from_pool;
         c.randomness_computed += o.randomness_computed;
+        self.notes.extend(other.notes.iter().cloned());
         self.cpu = match (self.cpu, other.cpu) {
             (Some(a), Some(b)) => Some(a + b),
             (a, b) => a.or(b),
         };
+    }
+
+    /// Appends the entries and work counts of a run nested in this one on the same channel
+    /// (the bridge inside a layer), but not its traffic, which the caller counts on the
+    /// channel.
+    pub fn absorb_nested(&mut self, nested: &Timeline) {
+        let (sent, received) = (self.bytes_sent, self.bytes_received);
+        self.absorb(nested);
+        self.bytes_sent = sent;
+        self.bytes_received = received;
     }
 
     /// Adds bytes sent and received.
@@ -272,7 +294,11 @@ impl fmt::Display for Timeline {
         for (name, n) in counts.iter().filter(|(_, n)| *n > 0) {
             write!(f, ", {n} {name}")?;
         }
-        writeln!(f)
+        writeln!(f)?;
+        for note in &self.notes {
+            writeln!(f, "  note: {note}")?;
+        }
+        Ok(())
     }
 }
 
@@ -360,6 +386,21 @@ mod tests {
         assert_eq!(t.cross_products, 6);
         assert_eq!((t.bytes_sent, t.bytes_received), (10, 20));
         assert_eq!(t.cpu, Some(ms(9)));
+
+        let mut nested = Timeline::new();
+        nested.record(Category::Gc, "garble", ms(2));
+        nested.add_traffic(100, 100);
+        nested.activations = 5;
+        nested.note("bridge: pool ran dry");
+        t.absorb_nested(&nested);
+        assert_eq!(
+            (t.bytes_sent, t.bytes_received),
+            (10, 20),
+            "traffic not counted twice"
+        );
+        assert_eq!(t.activations, 5);
+        assert_eq!(t.notes, vec!["bridge: pool ran dry".to_string()]);
+        assert!(t.to_string().contains("  note: bridge: pool ran dry\n"));
     }
 
     #[test]

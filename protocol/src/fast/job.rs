@@ -23,12 +23,13 @@ use super::store::{
 };
 use super::{ModelShare, Ring, ShareCircuit};
 use crate::session::{JobStats, KeyPolicy, SessionError};
+use crate::timeline::Category;
 use crate::upload::{EncryptedModel, ModelHeader};
 use model::patches::ImageLayout;
 use paillier::SecretKey;
 use runtime::channel::Channel;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Phase name noting that the stored shares were reused (tests and logs look for it).
 pub const SETUP_SKIPPED: &str = "fast: setup skipped, stored share pair reused";
@@ -49,7 +50,7 @@ fn record_traffic<C: Channel + ?Sized>(
 ) {
     stats.bytes_sent += ch.bytes_sent() - start.0;
     stats.bytes_received += ch.bytes_received() - start.1;
-    stats.patches += patches;
+    stats.patches += patches as u64;
 }
 
 /// Notes the process's CPU time so far (how busy this side kept the cores).
@@ -64,7 +65,7 @@ fn note_cpu(stats: &mut JobStats) {
 
 /// A zero-length phase carrying a note for the summary and the server log.
 fn note(stats: &mut JobStats, what: String) {
-    stats.add(&what, Duration::ZERO);
+    stats.note(what);
 }
 
 /// Notes the output step's cost (garbled pixels, AND gates, bytes) from a party's report.
@@ -182,7 +183,7 @@ pub fn run_cloud<C: Channel + ?Sized>(
             }
             let cloud_sk = cloud_key(user_pk, job.key_policy, &mut rng)?;
             let share = cloud_setup(ch, user_pk, model, Arc::new(cloud_sk), ring, &mut rng)?;
-            stats.add("fast: setup (re-sharing)", t.elapsed());
+            stats.record(Category::Other, "fast: setup (re-sharing)", t.elapsed());
             if let Some(store) = job.store {
                 note_stored(&mut stats, &share, store.save(user_pk, &share));
             }
@@ -314,7 +315,7 @@ pub fn run_user<C: Channel + ?Sized>(
         }
         None => {
             let share = user_setup(ch, sk, &shapes, ring)?;
-            stats.add("fast: setup (re-sharing)", t.elapsed());
+            stats.record(Category::Other, "fast: setup (re-sharing)", t.elapsed());
             if share.binding.model_hash != offer.model_hash {
                 return Err(SessionError::Protocol {
                     phase: "setup share binding",
@@ -379,7 +380,7 @@ fn finish<C: Channel + ?Sized>(
     start: (u64, u64),
     patches: usize,
 ) {
-    stats.add("fast: image", t.elapsed());
+    stats.record(Category::Other, "fast: image", t.elapsed());
     note_output(stats, report);
     note_cpu(stats);
     record_traffic(ch, stats, start, patches);

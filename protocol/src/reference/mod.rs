@@ -60,30 +60,19 @@
 //! ```
 
 pub mod cloud;
+pub mod core;
 pub mod job;
 pub mod user;
 
-use crate::bridge::{DEFAULT_SIGMA, Mode};
-use crate::session::SessionError;
+use crate::bridge::Mode;
+use crate::error::ProtocolError as SessionError;
 use crate::upload::{EncryptedModel, ModelHeader};
 use model::fixed::FixedParams;
 use rand::CryptoRng;
 
-/// Statistical security parameter σ: the user's view of any one secret stays within
-/// statistical distance 2^−σ of a view independent of it, over all its counted uses.
-pub const SIGMA: u32 = DEFAULT_SIGMA;
-/// log2 of [`MASK_USES`].
-pub const MASK_USES_LOG2: u32 = 40;
-/// The stated cap on how often one secret (a weight, an activation, a pre-activation) is
-/// masked for the same user key and model: a job has at most
-/// [`crate::session::wire::MAX_PATCHES`] = 2^24 patches (enforced when the job request is
-/// decoded) and the bound allows 2^16 jobs, i.e. 2^40 masked copies. It is a cost bound, not
-/// a counter: the reference protocol costs minutes of CPU per patch at 2048 bits (README), so
-/// 2^40 patches are some 10^8 CPU-years out of reach.
-pub const MASK_USES: u64 = 1 << MASK_USES_LOG2;
-/// Statistical parameter of every mask of the reference protocol (linear layers and
-/// activation bridge): σ + log2([`MASK_USES`]) + 1 = 81 bits.
-pub const MASK_SIGMA: u32 = SIGMA + MASK_USES_LOG2 + 1;
+/// σ, the cap on uses of one secret and the reference protocol's mask parameter σ + log2
+/// uses + 1 = 81 bits ([`crate::params`], where each is declared with its reason).
+pub use crate::params::{MASK_USES, MASK_USES_LOG2, REFERENCE_SIGMA as MASK_SIGMA, SIGMA};
 /// Largest `bits` [`draw_mask`] accepts: the mask `2^bits + u` must fit 128 bits.
 pub const MAX_MASKED_BITS: u32 = 127 - MASK_SIGMA;
 /// How the bridge carries masked values in the reference protocol: one per ciphertext,
@@ -166,12 +155,17 @@ pub fn check_key_fits(bits: u32, key_bits: u32) -> Result<(), SessionError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use rand::SeedableRng;
 
     /// A 3x3 → 2 → 1x1 model encrypted under a 256-bit test key.
     fn tiny_model() -> EncryptedModel {
+        tiny_model_with_key().0
+    }
+
+    /// [`tiny_model`] and its (test) secret key.
+    pub(super) fn tiny_model_with_key() -> (EncryptedModel, paillier::SecretKey) {
         use model::mlp::{Dense, Mlp};
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
         let sk = paillier::SecretKey::generate_any_size(256, &mut rng).expect("key");
@@ -196,7 +190,9 @@ mod tests {
             activation::Activation::shipped("tanh_fit").expect("shipped"),
         )
         .expect("fixed");
-        EncryptedModel::encrypt_with_rng(&fixed, sk.public_key(), &mut rng).expect("encrypt")
+        let enc =
+            EncryptedModel::encrypt_with_rng(&fixed, sk.public_key(), &mut rng).expect("encrypt");
+        (enc, sk)
     }
 
     #[test]

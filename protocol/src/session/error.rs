@@ -2,4 +2,4 @@
 //! [`crate::error`], which the session names `SessionError`.
 
 pub use crate::error::ProtocolError as SessionError;
-pub(crate) use crate::error::{chan, he, hex};
+pub(crate) use crate::error::{chan, hex};

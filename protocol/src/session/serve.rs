@@ -273,7 +273,7 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// A job's summary line for the log.
 fn summary(s: &JobStats, elapsed: Duration) -> String {
     let phases: Vec<String> = s
-        .phases
+        .phases()
         .iter()
         .map(|(n, d)| format!("{n} {:.3} s", d.as_secs_f64()))
         .collect();
