@@ -265,3 +265,28 @@ fn old_option_spellings_still_work_and_the_new_ones_are_shown() {
         assert!(help.contains("-o, --output"), "{cmd}: {help}");
     }
 }
+
+#[test]
+fn text_output_uses_the_languages_words_not_rust_debug() {
+    // `check`: parties by name.
+    let out = gcc_nn(&["check", "circuits/output_pixel.dsl"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains(" garbler") && stdout.contains(" evaluator"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("Garbler") && !stdout.contains("Evaluator"),
+        "{stdout}"
+    );
+    // `report`: value formats as DSL types (`uint<40>`), never `Signed { width: … }`.
+    let out = gcc_nn(&["report", "circuits/output_pixel.dsl"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("su: uint<40> (garbler)"), "{stdout}");
+    assert!(
+        !stdout.contains("width:") && !stdout.contains('{'),
+        "{stdout}"
+    );
+}

@@ -5,8 +5,8 @@ use super::keys::{PUBLIC_KEY_FILE, SECRET_KEY_FILE};
 use clap::Subcommand;
 use paillier::{DEFAULT_KEY_BITS, MIN_PRODUCTION_KEY_BITS, SecretKey};
 use platform::atomic_file::{PendingFile, Visibility, WriteError};
-use protocol::bridge::demo::{DemoOptions, DemoReport, run_demo};
 use protocol::Timeline;
+use protocol::bridge::demo::{DemoOptions, DemoReport, run_demo};
 use protocol::bridge::{BridgeCircuit, Mode};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,8 +43,8 @@ pub(crate) enum PaillierCommand {
         /// decryptions and squarings; the circuit carries borrows across slots).
         #[arg(long, conflicts_with = "packed")]
         chained: bool,
-        /// Pre-activations at the activation scale (16 bits, 12 fractional: masked_tanh.dsl
-        /// with -D FW=0 -D LZ=16) instead of the shipped scale 24 (36 bits).
+        /// Pre-activations at the activation scale (16 bits, 12 fractional: the masked wrapper
+        /// with FW = 0, LZ = 16) instead of the shipped scale 24 (36 bits).
         #[arg(long)]
         narrow: bool,
         /// Read the user's key from DIR/paillier.key (from `gcc-nn keygen`) instead of
@@ -134,16 +134,20 @@ fn bridge_demo(
     let p = circuit.params();
     let frac_bits = if narrow { 12 } else { 24 };
     outln!(
-        "bridge demo: {batch} activations, {:?}, {}-bit Paillier key ({} in {:.2} s), σ = {}",
-        mode,
+        "bridge demo: {batch} activations, {} mode, {}-bit Paillier key ({} in {:.2} s), σ = {}",
+        match mode {
+            Mode::Unpacked => "unpacked",
+            Mode::Packed => "packed",
+            Mode::Chained => "chained",
+        },
         sk.public_key().bits(),
         if key.is_some() { "read" } else { "generated" },
         key_time.as_secs_f64(),
         p.sigma
     );
     outln!(
-        "circuit: circuits/masked_tanh.dsl{}, LX = {} input bits ({frac_bits} fractional), {} ANDs per activation",
-        if narrow { " -D FW=0 -D LZ=16" } else { "" },
+        "circuit: circuits/wrappers/masked.dsl linked to circuits/tanh.dsl{}, LX = {} input bits ({frac_bits} fractional), {} ANDs per activation",
+        if narrow { " (FW = 0, LZ = 16)" } else { "" },
         p.x_bits,
         circuit.and_count()
     );

@@ -99,7 +99,12 @@ fn bench(bits: u32, patches: usize, model_path: Option<&Path>) -> Result<(), Cli
     let addr = line
         .trim()
         .strip_prefix("listening on ")
-        .ok_or_else(|| format!("server did not start: {line:?}"))?
+        .ok_or_else(|| {
+            format!(
+                "the cloud process did not start (its first line: '{}')",
+                line.trim()
+            )
+        })?
         .to_string();
     let cloud_cpu0 = cpu::process_cpu(pid);
     let user_cpu0 = cpu::own_cpu();
