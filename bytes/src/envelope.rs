@@ -148,7 +148,8 @@ impl Format {
             return Err(err(
                 "checksum",
                 end,
-                "SHA-256 mismatch: the file is corrupt or was truncated and padded".into(),
+                "checksum mismatch (SHA-256): the file is corrupt, or was truncated and padded"
+                    .into(),
             ));
         }
         Ok(Reader::at_offset(

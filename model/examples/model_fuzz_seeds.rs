@@ -1,8 +1,8 @@
 //! Writes the seed corpus of the `model_file` fuzz target into DIR (default
 //! `fuzz/seeds/model_file`): selector byte 0 + a whole model file, selector 1 + a model
-//! file without its checksum (the target appends it), selector 2 + small PNGs. The model
-//! seeds are a tiny 5×5→1×1 model (the shipped one is 166 kB) and the shipped model's
-//! first 2 kB; the PNGs are 1×1 and 16×16 crops of the shipped sample.
+//! file's body (the target seals it in the envelope, `mlp::MODEL_FILE`), selector 2 + small
+//! PNGs. The model seeds are a tiny 5×5→1×1 model (the shipped one is 166 kB) and the
+//! shipped model's body's first 2 kB; the PNGs are 1×1 and 16×16 crops of the shipped sample.
 //!
 //! `cargo run -p gcc-nn-model --example model_fuzz_seeds [DIR]`
 
@@ -25,8 +25,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         bias: (0..outputs).map(|i| i as f32 * 0.5).collect(),
     };
     let tiny = Mlp::new(5, 1, 1, 25.0, vec![layer(25, 4), layer(4, 1)])?.to_bytes();
-    let unsummed = tiny[..tiny.len() - 32].to_vec();
-    let shipped_head = gcc_nn_model::shipped::MODEL_BYTES[..2048].to_vec();
+    let unsummed = tiny[20..tiny.len() - 32].to_vec();
+    let shipped_head = gcc_nn_model::shipped::MODEL_BYTES[20..2048].to_vec();
     let sample = gcc_nn_model::shipped::sample_image()?;
     let png = |side: usize| -> Result<Vec<u8>, Box<dyn std::error::Error>> {
         let path = std::env::temp_dir().join(format!("gcc-nn-fuzz-seed-{side}.png"));

@@ -5,19 +5,30 @@
 //! pixels with `(y·0.2 + 0.5)·255`. Hidden layers use tanh (or an approximation of it);
 //! the last layer is linear. Adding `centre(p)` is done by the user, who holds `p`.
 //!
-//! File format, version 1 (all integers and floats little-endian):
-//! `"GCCNNMLP"`, `u32` version, `u32` input patch, `u32` output patch, `u32` default stride,
-//! `f32` training σ, `u32` layer count L, L+1 × `u32` widths, then per layer the weights
-//! (`f32`, row-major `[out][in]`) and the biases (`f32`), then SHA-256 of all bytes before it.
+//! File format, version 2: the [`bytes`] envelope ([`MODEL_FILE`]: `"GCCNNMLP"`, `u32`
+//! version, `u64` body length, body, SHA-256 of all bytes before it) around a little-endian
+//! body: `u32` input patch, `u32` output patch, `u32` default stride, `f32` training σ, `u32`
+//! layer count L, L+1 × `u32` widths, then per layer the weights (`f32`, row-major
+//! `[out][in]`) and the biases (`f32`). Version 1 (no length field) is refused as written by
+//! an older gcc-nn.
 
 use crate::error::{ModelError, Result};
 use crate::patches::PatchGeometry;
-use sha2::{Digest, Sha256};
+use bytes::{DecodeError, Format, Put};
 use std::path::Path;
 
-const MAGIC: &[u8; 8] = b"GCCNNMLP";
 /// The model file format version written by [`Mlp::to_bytes`].
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The model file envelope.
+pub const MODEL_FILE: Format = Format {
+    what: "model",
+    magic: *b"GCCNNMLP",
+    version: FORMAT_VERSION,
+    max_body: 24 + 4 * (MAX_LAYERS as u64 + 1) + 4 * MAX_PARAMETERS,
+    remedy: "train it again with this gcc-nn (`gcc-nn train`), or convert it with the gcc-nn \
+             release that wrote it",
+    legacy_prefixes: &[],
+};
 /// Most layers a model file may declare.
 pub const MAX_LAYERS: u32 = 64;
 /// Widest layer a model file may declare.
@@ -173,29 +184,30 @@ impl Mlp {
 
     /// Serialises to the versioned binary format (see the module docs).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        out.extend_from_slice(MAGIC);
+        let params: usize = self
+            .layers
+            .iter()
+            .map(|l| l.weights.len() + l.bias.len())
+            .sum();
+        let mut w = MODEL_FILE.writer(24 + 4 * (self.layers.len() + 1) + 4 * params);
         for v in [
-            FORMAT_VERSION,
             self.input_patch as u32,
             self.output_patch as u32,
             self.stride as u32,
         ] {
-            out.extend_from_slice(&v.to_le_bytes());
+            w.put_u32(v);
         }
-        out.extend_from_slice(&self.sigma.to_le_bytes());
-        out.extend_from_slice(&(self.layers.len() as u32).to_le_bytes());
-        for w in self.widths() {
-            out.extend_from_slice(&(w as u32).to_le_bytes());
+        w.put(&self.sigma.to_le_bytes());
+        w.put_u32(self.layers.len() as u32);
+        for width in self.widths() {
+            w.put_u32(width as u32);
         }
         for l in &self.layers {
             for v in l.weights.iter().chain(&l.bias) {
-                out.extend_from_slice(&v.to_le_bytes());
+                w.put(&v.to_le_bytes());
             }
         }
-        let digest = Sha256::digest(&out);
-        out.extend_from_slice(&digest);
-        out
+        w.finish()
     }
 
     /// Parses the binary format; `what` names the source in errors.
@@ -204,31 +216,19 @@ impl Mlp {
             what: what.to_string(),
             message,
         };
-        if bytes.len() < MAGIC.len() + 32 || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(bad("not a gcc-nn model (magic \"GCCNNMLP\" missing)".into()));
-        }
-        let (body, digest) = bytes.split_at(bytes.len() - 32);
-        let mut r = Reader {
-            bytes: body,
-            pos: MAGIC.len(),
+        let decode = |e: DecodeError| {
+            if e.field == "magic" {
+                bad("not a gcc-nn model (magic \"GCCNNMLP\" missing)".into())
+            } else {
+                bad(format!("{} at byte {}: {}", e.field, e.offset, e.reason))
+            }
         };
-        let version = r.u32().ok_or_else(|| bad("truncated header".into()))?;
-        if version != FORMAT_VERSION {
-            return Err(bad(format!(
-                "format version {version}, this build reads version {FORMAT_VERSION}"
-            )));
-        }
-        if Sha256::digest(body).as_slice() != digest {
-            return Err(bad(
-                "checksum mismatch: the file is corrupt or truncated".into()
-            ));
-        }
-        let trunc = || bad("truncated header".into());
+        let mut r = MODEL_FILE.open(bytes).map_err(decode)?;
         let over = |field: &str, value: u64, limit: u64| {
             bad(format!("{field} {value} is outside 1..={limit}"))
         };
         let mut side = |field: &str| -> Result<usize> {
-            let v = r.u32().ok_or_else(trunc)?;
+            let v = r.u32(field).map_err(decode)?;
             if v == 0 || v > MAX_PATCH_SIDE {
                 return Err(over(field, v.into(), MAX_PATCH_SIDE.into()));
             }
@@ -237,18 +237,18 @@ impl Mlp {
         let input_patch = side("input patch side")?;
         let output_patch = side("output patch side")?;
         let stride = side("stride")?;
-        let sigma = r.f32().ok_or_else(trunc)?;
+        let sigma = f32::from_bits(r.u32("training sigma").map_err(decode)?);
         if !sigma.is_finite() || sigma < 0.0 {
             return Err(bad(format!("training sigma {sigma} is not a finite σ ≥ 0")));
         }
-        let n_layers = r.u32().ok_or_else(trunc)?;
+        let n_layers = r.u32("layer count").map_err(decode)?;
         if n_layers == 0 || n_layers > MAX_LAYERS {
             return Err(over("layer count", n_layers.into(), MAX_LAYERS.into()));
         }
         let n_layers = n_layers as usize;
         let mut widths = Vec::with_capacity(n_layers + 1);
         for _ in 0..=n_layers {
-            let w = r.u32().ok_or_else(trunc)?;
+            let w = r.u32("layer width").map_err(decode)?;
             if w == 0 || w > MAX_LAYER_WIDTH {
                 return Err(over("layer width", w.into(), MAX_LAYER_WIDTH.into()));
             }
@@ -265,7 +265,7 @@ impl Mlp {
                 "parameter count {declared} exceeds the limit of {MAX_PARAMETERS}"
             )));
         }
-        let left = (body.len() - r.pos) as u64;
+        let left = r.remaining() as u64;
         if declared * 4 != left {
             return Err(bad(format!(
                 "layer widths declare {declared} parameters ({} bytes) but {left} bytes follow",
@@ -275,13 +275,13 @@ impl Mlp {
         let mut layers = Vec::with_capacity(n_layers);
         for pair in widths.windows(2) {
             let (inputs, outputs) = (pair[0], pair[1]);
-            let mut read = |n: usize| -> Result<Vec<f32>> {
+            let mut read = |n: usize, field: &str| -> Result<Vec<f32>> {
                 (0..n)
-                    .map(|_| r.f32().ok_or_else(|| bad("truncated weights".into())))
+                    .map(|_| r.u32(field).map(f32::from_bits).map_err(decode))
                     .collect()
             };
-            let weights = read(inputs * outputs)?;
-            let bias = read(outputs)?;
+            let weights = read(inputs * outputs, "weights")?;
+            let bias = read(outputs, "biases")?;
             layers.push(Dense {
                 inputs,
                 outputs,
@@ -289,12 +289,7 @@ impl Mlp {
                 bias,
             });
         }
-        if r.pos != body.len() {
-            return Err(bad(format!(
-                "{} unexpected trailing bytes",
-                body.len() - r.pos
-            )));
-        }
+        r.finish().map_err(decode)?;
         Self::new(input_patch, output_patch, stride, sigma, layers)
     }
 
@@ -310,24 +305,5 @@ impl Mlp {
     /// Writes a model file.
     pub fn save(&self, path: &Path) -> Result<()> {
         crate::image_file::write_replacing(path, &self.to_bytes())
-    }
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl Reader<'_> {
-    fn take4(&mut self) -> Option<[u8; 4]> {
-        let s = self.bytes.get(self.pos..self.pos + 4)?;
-        self.pos += 4;
-        s.try_into().ok()
-    }
-    fn u32(&mut self) -> Option<u32> {
-        self.take4().map(u32::from_le_bytes)
-    }
-    fn f32(&mut self) -> Option<f32> {
-        self.take4().map(f32::from_le_bytes)
     }
 }

@@ -6,21 +6,17 @@ use gcc_nn_model::gray::GrayImage;
 use gcc_nn_model::image_file::MAX_IMAGE_SIDE;
 use gcc_nn_model::mlp::{Dense, MAX_LAYER_WIDTH, MAX_PARAMETERS, Mlp};
 use proptest::prelude::*;
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
-/// A model file: magic, version 1, the given u32 header fields (sigma passed as bits),
-/// `tail` bytes, and the SHA-256 of it all.
+/// A model file: the envelope around the given u32 header fields (sigma passed as bits)
+/// and `tail` bytes.
 fn model_file(fields: &[u32], tail: &[u8]) -> Vec<u8> {
-    let mut out = b"GCCNNMLP".to_vec();
-    out.extend_from_slice(&1u32.to_le_bytes());
+    let mut body = Vec::new();
     for f in fields {
-        out.extend_from_slice(&f.to_le_bytes());
+        body.extend_from_slice(&f.to_le_bytes());
     }
-    out.extend_from_slice(tail);
-    let sum = Sha256::digest(&out);
-    out.extend_from_slice(&sum);
-    out
+    body.extend_from_slice(tail);
+    gcc_nn_model::mlp::MODEL_FILE.seal(&body)
 }
 
 fn model_error(bytes: &[u8]) -> String {
@@ -183,12 +179,15 @@ proptest! {
     #[test]
     fn mutated_files_never_panic(edits in prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6)) {
         let m = random_model(3, &[4], &[0.5, -0.25, 1.0]);
-        let mut bytes = m.to_bytes();
-        bytes.truncate(bytes.len() - 32);
-        mutate(&mut bytes, &edits);
-        let sum = Sha256::digest(&bytes);
-        bytes.extend_from_slice(&sum);
-        let _ = Mlp::from_bytes(&bytes, "mutated");
+        // The whole file mutated (envelope checks), and its body mutated then sealed again
+        // (so the mutation reaches the field checks behind the checksum).
+        let file = m.to_bytes();
+        let mut whole = file.clone();
+        mutate(&mut whole, &edits);
+        let _ = Mlp::from_bytes(&whole, "mutated");
+        let mut body = file[20..file.len() - 32].to_vec();
+        mutate(&mut body, &edits);
+        let _ = Mlp::from_bytes(&gcc_nn_model::mlp::MODEL_FILE.seal(&body), "mutated body");
         let mut png = gcc_nn_model::shipped::SAMPLE_PNG[..600].to_vec();
         mutate(&mut png, &edits);
         let _ = GrayImage::decode(&png, Path::new("mutated.png"));

@@ -50,10 +50,19 @@ fn corrupt_truncated_or_foreign_model_files_are_clear_errors() {
     )
     .expect_err("foreign");
     assert!(e.to_string().contains("not a gcc-nn model"), "{e}");
-    let mut v2 = bytes.clone();
-    v2[8] = 2;
-    let e = Mlp::from_bytes(&v2, "v2").expect_err("version");
-    assert!(e.to_string().contains("format version 2"), "{e}");
+    let mut v3 = bytes.clone();
+    v3[8] = 3;
+    let e = Mlp::from_bytes(&v3, "v3").expect_err("version");
+    assert!(e.to_string().contains("format version 3"), "{e}");
+    // The format before the envelope (version 1, no length field): a clear error.
+    let mut v1 = bytes.clone();
+    v1[8] = 1;
+    let e = Mlp::from_bytes(&v1, "v1").expect_err("version 1");
+    assert!(
+        e.to_string()
+            .contains("written by an older gcc-nn (format version 1"),
+        "{e}"
+    );
     let e = Mlp::load(Path::new("/nonexistent/model.gccmlp")).expect_err("missing");
     assert!(matches!(e, ModelError::Io { .. }));
 }
