@@ -3,7 +3,8 @@
 //! chunk one run of [`super::cloud::run_chunk`] / [`super::user::run_chunk`].
 
 use crate::bridge::BridgeCircuit;
-use crate::session::{JobStats, SessionError};
+use crate::error::ProtocolError;
+use crate::timeline::Timeline;
 use crate::upload::{EncryptedModel, ModelHeader};
 use paillier::SecretKey;
 use runtime::channel::Channel;
@@ -24,8 +25,8 @@ pub struct CloudJob<'a> {
 pub fn run_cloud<C: Channel + ?Sized>(
     ch: &mut C,
     job: &CloudJob<'_>,
-) -> Result<JobStats, SessionError> {
-    let mut stats = JobStats::default();
+) -> Result<Timeline, ProtocolError> {
+    let mut stats = Timeline::default();
     let mut left = job.patches;
     let pk = &job.model.header.public_key;
     while left > 0 {
@@ -71,9 +72,9 @@ pub fn run_user<C: Channel + ?Sized>(
     ch: &mut C,
     job: &UserJob<'_>,
     progress: &mut dyn FnMut(Progress),
-) -> Result<(Vec<Vec<i64>>, JobStats), SessionError> {
+) -> Result<(Vec<Vec<i64>>, Timeline), ProtocolError> {
     let chunk = job.chunk.max(1);
-    let mut stats = JobStats::default();
+    let mut stats = Timeline::default();
     let mut out = Vec::with_capacity(job.patches.len());
     let (total, layers) = (job.patches.len(), job.header.layers());
     for (k, group) in job.patches.chunks(chunk).enumerate() {
