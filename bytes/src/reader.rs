@@ -112,6 +112,24 @@ impl<'a> Reader<'a> {
         Ok(u64::from_le_bytes(self.array(field)?))
     }
 
+    /// An unsigned LEB128 varint (7 bits per byte, low first) of at most 64 bits.
+    pub fn uleb(&mut self, field: &str) -> Result<u64, DecodeError> {
+        let at = self.offset();
+        let mut v: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let b = self.u8(field)?;
+            let bits = u64::from(b & 0x7f);
+            if shift == 63 && bits > 1 {
+                break;
+            }
+            v |= bits << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(self.error_at(field, at, "varint longer than 64 bits"))
+    }
+
     /// Checks a count `n` of `field` (declared by the file, or derived from declared sizes)
     /// against `max` and against the bytes left at `elem_bytes` each, before the caller
     /// allocates for it; `offset` is where the declaration started.
@@ -225,6 +243,19 @@ pub trait Put {
     /// Appends a little-endian u64.
     fn put_u64(&mut self, v: u64) {
         self.put(&v.to_le_bytes());
+    }
+
+    /// Appends an unsigned LEB128 varint ([`Reader::uleb`]).
+    fn put_uleb(&mut self, mut v: u64) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.put_u8(byte);
+                return;
+            }
+            self.put_u8(byte | 0x80);
+        }
     }
 
     /// Appends a byte string with a u64 length prefix ([`Reader::bytes64`]).

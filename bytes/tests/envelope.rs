@@ -164,6 +164,30 @@ fn declared_sizes_are_checked_before_allocation_with_their_offsets() {
     );
 }
 
+#[test]
+fn varints_are_leb128_and_bounded_to_64_bits() {
+    let mut b = Vec::new();
+    b.put_uleb(0);
+    b.put_uleb(300);
+    b.put_uleb(u64::MAX);
+    assert_eq!(&b[..3], &[0x00, 0xac, 0x02]);
+    assert_eq!(b.len(), 3 + 10);
+    let mut r = Reader::new(&b, "varints");
+    assert_eq!(r.uleb("a").expect("0"), 0);
+    assert_eq!(r.uleb("b").expect("300"), 300);
+    assert_eq!(r.uleb("c").expect("max"), u64::MAX);
+    r.finish().expect("all read");
+    // An eleventh byte, or a tenth above bit 63: refused at the varint's offset.
+    let long = [0xffu8; 11];
+    let e = Reader::new(&long, "v").uleb("n").expect_err("too long");
+    assert_eq!(e.to_string(), "v: n at byte 0: varint longer than 64 bits");
+    let mut over = vec![0xffu8; 9];
+    over.push(0x02);
+    assert!(Reader::new(&over, "v").uleb("n").is_err());
+    let e = Reader::new(&[0x80], "v").uleb("n").expect_err("cut");
+    assert!(e.to_string().contains("truncated"), "{e}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -172,6 +196,15 @@ proptest! {
                   v in proptest::collection::vec(any::<u64>(), 0..50)) {
         let file = body(a, b, c, d, &s, &v);
         prop_assert_eq!(parse(&file).expect("round trip"), (a, b, c, d, s, v));
+    }
+
+    #[test]
+    fn varints_round_trip(v: u64) {
+        let mut b = Vec::new();
+        b.put_uleb(v);
+        let mut r = Reader::new(&b, "v");
+        prop_assert_eq!(r.uleb("v").expect("reads"), v);
+        prop_assert!(r.finish().is_ok());
     }
 
     #[test]
