@@ -138,8 +138,10 @@ pub fn load(path: &Path, meta: Option<&Path>) -> Result<Circuit, LoadError> {
     if meta.is_none() && !side.exists() {
         return Ok(circuit);
     }
-    let json =
-        String::from_utf8(read(&side)?).map_err(|_| LoadError::NotText { path: side.clone() })?;
+    let json = std::fs::read_to_string(&side).map_err(|source| LoadError::Io {
+        path: side.clone(),
+        source,
+    })?;
     meta::apply(&mut circuit, &json).map_err(|source| LoadError::Meta { path: side, source })?;
     Ok(circuit)
 }
