@@ -3,7 +3,8 @@
 //! The cloud holds Paillier encryptions `Enc(x_i)` of pre-activations under the user's key
 //! (in the real protocol they come out of a linear layer computed on encrypted data); it
 //! masks them and sends them to the user, who decrypts the masked values and garbles
-//! `circuits/masked_tanh.dsl` (y = tanh*(x) + ru, the masks removed inside the circuit); the
+//! the masked wrapper of tanh* (`circuits/wrappers/masked.dsl` linked to `circuits/tanh.dsl`
+//! by the activation crate: y = tanh*(x) + ru, the masks removed inside the circuit); the
 //! cloud evaluates it and ends with `Enc(tanh*(x_i))` without ever seeing x_i or tanh*(x_i).
 //! The two roles run in two threads over the runtime's in-memory channel. At the end the
 //! user's key decrypts the cloud's result (only for this demonstration) and every value is
@@ -20,7 +21,6 @@ use protocol::bridge::{BridgeCircuit, DEFAULT_SIGMA, Mode, run_cloud, run_user};
 use rand::RngExt;
 use runtime::channel::MemChannel;
 use std::error::Error;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -48,28 +48,25 @@ pub(crate) struct Summary {
 
 /// Runs `batch` random pre-activations through the bridge with a fresh `key_bits`-bit key
 /// (2048 or 3072) and checks every result against the reference. Fails on any difference.
-pub(crate) fn run(circuit_path: &Path, key_bits: u32, batch: usize) -> Result<Summary, Failure> {
+pub(crate) fn run(activation: &str, key_bits: u32, batch: usize) -> Result<Summary, Failure> {
     let mut rng = rand::rng();
     let started = Instant::now();
     let sk = Arc::new(SecretKey::generate(key_bits, &mut rng)?);
     let keygen = started.elapsed();
     let pk = sk.public_key().clone();
 
-    // The masked activation circuit, compiled from its DSL source (σ = 40).
-    let source = std::fs::read_to_string(circuit_path)
-        .map_err(|e| format!("cannot read {}: {e}", circuit_path.display()))?;
-    let name = circuit_path.display().to_string();
-    let circuit = Arc::new(BridgeCircuit::from_source(
-        &source,
-        &name,
-        &[],
-        DEFAULT_SIGMA,
-    )?);
+    // The masked wrapper of the activation, generated and compiled (σ = 40).
+    let act = activation::Activation::shipped(activation)?;
+    let params = activation::MaskedParams {
+        sigma: DEFAULT_SIGMA,
+        ..activation::MaskedParams::default()
+    };
+    let circuit = Arc::new(BridgeCircuit::from_activation(&act, params)?);
     let p = circuit.params();
 
     // Pre-activations: raw signed fixed-point values of LX bits (half of them in
     // |x| < 3, where tanh* is not flat), and the cloud's encryptions of them.
-    let frac = 24; // circuits/masked_tanh.dsl: pre-activations at scale FW + FA = 24
+    let frac = 24; // the masked wrapper: pre-activations at scale FW + FA = 24
     let near = (3i128 << frac).min(1i128 << (p.x_bits - 1));
     let half = 1i128 << (p.x_bits - 1);
     let xs: Vec<i128> = (0..batch)
@@ -141,7 +138,7 @@ pub(crate) fn run(circuit_path: &Path, key_bits: u32, batch: usize) -> Result<Su
 }
 
 fn main() -> Result<(), Failure> {
-    let s = run(Path::new("circuits/masked_tanh.dsl"), 2048, 64)?;
+    let s = run("tanh", 2048, 64)?;
     println!(
         "{}-bit Paillier key generated in {:.1} s",
         s.key_bits,

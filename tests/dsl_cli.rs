@@ -7,11 +7,12 @@ use cli_common::{gcc_nn, text};
 fn check_accepts_every_shipped_circuit() {
     for c in [
         "tanh",
-        "masked_tanh",
-        "shares_tanh",
+        "tanh_fit",
         "tanh_fine",
         "relu",
         "sigmoid",
+        "gelu",
+        "output_pixel",
     ] {
         let path = format!("circuits/{c}.dsl");
         let out = gcc_nn(&["check", &path]);
@@ -70,22 +71,20 @@ fn eval_prints_the_fixed_point_result() {
 
 #[test]
 fn eval_with_constant_overrides_and_raw_inputs() {
-    // z = zu + zc = 0x30 + 0xffffffffd0 = 2^40 ≡ 0 (mod 2^K) → tanh*(0) = 0, so y = r = raw 5
+    // S = su + sc = 0x30 + 0xffffffffd0 = 2^40 ≡ 0 (mod 2^K) → pixel = 128 + ⌊51·0⌋ = raw 0x80
     let out = gcc_nn(&[
         "eval",
-        "circuits/shares_tanh.dsl",
+        "circuits/output_pixel.dsl",
         "-D",
         "K=40",
         "--input",
-        "zu=0x30",
+        "su=0x30",
         "--input",
-        "zc=0xffffffffd0",
-        "--input",
-        "r=0x5",
+        "sc=0xffffffffd0",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("(raw 0x5, ufixed<40, 12>)"),
+        text(&out.stdout).contains("(raw 0x80, uint<8>)"),
         "{}",
         text(&out.stdout)
     );

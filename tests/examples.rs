@@ -36,8 +36,8 @@ fn garble_tanh_matches_the_interpreter() {
 
 #[test]
 fn garble_tanh_refuses_a_program_of_the_wrong_shape() {
-    // circuits/relu.dsl fits; masked_tanh.dsl has three inputs: a clear error, no panic.
-    let err = garble_tanh::run(&repo("circuits/masked_tanh.dsl"), 4096).expect_err("3 inputs");
+    // circuits/relu.dsl fits; output_pixel.dsl has two inputs: a clear error, no panic.
+    let err = garble_tanh::run(&repo("circuits/output_pixel.dsl"), 4096).expect_err("2 inputs");
     assert!(err.to_string().contains("expected one input"), "{err}");
     garble_tanh::run(&repo("circuits/relu.dsl"), 64).expect("relu garbles too");
 }
@@ -45,7 +45,7 @@ fn garble_tanh_refuses_a_program_of_the_wrong_shape() {
 #[test]
 fn bridge_tanh_matches_the_reference() {
     let s =
-        bridge_tanh::run(&repo("circuits/masked_tanh.dsl"), 2048, 24).expect("bridge = reference");
+        bridge_tanh::run("tanh", 2048, 24).expect("bridge = reference");
     assert_eq!((s.key_bits, s.batch), (2048, 24));
     assert!(s.cloud_bytes.0 > 0 && s.cloud_bytes.1 > 0);
     assert!(!s.samples.is_empty());

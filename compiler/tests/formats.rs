@@ -8,7 +8,7 @@ use compiler::stats::CircuitStats;
 use compiler::{Circuit, CompileOptions, Party};
 
 const TANH: &str = include_str!("../../circuits/tanh.dsl");
-const MASKED: &str = include_str!("../../circuits/masked_tanh.dsl");
+const MASKED: &str = include_str!("data/masked_tanh.dsl");
 
 fn compiled(src: &str) -> Circuit {
     compiler::compile_source(src, "c.dsl", &CompileOptions::default()).expect("compiles")

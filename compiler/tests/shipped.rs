@@ -134,15 +134,5 @@ fn shipped_circuits_match_with_every_pass_switched_off() {
     }
 }
 
-#[test]
-fn masked_tanh_is_within_the_and_budget() {
-    let src = std::fs::read_to_string(format!("{CIRCUITS}/masked_tanh.dsl"))
-        .expect("masked_tanh.dsl is shipped");
-    let circuit = compile(&src, PassOptions::default());
-    // docs/design.md §8: ≤ 650 ANDs (Garble compiles a masked tanh* to 1972).
-    assert!(
-        circuit.and_count() <= 650,
-        "masked tanh*: {} ANDs",
-        circuit.and_count()
-    );
-}
+// The masked tanh* AND budget (docs/design.md §8: ≤ 650) is checked on the generated wrapper
+// by gcc-nn-activation (tests/wrappers.rs), which now ships it.
