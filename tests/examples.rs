@@ -44,8 +44,7 @@ fn garble_tanh_refuses_a_program_of_the_wrong_shape() {
 
 #[test]
 fn bridge_tanh_matches_the_reference() {
-    let s =
-        bridge_tanh::run("tanh", 2048, 24).expect("bridge = reference");
+    let s = bridge_tanh::run("tanh", 2048, 24).expect("bridge = reference");
     assert_eq!((s.key_bits, s.batch), (2048, 24));
     assert!(s.cloud_bytes.0 > 0 && s.cloud_bytes.1 > 0);
     assert!(!s.samples.is_empty());
