@@ -174,13 +174,96 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
 }
 
 /// Prints `tracing` events (the server's log) on stderr: UTC timestamp, level, message and
-/// fields such as `session=3 peer=127.0.0.1:50412`; colour only on a terminal.
+/// fields such as `session=3 peer="127.0.0.1:50412"`; colour only on a terminal.
 fn install_log_subscriber() {
     use std::io::IsTerminal;
+    log_subscriber(std::io::stderr, std::io::stderr().is_terminal()).init();
+}
+
+/// The server log's format, written to `writer` (`ansi`: colours).
+fn log_subscriber<W>(
+    writer: W,
+    ansi: bool,
+) -> tracing_subscriber::fmt::SubscriberBuilder<
+    tracing_subscriber::fmt::format::DefaultFields,
+    tracing_subscriber::fmt::format::Format,
+    tracing_subscriber::filter::LevelFilter,
+    W,
+>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(writer)
+        .with_ansi(ansi)
         .with_target(false)
         .with_max_level(tracing::Level::INFO)
-        .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A `MakeWriter` into a shared buffer.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("buffer").extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'w> tracing_subscriber::fmt::MakeWriter<'w> for Buffer {
+        type Writer = Buffer;
+        fn make_writer(&'w self) -> Buffer {
+            self.clone()
+        }
+    }
+
+    /// The accept loop's events (logged on the serving thread) come out with a timestamp,
+    /// a level and the session and peer fields.
+    #[test]
+    fn server_events_have_timestamp_level_and_fields() {
+        use protocol::session::serve::{Handler, serve_with};
+        let buffer = Buffer::default();
+        let subscriber = log_subscriber(buffer.clone(), false).finish();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let client = std::thread::spawn(move || {
+            let _conn = std::net::TcpStream::connect(addr).expect("connect");
+            std::thread::sleep(Duration::from_millis(200));
+        });
+        let handler: Handler = Arc::new(|_conn| Ok("done".to_string()));
+        let opts = ServeOptions {
+            max_connections: Some(1),
+            ..ServeOptions::default()
+        };
+        tracing::subscriber::with_default(subscriber, || {
+            serve_with(&listener, &opts, Arc::new(|_line: String| {}), handler).expect("serve")
+        });
+        client.join().expect("client");
+        let log = String::from_utf8(buffer.0.lock().expect("buffer").clone()).expect("utf-8");
+        let line = log
+            .lines()
+            .find(|l| l.contains("connected"))
+            .unwrap_or_else(|| panic!("no connected event: {log}"));
+        // 2026-12-05T17:52:01.114235Z  INFO connected session=1 peer="127.0.0.1:50412"
+        let stamp = line.split_whitespace().next().expect("timestamp");
+        assert!(
+            stamp.len() >= 20
+                && stamp.ends_with('Z')
+                && stamp.as_bytes()[4] == b'-'
+                && stamp.contains('T'),
+            "{line}"
+        );
+        assert!(line.contains(" INFO "), "{line}");
+        assert!(line.contains("session=1"), "{line}");
+        assert!(line.contains(r#"peer="127.0.0.1:"#), "{line}");
+    }
 }
