@@ -12,6 +12,8 @@
 //! - Ring `Z_(2^K)` of the fast protocol: K is the model's fixed-point `ring_bits`, within
 //!   [`RING_BITS`].
 
+use crate::error::ProtocolError;
+use paillier::PublicKey;
 use std::ops::RangeInclusive;
 
 /// κ, the computational security parameter (bits) of garbling and oblivious transfer.
@@ -60,6 +62,46 @@ pub const DEFAULT_KEY_BITS: u32 = paillier::DEFAULT_KEY_BITS;
 /// Ring sizes K the fast protocol accepts (`Z_(2^K)`, values held in a `u64`).
 pub const RING_BITS: RangeInclusive<u32> = 1..=63;
 
+// Checked when the crate compiles: a reference mask of a 1-bit value fits 128 bits, and a
+// setup mask of the largest ring does too (k + σ_s ≤ 127).
+const _: () = assert!(REFERENCE_SIGMA < 127 && *RING_BITS.end() + SETUP_SIGMA <= 127);
+
+/// Which Paillier moduli an upload, a served model, a client and the cloud's per-user key
+/// accept.
+///
+/// Every shipped command (`keygen`, `model encrypt`, `serve`, `denoise --connect`,
+/// `secure-bench`) takes the default, [`KeyPolicy::Production`], and has no option to
+/// change it: the test-only policy is reachable only through library calls
+/// ([`crate::session::serve::CloudState::with_key_policy`],
+/// [`crate::session::client::connect_with_policy`],
+/// [`crate::session::client::handshake_with_policy`], [`crate::upload::EncryptedModel::encrypt_with_rng`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyPolicy {
+    /// At least 2048 bits, no prime factor below 2^16, not a perfect power
+    /// ([`paillier::validate_production_modulus`]).
+    #[default]
+    Production,
+    /// INSECURE, tests only: any modulus the paillier crate can represent (small keys keep
+    /// the test suite fast).
+    InsecureTestKeys,
+}
+
+impl KeyPolicy {
+    /// Checks `pk` (described as `whose` in the error) against this policy.
+    pub fn check(self, pk: &PublicKey, whose: &str) -> Result<(), ProtocolError> {
+        match self {
+            KeyPolicy::Production => {
+                pk.validate_production()
+                    .map_err(|source| ProtocolError::InsecureKey {
+                        whose: whose.to_string(),
+                        source,
+                    })
+            }
+            KeyPolicy::InsecureTestKeys => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,9 +116,5 @@ mod tests {
         assert_eq!(SETUP_SIGMA, 50);
         assert_eq!(MAX_RESHARINGS, 1024);
         assert_eq!(DEFAULT_KEY_BITS, 2048);
-        // The reference mask of the widest value still fits 128 bits.
-        assert!(REFERENCE_SIGMA < 127);
-        // A setup mask of the largest ring fits 128 bits: k + σ_s ≤ 127.
-        assert!(RING_BITS.end() + SETUP_SIGMA <= 127);
     }
 }
