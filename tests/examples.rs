@@ -49,8 +49,9 @@ fn bridge_tanh_matches_the_reference() {
     assert!(s.cloud_bytes.0 > 0 && s.cloud_bytes.1 > 0);
     assert!(!s.samples.is_empty());
     for (x, y) in &s.samples {
-        // tanh* is within 0.02 of tanh (it is the paper's approximation).
-        assert!((x.tanh() - y).abs() < 0.02, "tanh*({x}) = {y}");
+        // tanh* is within 0.023 of tanh (the paper's approximation: max error 2.2e-2 at
+        // |x| ≈ 0.76; the samples are random, so 0.02 failed now and then).
+        assert!((x.tanh() - y).abs() < 0.023, "tanh*({x}) = {y}");
     }
 }
 
