@@ -1,19 +1,28 @@
-//! The compact binary circuit format: versioned, with a SHA-256 checksum.
+//! The compact binary circuit format: the [`bytes`] file envelope ([`BINARY_FILE`]: magic
+//! `GCCNN-BC`, version u32, body length u64, body, SHA-256 of everything before it).
 //!
-//! Layout: magic `GCNC`, version (u16 LE), then LEB128 varints: input values, output
-//! values (name, party, format each), wire count, gate count, gates (op byte, wires),
-//! output wires; last the SHA-256 of everything before it (32 bytes). Names, parties and
-//! formats travel inside, so no side file is needed.
+//! Body: LEB128 varints: input values, output values (name, party, format each), wire count,
+//! gate count, gates (op byte, wires), output wires. Names, parties and formats travel
+//! inside, so no side file is needed. Version 1 (magic `GCNC`, no envelope) is refused as
+//! written by an older gcc-nn: recompile the circuit.
 
 use crate::circuit::{Circuit, CircuitError, Gate, IoValue, Party, ValueFormat};
 use crate::limits::{self, LimitError};
-use sha2::{Digest, Sha256};
+use bytes::{DecodeError, Format, Put, Reader};
 
 /// File magic.
-pub const MAGIC: &[u8; 4] = b"GCNC";
+pub const MAGIC: &[u8; 8] = b"GCCNN-BC";
 /// Current format version.
-pub const VERSION: u16 = 1;
-const CHECKSUM_LEN: usize = 32;
+pub const VERSION: u32 = 2;
+/// The binary circuit envelope.
+pub const BINARY_FILE: Format = Format {
+    what: "binary circuit",
+    magic: *MAGIC,
+    version: VERSION,
+    max_body: 1 << 40,
+    remedy: "recompile it with this gcc-nn (`gcc-nn compile … --format binary`)",
+    legacy_prefixes: &[b"GCNC"],
+};
 
 /// An error reading a binary circuit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,11 +31,14 @@ pub enum BinaryError {
     /// The data does not start with the magic bytes.
     #[error("not a gcc-nn binary circuit (bad magic bytes)")]
     BadMagic,
-    /// A version this build cannot read.
-    #[error("binary circuit version {found} is not supported (this build reads version {VERSION})")]
+    /// A version this build cannot read (1: the format before the envelope).
+    #[error(
+        "binary circuit version {found} is not supported (this build reads version {VERSION}; \
+         recompile the circuit with this gcc-nn)"
+    )]
     UnsupportedVersion {
         /// Version found.
-        found: u16,
+        found: u32,
     },
     /// The data is shorter than its contents require.
     #[error("binary circuit is truncated (while reading {what})")]
@@ -51,16 +63,8 @@ pub enum BinaryError {
     Limit(#[from] LimitError),
 }
 
-fn put(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+fn put(out: &mut Vec<u8>, v: u64) {
+    out.put_uleb(v);
 }
 
 fn put_values(out: &mut Vec<u8>, values: &[IoValue]) {
@@ -92,8 +96,6 @@ fn put_values(out: &mut Vec<u8>, values: &[IoValue]) {
 /// Encodes a circuit.
 pub fn write(circuit: &Circuit) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + circuit.gates.len() * 8);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
     put_values(&mut out, &circuit.inputs);
     put_values(&mut out, &circuit.outputs);
     put(&mut out, circuit.num_wires.into());
@@ -117,37 +119,28 @@ pub fn write(circuit: &Circuit) -> Vec<u8> {
     for &w in &circuit.output_wires {
         put(&mut out, w.into());
     }
-    let sum = Sha256::digest(&out);
-    out.extend_from_slice(&sum);
-    out
+    BINARY_FILE.seal(&out)
 }
 
-struct Reader<'a> {
-    data: &'a [u8],
-    pos: usize,
+/// The circuit's view of the one bounded [`Reader`]: its errors as [`BinaryError`]s.
+struct Body<'a> {
+    r: Reader<'a>,
 }
 
-impl Reader<'_> {
+impl Body<'_> {
     fn byte(&mut self, what: &'static str) -> Result<u8, BinaryError> {
-        let b = *self
-            .data
-            .get(self.pos)
-            .ok_or(BinaryError::Truncated { what })?;
-        self.pos += 1;
-        Ok(b)
+        self.r.u8(what).map_err(|_| BinaryError::Truncated { what })
     }
 
     fn varint(&mut self, what: &'static str) -> Result<u64, BinaryError> {
-        let mut v: u64 = 0;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte(what)?;
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
+        self.r.uleb(what).map_err(|e| {
+            if e.reason.starts_with("truncated") {
+                BinaryError::Truncated { what }
+            } else {
+                BinaryError::Malformed {
+                    what: format!("{what}: {}", e.reason),
+                }
             }
-        }
-        Err(BinaryError::Malformed {
-            what: format!("{what}: varint longer than 64 bits"),
         })
     }
 
@@ -163,7 +156,7 @@ impl Reader<'_> {
     fn count(&mut self, what: &'static str, limit: u64) -> Result<usize, BinaryError> {
         let v = self.varint(what)?;
         limits::check(what, v, limit)?;
-        if v > (self.data.len() - self.pos) as u64 {
+        if v > self.r.remaining() as u64 {
             return Err(BinaryError::Truncated { what });
         }
         Ok(v as usize)
@@ -174,12 +167,15 @@ impl Reader<'_> {
         let mut values = Vec::with_capacity(n);
         for _ in 0..n {
             let len = self.count("value name length", limits::MAX_NAME_BYTES)?;
-            let name = std::str::from_utf8(&self.data[self.pos..self.pos + len])
+            let name = self
+                .r
+                .take("value name", len)
+                .map_err(|_| BinaryError::Truncated { what: "value name" })?;
+            let name = std::str::from_utf8(name)
                 .map_err(|_| BinaryError::Malformed {
                     what: "a value name is not UTF-8".into(),
                 })?
                 .to_string();
-            self.pos += len;
             let party = match self.byte("a party")? {
                 0 => None,
                 1 => Some(Party::Garbler),
@@ -219,30 +215,39 @@ impl Reader<'_> {
     }
 }
 
-/// Decodes a circuit, checking magic, version, checksum and structure.
-pub fn read(data: &[u8]) -> Result<Circuit, BinaryError> {
-    if data.len() < MAGIC.len() || &data[..MAGIC.len()] != MAGIC {
-        return Err(BinaryError::BadMagic);
-    }
-    if data.len() < 6 {
-        return Err(BinaryError::Truncated {
+/// The envelope's refusal as a [`BinaryError`].
+fn envelope_error(data: &[u8], e: DecodeError) -> BinaryError {
+    match e.field.as_str() {
+        "magic" if data.starts_with(b"GCNC") => BinaryError::UnsupportedVersion {
+            found: data
+                .get(4..6)
+                .map_or(1, |v| u32::from(u16::from_le_bytes([v[0], v[1]]))),
+        },
+        "magic" => BinaryError::BadMagic,
+        "version" if e.reason.starts_with("truncated") => BinaryError::Truncated {
             what: "the version",
-        });
+        },
+        "version" => BinaryError::UnsupportedVersion {
+            found: data
+                .get(8..12)
+                .map_or(0, |v| u32::from_le_bytes([v[0], v[1], v[2], v[3]])),
+        },
+        "checksum" => BinaryError::Checksum,
+        _ if e.reason.contains("truncated") => BinaryError::Truncated { what: "the body" },
+        _ => BinaryError::Malformed {
+            what: format!("{} at byte {}: {}", e.field, e.offset, e.reason),
+        },
     }
-    let version = u16::from_le_bytes([data[4], data[5]]);
-    if version != VERSION {
-        return Err(BinaryError::UnsupportedVersion { found: version });
-    }
-    if data.len() < 6 + CHECKSUM_LEN {
-        return Err(BinaryError::Truncated {
-            what: "the checksum",
-        });
-    }
-    let (body, sum) = data.split_at(data.len() - CHECKSUM_LEN);
-    if Sha256::digest(body).as_slice() != sum {
-        return Err(BinaryError::Checksum);
-    }
-    let mut r = Reader { data: body, pos: 6 };
+}
+
+/// Decodes a circuit, checking the envelope (magic, version, length, checksum) and the
+/// structure.
+pub fn read(data: &[u8]) -> Result<Circuit, BinaryError> {
+    let mut r = Body {
+        r: BINARY_FILE
+            .open(data)
+            .map_err(|e| envelope_error(data, e))?,
+    };
     let inputs = r.values("input value count")?;
     let outputs = r.values("output value count")?;
     let num_wires = r.u32("wire count")?;
@@ -291,9 +296,9 @@ pub fn read(data: &[u8]) -> Result<Circuit, BinaryError> {
     let output_wires = (0..n_out)
         .map(|_| r.u32("an output wire"))
         .collect::<Result<Vec<_>, _>>()?;
-    if r.pos != body.len() {
+    if r.r.remaining() != 0 {
         return Err(BinaryError::Malformed {
-            what: format!("{} trailing bytes", body.len() - r.pos),
+            what: format!("{} trailing bytes", r.r.remaining()),
         });
     }
     let circuit = Circuit {

@@ -23,13 +23,13 @@ fn corrupt_or_truncated_binary_is_a_clear_error() {
     let bytes = binary::write(&seed());
     assert_eq!(binary::read(b"NOPE"), Err(BinaryError::BadMagic));
     assert!(matches!(
-        binary::read(&bytes[..5]),
+        binary::read(&bytes[..10]),
         Err(BinaryError::Truncated { .. })
     ));
     for cut in [6, 20, bytes.len() / 2, bytes.len() - 1] {
         assert!(binary::read(&bytes[..cut]).is_err(), "cut at {cut}");
     }
-    for pos in [6, 40, bytes.len() / 2, bytes.len() - 40, bytes.len() - 1] {
+    for pos in [20, 40, bytes.len() / 2, bytes.len() - 40, bytes.len() - 1] {
         let mut bad = bytes.clone();
         bad[pos] ^= 0x10;
         assert_eq!(
@@ -39,11 +39,16 @@ fn corrupt_or_truncated_binary_is_a_clear_error() {
         );
     }
     let mut future = bytes.clone();
-    future[4] = 9;
+    future[8] = 9;
     assert_eq!(
         binary::read(&future),
         Err(BinaryError::UnsupportedVersion { found: 9 })
     );
+    // A file of the format before the envelope (magic `GCNC`, u16 version 1): refused as
+    // version 1, with what to do.
+    let e = binary::read(b"GCNC\x01\x00 the old body").expect_err("version 1");
+    assert_eq!(e, BinaryError::UnsupportedVersion { found: 1 });
+    assert!(e.to_string().contains("recompile the circuit"), "{e}");
     assert!(binary::read(&[]).is_err());
 }
 

@@ -1,21 +1,21 @@
-//! The binary circuit reader. First byte: even → the rest as is; odd → the rest with its
-//! SHA-256 appended (so mutations reach the structure behind the checksum). A circuit
+//! The binary circuit reader. First byte: even → the rest as is; odd → the rest sealed as a
+//! body in the envelope (`binary::BINARY_FILE`, so mutations reach the structure behind
+//! the checksum). A circuit
 //! that reads is written back and must re-read identically.
 #![no_main]
 
 use circuit::binary;
 use libfuzzer_sys::fuzz_target;
-use sha2::{Digest, Sha256};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
-    let mut bytes = rest.to_vec();
-    if selector & 1 == 1 {
-        let sum = Sha256::digest(&bytes);
-        bytes.extend_from_slice(&sum);
-    }
+    let bytes = if selector & 1 == 1 {
+        binary::BINARY_FILE.seal(rest)
+    } else {
+        rest.to_vec()
+    };
     if let Ok(c) = binary::read(&bytes) {
         let again = binary::write(&c);
         match binary::read(&again) {

@@ -17,7 +17,8 @@ printf 'const N = 3;\nfn f(a: int<8>, b: uint<4>) -> int<12> { min(a, b) << 2 }\
 printf 'input garbler x: fixed<16, 12>;\noutput y: fixed<16, 12> = x * 0.5;\n' >"$seeds/dsl_check/half.dsl"
 
 # bristol_fashion (0 Fashion, 1 old format, 2 side file + "\n---\n" + circuit) and
-# binary_circuit (0 as is, 1 without the checksum): compiled shipped programs.
+# binary_circuit (0 as is, 1 the body without the envelope's header and checksum): compiled
+# shipped programs.
 mkdir -p "$seeds/bristol_fashion" "$seeds/binary_circuit"
 for p in relu sigmoid; do
   "$gcc_nn" compile "circuits/$p.dsl" -o "$tmp/$p.bristol" 2>/dev/null
@@ -26,7 +27,7 @@ for p in relu sigmoid; do
   { printf '\x02'; cat "$tmp/$p.bristol.meta.json"; printf '\n---\n'; cat "$tmp/$p.bristol"; } \
     >"$seeds/bristol_fashion/${p}_meta"
   { printf '\x00'; cat "$tmp/$p.bin"; } >"$seeds/binary_circuit/$p"
-  { printf '\x01'; head -c -32 "$tmp/$p.bin"; } >"$seeds/binary_circuit/${p}_unsummed"
+  { printf '\x01'; tail -c +21 "$tmp/$p.bin" | head -c -32; } >"$seeds/binary_circuit/${p}_unsummed"
 done
 { printf '\x01'; cat circuit/tests/data/bristol/bristol_format/adder_32bit.txt; } \
   >"$seeds/bristol_fashion/adder_32bit_old"
