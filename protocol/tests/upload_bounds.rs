@@ -130,11 +130,26 @@ fn weights_beyond_the_public_bounds_are_refused_before_encrypting() {
 #[test]
 fn a_model_at_the_edge_of_the_bounds_runs_exactly() {
     let (w_bits, _) = format_bounds(&FIXED, x_bits(), &act("tanh_fit")).expect("bounds");
-    let mut edge = model(1.0);
+    // Both activations saturate to ±1; Σ|W|·2^Fa must stay below 2^35: the largest weight
+    // alone, the other one 0.
+    run_edge(act("tanh_fit"), (1 << w_bits) - 1);
+}
+
+/// ReLU saturates at 8 − 2^−12 (32767 raw): an output weight of 2^20 brings |z| to
+/// 2^35 − 2^20, just inside the bound its range gives; the run is still exact.
+#[test]
+fn a_relu_model_at_the_edge_of_its_range_runs_exactly() {
+    run_edge(act("relu"), 1 << 20);
+}
+
+/// Hidden pre-activations ±2^30 (the activation's extremes), one output weight `w`, the
+/// other 0: the reference protocol over an in-memory channel equals the plaintext reference,
+/// and the output reaches 2^34.
+fn run_edge(activation: FixedActivation, w: i64) {
+    let mut edge = model_with(1.0, activation);
     edge.layers[0].weights.fill(0);
-    edge.layers[0].bias = vec![1 << 30, -(1 << 30)]; // both activations saturate to ±1
-    // Σ|W|·2^Fa must stay below 2^35: the largest weight alone, the other one 0.
-    edge.layers[1].weights = vec![(1 << w_bits) - 1, 0];
+    edge.layers[0].bias = vec![1 << 30, -(1 << 30)];
+    edge.layers[1].weights = vec![w, 0];
     edge.layers[1].bias = vec![0];
     let enc = upload(&edge).expect("at the bound");
     let state = CloudState::with_key_policy(enc, KeyPolicy::InsecureTestKeys).expect("state");
