@@ -7,6 +7,7 @@
 //! patches is one phase, advanced layer by layer.
 
 use crate::fast::store::UserShareLocation;
+use crate::progress::ProgressSink;
 use crate::session::client::{Progress, connect};
 use crate::session::{JobStats, ProtocolKind, SessionError};
 use model::GrayImage;
@@ -110,11 +111,11 @@ pub fn denoise_remote(
     let layers = session.header.layers();
     let blocks = ReferenceBlocks::new(inputs.len(), opts.chunk, layers);
     if opts.protocol == ProtocolKind::Reference {
-        blocks.open(0);
+        blocks.open(&GlobalProgress, 0);
     }
     let mut on_progress = |p: Progress| {
         if opts.protocol == ProtocolKind::Reference {
-            blocks.advance(&p);
+            blocks.advance(&GlobalProgress, &p);
         }
     };
     let (result, stats) = session.run_image(sk, &inputs, &layout, opts.chunk, &mut on_progress)?;
@@ -132,6 +133,24 @@ pub fn denoise_remote(
         layers,
         cpu,
     })
+}
+
+/// Forwards to the process-wide progress sink ([`crate::progress`]).
+struct GlobalProgress;
+
+impl ProgressSink for GlobalProgress {
+    fn phase(&self, name: &str, total: u64) {
+        crate::progress::phase(name, total);
+    }
+    fn advance(&self, n: u64) {
+        crate::progress::advance(n);
+    }
+    fn step(&self, label: &str, n: u64) {
+        crate::progress::step(label, n);
+    }
+    fn finish(&self) {
+        crate::progress::finish();
+    }
 }
 
 /// The reference protocol's progress: one phase per block of `chunk` patches, one step per
@@ -153,10 +172,10 @@ impl ReferenceBlocks {
     }
 
     /// Opens the phase of the block starting at patch `first`.
-    fn open(&self, first: usize) {
+    fn open(&self, sink: &dyn ProgressSink, first: usize) {
         let blocks = self.patches.div_ceil(self.chunk);
         let last = (first + self.chunk).min(self.patches);
-        crate::progress::phase(
+        sink.phase(
             &format!(
                 "patch block {}/{blocks}: patches {}–{last} of {}",
                 first / self.chunk + 1,
@@ -169,14 +188,66 @@ impl ReferenceBlocks {
 
     /// Records a finished layer of the current block; at its last layer the block's phase
     /// closes and the next block's opens.
-    fn advance(&self, p: &Progress) {
-        crate::progress::step(&format!("layer {}/{}", p.layers_done, p.layers), 1);
+    fn advance(&self, sink: &dyn ProgressSink, p: &Progress) {
+        sink.step(&format!("layer {}/{}", p.layers_done, p.layers), 1);
         if p.layers_done >= p.layers {
-            crate::progress::finish();
+            sink.finish();
             let next = p.patches_done + p.chunk;
             if next < self.patches {
-                self.open(next);
+                self.open(sink, next);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::{Event, Recorder, summarise};
+
+    /// Feeds the reports `Session::run_job` makes for `patches` in chunks of `chunk`.
+    fn run(patches: usize, chunk: usize, layers: usize) -> Vec<Event> {
+        let rec = Recorder::new();
+        let blocks = ReferenceBlocks::new(patches, chunk, layers);
+        blocks.open(&rec, 0);
+        for (k, group) in (0..patches).collect::<Vec<_>>().chunks(chunk).enumerate() {
+            for l in 1..=layers {
+                let p = Progress {
+                    patches_done: k * chunk,
+                    chunk: group.len(),
+                    patches,
+                    layers_done: l,
+                    layers,
+                };
+                blocks.advance(&rec, &p);
+            }
+        }
+        rec.events()
+    }
+
+    #[test]
+    fn reference_progress_is_one_phase_per_block_each_to_its_total() {
+        let events = run(10, 4, 3);
+        let phases = summarise(&events);
+        assert_eq!(
+            phases,
+            vec![
+                ("patch block 1/3: patches 1–4 of 10".to_string(), 3, 3),
+                ("patch block 2/3: patches 5–8 of 10".to_string(), 3, 3),
+                ("patch block 3/3: patches 9–10 of 10".to_string(), 3, 3),
+            ]
+        );
+        assert_eq!(events.iter().filter(|e| **e == Event::Finish).count(), 3);
+        let steps: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Step(label, 1) => Some(label.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(steps[..3], ["layer 1/3", "layer 2/3", "layer 3/3"]);
+        assert_eq!(steps.len(), 9);
+        // One block only: opened once, closed once.
+        assert_eq!(summarise(&run(2, 8, 2)).len(), 1);
     }
 }

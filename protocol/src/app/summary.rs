@@ -3,6 +3,7 @@
 //! notes, CPU per side where known, and bytes each way.
 
 use crate::session::JobStats;
+use crate::timeline::Category;
 use std::fmt;
 use std::time::Duration;
 
@@ -29,23 +30,18 @@ pub struct Summary<'a> {
 }
 
 impl Summary<'_> {
-    /// The phases with a duration, in order (zero-length entries are notes).
-    pub fn timed_phases(&self) -> impl Iterator<Item = (&str, Duration)> {
+    /// The phases with a duration, merged by label, in order.
+    pub fn timed_phases(&self) -> impl Iterator<Item = (String, Duration)> {
         self.stats
-            .phases
-            .iter()
+            .phases()
+            .into_iter()
             .filter(|(_, d)| !d.is_zero())
-            .map(|(n, d)| (n.as_str(), *d))
     }
 
     /// The notes recorded during the run (e.g. "fast: setup skipped, stored share pair
     /// reused").
     pub fn notes(&self) -> impl Iterator<Item = &str> {
-        self.stats
-            .phases
-            .iter()
-            .filter(|(_, d)| d.is_zero())
-            .map(|(n, _)| n.as_str())
+        self.stats.notes.iter().map(String::as_str)
     }
 }
 
@@ -70,8 +66,8 @@ impl fmt::Display for Summary<'_> {
             writeln!(f, "  {name:<44} {:>10.3} s", d.as_secs_f64())?;
         }
         let extras = [
-            ("off-line r^N precomputation", s.total("offline:")),
-            ("waiting for the cloud", s.total("wait:")),
+            ("off-line r^N precomputation", s.category(Category::Offline)),
+            ("waiting for the cloud", s.category(Category::Wait)),
         ];
         for (what, d) in extras.iter().filter(|(_, d)| !d.is_zero()) {
             writeln!(f, "  of which {what} {:.3} s", d.as_secs_f64())?;
@@ -104,12 +100,13 @@ mod tests {
 
     fn stats() -> JobStats {
         let mut s = JobStats::default();
-        s.add("fast: setup (re-sharing)", Duration::from_millis(1500));
-        s.add(
-            "fast: setup skipped, stored share pair reused",
-            Duration::ZERO,
+        s.record(
+            Category::Other,
+            "fast: setup (re-sharing)",
+            Duration::from_millis(1500),
         );
-        s.add("fast: image", Duration::from_millis(2250));
+        s.note("fast: setup skipped, stored share pair reused");
+        s.record(Category::Other, "fast: image", Duration::from_millis(2250));
         s.bytes_sent = 3_000_000;
         s.bytes_received = 250_000;
         s
@@ -156,7 +153,9 @@ mod tests {
     #[test]
     fn waiting_and_offline_totals_appear_only_when_they_happened() {
         let mut stats = stats();
-        stats.add("L1 wait: cloud products", Duration::from_millis(750));
+        stats.set_layer(Some(1));
+        stats.record(Category::Wait, "cloud products", Duration::from_millis(750));
+        stats.set_layer(None);
         let summary = Summary {
             title: "t",
             stats: &stats,
