@@ -53,7 +53,10 @@ fn demo_json_summary_and_progress_through_every_phase() {
 
     assert_eq!(v["equal_to_reference"], true, "{v}");
     let protocol = v["protocol"].as_str().expect("protocol");
-    assert!(protocol.starts_with("fast"), "the default is a fast protocol: {v}");
+    assert!(
+        protocol.starts_with("fast"),
+        "the default is a fast protocol: {v}"
+    );
     let names: Vec<&str> = v["phases"]
         .as_array()
         .expect("phases")
@@ -65,7 +68,9 @@ fn demo_json_summary_and_progress_through_every_phase() {
     }
     for part in ["setup (re-sharing)", ": image"] {
         assert!(
-            names.iter().any(|n| n.starts_with("user: ") && n.contains(part)),
+            names
+                .iter()
+                .any(|n| n.starts_with("user: ") && n.contains(part)),
             "no user phase with {part}: {names:?}"
         );
     }

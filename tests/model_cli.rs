@@ -26,7 +26,10 @@ fn denoise_plain_on_the_shipped_sample_gains_more_than_4_db() {
     // 8-bit image (one definition everywhere), whose clipping at 0 and 255 removes some of
     // the noise of this high-contrast sample: a little above.
     assert!(noisy > 20.17 && noisy < 21.0, "{stdout}");
-    assert!(stdout.contains("8-bit images"), "the definition is stated: {stdout}");
+    assert!(
+        stdout.contains("8-bit images"),
+        "the definition is stated: {stdout}"
+    );
     assert!(denoised > noisy + 4.0, "{stdout}");
     let written = image::open(&out_png).expect("output is a PNG");
     assert_eq!((written.width(), written.height()), (256, 256));
