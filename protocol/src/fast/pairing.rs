@@ -11,6 +11,10 @@
 //! own and non-zero. Anything else means a fresh setup, whose new pair id both store; the
 //! image header carries the pair id again ([`super::party`]), so two shares of different
 //! setups can never be combined into a wrong result.
+//!
+//! With the RLWE engine, a party whose stored share has no room left in its pair's flooding
+//! budget for this image ([`super::store::rlwe_fit`]) treats it as absent: the cloud offers no
+//! pair, the user answers "new setup", and the pair is re-shared with fresh masks.
 
 use super::shares::ShareBinding;
 use super::wire::{expect_words, protocol, recv_bytes, recv_words, send_bytes, send_words};
