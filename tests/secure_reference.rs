@@ -34,7 +34,7 @@ fn run_over_tcp(sk: &SecretKey, patches: &[Vec<i64>], chunk: usize) -> Vec<Vec<i
         })
         .expect("job");
     assert_eq!(layers_seen, 2, "progress reports every layer");
-    assert_eq!(stats.patches, patches.len());
+    assert_eq!(stats.patches, patches.len() as u64);
     assert!(stats.bytes_sent > 0 && stats.bytes_received > 0);
     drop(s);
     let _ = lines;
