@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(s) = ModelShare::from_bytes(data) {
-        assert_eq!(s.to_bytes(), data, "round trip");
+        assert_eq!(s.to_bytes().as_slice(), data, "round trip");
     }
     if data.len() >= 32 {
         let mut sealed = data.to_vec();
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         let digest = Sha256::digest(&sealed[..n]);
         sealed[n..].copy_from_slice(&digest);
         if let Ok(s) = ModelShare::from_bytes(&sealed) {
-            assert_eq!(s.to_bytes(), sealed, "round trip");
+            assert_eq!(s.to_bytes().as_slice(), sealed.as_slice(), "round trip");
         }
     }
 });
