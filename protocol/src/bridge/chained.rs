@@ -1,21 +1,20 @@
-//! Chained packing (σ once per ciphertext): both roles. See [`super::chained_circuit`].
+//! Chained packing (σ once per ciphertext): the circuit and both roles' pure cores (run by
+//! [`super::run_cloud`] and [`super::run_user`]). See [`super::chained_circuit`].
 
+use super::CloudOutput;
 use super::chained_circuit::{compile, output_slot_bits};
 use super::circuit::MaskParams;
-use super::core::RandomnessUse;
-use super::wire::{Header, Mode, send_header};
-use crate::error::{BridgeError, chan, he};
-use crate::timeline::{Category, Lap, Timeline};
-use crate::wire::{recv_ciphertexts, send_ciphertexts};
+use super::core::{CloudMsg, CloudSteps, RandomnessUse, UserMsg, UserSteps, party_inputs};
+use super::wire::{Header, Mode};
+use crate::error::{BridgeError, he};
 use activation::{Activation, MaskedParams};
-use circuit::value::{from_bits, push_bits};
+use circuit::value::from_bits;
 use compiler::Party;
 use num_bigint::{BigInt, BigUint};
 use num_traits::{One, ToPrimitive, Zero};
 use paillier::{Ciphertext, PublicKey, RandomnessPool, SecretKey, SlotLayout};
 use rand::CryptoRng;
-use runtime::channel::Channel;
-use runtime::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
+use runtime::driver::TwoPartyCircuit;
 
 /// A compiled chained circuit for K slots.
 #[derive(Debug, Clone)]
@@ -107,183 +106,208 @@ fn slot_index(name: &str) -> Option<usize> {
     name.get(1..).and_then(|n| n.parse().ok())
 }
 
-/// The cloud's side; returns `Enc(Σ_s f(x_s)·2^(s·14))` per group of K.
-pub(crate) fn cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
-    ch: &mut C,
-    pk: &PublicKey,
-    cc: &ChainedCircuit,
-    inputs: &[Ciphertext],
-    pool: &mut RandomnessPool,
-    rng: &mut R,
-) -> Result<(super::CloudOutput, Timeline), BridgeError> {
-    let (sent0, recv0) = (ch.bytes_sent(), ch.bytes_received());
-    let mut report = Timeline::new();
-    let mut randomness = RandomnessUse::default();
-    let mut clock = Lap::start();
-    let (k, l) = (cc.slots, cc.x_bits);
-    let layout_in = SlotLayout::new(k, l, pk.bits()).map_err(he("slot layout"))?;
-    let zero = pk
-        .encrypt_deterministic(&BigUint::zero())
-        .map_err(he("padding"))?;
-    let mut masks = Vec::new();
-    let mut to_send = Vec::new();
-    for group in inputs.chunks(k) {
-        let mut padded = group.to_vec();
-        padded.resize(k, zero.clone());
-        let packed = layout_in
-            .pack_ciphertexts(pk, &padded)
-            .map_err(he("packing"))?;
-        let m = random_bits(rng, k as u32 * l + cc.sigma);
-        let masked = pk
-            .add_plain(&packed, &(offsets(k, l) + &m))
-            .map_err(he("masking"))?;
-        let rn = randomness.take(pool, pk, rng);
-        to_send.push(pk.rerandomize(&masked, &rn));
-        masks.push(m);
-    }
-    clock.lap(&mut report, Category::Compute, "mask + re-randomise");
-    let header = Header {
-        mode: Mode::Chained,
-        batch: inputs.len() as u64,
-        ciphertexts: to_send.len() as u64,
-    };
-    send_header(ch, pk, header)?;
-    send_ciphertexts(ch, pk, &to_send, "masked pre-activations")?;
-    clock.lap(&mut report, Category::Send, "send masked values");
-    let neg_ru = recv_ciphertexts(ch, pk, to_send.len(), "encrypted output masks")?;
-    clock.lap(&mut report, Category::Wait, "receive Enc(-ru)");
-
-    let eval_inputs: Vec<Vec<bool>> = masks
-        .iter()
-        .map(|m| {
-            let mut bits = Vec::new();
-            for (v, party) in cc.tpc.circuit().inputs.iter().zip(cc.tpc.parties()) {
-                if *party == Party::Evaluator {
-                    let s = slot_index(&v.name).unwrap_or(0);
-                    push_bits(&mut bits, digit(m, s, l), v.format.width());
-                }
-            }
-            bits
-        })
-        .collect();
-    let run = run_evaluator(ch, &cc.tpc, &eval_inputs, Reveal::Evaluator, rng)?;
-    report.absorb_gc(&run.stats);
-    let mut clock = Lap::start();
-    let outputs = run.outputs.ok_or_else(|| BridgeError::Protocol {
-        phase: "garbled circuit",
-        what: "the evaluator received no outputs".into(),
-    })?;
-    let offset_y = BigInt::from(offsets(k, cc.y_bits));
-    let mut cts = Vec::with_capacity(neg_ru.len());
-    for (c, bits) in neg_ru.iter().zip(&outputs) {
-        // Outputs y0..y(K−1) (LY bits each) then ytop: Y = Σ y_s·2^(LY·s) + ytop·2^(LY·K).
-        let mut y = BigUint::zero();
-        let mut at = 0usize;
-        for (s, out) in cc.tpc.circuit().outputs.iter().enumerate() {
-            let w = out.format.width() as usize;
-            let v = BigUint::from(from_bits(&bits[at..at + w]));
-            y += v << (s as u32 * cc.y_bits);
-            at += w;
-        }
-        let f_prime = pk.add_plain(c, &y).map_err(he("unmasking"))?;
-        cts.push(
-            pk.add_plain_signed(&f_prime, &-offset_y.clone())
-                .map_err(he("unmasking"))?,
-        );
-    }
-    clock.lap(&mut report, Category::Compute, "unmask");
-    ch.flush().map_err(chan("finish"))?;
-    report.add_traffic(ch.bytes_sent() - sent0, ch.bytes_received() - recv0);
-    report.randomness_from_pool += randomness.from_pool;
-    report.randomness_computed += randomness.computed;
-    report.activations += inputs.len() as u64;
-    let out = super::CloudOutput::Packed {
-        layout: cc.output_layout(pk)?,
-        batch: inputs.len(),
-        cts,
-    };
-    Ok((out, report))
+/// The cloud's side of chained mode between its steps (pure: no I/O, no timing): the masks
+/// it drew, one per group of K slots.
+#[derive(Debug)]
+pub struct ChainedCloudCore<'a> {
+    pk: &'a PublicKey,
+    cc: &'a ChainedCircuit,
+    batch: usize,
+    masks: Vec<BigUint>,
+    randomness: RandomnessUse,
 }
 
-/// The user's side after the header announced chained mode (continues `run_user`'s byte
-/// counters).
-pub(crate) fn user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
-    ch: &mut C,
-    sk: &SecretKey,
-    cc: &ChainedCircuit,
-    header: Header,
-    pool: &mut RandomnessPool,
-    rng: &mut R,
-    (sent0, recv0): (u64, u64),
-) -> Result<Timeline, BridgeError> {
-    let mut report = Timeline::new();
-    let mut randomness = RandomnessUse::default();
-    let pk = sk.public_key();
-    let (k, l) = (cc.slots, cc.x_bits);
-    let groups = (header.batch as usize).div_ceil(k);
-    if header.ciphertexts != groups as u64 {
-        return Err(BridgeError::Protocol {
-            phase: "bridge header",
-            what: format!(
-                "{} ciphertexts for {} activations in chained mode",
-                header.ciphertexts, header.batch
-            ),
-        });
-    }
-    let mut clock = Lap::start();
-    let masked = recv_ciphertexts(ch, pk, groups, "masked pre-activations")?;
-    clock.lap(&mut report, Category::Wait, "receive masked values");
-    let limit = k as u64 * u64::from(l) + u64::from(cc.sigma) + 1;
-    let mut values = Vec::with_capacity(groups);
-    for c in &masked {
-        let v = sk.decrypt(c).map_err(he("decrypting masked values"))?;
-        if v.bits() > limit {
-            return Err(BridgeError::Protocol {
-                phase: "masked pre-activations",
-                what: format!("a masked value exceeds {limit} bits (cloud mask out of range)"),
-            });
+impl<'a> ChainedCloudCore<'a> {
+    /// Packs K inputs per ciphertext, masks them with one σ per ciphertext and re-randomises
+    /// with `r^N` from `pool`; returns the core and the message to send.
+    pub fn start<R: CryptoRng + ?Sized>(
+        pk: &'a PublicKey,
+        cc: &'a ChainedCircuit,
+        inputs: &[Ciphertext],
+        pool: &mut RandomnessPool,
+        rng: &mut R,
+    ) -> Result<(Self, CloudMsg), BridgeError> {
+        let (k, l) = (cc.slots, cc.x_bits);
+        let layout_in = SlotLayout::new(k, l, pk.bits()).map_err(he("slot layout"))?;
+        let zero = pk
+            .encrypt_deterministic(&BigUint::zero())
+            .map_err(he("padding"))?;
+        let mut randomness = RandomnessUse::default();
+        let mut masks = Vec::new();
+        let mut cts = Vec::new();
+        for group in inputs.chunks(k) {
+            let mut padded = group.to_vec();
+            padded.resize(k, zero.clone());
+            let packed = layout_in
+                .pack_ciphertexts(pk, &padded)
+                .map_err(he("packing"))?;
+            let m = random_bits(rng, k as u32 * l + cc.sigma);
+            let masked = pk
+                .add_plain(&packed, &(offsets(k, l) + &m))
+                .map_err(he("masking"))?;
+            cts.push(pk.rerandomize(&masked, &randomness.take(pool, pk, rng)));
+            masks.push(m);
         }
-        values.push(v);
+        let header = Header {
+            mode: Mode::Chained,
+            batch: inputs.len() as u64,
+            ciphertexts: cts.len() as u64,
+        };
+        let core = Self {
+            pk,
+            cc,
+            batch: inputs.len(),
+            masks,
+            randomness,
+        };
+        Ok((core, CloudMsg::Masked { header, cts }))
     }
-    clock.lap(&mut report, Category::Compute, "decrypt");
-    let ru_bits = k as u32 * cc.y_bits + cc.sigma;
-    let rus: Vec<BigUint> = (0..groups).map(|_| random_bits(rng, ru_bits)).collect();
-    let neg_ru = rus
-        .iter()
-        .map(|ru| {
-            let rn = randomness.take(pool, pk, rng);
-            pk.encrypt_with(&(pk.n() - ru), &rn)
-                .map_err(he("encrypting output masks"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    clock.lap(&mut report, Category::Compute, "draw + encrypt -ru");
-    send_ciphertexts(ch, pk, &neg_ru, "encrypted output masks")?;
-    clock.lap(&mut report, Category::Send, "send Enc(-ru)");
-    let top_shift = k as u32 * cc.y_bits;
-    let garbler_inputs: Vec<Vec<bool>> = values
-        .iter()
-        .zip(&rus)
-        .map(|(v, ru)| {
-            let mut bits = Vec::new();
-            for (input, party) in cc.tpc.circuit().inputs.iter().zip(cc.tpc.parties()) {
-                if *party != Party::Garbler {
-                    continue;
-                }
-                let value = match (input.name.as_bytes().first(), slot_index(&input.name)) {
-                    (Some(b'v'), Some(s)) => digit(v, s, l),
-                    (Some(b'u'), Some(s)) => digit(ru, s, cc.y_bits),
-                    _ => (ru >> top_shift).to_u128().unwrap_or(0),
-                };
-                push_bits(&mut bits, value, input.format.width());
+}
+
+impl CloudSteps for ChainedCloudCore<'_> {
+    fn expected_output_masks(&self) -> usize {
+        self.masks.len()
+    }
+
+    fn evaluator_inputs(&self) -> Vec<Vec<bool>> {
+        let l = self.cc.x_bits;
+        party_inputs(
+            &self.cc.tpc,
+            Party::Evaluator,
+            self.masks.len(),
+            |g, name| digit(&self.masks[g], slot_index(name).unwrap_or(0), l),
+        )
+    }
+
+    fn randomness(&self) -> RandomnessUse {
+        self.randomness
+    }
+
+    /// `Enc(Σ_s f(x_s)·2^(s·LY))` per group of K.
+    fn finish(self, reply: UserMsg, ys: &[Vec<bool>]) -> Result<CloudOutput, BridgeError> {
+        let UserMsg::OutputMasks(neg_ru) = reply;
+        if neg_ru.len() != self.masks.len() || ys.len() != self.masks.len() {
+            return Err(BridgeError::protocol(
+                "encrypted output masks",
+                format!(
+                    "{} output masks and {} garbled outputs for {} groups",
+                    neg_ru.len(),
+                    ys.len(),
+                    self.masks.len()
+                ),
+            ));
+        }
+        let (pk, cc) = (self.pk, self.cc);
+        let offset_y = BigInt::from(offsets(cc.slots, cc.y_bits));
+        let mut cts = Vec::with_capacity(neg_ru.len());
+        for (c, bits) in neg_ru.iter().zip(ys) {
+            // Outputs y0..y(K−1) (LY bits each) then ytop: Y = Σ y_s·2^(LY·s) + ytop·2^(LY·K).
+            let mut y = BigUint::zero();
+            let mut at = 0usize;
+            for (s, out) in cc.tpc.circuit().outputs.iter().enumerate() {
+                let w = out.format.width() as usize;
+                let v = BigUint::from(from_bits(&bits[at..at + w]));
+                y += v << (s as u32 * cc.y_bits);
+                at += w;
             }
-            bits
+            let f_prime = pk.add_plain(c, &y).map_err(he("unmasking"))?;
+            cts.push(
+                pk.add_plain_signed(&f_prime, &-offset_y.clone())
+                    .map_err(he("unmasking"))?,
+            );
+        }
+        Ok(CloudOutput::Packed {
+            layout: cc.output_layout(pk)?,
+            batch: self.batch,
+            cts,
         })
-        .collect();
-    let run = run_garbler(ch, &cc.tpc, &garbler_inputs, Reveal::Evaluator, rng)?;
-    report.absorb_gc(&run.stats);
-    report.add_traffic(ch.bytes_sent() - sent0, ch.bytes_received() - recv0);
-    report.randomness_from_pool += randomness.from_pool;
-    report.randomness_computed += randomness.computed;
-    report.activations += header.batch;
-    Ok(report)
+    }
+}
+
+/// The user's side of chained mode (pure: no I/O, no timing).
+#[derive(Debug)]
+pub struct ChainedUserCore<'a> {
+    sk: &'a SecretKey,
+    cc: &'a ChainedCircuit,
+    randomness: RandomnessUse,
+}
+
+impl<'a> ChainedUserCore<'a> {
+    /// The user's core for `cc` under its key `sk`.
+    pub fn new(sk: &'a SecretKey, cc: &'a ChainedCircuit) -> Self {
+        Self {
+            sk,
+            cc,
+            randomness: RandomnessUse::default(),
+        }
+    }
+}
+
+impl UserSteps for ChainedUserCore<'_> {
+    fn expect(&self, header: &Header) -> Result<usize, BridgeError> {
+        let groups = (header.batch as usize).div_ceil(self.cc.slots);
+        if header.mode != Mode::Chained || header.ciphertexts != groups as u64 {
+            return Err(BridgeError::protocol(
+                "bridge header",
+                format!(
+                    "{} ciphertexts for {} activations in chained mode",
+                    header.ciphertexts, header.batch
+                ),
+            ));
+        }
+        Ok(groups)
+    }
+
+    fn respond<R: CryptoRng + ?Sized>(
+        &mut self,
+        msg: CloudMsg,
+        pool: &mut RandomnessPool,
+        rng: &mut R,
+    ) -> Result<(UserMsg, Vec<Vec<bool>>), BridgeError> {
+        let CloudMsg::Masked { header, cts } = msg;
+        if cts.len() != self.expect(&header)? {
+            return Err(BridgeError::protocol(
+                "masked pre-activations",
+                format!("{} ciphertexts for {header:?}", cts.len()),
+            ));
+        }
+        let (sk, cc) = (self.sk, self.cc);
+        let pk = sk.public_key();
+        let (k, l) = (cc.slots, cc.x_bits);
+        let limit = k as u64 * u64::from(l) + u64::from(cc.sigma) + 1;
+        let mut values = Vec::with_capacity(cts.len());
+        for c in &cts {
+            let v = sk.decrypt(c).map_err(he("decrypting masked values"))?;
+            if v.bits() > limit {
+                return Err(BridgeError::protocol(
+                    "masked pre-activations",
+                    format!("a masked value exceeds {limit} bits (cloud mask out of range)"),
+                ));
+            }
+            values.push(v);
+        }
+        let ru_bits = k as u32 * cc.y_bits + cc.sigma;
+        let rus: Vec<BigUint> = (0..cts.len()).map(|_| random_bits(rng, ru_bits)).collect();
+        let neg_ru = rus
+            .iter()
+            .map(|ru| {
+                let rn = self.randomness.take(pool, pk, rng);
+                pk.encrypt_with(&(pk.n() - ru), &rn)
+                    .map_err(he("encrypting output masks"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let top_shift = k as u32 * cc.y_bits;
+        let inputs = party_inputs(&cc.tpc, Party::Garbler, values.len(), |g, name| {
+            match (name.as_bytes().first(), slot_index(name)) {
+                (Some(b'v'), Some(s)) => digit(&values[g], s, l),
+                (Some(b'u'), Some(s)) => digit(&rus[g], s, cc.y_bits),
+                _ => (&rus[g] >> top_shift).to_u128().unwrap_or(0),
+            }
+        });
+        Ok((UserMsg::OutputMasks(neg_ru), inputs))
+    }
+
+    fn randomness(&self) -> RandomnessUse {
+        self.randomness
+    }
 }

@@ -21,6 +21,7 @@ use num_bigint::{BigInt, BigUint};
 use num_traits::ToPrimitive;
 use paillier::{Ciphertext, PublicKey, Randomness, RandomnessPool, SecretKey, SlotLayout};
 use rand::CryptoRng;
+use runtime::driver::TwoPartyCircuit;
 
 /// cloud → user.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,10 +73,70 @@ impl RandomnessUse {
     }
 }
 
+/// The cloud's steps after it sent its [`CloudMsg`], the same for every mode: what the
+/// runner needs to receive the reply, run the garbled circuit and finish.
+pub trait CloudSteps {
+    /// How many `Enc(−ru)` ciphertexts the user's reply carries.
+    fn expected_output_masks(&self) -> usize;
+    /// The evaluator's input bits of every garbled instance.
+    fn evaluator_inputs(&self) -> Vec<Vec<bool>>;
+    /// Randomness used so far.
+    fn randomness(&self) -> RandomnessUse;
+    /// `Enc(f(x))` from the reply and the evaluator's outputs.
+    fn finish(self, reply: UserMsg, ys: &[Vec<bool>]) -> Result<CloudOutput, ProtocolError>;
+}
+
+/// The user's steps for one announced batch, the same for every mode.
+pub trait UserSteps {
+    /// Checks the header; returns how many ciphertexts to receive.
+    fn expect(&self, header: &Header) -> Result<usize, ProtocolError>;
+    /// The reply to the masked values and the garbler's input bits of every instance.
+    fn respond<R: CryptoRng + ?Sized>(
+        &mut self,
+        msg: CloudMsg,
+        pool: &mut RandomnessPool,
+        rng: &mut R,
+    ) -> Result<(UserMsg, Vec<Vec<bool>>), ProtocolError>;
+    /// Randomness used so far.
+    fn randomness(&self) -> RandomnessUse;
+}
+
+impl CloudSteps for CloudCore<'_> {
+    fn expected_output_masks(&self) -> usize {
+        CloudCore::expected_output_masks(self)
+    }
+    fn evaluator_inputs(&self) -> Vec<Vec<bool>> {
+        CloudCore::evaluator_inputs(self)
+    }
+    fn randomness(&self) -> RandomnessUse {
+        self.randomness
+    }
+    fn finish(self, reply: UserMsg, ys: &[Vec<bool>]) -> Result<CloudOutput, ProtocolError> {
+        CloudCore::finish(self, reply, ys)
+    }
+}
+
+impl UserSteps for UserCore<'_> {
+    fn expect(&self, header: &Header) -> Result<usize, ProtocolError> {
+        UserCore::expect(self, header)
+    }
+    fn respond<R: CryptoRng + ?Sized>(
+        &mut self,
+        msg: CloudMsg,
+        pool: &mut RandomnessPool,
+        rng: &mut R,
+    ) -> Result<(UserMsg, Vec<Vec<bool>>), ProtocolError> {
+        UserCore::respond(self, msg, pool, rng)
+    }
+    fn randomness(&self) -> RandomnessUse {
+        self.randomness
+    }
+}
+
 /// The garbler's or evaluator's input bits of every instance: for each instance, the inputs
 /// of `party` in circuit order, each value LSB-first, `value(name)` giving each value.
-fn party_inputs(
-    circuit: &BridgeCircuit,
+pub(crate) fn party_inputs(
+    tpc: &TwoPartyCircuit,
     party: Party,
     count: usize,
     value: impl Fn(usize, &str) -> u128,
@@ -83,13 +144,7 @@ fn party_inputs(
     (0..count)
         .map(|k| {
             let mut bits = Vec::new();
-            for (v, p) in circuit
-                .tpc
-                .circuit()
-                .inputs
-                .iter()
-                .zip(circuit.tpc.parties())
-            {
+            for (v, p) in tpc.circuit().inputs.iter().zip(tpc.parties()) {
                 if *p == party {
                     push_bits(&mut bits, value(k, &v.name), v.format.width());
                 }
@@ -183,9 +238,12 @@ impl<'a> CloudCore<'a> {
 
     /// The evaluator's input bits of every garbled instance: the cloud's mask m.
     pub fn evaluator_inputs(&self) -> Vec<Vec<bool>> {
-        party_inputs(self.circuit, Party::Evaluator, self.masks.len(), |k, _| {
-            self.masks[k]
-        })
+        party_inputs(
+            &self.circuit.tpc,
+            Party::Evaluator,
+            self.masks.len(),
+            |k, _| self.masks[k],
+        )
     }
 
     /// Step 2: from the user's `Enc(−ru)` and the revealed `y_i = f(x_i) + ru_i` of the
@@ -367,7 +425,7 @@ impl<'a> UserCore<'a> {
                     .map_err(he("encrypting output masks"))
             })
             .collect::<Result<_, _>>()?;
-        let inputs = party_inputs(self.circuit, Party::Garbler, n, |k, name| {
+        let inputs = party_inputs(&self.circuit.tpc, Party::Garbler, n, |k, name| {
             if name == "ru" { ru[k] } else { xr[k] }
         });
         Ok((UserMsg::OutputMasks(neg_ru), inputs))
