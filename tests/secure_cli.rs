@@ -1,44 +1,42 @@
 //! The three roles as separate processes over real sockets: `model encrypt`, `serve`,
 //! `denoise --connect`; the result equals the plaintext fixed-point denoiser's image.
+//!
+//! Expensive setup is paid once per binary: one 2048-bit key ([`production_key`]), one
+//! encrypted upload of the tiny model ([`tiny_upload`], copied into each test's folder so that
+//! every test starts from empty share stores), and one upload of the shipped model, whose
+//! re-sharing serves both the Paillier and the RLWE run on it.
 
 mod secure_common;
 
 use secure_common::*;
 use std::path::Path;
 use std::process::Command;
+use std::sync::OnceLock;
 
-/// Writes this test binary's 2048-bit key pair into `dir`: the shipped commands refuse
-/// smaller keys, so every spawned-process test runs at production size (one key, generated
-/// once, keeps the suite quick).
-fn write_keys(dir: &Path) {
-    write_key_files(dir, production_key());
+/// `gcc-nn model encrypt --user-key DIR` of the tiny model under this binary's key, run once
+/// per test binary: the bytes of its `model.enc`.
+fn tiny_upload() -> &'static [u8] {
+    static UPLOAD: OnceLock<Vec<u8>> = OnceLock::new();
+    UPLOAD.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tmp");
+        let keys = dir.path().join("keys");
+        std::fs::create_dir(&keys).expect("keys dir");
+        write_key_files(&keys, production_key());
+        encrypt_tiny_model(dir.path(), &keys);
+        std::fs::read(dir.path().join("model.enc")).expect("model.enc")
+    })
 }
 
-/// Saves the tiny model as `d/tiny.gccmlp` and encrypts it under `user_key` into
-/// `d/model.enc` with `gcc-nn model encrypt` (the model owner's step).
-fn encrypt_tiny_model(d: &Path, user_key: &Path) {
+/// A fresh folder for one test: the key pair in `keys/`, `tiny.gccmlp` and its upload
+/// `model.enc` (no share stores yet).
+fn tiny_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    std::fs::create_dir(d.join("keys")).expect("keys dir");
+    write_key_files(&d.join("keys"), production_key());
     tiny_mlp().save(&d.join("tiny.gccmlp")).expect("model");
-    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
-    run_ok(&[
-        "model",
-        "encrypt",
-        "--model",
-        &p("tiny.gccmlp"),
-        "--user-key",
-        &user_key.to_string_lossy(),
-        "-o",
-        &p("model.enc"),
-    ]);
-}
-
-/// Saves the `w`×`h` crop of the sample at (`x`, `y`) as `d/crop.png`.
-fn save_sample_crop(d: &Path, x: usize, y: usize, w: usize, h: usize) {
-    model::shipped::sample_image()
-        .expect("sample")
-        .crop(x, y, w, h)
-        .expect("crop")
-        .save_png(&d.join("crop.png"))
-        .expect("png");
+    std::fs::write(d.join("model.enc"), tiny_upload()).expect("model.enc");
+    dir
 }
 
 #[test]
@@ -88,47 +86,21 @@ fn summary_bytes(out: &str) -> u64 {
 /// corrupt user share leads to a fresh setup, never to a wrong image.
 #[test]
 fn fast_protocol_stores_shares_and_later_images_skip_the_setup() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = tiny_folder();
     let d = dir.path();
-    std::fs::create_dir(d.join("keys")).expect("keys dir");
-    write_keys(&d.join("keys"));
-    encrypt_tiny_model(d, &d.join("keys"));
+    let keys = d.join("keys");
     save_sample_crop(d, 60, 90, 7, 5);
-    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
-    run_ok(&[
-        "denoise",
-        "--plain",
-        "--model",
-        &p("tiny.gccmlp"),
-        &p("crop.png"),
-        "-o",
-        &p("plain.png"),
-    ]);
-    let plain = model::GrayImage::load(&d.join("plain.png")).expect("plain");
+    let plain = denoise_plain(d, true, "crop.png", "plain.png");
     let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "3"]);
     let denoise = |out: &str| {
-        let stdout = run_ok(&[
-            "denoise",
-            "--connect",
-            &addr,
-            "--key",
-            &p("keys"),
-            &p("crop.png"),
-            "-o",
-            &p(out),
-        ]);
-        let img = model::GrayImage::load(&d.join(out)).expect("secure");
-        assert_eq!(
-            img.to_u8(),
-            plain.to_u8(),
-            "{out} differs from the plaintext"
-        );
+        let (stdout, img) = denoise_connect(&addr, &keys, d, ("crop.png", out), &[]);
+        assert_eq!(img, plain, "{out} differs from the plaintext");
         stdout
     };
     let first = denoise("first.png");
     assert!(first.contains("setup (re-sharing)"), "{first}");
     assert!(!first.contains("setup skipped"), "{first}");
-    let user_files = files_ending(&d.join("keys"), ".usershare");
+    let user_files = files_ending(&keys, ".usershare");
     let cloud_files = files_ending(&d.join("model.enc.shares"), ".cloudshare");
     assert_eq!((user_files.len(), cloud_files.len()), (1, 1));
     #[cfg(unix)]
@@ -158,66 +130,30 @@ fn fast_protocol_stores_shares_and_later_images_skip_the_setup() {
 }
 
 /// The shipped model on a 64x64 crop of the shipped sample, every role a process over
-/// loopback at 2048 bits (the shipped commands refuse smaller keys): the secure image equals
-/// the fixed-point plaintext reference pixel for pixel.
+/// loopback at 2048 bits (the shipped commands refuse smaller keys), one upload and one
+/// server: `--protocol fast` runs the re-sharing, then `--protocol fast-rlwe` (linear layers
+/// on ring-LWE) runs on the stored share pair. Both secure images equal the fixed-point
+/// reference and `denoise --plain` pixel for pixel.
 #[test]
-fn fast_protocol_with_the_shipped_model_on_a_64x64_crop_equals_the_fixed_point_reference() {
-    shipped_crop_equals_reference("fast");
-}
-
-/// The same with the linear layers on ring-LWE (`--protocol fast-rlwe`): the secure image
-/// also equals `denoise --plain`'s pixel for pixel.
-#[test]
-fn fast_rlwe_protocol_with_the_shipped_model_on_a_64x64_crop_equals_denoise_plain() {
-    let (dir, out) = shipped_crop_equals_reference("fast-rlwe");
-    assert!(out.contains("fast: linear layers on rlwe"), "{out}");
-    let p = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
-    run_ok(&["denoise", "--plain", &p("noisy.png"), "-o", &p("plain.png")]);
-    let plain = model::GrayImage::load(&dir.path().join("plain.png")).expect("plain");
-    let secure = model::GrayImage::load(&dir.path().join("secure.png")).expect("secure");
-    assert_eq!(
-        secure.to_u8(),
-        plain.to_u8(),
-        "fast-rlwe and denoise --plain images differ"
-    );
-}
-
-/// The shipped model on a 64x64 crop under `protocol` (three processes, 2048 bits): checks
-/// the secure image against the fixed-point reference; returns the folder (noisy.png,
-/// secure.png) and the user's output.
-fn shipped_crop_equals_reference(protocol: &str) -> (tempfile::TempDir, String) {
+fn fast_and_fast_rlwe_protocols_with_the_shipped_model_on_a_64x64_crop_equal_the_fixed_point_reference()
+ {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    write_keys(d);
+    write_key_files(d, production_key());
     let clean = model::shipped::sample_image()
         .expect("sample")
         .crop(96, 64, 64, 64)
         .expect("crop");
     let noisy = model::metrics::add_noise(&clean, 25.0, 3);
     noisy.save_png(&d.join("noisy.png")).expect("png");
-    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
     run_ok(&[
         "model",
         "encrypt",
         "--user-key",
-        &p("paillier.pub"),
+        &arg(d, "paillier.pub"),
         "-o",
-        &p("model.enc"),
+        &arg(d, "model.enc"),
     ]);
-    let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "1"]);
-    let out = run_ok(&[
-        "denoise",
-        "--connect",
-        &addr,
-        "--key",
-        &p("paillier.key"),
-        &p("noisy.png"),
-        "-o",
-        &p("secure.png"),
-        "--protocol",
-        protocol,
-    ]);
-    assert!(out.contains("setup (re-sharing)"), "{out}");
     let noisy = model::GrayImage::load(&d.join("noisy.png")).expect("noisy");
     let fixed = model::fixed::FixedMlp::from_model(
         &model::shipped::model().expect("model"),
@@ -227,70 +163,78 @@ fn shipped_crop_equals_reference(protocol: &str) -> (tempfile::TempDir, String) 
     .expect("fixed");
     let (reference, _) =
         model::denoise::denoise_fixed(&fixed, &noisy, fixed.stride).expect("reference");
-    let secure = model::GrayImage::load(&d.join("secure.png")).expect("secure");
-    assert_eq!(secure.width(), 64);
+    assert_eq!(reference.width(), 64);
+    let reference = reference.to_u8();
+    let plain = denoise_plain(d, false, "noisy.png", "plain.png");
     assert_eq!(
-        secure.to_u8(),
-        reference.to_u8(),
-        "{protocol}: secure and fixed-point images differ"
+        plain, reference,
+        "denoise --plain and the fixed-point reference differ"
     );
-    (dir, out)
+
+    let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "2"]);
+    let key = d.join("paillier.key");
+    let run = |protocol: &str| {
+        let out = format!("{protocol}.png");
+        let (stdout, secure) = denoise_connect(
+            &addr,
+            &key,
+            d,
+            ("noisy.png", &out),
+            &["--protocol", protocol],
+        );
+        assert_eq!(
+            secure, reference,
+            "{protocol}: secure and fixed-point images differ"
+        );
+        let width = model::GrayImage::load(&d.join(&out))
+            .expect("secure")
+            .width();
+        assert_eq!(width, 64, "{protocol}");
+        stdout
+    };
+    let fast = run("fast");
+    assert!(fast.contains("setup (re-sharing)"), "{fast}");
+    let rlwe = run("fast-rlwe");
+    assert!(rlwe.contains("fast: linear layers on rlwe"), "{rlwe}");
+    assert!(rlwe.contains("setup skipped"), "the pair is reused: {rlwe}");
 }
 
 /// Model owner, cloud and user as spawned processes under `protocol` on a `crop` (width,
 /// height) of the sample; the secure image equals `denoise --plain` pixel for pixel.
 fn three_processes_match_plaintext(protocol: &str, crop: (usize, usize)) {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = tiny_folder();
     let d = dir.path();
-    write_keys(d);
-    encrypt_tiny_model(d, &d.join("paillier.pub"));
     save_sample_crop(d, 100, 80, crop.0, crop.1);
-    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
     let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "1"]);
-    let out = run_ok(&[
-        "denoise",
-        "--connect",
+    let clean = arg(d, "crop.png");
+    let (out, secure) = denoise_connect(
         &addr,
-        "--key",
-        &p("paillier.key"),
-        &p("crop.png"),
-        "-o",
-        &p("secure.png"),
-        "--clean",
-        &p("crop.png"),
-        "--chunk",
-        "16",
-        "--protocol",
-        protocol,
-    ]);
+        &d.join("keys").join("paillier.key"),
+        d,
+        ("crop.png", "secure.png"),
+        &["--clean", &clean, "--chunk", "16", "--protocol", protocol],
+    );
     assert!(out.contains("bytes:") && out.contains("PSNR"), "{out}");
-    run_ok(&[
-        "denoise",
-        "--plain",
-        "--model",
-        &p("tiny.gccmlp"),
-        &p("crop.png"),
-        "-o",
-        &p("plain.png"),
-    ]);
-    let a = model::GrayImage::load(&d.join("secure.png")).expect("secure");
-    let b = model::GrayImage::load(&d.join("plain.png")).expect("plain");
-    assert_eq!(a.to_u8(), b.to_u8(), "secure and plaintext images differ");
+    let plain = denoise_plain(d, true, "crop.png", "plain.png");
+    assert_eq!(secure, plain, "secure and plaintext images differ");
 }
 
 #[test]
 fn the_cloud_refuses_a_corrupt_model_file_at_start() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = tiny_folder();
     let d = dir.path();
-    write_keys(d);
-    encrypt_tiny_model(d, &d.join("paillier.pub"));
-    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
     let mut bytes = std::fs::read(d.join("model.enc")).expect("read");
     let n = bytes.len();
     bytes[n / 3] ^= 1;
     std::fs::write(d.join("bad.enc"), bytes).expect("write");
     let out = Command::new(BIN)
-        .args(["serve", "--model", &p("bad.enc"), "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--model",
+            &arg(d, "bad.enc"),
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .output()
         .expect("spawn");
     assert!(!out.status.success());

@@ -39,6 +39,25 @@ fn set_used(path: &Path, coefficients: u64) {
     write_atomic(path, &share.to_bytes()).expect("write share");
 }
 
+/// After a re-sharing: both stored shares hold one new pair (not `old_pair`) that has
+/// counted exactly one RLWE image of `cost`; returns the user's share.
+fn assert_fresh_pair(
+    user_file: &Path,
+    cloud_file: &Path,
+    old_pair: [u8; 32],
+    cost: u64,
+) -> ModelShare {
+    let (user, cloud) = (load(user_file), load(cloud_file));
+    assert_ne!(user.binding.pair_id, old_pair, "a new share pair");
+    assert_eq!(cloud.binding.pair_id, user.binding.pair_id);
+    assert_eq!(
+        (user.rlwe_use.images, user.rlwe_use.coefficients),
+        (1, cost)
+    );
+    assert_eq!(cloud.rlwe_use, user.rlwe_use);
+    user
+}
+
 #[test]
 fn an_rlwe_share_pair_at_its_flooding_bound_is_re_shared_and_the_image_stays_exact() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -46,54 +65,18 @@ fn an_rlwe_share_pair_at_its_flooding_bound_is_re_shared_and_the_image_stays_exa
     let keys = d.join("keys");
     std::fs::create_dir(&keys).expect("keys dir");
     write_key_files(&keys, production_key());
-    let mlp = tiny_mlp();
-    mlp.save(&d.join("tiny.gccmlp")).expect("model");
-    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
-    run_ok(&[
-        "model",
-        "encrypt",
-        "--model",
-        &p("tiny.gccmlp"),
-        "--user-key",
-        &keys.to_string_lossy(),
-        "-o",
-        &p("model.enc"),
-    ]);
-    model::shipped::sample_image()
-        .expect("sample")
-        .crop(60, 90, 7, 5)
-        .expect("crop")
-        .save_png(&d.join("crop.png"))
-        .expect("png");
-    run_ok(&[
-        "denoise",
-        "--plain",
-        "--model",
-        &p("tiny.gccmlp"),
-        &p("crop.png"),
-        "-o",
-        &p("plain.png"),
-    ]);
-    let plain = model::GrayImage::load(&d.join("plain.png"))
-        .expect("plain")
-        .to_u8();
+    encrypt_tiny_model(d, &keys);
+    save_sample_crop(d, 60, 90, 7, 5);
+    let plain = denoise_plain(d, true, "crop.png", "plain.png");
     let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "4"]);
     let denoise = |out: &str| {
-        let stdout = run_ok(&[
-            "denoise",
-            "--connect",
+        let (stdout, img) = denoise_connect(
             &addr,
-            "--protocol",
-            "fast-rlwe",
-            "--key",
-            &keys.to_string_lossy(),
-            &p("crop.png"),
-            "-o",
-            &p(out),
-        ]);
-        let img = model::GrayImage::load(&d.join(out))
-            .expect("secure")
-            .to_u8();
+            &keys,
+            d,
+            ("crop.png", out),
+            &["--protocol", "fast-rlwe"],
+        );
         assert_eq!(img, plain, "{out} differs from the plaintext");
         stdout
     };
@@ -137,14 +120,7 @@ fn an_rlwe_share_pair_at_its_flooding_bound_is_re_shared_and_the_image_stays_exa
     let third = denoise("third.png");
     assert!(third.contains("not the cloud's partner share"), "{third}");
     assert!(third.contains("setup (re-sharing)"), "{third}");
-    let (user, cloud) = (load(&user_file), load(&cloud_file));
-    assert_ne!(user.binding.pair_id, pair, "a new share pair");
-    assert_eq!(cloud.binding.pair_id, user.binding.pair_id);
-    assert_eq!(
-        (user.rlwe_use.images, user.rlwe_use.coefficients),
-        (1, cost)
-    );
-    assert_eq!(cloud.rlwe_use, user.rlwe_use);
+    let user = assert_fresh_pair(&user_file, &cloud_file, pair, cost);
     assert_ne!(
         user.layers[0].weights, first_weights,
         "fresh masks give other shares"
@@ -157,12 +133,5 @@ fn an_rlwe_share_pair_at_its_flooding_bound_is_re_shared_and_the_image_stays_exa
     let fourth = denoise("fourth.png");
     assert!(fourth.contains("re-sharing with fresh masks"), "{fourth}");
     assert!(fourth.contains("setup (re-sharing)"), "{fourth}");
-    let (user, cloud) = (load(&user_file), load(&cloud_file));
-    assert_ne!(user.binding.pair_id, pair, "a new share pair");
-    assert_eq!(cloud.binding.pair_id, user.binding.pair_id);
-    assert_eq!(
-        (user.rlwe_use.images, user.rlwe_use.coefficients),
-        (1, cost)
-    );
-    assert_eq!(cloud.rlwe_use, user.rlwe_use);
+    assert_fresh_pair(&user_file, &cloud_file, pair, cost);
 }

@@ -186,3 +186,81 @@ pub(crate) fn start_server(model: &Path, extra: &[&str]) -> (Server, String) {
         .to_string();
     (Server(child), addr)
 }
+
+/// `dir/file` as a command-line argument.
+pub(crate) fn arg(dir: &Path, file: &str) -> String {
+    dir.join(file).to_string_lossy().into_owned()
+}
+
+/// Saves the tiny model as `d/tiny.gccmlp` and encrypts it under `user_key` (a key file or
+/// its directory) into `d/model.enc` with `gcc-nn model encrypt` (the model owner's step).
+pub(crate) fn encrypt_tiny_model(d: &Path, user_key: &Path) {
+    tiny_mlp().save(&d.join("tiny.gccmlp")).expect("model");
+    run_ok(&[
+        "model",
+        "encrypt",
+        "--model",
+        &arg(d, "tiny.gccmlp"),
+        "--user-key",
+        &user_key.to_string_lossy(),
+        "-o",
+        &arg(d, "model.enc"),
+    ]);
+}
+
+/// Saves the `w`×`h` crop of the shipped sample at (`x`, `y`) as `d/crop.png`.
+pub(crate) fn save_sample_crop(d: &Path, x: usize, y: usize, w: usize, h: usize) {
+    model::shipped::sample_image()
+        .expect("sample")
+        .crop(x, y, w, h)
+        .expect("crop")
+        .save_png(&d.join("crop.png"))
+        .expect("png");
+}
+
+/// The 8-bit pixels of the image file at `path`.
+pub(crate) fn pixels(path: &Path) -> Vec<u8> {
+    model::GrayImage::load(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_u8()
+}
+
+/// `gcc-nn denoise --plain [--model d/tiny.gccmlp] d/INPUT -o d/OUT` (the shipped model when
+/// `tiny` is false); returns the output's 8-bit pixels.
+pub(crate) fn denoise_plain(d: &Path, tiny: bool, input: &str, out: &str) -> Vec<u8> {
+    let model = arg(d, "tiny.gccmlp");
+    let (input_arg, out_arg) = (arg(d, input), arg(d, out));
+    let mut args = vec!["denoise", "--plain"];
+    if tiny {
+        args.extend(["--model", model.as_str()]);
+    }
+    args.extend([input_arg.as_str(), "-o", out_arg.as_str()]);
+    run_ok(&args);
+    pixels(&d.join(out))
+}
+
+/// `gcc-nn denoise --connect ADDR --key KEY d/INPUT -o d/OUT EXTRA…` (the user's step);
+/// returns its stdout and the output's 8-bit pixels.
+pub(crate) fn denoise_connect(
+    addr: &str,
+    key: &Path,
+    d: &Path,
+    (input, out): (&str, &str),
+    extra: &[&str],
+) -> (String, Vec<u8>) {
+    let key = key.to_string_lossy();
+    let (input_arg, out_arg) = (arg(d, input), arg(d, out));
+    let mut args = vec![
+        "denoise",
+        "--connect",
+        addr,
+        "--key",
+        key.as_ref(),
+        input_arg.as_str(),
+        "-o",
+        out_arg.as_str(),
+    ];
+    args.extend(extra);
+    let stdout = run_ok(&args);
+    (stdout, pixels(&d.join(out)))
+}
