@@ -52,6 +52,23 @@ fn setup(d: &Path) {
         .expect("png");
 }
 
+/// `gcc-nn model encrypt` of `d/tiny.gccmlp` under `d/paillier.pub` with `--activation ACT`
+/// into `d/model.enc`, run through `check` ([`ok`] or [`refused`]).
+fn encrypt(d: &Path, act: &str, check: fn(&[&str]) -> String) -> String {
+    check(&[
+        "model",
+        "encrypt",
+        "--model",
+        &arg(d, "tiny.gccmlp"),
+        "--user-key",
+        &arg(d, "paillier.pub"),
+        "--activation",
+        act,
+        "-o",
+        &arg(d, "model.enc"),
+    ])
+}
+
 fn plain(d: &Path, activation: &str, out: &str) -> Vec<u8> {
     let p = |f: &str| d.join(f).to_string_lossy().into_owned();
     ok(&[
@@ -73,46 +90,21 @@ fn gelu_from_a_dsl_file_runs_securely_and_equals_denoise_plain() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     setup(d);
-    let p = |f: &str| d.join(f).to_string_lossy().into_owned();
-    ok(&[
-        "model",
-        "encrypt",
-        "--model",
-        &p("tiny.gccmlp"),
-        "--user-key",
-        &p("paillier.pub"),
-        "--activation",
-        "circuits/gelu.dsl",
-        "-o",
-        &p("model.enc"),
-    ]);
+    encrypt(d, "circuits/gelu.dsl", ok);
     let (_server, addr) = start_server(&d.join("model.enc"), &["--max-connections", "2"]);
-    for (protocol, out) in [("fast", "fast.png"), ("reference", "reference.png")] {
-        let summary = ok(&[
-            "denoise",
-            "--connect",
-            &addr,
-            "--key",
-            &p("paillier.key"),
-            &p("crop.png"),
-            "-o",
-            &p(out),
-            "--chunk",
-            "16",
-            "--no-share",
-            "--protocol",
-            protocol,
-        ]);
-        assert!(summary.contains("bytes:"), "{summary}");
-    }
     let gelu = plain(d, "circuits/gelu.dsl", "plain_gelu.png");
-    for out in ["fast.png", "reference.png"] {
-        let secure = model::GrayImage::load(&d.join(out))
-            .expect("secure")
-            .to_u8();
+    for protocol in ["fast", "reference"] {
+        let (summary, secure) = denoise_connect(
+            &addr,
+            &d.join("paillier.key"),
+            d,
+            ("crop.png", &format!("{protocol}.png")),
+            &["--chunk", "16", "--no-share", "--protocol", protocol],
+        );
+        assert!(summary.contains("bytes:"), "{summary}");
         assert_eq!(
             secure, gelu,
-            "{out}: secure GELU and denoise --plain differ"
+            "{protocol}: secure GELU and denoise --plain differ"
         );
     }
     // The activation mattered: the shipped default (tanh_fit) gives another image.
@@ -136,20 +128,7 @@ fn a_wrong_interface_activation_file_is_refused_by_name() {
         "input garbler x: uint<8>;\noutput y: uint<8> = x + 1;\n",
     )
     .expect("write");
-    let encrypt = |act: &str| {
-        refused(&[
-            "model",
-            "encrypt",
-            "--model",
-            &p("tiny.gccmlp"),
-            "--user-key",
-            &p("paillier.pub"),
-            "--activation",
-            act,
-            "-o",
-            &p("model.enc"),
-        ])
-    };
+    let encrypt = |act: &str| encrypt(d, act, refused);
     let err = encrypt(&p("byte_act.dsl"));
     assert!(
         err.contains("byte_act.dsl") && err.contains("--activation"),
