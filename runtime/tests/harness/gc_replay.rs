@@ -1,10 +1,10 @@
 //! One party of a garbled batch of `circuits/masked_tanh.dsl` (621 ANDs; garbler and
 //! evaluator inputs) whose peer is a byte script. The circuit is a binary snapshot
-//! (`tests/data/masked_tanh.gcnc`, compiled at 7f7c34d, re-sealed in the
-//! version-2 envelope), so the runtime's tests need no
-//! compiler and recorded transcripts (fuzz seeds) stay valid when the compiler changes. Shared, by `#[path]`, between the runtime's
-//! tests and the fuzz targets `runtime_evaluator` / `runtime_garbler`, so that a fuzz input
-//! and a regression test run exactly the same code.
+//! (`tests/data/masked_tanh.gcnc`, compiled at 7f7c34d, re-sealed in the version-2
+//! envelope), so the runtime's tests need no compiler and recorded transcripts (fuzz seeds)
+//! stay valid when the compiler changes. Shared, by `#[path]`, between the runtime's tests
+//! and the fuzz targets `runtime_evaluator` / `runtime_garbler`, so that a fuzz input and a
+//! regression test run exactly the same code.
 //!
 //! Input format: byte 0 picks a batch configuration from [`CONFIGS`] (modulo its length),
 //! the rest is what the party reads from its peer. Both parties draw their randomness from
