@@ -33,30 +33,31 @@ pub(crate) fn available() -> bool {
     }
 }
 
-/// Runs the (safe) bit-matrix transposition compiled for AVX2 when the CPU has it; returns
-/// `false` otherwise (the caller then runs the SSE2 build). An AVX-512 build was tried and
-/// dropped: the compiler turns the strided steps into gathers/scatters, slow on AMD cores.
-pub(crate) fn transpose_wide(m: &mut crate::ot::transpose::Halves) -> bool {
+/// Runs the (safe) `step` on `m` compiled for AVX2 when the CPU has it (pass a function
+/// item, e.g. the bit-matrix transposition: its `#[inline(always)]` body is then compiled
+/// into the AVX2 copy, as a function pointer would not be); returns
+/// `false` otherwise (the caller then runs the SSE2 build). Generic, so this module imports
+/// nothing from its callers. An AVX-512 build was tried and dropped: the compiler turns
+/// the strided steps into gathers/scatters, slow on AMD cores.
+pub(crate) fn run_avx2<T, F: Fn(&mut T)>(m: &mut T, step: F) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: AVX2 confirmed at run time just above.
-            unsafe { wide::transpose_avx2(m) };
+            unsafe { wide::avx2(m, step) };
             return true;
         }
     }
-    let _ = m;
+    let _ = (m, step);
     false
 }
 
 /// Copies of safe code compiled with wider vector units (no intrinsics, no pointers).
 #[cfg(target_arch = "x86_64")]
 mod wide {
-    use crate::ot::transpose::{Halves, transpose_halves_portable};
-
     #[target_feature(enable = "avx2")]
-    pub(super) fn transpose_avx2(m: &mut Halves) {
-        transpose_halves_portable(m);
+    pub(super) fn avx2<T, F: Fn(&mut T)>(m: &mut T, step: F) {
+        step(m);
     }
 }
 

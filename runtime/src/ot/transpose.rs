@@ -36,7 +36,7 @@ impl Default for Halves {
 
 /// Transposes through the widest vector unit available.
 fn transpose_halves(m: &mut Halves) {
-    if !crate::aesni::transpose_wide(m) {
+    if !crate::aesni::run_avx2(m, transpose_halves_portable) {
         transpose_halves_portable(m);
     }
 }
