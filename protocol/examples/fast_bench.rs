@@ -12,6 +12,7 @@ use gcc_nn_protocol::fast::{
     CloudOutputOrShare, CrossEngine, EncryptedModel, FastReport, Ring, ShareCircuit,
     simulate_setup, simulate_with,
 };
+use gcc_nn_protocol::timeline::Category;
 use model::denoise::{denoise_fixed, quantised_patches};
 use model::fixed::{FIXED, FixedMlp};
 use model::patches::ImageLayout;
@@ -34,9 +35,9 @@ fn side_line(name: &str, r: &FastReport, patches: usize) {
     let per = |d: Duration| secs(d) * 1e3 / patches as f64;
     println!(
         "  {name:<6} per patch: cross {:>8.2} ms  gc {:>7.2} ms  other {:>6.2} ms  | sent {:>9.1} KB  received {:>9.1} KB",
-        per(r.category("cross")),
-        per(r.category("gc")),
-        per(r.category("other")),
+        per(r.category(Category::Cross)),
+        per(r.category(Category::Gc)),
+        per(r.category(Category::Other)),
         r.bytes_sent as f64 / 1024.0 / patches as f64,
         r.bytes_received as f64 / 1024.0 / patches as f64,
     );
@@ -174,7 +175,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     side_line("cloud", &cloud.report, patches);
     for (name, r) in [("user", &sim.user.report), ("cloud", &cloud.report)] {
         println!("  {name} phases:");
-        for (p, d) in &r.phases {
+        for (p, d) in &r.phases() {
             println!("    {p:<45} {:>8.3} s", secs(*d));
         }
     }

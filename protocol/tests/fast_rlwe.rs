@@ -9,6 +9,7 @@ use fast_common::{keys, random_model, setup};
 use gcc_nn_protocol::BridgeError;
 use gcc_nn_protocol::fast::party::{run_cloud_with, run_user_with};
 use gcc_nn_protocol::fast::{CloudOutputOrShare, CrossEngine, ShareCircuit, simulate_with};
+use gcc_nn_protocol::timeline::Category;
 use model::denoise::{denoise_fixed, quantised_patches};
 use model::fixed::{FIXED, FixedMlp};
 use model::patches::ImageLayout;
@@ -54,9 +55,9 @@ fn check_engines(model: &FixedMlp, noisy: &GrayImage, stride: usize) {
         assert!(
             sim.user
                 .report
-                .phases
+                .entries
                 .iter()
-                .any(|(p, _)| p.starts_with("cross:")),
+                .any(|e| e.category == Category::Cross),
             "{engine}: the cross products are timed"
         );
     }

@@ -28,7 +28,7 @@ use super::shares::{ModelShare, ShareKey};
 use super::step::local_term;
 use super::step::{CloudView, MAX_PATCHES, check_shape, fresh_zero_bound, input_offset};
 use super::wire::{expect_words, protocol};
-use crate::error::BridgeError;
+use crate::error::ProtocolError;
 use model::fixed::FIXED;
 use model::patches::ImageLayout;
 use paillier::{PublicKey, SecretKey};
@@ -80,7 +80,7 @@ impl<'a> PartyCore<'a> {
         circuit: &'a ShareCircuit,
         inputs: &'a [Vec<i64>],
         image: &ImageLayout,
-    ) -> Result<Self, BridgeError> {
+    ) -> Result<Self, ProtocolError> {
         let ShareKey::CloudPublic(cloud_pk) = &share.key else {
             return Err(protocol(
                 "model share",
@@ -124,7 +124,7 @@ impl<'a> PartyCore<'a> {
         share: &'a ModelShare,
         circuit: &'a ShareCircuit,
         record_view: bool,
-    ) -> Result<Self, BridgeError> {
+    ) -> Result<Self, ProtocolError> {
         let ShareKey::CloudSecret(cloud_sk) = &share.key else {
             return Err(protocol(
                 "model share",
@@ -197,20 +197,20 @@ impl<'a> PartyCore<'a> {
         }
     }
 
-    fn cross(&self) -> Result<&Cross<'a>, BridgeError> {
+    fn cross(&self) -> Result<&Cross<'a>, ProtocolError> {
         need(&self.cross, "the key exchange is not finished")
     }
 
-    fn cut(&self) -> Result<&Plan, BridgeError> {
+    fn cut(&self) -> Result<&Plan, ProtocolError> {
         need(&self.cut, "no layer is running")
     }
 
-    fn image(&self) -> Result<&ImageLayout, BridgeError> {
+    fn image(&self) -> Result<&ImageLayout, ProtocolError> {
         need(&self.image, "the image header has not arrived")
     }
 
     /// The next step: computes it if it is pure, else says what the runner must do.
-    pub fn poll<R: CryptoRng + ?Sized>(&mut self, rng: &mut R) -> Result<Action, BridgeError> {
+    pub fn poll<R: CryptoRng + ?Sized>(&mut self, rng: &mut R) -> Result<Action, ProtocolError> {
         let Some(&op) = self.ops.get(self.pos) else {
             return self.finish();
         };
@@ -307,7 +307,7 @@ impl<'a> PartyCore<'a> {
     }
 
     /// The user's image header.
-    fn header(&self) -> Result<ImageHeader, BridgeError> {
+    fn header(&self) -> Result<ImageHeader, ProtocolError> {
         let image = self.image()?;
         Ok(ImageHeader {
             magic: MAGIC,
@@ -326,7 +326,7 @@ impl<'a> PartyCore<'a> {
 
     /// The cloud's checks of the user's header, in an order that refuses a huge patch count
     /// before anything else is looked at.
-    fn accept_header(&mut self, h: &ImageHeader) -> Result<(), BridgeError> {
+    fn accept_header(&mut self, h: &ImageHeader) -> Result<(), ProtocolError> {
         let phase = "image header";
         let ring_bits = u64::from(self.share.ring.k);
         let names = ["magic", "version", "ring bits"];
@@ -358,7 +358,7 @@ impl<'a> PartyCore<'a> {
     }
 
     /// The layer's local term and its cut.
-    fn local(&mut self, li: usize) -> Result<(), BridgeError> {
+    fn local(&mut self, li: usize) -> Result<(), ProtocolError> {
         let l = &self.share.layers[li];
         check_shape(l, li)?;
         let ring = self.share.ring;
@@ -397,7 +397,7 @@ impl<'a> PartyCore<'a> {
         }
     }
 
-    fn output_step(&mut self) -> Result<Action, BridgeError> {
+    fn output_step(&mut self) -> Result<Action, ProtocolError> {
         let user = self.side == Side::User;
         let plan = need(&self.output, "the output circuits are not compiled")?;
         if self.sums.is_empty() {
@@ -421,7 +421,7 @@ impl<'a> PartyCore<'a> {
         self.finish()
     }
 
-    fn finish(&mut self) -> Result<Action, BridgeError> {
+    fn finish(&mut self) -> Result<Action, ProtocolError> {
         if std::mem::replace(&mut self.done, true) {
             return Err(order("the run is over"));
         }
@@ -434,7 +434,7 @@ impl<'a> PartyCore<'a> {
     }
 
     /// The circuit of a garbled batch.
-    pub fn circuit(&self, which: GcCircuit) -> Result<&TwoPartyCircuit, BridgeError> {
+    pub fn circuit(&self, which: GcCircuit) -> Result<&TwoPartyCircuit, ProtocolError> {
         match which {
             GcCircuit::Activation => Ok(self.circuit.two_party()),
             GcCircuit::Output(g) => need(&self.output, "the output circuits are not compiled")?
@@ -444,7 +444,7 @@ impl<'a> PartyCore<'a> {
     }
 
     /// Wire form of a message this party sends.
-    pub fn encode(&self, msg: &Msg) -> Result<Vec<u8>, BridgeError> {
+    pub fn encode(&self, msg: &Msg) -> Result<Vec<u8>, ProtocolError> {
         let own_pk = self.own_sk.public_key();
         match msg {
             Msg::ToCloud(UserMsg::Header(h)) => Ok(h.to_bytes()),
@@ -462,7 +462,7 @@ impl<'a> PartyCore<'a> {
 
     /// Reads the message the current step waits for from its bytes (without the length
     /// prefix of [`Framing::Prefixed`]).
-    pub fn decode(&self, bytes: &[u8]) -> Result<Msg, BridgeError> {
+    pub fn decode(&self, bytes: &[u8]) -> Result<Msg, ProtocolError> {
         let from_user = self.side == Side::Cloud;
         let part = match self.ops.get(self.pos) {
             Some(Op::RecvHeader) => {
@@ -484,7 +484,7 @@ impl<'a> PartyCore<'a> {
     }
 
     /// Takes the message the current step waits for.
-    pub fn receive(&mut self, msg: Msg) -> Result<(), BridgeError> {
+    pub fn receive(&mut self, msg: Msg) -> Result<(), ProtocolError> {
         let op = self.ops.get(self.pos).copied();
         if msg.from_user() == (self.side == Side::User) {
             return Err(order("a message from this party itself"));
@@ -517,7 +517,7 @@ impl<'a> PartyCore<'a> {
 
     /// Takes the outputs of the batch [`PartyCore::poll`] asked for (`None` when this party
     /// learns none).
-    pub fn garbled(&mut self, outputs: Option<Vec<Vec<bool>>>) -> Result<(), BridgeError> {
+    pub fn garbled(&mut self, outputs: Option<Vec<Vec<bool>>>) -> Result<(), ProtocolError> {
         let ring = self.share.ring;
         match (self.ops.get(self.pos).copied(), self.side) {
             (Some(Op::Activation(_)), Side::User) => {
@@ -572,7 +572,7 @@ fn fingerprint_word(pk: &PublicKey) -> u64 {
 
 fn first_last(
     share: &ModelShare,
-) -> Result<(&super::shares::LayerShare, &super::shares::LayerShare), BridgeError> {
+) -> Result<(&super::shares::LayerShare, &super::shares::LayerShare), ProtocolError> {
     match (share.layers.first(), share.layers.last()) {
         (Some(f), Some(l)) => Ok((f, l)),
         _ => Err(protocol("model share", "no layers".into())),
@@ -580,16 +580,16 @@ fn first_last(
 }
 
 /// The state `o` a step needs, or an error naming `what` is missing.
-fn need<'b, T>(o: &'b Option<T>, what: &str) -> Result<&'b T, BridgeError> {
+fn need<'b, T>(o: &'b Option<T>, what: &str) -> Result<&'b T, ProtocolError> {
     o.as_ref().ok_or_else(|| order(what))
 }
 
 /// A step asked for out of order (a runner's programming error, reported as such).
-fn order(what: &str) -> BridgeError {
+fn order(what: &str) -> ProtocolError {
     protocol("fast run", format!("step out of order: {what}"))
 }
 
-fn unexpected(name: &str) -> BridgeError {
+fn unexpected(name: &str) -> ProtocolError {
     protocol("fast run", format!("unexpected {name} at this step"))
 }
 

@@ -25,7 +25,7 @@ use super::fresh::FreshZeros;
 use super::msg::Framing;
 use super::ring::Ring;
 use super::wire::protocol;
-use crate::error::{BridgeError, he, rl};
+use crate::error::{ProtocolError, he, rl};
 use paillier::{BigUint, Ciphertext, PublicKey, SecretKey, SlotLayout};
 use rand::CryptoRng;
 use rayon::prelude::*;
@@ -84,7 +84,7 @@ impl std::str::FromStr for CrossEngine {
 }
 
 /// The cloud's check of the engine word of the user's image header.
-pub(crate) fn check_engine_word(ours: CrossEngine, word: u64) -> Result<(), BridgeError> {
+pub(crate) fn check_engine_word(ours: CrossEngine, word: u64) -> Result<(), ProtocolError> {
     if word == ours.code() {
         return Ok(());
     }
@@ -225,7 +225,7 @@ fn paillier_cts(
     pk: &PublicKey,
     bytes: &[u8],
     phase: &'static str,
-) -> Result<Vec<Ciphertext>, BridgeError> {
+) -> Result<Vec<Ciphertext>, ProtocolError> {
     bytes
         .par_chunks(pk.ciphertext_bytes())
         .map(|b| pk.read_ciphertext(b))
@@ -246,7 +246,7 @@ impl<'a> Cross<'a> {
         theirs: KeyMsg,
         uses: usize,
         rng: &mut R,
-    ) -> Result<Self, BridgeError> {
+    ) -> Result<Self, ProtocolError> {
         let keys = match (own, theirs) {
             (OwnKeys::Paillier(own), KeyMsg::Paillier(base)) => {
                 let peer = FreshZeros::toward_holder(peer_pk, &base, uses, rng);
@@ -289,7 +289,7 @@ impl<'a> Cross<'a> {
         n: usize,
         m: usize,
         patches: usize,
-    ) -> Result<Plan, BridgeError> {
+    ) -> Result<Plan, ProtocolError> {
         let layout = match self.keys {
             Keys::Paillier { .. } => PlanLayout::Paillier(super::step::layer_layout(
                 &self.ring,
@@ -316,7 +316,7 @@ impl<'a> Cross<'a> {
         plan: &Plan,
         x: &[u64],
         rng: &mut R,
-    ) -> Result<Inputs, BridgeError> {
+    ) -> Result<Inputs, ProtocolError> {
         let phase = self.phase(true, Step::Encrypt);
         match (&self.keys, &plan.layout) {
             (Keys::Paillier { own, .. }, PlanLayout::Paillier(l)) => Ok(Inputs::Paillier(
@@ -334,7 +334,7 @@ impl<'a> Cross<'a> {
         &self,
         plan: &Plan,
         inputs: &Inputs,
-    ) -> Result<Vec<u8>, BridgeError> {
+    ) -> Result<Vec<u8>, ProtocolError> {
         match (inputs, &plan.layout) {
             (Inputs::Paillier(cts), PlanLayout::Paillier(_)) => {
                 Ok(paillier_bytes(self.own_sk.public_key(), cts))
@@ -360,7 +360,7 @@ impl<'a> Cross<'a> {
     }
 
     /// Reads the peer's encrypted shares from `bytes` ([`Cross::peer_inputs_framing`]).
-    pub(crate) fn peer_inputs(&self, plan: &Plan, bytes: &[u8]) -> Result<Inputs, BridgeError> {
+    pub(crate) fn peer_inputs(&self, plan: &Plan, bytes: &[u8]) -> Result<Inputs, ProtocolError> {
         let (framing, phase) = self.peer_inputs_framing(plan);
         let len = framing.bytes();
         if bytes.len() != len {
@@ -388,7 +388,7 @@ impl<'a> Cross<'a> {
         inputs: &Inputs,
         exps: &[u64],
         rng: &mut R,
-    ) -> Result<(Products, Vec<u64>), BridgeError> {
+    ) -> Result<(Products, Vec<u64>), ProtocolError> {
         let phase = self.phase(false, Step::Products);
         match (&self.keys, &plan.layout, inputs) {
             (Keys::Paillier { peer, .. }, PlanLayout::Paillier(l), Inputs::Paillier(cts)) => {
@@ -455,7 +455,11 @@ impl<'a> Cross<'a> {
 
     /// Reads the products of this party's own shares from `bytes`
     /// ([`Cross::own_products_framing`]).
-    pub(crate) fn own_products(&self, plan: &Plan, bytes: &[u8]) -> Result<Products, BridgeError> {
+    pub(crate) fn own_products(
+        &self,
+        plan: &Plan,
+        bytes: &[u8],
+    ) -> Result<Products, ProtocolError> {
         let (sizes, phase) = self.own_product_sizes(plan);
         let len: usize = sizes.iter().sum();
         if bytes.len() != len {
@@ -493,7 +497,7 @@ impl<'a> Cross<'a> {
         &self,
         plan: &Plan,
         products: &Products,
-    ) -> Result<Vec<u64>, BridgeError> {
+    ) -> Result<Vec<u64>, ProtocolError> {
         let phase = self.phase(true, Step::Decrypt);
         match (&self.keys, &plan.layout, products) {
             (Keys::Paillier { .. }, PlanLayout::Paillier(l), Products::Paillier(cts)) => {
@@ -514,7 +518,7 @@ impl<'a> Cross<'a> {
         &self,
         plan: &Plan,
         products: &Products,
-    ) -> Result<Vec<BigUint>, BridgeError> {
+    ) -> Result<Vec<BigUint>, ProtocolError> {
         match (&plan.layout, products) {
             (PlanLayout::Paillier(l), Products::Paillier(cts)) => {
                 let blocks = plan.blocks(l);
@@ -536,11 +540,11 @@ impl<'a> Cross<'a> {
 }
 
 /// A message of the wrong length (a programming error of the runner, reported as such).
-fn short(phase: &'static str, got: usize, want: usize) -> BridgeError {
+fn short(phase: &'static str, got: usize, want: usize) -> ProtocolError {
     protocol(phase, format!("{got} bytes, expected {want}"))
 }
 
 /// Steps of one engine given another engine's data (a programming error, reported as such).
-fn mixed(phase: &'static str) -> BridgeError {
+fn mixed(phase: &'static str) -> ProtocolError {
     protocol(phase, "ciphertexts of one engine given to the other".into())
 }

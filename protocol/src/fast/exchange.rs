@@ -7,7 +7,8 @@ use super::engine::CrossEngine;
 use super::fresh::FreshZeros;
 use super::ring::Ring;
 use super::wire::protocol;
-use crate::error::{BridgeError, he, rl};
+use crate::error::{ProtocolError, he, rl};
+use crate::wire::MAX_RLWE_KEY_BYTES;
 use num_integer::Integer;
 use num_traits::One;
 use paillier::{Ciphertext, PublicKey};
@@ -49,10 +50,6 @@ impl Side {
     }
 }
 
-/// Most bytes of a serialized RLWE public key (the seed and `p0` at 175 bits per coefficient
-/// are ≈ 179 KB).
-pub(crate) const MAX_RLWE_KEY_BYTES: usize = 1 << 18;
-
 /// The public half of a party's per-image key material (its key-exchange message).
 #[derive(Clone)]
 pub enum KeyMsg {
@@ -87,7 +84,7 @@ impl OwnKeys {
         own_pk: &PublicKey,
         uses: usize,
         rng: &mut R,
-    ) -> Result<(Self, KeyMsg), BridgeError> {
+    ) -> Result<(Self, KeyMsg), ProtocolError> {
         match engine {
             CrossEngine::Paillier => {
                 let own = FreshZeros::short_exponent_for(own_pk, uses, rng);
@@ -146,7 +143,7 @@ impl KeyMsg {
         pk: &PublicKey,
         bytes: &[u8],
         phase: &'static str,
-    ) -> Result<Self, BridgeError> {
+    ) -> Result<Self, ProtocolError> {
         match engine {
             CrossEngine::Paillier => {
                 let h = pk.read_ciphertext(bytes).map_err(he(phase))?;

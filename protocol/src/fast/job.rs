@@ -22,8 +22,9 @@ use super::store::{
     rlwe_fit, rlwe_image_cost,
 };
 use super::{ModelShare, Ring, ShareCircuit};
-use crate::session::{JobStats, KeyPolicy, SessionError};
-use crate::timeline::Category;
+use crate::error::ProtocolError;
+use crate::params::KeyPolicy;
+use crate::timeline::{Category, Timeline};
 use crate::upload::{EncryptedModel, ModelHeader};
 use model::patches::ImageLayout;
 use paillier::SecretKey;
@@ -35,8 +36,9 @@ use std::time::Instant;
 pub const SETUP_SKIPPED: &str = "fast: setup skipped, stored share pair reused";
 
 /// The ring and the activation circuit both sides derive from the public header.
-fn ring_and_circuit(header: &ModelHeader) -> Result<(Ring, ShareCircuit), SessionError> {
-    let ring = Ring::new(header.fixed.ring_bits).map_err(|e| SessionError::Model(e.to_string()))?;
+fn ring_and_circuit(header: &ModelHeader) -> Result<(Ring, ShareCircuit), ProtocolError> {
+    let ring =
+        Ring::new(header.fixed.ring_bits).map_err(|e| ProtocolError::Model(e.to_string()))?;
     let circuit = ShareCircuit::for_activation(&header.activation, &header.fixed)?;
     Ok((ring, circuit))
 }
@@ -44,7 +46,7 @@ fn ring_and_circuit(header: &ModelHeader) -> Result<(Ring, ShareCircuit), Sessio
 /// Adds the channel traffic since `start` and the job's patches to `stats`.
 fn record_traffic<C: Channel + ?Sized>(
     ch: &C,
-    stats: &mut JobStats,
+    stats: &mut Timeline,
     start: (u64, u64),
     patches: usize,
 ) {
@@ -54,7 +56,7 @@ fn record_traffic<C: Channel + ?Sized>(
 }
 
 /// Notes the process's CPU time so far (how busy this side kept the cores).
-fn note_cpu(stats: &mut JobStats) {
+fn note_cpu(stats: &mut Timeline) {
     if let Some(cpu) = platform::cpu::own_cpu() {
         note(
             stats,
@@ -64,12 +66,12 @@ fn note_cpu(stats: &mut JobStats) {
 }
 
 /// A zero-length phase carrying a note for the summary and the server log.
-fn note(stats: &mut JobStats, what: String) {
+fn note(stats: &mut Timeline, what: String) {
     stats.note(what);
 }
 
 /// Notes the output step's cost (garbled pixels, AND gates, bytes) from a party's report.
-fn note_output(stats: &mut JobStats, report: &FastReport) {
+fn note_output(stats: &mut Timeline, report: &FastReport) {
     note(
         stats,
         format!(
@@ -81,7 +83,7 @@ fn note_output(stats: &mut JobStats, report: &FastReport) {
 
 /// Notes where a freshly made share was stored, or why it was not.
 fn note_stored(
-    stats: &mut JobStats,
+    stats: &mut Timeline,
     share: &ModelShare,
     stored: Result<std::path::PathBuf, StoreError>,
 ) {
@@ -105,13 +107,13 @@ fn cloud_key<R: rand::CryptoRng + ?Sized>(
     user_pk: &paillier::PublicKey,
     key_policy: KeyPolicy,
     rng: &mut R,
-) -> Result<SecretKey, SessionError> {
+) -> Result<SecretKey, ProtocolError> {
     let bits = user_pk.bits();
     let key = match key_policy {
         KeyPolicy::Production => SecretKey::generate(bits, rng),
         KeyPolicy::InsecureTestKeys => SecretKey::generate_any_size(bits, rng),
     }
-    .map_err(|e| SessionError::Model(format!("the cloud's {bits}-bit key for this user: {e}")))?;
+    .map_err(|e| ProtocolError::Model(format!("the cloud's {bits}-bit key for this user: {e}")))?;
     key_policy.check(key.public_key(), "the cloud's key for this user")?;
     Ok(key)
 }
@@ -135,8 +137,8 @@ pub struct CloudJob<'a> {
 pub fn run_cloud<C: Channel + ?Sized>(
     ch: &mut C,
     job: &CloudJob<'_>,
-) -> Result<(JobStats, FastReport), SessionError> {
-    let mut stats = JobStats::default();
+) -> Result<(Timeline, FastReport), ProtocolError> {
+    let mut stats = Timeline::default();
     let model = job.model;
     let header = &model.header;
     let user_pk = &header.public_key;
@@ -175,7 +177,7 @@ pub fn run_cloud<C: Channel + ?Sized>(
             if let Some(store) = job.store {
                 let n = store
                     .count_resharing(user_pk, &model_hash)
-                    .map_err(|e| SessionError::Model(format!("re-sharing refused: {e}")))?;
+                    .map_err(|e| ProtocolError::Model(format!("re-sharing refused: {e}")))?;
                 note(
                     &mut stats,
                     format!("fast: re-sharing {n} of this model to this user"),
@@ -196,11 +198,10 @@ pub fn run_cloud<C: Channel + ?Sized>(
     {
         store.save(user_pk, &share)?;
     }
-    let t = Instant::now();
     note(&mut stats, format!("fast: linear layers on {}", job.engine));
     let out = run_cloud_with(job.engine, ch, user_pk, &share, &circuit, false, &mut rng)?;
     if out.patches != job.patches {
-        return Err(SessionError::Protocol {
+        return Err(ProtocolError::Protocol {
             phase: "image header",
             what: format!(
                 "{} patches in the image header, {} in the job request",
@@ -208,7 +209,7 @@ pub fn run_cloud<C: Channel + ?Sized>(
             ),
         });
     }
-    finish(ch, &mut stats, &out.report, t, (sent0, recv0), job.patches);
+    finish(ch, &mut stats, &out.report, (sent0, recv0), job.patches);
     Ok((stats, out.report))
 }
 
@@ -219,7 +220,7 @@ fn user_stored(
     model_hash: &[u8; 32],
     cloud_pair: Option<[u8; 32]>,
     ring: Ring,
-    stats: &mut JobStats,
+    stats: &mut Timeline,
 ) -> Option<ModelShare> {
     let path = location?.path_for(model_hash);
     let checked = read_share(&path).and_then(|s| match s {
@@ -271,7 +272,7 @@ pub struct UserResult {
     /// The 8-bit pixels, row-major (the only thing the user learns).
     pub pixels: Vec<u8>,
     /// Phases and traffic of the job (pairing, setup, image).
-    pub stats: JobStats,
+    pub stats: Timeline,
     /// The image run's report.
     pub report: FastReport,
 }
@@ -281,8 +282,8 @@ pub struct UserResult {
 pub fn run_user<C: Channel + ?Sized>(
     ch: &mut C,
     job: &UserJob<'_>,
-) -> Result<UserResult, SessionError> {
-    let mut stats = JobStats::default();
+) -> Result<UserResult, ProtocolError> {
+    let mut stats = Timeline::default();
     let (sk, header, location) = (job.sk, job.header, job.location);
     let (ring, circuit) = ring_and_circuit(header)?;
     let shapes: Vec<(usize, usize)> = header
@@ -317,7 +318,7 @@ pub fn run_user<C: Channel + ?Sized>(
             let share = user_setup(ch, sk, &shapes, ring)?;
             stats.record(Category::Other, "fast: setup (re-sharing)", t.elapsed());
             if share.binding.model_hash != offer.model_hash {
-                return Err(SessionError::Protocol {
+                return Err(ProtocolError::Protocol {
                     phase: "setup share binding",
                     what: "the setup is for another model than the one offered".into(),
                 });
@@ -335,7 +336,6 @@ pub fn run_user<C: Channel + ?Sized>(
     {
         super::store::write_atomic(&loc.path_for(&offer.model_hash), &share.to_bytes())?;
     }
-    let t = Instant::now();
     note(&mut stats, format!("fast: linear layers on {}", job.engine));
     let mut rng = rand::rng();
     let patches = job.patches;
@@ -347,14 +347,7 @@ pub fn run_user<C: Channel + ?Sized>(
         job.engine, ch, sk, &share, &circuit, patches, job.layout, &mut rng,
     )?;
     crate::progress::finish();
-    finish(
-        ch,
-        &mut stats,
-        &out.report,
-        t,
-        (sent0, recv0),
-        patches.len(),
-    );
+    finish(ch, &mut stats, &out.report, (sent0, recv0), patches.len());
     Ok(UserResult {
         pixels: out.pixels,
         stats,
@@ -363,24 +356,25 @@ pub fn run_user<C: Channel + ?Sized>(
 }
 
 /// Notes that a stored share pair was reused.
-fn note_reused(stats: &mut JobStats, share: &ModelShare) {
+fn note_reused(stats: &mut Timeline, share: &ModelShare) {
     note(
         stats,
         format!("{SETUP_SKIPPED} {}", share.binding.short_id()),
     );
 }
 
-/// Closes a job's statistics after the image run that started at `t`: its time, the output
-/// step's cost, the process CPU time, the traffic since `start` and the patches.
+/// Closes a job's statistics after the image run: its steps and counts (the run's report,
+/// which so reaches the user's summary and the server log), the output step's cost, the
+/// process CPU time, the traffic since `start` and the patches.
 fn finish<C: Channel + ?Sized>(
     ch: &C,
-    stats: &mut JobStats,
+    stats: &mut Timeline,
     report: &FastReport,
-    t: Instant,
     start: (u64, u64),
     patches: usize,
 ) {
-    stats.record(Category::Other, "fast: image", t.elapsed());
+    stats.absorb_nested(&report.timeline);
+    stats.set_layer(None);
     note_output(stats, report);
     note_cpu(stats);
     record_traffic(ch, stats, start, patches);

@@ -10,7 +10,7 @@
 use super::engine::{CrossEngine, Inputs, Products};
 use super::exchange::KeyMsg;
 use super::wire::protocol;
-use crate::error::BridgeError;
+use crate::error::ProtocolError;
 use paillier::PublicKey;
 use runtime::driver::Reveal;
 
@@ -105,7 +105,7 @@ impl ImageHeader {
     }
 
     /// Reads the wire form (exactly [`HEADER_WORDS`] words).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, BridgeError> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
         if bytes.len() != HEADER_WORDS * 8 {
             return Err(protocol(
                 "image header",

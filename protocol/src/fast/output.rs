@@ -30,7 +30,7 @@ use super::msg::{GcBatch, GcCircuit};
 use super::party::run_batch;
 use super::report::FastReport;
 use super::ring::Ring;
-use crate::error::BridgeError;
+use crate::error::ProtocolError;
 use circuit::value::{from_bits, to_bits};
 use compiler::{CompileOptions, Party, ValueFormat};
 use model::fixed::FixedParams;
@@ -49,9 +49,9 @@ pub fn compile_pixel_circuit(
     n: u32,
     params: &FixedParams,
     ring: Ring,
-) -> Result<TwoPartyCircuit, BridgeError> {
+) -> Result<TwoPartyCircuit, ProtocolError> {
     if n == 0 {
-        return Err(BridgeError::Interface(
+        return Err(ProtocolError::Interface(
             "output circuit: a pixel covered by no patch".into(),
         ));
     }
@@ -70,7 +70,7 @@ pub fn compile_pixel_circuit(
         ..CompileOptions::default()
     };
     let circuit = compiler::compile_source(OUTPUT_PIXEL, "circuits/output_pixel.dsl", &options)
-        .map_err(|e| BridgeError::Compile(format!("output circuit: {}", e.render())))?;
+        .map_err(|e| ProtocolError::Compile(format!("output circuit: {}", e.render())))?;
     let uint = |f: &ValueFormat, w: u32| matches!(f, ValueFormat::Unsigned { width, frac: 0 } if *width == w);
     let interface_ok = match (circuit.inputs.as_slice(), circuit.outputs.as_slice()) {
         ([su, sc], [px]) => {
@@ -86,13 +86,13 @@ pub fn compile_pixel_circuit(
         _ => false,
     };
     if !interface_ok {
-        return Err(BridgeError::Interface(format!(
+        return Err(ProtocolError::Interface(format!(
             "output circuit: expected inputs su (garbler), sc (evaluator): uint<{}> and one \
              output pixel: uint<8>",
             ring.k
         )));
     }
-    TwoPartyCircuit::new(circuit).map_err(BridgeError::Driver)
+    TwoPartyCircuit::new(circuit).map_err(ProtocolError::Driver)
 }
 
 /// The output circuits of one image: one per distinct coverage, with its pixels.
@@ -112,7 +112,7 @@ impl OutputPlan {
         layout: &ImageLayout,
         params: &FixedParams,
         ring: Ring,
-    ) -> Result<Self, BridgeError> {
+    ) -> Result<Self, ProtocolError> {
         let coverage = layout.coverage();
         let mut ns: Vec<u32> = coverage.clone();
         ns.sort_unstable();
@@ -123,7 +123,7 @@ impl OutputPlan {
                 let idx: Vec<usize> = (0..coverage.len()).filter(|&i| coverage[i] == n).collect();
                 Ok((n, compile_pixel_circuit(n, params, ring)?, idx))
             })
-            .collect::<Result<_, BridgeError>>()?;
+            .collect::<Result<_, ProtocolError>>()?;
         Ok(Self {
             groups,
             pixel_of: layout.pixel_indices(),
@@ -148,10 +148,10 @@ impl OutputPlan {
         ring: &Ring,
         z: &[u64],
         extra: Option<&[Vec<i64>]>,
-    ) -> Result<Vec<u64>, BridgeError> {
+    ) -> Result<Vec<u64>, ProtocolError> {
         let patches = self.pixel_of.len() / self.values.max(1);
         if z.len() != self.pixel_of.len() || extra.is_some_and(|e| e.len() != patches) {
-            return Err(BridgeError::Protocol {
+            return Err(ProtocolError::Protocol {
                 phase: "output sums",
                 what: format!(
                     "{} output shares for {patches} patches of {} values",
@@ -165,10 +165,13 @@ impl OutputPlan {
             let (p, i) = (k / self.values, k % self.values);
             let mut v = z[i * patches + p];
             if let Some(e) = extra {
-                let c = e[p].get(i).copied().ok_or_else(|| BridgeError::Protocol {
-                    phase: "output sums",
-                    what: format!("patch {p} has {} centre values", e[p].len()),
-                })?;
+                let c = e[p]
+                    .get(i)
+                    .copied()
+                    .ok_or_else(|| ProtocolError::Protocol {
+                        phase: "output sums",
+                        what: format!("patch {p} has {} centre values", e[p].len()),
+                    })?;
                 v = ring.add(v, ring.from_signed(c));
             }
             sums[pixel] = ring.add(sums[pixel], v);
@@ -192,20 +195,25 @@ impl OutputPlan {
     }
 
     /// One party's input bits for group `g`: its pixel sums `s` (one per pixel), `k` bits.
-    pub fn group_bits(&self, g: usize, s: &[u64], k: u32) -> Result<Vec<Vec<bool>>, BridgeError> {
+    pub fn group_bits(&self, g: usize, s: &[u64], k: u32) -> Result<Vec<Vec<bool>>, ProtocolError> {
         self.check_sums(s)?;
         let idx = self.groups.get(g).map_or(&[][..], |(_, _, idx)| &idx[..]);
         Ok(idx.iter().map(|&i| to_bits(s[i].into(), k)).collect())
     }
 
     /// Writes the decoded pixels `outs` of group `g` into the row-major `image`.
-    pub fn place(&self, g: usize, outs: &[Vec<bool>], image: &mut [u8]) -> Result<(), BridgeError> {
+    pub fn place(
+        &self,
+        g: usize,
+        outs: &[Vec<bool>],
+        image: &mut [u8],
+    ) -> Result<(), ProtocolError> {
         let idx = self.groups.get(g).map_or(&[][..], |(_, _, idx)| &idx[..]);
         if outs.len() != idx.len()
             || outs.iter().any(|o| o.len() != 8)
             || image.len() != self.pixels
         {
-            return Err(BridgeError::Protocol {
+            return Err(ProtocolError::Protocol {
                 phase: "output",
                 what: format!("{} pixels decoded for {}", outs.len(), idx.len()),
             });
@@ -225,7 +233,7 @@ impl OutputPlan {
         s_u: &[u64],
         report: &mut FastReport,
         rng: &mut R,
-    ) -> Result<Vec<u8>, BridgeError> {
+    ) -> Result<Vec<u8>, ProtocolError> {
         self.check_sums(s_u)?;
         let mut image = vec![0u8; self.pixels];
         for (g, (_, circuit, _)) in self.groups.iter().enumerate() {
@@ -236,7 +244,7 @@ impl OutputPlan {
                 bits: self.group_bits(g, s_u, ring.k)?,
             };
             let outs = run_batch(ch, circuit, &batch, report, rng)?;
-            let outs = outs.ok_or_else(|| BridgeError::Protocol {
+            let outs = outs.ok_or_else(|| ProtocolError::Protocol {
                 phase: "output",
                 what: "the garbler got no pixels".into(),
             })?;
@@ -254,7 +262,7 @@ impl OutputPlan {
         s_c: &[u64],
         report: &mut FastReport,
         rng: &mut R,
-    ) -> Result<(), BridgeError> {
+    ) -> Result<(), ProtocolError> {
         self.check_sums(s_c)?;
         for (g, (_, circuit, _)) in self.groups.iter().enumerate() {
             let batch = GcBatch {
@@ -269,9 +277,9 @@ impl OutputPlan {
     }
 
     /// Checks that `s` has one sum per pixel.
-    pub(crate) fn check_sums(&self, s: &[u64]) -> Result<(), BridgeError> {
+    pub(crate) fn check_sums(&self, s: &[u64]) -> Result<(), ProtocolError> {
         if s.len() != self.pixels {
-            return Err(BridgeError::Protocol {
+            return Err(ProtocolError::Protocol {
                 phase: "output",
                 what: format!("{} pixel sums for {} pixels", s.len(), self.pixels),
             });
@@ -293,13 +301,13 @@ pub fn check_layout(
     first_inputs: usize,
     last_outputs: usize,
     patches: usize,
-) -> Result<(), BridgeError> {
+) -> Result<(), ProtocolError> {
     let g = layout.geometry;
     if g.input * g.input != first_inputs
         || g.output * g.output != last_outputs
         || layout.patch_count() != patches
     {
-        return Err(BridgeError::Protocol {
+        return Err(ProtocolError::Protocol {
             phase: "image header",
             what: format!(
                 "a {}x{} image at stride {} cut into {}x{} → {}x{} patches has {} patches; \
@@ -326,8 +334,8 @@ pub fn header_layout(
     first_inputs: usize,
     last_outputs: usize,
     patches: usize,
-) -> Result<ImageLayout, BridgeError> {
-    let bad = |what: String| BridgeError::Protocol {
+) -> Result<ImageLayout, ProtocolError> {
+    let bad = |what: String| ProtocolError::Protocol {
         phase: "image header",
         what,
     };

@@ -7,11 +7,12 @@ use super::core::PartyCore;
 use super::engine::CrossEngine;
 use super::exchange::Side;
 use super::msg::{Expect, Framing, GcBatch, GcCircuit};
-use super::report::{Clock, FastReport};
+use super::report::FastReport;
 use super::schedule::{Action, Finished, Op};
 use super::shares::ModelShare;
 use super::wire::{protocol, recv_words};
-use crate::error::{BridgeError, chan};
+use crate::error::{ProtocolError, chan};
+use crate::timeline::{Category, Lap};
 use model::patches::ImageLayout;
 use paillier::{PublicKey, SecretKey};
 use rand::CryptoRng;
@@ -55,7 +56,7 @@ pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     inputs: &[Vec<i64>],
     image: &ImageLayout,
     rng: &mut R,
-) -> Result<UserOutput, BridgeError> {
+) -> Result<UserOutput, ProtocolError> {
     let engine = CrossEngine::default();
     run_user_with(engine, ch, user_sk, share, circuit, inputs, image, rng)
 }
@@ -72,7 +73,7 @@ pub fn run_user_with<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     inputs: &[Vec<i64>],
     image: &ImageLayout,
     rng: &mut R,
-) -> Result<UserOutput, BridgeError> {
+) -> Result<UserOutput, ProtocolError> {
     let core = PartyCore::user(engine, user_sk, share, circuit, inputs, image)?;
     let (done, report) = drive(ch, core, rng)?;
     Ok(UserOutput {
@@ -92,7 +93,7 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     circuit: &ShareCircuit,
     record_view: bool,
     rng: &mut R,
-) -> Result<CloudOutput, BridgeError> {
+) -> Result<CloudOutput, ProtocolError> {
     let engine = CrossEngine::default();
     run_cloud_with(engine, ch, user_pk, share, circuit, record_view, rng)
 }
@@ -107,7 +108,7 @@ pub fn run_cloud_with<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     circuit: &ShareCircuit,
     record_view: bool,
     rng: &mut R,
-) -> Result<CloudOutput, BridgeError> {
+) -> Result<CloudOutput, ProtocolError> {
     let core = PartyCore::cloud(engine, user_pk, share, circuit, record_view)?;
     let (done, report) = drive(ch, core, rng)?;
     Ok(CloudOutput {
@@ -123,10 +124,10 @@ fn drive<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     ch: &mut C,
     mut core: PartyCore<'_>,
     rng: &mut R,
-) -> Result<(Finished, FastReport), BridgeError> {
+) -> Result<(Finished, FastReport), ProtocolError> {
     let mut report = FastReport::default();
     let mut activation_bytes = Vec::new();
-    let mut clock = Clock::start();
+    let mut clock = Lap::start();
     loop {
         let op = match core.poll(rng)? {
             Action::Computed(op) => op,
@@ -166,7 +167,9 @@ fn drive<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 return Ok((done, report));
             }
         };
-        clock.lap(&mut report, label(&core, op));
+        let (category, layer, name) = label(&core, op);
+        report.set_layer(layer);
+        clock.lap(&mut report, category, &name);
         if core.side() == Side::User {
             progress(&core, op);
         }
@@ -175,7 +178,7 @@ fn drive<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
 
 /// Reads one message off the channel as `expect` frames it (the bytes without a prefix;
 /// records are read one by one, as they were before the core existed).
-fn read_framed<C: Channel + ?Sized>(ch: &mut C, expect: Expect) -> Result<Vec<u8>, BridgeError> {
+fn read_framed<C: Channel + ?Sized>(ch: &mut C, expect: Expect) -> Result<Vec<u8>, ProtocolError> {
     let phase = expect.phase;
     let (len, unit) = match expect.framing {
         Framing::Exact(len) => (len, len),
@@ -205,7 +208,7 @@ pub(crate) fn run_batch<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     batch: &GcBatch,
     report: &mut FastReport,
     rng: &mut R,
-) -> Result<Option<Vec<Vec<bool>>>, BridgeError> {
+) -> Result<Option<Vec<Vec<bool>>>, ProtocolError> {
     let before = ch.bytes_received();
     let run = if batch.garbler {
         run_garbler(ch, circuit, &batch.bits, batch.reveal, rng)?
@@ -215,6 +218,7 @@ pub(crate) fn run_batch<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let received = ch.bytes_received() - before;
     let instances = batch.bits.len() as u64;
     report.ands += run.stats.ands;
+    report.ots += run.stats.ots;
     report.gc_bytes_received.push(received);
     match batch.circuit {
         GcCircuit::Activation => report.activations += instances,
@@ -227,27 +231,29 @@ pub(crate) fn run_batch<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     Ok(run.outputs)
 }
 
-/// The report's name of step `op` (`cross:`, `gc:` or `other:` first).
-fn label(core: &PartyCore<'_>, op: Op) -> String {
+/// The report's category, layer (1-based) and name of step `op`.
+fn label(core: &PartyCore<'_>, op: Op) -> (Category, Option<u32>, String) {
     let user = core.side() == Side::User;
     let (mine, theirs) = (core.side().share_name(), core.side().peer().share_name());
     let (e, e_peer) = if user { ("W_U", "α") } else { ("α", "W_U") };
     let role = if user { "garbler" } else { "evaluator" };
+    let layer = |li: usize| Some(li as u32 + 1);
+    let cross = |li, name: String| (Category::Cross, layer(li), name);
     match op {
-        Op::SendHeader | Op::RecvHeader => "other: image header".into(),
-        Op::OwnKeys | Op::PeerKeys => "other: randomness tables".into(),
-        Op::SendKey | Op::RecvKey => "other: key exchange".into(),
-        Op::PlanOutput => "other: output circuits".into(),
-        Op::Local(li) => format!("other: layer {} local products", li + 1),
-        Op::Encrypt(li) => format!("cross: layer {} encrypt {mine}", li + 1),
-        Op::SendInputs(li) => format!("cross: layer {} send {mine}", li + 1),
-        Op::RecvInputs(li) => format!("cross: layer {} receive {theirs}", li + 1),
-        Op::Multiply(li) => format!("cross: layer {} products {e}·{theirs}", li + 1),
-        Op::SendProducts(li) => format!("cross: layer {} send {e}·{theirs}", li + 1),
-        Op::RecvProducts(li) => format!("cross: layer {} wait for {e_peer}·{mine}", li + 1),
-        Op::Decrypt(li) => format!("cross: layer {} decrypt {e_peer}·{mine}", li + 1),
-        Op::Activation(li) => format!("gc: layer {} activation ({role})", li + 1),
-        Op::Output => format!("gc: output pixels ({role})"),
+        Op::SendHeader | Op::RecvHeader => (Category::Other, None, "image header".into()),
+        Op::OwnKeys | Op::PeerKeys => (Category::Other, None, "randomness tables".into()),
+        Op::SendKey | Op::RecvKey => (Category::Other, None, "key exchange".into()),
+        Op::PlanOutput => (Category::Other, None, "output circuits".into()),
+        Op::Local(li) => (Category::Other, layer(li), "local products".into()),
+        Op::Encrypt(li) => cross(li, format!("encrypt {mine}")),
+        Op::SendInputs(li) => cross(li, format!("send {mine}")),
+        Op::RecvInputs(li) => cross(li, format!("receive {theirs}")),
+        Op::Multiply(li) => cross(li, format!("products {e}·{theirs}")),
+        Op::SendProducts(li) => cross(li, format!("send {e}·{theirs}")),
+        Op::RecvProducts(li) => cross(li, format!("wait for {e_peer}·{mine}")),
+        Op::Decrypt(li) => cross(li, format!("decrypt {e_peer}·{mine}")),
+        Op::Activation(li) => (Category::Gc, layer(li), format!("activation ({role})")),
+        Op::Output => (Category::Gc, None, format!("output pixels ({role})")),
     }
 }
 

@@ -1,25 +1,15 @@
-//! What one party did in one fast-protocol run: phases, traffic, AND gates.
+//! What one party did in one fast image run: its [`Timeline`] (steps by category and layer,
+//! traffic, AND gates, activations, pixels) and the accounting of its garbled batches.
 
-use std::time::{Duration, Instant};
+use crate::timeline::Timeline;
+use std::ops::{Deref, DerefMut};
 
-/// Phase names start with one of these categories.
-pub const CATEGORIES: [&str; 3] = ["cross", "gc", "other"];
-
-/// Phases (prefixed `cross:`, `gc:` or `other:`), traffic and garbled gates of one party.
+/// One party's timeline of an image run plus the sizes of its garbled batches; it reads as
+/// the [`Timeline`] it holds (`report.pixels`, `report.phases()`, …).
 #[derive(Clone, Debug, Default)]
 pub struct FastReport {
-    /// Phases in order with their wall time (computation plus waiting for the peer).
-    pub phases: Vec<(String, Duration)>,
-    /// Bytes this party sent.
-    pub bytes_sent: u64,
-    /// Bytes this party received.
-    pub bytes_received: u64,
-    /// AND gates garbled or evaluated.
-    pub ands: u64,
-    /// Activations computed by garbled circuits.
-    pub activations: u64,
-    /// Pixels revealed to the user by the output circuits.
-    pub pixels: u64,
+    /// Steps (categories `cross`, `gc`, `other`, by layer), traffic and counts.
+    pub timeline: Timeline,
     /// AND gates of the output circuits (all pixels).
     pub output_ands: u64,
     /// Bytes this party received during the output circuits.
@@ -29,37 +19,16 @@ pub struct FastReport {
     pub gc_bytes_received: Vec<u64>,
 }
 
-impl FastReport {
-    /// Total wall time of the phases of one category (`cross`, `gc`, `other`).
-    pub fn category(&self, name: &str) -> Duration {
-        self.phases
-            .iter()
-            .filter(|(n, _)| n.split(':').next() == Some(name))
-            .map(|(_, d)| *d)
-            .sum()
-    }
+impl Deref for FastReport {
+    type Target = Timeline;
 
-    /// Total wall time.
-    pub fn total(&self) -> Duration {
-        self.phases.iter().map(|(_, d)| *d).sum()
+    fn deref(&self) -> &Timeline {
+        &self.timeline
     }
 }
 
-/// Times phases one after the other.
-pub(crate) struct Clock {
-    last: Instant,
-}
-
-impl Clock {
-    pub(crate) fn start() -> Self {
-        Self {
-            last: Instant::now(),
-        }
-    }
-
-    pub(crate) fn lap(&mut self, report: &mut FastReport, name: String) {
-        let now = Instant::now();
-        report.phases.push((name, now - self.last));
-        self.last = now;
+impl DerefMut for FastReport {
+    fn deref_mut(&mut self) -> &mut Timeline {
+        &mut self.timeline
     }
 }

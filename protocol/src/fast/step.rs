@@ -5,15 +5,13 @@
 use super::ring::{Ring, SIGMA};
 use super::shares::{LayerShare, ModelShare};
 use super::wire::protocol;
-use crate::error::{BridgeError, he};
+use crate::error::{ProtocolError, he};
 use model::fixed::FIXED;
 use paillier::{PublicKey, SlotLayout};
 use rayon::prelude::*;
 
-/// Most patches a cloud accepts per run.
-/// (2^16: a 1280×1280 image at stride 5; the cloud allocates its shares for this many
-/// patches before their ciphertexts arrive.)
-pub const MAX_PATCHES: u64 = 1 << 16;
+/// Most patches a cloud accepts per run ([`crate::wire::MAX_FAST_PATCHES`]).
+pub use crate::wire::MAX_FAST_PATCHES as MAX_PATCHES;
 
 /// Everything the cloud learned in clear during a run (recorded on request, for tests).
 #[derive(Clone, Debug, Default)]
@@ -49,7 +47,7 @@ pub fn layer_layout(
     n: usize,
     a: &PublicKey,
     b: &PublicKey,
-) -> Result<SlotLayout, BridgeError> {
+) -> Result<SlotLayout, ProtocolError> {
     let value_bits = if li == 0 { input_value_bits() } else { ring.k };
     ring.cross_layout_values(n, value_bits, SIGMA, a.bits().min(b.bits()))
         .map_err(he("cross layout"))
@@ -135,7 +133,7 @@ pub(crate) fn fresh_zero_bound(share: &ModelShare, patches: usize) -> usize {
 }
 
 /// Checks that layer `li` of a share has consistent lengths.
-pub(crate) fn check_shape(l: &LayerShare, li: usize) -> Result<(), BridgeError> {
+pub(crate) fn check_shape(l: &LayerShare, li: usize) -> Result<(), ProtocolError> {
     if l.weights.len() != l.inputs * l.outputs || l.bias.len() != l.outputs {
         return Err(protocol(
             "model share",

@@ -21,39 +21,4 @@ pub use error::SessionError;
 pub use handshake::ProtocolKind;
 pub use stats::JobStats;
 
-use paillier::PublicKey;
-
-/// Which Paillier moduli an upload, a served model, a client and the cloud's per-user key
-/// accept.
-///
-/// Every shipped command (`keygen`, `model encrypt`, `serve`, `denoise --connect`,
-/// `secure-bench`) takes the default, [`KeyPolicy::Production`], and has no option to
-/// change it: the test-only policy is reachable only through library calls
-/// ([`serve::CloudState::with_key_policy`], [`client::connect_with_policy`],
-/// [`client::handshake_with_policy`], [`crate::upload::EncryptedModel::encrypt_with_rng`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum KeyPolicy {
-    /// At least 2048 bits, no prime factor below 2^16, not a perfect power
-    /// ([`paillier::validate_production_modulus`]).
-    #[default]
-    Production,
-    /// INSECURE, tests only: any modulus the paillier crate can represent (small keys keep
-    /// the test suite fast).
-    InsecureTestKeys,
-}
-
-impl KeyPolicy {
-    /// Checks `pk` (described as `whose` in the error) against this policy.
-    pub fn check(self, pk: &PublicKey, whose: &str) -> Result<(), SessionError> {
-        match self {
-            KeyPolicy::Production => {
-                pk.validate_production()
-                    .map_err(|source| SessionError::InsecureKey {
-                        whose: whose.to_string(),
-                        source,
-                    })
-            }
-            KeyPolicy::InsecureTestKeys => Ok(()),
-        }
-    }
-}
+pub use crate::params::KeyPolicy;
