@@ -1,7 +1,7 @@
-//! One party of a garbled batch of `circuits/masked_tanh.dsl` (621 ANDs; garbler and
-//! evaluator inputs) whose peer is a byte script. The circuit is a binary snapshot
-//! (`tests/data/masked_tanh.gcnc`, compiled at 7f7c34d, re-sealed in the version-2
-//! envelope), so the runtime's tests need no compiler and recorded transcripts (fuzz seeds)
+//! One party of a garbled batch of the hand-written masked tanh* circuit (621 ANDs; garbler
+//! and evaluator inputs; its source is kept as `activation/tests/data/old`) whose peer is a
+//! byte script. The circuit is a binary snapshot (`tests/data/masked_tanh.gcnc`, compiled
+//! from `circuits/masked_tanh.dsl` at 7f7c34d, re-sealed in the version-2 envelope), so the runtime's tests need no compiler and recorded transcripts (fuzz seeds)
 //! stay valid when the compiler changes. Shared, by `#[path]`, between the runtime's tests
 //! and the fuzz targets `runtime_evaluator` / `runtime_garbler`, so that a fuzz input and a
 //! regression test run exactly the same code.
