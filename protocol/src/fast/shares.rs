@@ -154,7 +154,11 @@ impl ModelShare {
             ShareKey::CloudPublic(pk) => (1u8, Zeroizing::new(pk.to_bytes())),
             ShareKey::CloudSecret(sk) => (2u8, sk.to_bytes()),
         };
-        let values: usize = self.layers.iter().map(|l| l.weights.len() + l.bias.len()).sum();
+        let values: usize = self
+            .layers
+            .iter()
+            .map(|l| l.weights.len() + l.bias.len())
+            .sum();
         let mut w = SHARE_FILE.writer(128 + 8 * self.layers.len() + 8 * values + key.len());
         w.put_u8(role);
         w.put_u32(self.ring.k);
@@ -223,14 +227,17 @@ impl ModelShare {
                 weights: r.u64s("layer weights", count).map_err(decode)?,
                 bias: r.u64s("layer biases", outputs).map_err(decode)?,
             };
-            if layer.weights.iter().chain(&layer.bias).any(|&v| v > ring.mask()) {
+            if layer
+                .weights
+                .iter()
+                .chain(&layer.bias)
+                .any(|&v| v > ring.mask())
+            {
                 return Err(bad(format!("layer {li}: a share exceeds 2^{}", ring.k)));
             }
             layers.push(layer);
         }
-        let key_bytes = r
-            .bytes64("key", MAX_KEY_BYTES as u64)
-            .map_err(decode)?;
+        let key_bytes = r.bytes64("key", MAX_KEY_BYTES as u64).map_err(decode)?;
         let key = match role {
             1 => ShareKey::CloudPublic(
                 PublicKey::from_bytes(key_bytes).map_err(crate::error::he("model share key"))?,

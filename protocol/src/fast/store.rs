@@ -250,12 +250,12 @@ impl CloudShareStore {
         let path = self.counter_for(user_key, model_hash);
         match std::fs::read(&path) {
             Ok(bytes) => parse_resharings(&bytes).ok_or_else(|| StoreError::Refused {
-                    path: path.clone(),
-                    why: "unreadable re-sharing counter: the cap of re-sharings per user and \
+                path: path.clone(),
+                why: "unreadable re-sharing counter: the cap of re-sharings per user and \
                           model cannot be checked (restore the file; deleting it resets the \
                           count and weakens the masking bound)"
-                        .into(),
-                }),
+                    .into(),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
             Err(e) => Err(StoreError::Io {
                 path,
