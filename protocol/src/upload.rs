@@ -42,7 +42,8 @@
 
 use crate::fast::fresh::FreshZeros;
 use crate::session::activation::ActivationCircuit;
-use crate::session::{KeyPolicy, SessionError};
+use crate::error::ProtocolError as SessionError;
+use crate::params::KeyPolicy;
 use crate::wire::{MAX_ACTIVATION_NAME, MAX_ACTIVATION_SOURCE};
 use activation::Activation;
 use bytes::{DecodeError, Format, Put, Reader};
