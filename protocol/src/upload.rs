@@ -40,10 +40,10 @@
 //! `bits(N)/16` multiplications mod N² from a comb table instead of a full `bits(N)`-bit
 //! exponentiation: ≈ 20 s instead of ≈ 400 s for the shipped model at 2048 bits.
 
-use crate::fast::fresh::FreshZeros;
-use crate::session::activation::ActivationCircuit;
 use crate::error::ProtocolError as SessionError;
+use crate::fast::fresh::FreshZeros;
 use crate::params::KeyPolicy;
+use crate::session::activation::ActivationCircuit;
 use crate::wire::{MAX_ACTIVATION_NAME, MAX_ACTIVATION_SOURCE};
 use activation::Activation;
 use bytes::{DecodeError, Format, Put, Reader};
