@@ -34,7 +34,7 @@ fn events_cover_upload_resharing_and_every_layer() {
     let layout =
         ImageLayout::new(6, 6, model.geometry(model.stride).expect("geometry")).expect("layout");
     let circuit = ShareCircuit::for_activation(&model.activation, &model.params).expect("c");
-    // The session opens the image's phase (session::fast_job); `simulate` is the bare run.
+    // The session opens the image's phase (fast::job); `simulate` is the bare run.
     let steps_total = 2 * (inputs.len() * model.layers.len()) as u64;
     gcc_nn_protocol::progress::phase("denoising the image", steps_total);
     simulate(
