@@ -65,47 +65,8 @@
 //! re-randomises it: the key-holder randomness rule of docs/protocol.md.
 
 use super::ring::{SIGMA, ceil_log2};
-use super::wire::{protocol, recv_bytes, send_bytes};
-use crate::error::{BridgeError, he};
-use num_integer::Integer;
-use num_traits::One;
 use paillier::{BigUint, Ciphertext, CombTable, PaillierError, PublicKey, full_zero};
 use rand::CryptoRng;
-use runtime::channel::Channel;
-
-/// Sends the base of `own` (the key holder's [`FreshZeros::short_exponent_for`] zeros) as a
-/// length-prefixed wire-form ciphertext: the other party's [`FreshZeros::toward_holder`]
-/// needs it.
-pub fn send_base<C: Channel + ?Sized>(
-    ch: &mut C,
-    own: &FreshZeros,
-    phase: &'static str,
-) -> Result<(), BridgeError> {
-    let h = own.base().ok_or_else(|| {
-        protocol(
-            phase,
-            "full-randomness zeros have no base to publish".into(),
-        )
-    })?;
-    let mut bytes = Vec::with_capacity(own.pk.ciphertext_bytes());
-    own.pk.write_ciphertext(h, &mut bytes);
-    send_bytes(ch, &bytes, phase)
-}
-
-/// Receives a key holder's base under `pk`: exactly one wire-form ciphertext that is a unit
-/// mod N, else an error naming `phase`.
-pub fn recv_base<C: Channel + ?Sized>(
-    ch: &mut C,
-    pk: &PublicKey,
-    phase: &'static str,
-) -> Result<Ciphertext, BridgeError> {
-    let bytes = recv_bytes(ch, pk.ciphertext_bytes(), phase)?;
-    let h = pk.read_ciphertext(&bytes).map_err(he(phase))?;
-    if !h.to_biguint().gcd(pk.n()).is_one() {
-        return Err(protocol(phase, "the base is not a unit mod N".into()));
-    }
-    Ok(h)
-}
 
 enum Source {
     Full,
