@@ -429,7 +429,8 @@ fn psnr_report(
 struct Quality {
     noisy_psnr: f64,
     denoised_psnr: f64,
-    ssim: f64,
+    /// SSIM of the denoised image; `None` when the image is smaller than SSIM's 11×11 window.
+    ssim: Option<f64>,
 }
 
 impl Quality {
@@ -441,17 +442,23 @@ impl Quality {
         Ok(Quality {
             noisy_psnr: psnr_u8(clean, noisy)?,
             denoised_psnr: psnr_u8(clean, denoised)?,
-            ssim: ssim(clean, denoised)?,
+            ssim: ssim(clean, denoised).ok(),
         })
     }
 
     fn print(&self) {
         outln!("noisy    PSNR {:.2} dB", self.noisy_psnr);
-        outln!(
-            "denoised PSNR {:.2} dB (SSIM {:.4})",
-            self.denoised_psnr,
-            self.ssim
-        );
+        match self.ssim {
+            Some(ssim) => outln!(
+                "denoised PSNR {:.2} dB (SSIM {:.4})",
+                self.denoised_psnr,
+                ssim
+            ),
+            None => outln!(
+                "denoised PSNR {:.2} dB (SSIM not defined below 11x11 pixels)",
+                self.denoised_psnr
+            ),
+        }
         outln!("(PSNR of the 8-bit images against the clean reference, peak 255)");
     }
 
