@@ -258,8 +258,10 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
                 (None, Some(_)) => Some(input.clone()),
                 (None, None) => None,
             };
+            // The noisy image as a file would hold it (8 bits), as in `demo`: the same input,
+            // hence the same denoised PSNR, as the secure run of the same seed.
             let noisy = match sigma {
-                Some(s) => add_noise(&input, s, seed),
+                Some(s) => add_noise(&input, s, seed).quantized(),
                 None => input.clone(),
             };
             let activation_name = if float {
