@@ -8,6 +8,7 @@ pub mod app;
 pub mod bridge;
 pub mod error;
 pub mod fast;
+pub mod fresh;
 pub mod params;
 pub mod progress;
 pub mod reference;

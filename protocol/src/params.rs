@@ -102,6 +102,15 @@ impl KeyPolicy {
     }
 }
 
+/// `⌈log2 n⌉` (0 for n ≤ 1): the bits a count of `n` uses adds to a statistical bound.
+pub fn ceil_log2(n: usize) -> u32 {
+    if n <= 1 {
+        0
+    } else {
+        usize::BITS - (n - 1).leading_zeros()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,7 @@
 //! # Randomness of the upload (security assumption)
 //!
 //! Every weight and bias is encrypted as `(1 + N)^m · h^x mod N²` with Damgård–Jurik–Nielsen
-//! short-exponent randomness ([`crate::fast::fresh::FreshZeros::short_exponent`]): `h = r0^N`
+//! short-exponent randomness ([`crate::fresh::FreshZeros::short_exponent`]): `h = r0^N`
 //! for one secret uniform unit `r0` drawn per upload, and a fresh uniform exponent `x` of
 //! `⌈bits(N)/2⌉` bits (rounded up to 64) per ciphertext. Semantic security then rests on the
 //! decisional composite residuosity assumption (as for textbook Paillier) **plus** the DJN
@@ -40,10 +40,10 @@
 //! `bits(N)/16` multiplications mod N² from a comb table instead of a full `bits(N)`-bit
 //! exponentiation: ≈ 20 s instead of ≈ 400 s for the shipped model at 2048 bits.
 
+use crate::bridge::activation_circuit::ActivationCircuit;
 use crate::error::ProtocolError as SessionError;
-use crate::fast::fresh::FreshZeros;
+use crate::fresh::FreshZeros;
 use crate::params::KeyPolicy;
-use crate::session::activation::ActivationCircuit;
 use crate::wire::{MAX_ACTIVATION_NAME, MAX_ACTIVATION_SOURCE};
 use activation::Activation;
 use bytes::{DecodeError, Format, Put, Reader};
@@ -418,7 +418,7 @@ impl EncryptedModel {
         let header = Self::header_for(fixed, pk)?;
         let zeros = FreshZeros::short_exponent(pk, rng);
         let mut enc = |values: &[i64]| -> Result<Vec<Ciphertext>, SessionError> {
-            let seeds: Vec<[u8; 32]> = crate::fast::cross::seeds(rng, values.len());
+            let seeds: Vec<[u8; 32]> = crate::fresh::seeds(rng, values.len());
             values
                 .par_iter()
                 .zip(seeds)

@@ -22,6 +22,7 @@
 //! replays, truncates, mutates and randomises honest transcripts of both roles; the fuzz
 //! target `bridge_wire` runs the same harness.
 
+pub mod activation_circuit;
 pub mod chained;
 pub mod chained_circuit;
 pub mod circuit;

@@ -19,16 +19,7 @@ use rand::{CryptoRng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 
-/// Seeds for per-task generators drawn from the caller's CSPRNG.
-pub(crate) fn seeds<R: CryptoRng + ?Sized>(rng: &mut R, n: usize) -> Vec<[u8; 32]> {
-    (0..n)
-        .map(|_| {
-            let mut s = [0u8; 32];
-            rng.fill_bytes(&mut s);
-            s
-        })
-        .collect()
-}
+pub(crate) use crate::fresh::seeds;
 
 /// Blocks of K patches covering P patches.
 pub(crate) fn block_count(patches: usize, layout: &SlotLayout) -> usize {

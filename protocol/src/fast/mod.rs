@@ -26,7 +26,7 @@ pub mod core;
 pub mod cross;
 pub mod engine;
 pub mod exchange;
-pub mod fresh;
+pub use crate::fresh;
 pub mod job;
 pub mod msg;
 pub mod output;

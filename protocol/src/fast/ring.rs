@@ -25,14 +25,7 @@ use paillier::{PaillierError, SlotLayout};
 /// σ of the cross-product slot masks ([`crate::params::FAST_SIGMA`]).
 pub use crate::params::FAST_SIGMA as SIGMA;
 
-/// `⌈log2 n⌉` (0 for n ≤ 1).
-pub fn ceil_log2(n: usize) -> u32 {
-    if n <= 1 {
-        0
-    } else {
-        usize::BITS - (n - 1).leading_zeros()
-    }
-}
+pub use crate::params::ceil_log2;
 
 /// The ring `Z_(2^k)`, `1 ≤ k ≤ 63`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 //! the digest of the offer and its protocol choice; the cloud confirms; then one job (an
 //! image's patches, in chunks) runs under the chosen protocol and the cloud says done.
 
-pub mod activation;
+pub use crate::bridge::activation_circuit as activation;
 pub mod client;
 mod dispatch;
 pub(crate) mod error;

@@ -64,7 +64,7 @@
 //! Either way the result is multiplied into a ciphertext (one multiplication mod N²), which
 //! re-randomises it: the key-holder randomness rule of docs/protocol.md.
 
-use super::ring::{SIGMA, ceil_log2};
+use crate::params::{FAST_SIGMA as SIGMA, ceil_log2};
 use paillier::{BigUint, Ciphertext, CombTable, PaillierError, PublicKey, full_zero};
 use rand::CryptoRng;
 
@@ -243,4 +243,15 @@ impl FreshZeros {
     ) -> Result<Ciphertext, PaillierError> {
         self.pk.add_plain(&self.pk.add(c, &self.zero(rng)), m)
     }
+}
+
+/// Seeds for per-task generators drawn from the caller's CSPRNG.
+pub(crate) fn seeds<R: CryptoRng + ?Sized>(rng: &mut R, n: usize) -> Vec<[u8; 32]> {
+    (0..n)
+        .map(|_| {
+            let mut s = [0u8; 32];
+            rng.fill_bytes(&mut s);
+            s
+        })
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! The masked-activation circuit a session runs, generated from the activation the model
 //! header carries (its DSL source, bound by SHA-256): the cloud compiles it from the source
 //! of the encrypted model, the user from the source the cloud sends in the handshake, and both
-//! compare the circuit's hash. It is compiled with σ = [`crate::reference::MASK_SIGMA`] (81):
+//! compare the circuit's hash. It is compiled with σ = [`crate::params::REFERENCE_SIGMA`] (81):
 //! the reference protocol masks the same pre-activation up to [`crate::reference::MASK_USES`]
 //! times.
 
@@ -26,7 +26,7 @@ impl ActivationCircuit {
         // The reference protocol masks the same pre-activation once per occurrence of its
         // patch: the circuit's masks get the reference protocol's counted-uses parameter.
         let p = MaskedParams {
-            sigma: crate::reference::MASK_SIGMA,
+            sigma: crate::params::REFERENCE_SIGMA,
             fw: fixed.fw,
             ..MaskedParams::default()
         };
