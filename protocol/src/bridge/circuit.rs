@@ -92,6 +92,20 @@ fn unsigned_width(v: &compiler::IoValue) -> Result<u32, BridgeError> {
     }
 }
 
+/// Compiles DSL source with constant overrides (`("LZ", "36")`…), all passes on; the one
+/// compile step of the bridge's and the fast protocol's hand-given circuits.
+pub(crate) fn compile_dsl(
+    src: &str,
+    file_name: &str,
+    overrides: &[(String, String)],
+) -> Result<Circuit, BridgeError> {
+    let options = CompileOptions {
+        overrides: overrides.to_vec(),
+        ..CompileOptions::default()
+    };
+    compiler::compile_source(src, file_name, &options).map_err(|e| BridgeError::Compile(e.render()))
+}
+
 impl BridgeCircuit {
     /// Compile a bridge circuit from DSL source with constant overrides (`("LZ", "36")`…)
     /// and check its interface against σ = `sigma`.
@@ -101,12 +115,7 @@ impl BridgeCircuit {
         overrides: &[(String, String)],
         sigma: u32,
     ) -> Result<Self, BridgeError> {
-        let options = CompileOptions {
-            overrides: overrides.to_vec(),
-            ..CompileOptions::default()
-        };
-        let circuit = compiler::compile_source(src, file_name, &options)
-            .map_err(|e| BridgeError::Compile(e.render()))?;
+        let circuit = compile_dsl(src, file_name, overrides)?;
         let program = dsl::check_with(src, file_name, overrides)
             .map_err(|d| BridgeError::Compile(d.render()))?;
         Self::checked(circuit, program, sigma, None)

@@ -11,7 +11,7 @@ use super::ring::Ring;
 use crate::error::BridgeError;
 use activation::{Activation, SharesParams};
 use circuit::value::{push_bits, to_bits};
-use compiler::{Circuit, CompileOptions, Party, ValueFormat};
+use compiler::{Circuit, Party, ValueFormat};
 use model::fixed::FixedParams;
 use runtime::driver::TwoPartyCircuit;
 
@@ -52,12 +52,7 @@ impl ShareCircuit {
         overrides: &[(String, String)],
         ring: Ring,
     ) -> Result<Self, BridgeError> {
-        let options = CompileOptions {
-            overrides: overrides.to_vec(),
-            ..CompileOptions::default()
-        };
-        let circuit = compiler::compile_source(src, file_name, &options)
-            .map_err(|e| BridgeError::Compile(e.render()))?;
+        let circuit = crate::bridge::circuit::compile_dsl(src, file_name, overrides)?;
         Self::checked(circuit, ring)
     }
 
