@@ -9,7 +9,7 @@ use runtime::channel::MemChannel;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// circuits/masked_tanh.dsl as shipped: pre-activations at scale 24, LX = 36.
+/// The masked tanh* wrapper (activation `tanh`, circuits/wrappers/masked.dsl): pre-activations at scale 24, LX = 36.
 fn circuit() -> &'static BridgeCircuit {
     static C: OnceLock<BridgeCircuit> = OnceLock::new();
     C.get_or_init(|| BridgeCircuit::default_tanh().expect("default circuit compiles"))

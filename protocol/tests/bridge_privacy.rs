@@ -49,7 +49,7 @@ fn cloud_view(p: &MaskParams, fx: i128, seed: u64) -> Vec<i128> {
         .collect()
 }
 
-/// The widths of circuits/masked_tanh.dsl: LX = 36, ru of FA + 2 + σ bits.
+/// The widths of the masked tanh* wrapper (circuits/wrappers/masked.dsl): LX = 36, ru of FA + 2 + σ bits.
 fn params(sigma: u32) -> MaskParams {
     MaskParams {
         x_bits: 36,

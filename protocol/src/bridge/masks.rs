@@ -8,8 +8,9 @@
 //!
 //! Output mask ru uniform in [0, 2^RW); the circuit promises |f(x)| ≤ 2^(RW−σ−1), so two
 //! outputs differ by at most 2^(RW−σ) and y = f(x) + ru (signed, exact) is within distance
-//! 2^−σ of a value independent of f(x), per use. (`masked_tanh*.dsl` have RW = FA + 2 + σ and
-//! |f| ≤ 2^FA: the promise holds with a factor 2 to spare; the tests below check it.)
+//! 2^−σ of a value independent of f(x), per use. (The generated masked wrappers have
+//! RW = YB + σ, YB the least signed width holding f's outputs, so |f| < 2^(YB−1) =
+//! 2^(RW−σ−1): the promise holds; the tests below check it.)
 //!
 //! Uses add up: a caller that masks the same secret up to U times passes σ + ⌈log2 U⌉
 //! (the reference protocol: [`crate::reference::MASK_SIGMA`], U = 2^40, its
