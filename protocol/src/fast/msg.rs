@@ -48,54 +48,29 @@ pub struct ImageHeader {
     pub engine: u64,
 }
 
-impl ImageHeader {
-    /// The eleven words in wire order.
-    pub fn to_words(&self) -> [u64; HEADER_WORDS] {
-        [
-            self.magic,
-            self.version,
-            self.ring_bits,
-            self.patches,
-            self.user_key,
-            self.cloud_key,
-            self.pair,
-            self.width,
-            self.height,
-            self.stride,
-            self.engine,
-        ]
-    }
+/// The header's fields in wire order, named once for both conversions.
+macro_rules! header_words {
+    ($($field:ident),* $(,)?) => {
+        impl ImageHeader {
+            /// The eleven words in wire order.
+            pub fn to_words(&self) -> [u64; HEADER_WORDS] {
+                [$(self.$field),*]
+            }
 
-    /// From the eleven words (checked by the cloud's core, not here).
-    pub fn from_words(w: [u64; HEADER_WORDS]) -> Self {
-        let [
-            magic,
-            version,
-            ring_bits,
-            patches,
-            user_key,
-            cloud_key,
-            pair,
-            width,
-            height,
-            stride,
-            engine,
-        ] = w;
-        Self {
-            magic,
-            version,
-            ring_bits,
-            patches,
-            user_key,
-            cloud_key,
-            pair,
-            width,
-            height,
-            stride,
-            engine,
+            /// From the eleven words (checked by the cloud's core, not here).
+            pub fn from_words(w: [u64; HEADER_WORDS]) -> Self {
+                let [$($field),*] = w;
+                Self { $($field),* }
+            }
         }
-    }
+    };
+}
 
+header_words!(
+    magic, version, ring_bits, patches, user_key, cloud_key, pair, width, height, stride, engine,
+);
+
+impl ImageHeader {
     /// Wire form: the words little-endian.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.to_words()

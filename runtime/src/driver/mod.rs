@@ -157,6 +157,26 @@ fn split_instances(bits: &[bool], n: usize) -> Vec<Vec<bool>> {
         .collect()
 }
 
+/// The start both sides share: checks `party`'s input bits, runs the handshake and starts the
+/// phase clock (its first phase is the handshake).
+fn open_run<C: Channel + ?Sized>(
+    ch: &mut C,
+    tpc: &TwoPartyCircuit,
+    inputs: &[Vec<bool>],
+    reveal: Reveal,
+    party: Party,
+) -> Result<Phases, DriverError> {
+    let (expected, name) = match party {
+        Party::Garbler => (tpc.garbler_input_bits(), "garbler"),
+        Party::Evaluator => (tpc.evaluator_input_bits(), "evaluator"),
+    };
+    check_inputs(inputs, expected, name)?;
+    let mut phases = Phases::new();
+    handshake(ch, tpc, inputs.len() as u64, reveal, party)?;
+    phases.done("handshake");
+    Ok(phases)
+}
+
 fn check_inputs(
     inputs: &[Vec<bool>],
     expected: usize,
@@ -193,11 +213,8 @@ pub fn run_garbler<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     reveal: Reveal,
     rng: &mut R,
 ) -> Result<RunOutput, DriverError> {
-    check_inputs(inputs, tpc.garbler_input_bits(), "garbler")?;
     let n = inputs.len();
-    let mut phases = Phases::new();
-    handshake(ch, tpc, n as u64, reveal, Party::Garbler)?;
-    phases.done("handshake");
+    let mut phases = open_run(ch, tpc, inputs, reveal, Party::Garbler)?;
 
     let delta = Delta::random(rng);
     let start = Block::random(rng);
@@ -271,11 +288,8 @@ pub fn run_evaluator<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     reveal: Reveal,
     rng: &mut R,
 ) -> Result<RunOutput, DriverError> {
-    check_inputs(inputs, tpc.evaluator_input_bits(), "evaluator")?;
     let n = inputs.len();
-    let mut phases = Phases::new();
-    handshake(ch, tpc, n as u64, reveal, Party::Evaluator)?;
-    phases.done("handshake");
+    let mut phases = open_run(ch, tpc, inputs, reveal, Party::Evaluator)?;
 
     let mut start = [Block::ZERO];
     recv_blocks(ch, &mut start).map_err(chan("setup (receiving the hash start point)"))?;
