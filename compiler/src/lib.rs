@@ -60,6 +60,18 @@ impl Default for PassOptions {
 }
 
 impl PassOptions {
+    /// Every pass switched off: the plain lowering, the baseline of the pass tables.
+    pub fn none() -> Self {
+        PassOptions {
+            constant_propagation: false,
+            cse: false,
+            dead_gates: false,
+            range: false,
+            path_ranges: false,
+            fusion: false,
+        }
+    }
+
     /// The gate-level part of these options.
     pub fn build_options(&self) -> builder::BuildOptions {
         builder::BuildOptions {

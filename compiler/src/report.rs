@@ -57,14 +57,7 @@ pub fn value_type(f: ValueFormat) -> dsl::Ty {
 
 /// The pass switched off in each column of the pass table.
 fn pass_variants(base: PassOptions) -> Vec<(&'static str, PassOptions)> {
-    let none = PassOptions {
-        constant_propagation: false,
-        cse: false,
-        dead_gates: false,
-        range: false,
-        path_ranges: false,
-        fusion: false,
-    };
+    let none = PassOptions::none();
     vec![
         (
             "no const-prop",

@@ -13,14 +13,7 @@ use rand_chacha::ChaCha12Rng;
 /// Every combination of passes worth checking for correctness.
 pub(crate) fn pass_sets() -> Vec<PassOptions> {
     let all = PassOptions::default();
-    let none = PassOptions {
-        constant_propagation: false,
-        cse: false,
-        dead_gates: false,
-        range: false,
-        path_ranges: false,
-        fusion: false,
-    };
+    let none = PassOptions::none();
     vec![
         all,
         none,
