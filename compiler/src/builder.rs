@@ -111,6 +111,9 @@ pub struct Builder {
     hash: HashMap<Node, u32>,
     inputs: Vec<IoValue>,
     num_input_bits: u32,
+    /// The tag current when each node was created (see [`Builder::set_tag`]).
+    tags: Vec<u32>,
+    tag: u32,
 }
 
 impl Default for Builder {
@@ -128,7 +131,15 @@ impl Builder {
             hash: HashMap::new(),
             inputs: Vec::new(),
             num_input_bits: 0,
+            tags: vec![0],
+            tag: 0,
         }
+    }
+
+    /// Tags the nodes created from now on with `tag` (for cost attribution, see
+    /// [`Builder::live_ands_by_tag`]); returns the previous tag.
+    pub fn set_tag(&mut self, tag: u32) -> u32 {
+        std::mem::replace(&mut self.tag, tag)
     }
 
     /// Number of nodes built so far (inputs and gates, before dead-gate elimination).
@@ -162,6 +173,7 @@ impl Builder {
         }
         let id = self.nodes.len() as u32;
         self.nodes.push(node);
+        self.tags.push(self.tag);
         if self.options.structural_hashing {
             self.hash.insert(node, id);
         }
@@ -251,6 +263,38 @@ impl Builder {
         bits.iter().map(|&b| get(b, &values)).collect()
     }
 
+    /// Which nodes `output_bits` depend on (every node when `all`).
+    fn live(&self, output_bits: &[Bit], all: bool) -> Vec<bool> {
+        let n = self.nodes.len();
+        let mut live = vec![all; n];
+        for b in output_bits {
+            live[b.node() as usize] = true;
+        }
+        for i in (0..n).rev() {
+            if live[i]
+                && let Node::And(a, b) | Node::Xor(a, b) = self.nodes[i]
+            {
+                live[a.node() as usize] = true;
+                live[b.node() as usize] = true;
+            }
+        }
+        live
+    }
+
+    /// The AND nodes the exported circuit keeps (those `output_bits` depend on, or all
+    /// without dead-gate elimination), counted by the tag they were created under
+    /// (sorted by tag): where a circuit's ANDs come from.
+    pub fn live_ands_by_tag(&self, output_bits: &[Bit]) -> Vec<(u32, usize)> {
+        let live = self.live(output_bits, !self.options.dead_gate_elimination);
+        let mut counts = std::collections::BTreeMap::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if live[i] && matches!(node, Node::And(..)) {
+                *counts.entry(self.tags[i]).or_insert(0usize) += 1;
+            }
+        }
+        counts.into_iter().collect()
+    }
+
     /// Exports the graph as a [`Circuit`] computing `output_bits` (value by value, LSB-first).
     ///
     /// Negations become INV gates (free), constants are derived from input wire 0
@@ -268,18 +312,7 @@ impl Builder {
             });
         }
         let n = self.nodes.len();
-        let mut live = vec![!self.options.dead_gate_elimination; n];
-        for b in output_bits {
-            live[b.node() as usize] = true;
-        }
-        for i in (0..n).rev() {
-            if live[i]
-                && let Node::And(a, b) | Node::Xor(a, b) = self.nodes[i]
-            {
-                live[a.node() as usize] = true;
-                live[b.node() as usize] = true;
-            }
-        }
+        let live = self.live(output_bits, !self.options.dead_gate_elimination);
         let mut ex = Exporter {
             wire: vec![None; n],
             inv: vec![None; n],

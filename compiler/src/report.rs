@@ -168,6 +168,47 @@ pub fn markdown_report(
     Ok(out)
 }
 
+/// Where a program's ANDs go: one line per core variable whose lowering built ANDs the
+/// circuit keeps (`v12 = mul v7 v7 : ufixed<28, 24>  91`), then the total, which equals the
+/// circuit's AND count. With linked programs the variables of the callee appear inline.
+pub fn and_breakdown_text(
+    program: &dsl::core::Program,
+    passes: &PassOptions,
+) -> Result<String, CompileError> {
+    use dsl::core::{Op, for_each_node};
+    let rows = crate::lower::and_breakdown(program, passes)?;
+    let mut ops = std::collections::HashMap::new();
+    for_each_node(&program.body, &mut |n| {
+        let what = match &n.op {
+            Op::Input(i) => format!("input {i}"),
+            Op::Const(_) => "const".to_string(),
+            Op::Cast(x) => format!("cast v{x}"),
+            Op::Unary(op, x) => format!("{op:?} v{x}").to_lowercase(),
+            Op::Binary(op, x, y) => format!("{op:?} v{x} v{y}").to_lowercase(),
+            Op::Shl(x, k) => format!("v{x} << {k}"),
+            Op::Shr(x, k) => format!("v{x} >> {k}"),
+            Op::If {
+                cond,
+                then_block,
+                else_block,
+            } => format!(
+                "if v{cond} then v{} else v{}",
+                then_block.result, else_block.result
+            ),
+        };
+        ops.insert(n.var, format!("{what} : {}", n.ty));
+    });
+    let mut out = String::new();
+    let mut total = 0;
+    for (var, ands) in rows {
+        total += ands;
+        let what = ops.get(&var).map_or("(inputs)", String::as_str);
+        let _ = writeln!(out, "v{var:<5} {what:<50} {ands:>5}");
+    }
+    let _ = writeln!(out, "total {:<50} {total:>5}", "");
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

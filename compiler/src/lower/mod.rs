@@ -100,6 +100,27 @@ pub fn lower_with_limit(
     options: &PassOptions,
     max_nodes: usize,
 ) -> Result<Circuit, LowerError> {
+    let (b, outputs, bits) = lower_to_builder(program, options, max_nodes)?;
+    Ok(b.finish(outputs, &bits)?)
+}
+
+/// Where the ANDs of `program`'s circuit come from: for each core variable whose lowering
+/// built ANDs the circuit keeps, how many (sorted by variable; a deferred sum's reduction
+/// counts for the sum's variable). The counts add up to the circuit's AND count.
+pub fn and_breakdown(
+    program: &Program,
+    options: &PassOptions,
+) -> Result<Vec<(VarId, usize)>, LowerError> {
+    let (b, _, bits) = lower_to_builder(program, options, crate::limits::MAX_LOWERED_NODES)?;
+    Ok(b.live_ands_by_tag(&bits))
+}
+
+/// The builder after lowering `program`, with the output values and their bits.
+fn lower_to_builder(
+    program: &Program,
+    options: &PassOptions,
+    max_nodes: usize,
+) -> Result<(Builder, Vec<IoValue>, Vec<Bit>), LowerError> {
     let mut lw = Lowerer {
         max_nodes,
         b: Builder::new(options.build_options()),
@@ -169,7 +190,7 @@ pub fn lower_with_limit(
             }
         }
     }
-    Ok(lw.b.finish(outputs, &bits)?)
+    Ok((lw.b, outputs, bits))
 }
 
 fn malformed(var: VarId, problem: &'static str) -> LowerError {
@@ -244,7 +265,9 @@ impl<'p> Lowerer<'p> {
     fn get(&mut self, v: VarId) -> Result<Val, LowerError> {
         match self.get_raw(v)? {
             Val::Sum(sum) => {
+                let tag = self.b.set_tag(v);
                 let val = self.reduce(sum);
+                self.b.set_tag(tag);
                 self.env[v as usize] = Some(val.clone());
                 Ok(val)
             }

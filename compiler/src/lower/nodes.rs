@@ -26,7 +26,10 @@ fn wrap(v: &BigInt, t: NumTy) -> BigInt {
 impl<'p> Lowerer<'p> {
     pub(super) fn nodes(&mut self, nodes: &'p [Node]) -> Result<(), LowerError> {
         for n in nodes {
-            let v = self.node(n)?;
+            let tag = self.b.set_tag(n.var);
+            let v = self.node(n);
+            self.b.set_tag(tag);
+            let v = v?;
             if self.b.node_count() > self.max_nodes {
                 return Err(LowerError::TooLarge {
                     var: n.var,
