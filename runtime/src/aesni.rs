@@ -1,19 +1,24 @@
-//! The one audited `unsafe` module: multi-key AES-128 with AES-NI for the TCCR hash.
+//! The one audited `unsafe` module: multi-key AES-128 for the TCCR hash, on AES-NI
+//! (128-bit registers) and on VAES (256-bit registers, two keys per register).
 //!
 //! The GKWY20 multi-instance hash re-keys AES for every tweak, so each key encrypts only
 //! one or two blocks. The `aes` crate pipelines many blocks under ONE key and hides its
 //! key schedule, so this module runs the key expansion of several independent keys in
 //! lockstep with the encryption of their blocks, all in registers (no round-key storage).
+//! With VAES the half-gates arithmetic is fused in as well ([`half_gates_garble`],
+//! [`half_gates_eval`]): a gate's two keys share one register, its `(A, B)` labels another,
+//! and the tables and output label are computed before anything returns to memory.
 //!
 //! Audit notes:
 //! - Every `unsafe` block here calls `core::arch` intrinsics inside functions compiled with
-//!   `#[target_feature(enable = "aes,sse2,ssse3,avx")]`; the only entry point,
-//!   [`tccr_in_place`], calls them only after `is_x86_feature_detected!` confirmed all three
-//!   features at run time (the result is cached by std).
-//! - Memory is touched only through `_mm_loadu_si128` / `_mm_storeu_si128` on `&Block` /
-//!   `&mut Block` references (16 valid bytes each, unaligned access allowed); slice lengths
-//!   are checked by the safe wrapper before any pointer is formed.
-//! - Correctness is cross-checked against the `aes` crate in `tccr`'s tests.
+//!   `#[target_feature(enable = "aes,sse2,ssse3,avx")]` or `"vaes,avx2,aes"`; the entry
+//!   points [`tccr_in_place`], [`half_gates_garble`] and [`half_gates_eval`] call them only
+//!   after `is_x86_feature_detected!` confirmed those features at run time (cached by std).
+//! - Memory is touched only through unaligned loads/stores of 16 or 32 bytes on `&Block` /
+//!   `&mut Block` slices whose lengths are asserted just before the pointer is formed;
+//!   slice lengths are also checked by the safe wrappers before any kernel runs.
+//! - Correctness is cross-checked against the `aes` crate in `tccr`'s tests and against the
+//!   portable half-gates path in `garble`'s tests.
 #![allow(unsafe_code)]
 
 use crate::block::Block;
@@ -61,20 +66,6 @@ mod wide {
     }
 }
 
-/// Whether the VAES + AVX-512 path can run (checked at run time, cached by std).
-fn vaes512_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("vaes")
-            && std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
 /// `blocks[i] ← AES_{keys[i / per_key]}(blocks[i]) ⊕ blocks[i]` for `per_key` ∈ {1, 2}.
 ///
 /// Returns `false` (and leaves `blocks` untouched) if AES-NI is unavailable, if
@@ -85,21 +76,15 @@ pub(crate) fn tccr_in_place(keys: &[Block], blocks: &mut [Block], per_key: usize
     }
     #[cfg(target_arch = "x86_64")]
     {
-        // Bulk through VAES-512 (16 keys per step) when present, the rest through AES-NI.
-        let done_keys = if vaes512_available() {
-            let bulk = keys.len() / vaes::KEYS_PER_STEP * vaes::KEYS_PER_STEP;
-            match per_key {
-                // SAFETY: VAES/AVX-512 features checked just above; lengths are multiples of a step.
-                1 => unsafe { vaes::tccr::<1>(&keys[..bulk], &mut blocks[..bulk]) },
-                // SAFETY: as above.
-                2 => unsafe { vaes::tccr::<2>(&keys[..bulk], &mut blocks[..2 * bulk]) },
-                _ => return false,
-            }
-            bulk
-        } else {
-            0
+        // Key pairs through VAES when present, the rest (at most one key) through AES-NI.
+        let done = match (per_key, vaes_available()) {
+            // SAFETY: VAES, AVX2 and AES-NI confirmed just above; lengths checked above.
+            (1, true) => unsafe { vaes::tccr::<1>(keys, blocks) },
+            // SAFETY: as above.
+            (2, true) => unsafe { vaes::tccr::<2>(keys, blocks) },
+            _ => 0,
         };
-        let (keys, blocks) = (&keys[done_keys..], &mut blocks[done_keys * per_key..]);
+        let (keys, blocks) = (&keys[done..], &mut blocks[done * per_key..]);
         match per_key {
             // SAFETY: features checked by `available()` just above; lengths checked above.
             1 => unsafe { x86::tccr::<1>(keys, blocks) },
@@ -113,6 +98,25 @@ pub(crate) fn tccr_in_place(keys: &[Block], blocks: &mut [Block], per_key: usize
     {
         false
     }
+}
+
+/// The ten rounds of AES-128, written out so every key-expansion constant is an immediate:
+/// `$round!(rcon, instruction)` with `$enc` for rounds 1–9 and `$last` for round 10.
+/// One home for the round sequence of the 128-bit and the 256-bit kernels.
+#[cfg(target_arch = "x86_64")]
+macro_rules! aes128_rounds {
+    ($round:ident, $enc:ident, $last:ident) => {
+        $round!(0x01, $enc);
+        $round!(0x02, $enc);
+        $round!(0x04, $enc);
+        $round!(0x08, $enc);
+        $round!(0x10, $enc);
+        $round!(0x20, $enc);
+        $round!(0x40, $enc);
+        $round!(0x80, $enc);
+        $round!(0x1b, $enc);
+        $round!(0x36, $last);
+    };
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -174,7 +178,6 @@ mod x86 {
                 x[g][p] = _mm_xor_si128(orig[g][p], k[g]);
             }
         }
-        // Ten rounds written out so every round constant is an immediate.
         macro_rules! round {
             ($rc:expr, $enc:ident) => {{
                 let rcon = _mm_set1_epi32($rc);
@@ -186,16 +189,7 @@ mod x86 {
                 }
             }};
         }
-        round!(0x01, _mm_aesenc_si128);
-        round!(0x02, _mm_aesenc_si128);
-        round!(0x04, _mm_aesenc_si128);
-        round!(0x08, _mm_aesenc_si128);
-        round!(0x10, _mm_aesenc_si128);
-        round!(0x20, _mm_aesenc_si128);
-        round!(0x40, _mm_aesenc_si128);
-        round!(0x80, _mm_aesenc_si128);
-        round!(0x1b, _mm_aesenc_si128);
-        round!(0x36, _mm_aesenclast_si128);
+        aes128_rounds!(round, _mm_aesenc_si128, _mm_aesenclast_si128);
         for g in 0..G {
             for p in 0..P {
                 let h = _mm_xor_si128(x[g][p], orig[g][p]);
@@ -206,130 +200,392 @@ mod x86 {
     }
 }
 
-/// The same hash with VAES on 512-bit registers: four keys per register, four registers
-/// of keys (16 keys) per step, their blocks encrypted in lockstep with the key expansion.
+/// Whether the 256-bit VAES kernels can run (checked at run time, cached by std).
+pub(crate) fn vaes_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("vaes")
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("aes")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Half-gates garbling of `outs.len()` AND gates, hash and gate arithmetic fused in
+/// registers (the formulas and tweaks of [`crate::garble`]; gate `i` is gate number
+/// `first_gate + i`, hashed with keys `start ⊕ 2·gate` and `start ⊕ (2·gate + 1)`).
+/// `inputs` holds `(A₀, B₀)` per gate; writes `(T_G, T_E)` per gate to `tables` and the
+/// output zero-label to `outs`. Returns `false` (writing nothing) without VAES or on
+/// mismatched lengths; the caller then runs the portable path.
+pub(crate) fn half_gates_garble(
+    start: Block,
+    first_gate: u64,
+    delta: Block,
+    inputs: &[Block],
+    tables: &mut [Block],
+    outs: &mut [Block],
+) -> bool {
+    let n = outs.len();
+    if inputs.len() != 2 * n || tables.len() != 2 * n || !vaes_available() {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: VAES, AVX2 and AES-NI confirmed at run time just above; lengths checked.
+        unsafe { vaes::garble(start, first_gate, delta, inputs, tables, outs) };
+        true
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (start, first_gate, delta);
+        false
+    }
+}
+
+/// Half-gates evaluation of `outs.len()` AND gates, fused like [`half_gates_garble`]:
+/// `inputs` holds the active `(A, B)` per gate, `tables` the garbler's `(T_G, T_E)`; writes
+/// the active output label to `outs`. Returns `false` without VAES or on mismatched lengths.
+pub(crate) fn half_gates_eval(
+    start: Block,
+    first_gate: u64,
+    inputs: &[Block],
+    tables: &[Block],
+    outs: &mut [Block],
+) -> bool {
+    let n = outs.len();
+    if inputs.len() != 2 * n || tables.len() != 2 * n || !vaes_available() {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: VAES, AVX2 and AES-NI confirmed at run time just above; lengths checked.
+        unsafe { vaes::eval(start, first_gate, inputs, tables, outs) };
+        true
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (start, first_gate);
+        false
+    }
+}
+
+/// The fused half-gates kernels on 256-bit VAES registers. Lane 0 of a register belongs to
+/// the garbler half of a gate (tweak `2·gate`), lane 1 to the evaluator half (`2·gate + 1`):
+/// one key register expands both keys of a gate in lockstep with the encryption of its
+/// blocks. `(A, B)` pairs load straight from memory as one register, so no lane shuffles
+/// are needed around the AES rounds.
 #[cfg(target_arch = "x86_64")]
 mod vaes {
     use super::Block;
     use std::arch::x86_64::{
-        __m512i, _mm512_aesenc_epi128, _mm512_aesenclast_epi128, _mm512_bslli_epi128,
-        _mm512_loadu_si512, _mm512_set1_epi32, _mm512_shuffle_epi8, _mm512_shuffle_i64x2,
-        _mm512_storeu_si512, _mm512_xor_si512,
+        __m128i, __m256i, _mm_loadu_si128, _mm_storeu_si128, _mm_xor_si128, _mm256_aesenc_epi128,
+        _mm256_aesenclast_epi128, _mm256_and_si256, _mm256_blend_epi32,
+        _mm256_broadcastsi128_si256, _mm256_bslli_epi128, _mm256_castsi256_si128,
+        _mm256_extracti128_si256, _mm256_loadu_si256, _mm256_permute2x128_si256, _mm256_set_epi64x,
+        _mm256_set1_epi32, _mm256_setzero_si256, _mm256_shuffle_epi8, _mm256_shuffle_epi32,
+        _mm256_slli_epi32, _mm256_srai_epi32, _mm256_storeu_si256, _mm256_xor_si256,
     };
 
-    /// Keys per register.
-    const LANES: usize = 4;
-    /// Registers of keys per step.
-    const REGS: usize = 4;
-    /// Keys consumed per step.
-    pub(super) const KEYS_PER_STEP: usize = LANES * REGS;
+    /// Gates garbled in lockstep: 4 key and 8 block registers (+2 constants) of the 16.
+    const GARBLE_GROUP: usize = 4;
+    /// Gates evaluated in lockstep: 6 key and 6 block registers.
+    const EVAL_GROUP: usize = 6;
 
-    /// Requires `keys.len()` a multiple of [`KEYS_PER_STEP`] and `blocks.len() == keys.len() * P`.
-    #[target_feature(enable = "vaes,avx512f,avx512bw")]
-    pub(super) fn tccr<const P: usize>(keys: &[Block], blocks: &mut [Block]) {
-        for (k, b) in keys
-            .chunks_exact(KEYS_PER_STEP)
-            .zip(blocks.chunks_exact_mut(KEYS_PER_STEP * P))
-        {
-            step::<P>(k, b);
-        }
+    #[inline]
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn load2(src: &[Block]) -> __m256i {
+        assert!(src.len() >= 2);
+        // SAFETY: `src` holds at least 2 Blocks = 32 readable bytes; unaligned load.
+        unsafe { _mm256_loadu_si256(src.as_ptr().cast()) }
     }
 
     #[inline]
-    #[target_feature(enable = "vaes,avx512f,avx512bw")]
-    fn load4(src: &[Block]) -> __m512i {
-        assert!(src.len() >= 4);
-        // SAFETY: `src` holds at least 4 Blocks = 64 readable bytes; unaligned load.
-        unsafe { _mm512_loadu_si512(src.as_ptr().cast()) }
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn store2(dst: &mut [Block], v: __m256i) {
+        assert!(dst.len() >= 2);
+        // SAFETY: `dst` holds at least 2 exclusively borrowed Blocks = 32 writable bytes.
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast(), v) }
     }
 
     #[inline]
-    #[target_feature(enable = "vaes,avx512f,avx512bw")]
-    fn store4(dst: &mut [Block], v: __m512i) {
-        assert!(dst.len() >= 4);
-        // SAFETY: `dst` holds at least 4 exclusively borrowed Blocks = 64 writable bytes.
-        unsafe { _mm512_storeu_si512(dst.as_mut_ptr().cast(), v) }
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn store1(dst: &mut Block, v: __m128i) {
+        // SAFETY: `dst` is a valid, exclusively borrowed 16-byte Block; unaligned store.
+        unsafe { _mm_storeu_si128((dst as *mut Block).cast(), v) }
     }
 
+    /// `b` in both lanes.
     #[inline]
-    #[target_feature(enable = "vaes,avx512f,avx512bw")]
-    fn next_round_key(k: __m512i, rcon: __m512i, rot_mask: __m512i) -> __m512i {
-        let t = _mm512_aesenclast_epi128(_mm512_shuffle_epi8(k, rot_mask), rcon);
-        let s = _mm512_xor_si512(k, _mm512_bslli_epi128::<4>(k));
-        let s = _mm512_xor_si512(s, _mm512_bslli_epi128::<8>(s));
-        _mm512_xor_si512(s, t)
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn broadcast(b: &Block) -> __m256i {
+        // SAFETY: `b` is a valid 16-byte Block; unaligned load.
+        _mm256_broadcastsi128_si256(unsafe { _mm_loadu_si128((b as *const Block).cast()) })
     }
 
-    /// Keys of lanes `[a, a, b, b]` from a register of four keys (P = 2 layout).
+    /// One AES-128 key-expansion step in both lanes (the `aesenclast` broadcast trick).
     #[inline]
-    #[target_feature(enable = "vaes,avx512f,avx512bw")]
-    fn spread<const HALF: usize>(k: __m512i) -> __m512i {
-        if HALF == 0 {
-            _mm512_shuffle_i64x2::<0b01_01_00_00>(k, k)
-        } else {
-            _mm512_shuffle_i64x2::<0b11_11_10_10>(k, k)
-        }
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn next_round_key(k: __m256i, rcon: __m256i, rot_mask: __m256i) -> __m256i {
+        let t = _mm256_aesenclast_epi128(_mm256_shuffle_epi8(k, rot_mask), rcon);
+        // Prefix XOR of the four words of each lane in two shift/xor steps.
+        let s = _mm256_xor_si256(k, _mm256_bslli_epi128::<4>(k));
+        let s = _mm256_xor_si256(s, _mm256_bslli_epi128::<8>(s));
+        _mm256_xor_si256(s, t)
     }
 
+    /// The keys of gate `gate`: `[start ⊕ 2·gate, start ⊕ (2·gate + 1)]`.
     #[inline]
-    #[target_feature(enable = "vaes,avx512f,avx512bw")]
-    fn step<const P: usize>(keys: &[Block], blocks: &mut [Block]) {
-        assert!(keys.len() == KEYS_PER_STEP && blocks.len() == KEYS_PER_STEP * P);
-        let rot_mask = _mm512_set1_epi32(0x0c0f_0e0d);
-        let mut k = [_mm512_set1_epi32(0); REGS];
-        // Block register j covers blocks 4j..4j+4, i.e. keys (4j..4j+4)/P.
-        let mut x = [[_mm512_set1_epi32(0); P]; REGS];
-        let mut orig = [[_mm512_set1_epi32(0); P]; REGS];
-        for r in 0..REGS {
-            k[r] = load4(&keys[LANES * r..]);
-            for h in 0..P {
-                orig[r][h] = load4(&blocks[LANES * (P * r + h)..]);
-            }
-        }
-        macro_rules! key_for {
-            ($r:expr, $h:expr) => {
-                if P == 1 {
-                    k[$r]
-                } else if $h == 0 {
-                    spread::<0>(k[$r])
-                } else {
-                    spread::<1>(k[$r])
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn gate_keys(start: __m256i, gate: u64) -> __m256i {
+        let t = gate.wrapping_mul(2);
+        let tweaks = _mm256_set_epi64x(0, t.wrapping_add(1) as i64, 0, t as i64);
+        _mm256_xor_si256(start, tweaks)
+    }
+
+    /// `x ← AES_k(x)` for `P` block registers per key register, `G` key registers in
+    /// lockstep (`k: [__m256i; G]`, `x: [[__m256i; P]; G]`); the keys are expanded on the way
+    /// (`k` ends as the last round key). A macro, not a function: the arrays must stay in
+    /// registers, and the compiler does not inline a function this large.
+    macro_rules! encrypt {
+        ($k:ident, $x:ident, $G:expr, $P:expr) => {{
+            let rot_mask = _mm256_set1_epi32(0x0c0f_0e0d);
+            for g in 0..$G {
+                for p in 0..$P {
+                    $x[g][p] = _mm256_xor_si256($x[g][p], $k[g]);
                 }
-            };
-        }
-        for r in 0..REGS {
-            for h in 0..P {
-                x[r][h] = _mm512_xor_si512(orig[r][h], key_for!(r, h));
             }
-        }
-        macro_rules! round {
-            ($rc:expr, $enc:ident) => {{
-                let rcon = _mm512_set1_epi32($rc);
-                for r in 0..REGS {
-                    k[r] = next_round_key(k[r], rcon, rot_mask);
-                    for h in 0..P {
-                        x[r][h] = $enc(x[r][h], key_for!(r, h));
+            macro_rules! round {
+                ($rc:expr, $enc:ident) => {{
+                    let rcon = _mm256_set1_epi32($rc);
+                    for g in 0..$G {
+                        $k[g] = next_round_key($k[g], rcon, rot_mask);
+                        for p in 0..$P {
+                            $x[g][p] = $enc($x[g][p], $k[g]);
+                        }
                     }
-                }
-            }};
-        }
-        round!(0x01, _mm512_aesenc_epi128);
-        round!(0x02, _mm512_aesenc_epi128);
-        round!(0x04, _mm512_aesenc_epi128);
-        round!(0x08, _mm512_aesenc_epi128);
-        round!(0x10, _mm512_aesenc_epi128);
-        round!(0x20, _mm512_aesenc_epi128);
-        round!(0x40, _mm512_aesenc_epi128);
-        round!(0x80, _mm512_aesenc_epi128);
-        round!(0x1b, _mm512_aesenc_epi128);
-        round!(0x36, _mm512_aesenclast_epi128);
-        for r in 0..REGS {
-            for h in 0..P {
-                store4(
-                    &mut blocks[LANES * (P * r + h)..],
-                    _mm512_xor_si512(x[r][h], orig[r][h]),
-                );
+                }};
             }
+            aes128_rounds!(round, _mm256_aesenc_epi128, _mm256_aesenclast_epi128);
+        }};
+    }
+
+    /// The generic hash of [`super::tccr_in_place`] on key pairs: `keys.len() / 2` pairs
+    /// done, the number of keys done returned (the caller finishes an odd last key).
+    /// Requires `blocks.len() == keys.len() * P`.
+    #[target_feature(enable = "vaes,avx2,aes")]
+    pub(super) fn tccr<const P: usize>(keys: &[Block], blocks: &mut [Block]) -> usize {
+        // Groups of 6 key registers (P = 1) or 4 (P = 2) keep every value in registers.
+        let mut done = 0;
+        let pairs = keys.len() / 2;
+        if P == 1 {
+            while done + 6 <= pairs {
+                tccr_group::<6, P>(&keys[2 * done..], &mut blocks[2 * P * done..]);
+                done += 6;
+            }
+        } else {
+            while done + 4 <= pairs {
+                tccr_group::<4, P>(&keys[2 * done..], &mut blocks[2 * P * done..]);
+                done += 4;
+            }
+        }
+        while done < pairs {
+            tccr_group::<1, P>(&keys[2 * done..], &mut blocks[2 * P * done..]);
+            done += 1;
+        }
+        2 * done
+    }
+
+    /// Hashes the blocks of `G` key pairs (`keys[..2G]`, `blocks[..2GP]`): register `p` of
+    /// a pair holds block `p` of its first key in lane 0 and of its second key in lane 1.
+    #[inline]
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn tccr_group<const G: usize, const P: usize>(keys: &[Block], blocks: &mut [Block]) {
+        assert!(keys.len() >= 2 * G && blocks.len() >= 2 * G * P);
+        let zero = _mm256_setzero_si256();
+        let mut k = [zero; G];
+        let mut x = [[zero; P]; G];
+        for g in 0..G {
+            k[g] = load2(&keys[2 * g..]);
+            x[g] = load_lanes::<P>(&blocks[2 * P * g..]);
+        }
+        encrypt!(k, x, G, P);
+        for g in 0..G {
+            let orig = load_lanes::<P>(&blocks[2 * P * g..]);
+            let mut h = [zero; P];
+            for p in 0..P {
+                h[p] = _mm256_xor_si256(x[g][p], orig[p]);
+            }
+            store_lanes::<P>(&mut blocks[2 * P * g..], h);
+        }
+    }
+
+    /// `P` registers from `2P` blocks stored key by key (`P` blocks of the first key, then
+    /// `P` of the second): register `p` = `[block p of key 0, block p of key 1]`.
+    #[inline]
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn load_lanes<const P: usize>(src: &[Block]) -> [__m256i; P] {
+        let (y0, y1) = (load2(src), load2(&src[2 * (P - 1)..]));
+        let mut r = [y0; P];
+        if P == 2 {
+            r[0] = _mm256_permute2x128_si256::<0x20>(y0, y1);
+            r[P - 1] = _mm256_permute2x128_si256::<0x31>(y0, y1);
+        }
+        r
+    }
+
+    /// The inverse of [`load_lanes`].
+    #[inline]
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn store_lanes<const P: usize>(dst: &mut [Block], r: [__m256i; P]) {
+        if P == 2 {
+            store2(dst, _mm256_permute2x128_si256::<0x20>(r[0], r[P - 1]));
+            store2(
+                &mut dst[2..],
+                _mm256_permute2x128_si256::<0x31>(r[0], r[P - 1]),
+            );
+        } else {
+            store2(dst, r[0]);
+        }
+    }
+
+    /// All ones in a lane whose block has its least significant bit set, else zeros.
+    #[inline]
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn lsb_masks(v: __m256i) -> __m256i {
+        _mm256_shuffle_epi32::<0>(_mm256_srai_epi32::<31>(_mm256_slli_epi32::<31>(v)))
+    }
+
+    /// Lane 0 ⊕ lane 1.
+    #[inline]
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn fold(v: __m256i) -> __m128i {
+        _mm_xor_si128(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v))
+    }
+
+    /// See [`super::half_gates_garble`]; lengths checked by the caller.
+    #[target_feature(enable = "vaes,avx2,aes")]
+    pub(super) fn garble(
+        start: Block,
+        first_gate: u64,
+        delta: Block,
+        inputs: &[Block],
+        tables: &mut [Block],
+        outs: &mut [Block],
+    ) {
+        const G: usize = GARBLE_GROUP;
+        let (s, d) = (broadcast(&start), broadcast(&delta));
+        let mut gate = first_gate;
+        let mut ins = inputs.chunks_exact(2 * G);
+        let mut tabs = tables.chunks_exact_mut(2 * G);
+        let mut os = outs.chunks_exact_mut(G);
+        for ((i, t), o) in (&mut ins).zip(&mut tabs).zip(&mut os) {
+            garble_group::<G>(s, gate, d, i, t, o);
+            gate += G as u64;
+        }
+        let rest = ins.remainder().chunks_exact(2);
+        let rest = rest.zip(tabs.into_remainder().chunks_exact_mut(2));
+        for ((i, t), o) in rest.zip(os.into_remainder().chunks_exact_mut(1)) {
+            garble_group::<1>(s, gate, d, i, t, o);
+            gate += 1;
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn garble_group<const G: usize>(
+        start: __m256i,
+        gate0: u64,
+        d: __m256i,
+        inputs: &[Block],
+        tables: &mut [Block],
+        outs: &mut [Block],
+    ) {
+        assert!(inputs.len() == 2 * G && tables.len() == 2 * G && outs.len() == G);
+        let zero = _mm256_setzero_si256();
+        let mut k = [zero; G];
+        let mut x = [[zero; 2]; G];
+        for g in 0..G {
+            k[g] = gate_keys(start, gate0 + g as u64);
+            let a = load2(&inputs[2 * g..]);
+            x[g] = [a, _mm256_xor_si256(a, d)];
+        }
+        encrypt!(k, x, G, 2);
+        for g in 0..G {
+            // a = [A₀, B₀]; h0 = [H(A₀), H'(B₀)], h1 = [H(A₁), H'(B₁)].
+            let a = load2(&inputs[2 * g..]);
+            let h0 = _mm256_xor_si256(x[g][0], a);
+            let h1 = _mm256_xor_si256(x[g][1], _mm256_xor_si256(a, d));
+            let sum = _mm256_xor_si256(h0, h1);
+            let m = lsb_masks(a); // [pa, pb]
+            let pb_delta = _mm256_and_si256(_mm256_permute2x128_si256::<0x11>(m, m), d);
+            let a0 = _mm256_permute2x128_si256::<0x00>(a, a);
+            // [T_G, T_E] = sum ⊕ [pb·Δ, A₀].
+            let t = _mm256_xor_si256(sum, _mm256_blend_epi32::<0xF0>(pb_delta, a0));
+            store2(&mut tables[2 * g..], t);
+            // [W_G, W_E] = h0 ⊕ [pa, pb] · [T_G, T_E ⊕ A₀].
+            let u = _mm256_blend_epi32::<0xF0>(_mm256_xor_si256(sum, pb_delta), sum);
+            let w = _mm256_xor_si256(h0, _mm256_and_si256(m, u));
+            store1(&mut outs[g], fold(w));
+        }
+    }
+
+    /// See [`super::half_gates_eval`]; lengths checked by the caller.
+    #[target_feature(enable = "vaes,avx2,aes")]
+    pub(super) fn eval(
+        start: Block,
+        first_gate: u64,
+        inputs: &[Block],
+        tables: &[Block],
+        outs: &mut [Block],
+    ) {
+        const G: usize = EVAL_GROUP;
+        let s = broadcast(&start);
+        let mut gate = first_gate;
+        let mut ins = inputs.chunks_exact(2 * G);
+        let mut tabs = tables.chunks_exact(2 * G);
+        let mut os = outs.chunks_exact_mut(G);
+        for ((i, t), o) in (&mut ins).zip(&mut tabs).zip(&mut os) {
+            eval_group::<G>(s, gate, i, t, o);
+            gate += G as u64;
+        }
+        let rest = ins.remainder().chunks_exact(2);
+        let rest = rest.zip(tabs.remainder().chunks_exact(2));
+        for ((i, t), o) in rest.zip(os.into_remainder().chunks_exact_mut(1)) {
+            eval_group::<1>(s, gate, i, t, o);
+            gate += 1;
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "vaes,avx2,aes")]
+    fn eval_group<const G: usize>(
+        start: __m256i,
+        gate0: u64,
+        inputs: &[Block],
+        tables: &[Block],
+        outs: &mut [Block],
+    ) {
+        assert!(inputs.len() == 2 * G && tables.len() == 2 * G && outs.len() == G);
+        let zero = _mm256_setzero_si256();
+        let mut k = [zero; G];
+        let mut x = [[zero; 1]; G];
+        for g in 0..G {
+            k[g] = gate_keys(start, gate0 + g as u64);
+            x[g] = [load2(&inputs[2 * g..])];
+        }
+        encrypt!(k, x, G, 1);
+        for g in 0..G {
+            // a = [A, B]; h = [H(A), H'(B)]; t = [T_G, T_E].
+            let a = load2(&inputs[2 * g..]);
+            let h = _mm256_xor_si256(x[g][0], a);
+            let t = load2(&tables[2 * g..]);
+            // [W_G, W_E] = h ⊕ [lsb A, lsb B] · (t ⊕ [0, A]).
+            let a_hi = _mm256_permute2x128_si256::<0x08>(a, a);
+            let w = _mm256_xor_si256(h, _mm256_and_si256(lsb_masks(a), _mm256_xor_si256(t, a_hi)));
+            store1(&mut outs[g], fold(w));
         }
     }
 }

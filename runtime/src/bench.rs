@@ -96,6 +96,84 @@ fn cpu_since(start: Option<Duration>) -> Option<Duration> {
     Some(thread_cpu_time()?.saturating_sub(start?))
 }
 
+/// The CPU's model name and its AES-related vector features, from `/proc/cpuinfo` (Linux),
+/// e.g. `AMD EPYC (AES-NI, VAES, AVX2)`; `None` where it cannot be read.
+pub fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let field = |key: &str| {
+        info.lines()
+            .find(|l| l.split(':').next().is_some_and(|k| k.trim() == key))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let name = field("model name")?;
+    let flags = field("flags").unwrap_or_default();
+    let has = |f: &str| flags.split_whitespace().any(|x| x == f);
+    let features: Vec<&str> = [
+        ("aes", "AES-NI"),
+        ("vaes", "VAES"),
+        ("avx2", "AVX2"),
+        ("avx512f", "AVX-512"),
+    ]
+    .into_iter()
+    .filter(|(f, _)| has(f))
+    .map(|(_, n)| n)
+    .collect();
+    let cores = info.lines().filter(|l| l.starts_with("processor")).count();
+    Some(format!("{name}, {cores} cores ({})", features.join(", ")))
+}
+
+/// AES calls per AND gate of half-gates garbling (the garbler's four hashes).
+pub const HALF_GATES_AES_PER_AND: f64 = 4.0;
+
+/// Blocks per call of the AES yardstick ([`aes_rate`]).
+pub const AES_BLOCKS_PER_CALL: usize = 8;
+
+/// The machine's AES-128 rate on one core through the `aes` crate (one fixed key,
+/// [`AES_BLOCKS_PER_CALL`] blocks per call, about `blocks` blocks in all): the yardstick
+/// that garbling speed is quoted against ([`Limit`]).
+pub fn aes_rate(blocks: u64) -> Throughput {
+    use aes::Aes128Enc;
+    use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
+    let cipher = Aes128Enc::new(&Array::from([0x2b; 16]));
+    let mut buf = [aes::Block::default(); AES_BLOCKS_PER_CALL];
+    for (i, b) in buf.iter_mut().enumerate() {
+        *b = Array::from((i as u128).to_le_bytes());
+    }
+    let calls = blocks.div_ceil(AES_BLOCKS_PER_CALL as u64);
+    let (t, c) = (Instant::now(), thread_cpu_time());
+    for _ in 0..calls {
+        cipher.encrypt_blocks(&mut buf);
+    }
+    std::hint::black_box(&buf);
+    Throughput {
+        ops: calls * AES_BLOCKS_PER_CALL as u64,
+        elapsed: t.elapsed(),
+        cpu: cpu_since(c),
+    }
+}
+
+/// The garbling limit implied by an AES rate: a scheme that needs `aes_per_and` AES calls
+/// per AND gate cannot garble faster than `AES blocks/s ÷ aes_per_and` on one core.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    /// Millions of AES-128 blocks per second on one core ([`aes_rate`]).
+    pub aes_mblocks: f64,
+}
+
+impl Limit {
+    /// The limit in millions of AND gates per second for `aes_per_and` AES calls per AND.
+    pub fn mands(&self, aes_per_and: f64) -> f64 {
+        self.aes_mblocks / aes_per_and
+    }
+
+    /// `mands` (millions of AND gates per second) as a fraction of the limit of a scheme
+    /// with `aes_per_and` AES calls per AND ([`HALF_GATES_AES_PER_AND`] for half-gates).
+    pub fn fraction(&self, mands: f64, aes_per_and: f64) -> f64 {
+        mands / self.mands(aes_per_and).max(f64::MIN_POSITIVE)
+    }
+}
+
 /// Garbles `reps` instances of `circuit` on one core into a counting sink.
 pub fn garble_in_memory(
     circuit: &Circuit,

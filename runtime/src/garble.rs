@@ -70,19 +70,89 @@ impl TableSource for SliceSource<'_> {
     }
 }
 
+/// AND gates queued for the next flush: their input labels (two per gate) and output slots.
+struct AndQueue {
+    len: usize,
+    inputs: Box<[Block; 2 * MAX_AND_BATCH]>,
+    outs: Box<[u32; MAX_AND_BATCH]>,
+}
+
+impl AndQueue {
+    fn new() -> AndQueue {
+        AndQueue {
+            len: 0,
+            inputs: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
+            outs: Box::new([0; MAX_AND_BATCH]),
+        }
+    }
+}
+
+/// The gate loop of both engines: loads the input labels, runs the free gates of `plan` on
+/// `slots` (NOT adds `inv`: Δ for the garbler, zero for the evaluator), queues its AND gates
+/// and hands them to `flush` at each [`Op::Flush`]; returns the output labels.
+#[inline(always)]
+fn walk<E>(
+    plan: &Plan,
+    inputs: &[Block],
+    slots: &mut Vec<Block>,
+    queue: &mut AndQueue,
+    inv: Block,
+    mut flush: impl FnMut(&mut [Block], &mut AndQueue) -> Result<(), E>,
+) -> Result<Vec<Block>, E> {
+    assert_eq!(inputs.len(), plan.input_slots.len(), "input label count");
+    slots.clear();
+    slots.resize(plan.num_slots, Block::ZERO);
+    for (&s, &l) in plan.input_slots.iter().zip(inputs) {
+        slots[s as usize] = l;
+    }
+    // The queue length lives in a register; `queue.len` is synced before each flush.
+    let mut q = queue.len;
+    for op in &plan.ops {
+        match *op {
+            Op::Xor { a, b, out } => slots[out as usize] = slots[a as usize] ^ slots[b as usize],
+            Op::Inv { a, out } => slots[out as usize] = slots[a as usize] ^ inv,
+            Op::And { a, b, out } => {
+                let qi = &mut queue.inputs[2 * q..2 * q + 2];
+                qi[0] = slots[a as usize];
+                qi[1] = slots[b as usize];
+                queue.outs[q] = out;
+                q += 1;
+            }
+            Op::Flush => {
+                queue.len = q;
+                flush(slots, queue)?;
+                q = 0;
+            }
+        }
+    }
+    queue.len = q;
+    Ok(plan
+        .output_slots
+        .iter()
+        .map(|&s| slots[s as usize])
+        .collect())
+}
+
+/// Writes the output labels of the queued gates into their slots and empties the queue.
+#[inline(always)]
+fn retire(slots: &mut [Block], queue: &mut AndQueue, labels: &[Block]) {
+    for (&l, &s) in labels.iter().zip(&queue.outs[..queue.len]) {
+        slots[s as usize] = l;
+    }
+    queue.len = 0;
+}
+
 /// The garbling party's engine: holds Δ, the hash and the label slots.
 pub struct Garbler {
     delta: Delta,
     tccr: Tccr,
     gid: u64,
     slots: Vec<Block>,
-    /// Queued AND gates: count, input zero-labels `(A₀, B₀)`, output slots.
-    queued: usize,
-    queued_inputs: Box<[Block; 2 * MAX_AND_BATCH]>,
-    queued_outs: Box<[u32; MAX_AND_BATCH]>,
-    /// Hash inputs/outputs `A₀, A₁, B₀, B₁` per queued gate.
+    queue: AndQueue,
+    /// Hash inputs/outputs `A₀, A₁, B₀, B₁` per queued gate (portable path only).
     hashes: Box<[Block; 4 * MAX_AND_BATCH]>,
     tables: Box<[Block; 2 * MAX_AND_BATCH]>,
+    labels: Box<[Block; MAX_AND_BATCH]>,
 }
 
 impl Garbler {
@@ -93,11 +163,10 @@ impl Garbler {
             tccr: Tccr::new(start),
             gid: 0,
             slots: Vec::new(),
-            queued: 0,
-            queued_inputs: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
-            queued_outs: Box::new([0; MAX_AND_BATCH]),
+            queue: AndQueue::new(),
             hashes: Box::new([Block::ZERO; 4 * MAX_AND_BATCH]),
             tables: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
+            labels: Box::new([Block::ZERO; MAX_AND_BATCH]),
         }
     }
 
@@ -119,80 +188,116 @@ impl Garbler {
         input_zero_labels: &[Block],
         sink: &mut S,
     ) -> Result<Vec<Block>, S::Error> {
-        assert_eq!(
-            input_zero_labels.len(),
-            plan.input_slots.len(),
-            "garble: input label count"
-        );
-        self.slots.clear();
-        self.slots.resize(plan.num_slots, Block::ZERO);
-        for (&s, &l) in plan.input_slots.iter().zip(input_zero_labels) {
-            self.slots[s as usize] = l;
-        }
-        let delta = self.delta.block();
-        // The queue length lives in a register; `self.queued` is synced before each flush.
-        let mut q = self.queued;
-        for op in &plan.ops {
-            match *op {
-                Op::Xor { a, b, out } => {
-                    self.slots[out as usize] = self.slots[a as usize] ^ self.slots[b as usize]
+        let Garbler {
+            delta,
+            tccr,
+            gid,
+            slots,
+            queue,
+            hashes,
+            tables,
+            labels,
+        } = self;
+        let delta = delta.block();
+        walk(
+            plan,
+            input_zero_labels,
+            slots,
+            queue,
+            delta,
+            |slots, queue| {
+                let n = queue.len;
+                if n == 0 {
+                    return Ok(());
                 }
-                Op::Inv { a, out } => self.slots[out as usize] = self.slots[a as usize] ^ delta,
-                Op::And { a, b, out } => {
-                    let (a0, b0) = (self.slots[a as usize], self.slots[b as usize]);
-                    let qi = &mut self.queued_inputs[2 * q..2 * q + 2];
-                    qi[0] = a0;
-                    qi[1] = b0;
-                    let h = &mut self.hashes[4 * q..4 * q + 4];
-                    h[0] = a0;
-                    h[1] = a0 ^ delta;
-                    h[2] = b0;
-                    h[3] = b0 ^ delta;
-                    self.queued_outs[q] = out;
-                    q += 1;
+                let (inputs, tables, labels) = (
+                    &queue.inputs[..2 * n],
+                    &mut tables[..2 * n],
+                    &mut labels[..n],
+                );
+                if !crate::aesni::half_gates_garble(
+                    tccr.start(),
+                    *gid,
+                    delta,
+                    inputs,
+                    tables,
+                    labels,
+                ) {
+                    garble_portable(
+                        tccr,
+                        *gid,
+                        delta,
+                        inputs,
+                        &mut hashes[..4 * n],
+                        tables,
+                        labels,
+                    );
                 }
-                Op::Flush => {
-                    self.queued = q;
-                    self.flush(sink)?;
-                    q = 0;
-                }
-            }
-        }
-        self.queued = q;
-        Ok(plan
-            .output_slots
-            .iter()
-            .map(|&s| self.slots[s as usize])
-            .collect())
+                retire(slots, queue, labels);
+                *gid += n as u64;
+                sink.put_tables(tables)
+            },
+        )
     }
+}
 
-    fn flush<S: TableSink>(&mut self, sink: &mut S) -> Result<(), S::Error> {
-        let n = self.queued;
-        if n == 0 {
-            return Ok(());
-        }
-        let delta = self.delta.block();
-        self.tccr
-            .hash_in_place(2 * self.gid, &mut self.hashes[..4 * n], 2);
-        for (((ab, h), &out), t) in self.queued_inputs[..2 * n]
-            .chunks_exact(2)
-            .zip(self.hashes.chunks_exact(4))
-            .zip(&self.queued_outs[..n])
-            .zip(self.tables.chunks_exact_mut(2))
-        {
-            let (a0, b0) = (ab[0], ab[1]);
-            let (pa, pb) = (Block::mask(a0.lsb()), Block::mask(b0.lsb()));
-            let tg = h[0] ^ h[1] ^ (pb & delta);
-            let wg = h[0] ^ (pa & tg);
-            let te = h[2] ^ h[3] ^ a0;
-            let we = h[2] ^ (pb & (te ^ a0));
-            t[0] = tg;
-            t[1] = te;
-            self.slots[out as usize] = wg ^ we;
-        }
-        self.gid += n as u64;
-        self.queued = 0;
-        sink.put_tables(&self.tables[..2 * n])
+/// Half-gates garbling of a batch with [`Tccr::hash_in_place`] (CPUs without VAES, and the
+/// reference the fused kernel is tested against): `inputs` holds `(A₀, B₀)` per gate,
+/// `hashes` is scratch (four blocks per gate); writes `(T_G, T_E)` and the output zero-labels.
+pub(crate) fn garble_portable(
+    tccr: &mut Tccr,
+    first_gate: u64,
+    delta: Block,
+    inputs: &[Block],
+    hashes: &mut [Block],
+    tables: &mut [Block],
+    labels: &mut [Block],
+) {
+    for (ab, h) in inputs.chunks_exact(2).zip(hashes.chunks_exact_mut(4)) {
+        h.copy_from_slice(&[ab[0], ab[0] ^ delta, ab[1], ab[1] ^ delta]);
+    }
+    tccr.hash_in_place(2 * first_gate, hashes, 2);
+    for (((ab, h), t), w) in inputs
+        .chunks_exact(2)
+        .zip(hashes.chunks_exact(4))
+        .zip(tables.chunks_exact_mut(2))
+        .zip(labels.iter_mut())
+    {
+        let (a0, b0) = (ab[0], ab[1]);
+        let (pa, pb) = (Block::mask(a0.lsb()), Block::mask(b0.lsb()));
+        let tg = h[0] ^ h[1] ^ (pb & delta);
+        let wg = h[0] ^ (pa & tg);
+        let te = h[2] ^ h[3] ^ a0;
+        let we = h[2] ^ (pb & (te ^ a0));
+        t[0] = tg;
+        t[1] = te;
+        *w = wg ^ we;
+    }
+}
+
+/// Half-gates evaluation of a batch with [`Tccr::hash_in_place`] (CPUs without VAES, and the
+/// reference the fused kernel is tested against): `inputs` holds the active `(A, B)` per
+/// gate, `hashes` is scratch (two blocks per gate); writes the active output labels.
+pub(crate) fn eval_portable(
+    tccr: &mut Tccr,
+    first_gate: u64,
+    inputs: &[Block],
+    tables: &[Block],
+    hashes: &mut [Block],
+    labels: &mut [Block],
+) {
+    hashes.copy_from_slice(inputs);
+    tccr.hash_in_place(2 * first_gate, hashes, 1);
+    for (((ab, h), t), w) in inputs
+        .chunks_exact(2)
+        .zip(hashes.chunks_exact(2))
+        .zip(tables.chunks_exact(2))
+        .zip(labels.iter_mut())
+    {
+        let (a, b) = (ab[0], ab[1]);
+        let wg = h[0] ^ (Block::mask(a.lsb()) & t[0]);
+        let we = h[1] ^ (Block::mask(b.lsb()) & (t[1] ^ a));
+        *w = wg ^ we;
     }
 }
 
@@ -201,12 +306,10 @@ pub struct Evaluator {
     tccr: Tccr,
     gid: u64,
     slots: Vec<Block>,
-    /// Queued AND gates: count, active input labels `(A, B)`, output slots.
-    queued: usize,
-    queued_inputs: Box<[Block; 2 * MAX_AND_BATCH]>,
-    queued_outs: Box<[u32; MAX_AND_BATCH]>,
+    queue: AndQueue,
     hashes: Box<[Block; 2 * MAX_AND_BATCH]>,
     tables: Box<[Block; 2 * MAX_AND_BATCH]>,
+    labels: Box<[Block; MAX_AND_BATCH]>,
 }
 
 impl Evaluator {
@@ -216,11 +319,10 @@ impl Evaluator {
             tccr: Tccr::new(start),
             gid: 0,
             slots: Vec::new(),
-            queued: 0,
-            queued_inputs: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
-            queued_outs: Box::new([0; MAX_AND_BATCH]),
+            queue: AndQueue::new(),
             hashes: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
             tables: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
+            labels: Box::new([Block::ZERO; MAX_AND_BATCH]),
         }
     }
 
@@ -232,69 +334,37 @@ impl Evaluator {
         input_labels: &[Block],
         source: &mut S,
     ) -> Result<Vec<Block>, S::Error> {
-        assert_eq!(
-            input_labels.len(),
-            plan.input_slots.len(),
-            "evaluate: input label count"
-        );
-        self.slots.clear();
-        self.slots.resize(plan.num_slots, Block::ZERO);
-        for (&s, &l) in plan.input_slots.iter().zip(input_labels) {
-            self.slots[s as usize] = l;
-        }
-        let mut q = self.queued;
-        for op in &plan.ops {
-            match *op {
-                Op::Xor { a, b, out } => {
-                    self.slots[out as usize] = self.slots[a as usize] ^ self.slots[b as usize]
+        let Evaluator {
+            tccr,
+            gid,
+            slots,
+            queue,
+            hashes,
+            tables,
+            labels,
+        } = self;
+        walk(
+            plan,
+            input_labels,
+            slots,
+            queue,
+            Block::ZERO,
+            |slots, queue| {
+                let n = queue.len;
+                if n == 0 {
+                    return Ok(());
                 }
-                Op::Inv { a, out } => self.slots[out as usize] = self.slots[a as usize],
-                Op::And { a, b, out } => {
-                    let qi = &mut self.queued_inputs[2 * q..2 * q + 2];
-                    qi[0] = self.slots[a as usize];
-                    qi[1] = self.slots[b as usize];
-                    self.queued_outs[q] = out;
-                    q += 1;
+                let tables = &mut tables[..2 * n];
+                source.get_tables(tables)?;
+                let (inputs, labels) = (&queue.inputs[..2 * n], &mut labels[..n]);
+                if !crate::aesni::half_gates_eval(tccr.start(), *gid, inputs, tables, labels) {
+                    eval_portable(tccr, *gid, inputs, tables, &mut hashes[..2 * n], labels);
                 }
-                Op::Flush => {
-                    self.queued = q;
-                    self.flush(source)?;
-                    q = 0;
-                }
-            }
-        }
-        self.queued = q;
-        Ok(plan
-            .output_slots
-            .iter()
-            .map(|&s| self.slots[s as usize])
-            .collect())
-    }
-
-    fn flush<S: TableSource>(&mut self, source: &mut S) -> Result<(), S::Error> {
-        let n = self.queued;
-        if n == 0 {
-            return Ok(());
-        }
-        let tables = &mut self.tables[..2 * n];
-        source.get_tables(tables)?;
-        let hashes = &mut self.hashes[..2 * n];
-        hashes.copy_from_slice(&self.queued_inputs[..2 * n]);
-        self.tccr.hash_in_place(2 * self.gid, hashes, 1);
-        for (((ab, h), t), &out) in self.queued_inputs[..2 * n]
-            .chunks_exact(2)
-            .zip(hashes.chunks_exact(2))
-            .zip(tables.chunks_exact(2))
-            .zip(&self.queued_outs[..n])
-        {
-            let (a, b) = (ab[0], ab[1]);
-            let wg = h[0] ^ (Block::mask(a.lsb()) & t[0]);
-            let we = h[1] ^ (Block::mask(b.lsb()) & (t[1] ^ a));
-            self.slots[out as usize] = wg ^ we;
-        }
-        self.gid += n as u64;
-        self.queued = 0;
-        Ok(())
+                retire(slots, queue, labels);
+                *gid += n as u64;
+                Ok(())
+            },
+        )
     }
 }
 
@@ -431,6 +501,55 @@ pub(crate) mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn fused_kernels_match_the_portable_path() {
+        let mut rng = ChaCha12Rng::seed_from_u64(6);
+        let start = Block::random(&mut rng);
+        let delta = Delta::random(&mut rng).block();
+        let mut tccr = Tccr::new(start);
+        let mut fused_ran = false;
+        for n in [1usize, 3, 4, 5, 6, 7, 13, 64] {
+            let first = rng.random_range(0..1u64 << 40);
+            let inputs: Vec<Block> = (0..2 * n).map(|_| Block::random(&mut rng)).collect();
+            let (mut t_ref, mut w_ref) = (vec![Block::ZERO; 2 * n], vec![Block::ZERO; n]);
+            let mut scratch = vec![Block::ZERO; 4 * n];
+            garble_portable(
+                &mut tccr,
+                first,
+                delta,
+                &inputs,
+                &mut scratch,
+                &mut t_ref,
+                &mut w_ref,
+            );
+            let (mut t, mut w) = (vec![Block::ZERO; 2 * n], vec![Block::ZERO; n]);
+            if crate::aesni::half_gates_garble(start, first, delta, &inputs, &mut t, &mut w) {
+                fused_ran = true;
+                assert_eq!((&t, &w), (&t_ref, &w_ref), "garbler, {n} gates");
+            }
+            // The evaluator on random active labels and the garbler's tables.
+            let active: Vec<Block> = (0..2 * n).map(|_| Block::random(&mut rng)).collect();
+            let mut e_ref = vec![Block::ZERO; n];
+            eval_portable(
+                &mut tccr,
+                first,
+                &active,
+                &t_ref,
+                &mut scratch[..2 * n],
+                &mut e_ref,
+            );
+            let mut e = vec![Block::ZERO; n];
+            if crate::aesni::half_gates_eval(start, first, &active, &t_ref, &mut e) {
+                assert_eq!(e, e_ref, "evaluator, {n} gates");
+            }
+        }
+        assert_eq!(
+            fused_ran,
+            crate::aesni::vaes_available(),
+            "the fused kernels ran (and were compared) wherever VAES is present"
+        );
     }
 
     #[test]

@@ -33,6 +33,11 @@ impl Tccr {
         }
     }
 
+    /// The session's public start point `S`.
+    pub fn start(&self) -> Block {
+        self.start
+    }
+
     /// The AES key for tweak `tweak`.
     #[inline(always)]
     fn key(&self, tweak: u64) -> Block {

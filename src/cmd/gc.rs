@@ -113,9 +113,9 @@ pub(crate) struct BenchArgs {
     /// Also time this circuit file (e.g. the AES-128 Bristol file), repeated to ≥ 1M ANDs.
     #[arg(long, value_name = "FILE")]
     circuit: Option<PathBuf>,
-    /// Correlated OTs for the OT-extension measurement.
-    #[arg(long, default_value_t = 1 << 23)]
-    ots: usize,
+    /// Correlated OTs for the OT-extension measurements (comma-separated counts).
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize << 20, 1 << 23])]
+    ots: Vec<usize>,
     /// Repetitions of each measurement (the best is reported).
     #[arg(long, default_value_t = 3)]
     reps: usize,
@@ -452,22 +452,50 @@ fn report(tpc: &TwoPartyCircuit, out: &RunOutput, total: Duration, role: &str, j
     );
 }
 
+/// Best wall and per-CPU-second rates (M/s) over `reps` runs of `f`.
+fn best_of(
+    reps: usize,
+    f: &dyn Fn() -> Result<runtime::bench::Throughput, CliError>,
+) -> Result<(f64, f64), CliError> {
+    let (mut wall, mut cpu): (f64, f64) = (0.0, 0.0);
+    for _ in 0..reps.max(1) {
+        let t = f()?;
+        wall = wall.max(t.mops());
+        cpu = cpu.max(t.mops_cpu().unwrap_or(0.0));
+    }
+    Ok((wall, cpu))
+}
+
+/// A rate as JSON, with its fraction of the scheme's garbling limit (per CPU-second where
+/// measured, else wall).
+fn rate_json(
+    (wall, cpu): (f64, f64),
+    limit: &runtime::bench::Limit,
+    aes_per_and: f64,
+) -> serde_json::Value {
+    let best = if cpu > 0.0 { cpu } else { wall };
+    serde_json::json!({ "wall": wall, "cpu": cpu, "fraction_of_limit": limit.fraction(best, aes_per_and) })
+}
+
+/// A table cell: wall rate (per CPU-second) and the fraction of the limit.
+fn rate_cell((wall, cpu): (f64, f64), limit: &runtime::bench::Limit, aes_per_and: f64) -> String {
+    let best = if cpu > 0.0 { cpu } else { wall };
+    let pct = 100.0 * limit.fraction(best, aes_per_and);
+    format!("{wall:.1} ({cpu:.1}) {pct:.0}%")
+}
+
 fn bench(a: BenchArgs) -> Result<(), CliError> {
-    use runtime::bench::{self, Throughput};
+    use runtime::bench::{self, HALF_GATES_AES_PER_AND as HG, Limit};
     if !a.json {
         eprintln!("note: on a shared or busy machine wall-clock figures are noisy; the CPU column");
         eprintln!(
             "      (operations per CPU-second of the busiest thread) estimates one dedicated core each."
         );
     }
-    let best = |f: &dyn Fn() -> Result<Throughput, CliError>| -> Result<(f64, f64), CliError> {
-        let (mut wall, mut cpu): (f64, f64) = (0.0, 0.0);
-        for _ in 0..a.reps.max(1) {
-            let t = f()?;
-            wall = wall.max(t.mops());
-            cpu = cpu.max(t.mops_cpu().unwrap_or(0.0));
-        }
-        Ok((wall, cpu))
+    let aes = best_of(a.reps, &|| Ok(bench::aes_rate(1 << 25)))?;
+    // The limit from the per-CPU-second AES rate when measured (robust to a busy machine).
+    let limit = Limit {
+        aes_mblocks: if aes.1 > 0.0 { aes.1 } else { aes.0 },
     };
     let mut circuits = vec![(
         format!("random, {} ANDs", a.ands),
@@ -481,52 +509,81 @@ fn bench(a: BenchArgs) -> Result<(), CliError> {
         circuits.push((name, load_circuit(path, None)?));
     }
     if !a.json {
-        outln!("M AND/s, wall (per CPU-second)");
         outln!(
-            "{:<28} {:>20} {:>20} {:>24}",
+            "CPU: {}",
+            bench::cpu_model().unwrap_or_else(|| "unknown".into())
+        );
+        outln!(
+            "AES-128, aes crate, one core, fixed key, {} blocks per call: {:.1} M blocks/s wall ({:.1} per CPU-second)",
+            bench::AES_BLOCKS_PER_CALL,
+            aes.0,
+            aes.1
+        );
+        outln!(
+            "garbling limit at that rate: half-gates {:.1} M AND/s ({HG} AES per AND)",
+            limit.mands(HG)
+        );
+        outln!("half-gates, M AND/s wall (per CPU-second) and % of the limit");
+        outln!(
+            "{:<28} {:>22} {:>22} {:>26}",
             "circuit",
             "garble (memory)",
             "evaluate (memory)",
             "2 threads, loopback TCP"
         );
     }
-    let rate = |(wall, cpu): (f64, f64)| serde_json::json!({ "wall": wall, "cpu": cpu });
     let mut rows = Vec::new();
     for (name, c) in &circuits {
         // Enough instances for >= 8M ANDs per measurement.
         let reps = (8usize << 20).div_ceil(c.and_count().max(1)).max(1);
-        let g = best(&|| Ok(bench::garble_in_memory(c, reps)?))?;
-        let e = best(&|| Ok(bench::evaluate_in_memory(c, reps)?))?;
-        let l = best(&|| Ok(bench::loopback_tcp(c, reps)?))?;
+        let g = best_of(a.reps, &|| Ok(bench::garble_in_memory(c, reps)?))?;
+        let e = best_of(a.reps, &|| Ok(bench::evaluate_in_memory(c, reps)?))?;
+        let l = best_of(a.reps, &|| Ok(bench::loopback_tcp(c, reps)?))?;
         if a.json {
             rows.push(serde_json::json!({
                 "name": name,
+                "scheme": "half-gates",
                 "ands": c.and_count(),
-                "garble_memory": rate(g),
-                "evaluate_memory": rate(e),
-                "loopback_tcp": rate(l),
+                "garble_memory": rate_json(g, &limit, HG),
+                "evaluate_memory": rate_json(e, &limit, HG),
+                "loopback_tcp": rate_json(l, &limit, HG),
             }));
         } else {
-            let cell = |(w, c): (f64, f64)| format!("{w:.1} ({c:.1})");
-            outln!("{name:<28} {:>20} {:>20} {:>24}", cell(g), cell(e), cell(l));
+            let cell = |r| rate_cell(r, &limit, HG);
+            outln!("{name:<28} {:>22} {:>22} {:>26}", cell(g), cell(e), cell(l));
         }
     }
-    let (w, c) = best(&|| Ok(bench::iknp_cot(a.ots)?))?;
+    let mut ot_runs = Vec::new();
+    for &n in &a.ots {
+        let r = best_of(a.reps, &|| Ok(bench::iknp_cot(n)?))?;
+        ot_runs.push((n, r));
+    }
     if a.json {
+        let (ots, last) = ot_runs.last().copied().unwrap_or((0, (0.0, 0.0)));
+        let runs: Vec<_> = ot_runs
+            .iter()
+            .map(|&(n, (w, c))| serde_json::json!({ "ots": n, "wall": w, "cpu": c }))
+            .collect();
         let value = serde_json::json!({
             "unit": "million operations per second (wall; cpu: per CPU-second of the busiest thread)",
+            "cpu_model": bench::cpu_model(),
+            "aes": { "wall": aes.0, "cpu": aes.1, "blocks_per_call": bench::AES_BLOCKS_PER_CALL },
+            "limit_half_gates": limit.mands(HG),
             "circuits": rows,
-            "iknp_cot": rate((w, c)),
-            "ots": a.ots,
+            "iknp_cot": { "wall": last.0, "cpu": last.1 },
+            "iknp_cot_runs": runs,
+            "ots": ots,
             "bytes_per_and": 32,
             "bytes_per_ot": 16,
         });
         outln!("{value}");
         return Ok(());
     }
-    outln!(
-        "IKNP correlated OT, 2 threads, loopback TCP: {w:.1} M OT/s wall ({c:.1} per CPU-second)"
-    );
+    for (n, (w, c)) in ot_runs {
+        outln!(
+            "IKNP correlated OT, {n} OTs, 2 threads, loopback TCP: {w:.1} M OT/s wall ({c:.1} per CPU-second)"
+        );
+    }
     outln!("bytes per AND: 32 (two 16-byte ciphertexts); bytes per OT: 16");
     Ok(())
 }

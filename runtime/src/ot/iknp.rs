@@ -6,15 +6,17 @@
 //! after transposition the sender holds `q_j` and the receiver `t_j = q_j ⊕ r_j·Δ`.
 //! PRG streams continue across calls, so one setup serves any number of extensions.
 
-use super::{OtError, base, chan, transpose::transpose_rows};
+use super::{OtError, base, chan, transpose::transpose_matrix};
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, recv_blocks, send_blocks};
 use crate::prg::Prg;
 use rand::CryptoRng;
 use zeroize::Zeroizing;
 
-/// Columns (of 128 OTs each) processed per round trip, bounding memory to ~16 MiB.
-const CHUNK_COLS: usize = 8192;
+/// Columns (of 128 OTs each) per step: the 128 rows of a step (128 KiB) stay in the L2
+/// cache between the PRG, the XOR with `u` and the transposition. On the wire, each step
+/// is 128 rows of `u`, row `i` holding `cols` blocks.
+const CHUNK_COLS: usize = 64;
 
 /// The extension sender (garbler side): learns the zero labels `q_j`. Δ is wiped on drop,
 /// the base-OT seeds right after they key the PRGs (the `aes` crate wipes its key schedules
@@ -53,26 +55,23 @@ impl CotSender {
     ) -> Result<Vec<Block>, OtError> {
         let mut out = Vec::with_capacity(m);
         let cols_total = m.div_ceil(128);
-        let mut rows: Vec<Vec<Block>> = vec![Vec::new(); 128];
-        let mut u = Vec::new();
-        let mut transposed = Vec::new();
+        let width = CHUNK_COLS.min(cols_total);
+        let mut q = vec![Block::ZERO; 128 * width];
+        let mut u = vec![Block::ZERO; width];
+        let delta = self.delta.block();
         let mut done = 0;
         while done < cols_total {
             let cols = CHUNK_COLS.min(cols_total - done);
-            u.resize(cols, Block::ZERO);
-            for (i, (row, prg)) in rows.iter_mut().zip(&mut self.prgs).enumerate() {
-                row.resize(cols, Block::ZERO);
+            let (q, u) = (&mut q[..128 * cols], &mut u[..cols]);
+            for (i, (row, prg)) in q.chunks_exact_mut(cols).zip(&mut self.prgs).enumerate() {
                 prg.fill_blocks(row);
-                recv_blocks(ch, &mut u[..cols])
-                    .map_err(chan("OT extension (receiving the matrix rows u)"))?;
-                let s = Block::mask(self.delta.block().bit(i));
-                for (q, &ui) in row.iter_mut().zip(&u[..cols]) {
+                recv_blocks(ch, u).map_err(chan("OT extension (receiving the matrix rows u)"))?;
+                let s = Block::mask(delta.bit(i));
+                for (q, &ui) in row.iter_mut().zip(u.iter()) {
                     *q ^= s & ui;
                 }
             }
-            transpose_rows(&rows, cols, &mut transposed);
-            let take = (m - out.len()).min(cols * 128);
-            out.extend_from_slice(&transposed[..take]);
+            transpose_matrix(q, cols, m - out.len(), &mut out);
             done += cols;
         }
         Ok(out)
@@ -108,37 +107,33 @@ impl CotReceiver {
         let m = choices.len();
         let mut out = Vec::with_capacity(m);
         let cols_total = m.div_ceil(128);
-        let mut rows: Vec<Vec<Block>> = vec![Vec::new(); 128];
-        let mut g1 = Vec::new();
-        let mut r = Vec::new();
-        let mut transposed = Vec::new();
+        let width = CHUNK_COLS.min(cols_total);
+        let mut t = vec![Block::ZERO; 128 * width];
+        let mut g1 = vec![Block::ZERO; width];
+        let mut r = vec![Block::ZERO; width];
         let mut done = 0;
         let e = chan("OT extension (sending the matrix rows u)");
         while done < cols_total {
             let cols = CHUNK_COLS.min(cols_total - done);
-            // Choice bits of this chunk packed 128 per block (padding bits are 0).
-            r.clear();
-            r.resize(cols, Block::ZERO);
+            let (t, g1, r) = (&mut t[..128 * cols], &mut g1[..cols], &mut r[..cols]);
+            // Choice bits of this step packed 128 per block (padding bits are 0).
+            r.fill(Block::ZERO);
             for (j, &c) in choices[done * 128..m.min((done + cols) * 128)]
                 .iter()
                 .enumerate()
             {
                 r[j / 128].0 |= (c as u128) << (j % 128);
             }
-            g1.resize(cols, Block::ZERO);
-            for (row, (p0, p1)) in rows.iter_mut().zip(&mut self.prgs) {
-                row.resize(cols, Block::ZERO);
+            for (row, (p0, p1)) in t.chunks_exact_mut(cols).zip(&mut self.prgs) {
                 p0.fill_blocks(row);
-                p1.fill_blocks(&mut g1[..cols]);
-                for ((u, &t), &rj) in g1[..cols].iter_mut().zip(row.iter()).zip(&r) {
+                p1.fill_blocks(g1);
+                for ((u, &t), &rj) in g1.iter_mut().zip(row.iter()).zip(r.iter()) {
                     *u ^= t ^ rj;
                 }
-                send_blocks(ch, &g1[..cols]).map_err(&e)?;
+                send_blocks(ch, g1).map_err(&e)?;
             }
             ch.flush().map_err(&e)?;
-            transpose_rows(&rows, cols, &mut transposed);
-            let take = (m - out.len()).min(cols * 128);
-            out.extend_from_slice(&transposed[..take]);
+            transpose_matrix(t, cols, m - out.len(), &mut out);
             done += cols;
         }
         Ok(out)

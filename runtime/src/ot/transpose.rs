@@ -1,43 +1,64 @@
 //! Bit-matrix transposition for OT extension (safe code, Eklundh's recursive block swap).
+//!
+//! Four 128×128 matrices are transposed together, interleaved: every step of the
+//! transposition is then the same elementwise operation on `[u64; 4]` rows (one 256-bit
+//! register), so the whole transposition vectorises with no lane shuffles, even at the
+//! narrow widths where one matrix alone would pair neighbouring 64-bit words.
 
 use crate::block::Block;
 
 /// Transposes a 128×128 bit matrix in place: afterwards bit `i` of `m[j]` is the former
 /// bit `j` of `m[i]` (bit 0 = least significant).
 pub fn transpose_128(m: &mut [u128; 128]) {
-    let mut h = Halves::default();
+    let mut q = Quad::default();
     for (r, &x) in m.iter().enumerate() {
-        h.lo[r] = x as u64;
-        h.hi[r] = (x >> 64) as u64;
+        q.lo[r][0] = x as u64;
+        q.hi[r][0] = (x >> 64) as u64;
     }
-    transpose_halves(&mut h);
+    transpose_quad(&mut q);
     for (r, d) in m.iter_mut().enumerate() {
-        *d = h.lo[r] as u128 | (h.hi[r] as u128) << 64;
+        *d = q.lo[r][0] as u128 | (q.hi[r][0] as u128) << 64;
     }
 }
 
-/// A 128×128 bit matrix as two columns of 64-bit halves (structure of arrays, so each step
-/// is a loop over contiguous `u64`s that the compiler vectorises).
-pub(crate) struct Halves {
-    /// Bits 0..64 of every row.
-    pub(crate) lo: [u64; 128],
-    /// Bits 64..128 of every row.
-    pub(crate) hi: [u64; 128],
+/// Four 128×128 bit matrices interleaved: `lo[r][j]` / `hi[r][j]` hold bits 0..64 /
+/// 64..128 of row `r` of matrix `j`.
+pub(crate) struct Quad {
+    /// Bits 0..64 of every row of the four matrices.
+    pub(crate) lo: [[u64; 4]; 128],
+    /// Bits 64..128 of every row of the four matrices.
+    pub(crate) hi: [[u64; 4]; 128],
 }
 
-impl Default for Halves {
+impl Default for Quad {
     fn default() -> Self {
-        Halves {
-            lo: [0; 128],
-            hi: [0; 128],
+        Quad {
+            lo: [[0; 4]; 128],
+            hi: [[0; 4]; 128],
         }
     }
 }
 
-/// Transposes through the widest vector unit available.
-fn transpose_halves(m: &mut Halves) {
-    if !crate::aesni::run_avx2(m, transpose_halves_portable) {
-        transpose_halves_portable(m);
+/// Transposes the four matrices through the widest vector unit available.
+fn transpose_quad(m: &mut Quad) {
+    if !crate::aesni::run_avx2(m, transpose_quad_portable) {
+        transpose_quad_portable(m);
+    }
+}
+
+/// One Eklundh step of width `W` on every row pair `(r, r + W)` (`r & W = 0`): bits `p`
+/// (`p & W ≠ 0`) of row `r` trade places with bits `p − W` of row `r + W`.
+#[inline(always)]
+fn level<const W: usize>(a: &mut [[u64; 4]; 128], mask: u64) {
+    for pair in a.chunks_exact_mut(2 * W) {
+        let (xs, ys) = pair.split_at_mut(W);
+        for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
+            for j in 0..4 {
+                let t = ((x[j] >> W) ^ y[j]) & mask;
+                x[j] ^= t << W;
+                y[j] ^= t;
+            }
+        }
     }
 }
 
@@ -45,53 +66,53 @@ fn transpose_halves(m: &mut Halves) {
 /// width 64 that exchanges `hi[r]` and `lo[r + 64]`; below it, bits `p` and `p + width`
 /// (`p & width = 0`) sit in the same 64-bit half.
 #[inline(always)]
-pub(crate) fn transpose_halves_portable(m: &mut Halves) {
-    let (lo_top, lo_bottom) = m.lo.split_at_mut(64);
-    for (x, y) in m.hi[..64].iter_mut().zip(lo_bottom.iter_mut()) {
+pub(crate) fn transpose_quad_portable(m: &mut Quad) {
+    for (x, y) in m.hi[..64].iter_mut().zip(m.lo[64..].iter_mut()) {
         std::mem::swap(x, y);
     }
-    let _ = lo_top;
-    macro_rules! level {
-        ($w:expr, $mask:expr) => {{
-            for a in [&mut m.lo, &mut m.hi] {
-                for pair in a.chunks_exact_mut(2 * $w) {
-                    let (xs, ys) = pair.split_at_mut($w);
-                    for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-                        let t = ((*x >> $w) ^ *y) & $mask;
-                        *x ^= t << $w;
-                        *y ^= t;
-                    }
-                }
-            }
-        }};
+    for a in [&mut m.lo, &mut m.hi] {
+        level::<32>(a, 0x0000_0000_ffff_ffff);
+        level::<16>(a, 0x0000_ffff_0000_ffff);
+        level::<8>(a, 0x00ff_00ff_00ff_00ff);
+        level::<4>(a, 0x0f0f_0f0f_0f0f_0f0f);
+        level::<2>(a, 0x3333_3333_3333_3333);
+        level::<1>(a, 0x5555_5555_5555_5555);
     }
-    level!(32, 0x0000_0000_ffff_ffffu64);
-    level!(16, 0x0000_ffff_0000_ffffu64);
-    level!(8, 0x00ff_00ff_00ff_00ffu64);
-    level!(4, 0x0f0f_0f0f_0f0f_0f0fu64);
-    level!(2, 0x3333_3333_3333_3333u64);
-    level!(1, 0x5555_5555_5555_5555u64);
 }
 
-/// Transposes 128 rows of `cols` blocks (row `i`, bit `j` of the row = bit `j % 128` of
-/// block `rows[i][j / 128]`) into `cols·128` blocks: bit `i` of `out[j]` = row `i` bit `j`.
-pub fn transpose_rows(rows: &[Vec<Block>], cols: usize, out: &mut Vec<Block>) {
-    assert_eq!(rows.len(), 128, "transpose_rows: need 128 rows");
-    out.clear();
-    out.reserve(cols * 128);
-    let mut h = Halves::default();
-    for c in 0..cols {
-        for (r, row) in rows.iter().enumerate() {
-            let x = row[c].0;
-            h.lo[r] = x as u64;
-            h.hi[r] = (x >> 64) as u64;
+/// Transposes the IKNP matrix of one step and appends the first `take` of its columns:
+/// `rows` holds 128 rows of `cols` blocks each (row `i`, bit `j` of the row = bit `j % 128`
+/// of block `rows[i·cols + j / 128]`); the appended block `j` has bit `i` = row `i` bit `j`.
+pub fn transpose_matrix(rows: &[Block], cols: usize, take: usize, out: &mut Vec<Block>) {
+    assert_eq!(
+        rows.len(),
+        128 * cols,
+        "transpose_matrix: need 128 rows of {cols} blocks"
+    );
+    let take = take.min(128 * cols);
+    out.reserve(take);
+    let mut q = Quad::default();
+    let mut c = 0;
+    while c < cols && 128 * c < take {
+        let k = (cols - c).min(4);
+        for (r, row) in rows.chunks_exact(cols).enumerate() {
+            for j in 0..4 {
+                let x = if j < k { row[c + j].0 } else { 0 };
+                q.lo[r][j] = x as u64;
+                q.hi[r][j] = (x >> 64) as u64;
+            }
         }
-        transpose_halves(&mut h);
-        out.extend(
-            h.lo.iter()
-                .zip(&h.hi)
-                .map(|(&l, &hi)| Block(l as u128 | (hi as u128) << 64)),
-        );
+        transpose_quad(&mut q);
+        for j in 0..k {
+            let n = take.saturating_sub(128 * (c + j)).min(128);
+            out.extend(
+                q.lo[..n]
+                    .iter()
+                    .zip(&q.hi[..n])
+                    .map(|(l, h)| Block(l[j] as u128 | (h[j] as u128) << 64)),
+            );
+        }
+        c += k;
     }
 }
 
@@ -117,5 +138,37 @@ mod tests {
         }
         transpose_128(&mut m);
         assert_eq!(m, orig, "transpose is an involution");
+    }
+
+    #[test]
+    fn matrix_transpose_matches_definition_for_every_column_count_and_take() {
+        let mut rng = ChaCha12Rng::seed_from_u64(6);
+        for (cols, take) in [
+            (1, 128),
+            (1, 5),
+            (3, 300),
+            (4, 512),
+            (5, 640),
+            (9, 1000),
+            (9, 0),
+        ] {
+            let rows: Vec<Block> = (0..128 * cols)
+                .map(|_| Block((rng.next_u64() as u128) << 64 | rng.next_u64() as u128))
+                .collect();
+            let mut out = vec![Block(7)];
+            transpose_matrix(&rows, cols, take, &mut out);
+            assert_eq!(
+                out.len(),
+                1 + take,
+                "cols {cols} take {take}: appends exactly `take`"
+            );
+            assert_eq!(out[0], Block(7), "earlier contents kept");
+            for (j, col) in out[1..].iter().enumerate() {
+                for i in 0..128 {
+                    let bit = rows[i * cols + j / 128].bit(j % 128);
+                    assert_eq!(col.bit(i), bit, "cols {cols}: bit {i} of column {j}");
+                }
+            }
+        }
     }
 }
