@@ -2,6 +2,11 @@
 //! and timeouts. A vanished peer, a short read or a timeout is a [`ChannelError`], never a
 //! hang or a panic; every length read from the peer is checked by [`recv_len`] before
 //! anything is allocated for it.
+//!
+//! Every channel belongs to one session ([`Channel::session_id`]): the TLS transport (crate
+//! `transport`) derives the identifier from the TLS exporter; every sub-protocol header
+//! carries it and a header of another session is refused. Plain TCP and in-memory channels
+//! carry [`UNBOUND_SESSION`] unless given one.
 
 use crate::block::{Block, blocks_from_bytes};
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -12,7 +17,20 @@ use std::time::Duration;
 /// Default time to wait for the peer before giving up.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Size of the send and receive buffers.
-const BUF_SIZE: usize = 1 << 16;
+pub const BUF_SIZE: usize = 1 << 16;
+
+/// The identifier of one session between the parties (32 bytes), which every sub-protocol
+/// header carries.
+pub type SessionId = [u8; 32];
+
+/// The session identifier of a channel bound to no session (in-memory channels and recorded
+/// transcripts unless given one with `with_session`).
+pub const UNBOUND_SESSION: SessionId = [0; 32];
+
+/// The first 8 bytes of a session identifier in hex, for error messages.
+pub fn short_session(id: &SessionId) -> String {
+    id[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// A failure of the link between the parties.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +72,58 @@ pub trait Channel {
     fn bytes_sent(&self) -> u64;
     /// Bytes received so far.
     fn bytes_received(&self) -> u64;
+    /// The session this channel carries ([`UNBOUND_SESSION`] unless the transport set one).
+    fn session_id(&self) -> SessionId {
+        UNBOUND_SESSION
+    }
+}
+
+/// The [`ChannelError`] of an I/O error of a socket read or write (`needed`: bytes still
+/// expected by the read; `timeout`: the socket's timeout).
+pub fn map_io_error(e: io::Error, needed: usize, timeout: Duration) -> ChannelError {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => ChannelError::Closed { needed },
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => ChannelError::Timeout(timeout),
+        _ => ChannelError::Io(e),
+    }
+}
+
+/// Accepts one connection on `listener`, waiting at most `timeout` (the socket is left
+/// blocking).
+pub fn accept_tcp(listener: &TcpListener, timeout: Duration) -> io::Result<TcpStream> {
+    listener.set_nonblocking(true)?;
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match listener.accept() {
+            Ok((s, _)) => {
+                s.set_nonblocking(false)?;
+                return Ok(s);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if std::time::Instant::now() >= deadline {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "no peer connected in time",
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Opens a TCP connection to `addr` (trying each address it resolves to), giving up on each
+/// after `timeout`.
+pub fn connect_tcp<A: ToSocketAddrs>(addr: A, timeout: Duration) -> io::Result<TcpStream> {
+    let mut last = io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing");
+    for a in addr.to_socket_addrs()? {
+        match TcpStream::connect_timeout(&a, timeout) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// Sends a little-endian `u64`.
@@ -132,48 +202,16 @@ impl TcpChannel {
 
     /// Connects to `addr`.
     pub fn connect<A: ToSocketAddrs>(addr: A, timeout: Duration) -> io::Result<TcpChannel> {
-        let mut last = io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing");
-        for a in addr.to_socket_addrs()? {
-            match TcpStream::connect_timeout(&a, timeout) {
-                Ok(s) => return TcpChannel::new(s, timeout),
-                Err(e) => last = e,
-            }
-        }
-        Err(last)
+        TcpChannel::new(connect_tcp(addr, timeout)?, timeout)
     }
 
     /// Accepts one connection on `listener`, waiting at most `timeout`.
     pub fn accept(listener: &TcpListener, timeout: Duration) -> io::Result<TcpChannel> {
-        listener.set_nonblocking(true)?;
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            match listener.accept() {
-                Ok((s, _)) => {
-                    s.set_nonblocking(false)?;
-                    return TcpChannel::new(s, timeout);
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if std::time::Instant::now() >= deadline {
-                        return Err(io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            "no peer connected in time",
-                        ));
-                    }
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        TcpChannel::new(accept_tcp(listener, timeout)?, timeout)
     }
 
     fn map_err(&self, e: io::Error, needed: usize) -> ChannelError {
-        match e.kind() {
-            io::ErrorKind::UnexpectedEof => ChannelError::Closed { needed },
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-                ChannelError::Timeout(self.timeout)
-            }
-            _ => ChannelError::Io(e),
-        }
+        map_io_error(e, needed, self.timeout)
     }
 }
 
@@ -219,6 +257,7 @@ pub struct MemChannel {
     timeout: Duration,
     sent: u64,
     received: u64,
+    session: SessionId,
 }
 
 impl MemChannel {
@@ -237,8 +276,15 @@ impl MemChannel {
             timeout,
             sent: 0,
             received: 0,
+            session: UNBOUND_SESSION,
         };
         (end(tx_a, rx_a), end(tx_b, rx_b))
+    }
+
+    /// The same end, carrying session `id` (tests of session binding give both ends one).
+    pub fn with_session(mut self, id: SessionId) -> MemChannel {
+        self.session = id;
+        self
     }
 }
 
@@ -296,6 +342,10 @@ impl Channel for MemChannel {
 
     fn bytes_received(&self) -> u64 {
         self.received
+    }
+
+    fn session_id(&self) -> SessionId {
+        self.session
     }
 }
 

@@ -110,6 +110,10 @@ impl<C: Channel> Channel for RecordingChannel<C> {
     fn bytes_received(&self) -> u64 {
         self.inner.bytes_received()
     }
+
+    fn session_id(&self) -> crate::channel::SessionId {
+        self.inner.session_id()
+    }
 }
 
 #[cfg(test)]
