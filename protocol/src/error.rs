@@ -93,6 +93,21 @@ pub enum ProtocolError {
         /// Fingerprint of the user's key (hex).
         yours: String,
     },
+    /// The model is signed by another owner key than the one this party was given.
+    #[error(
+        "wrong model owner: the model is signed by owner key {model}, but the owner key given \
+         is {expected} (use the owner.pub of the owner who signed this model, or a model that \
+         owner signed)"
+    )]
+    WrongOwner {
+        /// Fingerprint of the key that signed the model (hex).
+        model: String,
+        /// Fingerprint of the owner key this party was given (hex).
+        expected: String,
+    },
+    /// The owner's signature of a model does not verify.
+    #[error("owner signature: {0}")]
+    Signature(String),
     /// The server is serving as many users as it may; try again later.
     #[error("server busy: {0}")]
     Busy(String),
@@ -136,6 +151,7 @@ impl ProtocolError {
             Self::Handshake(_) | Self::WrongKey { .. } | Self::Busy(_) | Self::Rejected(_) => {
                 "handshake"
             }
+            Self::WrongOwner { .. } | Self::Signature(_) => "owner signature",
             Self::Unsupported(_) => "protocol choice",
             Self::InsecureKey { .. } => "key check",
             Self::Store(_) => "share store",

@@ -10,6 +10,7 @@ use crate::fast::store::UserShareLocation;
 use crate::progress::ProgressSink;
 use crate::session::client::{Progress, connect};
 use crate::session::{JobStats, ProtocolKind, SessionError};
+use crate::upload::OwnerPublicKey;
 use model::GrayImage;
 use model::denoise::{gray_from_u8, quantised_patches};
 use model::patches::ImageLayout;
@@ -22,6 +23,10 @@ use std::time::{Duration, Instant};
 pub struct DenoiseOptions {
     /// The cloud's address (`HOST:PORT`).
     pub addr: String,
+    /// How to reach it: TLS 1.3 with the cloud's certificate pinned, or plain TCP.
+    pub transport: transport::ClientTransport,
+    /// The model owner's public key: the cloud's model must be signed by it.
+    pub owner: OwnerPublicKey,
     /// The protocol to ask for.
     pub protocol: ProtocolKind,
     /// Patches per round of the reference protocol (the fast ones run the whole image).
@@ -100,7 +105,15 @@ pub fn denoise_remote(
 ) -> Result<DenoiseRun, SessionError> {
     let t0 = Instant::now();
     let cpu0 = platform::cpu::own_cpu();
-    let mut session = connect(&opts.addr, sk, opts.protocol, opts.timeout, opts.wait)?;
+    let mut session = connect(
+        &opts.transport,
+        &opts.addr,
+        sk,
+        &opts.owner,
+        opts.protocol,
+        opts.timeout,
+        opts.wait,
+    )?;
     let handshake = t0.elapsed();
     session.share_location = opts.share.clone();
     let shell = session.shell_model()?;

@@ -6,11 +6,12 @@ use super::handshake::{ProtocolKind, user_handshake};
 use super::wire::{JobRequest, MAX_CHUNK, MAX_PATCHES, Tag, expect_frame, send_frame};
 use super::{JobStats, KeyPolicy, SessionError};
 use crate::fast::report::FastReport;
-use crate::upload::ModelHeader;
+use crate::upload::{ModelHeader, OwnerPublicKey};
 use model::fixed::FixedMlp;
 use model::patches::ImageLayout;
 use paillier::SecretKey;
-use runtime::channel::{Channel, TcpChannel};
+use runtime::channel::Channel;
+use transport::{ClientTransport, Link};
 use std::time::{Duration, Instant};
 
 pub use crate::reference::job::Progress;
@@ -42,35 +43,52 @@ pub struct Session<C: Channel> {
     pub share_location: Option<crate::fast::store::UserShareLocation>,
 }
 
-/// Connects to a server over TCP and runs the handshake. While the server is busy, retries
-/// every 250 ms for up to `wait` (zero: fail at once with [`SessionError::Busy`]). The key
-/// must be a production key ([`KeyPolicy::Production`]); it is checked before connecting.
+/// Connects to a server through `transport` (TLS with the pinned cloud certificate, or plain
+/// TCP) and runs the handshake. While the server is busy, retries every 250 ms for up to
+/// `wait` (zero: fail at once with [`SessionError::Busy`]). The key must be a production key
+/// ([`KeyPolicy::Production`]); it is checked before connecting. The model must be signed by
+/// the owner key `owner`.
 pub fn connect(
+    transport: &ClientTransport,
     addr: &str,
     sk: &SecretKey,
+    owner: &OwnerPublicKey,
     protocol: ProtocolKind,
     timeout: Duration,
     wait: Duration,
-) -> Result<Session<TcpChannel>, SessionError> {
-    connect_with_policy(addr, sk, protocol, timeout, wait, KeyPolicy::Production)
+) -> Result<Session<Link>, SessionError> {
+    connect_with_policy(
+        transport,
+        addr,
+        sk,
+        owner,
+        protocol,
+        timeout,
+        wait,
+        KeyPolicy::Production,
+    )
 }
 
 /// [`connect`] under `key_policy` (tests pass [`KeyPolicy::InsecureTestKeys`] for small
 /// keys; no shipped command can).
+#[allow(clippy::too_many_arguments)]
 pub fn connect_with_policy(
+    transport: &ClientTransport,
     addr: &str,
     sk: &SecretKey,
+    owner: &OwnerPublicKey,
     protocol: ProtocolKind,
     timeout: Duration,
     wait: Duration,
     key_policy: KeyPolicy,
-) -> Result<Session<TcpChannel>, SessionError> {
+) -> Result<Session<Link>, SessionError> {
     key_policy.check(sk.public_key(), "your key")?;
     let start = Instant::now();
     loop {
-        let ch = TcpChannel::connect(addr, timeout)
-            .map_err(|e| SessionError::Io(format!("cannot connect to {addr}: {e}")))?;
-        match handshake_with_policy(ch, sk, protocol, key_policy) {
+        let ch = transport
+            .connect(addr, timeout)
+            .map_err(|e| SessionError::Io(format!("{addr}: {e}")))?;
+        match handshake_with_policy(ch, sk, owner, protocol, key_policy) {
             Err(SessionError::Busy(_)) if start.elapsed() < wait => {
                 std::thread::sleep(Duration::from_millis(250));
             }
@@ -81,18 +99,21 @@ pub fn connect_with_policy(
 
 /// Runs the handshake on a connected channel with a production key ([`KeyPolicy::Production`]:
 /// the model the cloud offers is under this same key, so both are checked).
+/// The model must be signed by the owner key `owner`.
 pub fn handshake<C: Channel>(
     channel: C,
     sk: &SecretKey,
+    owner: &OwnerPublicKey,
     protocol: ProtocolKind,
 ) -> Result<Session<C>, SessionError> {
-    handshake_with_policy(channel, sk, protocol, KeyPolicy::Production)
+    handshake_with_policy(channel, sk, owner, protocol, KeyPolicy::Production)
 }
 
 /// [`handshake`] under `key_policy` (tests only pass [`KeyPolicy::InsecureTestKeys`]).
 pub fn handshake_with_policy<C: Channel>(
     mut channel: C,
     sk: &SecretKey,
+    owner: &OwnerPublicKey,
     protocol: ProtocolKind,
     key_policy: KeyPolicy,
 ) -> Result<Session<C>, SessionError> {
@@ -100,7 +121,7 @@ pub fn handshake_with_policy<C: Channel>(
     if !ProtocolKind::implemented().contains(&protocol) {
         return Err(SessionError::Unsupported(protocol.name()));
     }
-    let (header, circuit) = user_handshake(&mut channel, sk.public_key(), protocol)?;
+    let (header, circuit) = user_handshake(&mut channel, sk.public_key(), owner, protocol)?;
     Ok(Session {
         channel,
         header,

@@ -3,24 +3,29 @@
 //! hash of the activation circuit.
 //!
 //! ```text
-//! cloud → user: Offer  "GCCNN-SE" | version u32 | protocols served (bit mask) u8 | ModelHeader
-//!          (or Busy: message, then the cloud hangs up)
-//! user → cloud: Accept protocol u8 | SHA-256 of the Offer payload      (or Reject: reason)
+//! cloud → user: Offer  "GCCNN-SE" | version u32 | session id [32] | protocols served (bit mask) u8
+//!                      | ModelSeal [128] (the owner's signature of the model, `upload::seal`)
+//!                      | ModelHeader                (or Busy: message, then the cloud hangs up)
+//! user → cloud: Accept protocol u8 | session id [32] | SHA-256 of the Offer payload
+//!                                                                      (or Reject: reason)
 //! cloud → user: Agreed                                                 (or Reject: reason)
 //! ```
+//!
+//! The session id is the channel's ([`Channel::session_id`]: from the TLS exporter); each side
+//! refuses an Offer or Accept carrying another, naming both.
 
 use super::SessionError;
 use super::activation::ActivationCircuit;
 use super::error::hex;
 use super::wire::{Tag, expect_frame, send_frame};
-use crate::upload::ModelHeader;
+use crate::upload::{ModelHeader, ModelSeal, OwnerPublicKey, SEAL_BYTES};
 use paillier::PublicKey;
-use runtime::channel::Channel;
+use runtime::channel::{Channel, SessionId, short_session};
 use sha2::{Digest, Sha256};
 
 const MAGIC: &[u8; 8] = b"GCCNN-SE";
 /// Version of the session messages.
-pub const SESSION_VERSION: u32 = 1;
+pub const SESSION_VERSION: u32 = 2;
 
 /// The secure protocols a session can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,29 +90,46 @@ fn mask(kinds: &[ProtocolKind]) -> u8 {
     kinds.iter().fold(0, |m, k| m | (1 << k.code()))
 }
 
-/// Size of an `Accept` payload: protocol code and SHA-256 of the offer.
-pub const ACCEPT_BYTES: usize = 33;
+/// Size of an `Accept` payload: protocol code, session id and SHA-256 of the offer.
+pub const ACCEPT_BYTES: usize = 65;
 
-/// The payload of the cloud's `Offer`.
-pub fn offer_payload(header: &ModelHeader, served: &[ProtocolKind]) -> Vec<u8> {
+/// The payload of the cloud's `Offer` in session `session`: the model's header with the
+/// owner's seal of it.
+pub fn offer_payload(
+    header: &ModelHeader,
+    seal: &ModelSeal,
+    served: &[ProtocolKind],
+    session: &SessionId,
+) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&SESSION_VERSION.to_le_bytes());
+    out.extend_from_slice(session);
     out.push(mask(served));
+    out.extend_from_slice(&seal.to_bytes());
     out.extend_from_slice(&header.to_bytes());
     out
 }
 
-/// Reads an `Offer` payload: checks magic and version; returns the mask of protocols served
-/// (bit `1 << code`) and the model header.
-pub fn parse_offer(payload: &[u8]) -> Result<(u8, ModelHeader), SessionError> {
+/// Reads an `Offer` payload: checks magic, version and the owner's signature (under the key
+/// the seal names; the user also checks that key, [`user_handshake`]) before it parses the
+/// header; returns its session id, the mask of protocols served (bit `1 << code`), the
+/// model header and the seal.
+pub fn parse_offer(
+    payload: &[u8],
+) -> Result<(SessionId, u8, ModelHeader, ModelSeal), SessionError> {
+    let (session, served, seal, header) = split_offer(payload)?;
+    seal.check(header, None)?;
+    Ok((session, served, ModelHeader::from_bytes(header)?, seal))
+}
+
+/// An `Offer` payload's parts: session id, served mask, the owner's seal and the header's
+/// bytes (not parsed yet).
+fn split_offer(payload: &[u8]) -> Result<(SessionId, u8, ModelSeal, &[u8]), SessionError> {
     let Some((magic, rest)) = payload.split_first_chunk::<8>() else {
         return Err(not_a_server());
     };
     let Some((version, rest)) = rest.split_first_chunk::<4>() else {
-        return Err(not_a_server());
-    };
-    let Some((&served, header)) = rest.split_first() else {
         return Err(not_a_server());
     };
     if magic != MAGIC {
@@ -119,28 +141,62 @@ pub fn parse_offer(payload: &[u8]) -> Result<(u8, ModelHeader), SessionError> {
             "server speaks session version {version}, this build {SESSION_VERSION}"
         )));
     }
-    Ok((served, ModelHeader::from_bytes(header)?))
+    let Some((session, rest)) = rest.split_first_chunk::<32>() else {
+        return Err(not_a_server());
+    };
+    let Some((&served, rest)) = rest.split_first() else {
+        return Err(not_a_server());
+    };
+    let Some((seal, header)) = rest.split_first_chunk::<SEAL_BYTES>() else {
+        return Err(SessionError::Handshake(
+            "the offer is too short for the model owner's seal".into(),
+        ));
+    };
+    let seal = ModelSeal::read(&mut bytes::Reader::new(seal, "owner seal")).map_err(|e| {
+        SessionError::Handshake(format!("owner seal: {}: {}", e.field, e.reason))
+    })?;
+    Ok((*session, served, seal, header))
+}
+
+/// Refuses a message of session `theirs` in session `ours`, naming both.
+pub fn check_session(
+    what: &str,
+    ours: &SessionId,
+    theirs: &SessionId,
+) -> Result<(), SessionError> {
+    if ours == theirs {
+        return Ok(());
+    }
+    Err(SessionError::Handshake(format!(
+        "{what} belongs to another session (session {}…, this session is {}…): refused",
+        short_session(theirs),
+        short_session(ours)
+    )))
 }
 
 fn not_a_server() -> SessionError {
     SessionError::Handshake("the peer is not a gcc-nn server".into())
 }
 
-/// The payload of the user's `Accept` of `offer` (an `Offer` payload) for protocol `kind`.
-pub fn accept_payload(kind: ProtocolKind, offer: &[u8]) -> [u8; ACCEPT_BYTES] {
+/// The payload of the user's `Accept` of `offer` (an `Offer` payload) for protocol `kind`
+/// in session `session`.
+pub fn accept_payload(kind: ProtocolKind, session: &SessionId, offer: &[u8]) -> [u8; ACCEPT_BYTES] {
     let mut out = [0u8; ACCEPT_BYTES];
     out[0] = kind.code();
-    out[1..].copy_from_slice(&Sha256::digest(offer));
+    out[1..33].copy_from_slice(session);
+    out[33..].copy_from_slice(&Sha256::digest(offer));
     out
 }
 
-/// Reads an `Accept` payload: the protocol code asked for and the digest of the offer.
-pub fn parse_accept(payload: &[u8]) -> Result<(u8, [u8; 32]), SessionError> {
+/// Reads an `Accept` payload: the protocol code asked for, the session id and the digest of
+/// the offer.
+pub fn parse_accept(payload: &[u8]) -> Result<(u8, SessionId, [u8; 32]), SessionError> {
     match payload.split_first() {
-        Some((&code, digest)) if digest.len() == 32 => {
-            let mut d = [0u8; 32];
-            d.copy_from_slice(digest);
-            Ok((code, d))
+        Some((&code, rest)) if rest.len() == 64 => {
+            let (mut session, mut d) = ([0u8; 32], [0u8; 32]);
+            session.copy_from_slice(&rest[..32]);
+            d.copy_from_slice(&rest[32..]);
+            Ok((code, session, d))
         }
         _ => Err(SessionError::Handshake(format!(
             "accept of {} bytes, expected {ACCEPT_BYTES}",
@@ -160,20 +216,25 @@ pub fn send_busy<C: Channel + ?Sized>(ch: &mut C, message: &str) -> Result<(), S
     send_frame(ch, Tag::Busy, message.as_bytes(), "busy notice")
 }
 
-/// The cloud's side: offers the model's header and the protocols it serves; returns the
-/// protocol the user chose once both agree.
+/// The cloud's side: offers the model's header with the owner's seal and the protocols it
+/// serves; returns the protocol the user chose once both agree.
 pub fn cloud_handshake<C: Channel + ?Sized>(
     ch: &mut C,
     header: &ModelHeader,
+    seal: &ModelSeal,
     served: &[ProtocolKind],
 ) -> Result<ProtocolKind, SessionError> {
-    let payload = offer_payload(header, served);
+    let session = ch.session_id();
+    let payload = offer_payload(header, seal, served, &session);
     send_frame(ch, Tag::Offer, &payload, "handshake offer")?;
     let accept = expect_frame(ch, Tag::Accept, "handshake accept")?;
-    let (code, digest) = match parse_accept(&accept) {
+    let (code, theirs, digest) = match parse_accept(&accept) {
         Ok(v) => v,
         Err(e) => return Err(reject(ch, e)),
     };
+    if let Err(e) = check_session("the user's accept", &session, &theirs) {
+        return Err(reject(ch, e));
+    }
     let Some(kind) = ProtocolKind::from_code(code).filter(|k| served.contains(k)) else {
         return Err(reject(
             ch,
@@ -197,20 +258,24 @@ pub fn cloud_handshake<C: Channel + ?Sized>(
     Ok(kind)
 }
 
-/// The user's side: checks the cloud's offer against this build and the user's public key,
-/// asks for protocol `want`, and returns the model header and its activation circuit.
+/// The user's side: checks the cloud's offer against this build, the model owner's key
+/// `owner` (the model must be signed by it: checked before the header is parsed) and the
+/// user's public key, asks for protocol `want`, and returns the model header and its
+/// activation circuit.
 pub fn user_handshake<C: Channel + ?Sized>(
     ch: &mut C,
     own_key: &PublicKey,
+    owner: &OwnerPublicKey,
     want: ProtocolKind,
 ) -> Result<(ModelHeader, ActivationCircuit), SessionError> {
     let payload = expect_frame(ch, Tag::Offer, "handshake offer")?;
-    let checked = check_offer(&payload, own_key, want);
+    let session = ch.session_id();
+    let checked = check_offer(&payload, own_key, owner, want, &session);
     let (header, circuit) = match checked {
         Ok(v) => v,
         Err(e) => return Err(reject(ch, e)),
     };
-    let accept = accept_payload(want, &payload);
+    let accept = accept_payload(want, &session, &payload);
     send_frame(ch, Tag::Accept, &accept, "handshake accept")?;
     expect_frame(ch, Tag::Agreed, "handshake confirmation")?;
     Ok((header, circuit))
@@ -219,9 +284,14 @@ pub fn user_handshake<C: Channel + ?Sized>(
 fn check_offer(
     payload: &[u8],
     own_key: &PublicKey,
+    owner: &OwnerPublicKey,
     want: ProtocolKind,
+    session: &SessionId,
 ) -> Result<(ModelHeader, ActivationCircuit), SessionError> {
-    let (served, header) = parse_offer(payload)?;
+    let (theirs, served, seal, header) = split_offer(payload)?;
+    check_session("the cloud's offer", session, &theirs)?;
+    seal.check(header, Some(owner))?;
+    let header = ModelHeader::from_bytes(header)?;
     if served & (1 << want.code()) == 0 {
         return Err(SessionError::Handshake(format!(
             "the server does not serve the {} protocol",

@@ -4,15 +4,22 @@
 //! [`ServeOptions::handshake_timeout`] until the job request has arrived, then after
 //! [`ServeOptions::timeout`]; with [`ServeOptions::session_limit`] a watchdog also cuts a
 //! session that lasts too long in total (a peer trickling bytes just under the timeout).
+//!
+//! Each connection is first set up by [`ServeOptions::transport`]: under TLS the user's
+//! certificate must be on the allow-list (an unknown user is refused inside the TLS handshake,
+//! before any session byte, key generation, re-sharing or store write), then
+//! [`ServeOptions::user_rate`] limits how many sessions each user starts.
 
 use super::activation::ActivationCircuit;
+use super::admit::{Limiter, UserRate};
 use super::dispatch::{CloudContext, Runner};
 use super::error::hex;
 use super::handshake::{ProtocolKind, cloud_handshake, send_busy};
 use super::wire::{JobRequest, Tag, expect_frame, send_frame};
 use super::{JobStats, KeyPolicy, SessionError};
-use crate::upload::EncryptedModel;
+use crate::upload::{EncryptedModel, OwnerPublicKey};
 use runtime::channel::{Channel, TcpChannel};
+use transport::{Fingerprint, Link, ServerTransport};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -36,19 +43,22 @@ pub struct CloudState {
 }
 
 impl CloudState {
-    /// Checks that `model` can be served by this build: a production key
+    /// Checks that `model` can be served by this build: signed by the model owner whose key
+    /// is `owner` ([`EncryptedModel::verify_owner`], first), a production key
     /// ([`KeyPolicy::Production`]: ≥ 2048 bits, no small factor, not a perfect power),
     /// fixed-point formats, activation circuit and its hash, pre-activation bound.
-    pub fn new(model: EncryptedModel) -> Result<Self, SessionError> {
-        Self::with_key_policy(model, KeyPolicy::Production)
+    pub fn new(model: EncryptedModel, owner: &OwnerPublicKey) -> Result<Self, SessionError> {
+        Self::with_key_policy(model, owner, KeyPolicy::Production)
     }
 
     /// [`CloudState::new`] under `key_policy` (tests pass [`KeyPolicy::InsecureTestKeys`]
     /// to serve small keys; no shipped command can).
     pub fn with_key_policy(
         model: EncryptedModel,
+        owner: &OwnerPublicKey,
         key_policy: KeyPolicy,
     ) -> Result<Self, SessionError> {
+        model.verify_owner(owner)?;
         let h = &model.header;
         key_policy.check(&h.public_key, "the model's key (the user's public key)")?;
         if h.fixed != model::fixed::FIXED {
@@ -83,7 +93,8 @@ pub fn serve_connection<C: Channel + ?Sized>(
     ch: &mut C,
     state: &CloudState,
 ) -> Result<JobStats, SessionError> {
-    let kind = cloud_handshake(ch, &state.model.header, ProtocolKind::implemented())?;
+    let m = &state.model;
+    let kind = cloud_handshake(ch, &m.header, &m.seal, ProtocolKind::implemented())?;
     serve_job(ch, state, kind)
 }
 
@@ -135,6 +146,11 @@ pub struct ServeOptions {
     pub max_connections: Option<usize>,
     /// Longest a session may last in total (its socket is shut down then); `None`: no limit.
     pub session_limit: Option<Duration>,
+    /// How users connect: TLS 1.3 with the cloud's identity and an allow-list of users, or
+    /// plain TCP (the library's default, for tests; `gcc-nn serve` asks for it by name).
+    pub transport: ServerTransport,
+    /// Sessions each authenticated user may start per window (`None`: no limit).
+    pub user_rate: Option<UserRate>,
 }
 
 impl Default for ServeOptions {
@@ -145,6 +161,8 @@ impl Default for ServeOptions {
             handshake_timeout: Duration::from_secs(30),
             max_connections: None,
             session_limit: None,
+            transport: ServerTransport::InsecurePlaintext,
+            user_rate: None,
         }
     }
 }
@@ -186,8 +204,10 @@ pub type Handler = Arc<dyn Fn(&mut Connection) -> Result<String, SessionError> +
 /// An accepted user as a [`Handler`] sees it: the channel, under the handshake timeout
 /// until [`Connection::start_job`].
 pub struct Connection {
-    /// The channel to the user.
-    pub channel: TcpChannel,
+    /// The channel to the user (TLS or plain TCP, as [`ServeOptions::transport`] says).
+    pub channel: Link,
+    /// The user's certificate fingerprint (`None` over plain TCP).
+    pub user: Option<Fingerprint>,
     socket: TcpStream,
     job_timeout: Duration,
 }
@@ -298,7 +318,8 @@ pub fn serve(
     let handler: Handler = Arc::new(move |conn: &mut Connection| {
         let t = Instant::now();
         let ch = &mut conn.channel;
-        let kind = cloud_handshake(ch, &state.model.header, ProtocolKind::implemented())?;
+        let m = &state.model;
+    let kind = cloud_handshake(ch, &m.header, &m.seal, ProtocolKind::implemented())?;
         let job = read_job(ch)?;
         conn.start_job()?;
         let stats = run_job(&mut conn.channel, &state, kind, job)?;
@@ -330,6 +351,16 @@ pub fn serve_with(
         let thread = std::thread::spawn(move || w2.run(limit, &log));
         (w, thread)
     });
+    let limiter = opts.user_rate.map(|r| Arc::new(Limiter::new(r)));
+    let busy_notices = Arc::new(AtomicUsize::new(0));
+    let shared = Shared {
+        opts,
+        active: &active,
+        log: &log,
+        handler: &handler,
+        limiter: &limiter,
+        busy_notices: &busy_notices,
+    };
     let mut handles: Vec<JoinHandle<()>> = Vec::new();
     for (n, stream) in listener.incoming().enumerate() {
         let id = n + 1;
@@ -339,7 +370,7 @@ pub fn serve_with(
         match stream {
             Ok(stream) => {
                 let w = watchdog.as_ref().map(|(w, _)| Arc::clone(w));
-                if let Some(h) = accept_one(id, stream, opts, &active, w, &log, &handler) {
+                if let Some(h) = accept_one(id, stream, w, &shared) {
                     handles.push(h);
                 }
             }
@@ -369,17 +400,91 @@ pub fn serve_with(
     Ok(())
 }
 
+/// What the session threads of one serve loop share.
+struct Shared<'a> {
+    opts: &'a ServeOptions,
+    active: &'a Arc<AtomicUsize>,
+    log: &'a Log,
+    handler: &'a Handler,
+    limiter: &'a Option<Arc<Limiter>>,
+    busy_notices: &'a Arc<AtomicUsize>,
+}
+
+/// Busy notices being sent over TLS at once (each needs a TLS handshake on its own thread);
+/// further connections while busy are closed without one.
+const MAX_BUSY_NOTICES: usize = 8;
+
+/// Tells a user that arrived while every slot is taken that the server is busy: over plain
+/// TCP at once, over TLS after the handshake on a short-lived thread (at most
+/// [`MAX_BUSY_NOTICES`] at a time).
+fn tell_busy(stream: TcpStream, sh: &Shared<'_>) {
+    let msg = format!(
+        "serving {} user(s) already; try again later",
+        sh.opts.max_sessions
+    );
+    let timeout = sh.opts.handshake_timeout.min(sh.opts.timeout);
+    if !sh.opts.transport.is_tls() {
+        if let Ok(mut ch) = TcpChannel::new(stream, timeout) {
+            let _ = send_busy(&mut ch, &msg);
+        }
+        return;
+    }
+    if sh.busy_notices.fetch_add(1, Ordering::SeqCst) >= MAX_BUSY_NOTICES {
+        sh.busy_notices.fetch_sub(1, Ordering::SeqCst);
+        return;
+    }
+    let (transport, count) = (sh.opts.transport.clone(), Arc::clone(sh.busy_notices));
+    let spawned = std::thread::Builder::new()
+        .name("busy-notice".into())
+        .spawn(move || {
+            if let Ok(mut link) = transport.accept(stream, timeout) {
+                let _ = send_busy(&mut link, &msg);
+            }
+            count.fetch_sub(1, Ordering::SeqCst);
+        });
+    if spawned.is_err() {
+        sh.busy_notices.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Sets the link up (TLS: the user's certificate must be on the allow-list) and applies the
+/// per-user rate; returns the connection, or the reason it was refused (before any work).
+fn open_connection(
+    stream: TcpStream,
+    socket: TcpStream,
+    opts: &ServeOptions,
+    limiter: Option<&Limiter>,
+) -> Result<Connection, String> {
+    let timeout = opts.handshake_timeout.min(opts.timeout);
+    let mut link = opts
+        .transport
+        .accept(stream, timeout)
+        .map_err(|e| format!("refused before any work: {e}"))?;
+    let user = link.peer();
+    if let (Some(l), Some(u)) = (limiter, user)
+        && let Err(wait) = l.admit(u, Instant::now())
+    {
+        let why = l.refusal(wait);
+        let _ = send_frame(&mut link, Tag::Reject, why.as_bytes(), "reject");
+        return Err(format!("user {} refused before any work: {why}", u.short()));
+    }
+    Ok(Connection {
+        channel: link,
+        user,
+        socket,
+        job_timeout: opts.timeout,
+    })
+}
+
 /// Sets up connection `id`: tells the user the server is busy, or starts its session
-/// thread (returned).
+/// thread (returned), which sets the link up and runs the handler.
 fn accept_one(
     id: usize,
     stream: TcpStream,
-    opts: &ServeOptions,
-    active: &Arc<AtomicUsize>,
     watchdog: Option<Arc<Watchdog>>,
-    log: &Log,
-    handler: &Handler,
+    sh: &Shared<'_>,
 ) -> Option<JoinHandle<()>> {
+    let (opts, log) = (sh.opts, sh.log);
     let peer = stream
         .peer_addr()
         .map_or_else(|_| "?".to_string(), |a| a.to_string());
@@ -402,25 +507,9 @@ fn accept_one(
         },
         _ => None,
     };
-    let mut conn = match TcpChannel::new(stream, opts.handshake_timeout.min(opts.timeout)) {
-        Ok(channel) => Connection {
-            channel,
-            socket,
-            job_timeout: opts.timeout,
-        },
-        Err(e) => {
-            let message = format!("socket setup failed: {e}");
-            event(log, Severity::Warn, Some(id), Some(&peer), &message);
-            return None;
-        }
-    };
-    if active.fetch_add(1, Ordering::SeqCst) >= opts.max_sessions {
-        active.fetch_sub(1, Ordering::SeqCst);
-        let msg = format!(
-            "serving {} user(s) already; try again later",
-            opts.max_sessions
-        );
-        let _ = send_busy(&mut conn.channel, &msg);
+    if sh.active.fetch_add(1, Ordering::SeqCst) >= opts.max_sessions {
+        sh.active.fetch_sub(1, Ordering::SeqCst);
+        tell_busy(stream, sh);
         event(
             log,
             Severity::Info,
@@ -435,16 +524,28 @@ fn accept_one(
     }
     let guard = SlotGuard {
         id,
-        active: Arc::clone(active),
+        active: Arc::clone(sh.active),
         watchdog,
     };
     event(log, Severity::Info, Some(id), Some(&peer), "connected");
-    let (session_log, handler, session_peer) = (Arc::clone(log), Arc::clone(handler), peer.clone());
+    let (session_log, handler, session_peer) =
+        (Arc::clone(log), Arc::clone(sh.handler), peer.clone());
+    let (opts, limiter) = (opts.clone(), sh.limiter.clone());
     let spawned = std::thread::Builder::new()
         .name(format!("session-{id}"))
         .spawn(move || {
             let _guard = guard;
             let log = session_log;
+            let say = |severity, message: &str| {
+                event(&log, severity, Some(id), Some(&session_peer), message);
+            };
+            let mut conn = match open_connection(stream, socket, &opts, limiter.as_deref()) {
+                Ok(c) => c,
+                Err(why) => return say(Severity::Warn, &why),
+            };
+            if let Some(u) = conn.user {
+                say(Severity::Info, &format!("user {} authenticated (TLS 1.3)", u.short()));
+            }
             let (severity, message) = match catch_unwind(AssertUnwindSafe(|| handler(&mut conn))) {
                 Ok(Ok(line)) => (Severity::Info, line),
                 Ok(Err(e)) => (Severity::Warn, format!("request failed: {e}")),
@@ -456,7 +557,7 @@ fn accept_one(
                     ),
                 ),
             };
-            event(&log, severity, Some(id), Some(&session_peer), &message);
+            say(severity, &message);
         });
     match spawned {
         Ok(h) => Some(h),
