@@ -54,6 +54,14 @@ enum Command {
     SecureBench(cmd::secure_bench::SecureBenchCommand),
     #[command(flatten)]
     Demo(cmd::demo::DemoCommand),
+    #[command(flatten)]
+    Identity(cmd::identity::IdentityCommand),
+    #[command(flatten)]
+    Train(cmd::train::TrainCommand),
+    #[command(flatten)]
+    Cost(cmd::cost::CostCommand),
+    #[command(flatten)]
+    Front(cmd::front::FrontCommand),
     /// Print a shell completion script: `gcc-nn completions bash > ~/.local/share/bash-completion/completions/gcc-nn`
     /// (zsh: a file `_gcc-nn` in a directory of `$fpath`; fish: `~/.config/fish/completions/gcc-nn.fish`).
     Completions {
@@ -78,6 +86,10 @@ fn main() -> ExitCode {
         Command::Secure(c) => cmd::secure::run(c),
         Command::SecureBench(c) => cmd::secure_bench::run(c),
         Command::Demo(c) => cmd::demo::run(c),
+        Command::Identity(c) => cmd::identity::run(c),
+        Command::Train(c) => cmd::train::run(c),
+        Command::Cost(c) => cmd::cost::run(c),
+        Command::Front(c) => cmd::front::run(c),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "gcc-nn", &mut script);

@@ -22,10 +22,8 @@ use image::{DynamicImage, ExtendedColorType, ImageEncoder, ImageFormat};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Widest and tallest image the decoder accepts, in pixels.
-pub const MAX_IMAGE_SIDE: u32 = 16_384;
-/// Most pixels the decoder accepts (2^25: 256 MiB as `f64`).
-pub const MAX_IMAGE_PIXELS: u64 = 1 << 25;
+/// The decoder's size limits (declared in [`crate::limits`], below the error type).
+pub use crate::limits::{MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE};
 /// Most bytes the image codec may allocate while decoding.
 pub const MAX_DECODE_ALLOC: u64 = 1 << 28;
 /// JPEG quality (1–100) of written JPEG files.
@@ -419,7 +417,7 @@ fn decode_jpeg_strict(bytes: &[u8], path: &Path) -> Result<(GrayImage, ImageSour
 /// failure the temporary file is removed and `path` is untouched (images and model files).
 /// An existing target that is not a regular file (`/dev/null`, a pipe) is written in place,
 /// never replaced.
-pub(crate) fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_replacing(path: &Path, bytes: &[u8]) -> Result<()> {
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
         return std::fs::OpenOptions::new()
             .write(true)

@@ -5,12 +5,17 @@
 //!
 //! `cargo run -p gcc-nn-protocol --example fast_bench` (the dev profile is opt-level 3;
 //! env `FAST_BENCH_SIDE`: crop side, default 40; `FAST_BENCH_KEY_BITS`: default 2048;
-//! `FAST_BENCH_ENGINE`: the linear layers' engine, `paillier` (default) or `rlwe`).
+//! `FAST_BENCH_ENGINE`: the linear layers' engine, `paillier` (default) or `rlwe`;
+//! `FAST_BENCH_ACTIVATION`: a shipped activation name or DSL file, default `tanh`, the paper's;
+//! `FAST_BENCH_CHUNKS`: how the image's patches are cut for the pipeline, `auto` (default),
+//! `whole` or a chunk count, or several separated by commas, run one after another in this
+//! process for an old-vs-new comparison in one window, e.g. `whole,2,4`).
 //! CPU time is the process's (both parties) from `/proc/self/stat` (Linux, `platform::cpu`).
 
+use gcc_nn_protocol::fast::schedule::Chunking;
 use gcc_nn_protocol::fast::{
-    CloudOutputOrShare, CrossEngine, EncryptedModel, FastReport, Ring, ShareCircuit,
-    simulate_setup, simulate_with,
+    CloudOutputOrShare, CrossEngine, EncryptedModel, FastReport, ModelShare, Ring, ShareCircuit,
+    simulate_chunked, simulate_setup,
 };
 use gcc_nn_protocol::timeline::Category;
 use model::denoise::{denoise_fixed, quantised_patches};
@@ -64,6 +69,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(name) => name.parse()?,
         Err(_) => CrossEngine::default(),
     };
+    let chunkings: Vec<Chunking> = match std::env::var("FAST_BENCH_CHUNKS") {
+        Ok(list) => list
+            .split(',')
+            .map(|s| s.trim().parse())
+            .collect::<Result<_, String>>()?,
+        Err(_) => vec![Chunking::default()],
+    };
     let mut rng = rand::rng();
     let t = Instant::now();
     let user_sk = SecretKey::generate_any_size(bits, &mut rng)?;
@@ -74,7 +86,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mlp = shipped::model()?;
-    let fixed = FixedMlp::from_model(&mlp, FIXED, activation::Activation::shipped("tanh")?)?;
+    let act = std::env::var("FAST_BENCH_ACTIVATION").unwrap_or_else(|_| "tanh".into());
+    let fixed = FixedMlp::from_model(&mlp, FIXED, activation::Activation::resolve(&act)?)?;
     let widths: Vec<String> = mlp.widths().iter().map(|w| w.to_string()).collect();
     let weights: usize = fixed
         .layers
@@ -90,7 +103,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let t = Instant::now();
-    let enc = EncryptedModel::encrypt_with_rng(&fixed, user_sk.public_key(), &mut rng)?;
+    let enc = EncryptedModel::encrypt_with_rng(&fixed, user_sk.public_key(), &gcc_nn_protocol::upload::OwnerKey::generate(), &mut rng)?;
     println!(
         "owner upload (model owner's cost, once): {:.1} s",
         secs(t.elapsed())
@@ -128,84 +141,125 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let noisy = model::metrics::add_noise(&GrayImage::new(side, side, crop)?, 25.0, 1);
     let (inputs, _) = quantised_patches(&fixed, &noisy, fixed.stride)?;
     let image = ImageLayout::new(side, side, fixed.geometry(fixed.stride)?)?;
-    let patches = inputs.len();
-    let cpu0 = platform::cpu::own_cpu();
-    let sim = simulate_with(
+    let want = denoise_fixed(&fixed, &noisy, fixed.stride)?.0.to_u8();
+    let run = Run {
         engine,
-        &user_sk,
-        &user_share,
-        &cloud_share,
-        &circuit,
-        &inputs,
-        &image,
-        false,
-    )?;
-    let cpu = platform::cpu::own_cpu()
-        .zip(cpu0)
-        .map(|(a, b)| a - b)
-        .unwrap_or_default();
-    let CloudOutputOrShare::Image(cloud) = sim.cloud else {
-        return Err("image run did not return the cloud's report".into());
+        user_sk: &user_sk,
+        shares: (&user_share, &cloud_share),
+        circuit: &circuit,
+        inputs: &inputs,
+        image: &image,
+        fixed: &fixed,
+        setup: setup.wall,
     };
-    // The user's 8-bit image against the integer fixed-point reference, pixel for pixel.
-    let exact = denoise_fixed(&fixed, &noisy, fixed.stride)?.0.to_u8() == sim.user.pixels;
-    let pixels = image.pixel_count() as f64;
-    println!(
-        "output circuits: {} pixels, {:.1} ANDs per pixel, {:.1} KB received by the user ({:.1} B per pixel), {:.1} KB by the cloud",
-        sim.user.report.pixels,
-        sim.user.report.output_ands as f64 / pixels,
-        sim.user.report.output_bytes_received as f64 / 1024.0,
-        sim.user.report.output_bytes_received as f64 / pixels,
-        cloud.report.output_bytes_received as f64 / 1024.0
-    );
-    println!(
-        "image {side}×{side} (linear layers on {engine}): {patches} patches, {:.1} s wall ({:.1} ms per patch), {} ANDs per activation, exact vs fixed-point reference: {}",
-        secs(sim.wall),
-        secs(sim.wall) * 1e3 / patches as f64,
-        circuit.and_count(),
-        if exact { "yes" } else { "NO" }
-    );
-    println!(
-        "  CPU (both parties): {:.1} s = {:.1} ms per patch; ideal 2-core wall {:.1} ms per patch",
-        secs(cpu),
-        secs(cpu) * 1e3 / patches as f64,
-        secs(cpu) * 500.0 / patches as f64
-    );
-    side_line("user", &sim.user.report, patches);
-    side_line("cloud", &cloud.report, patches);
-    for (name, r) in [("user", &sim.user.report), ("cloud", &cloud.report)] {
-        println!("  {name} phases:");
-        for (p, d) in &r.phases() {
-            println!("    {p:<45} {:>8.3} s", secs(*d));
-        }
-    }
-    let full = fixed.geometry(fixed.stride)?.patch_count(256, 256);
-    let scale = full as f64 / patches as f64;
-    println!(
-        "extrapolated 256×256 ({full} patches at stride {}): {:.0} s wall as measured ({:.1} min), CPU {:.0} s (≥ {:.1} min on 2 idle cores), user sends {:.0} MB, cloud sends {:.0} MB; setup once {:.0} s",
-        fixed.stride,
-        secs(sim.wall) * scale,
-        secs(sim.wall) * scale / 60.0,
-        secs(cpu) * scale,
-        secs(cpu) * scale / 120.0,
-        sim.user.report.bytes_sent as f64 * scale / 1e6,
-        cloud.report.bytes_sent as f64 * scale / 1e6,
-        secs(setup.wall),
-    );
-    if engine == CrossEngine::Rlwe {
-        // RLWE packs a whole layer of an image into a few polynomials: its costs grow by
-        // polynomial, not by patch, so a small crop's per-patch figures overstate an image.
-        let (up, down) = rlwe_image_bytes(&fixed, full, ring.k)?;
-        println!(
-            "RLWE linear layers of a 256×256 image, exact from the layouts: user sends {:.1} MB, cloud sends {:.1} MB (CPU and wall: run FAST_BENCH_SIDE=256)",
-            up as f64 / 1e6,
-            down as f64 / 1e6
-        );
+    let mut exact = true;
+    for chunking in chunkings {
+        exact &= run.image(chunking, &want)?;
     }
     if !exact {
         return Err("the fast protocol differs from the fixed-point reference".into());
     }
     Ok(())
+}
+
+/// One image run's fixed inputs.
+struct Run<'a> {
+    engine: CrossEngine,
+    user_sk: &'a SecretKey,
+    shares: (&'a ModelShare, &'a ModelShare),
+    circuit: &'a ShareCircuit,
+    inputs: &'a [Vec<i64>],
+    image: &'a ImageLayout,
+    fixed: &'a FixedMlp,
+    setup: Duration,
+}
+
+impl Run<'_> {
+    /// Runs the image cut as `chunking` and prints its figures; whether the pixels are `want`.
+    fn image(&self, chunking: Chunking, want: &[u8]) -> Result<bool, Box<dyn std::error::Error>> {
+        let (engine, circuit, image, fixed) = (self.engine, self.circuit, self.image, self.fixed);
+        let patches = self.inputs.len();
+        let side = image.width;
+        let cpu0 = platform::cpu::own_cpu();
+        let sim = simulate_chunked(
+            engine,
+            chunking,
+            self.user_sk,
+            self.shares,
+            circuit,
+            self.inputs,
+            image,
+            false,
+        )?;
+        let cpu = platform::cpu::own_cpu()
+            .zip(cpu0)
+            .map(|(a, b)| a - b)
+            .unwrap_or_default();
+        let CloudOutputOrShare::Image(cloud) = sim.cloud else {
+            return Err("image run did not return the cloud's report".into());
+        };
+        // The user's 8-bit image against the integer fixed-point reference, pixel for pixel.
+        let exact = want == sim.user.pixels.as_slice();
+        let chunk = chunking.chunk_patches(patches);
+        println!(
+            "--- chunking {chunking:?}: {} chunk(s) of {chunk} patches",
+            patches.div_ceil(chunk)
+        );
+        let pixels = image.pixel_count() as f64;
+        println!(
+            "output circuits: {} pixels, {:.1} ANDs per pixel, {:.1} KB received by the user ({:.1} B per pixel), {:.1} KB by the cloud",
+            sim.user.report.pixels,
+            sim.user.report.output_ands as f64 / pixels,
+            sim.user.report.output_bytes_received as f64 / 1024.0,
+            sim.user.report.output_bytes_received as f64 / pixels,
+            cloud.report.output_bytes_received as f64 / 1024.0
+        );
+        println!(
+            "image {side}×{side} (linear layers on {engine}): {patches} patches, {:.1} s wall ({:.1} ms per patch), {} ANDs per activation, exact vs fixed-point reference: {}",
+            secs(sim.wall),
+            secs(sim.wall) * 1e3 / patches as f64,
+            circuit.and_count(),
+            if exact { "yes" } else { "NO" }
+        );
+        println!(
+            "  CPU (both parties): {:.1} s = {:.1} ms per patch; ideal 2-core wall {:.1} ms per patch",
+            secs(cpu),
+            secs(cpu) * 1e3 / patches as f64,
+            secs(cpu) * 500.0 / patches as f64
+        );
+        side_line("user", &sim.user.report, patches);
+        side_line("cloud", &cloud.report, patches);
+        for (name, r) in [("user", &sim.user.report), ("cloud", &cloud.report)] {
+            println!("  {name} phases:");
+            for (p, d) in &r.phases() {
+                println!("    {p:<45} {:>8.3} s", secs(*d));
+            }
+        }
+        let full = fixed.geometry(fixed.stride)?.patch_count(256, 256);
+        let scale = full as f64 / patches as f64;
+        println!(
+            "extrapolated 256×256 ({full} patches at stride {}): {:.0} s wall as measured ({:.1} min), CPU {:.0} s (≥ {:.1} min on 2 idle cores), user sends {:.0} MB, cloud sends {:.0} MB; setup once {:.0} s",
+            fixed.stride,
+            secs(sim.wall) * scale,
+            secs(sim.wall) * scale / 60.0,
+            secs(cpu) * scale,
+            secs(cpu) * scale / 120.0,
+            sim.user.report.bytes_sent as f64 * scale / 1e6,
+            cloud.report.bytes_sent as f64 * scale / 1e6,
+            secs(self.setup),
+        );
+        if engine == CrossEngine::Rlwe {
+            // RLWE packs a whole layer of an image into a few polynomials: its costs grow by
+            // polynomial, not by patch, so a small crop's per-patch figures overstate an image.
+            let (up, down) = rlwe_image_bytes(&fixed, full, ring.k)?;
+            println!(
+                "RLWE linear layers of a 256×256 image, exact from the layouts: user sends {:.1} MB, cloud sends {:.1} MB (CPU and wall: run FAST_BENCH_SIDE=256)",
+                up as f64 / 1e6,
+                down as f64 / 1e6
+            );
+        }
+        Ok(exact)
+    }
 }
 
 /// Bytes of the RLWE cross products of `patches` patches each way (user → cloud, cloud →

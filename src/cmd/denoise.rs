@@ -1,9 +1,10 @@
-//! `gcc-nn denoise --plain`, `gcc-nn psnr-report` and `gcc-nn train`: the plaintext MLP
-//! denoiser (float and exact fixed point), its PSNR table, and its training.
+//! `gcc-nn denoise --plain` and `gcc-nn psnr-report`: the plaintext MLP denoiser (float and
+//! exact fixed point) and its PSNR table (training: `train.rs`).
 
 use super::CliError;
 use super::args::ProtocolChoice;
 use super::images::{ensure_parent, load_image, load_reference};
+use super::runs::fresh_run_dir;
 use activation::Activation;
 use clap::Subcommand;
 use model::denoise::{FloatActivation, denoise_fixed, denoise_float};
@@ -99,49 +100,6 @@ pub(crate) enum DenoiseCommand {
         #[arg(long, value_name = "FILE.dsl|NAME", value_parser = super::parse_activation)]
         activation: Vec<Activation>,
     },
-    /// Train the residual tanh MLP on a folder of images (the shipped model came from the
-    /// defaults, on Train400; see docs/model.md).
-    Train {
-        /// Folder of training images (never the test sets).
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
-        /// Output model file; default: runs/train-DATE/denoiser.gccmlp (a new folder).
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        /// Replace OUTPUT if it exists (never the shipped assets/denoiser.gccmlp).
-        #[arg(long, requires = "output")]
-        force: bool,
-        /// Optimiser steps.
-        #[arg(long, default_value_t = 30_000)]
-        steps: usize,
-        /// Patches per step.
-        #[arg(long, default_value_t = 256)]
-        batch: usize,
-        /// Hidden widths, comma-separated.
-        #[arg(long, default_value = "128,128", value_delimiter = ',')]
-        hidden: Vec<usize>,
-        /// Input patch side.
-        #[arg(long, default_value_t = 13)]
-        input_patch: usize,
-        /// Output patch side.
-        #[arg(long, default_value_t = 5)]
-        output_patch: usize,
-        /// Default stride stored in the model.
-        #[arg(long, default_value_t = 5)]
-        stride: usize,
-        /// Training noise σ.
-        #[arg(long, default_value_t = 25.0)]
-        sigma: f64,
-        /// Seed of initial weights, crops and noise.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Adam learning rate at the start (cosine decay to 5 % of it).
-        #[arg(long, default_value_t = 1e-3)]
-        learning_rate: f64,
-        /// Continue from this model (same shape) instead of random weights.
-        #[arg(long)]
-        init: Option<PathBuf>,
-    },
 }
 
 fn load_model(path: &Option<PathBuf>) -> Result<Mlp, CliError> {
@@ -149,76 +107,6 @@ fn load_model(path: &Option<PathBuf>) -> Result<Mlp, CliError> {
         Some(p) => Mlp::load(p)?,
         None => model::shipped::model()?,
     })
-}
-
-/// Refuses to replace an existing file without `--force`, and the shipped model always.
-fn check_model_output(path: &Path, force: bool) -> Result<(), CliError> {
-    let Ok(existing) = std::fs::read(path) else {
-        return Ok(());
-    };
-    if existing == model::shipped::MODEL_BYTES {
-        return Err(format!(
-            "-o {}: that is the shipped model; write elsewhere and copy it over if you mean it",
-            path.display()
-        )
-        .into());
-    }
-    if !force {
-        return Err(format!("-o {}: exists (pass --force to replace it)", path.display()).into());
-    }
-    Ok(())
-}
-
-/// A new folder `runs/KIND-YYYYMMDD-HHMMSS` (UTC; `-2`, `-3`, … if taken) for output the
-/// user did not name; announced on stderr.
-fn fresh_run_dir(kind: &str) -> Result<PathBuf, CliError> {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    let t = secs % 86_400;
-    let stamp = format!(
-        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
-        t / 3600,
-        t / 60 % 60,
-        t % 60
-    );
-    let root = Path::new("runs");
-    std::fs::create_dir_all(root).map_err(|e| format!("{}: {e}", root.display()))?;
-    for n in 1..1000 {
-        let name = if n == 1 {
-            format!("{kind}-{stamp}")
-        } else {
-            format!("{kind}-{stamp}-{n}")
-        };
-        let dir = root.join(name);
-        match std::fs::create_dir(&dir) {
-            Ok(()) => {
-                eprintln!("writing to the new folder {}", dir.display());
-                return Ok(dir);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(format!("{}: {e}", dir.display()).into()),
-        }
-    }
-    Err(format!(
-        "{}: no free run folder name for {kind}-{stamp}",
-        root.display()
-    )
-    .into())
-}
-
-/// The proleptic Gregorian (year, month, day) of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Runs a denoiser command.
@@ -335,58 +223,6 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
                 &comparison,
             )?;
             eprintln!("denoised images in {}", out_dir.display());
-            Ok(())
-        }
-        DenoiseCommand::Train {
-            data,
-            output,
-            force,
-            steps,
-            batch,
-            hidden,
-            input_patch,
-            output_patch,
-            stride,
-            sigma,
-            seed,
-            learning_rate,
-            init,
-        } => {
-            let output = match output {
-                Some(p) => {
-                    check_model_output(&p, force)?;
-                    p
-                }
-                None => fresh_run_dir("train")?.join("denoiser.gccmlp"),
-            };
-            eprintln!(
-                "warning: training uses a fixed seed ({seed}): fine for a model, not for secrets"
-            );
-            let images = model::GrayImage::load_dir(&data)?;
-            let cfg = train::TrainConfig {
-                input_patch,
-                output_patch,
-                stride,
-                hidden,
-                sigma,
-                steps,
-                batch,
-                learning_rate,
-                seed,
-                progress: true,
-                init: init.as_deref().map(Mlp::load).transpose()?,
-            };
-            let t = std::time::Instant::now();
-            let mlp = train::train(&images, &cfg)?;
-            ensure_parent(&output)?;
-            mlp.save(&output)?;
-            outln!(
-                "wrote {} ({} parameters, {} training images, {:.0} s)",
-                output.display(),
-                mlp.parameter_count(),
-                images.len(),
-                t.elapsed().as_secs_f64()
-            );
             Ok(())
         }
     }
@@ -519,6 +355,9 @@ pub(crate) struct SecureDenoiseArgs {
     /// Keep no share: the fast protocol re-shares the model for every image.
     #[arg(long, conflicts_with_all = ["share", "plain"])]
     no_share: bool,
+    /// TLS: this user's identity and the cloud's pinned certificate.
+    #[command(flatten)]
+    tls: super::identity::ClientTlsArgs,
 }
 
 /// The user's side ([`protocol::app::denoise`]): denoise IMAGE securely, write OUTPUT,
@@ -537,7 +376,10 @@ fn denoise_remote(
         .ok_or("secure denoising needs --key SK (from `gcc-nn keygen`)")?;
     let image = image.ok_or("secure denoising needs an IMAGE")?;
     let sk = super::keys::load_secret(key)?;
+    // The key is refused before anything else happens (connect checks it again).
+    protocol::session::KeyPolicy::Production.check(sk.public_key(), "your key")?;
     let noisy = load_image(image)?;
+    let transport = args.tls.transport("denoise --connect")?;
     let clean = args
         .clean
         .as_deref()
@@ -545,6 +387,7 @@ fn denoise_remote(
         .transpose()?;
     let opts = DenoiseOptions {
         addr: addr.to_string(),
+        transport,
         protocol: args.protocol.kind(),
         chunk: args.chunk,
         timeout: std::time::Duration::from_secs(args.timeout_secs.max(1)),

@@ -23,13 +23,17 @@ macro_rules! out {
 // Command modules: one per subcommand group, each with its clap `Subcommand` enum and its
 // `run`. They import libraries and the support modules below, never each other.
 pub(crate) mod compile;
+pub(crate) mod cost;
 pub(crate) mod demo;
 pub(crate) mod denoise;
 pub(crate) mod dsl;
+pub(crate) mod front;
 pub(crate) mod gc;
+pub(crate) mod identity;
 pub(crate) mod paillier;
 pub(crate) mod secure;
 pub(crate) mod secure_bench;
+pub(crate) mod train;
 
 // Support modules: command-line helpers that several commands share (no command logic).
 pub(crate) mod args;
@@ -37,6 +41,7 @@ pub(crate) mod images;
 pub(crate) mod json;
 pub(crate) mod keys;
 pub(crate) mod progress;
+pub(crate) mod runs;
 
 /// An error that ends a command: printed to stderr, exit status 1.
 pub(crate) type CliError = Box<dyn std::error::Error + Send + Sync>;

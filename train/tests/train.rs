@@ -1,7 +1,8 @@
 //! Training on a small synthetic image: repeatable for a seed, the shape asked for, better
-//! than doing nothing, and clear errors for unusable data or initial weights.
+//! than doing nothing, resumable from a checkpoint to the same model, and clear errors for
+//! unusable data, initial weights or checkpoints.
 
-use gcc_nn_train::{TrainConfig, train};
+use gcc_nn_train::{Checkpoint, TrainActivation, TrainConfig, TrainSpec, train};
 use model::denoise::{FloatActivation, denoise_float};
 use model::error::ModelError;
 use model::metrics::{add_noise, psnr};
@@ -24,8 +25,8 @@ fn image() -> GrayImage {
     GrayImage::new(w, h, px).expect("image")
 }
 
-fn config(steps: usize) -> TrainConfig {
-    TrainConfig {
+fn spec(steps: usize) -> TrainSpec {
+    TrainSpec {
         input_patch: 5,
         output_patch: 3,
         stride: 3,
@@ -33,7 +34,14 @@ fn config(steps: usize) -> TrainConfig {
         steps,
         batch: 32,
         learning_rate: 3e-3,
-        progress: false,
+        checkpoint_every: 0,
+        ..TrainSpec::default()
+    }
+}
+
+fn config(steps: usize) -> TrainConfig {
+    TrainConfig {
+        spec: spec(steps),
         ..TrainConfig::default()
     }
 }
@@ -49,7 +57,10 @@ fn same_seed_same_model_and_the_shape_asked_for() {
     let other = train(
         &imgs,
         &TrainConfig {
-            seed: 2,
+            spec: TrainSpec {
+                seed: 2,
+                ..spec(20)
+            },
             ..config(20)
         },
     )
@@ -87,7 +98,10 @@ fn continuing_keeps_the_initial_shape_and_refuses_another() {
         "0 steps keep the weights"
     );
     let wrong = TrainConfig {
-        hidden: vec![4],
+        spec: TrainSpec {
+            hidden: vec![4],
+            ..spec(5)
+        },
         init: Some(first),
         ..config(5)
     };
@@ -107,7 +121,10 @@ fn unusable_data_is_refused() {
         "{e}"
     );
     let bad = TrainConfig {
-        output_patch: 4,
+        spec: TrainSpec {
+            output_patch: 4,
+            ..spec(1)
+        },
         ..config(1)
     };
     let e = train(&[image()], &bad).expect_err("geometry");
@@ -118,4 +135,92 @@ fn unusable_data_is_refused() {
 fn a_model_file_round_trips() {
     let m = train(&[image()], &config(3)).expect("train");
     assert_eq!(Mlp::from_bytes(&m.to_bytes(), "<bytes>").expect("parse"), m);
+}
+
+#[test]
+fn relu_training_beats_the_noisy_input_too() {
+    let clean = image();
+    let cfg = TrainConfig {
+        spec: TrainSpec {
+            activation: TrainActivation::Relu,
+            ..spec(600)
+        },
+        ..config(600)
+    };
+    let m = train(std::slice::from_ref(&clean), &cfg).expect("train");
+    let tanh = train(std::slice::from_ref(&clean), &config(600)).expect("train");
+    assert_ne!(m, tanh, "the activation changes the training");
+    let relu = model::fixed::FixedActivation::shipped("relu").expect("relu");
+    let noisy = add_noise(&clean, 25.0, 7);
+    let den = denoise_float(&m, &noisy, 1, FloatActivation::Table(relu)).expect("denoise");
+    let (before, after) = (
+        psnr(&clean, &noisy).expect("psnr"),
+        psnr(&clean, &den).expect("psnr"),
+    );
+    assert!(
+        after > before + 1.0,
+        "noisy {before:.2} dB, denoised {after:.2} dB"
+    );
+}
+
+#[test]
+fn a_run_stopped_at_a_checkpoint_and_resumed_equals_one_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let imgs = [image()];
+    let whole = train(&imgs, &config(30)).expect("train");
+    let ck_path = dir.path().join("run.ckpt");
+    let with_ck = TrainConfig {
+        spec: TrainSpec {
+            checkpoint_every: 10,
+            ..spec(30)
+        },
+        checkpoint: Some(ck_path.clone()),
+        ..config(30)
+    };
+    // Stopped after 20 of the 30 steps: a checkpoint of step 20 is left.
+    let part = train(
+        &imgs,
+        &TrainConfig {
+            stop_after: Some(20),
+            ..with_ck.clone()
+        },
+    )
+    .expect("20 steps");
+    assert_ne!(part, whole, "20 steps are not 30");
+    let ck = Checkpoint::load(&ck_path).expect("checkpoint");
+    assert_eq!((ck.step, &ck.model), (20, &part));
+    // Resumed: the same model as the run that never stopped, and the final checkpoint.
+    let resumed = train(
+        &imgs,
+        &TrainConfig {
+            resume: Some(ck.clone()),
+            ..with_ck.clone()
+        },
+    )
+    .expect("resume");
+    assert_eq!(resumed, whole, "stop + resume = one run");
+    assert_eq!(Checkpoint::load(&ck_path).expect("final").step, 30);
+    // Through the file format too (every field written and read back).
+    assert_eq!(
+        Checkpoint::from_bytes(&ck.to_bytes(), "<bytes>").expect("parse"),
+        ck
+    );
+
+    // A checkpoint of another configuration is refused, naming both.
+    let other = TrainConfig {
+        spec: TrainSpec {
+            seed: 9,
+            ..with_ck.spec.clone()
+        },
+        resume: Some(ck.clone()),
+        ..with_ck.clone()
+    };
+    let e = train(&imgs, &other).expect_err("another configuration");
+    assert!(e.to_string().contains("another configuration"), "{e}");
+    // A damaged checkpoint is refused with its name.
+    let mut bytes = ck.to_bytes();
+    let n = bytes.len();
+    bytes[n / 2] ^= 1;
+    let e = Checkpoint::from_bytes(&bytes, "run.ckpt").expect_err("damaged");
+    assert!(e.to_string().contains("run.ckpt"), "{e}");
 }
