@@ -129,21 +129,110 @@ pub(super) fn karatsuba(
     cols.sum(builder, signed)
 }
 
-/// `x²` modulo 2^width: each symmetric partial product `x_i·x_j` (i < j) built once at
-/// weight 2^(i+j+1), the diagonal `x_i·x_i = x_i` free.
+/// `x²` modulo 2^width: for wide unsigned x the cheaper of Karatsuba squaring
+/// ([`karatsuba_square`]) and the symmetric schoolbook ([`symmetric_square`]).
 pub fn square(builder: &mut Builder, x: &Word, width: usize, signed: bool) -> Word {
+    if !x.signed && square_karatsuba_wins(x.width()) {
+        return karatsuba_square(builder, x, width, signed);
+    }
+    symmetric_square(builder, x, width, signed)
+}
+
+/// Whether Karatsuba squaring costs fewer ANDs than the symmetric schoolbook for a full
+/// unsigned n-bit square (decided once per width by building both in a scratch builder).
+fn square_karatsuba_wins(n: usize) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<usize, bool>>> = OnceLock::new();
+    if n < KARATSUBA_MIN {
+        return false;
+    }
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(v) = cache.lock().ok().and_then(|c| c.get(&n).copied()) {
+        return v;
+    }
+    let cost = |kara: bool| {
+        let mut b = Builder::default();
+        let fmt = |w: usize| crate::circuit::IoValue {
+            name: String::new(),
+            party: None,
+            format: crate::circuit::ValueFormat::Unsigned {
+                width: w as u32,
+                frac: 0,
+            },
+        };
+        let x = Word::new(b.input(fmt(n)), false);
+        let out = if kara {
+            karatsuba_square(&mut b, &x, 2 * n, false)
+        } else {
+            symmetric_square(&mut b, &x, 2 * n, false)
+        };
+        b.finish(vec![fmt(2 * n)], &out.bits)
+            .map_or(usize::MAX, |c| c.and_count())
+    };
+    let wins = cost(true) < cost(false);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(n, wins);
+    }
+    wins
+}
+
+/// Karatsuba squaring of an unsigned word modulo 2^width: with x = a + 2^k·b,
+/// x² = a² + 2^(2k)·b² + 2^k·((a + b)² − a² − b²): three half-size squares (each again
+/// the cheaper method) and one column compression for the recombination.
+pub(super) fn karatsuba_square(
+    builder: &mut Builder,
+    x: &Word,
+    width: usize,
+    signed: bool,
+) -> Word {
+    let n = x.width();
+    let k = n / 2;
+    let a = Word::new(x.bits[..k].to_vec(), false);
+    let b = Word::new(x.bits[k..].to_vec(), false);
+    let sum = add(builder, &a, &b, k.max(n - k) + 1, false);
+    let full = |bl: &mut Builder, w: &Word| square(bl, w, 2 * w.width(), false);
+    let a2 = full(builder, &a);
+    let b2 = full(builder, &b);
+    let s2 = full(builder, &sum);
+    let mut cols = Columns::new(width);
+    cols.push_word(&a2, 0, false);
+    cols.push_word(&b2, 2 * k, false);
+    cols.push_word(&s2, k, false);
+    cols.push_word(&a2, k, true);
+    cols.push_word(&b2, k, true);
+    cols.sum(builder, signed)
+}
+
+/// `x²` modulo 2^width: each symmetric partial product `x_i·x_j` (i < j) built once at
+/// weight 2^(i+j+1), the diagonal `x_i·x_i = x_i` free. Column 2i+2 would hold both
+/// `x_(i+1)` and `x_i·x_(i+1)`; their sum `x_(i+1)·(1 + x_i)` is written as
+/// `x_(i+1) ⊕ x_i·x_(i+1)` there and `x_i·x_(i+1)` one column up — a half adder for free.
+pub fn symmetric_square(builder: &mut Builder, x: &Word, width: usize, signed: bool) -> Word {
     let n = x.width();
     let mut cols = Columns::new(width);
+    // Positive-weight bits (all of them unless x is signed).
+    let plain = if x.signed { n - 1 } else { n };
     for i in 0..n {
         let si = x.signed && i + 1 == n;
-        cols.push(x.bits[i], 2 * i, false);
+        // The diagonal x_i of a plain i ≥ 1 goes in with the pair (i − 1, i) below.
+        if i == 0 || i >= plain {
+            cols.push(x.bits[i], 2 * i, false);
+        }
         for j in i + 1..n {
             if i + j + 1 >= width {
                 break;
             }
             let sj = x.signed && j + 1 == n;
             let p = builder.and(x.bits[i], x.bits[j]);
-            cols.push(p, i + j + 1, si ^ sj);
+            if j == i + 1 && j < plain {
+                // x_j + x_i·x_j at column 2j = (x_j ⊕ x_i·x_j) there + x_i·x_j above.
+                let low = builder.xor(x.bits[j], p);
+                cols.push(low, 2 * j, false);
+                cols.push(p, 2 * j + 1, false);
+            } else {
+                cols.push(p, i + j + 1, si ^ sj);
+            }
         }
     }
     cols.sum(builder, signed)

@@ -254,3 +254,48 @@ fn karatsuba_matches_integers_and_wins_at_32_bits() {
         "32x32 -> 64 with Karatsuba: {kara} ANDs (schoolbook 2016)"
     );
 }
+
+#[test]
+fn karatsuba_and_symmetric_squares_match_integers_exhaustively() {
+    for n in 1..=9 {
+        let (mut b, x, _) = two_inputs(n, false, 1, false);
+        let kara = (n >= 2).then(|| super::multiply::karatsuba_square(&mut b, &x, 2 * n, false));
+        let sym = symmetric_square(&mut b, &x, 2 * n, false);
+        let (mut bs, xs, _) = two_inputs(n, true, 1, false);
+        let sym_signed = symmetric_square(&mut bs, &xs, 2 * n, true);
+        for xv in range(n, false) {
+            let mut input = bits_of(xv, n);
+            input.push(false);
+            if let Some(k) = &kara {
+                assert_eq!(
+                    value(&b.eval(&input, &k.bits), false),
+                    xv * xv,
+                    "karatsuba {xv}"
+                );
+            }
+            assert_eq!(
+                value(&b.eval(&input, &sym.bits), false),
+                xv * xv,
+                "symmetric {xv}"
+            );
+            let sv = value(&bits_of(xv, n), true);
+            assert_eq!(
+                value(&bs.eval(&input, &sym_signed.bits), true),
+                sv * sv,
+                "signed {sv}"
+            );
+        }
+    }
+    // Karatsuba squaring is chosen only where it is cheaper (from 18 bits on).
+    let sq = |n: usize| ands(n, false, |b, x, _| drop(square(b, x, 2 * n, false)));
+    let sym = |n: usize| {
+        ands(n, false, |b, x, _| {
+            drop(symmetric_square(b, x, 2 * n, false))
+        })
+    };
+    assert_eq!(sq(14), sym(14));
+    assert!(sq(24) < sym(24), "24-bit square: {} vs {}", sq(24), sym(24));
+    // The free half adder of each adjacent pair: a 14-bit square below the 182 ANDs of
+    // n(n−1)/2 partial products plus their plain column compression.
+    assert!(sym(14) <= 180, "{}", sym(14));
+}
