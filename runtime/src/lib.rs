@@ -12,6 +12,8 @@
 //!   AND gates grouped into independent batches.
 //! - [`garble`]: sans-IO half-gates [`garble::Garbler`] / [`garble::Evaluator`] streaming
 //!   tables into a [`garble::TableSink`] / out of a [`garble::TableSource`].
+//! - [`three_halves`]: sans-IO three-halves garbling (Rosulek–Roy 2021, 1.5κ + 5 bits per AND).
+//! - [`scheme`]: the per-run choice [`scheme::Scheme`] between the two, agreed at the handshake.
 //! - [`ot`]: Chou–Orlandi base OT over Ristretto, IKNP correlated OT with correlation Δ.
 //! - [`channel`]: the [`channel::Channel`] trait, [`channel::TcpChannel`],
 //!   [`channel::MemChannel`]; byte counters, timeouts, length limits.
@@ -88,10 +90,14 @@ pub mod garble;
 pub mod ot;
 pub mod plan;
 pub mod prg;
+pub mod scheme;
 pub mod scripted;
 pub mod tccr;
+pub mod three_halves;
 
 pub use block::{Block, Delta};
 pub use driver::{
-    DriverError, Reveal, RunOutput, RunStats, TwoPartyCircuit, run_evaluator, run_garbler,
+    DriverError, Reveal, RunOutput, RunStats, TwoPartyCircuit, run_evaluator,
+    run_evaluator_with_scheme, run_garbler, run_garbler_with_scheme,
 };
+pub use scheme::Scheme;

@@ -1,13 +1,15 @@
 //! Every vendored Bristol circuit (circuit/tests/data/bristol, one copy for the whole
 //! repository), garbled and evaluated over loopback TCP, against the known answers listed
-//! in that folder's README.
+//! in that folder's README — under both garbling schemes (half-gates and three-halves),
+//! which must decode the same outputs.
 
 mod common;
 
 use circuit::Party::{Evaluator as E, Garbler as G};
 use circuit::value::to_bits;
-use common::{fashion_bits, hex, old_bits, run_tcp};
+use common::{fashion_bits, hex, old_bits, run_tcp_scheme};
 use gcc_nn_runtime::driver::{Reveal, TwoPartyCircuit};
+use gcc_nn_runtime::scheme::Scheme;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../circuit/tests/data/bristol");
 
@@ -23,14 +25,21 @@ fn load(rel: &str, old: bool) -> circuit::Circuit {
 }
 
 /// Runs one instance (`g`: garbler's bits, `e`: evaluator's) with both parties learning
-/// the output; checks they agree.
+/// the output, under each scheme; checks both parties and both schemes agree.
 fn run(c: circuit::Circuit, parties: Vec<circuit::Party>, g: Vec<bool>, e: Vec<bool>) -> Vec<bool> {
     let tpc = TwoPartyCircuit::with_parties(c, parties).expect("valid circuit");
-    let (go, eo) = run_tcp(&tpc, vec![g], vec![e], Reveal::Both);
-    let go = go.outputs.expect("garbler learns");
-    let eo = eo.outputs.expect("evaluator learns");
-    assert_eq!(go, eo, "both parties decode the same outputs");
-    eo.into_iter().next().expect("one instance")
+    let mut outs = Scheme::ALL.map(|scheme| {
+        let (go, eo) = run_tcp_scheme(&tpc, vec![g.clone()], vec![e.clone()], Reveal::Both, scheme);
+        let go = go.outputs.expect("garbler learns");
+        let eo = eo.outputs.expect("evaluator learns");
+        assert_eq!(go, eo, "both parties decode the same outputs ({scheme})");
+        eo.into_iter().next().expect("one instance")
+    });
+    assert_eq!(
+        outs[0], outs[1],
+        "half-gates and three-halves decode the same outputs"
+    );
+    std::mem::take(&mut outs[0])
 }
 
 #[test]

@@ -17,6 +17,7 @@ use gc_replay::{
 use proptest::prelude::*;
 use runtime::channel::{Channel, ChannelError, MemChannel};
 use runtime::driver::DriverError;
+use runtime::driver::HANDSHAKE_BYTES;
 use runtime::scripted::{RecordingChannel, ScriptedChannel};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -69,7 +70,7 @@ const BATCH_AT: usize = 1 + 14;
 #[test]
 fn handshake_announcing_a_huge_batch_is_rejected_at_once() {
     let t = &transcripts()[0];
-    let mut script = t.evaluator_script[..1 + 54].to_vec();
+    let mut script = t.evaluator_script[..1 + HANDSHAKE_BYTES].to_vec();
     script[BATCH_AT..BATCH_AT + 8].copy_from_slice(&u64::MAX.to_le_bytes());
     let start = Instant::now();
     let err = evaluator_from_script(&script).expect_err("a huge batch is refused");
@@ -90,7 +91,8 @@ fn handshake_announcing_a_huge_batch_is_rejected_at_once() {
 #[test]
 fn peer_hanging_up_after_the_handshake_names_the_phase() {
     let t = &transcripts()[0];
-    let err = evaluator_from_script(&t.evaluator_script[..1 + 54]).expect_err("truncated");
+    let err =
+        evaluator_from_script(&t.evaluator_script[..1 + HANDSHAKE_BYTES]).expect_err("truncated");
     assert!(
         matches!(
             err,
@@ -110,7 +112,8 @@ fn peer_hanging_up_after_the_handshake_names_the_phase() {
             .starts_with("evaluation (receiving garbled tables): peer closed"),
         "{err}"
     );
-    let err = garbler_from_script(&t.garbler_script[..1 + 54 + 10]).expect_err("truncated");
+    let err =
+        garbler_from_script(&t.garbler_script[..1 + HANDSHAKE_BYTES + 10]).expect_err("truncated");
     assert!(
         err.to_string()
             .starts_with("oblivious transfer: base OT (receiving a curve point): peer closed"),
@@ -125,11 +128,11 @@ fn peer_stalling_mid_batch_times_out_naming_the_message() {
     // Stalls after: the handshake and start point; half the base OT; half the tables.
     for (cut, expected) in [
         (
-            54 + 16,
+            HANDSHAKE_BYTES + 16,
             "oblivious transfer: base OT (receiving a curve point)",
         ),
         (
-            54 + 16 + 64 * 32 + 5,
+            HANDSHAKE_BYTES + 16 + 64 * 32 + 5,
             "oblivious transfer: base OT (receiving a curve point)",
         ),
         (

@@ -3,6 +3,7 @@
 use super::{MAX_INSTANCES, Reveal};
 use crate::channel::ChannelError;
 use crate::ot::OtError;
+use crate::scheme::Scheme;
 use circuit::CircuitError;
 
 /// A failure of a two-party run, naming the phase or the mismatch.
@@ -37,6 +38,16 @@ pub enum DriverError {
         /// The peer's version.
         theirs: u32,
     },
+    /// The peer's handshake belongs to another session (replayed or misrouted).
+    #[error(
+        "handshake: message from another session (session {theirs}…, this session is {ours}…): refused"
+    )]
+    WrongSession {
+        /// Our session identifier (first 8 bytes, hex).
+        ours: String,
+        /// The one in the peer's handshake.
+        theirs: String,
+    },
     /// The peer has the same role (two garblers or two evaluators).
     #[error("handshake: both sides are {0}s")]
     SameRole(&'static str),
@@ -68,6 +79,18 @@ pub enum DriverError {
         /// Our setting.
         ours: Reveal,
         /// The peer's code ([`Reveal::from_code`]).
+        theirs: u8,
+    },
+    /// The two sides garble with different schemes.
+    #[error(
+        "handshake: the two sides use different garbling schemes (this side: --scheme {ours}, \
+         the peer: {})",
+        Scheme::from_code(*theirs).map_or_else(|| format!("unknown scheme {theirs}"), |s| format!("--scheme {s}"))
+    )]
+    SchemeMismatch {
+        /// Our scheme.
+        ours: Scheme,
+        /// The peer's code ([`Scheme::from_code`]).
         theirs: u8,
     },
     /// An input value has no owner.

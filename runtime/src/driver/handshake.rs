@@ -1,19 +1,25 @@
-//! The handshake opening every run: magic, version, role, reveal mode, batch size and
-//! circuit hash, sent by both sides and compared.
+//! The handshake opening every run: magic, version, role, reveal mode, batch size, circuit
+//! hash, the channel's session identifier ([`Channel::session_id`]) and the garbling
+//! [`Scheme`], sent by both sides and compared: a handshake of another session, or a peer
+//! garbling with another scheme, is refused.
 
 use super::error::chan;
 use super::{DriverError, MAX_INSTANCES, Reveal, TwoPartyCircuit};
 use crate::channel::Channel;
+use crate::scheme::Scheme;
 use circuit::Party;
 
 const MAGIC: &[u8; 8] = b"GCCNN-GC";
-const VERSION: u32 = 1;
+const VERSION: u32 = 3;
+/// Bytes of the handshake message each side sends.
+pub const HANDSHAKE_BYTES: usize = 87;
 
 pub(super) fn handshake<C: Channel + ?Sized>(
     ch: &mut C,
     tpc: &TwoPartyCircuit,
     instances: u64,
     reveal: Reveal,
+    scheme: Scheme,
     role: Party,
 ) -> Result<(), DriverError> {
     let e = chan("handshake");
@@ -21,16 +27,19 @@ pub(super) fn handshake<C: Channel + ?Sized>(
         Party::Garbler => 1u8,
         Party::Evaluator => 2u8,
     };
-    let mut msg = Vec::with_capacity(54);
+    let mut msg = Vec::with_capacity(HANDSHAKE_BYTES);
     msg.extend_from_slice(MAGIC);
     msg.extend_from_slice(&VERSION.to_le_bytes());
     msg.push(role_code(role));
     msg.push(reveal.code());
     msg.extend_from_slice(&instances.to_le_bytes());
     msg.extend_from_slice(&tpc.hash);
+    let session = ch.session_id();
+    msg.extend_from_slice(&session);
+    msg.push(scheme.code());
     ch.send(&msg).map_err(&e)?;
     ch.flush().map_err(&e)?;
-    let mut peer = [0u8; 54];
+    let mut peer = [0u8; HANDSHAKE_BYTES];
     ch.recv_exact(&mut peer[..8]).map_err(&e)?;
     if &peer[..8] != MAGIC {
         let mut got = [0u8; 8];
@@ -43,6 +52,14 @@ pub(super) fn handshake<C: Channel + ?Sized>(
         return Err(DriverError::Version {
             ours: VERSION,
             theirs,
+        });
+    }
+    if peer[54..86] != session {
+        let mut theirs = [0u8; 32];
+        theirs.copy_from_slice(&peer[54..86]);
+        return Err(DriverError::WrongSession {
+            ours: crate::channel::short_session(&session),
+            theirs: crate::channel::short_session(&theirs),
         });
     }
     if peer[12] == role_code(role) {
@@ -82,6 +99,12 @@ pub(super) fn handshake<C: Channel + ?Sized>(
         return Err(DriverError::RevealMismatch {
             ours: reveal,
             theirs: peer[13],
+        });
+    }
+    if peer[86] != scheme.code() {
+        return Err(DriverError::SchemeMismatch {
+            ours: scheme,
+            theirs: peer[86],
         });
     }
     Ok(())

@@ -14,13 +14,16 @@ mod handshake;
 mod two_party;
 
 pub use error::DriverError;
+pub use handshake::HANDSHAKE_BYTES;
 pub use two_party::{TwoPartyCircuit, circuit_hash};
 
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, ChannelError, recv_blocks, send_blocks};
-use crate::garble::{Evaluator, Garbler, TableSink, TableSource};
+use crate::garble::{TableSink, TableSource};
 use crate::ot::iknp::{CotReceiver, CotSender};
 use crate::prg::Prg;
+use crate::scheme::{Scheme, SchemeEvaluator, SchemeGarbler};
+use crate::three_halves::{MaterialSink, MaterialSource};
 use circuit::Party;
 use error::chan;
 use handshake::handshake;
@@ -129,12 +132,26 @@ impl<C: Channel + ?Sized> TableSink for ChannelSink<'_, C> {
     }
 }
 
+impl<C: Channel + ?Sized> MaterialSink for ChannelSink<'_, C> {
+    type Error = ChannelError;
+    fn put_material(&mut self, bytes: &[u8]) -> Result<(), ChannelError> {
+        self.0.send(bytes)
+    }
+}
+
 struct ChannelSource<'a, C: ?Sized>(&'a mut C);
 
 impl<C: Channel + ?Sized> TableSource for ChannelSource<'_, C> {
     type Error = ChannelError;
     fn get_tables(&mut self, out: &mut [Block]) -> Result<(), ChannelError> {
         recv_blocks(self.0, out)
+    }
+}
+
+impl<C: Channel + ?Sized> MaterialSource for ChannelSource<'_, C> {
+    type Error = ChannelError;
+    fn get_material(&mut self, out: &mut [u8]) -> Result<(), ChannelError> {
+        self.0.recv_exact(out)
     }
 }
 
@@ -164,6 +181,7 @@ fn open_run<C: Channel + ?Sized>(
     tpc: &TwoPartyCircuit,
     inputs: &[Vec<bool>],
     reveal: Reveal,
+    scheme: Scheme,
     party: Party,
 ) -> Result<Phases, DriverError> {
     let (expected, name) = match party {
@@ -172,7 +190,7 @@ fn open_run<C: Channel + ?Sized>(
     };
     check_inputs(inputs, expected, name)?;
     let mut phases = Phases::new();
-    handshake(ch, tpc, inputs.len() as u64, reveal, party)?;
+    handshake(ch, tpc, inputs.len() as u64, reveal, scheme, party)?;
     phases.done("handshake");
     Ok(phases)
 }
@@ -204,8 +222,7 @@ fn check_inputs(
     Ok(())
 }
 
-/// Runs the garbler's side: `inputs[k]` holds the garbler's input bits of instance `k`
-/// (its input values in circuit order, each LSB-first). The batch size is `inputs.len()`.
+/// Runs the garbler's side with half-gates ([`run_garbler_with_scheme`] picks the scheme).
 pub fn run_garbler<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     ch: &mut C,
     tpc: &TwoPartyCircuit,
@@ -213,8 +230,33 @@ pub fn run_garbler<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     reveal: Reveal,
     rng: &mut R,
 ) -> Result<RunOutput, DriverError> {
+    run_garbler_with_scheme(ch, tpc, inputs, reveal, Scheme::HalfGates, rng)
+}
+
+/// Runs the evaluator's side with half-gates ([`run_evaluator_with_scheme`] picks the scheme).
+pub fn run_evaluator<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    tpc: &TwoPartyCircuit,
+    inputs: &[Vec<bool>],
+    reveal: Reveal,
+    rng: &mut R,
+) -> Result<RunOutput, DriverError> {
+    run_evaluator_with_scheme(ch, tpc, inputs, reveal, Scheme::HalfGates, rng)
+}
+
+/// Runs the garbler's side: `inputs[k]` holds the garbler's input bits of instance `k`
+/// (its input values in circuit order, each LSB-first). The batch size is `inputs.len()`;
+/// both sides must name the same `scheme` (the handshake refuses a mismatch).
+pub fn run_garbler_with_scheme<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    tpc: &TwoPartyCircuit,
+    inputs: &[Vec<bool>],
+    reveal: Reveal,
+    scheme: Scheme,
+    rng: &mut R,
+) -> Result<RunOutput, DriverError> {
     let n = inputs.len();
-    let mut phases = open_run(ch, tpc, inputs, reveal, Party::Garbler)?;
+    let mut phases = open_run(ch, tpc, inputs, reveal, scheme, Party::Garbler)?;
 
     let delta = Delta::random(rng);
     let start = Block::random(rng);
@@ -226,7 +268,7 @@ pub fn run_garbler<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     phases.done("OT extension");
 
     let mut label_prg = Prg::from_rng(rng);
-    let mut garbler = Garbler::new(delta.clone(), start);
+    let mut garbler = SchemeGarbler::new(scheme, delta.clone(), start, rng);
     let n_in = tpc.plan.input_slots.len();
     let mut zero = vec![Block::ZERO; n_in];
     let mut own = Vec::with_capacity(tpc.garbler_input_bits());
@@ -280,16 +322,18 @@ pub fn run_garbler<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
 }
 
 /// Runs the evaluator's side: `inputs[k]` holds the evaluator's input bits of instance `k`
-/// (its input values in circuit order, each LSB-first). The batch size is `inputs.len()`.
-pub fn run_evaluator<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+/// (its input values in circuit order, each LSB-first). The batch size is `inputs.len()`;
+/// both sides must name the same `scheme` (the handshake refuses a mismatch).
+pub fn run_evaluator_with_scheme<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     ch: &mut C,
     tpc: &TwoPartyCircuit,
     inputs: &[Vec<bool>],
     reveal: Reveal,
+    scheme: Scheme,
     rng: &mut R,
 ) -> Result<RunOutput, DriverError> {
     let n = inputs.len();
-    let mut phases = open_run(ch, tpc, inputs, reveal, Party::Evaluator)?;
+    let mut phases = open_run(ch, tpc, inputs, reveal, scheme, Party::Evaluator)?;
 
     let mut start = [Block::ZERO];
     recv_blocks(ch, &mut start).map_err(chan("setup (receiving the hash start point)"))?;
@@ -299,7 +343,7 @@ pub fn run_evaluator<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let eval_labels = ot.extend(ch, &choices)?;
     phases.done("OT extension");
 
-    let mut evaluator = Evaluator::new(start[0]);
+    let mut evaluator = SchemeEvaluator::new(scheme, start[0]);
     let mut labels = vec![Block::ZERO; tpc.plan.input_slots.len()];
     let mut own = vec![Block::ZERO; tpc.garbler_input_bits()];
     let mut lsbs = Vec::with_capacity(n * tpc.output_bits());

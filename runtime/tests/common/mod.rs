@@ -2,7 +2,10 @@
 #![allow(dead_code)]
 
 use gcc_nn_runtime::channel::{DEFAULT_TIMEOUT, TcpChannel};
-use gcc_nn_runtime::driver::{Reveal, RunOutput, TwoPartyCircuit, run_evaluator, run_garbler};
+use gcc_nn_runtime::driver::{
+    Reveal, RunOutput, TwoPartyCircuit, run_evaluator_with_scheme, run_garbler_with_scheme,
+};
+use gcc_nn_runtime::scheme::Scheme;
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
 use std::net::TcpListener;
@@ -14,17 +17,36 @@ pub(crate) fn run_tcp(
     evaluator_inputs: Vec<Vec<bool>>,
     reveal: Reveal,
 ) -> (RunOutput, RunOutput) {
+    run_tcp_scheme(
+        tpc,
+        garbler_inputs,
+        evaluator_inputs,
+        reveal,
+        Scheme::HalfGates,
+    )
+}
+
+/// [`run_tcp`] with both parties garbling with `scheme`.
+pub(crate) fn run_tcp_scheme(
+    tpc: &TwoPartyCircuit,
+    garbler_inputs: Vec<Vec<bool>>,
+    evaluator_inputs: Vec<Vec<bool>>,
+    reveal: Reveal,
+    scheme: Scheme,
+) -> (RunOutput, RunOutput) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let addr = listener.local_addr().expect("local addr");
     let tpc_e = tpc.clone();
     let evaluator = std::thread::spawn(move || {
         let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT).expect("connect");
         let mut rng = ChaCha12Rng::seed_from_u64(2);
-        run_evaluator(&mut ch, &tpc_e, &evaluator_inputs, reveal, &mut rng).expect("evaluator run")
+        run_evaluator_with_scheme(&mut ch, &tpc_e, &evaluator_inputs, reveal, scheme, &mut rng)
+            .expect("evaluator run")
     });
     let mut ch = TcpChannel::accept(&listener, DEFAULT_TIMEOUT).expect("accept");
     let mut rng = ChaCha12Rng::seed_from_u64(1);
-    let g = run_garbler(&mut ch, tpc, &garbler_inputs, reveal, &mut rng).expect("garbler run");
+    let g = run_garbler_with_scheme(&mut ch, tpc, &garbler_inputs, reveal, scheme, &mut rng)
+        .expect("garbler run");
     let e = evaluator.join().expect("evaluator thread");
     (g, e)
 }
