@@ -159,6 +159,26 @@ mod x86 {
         _mm_xor_si128(s, t)
     }
 
+    /// The eleven round keys of `key`.
+    #[target_feature(enable = "aes,sse2,ssse3,avx")]
+    pub(super) fn expand(key: Block, rk: &mut [Block; 11]) {
+        let rot_mask = _mm_set1_epi32(0x0c0f_0e0d);
+        // SAFETY: `key` is a valid 16-byte Block; unaligned load.
+        let mut k = unsafe { _mm_loadu_si128((&key as *const Block).cast()) };
+        let mut i = 0;
+        // SAFETY (each store): `rk[i]` is a valid, exclusively borrowed 16-byte Block.
+        unsafe { _mm_storeu_si128((&mut rk[0] as *mut Block).cast(), k) };
+        macro_rules! round {
+            ($rc:expr, $enc:ident) => {{
+                k = next_round_key(k, _mm_set1_epi32($rc), rot_mask);
+                i += 1;
+                // SAFETY: as above; `i` ≤ 10.
+                unsafe { _mm_storeu_si128((&mut rk[i] as *mut Block).cast(), k) };
+            }};
+        }
+        aes128_rounds!(round, _mm_aesenc_si128, _mm_aesenclast_si128);
+    }
+
     /// Expands G keys and encrypts their G·P blocks in lockstep; Davies–Meyer feed-forward.
     #[inline]
     #[target_feature(enable = "aes,sse2,ssse3,avx")]
@@ -451,6 +471,43 @@ mod vaes {
         }
     }
 
+    /// See [`super::ctr_fill`]: eight registers (16 counter blocks) per step.
+    #[target_feature(enable = "vaes,avx2,aes")]
+    pub(super) fn ctr(round_keys: &[Block; 11], counter: u128, out: &mut [Block]) {
+        let rk: [__m256i; 11] = std::array::from_fn(|r| broadcast(&round_keys[r]));
+        let mut ctr = counter;
+        let mut chunks = out.chunks_exact_mut(16);
+        for chunk in &mut chunks {
+            let mut x: [__m256i; 8] = std::array::from_fn(|j| {
+                let c = ctr.wrapping_add(2 * j as u128);
+                let d = c.wrapping_add(1);
+                let v = _mm256_set_epi64x((d >> 64) as i64, d as i64, (c >> 64) as i64, c as i64);
+                _mm256_xor_si256(v, rk[0])
+            });
+            for key in &rk[1..10] {
+                for v in x.iter_mut() {
+                    *v = _mm256_aesenc_epi128(*v, *key);
+                }
+            }
+            for (j, v) in x.iter().enumerate() {
+                store2(&mut chunk[2 * j..], _mm256_aesenclast_epi128(*v, rk[10]));
+            }
+            ctr = ctr.wrapping_add(16);
+        }
+        for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
+            let c = ctr.wrapping_add(i as u128);
+            let v = _mm256_set_epi64x(0, 0, (c >> 64) as i64, c as i64);
+            let mut v = _mm256_xor_si256(v, rk[0]);
+            for key in &rk[1..10] {
+                v = _mm256_aesenc_epi128(v, *key);
+            }
+            store1(
+                b,
+                _mm256_castsi256_si128(_mm256_aesenclast_epi128(v, rk[10])),
+            );
+        }
+    }
+
     /// All ones in a lane whose block has its least significant bit set, else zeros.
     #[inline]
     #[target_feature(enable = "vaes,avx2,aes")]
@@ -587,5 +644,44 @@ mod vaes {
             let w = _mm256_xor_si256(h, _mm256_and_si256(lsb_masks(a), _mm256_xor_si256(t, a_hi)));
             store1(&mut outs[g], fold(w));
         }
+    }
+}
+
+/// The eleven AES-128 round keys of `key` (AES-NI), or `None` without AES-NI.
+pub(crate) fn expand_key(key: Block) -> Option<[Block; 11]> {
+    if !available() {
+        return None;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut rk = [Block::ZERO; 11];
+        // SAFETY: AES-NI, SSE2, SSSE3 and AVX confirmed by `available()` just above.
+        unsafe { x86::expand(key, &mut rk) };
+        Some(rk)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+/// AES-128 counter mode with VAES: `out[i] ← AES(counter + i)` under the expanded key
+/// `round_keys` (counter blocks little-endian, as the portable PRG). Returns `false`
+/// (writing nothing) without VAES.
+pub(crate) fn ctr_fill(round_keys: &[Block; 11], counter: u128, out: &mut [Block]) -> bool {
+    if !vaes_available() {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: VAES, AVX2 and AES-NI confirmed just above.
+        unsafe { vaes::ctr(round_keys, counter, out) };
+        true
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (round_keys, counter, out);
+        false
     }
 }

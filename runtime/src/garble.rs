@@ -29,6 +29,13 @@ pub trait TableSource {
     type Error;
     /// Fills `out` with the next tables.
     fn get_tables(&mut self, out: &mut [Block]) -> Result<(), Self::Error>;
+
+    /// The next `buf.len()` tables: by default read into `buf` by [`Self::get_tables`]; a
+    /// source that holds the tables in memory lends them instead (no copy).
+    fn next_tables<'a>(&'a mut self, buf: &'a mut [Block]) -> Result<&'a [Block], Self::Error> {
+        self.get_tables(buf)?;
+        Ok(buf)
+    }
 }
 
 /// A sink that keeps the tables in memory (tests and benches).
@@ -67,6 +74,15 @@ impl TableSource for SliceSource<'_> {
         out.copy_from_slice(head);
         self.tables = tail;
         Ok(())
+    }
+
+    fn next_tables<'b>(&'b mut self, buf: &'b mut [Block]) -> Result<&'b [Block], TablesExhausted> {
+        if self.tables.len() < buf.len() {
+            return Err(TablesExhausted);
+        }
+        let (head, tail) = self.tables.split_at(buf.len());
+        self.tables = tail;
+        Ok(head)
     }
 }
 
@@ -354,8 +370,7 @@ impl Evaluator {
                 if n == 0 {
                     return Ok(());
                 }
-                let tables = &mut tables[..2 * n];
-                source.get_tables(tables)?;
+                let tables = source.next_tables(&mut tables[..2 * n])?;
                 let (inputs, labels) = (&queue.inputs[..2 * n], &mut labels[..n]);
                 if !crate::aesni::half_gates_eval(tccr.start(), *gid, inputs, tables, labels) {
                     eval_portable(tccr, *gid, inputs, tables, &mut hashes[..2 * n], labels);

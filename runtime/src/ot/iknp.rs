@@ -117,13 +117,7 @@ impl CotReceiver {
             let cols = CHUNK_COLS.min(cols_total - done);
             let (t, g1, r) = (&mut t[..128 * cols], &mut g1[..cols], &mut r[..cols]);
             // Choice bits of this step packed 128 per block (padding bits are 0).
-            r.fill(Block::ZERO);
-            for (j, &c) in choices[done * 128..m.min((done + cols) * 128)]
-                .iter()
-                .enumerate()
-            {
-                r[j / 128].0 |= (c as u128) << (j % 128);
-            }
+            pack_choices(&choices[done * 128..m.min((done + cols) * 128)], r);
             for (row, (p0, p1)) in t.chunks_exact_mut(cols).zip(&mut self.prgs) {
                 p0.fill_blocks(row);
                 p1.fill_blocks(g1);
@@ -138,6 +132,23 @@ impl CotReceiver {
         }
         Ok(out)
     }
+}
+
+/// Packs choice bits 128 per block, LSB first (bit `j % 128` of `out[j / 128]`); blocks past
+/// the end of `choices` and padding bits are 0.
+fn pack_choices(choices: &[bool], out: &mut [Block]) {
+    for (chunk, dst) in choices.chunks(128).zip(out.iter_mut()) {
+        let mut bytes = [0u8; 16];
+        for (byte, bits) in bytes.iter_mut().zip(chunk.chunks(8)) {
+            *byte = bits
+                .iter()
+                .enumerate()
+                .fold(0u8, |acc, (i, &b)| acc | (b as u8) << i);
+        }
+        *dst = Block::from_bytes(bytes);
+    }
+    let full = choices.len().div_ceil(128).min(out.len());
+    out[full..].fill(Block::ZERO);
 }
 
 #[cfg(test)]
@@ -190,6 +201,21 @@ mod tests {
         z.sort_unstable();
         z.dedup();
         assert_eq!(z.len(), 5000);
+    }
+
+    #[test]
+    fn choices_pack_lsb_first_128_per_block() {
+        let choices: Vec<bool> = (0..300).map(|i| i % 3 == 0 || i == 299).collect();
+        let mut out = vec![Block::ONES; 4];
+        pack_choices(&choices, &mut out);
+        for (j, &c) in choices.iter().enumerate() {
+            assert_eq!(out[j / 128].bit(j % 128), c, "bit {j}");
+        }
+        assert!(
+            (300..384).all(|j| !out[j / 128].bit(j % 128)),
+            "padding bits are 0"
+        );
+        assert_eq!(out[3], Block::ZERO, "blocks past the choices are 0");
     }
 
     #[test]

@@ -91,27 +91,66 @@ pub fn transpose_matrix(rows: &[Block], cols: usize, take: usize, out: &mut Vec<
     );
     let take = take.min(128 * cols);
     out.reserve(take);
-    let mut q = Quad::default();
+    let mut job = Job {
+        rows,
+        cols,
+        take,
+        out,
+        quad: Quad::default(),
+        staged: [Block::ZERO; 512],
+    };
+    // Gathering, transposing and scattering all compiled for AVX2 when the CPU has it.
+    if !crate::aesni::run_avx2(&mut job, run_job) {
+        run_job(&mut job);
+    }
+}
+
+/// One call of [`transpose_matrix`]: the rows, how many columns to append, the output.
+struct Job<'a> {
+    rows: &'a [Block],
+    cols: usize,
+    take: usize,
+    out: &'a mut Vec<Block>,
+    quad: Quad,
+    /// The columns of one quad, staged in L1 before they are appended (one write to `out`).
+    staged: [Block; 512],
+}
+
+#[inline(always)]
+fn run_job(job: &mut Job<'_>) {
+    let (rows, cols, q, staged) = (job.rows, job.cols, &mut job.quad, &mut job.staged);
     let mut c = 0;
-    while c < cols && 128 * c < take {
+    while c < cols && 128 * c < job.take {
         let k = (cols - c).min(4);
-        for (r, row) in rows.chunks_exact(cols).enumerate() {
-            for j in 0..4 {
-                let x = if j < k { row[c + j].0 } else { 0 };
-                q.lo[r][j] = x as u64;
-                q.hi[r][j] = (x >> 64) as u64;
+        if k == 4 {
+            for (r, row) in rows.chunks_exact(cols).enumerate() {
+                for (j, b) in row[c..c + 4].iter().enumerate() {
+                    q.lo[r][j] = b.0 as u64;
+                    q.hi[r][j] = (b.0 >> 64) as u64;
+                }
+            }
+        } else {
+            for (r, row) in rows.chunks_exact(cols).enumerate() {
+                for j in 0..4 {
+                    let x = if j < k { row[c + j].0 } else { 0 };
+                    q.lo[r][j] = x as u64;
+                    q.hi[r][j] = (x >> 64) as u64;
+                }
             }
         }
-        transpose_quad(&mut q);
-        for j in 0..k {
-            let n = take.saturating_sub(128 * (c + j)).min(128);
-            out.extend(
-                q.lo[..n]
-                    .iter()
-                    .zip(&q.hi[..n])
-                    .map(|(l, h)| Block(l[j] as u128 | (h[j] as u128) << 64)),
-            );
+        transpose_quad_portable(q);
+        let (s0, rest) = staged.split_at_mut(128);
+        let (s1, rest) = rest.split_at_mut(128);
+        let (s2, s3) = rest.split_at_mut(128);
+        for (i, (lo, hi)) in q.lo.iter().zip(&q.hi).enumerate() {
+            let col = |j: usize| Block(lo[j] as u128 | (hi[j] as u128) << 64);
+            s0[i] = col(0);
+            s1[i] = col(1);
+            s2[i] = col(2);
+            s3[i] = col(3);
         }
+        let n = (job.take - 128 * c).min(128 * k);
+        job.out.extend_from_slice(&staged[..n]);
         c += k;
     }
 }
