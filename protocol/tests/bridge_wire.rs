@@ -13,7 +13,7 @@ mod bridge_harness;
 use bridge_harness::{Outcome, Role, Transcript, XS, circuit, key, record, run_role, run_script};
 use proptest::prelude::*;
 use protocol::BridgeError;
-use protocol::bridge::{MAX_BATCH, Mode};
+use protocol::bridge::{BATCH_AT, CIPHERTEXTS_AT, HEADER_BYTES, MAX_BATCH, Mode};
 use rand_chacha::rand_core::SeedableRng;
 use runtime::channel::{Channel, ChannelError, MemChannel};
 use std::sync::OnceLock;
@@ -86,9 +86,9 @@ fn t_ands(mode: Mode) -> usize {
 /// The honest unpacked user script with the header's batch and ciphertext count replaced.
 fn header_script(batch: u64, ciphertexts: u64) -> Vec<u8> {
     let t = &transcripts()[0];
-    let mut s = t.user_script[..1 + 37].to_vec();
-    s[1 + 13..1 + 21].copy_from_slice(&batch.to_le_bytes());
-    s[1 + 21..1 + 29].copy_from_slice(&ciphertexts.to_le_bytes());
+    let mut s = t.user_script[..1 + HEADER_BYTES].to_vec();
+    s[1 + BATCH_AT..1 + BATCH_AT + 8].copy_from_slice(&batch.to_le_bytes());
+    s[1 + CIPHERTEXTS_AT..1 + CIPHERTEXTS_AT + 8].copy_from_slice(&ciphertexts.to_le_bytes());
     s
 }
 
@@ -122,7 +122,7 @@ fn header_announcing_a_huge_batch_fails_fast_without_allocating() {
 fn peer_hanging_up_mid_run_names_what_was_being_received() {
     let t = &transcripts()[0];
     let cut = |s: &[u8], n: usize| s[..n].to_vec();
-    let err = run_script(&cut(&t.user_script, 1 + 37 + 10)).expect_err("truncated");
+    let err = run_script(&cut(&t.user_script, 1 + HEADER_BYTES + 10)).expect_err("truncated");
     assert!(
         err.to_string().starts_with("masked pre-activations:"),
         "{err}"
@@ -164,7 +164,7 @@ fn peer_stalling_mid_run_times_out_naming_the_message() {
         (
             &t.user_script,
             Role::User,
-            37 + 100,
+            HEADER_BYTES + 100,
             "masked pre-activations: timed out",
         ),
         (

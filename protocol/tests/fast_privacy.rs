@@ -235,7 +235,7 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
     let model = random_model(&[9, 8, 6, 1], 23);
     let (user_sk, cloud_sk) = keys();
     let (user_pk, cloud_pk) = (user_sk.public_key(), cloud_sk.public_key());
-    let enc = EncryptedModel::encrypt_with_rng(&model, user_pk, &mut rand::rng()).expect("upload");
+    let enc = EncryptedModel::encrypt_with_rng(&model, user_pk, &gcc_nn_protocol::upload::OwnerKey::from_seed(&[7; 32]), &mut rand::rng()).expect("upload");
     let hash = enc.model_hash();
     let (inputs, image) = image_inputs(3, 8, 5, 24);
     let patches = inputs.len();
@@ -301,8 +301,8 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
     // Setup: the cloud receives nothing.
     assert_eq!(before_image as usize, cur.at);
     // Image header: public words (counts, key fingerprints, the cloud's own pair id, the
-    // image's width, height and stride, the linear-layer engine).
-    let head = cur.take(11 * 8);
+    // image's width, height and stride, the linear-layer engine, the chunk size).
+    let head = cur.take(12 * 8);
     assert_eq!(&head[..8], b"GCCNN-FI");
     assert_eq!(word(&head[24..]), patches as u64);
     assert_eq!(&head[32..40], &user_pk.fingerprint());
@@ -312,6 +312,7 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
         [word(&head[56..]), word(&head[64..]), word(&head[72..])],
         [8, 5, 1]
     );
+    assert_eq!(word(&head[88..]), patches as u64, "one chunk: the default");
     // The user's randomness base h_U: a length word, then a ciphertext under the user's key.
     let len = word(cur.take(8)) as usize;
     assert_eq!(len, user_pk.ciphertext_bytes());
@@ -349,13 +350,13 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
                 );
             }
         }
-        // The garbled activation batch: a public 54-byte driver handshake, then labels, OT
+        // The garbled activation batch: a public driver handshake (HANDSHAKE_BYTES), then labels, OT
         // messages, garbled tables and decoding bits.
         if li < last {
             let segment = cur.take(view.gc_bytes_received[li] as usize);
             assert_eq!(gc_sizes[li], view.gc_bytes_received[li]);
             assert_eq!(&segment[..8], b"GCCNN-GC", "driver handshake");
-            gc.extend_from_slice(&segment[54..]);
+            gc.extend_from_slice(&segment[runtime::driver::HANDSHAKE_BYTES..]);
         }
     }
     // The output circuits (one batch here: every pixel is covered once): handshake, the
@@ -368,7 +369,7 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
         patches as u64,
         "one instance per pixel"
     );
-    gc.extend_from_slice(&segment[54..]);
+    gc.extend_from_slice(&segment[runtime::driver::HANDSHAKE_BYTES..]);
     assert_eq!(cur.at, received.len(), "bytes left unaccounted for");
     assert_eq!(
         slots.len(),

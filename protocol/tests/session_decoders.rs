@@ -196,23 +196,27 @@ proptest! {
 
     #[test]
     fn offers_and_accepts_round_trip(reference in any::<bool>(), fast in any::<bool>(), pick_fast in any::<bool>()) {
-        let header = &fixture().1.model.header;
+        let (header, seal) = (&fixture().1.model.header, &fixture().1.model.seal);
         let served: Vec<ProtocolKind> = [(reference, ProtocolKind::Reference), (fast, ProtocolKind::Fast)]
             .into_iter()
             .filter_map(|(on, k)| on.then_some(k))
             .collect();
-        let offer = offer_payload(header, &served);
-        let (mask, h) = parse_offer(&offer).expect("offer");
+        let session = [pick_fast as u8 ^ 0x5a; 32];
+        let offer = offer_payload(header, seal, &served, &session);
+        let (sid, mask, h, s) = parse_offer(&offer).expect("offer");
+        prop_assert_eq!(&s, seal);
+        prop_assert_eq!(sid, session);
         prop_assert_eq!(&h, header);
         for k in ProtocolKind::implemented() {
             prop_assert_eq!(mask & (1 << k.code()) != 0, served.contains(k));
         }
         let kind = if pick_fast { ProtocolKind::Fast } else { ProtocolKind::Reference };
-        let accept = accept_payload(kind, &offer);
+        let accept = accept_payload(kind, &session, &offer);
         prop_assert_eq!(accept.len(), ACCEPT_BYTES);
-        let (code, digest) = parse_accept(&accept).expect("accept");
+        let (code, sid, digest) = parse_accept(&accept).expect("accept");
         prop_assert_eq!(ProtocolKind::from_code(code), Some(kind));
-        prop_assert_eq!(&digest[..], &accept[1..]);
+        prop_assert_eq!(sid, session);
+        prop_assert_eq!(&digest[..], &accept[33..]);
     }
 
     #[test]

@@ -84,6 +84,7 @@ fn a_session_over_its_time_limit_is_cut_while_the_peer_holds_on() {
         timeout: Duration::from_secs(60),
         handshake_timeout: Duration::from_secs(60),
         session_limit: Some(Duration::from_secs(1)),
+        ..ServeOptions::default()
     };
     let t = Instant::now();
     let (addr, lines, server) = start(opts, handler);
@@ -122,6 +123,7 @@ fn a_silent_connection_is_dropped_after_the_handshake_timeout_not_the_job_timeou
         timeout: Duration::from_secs(60),
         handshake_timeout: Duration::from_secs(1),
         session_limit: None,
+        ..ServeOptions::default()
     };
     let (addr, lines, server) = start(opts, two_phase_handler());
     // Silent from the start: cut after the 1 s handshake timeout, not the 60 s one.

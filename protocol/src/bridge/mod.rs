@@ -38,7 +38,7 @@ pub use crate::wire::MAX_BATCH;
 pub use circuit::{BridgeCircuit, DEFAULT_SIGMA, MaskParams};
 pub use cloud::{CloudOutput, run_cloud};
 pub use user::run_user;
-pub use wire::{Header, Mode};
+pub use wire::{BATCH_AT, CIPHERTEXTS_AT, HEADER_BYTES, Header, Mode};
 
 use paillier::{PublicKey, SlotLayout};
 

@@ -1,19 +1,34 @@
 //! The bridge's own messages (the garbled-circuit run has its own handshake).
 //!
 //! ```text
-//! cloud → user:  "GCCNN-BR" | version u32 | mode u8 | batch u64 | ciphertexts u64 | key fingerprint [8]
-//!                | ciphertexts (fixed width each)
+//! cloud → user:  "GCCNN-BR" | version u32 | session id [32] | mode u8 | batch u64 | ciphertexts u64
+//!                | key fingerprint [8] | ciphertexts (fixed width each)
 //! user → cloud:  ciphertexts of −ru (count implied by the header) | then the GC run
 //! ```
+//!
+//! The session id is the channel's ([`Channel::session_id`]); a header of another session is
+//! refused.
 
 use super::core::CloudMsg;
 use crate::error::{BridgeError, chan};
 use crate::wire::{MAX_BATCH, send_ciphertexts};
 use paillier::PublicKey;
-use runtime::channel::Channel;
+use runtime::channel::{Channel, short_session};
 
 const MAGIC: &[u8; 8] = b"GCCNN-BR";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+/// Bytes of the header.
+pub const HEADER_BYTES: usize = 69;
+/// Offset of the session id in the header.
+const SESSION_AT: usize = 12;
+/// Offset of the mode byte in the header.
+const MODE_AT: usize = 44;
+/// Offset of the batch size (u64) in the header.
+pub const BATCH_AT: usize = 45;
+/// Offset of the ciphertext count (u64) in the header.
+pub const CIPHERTEXTS_AT: usize = 53;
+/// Offset of the key fingerprint (8 bytes) in the header.
+const KEY_AT: usize = 61;
 
 /// Whether masked values travel one per ciphertext or packed in slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,9 +69,10 @@ pub(crate) fn send_header<C: Channel + ?Sized>(
     pk: &PublicKey,
     h: Header,
 ) -> Result<(), BridgeError> {
-    let mut msg = Vec::with_capacity(37);
+    let mut msg = Vec::with_capacity(HEADER_BYTES);
     msg.extend_from_slice(MAGIC);
     msg.extend_from_slice(&VERSION.to_le_bytes());
+    msg.extend_from_slice(&ch.session_id());
     msg.push(match h.mode {
         Mode::Unpacked => 1,
         Mode::Packed => 2,
@@ -72,7 +88,7 @@ pub(crate) fn recv_header<C: Channel + ?Sized>(
     ch: &mut C,
     pk: &PublicKey,
 ) -> Result<Header, BridgeError> {
-    let mut msg = [0u8; 37];
+    let mut msg = [0u8; HEADER_BYTES];
     ch.recv_exact(&mut msg).map_err(chan("bridge header"))?;
     let bad = |what: String| BridgeError::Protocol {
         phase: "bridge header",
@@ -85,7 +101,17 @@ pub(crate) fn recv_header<C: Channel + ?Sized>(
     if version != VERSION {
         return Err(bad(format!("version {version}, expected {VERSION}")));
     }
-    let mode = match msg[12] {
+    let ours = ch.session_id();
+    if msg[SESSION_AT..MODE_AT] != ours {
+        let mut theirs = [0u8; 32];
+        theirs.copy_from_slice(&msg[SESSION_AT..MODE_AT]);
+        return Err(bad(format!(
+            "header of another session (session {}…, this session is {}…): refused",
+            short_session(&theirs),
+            short_session(&ours)
+        )));
+    }
+    let mode = match msg[MODE_AT] {
         1 => Mode::Unpacked,
         2 => Mode::Packed,
         3 => Mode::Chained,
@@ -96,11 +122,11 @@ pub(crate) fn recv_header<C: Channel + ?Sized>(
         b.copy_from_slice(&msg[at..at + 8]);
         u64::from_le_bytes(b)
     };
-    let (batch, ciphertexts) = (word(13), word(21));
+    let (batch, ciphertexts) = (word(BATCH_AT), word(CIPHERTEXTS_AT));
     if batch == 0 || batch > MAX_BATCH {
         return Err(bad(format!("batch size {batch} outside 1..={MAX_BATCH}")));
     }
-    if msg[29..37] != pk.fingerprint() {
+    if msg[KEY_AT..HEADER_BYTES] != pk.fingerprint() {
         return Err(bad("ciphertexts are under another Paillier key".into()));
     }
     Ok(Header {
@@ -137,7 +163,7 @@ mod tests {
         let mut rec = runtime::scripted::RecordingChannel::new(b);
         send_header(&mut a, pk, h).expect("send header");
         send_ciphertexts(&mut a, pk, cts, "test").expect("send");
-        let mut buf = vec![0u8; 37 + cts.len() * pk.ciphertext_bytes()];
+        let mut buf = vec![0u8; HEADER_BYTES + cts.len() * pk.ciphertext_bytes()];
         rec.recv_exact(&mut buf).expect("recv");
         rec.into_received()
     }

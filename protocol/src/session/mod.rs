@@ -9,6 +9,7 @@
 //! image's patches, in chunks) runs under the chosen protocol and the cloud says done.
 
 pub use crate::bridge::activation_circuit as activation;
+pub mod admit;
 pub mod client;
 mod dispatch;
 pub(crate) mod error;
