@@ -249,10 +249,22 @@ pub enum BenchError {
 
 /// Garbler and evaluator as two threads over loopback TCP, `reps` instances as one batch;
 /// every input of even index goes to the garbler, the rest to the evaluator. Counts the
-/// whole run (handshake, OT, streaming).
+/// whole run (handshake, OT, streaming). Half-gates; [`loopback_tcp_scheme`] picks the scheme.
 pub fn loopback_tcp(circuit: &Circuit, reps: usize) -> Result<Throughput, BenchError> {
+    loopback_tcp_scheme(circuit, reps, crate::scheme::Scheme::HalfGates)
+}
+
+/// [`loopback_tcp`] with both parties garbling with `scheme`.
+pub fn loopback_tcp_scheme(
+    circuit: &Circuit,
+    reps: usize,
+    scheme: crate::scheme::Scheme,
+) -> Result<Throughput, BenchError> {
     use crate::channel::{DEFAULT_TIMEOUT, TcpChannel};
-    use crate::driver::{Reveal, TwoPartyCircuit, run_evaluator, run_garbler};
+    use crate::driver::{
+        Reveal, TwoPartyCircuit, run_evaluator_with_scheme as run_evaluator,
+        run_garbler_with_scheme as run_garbler,
+    };
     use circuit::Party;
     let parties = (0..circuit.inputs.len())
         .map(|i| {
@@ -273,14 +285,14 @@ pub fn loopback_tcp(circuit: &Circuit, reps: usize) -> Result<Throughput, BenchE
         let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT)?;
         let mut rng = ChaCha12Rng::seed_from_u64(2);
         let inputs = vec![vec![false; tpc_e.evaluator_input_bits()]; reps];
-        run_evaluator(&mut ch, &tpc_e, &inputs, Reveal::Evaluator, &mut rng)?;
+        run_evaluator(&mut ch, &tpc_e, &inputs, Reveal::Evaluator, scheme, &mut rng)?;
         Ok(cpu_since(c))
     });
     let c = thread_cpu_time();
     let mut ch = TcpChannel::accept(&listener, DEFAULT_TIMEOUT)?;
     let mut rng = ChaCha12Rng::seed_from_u64(1);
     let inputs = vec![vec![true; tpc.garbler_input_bits()]; reps];
-    run_garbler(&mut ch, &tpc, &inputs, Reveal::Evaluator, &mut rng)?;
+    run_garbler(&mut ch, &tpc, &inputs, Reveal::Evaluator, scheme, &mut rng)?;
     let garbler_cpu = cpu_since(c);
     let evaluator_cpu = eval.join().map_err(|_| BenchError::Thread)??;
     let cpu = garbler_cpu.zip(evaluator_cpu).map(|(a, b)| a.max(b));
