@@ -285,7 +285,14 @@ pub fn loopback_tcp_scheme(
         let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT)?;
         let mut rng = ChaCha12Rng::seed_from_u64(2);
         let inputs = vec![vec![false; tpc_e.evaluator_input_bits()]; reps];
-        run_evaluator(&mut ch, &tpc_e, &inputs, Reveal::Evaluator, scheme, &mut rng)?;
+        run_evaluator(
+            &mut ch,
+            &tpc_e,
+            &inputs,
+            Reveal::Evaluator,
+            scheme,
+            &mut rng,
+        )?;
         Ok(cpu_since(c))
     });
     let c = thread_cpu_time();
