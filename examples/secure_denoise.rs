@@ -61,7 +61,12 @@ pub(crate) fn run(key_bits: u32, side: usize) -> Result<Summary, Failure> {
         activation::Activation::shipped("tanh_fit")?,
     )?;
     let started = Instant::now();
-    let encrypted = EncryptedModel::encrypt_with_rng(&fixed, user_sk.public_key(), &mut rng)?;
+    let encrypted = EncryptedModel::encrypt_with_rng(
+        &fixed,
+        user_sk.public_key(),
+        &protocol::upload::OwnerKey::generate(),
+        &mut rng,
+    )?;
     let upload = started.elapsed();
 
     // 3. The setup: both parties end with additive shares of the model.

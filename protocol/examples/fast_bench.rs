@@ -103,7 +103,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let t = Instant::now();
-    let enc = EncryptedModel::encrypt_with_rng(&fixed, user_sk.public_key(), &gcc_nn_protocol::upload::OwnerKey::generate(), &mut rng)?;
+    let owner = gcc_nn_protocol::upload::OwnerKey::generate();
+    let enc = EncryptedModel::encrypt_with_rng(&fixed, user_sk.public_key(), &owner, &mut rng)?;
     println!(
         "owner upload (model owner's cost, once): {:.1} s",
         secs(t.elapsed())

@@ -235,7 +235,9 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
     let model = random_model(&[9, 8, 6, 1], 23);
     let (user_sk, cloud_sk) = keys();
     let (user_pk, cloud_pk) = (user_sk.public_key(), cloud_sk.public_key());
-    let enc = EncryptedModel::encrypt_with_rng(&model, user_pk, &gcc_nn_protocol::upload::OwnerKey::from_seed(&[7; 32]), &mut rand::rng()).expect("upload");
+    let owner = gcc_nn_protocol::upload::OwnerKey::from_seed(&[7; 32]);
+    let enc = EncryptedModel::encrypt_with_rng(&model, user_pk, &owner, &mut rand::rng())
+        .expect("upload");
     let hash = enc.model_hash();
     let (inputs, image) = image_inputs(3, 8, 5, 24);
     let patches = inputs.len();

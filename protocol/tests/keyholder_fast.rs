@@ -113,8 +113,13 @@ fn fixture() -> &'static Fixture {
         let (user, cloud) = (party(0x6b68_0001), party(0x6b68_0002));
         let model = fast_common::random_model(&WIDTHS, 13);
         let mut rng = ChaCha20Rng::seed_from_u64(14);
-        let enc = EncryptedModel::encrypt_with_rng(&model, user.sk.public_key(), &mut rng)
-            .expect("owner upload");
+        let enc = EncryptedModel::encrypt_with_rng(
+            &model,
+            user.sk.public_key(),
+            &gcc_nn_protocol::upload::OwnerKey::from_seed(&[7; 32]),
+            &mut rng,
+        )
+        .expect("owner upload");
         let (u, c, _) = setup_run(&user, &cloud, &enc, 15);
         let geometry = PatchGeometry::new(3, 1, 1).expect("geometry");
         let image = ImageLayout::new(IMAGE.0, IMAGE.1, geometry).expect("image");

@@ -49,7 +49,13 @@ fn reference_keyholder_view_is_at_chance_and_the_control_links_everything() {
     let pk = sk.public_key();
     let model = fast_common::random_model(&WIDTHS, 41);
     let mut rng = ChaCha20Rng::seed_from_u64(42);
-    let enc = EncryptedModel::encrypt_with_rng(&model, pk, &mut rng).expect("owner upload");
+    let enc = EncryptedModel::encrypt_with_rng(
+        &model,
+        pk,
+        &gcc_nn_protocol::upload::OwnerKey::from_seed(&[7; 32]),
+        &mut rng,
+    )
+    .expect("owner upload");
     let circuit = ActivationCircuit::for_activation(&enc.header.activation, &enc.header.fixed)
         .expect("circuit");
     let inputs = fast_common::random_inputs(WIDTHS[0], PATCHES, 43);

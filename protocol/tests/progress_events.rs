@@ -22,8 +22,13 @@ fn events_cover_upload_resharing_and_every_layer() {
     let rec = Arc::new(Recorder::new());
     set_sink(Some(rec.clone()));
 
-    let enc = EncryptedModel::encrypt_with_rng(&model, user_sk.public_key(), &mut rand::rng())
-        .expect("upload");
+    let enc = EncryptedModel::encrypt_with_rng(
+        &model,
+        user_sk.public_key(),
+        &gcc_nn_protocol::upload::OwnerKey::from_seed(&[7; 32]),
+        &mut rand::rng(),
+    )
+    .expect("upload");
     let setup = simulate_setup(user_sk, cloud_sk.clone(), &enc, ring()).expect("setup");
     let CloudOutputOrShare::Share(cloud_share) = setup.cloud else {
         panic!("setup gives the cloud a share");

@@ -3,7 +3,8 @@
 //! output range (its public table: ±1 for tanh, up to 8 for ReLU) (`upload::format_bounds`);
 //! the upload checks the weights against them before encrypting and refuses weights that
 //! break them; a model at the very edge of the bounds still runs exactly through the
-//! reference protocol. The header carries the activation's source and SHA-256, checked.
+//! reference protocol. The header carries the activation's source and SHA-256, checked
+//! (fields located through the header's own layout, `ModelHeader::layout`).
 
 extern crate gcc_nn_protocol as protocol;
 
@@ -14,7 +15,7 @@ use protocol::session::activation::ActivationCircuit;
 use protocol::session::client::handshake_with_policy;
 use protocol::session::serve::{CloudState, serve_connection};
 use protocol::session::{KeyPolicy, ProtocolKind, SessionError};
-use protocol::upload::{EncryptedModel, ModelHeader, format_bounds};
+use protocol::upload::{EncryptedModel, ModelHeader, OwnerKey, format_bounds};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use runtime::channel::MemChannel;
@@ -65,10 +66,16 @@ fn model_with(scale: f32, activation: FixedActivation) -> FixedMlp {
     FixedMlp::from_model_evaluated(&mlp, FIXED, activation).expect("fixed")
 }
 
+/// The model owner's signing key of these tests.
+fn owner() -> OwnerKey {
+    OwnerKey::from_seed(&[9; 32])
+}
+
 fn upload(fixed: &FixedMlp) -> Result<EncryptedModel, SessionError> {
     EncryptedModel::encrypt_with_rng(
         fixed,
         key().public_key(),
+        &owner(),
         &mut ChaCha20Rng::seed_from_u64(1),
     )
 }
@@ -152,7 +159,8 @@ fn run_edge(activation: FixedActivation, w: i64) {
     edge.layers[1].weights = vec![w, 0];
     edge.layers[1].bias = vec![0];
     let enc = upload(&edge).expect("at the bound");
-    let state = CloudState::with_key_policy(enc, KeyPolicy::InsecureTestKeys).expect("state");
+    let state = CloudState::with_key_policy(enc, &owner().public(), KeyPolicy::InsecureTestKeys)
+        .expect("state");
     let (user_end, cloud_end) = MemChannel::pair(Duration::from_secs(120));
     let cloud = std::thread::spawn(move || {
         let mut ch = cloud_end;
@@ -162,6 +170,7 @@ fn run_edge(activation: FixedActivation, w: i64) {
     let mut s = handshake_with_policy(
         user_end,
         sk,
+        &owner().public(),
         ProtocolKind::Reference,
         KeyPolicy::InsecureTestKeys,
     )
@@ -185,8 +194,9 @@ fn a_header_with_other_bounds_is_refused_by_the_cloud() {
     let mut enc = upload(&model(1.0)).expect("upload");
     enc.header.weight_bits = 9;
     enc.header.z_bits = 21; // consistent with each other, not the format bounds
+    enc.sign(&owner()); // signed as it is: the bounds check, not the signature, refuses it
     let reread = EncryptedModel::from_bytes(&enc.to_bytes()).expect("well formed");
-    let err = CloudState::with_key_policy(reread, KeyPolicy::InsecureTestKeys)
+    let err = CloudState::with_key_policy(reread, &owner().public(), KeyPolicy::InsecureTestKeys)
         .err()
         .expect("refused");
     assert!(err.to_string().contains("re-encrypt"), "{err}");
@@ -226,10 +236,23 @@ fn the_header_carries_the_activation_source_and_its_hash() {
     assert_eq!(back.activation.source(), shipped.source());
     assert_eq!(back.activation.sha256(), shipped.sha256());
     assert_eq!(back, enc.header);
+    // The fields as the format lays them out (no hand-counted offsets).
+    let at = |name: &str| {
+        let layout = back.layout();
+        let (_, range) = layout
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no header field {name}"));
+        range
+    };
+    assert_eq!(&bytes[at("activation source")], shipped.source().as_bytes());
+    assert_eq!(&bytes[at("activation name")], b"tanh_fit");
     // The SHA-256 field follows the key, formats, name and source: a flipped bit is refused.
-    let pk = enc.header.public_key.to_bytes().len();
-    // Lengths are u64 (the bytes crate's byte strings).
-    let sha_at = 8 + pk + 12 + 8 + 8 + "tanh_fit".len() + 8 + shipped.source().len();
+    let sha_at = at("activation SHA-256").start;
+    assert_eq!(
+        &bytes[at("activation SHA-256")],
+        shipped.sha256().as_slice()
+    );
     let mut bad = bytes.clone();
     bad[sha_at] ^= 1;
     let err = ModelHeader::from_bytes(&bad).expect_err("hash mismatch");
@@ -239,7 +262,7 @@ fn the_header_carries_the_activation_source_and_its_hash() {
     );
     // A source that is not an activation is refused with the DSL's diagnostics.
     let mut other = bytes.clone();
-    let src_at = 8 + pk + 12 + 8 + 8 + "tanh_fit".len() + 8;
+    let src_at = at("activation source").start;
     other[src_at..src_at + 5].copy_from_slice(b"xyzzy");
     let err = ModelHeader::from_bytes(&other).expect_err("not a program");
     assert!(

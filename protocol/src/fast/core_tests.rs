@@ -91,7 +91,13 @@ fn fixture() -> Fixture {
             },
         ],
     };
-    let enc = EncryptedModel::encrypt_with_rng(&model, user.public_key(), &mut rng).expect("up");
+    let enc = EncryptedModel::encrypt_with_rng(
+        &model,
+        user.public_key(),
+        &crate::upload::OwnerKey::from_seed(&[7; 32]),
+        &mut rng,
+    )
+    .expect("up");
     let ring = super::super::Ring::new(FIXED.ring_bits).expect("ring");
     let setup = simulate_setup(&user, cloud, &enc, ring).expect("setup");
     let CloudOutputOrShare::Share(cloud_share) = setup.cloud else {

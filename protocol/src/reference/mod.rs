@@ -190,8 +190,13 @@ pub(crate) mod tests {
             activation::Activation::shipped("tanh_fit").expect("shipped"),
         )
         .expect("fixed");
-        let enc =
-            EncryptedModel::encrypt_with_rng(&fixed, sk.public_key(), &mut rng).expect("encrypt");
+        let enc = EncryptedModel::encrypt_with_rng(
+            &fixed,
+            sk.public_key(),
+            &crate::upload::OwnerKey::from_seed(&[7; 32]),
+            &mut rng,
+        )
+        .expect("encrypt");
         (enc, sk)
     }
 

@@ -80,8 +80,13 @@ pub(crate) fn random_inputs(n: usize, patches: usize, seed: u64) -> Vec<Vec<i64>
 /// The owner's upload and the setup: (user share, cloud share).
 pub(crate) fn setup(model: &FixedMlp) -> (ModelShare, ModelShare) {
     let (user_sk, cloud_sk) = keys();
-    let enc = EncryptedModel::encrypt_with_rng(model, user_sk.public_key(), &mut rand::rng())
-        .expect("owner upload (small test key: the library's test path)");
+    let enc = EncryptedModel::encrypt_with_rng(
+        model,
+        user_sk.public_key(),
+        &gcc_nn_protocol::upload::OwnerKey::from_seed(&[7; 32]),
+        &mut rand::rng(),
+    )
+    .expect("owner upload (small test key: the library's test path)");
     let sim = simulate_setup(user_sk, cloud_sk.clone(), &enc, ring()).expect("setup");
     let gcc_nn_protocol::fast::CloudOutputOrShare::Share(cloud) = sim.cloud else {
         panic!("setup returns the cloud's share");

@@ -102,8 +102,13 @@ pub(crate) fn fixture() -> &'static Fixture {
                 },
             ],
         };
-        let enc = EncryptedModel::encrypt_with_rng(&model, user.public_key(), &mut rng)
-            .unwrap_or_else(|e| fail("upload", e));
+        let enc = EncryptedModel::encrypt_with_rng(
+            &model,
+            user.public_key(),
+            &gcc_nn_protocol::upload::OwnerKey::from_seed(&[7; 32]),
+            &mut rng,
+        )
+        .unwrap_or_else(|e| fail("upload", e));
         let circuit = ShareCircuit::for_activation(
             &activation::Activation::shipped("tanh").expect("tanh"),
             &FIXED,

@@ -12,7 +12,7 @@ use protocol::session::handshake::{cloud_handshake, parse_accept, parse_offer};
 use protocol::session::serve::{CloudState, read_job, serve_connection, serve_job};
 use protocol::session::wire::{JobRequest, recv_frame};
 use protocol::session::{KeyPolicy, ProtocolKind, SessionError, client};
-use protocol::upload::{EncryptedModel, ModelHeader};
+use protocol::upload::{EncryptedModel, ModelHeader, OwnerKey};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use runtime::channel::MemChannel;
@@ -77,6 +77,11 @@ fn tiny_fixed() -> FixedMlp {
     .expect("fixed model")
 }
 
+/// The model owner's signing key of the harness.
+pub(crate) fn owner() -> OwnerKey {
+    OwnerKey::from_seed(&[0x0e; 32])
+}
+
 /// The harness's fixed user key and the cloud's state (the same for every run: the
 /// offer, and so the seeds, stay valid).
 pub(crate) fn fixture() -> &'static (SecretKey, CloudState) {
@@ -85,10 +90,12 @@ pub(crate) fn fixture() -> &'static (SecretKey, CloudState) {
         let mut rng = ChaCha20Rng::seed_from_u64(0x5e55_1017);
         let sk = SecretKey::generate_any_size(KEY_BITS, &mut rng).expect("key");
         // Small keys only through the test path: the seeded upload and the tests' key policy.
-        let enc = EncryptedModel::encrypt_with_rng(&tiny_fixed(), sk.public_key(), &mut rng)
-            .expect("encrypt");
+        let enc =
+            EncryptedModel::encrypt_with_rng(&tiny_fixed(), sk.public_key(), &owner(), &mut rng)
+                .expect("encrypt");
         let state =
-            CloudState::with_key_policy(enc, KeyPolicy::InsecureTestKeys).expect("servable");
+            CloudState::with_key_policy(enc, &owner().public(), KeyPolicy::InsecureTestKeys)
+                .expect("servable");
         (sk, state)
     })
 }
@@ -112,12 +119,18 @@ pub(crate) fn run(input: &[u8]) -> Result<(), SessionError> {
         },
         1 => {
             let served = ProtocolKind::implemented();
-            cloud_handshake(&mut ch, &state.model.header, served)?;
+            cloud_handshake(&mut ch, &state.model.header, &state.model.seal, served)?;
             read_job(&mut ch).map(|_| ())
         }
-        2 => client::handshake_with_policy(ch, sk, ProtocolKind::Reference, TEST_KEYS)?
-            .shell_model()
-            .map(|_| ()),
+        2 => client::handshake_with_policy(
+            ch,
+            sk,
+            &owner().public(),
+            ProtocolKind::Reference,
+            TEST_KEYS,
+        )?
+        .shell_model()
+        .map(|_| ()),
         3 => {
             let _ = parse_accept(script);
             let _ = JobRequest::from_bytes(script);
@@ -127,7 +140,13 @@ pub(crate) fn run(input: &[u8]) -> Result<(), SessionError> {
         4 => serve_connection(&mut ch, state).map(|_| ()),
         5 => serve_job(&mut ch, state, ProtocolKind::Reference).map(|_| ()),
         _ => {
-            let mut s = client::handshake_with_policy(ch, sk, ProtocolKind::Reference, TEST_KEYS)?;
+            let mut s = client::handshake_with_policy(
+                ch,
+                sk,
+                &owner().public(),
+                ProtocolKind::Reference,
+                TEST_KEYS,
+            )?;
             s.shell_model()?;
             s.run_job(sk, &user_patches(), 1, &mut |_| {}).map(|_| ())
         }
@@ -149,6 +168,7 @@ pub(crate) fn honest_inputs() -> Vec<Vec<u8>> {
     let mut s: Session<RecordingChannel<MemChannel>> = client::handshake_with_policy(
         RecordingChannel::new(user_end),
         sk,
+        &owner().public(),
         ProtocolKind::Reference,
         TEST_KEYS,
     )
