@@ -15,18 +15,23 @@
 //! [`CrossEngine::Rlwe`] the header names that engine, the bases are replaced by each
 //! party's fresh RLWE public key for this image, and `Enc` is RLWE in the coefficient
 //! encoding (docs/protocol.md §4); the message order is the same.
+//!
+//! Pipelining ([`super::schedule`]): the user cuts the image's patches into chunks
+//! ([`Chunking`], the chunk size in the image header); the core keeps one [`Lane`] per chunk
+//! and the schedule decides the order of the units (layer, chunk). A unit's products can be
+//! handed to the runner as a pure [`Work`] to compute beside another unit's garbled batch
+//! ([`Action::GarbleBeside`]); the core still does no I/O and owns every decision.
 
 use super::activation::ShareCircuit;
-use super::engine::{Cross, CrossEngine, Plan, check_engine_word};
+use super::engine::{Cross, CrossEngine, check_engine_word};
 use super::exchange::{KeyMsg, OwnKeys, Side, key_phase};
 use super::msg::{CloudMsg, Expect, Framing, HEADER_WORDS, ImageHeader, MAGIC, Msg, Part, UserMsg};
 use super::msg::{GcBatch, GcCircuit};
 use super::msg::{VERSION, key_framing, key_wire};
 use super::output::{OutputPlan, check_layout, header_layout, user_centres};
-use super::schedule::{Action, Finished, Op, schedule};
+use super::schedule::{Action, At, Chunking, Finished, MAX_CHUNKS, Op, chunk_count, schedule};
 use super::shares::{ModelShare, ShareKey};
-use super::step::local_term;
-use super::step::{CloudView, MAX_PATCHES, check_shape, fresh_zero_bound, input_offset};
+use super::step::{CloudView, MAX_PATCHES, fresh_zero_bound, input_offset};
 use super::wire::{expect_words, protocol};
 use crate::error::ProtocolError;
 use model::fixed::FIXED;
@@ -34,6 +39,13 @@ use model::patches::ImageLayout;
 use paillier::{PublicKey, SecretKey};
 use rand::CryptoRng;
 use runtime::driver::{Reveal, TwoPartyCircuit};
+
+#[path = "lane.rs"]
+mod lane;
+#[path = "units.rs"]
+mod units;
+use lane::{Lane, join_rows, lanes};
+pub use lane::{Work, Worked};
 
 /// One party's state during an image run.
 pub struct PartyCore<'a> {
@@ -46,21 +58,20 @@ pub struct PartyCore<'a> {
     inputs: &'a [Vec<i64>],
     image: Option<ImageLayout>,
     patches: usize,
+    /// Patches per chunk (the header's word).
+    chunk: usize,
     ops: Vec<Op>,
     pos: usize,
     own_keys: Option<OwnKeys>,
     peer_key: Option<KeyMsg>,
     cross: Option<Cross<'a>>,
     output: Option<OutputPlan>,
-    /// This party's shares of the current layer's inputs (`None`: the public `−B`).
-    a: Option<Vec<u64>>,
-    /// This party's shares of the current layer's outputs.
-    z: Vec<u64>,
-    cut: Option<Plan>,
+    /// One per chunk of patches.
+    lanes: Vec<Lane>,
+    /// The key message to send.
     outgoing: Option<Part>,
-    incoming: Option<Part>,
-    /// The user's activation masks r, until the batch is done.
-    masks: Vec<u64>,
+    /// The work beside the running batch was handed back ([`PartyCore::worked`]).
+    beside_done: bool,
     /// Pixel sums and the next output group.
     sums: Vec<u64>,
     group: usize,
@@ -103,17 +114,44 @@ impl<'a> PartyCore<'a> {
             ));
         }
         check_layout(image, first.inputs, last.outputs, inputs.len())?;
-        let ring = share.ring;
-        // a_U[j][p] = p_j + B
-        let a = (0..first.inputs)
-            .flat_map(|j| inputs.iter().map(move |p| ring.from_signed(p[j] + bound)))
-            .collect();
         let mut core = Self::new(Side::User, engine, share, circuit, user_sk, cloud_pk);
         core.inputs = inputs;
         core.image = Some(image.clone());
         core.patches = inputs.len();
-        core.a = Some(a);
+        core.set_chunk(inputs.len());
         Ok(core)
+    }
+
+    /// The user's core with its patches cut as `chunking` says (before the run starts).
+    pub fn with_chunking(mut self, chunking: Chunking) -> Result<Self, ProtocolError> {
+        if self.side != Side::User || self.pos != 0 {
+            return Err(order("only the user chooses the chunks, before the run"));
+        }
+        self.set_chunk(chunking.chunk_patches(self.patches));
+        Ok(self)
+    }
+
+    /// Cuts the image into chunks of `chunk` patches: the lanes (the user's first shares
+    /// `a_U[j][p] = p_j + B`) and the schedule.
+    fn set_chunk(&mut self, chunk: usize) {
+        let ring = self.share.ring;
+        let (inputs, bound) = (self.inputs, input_offset());
+        let n = self.share.layers.first().map_or(0, |l| l.inputs);
+        let user = self.side == Side::User;
+        self.chunk = chunk;
+        self.lanes = lanes(self.patches, chunk, |range| {
+            user.then(|| {
+                (0..n)
+                    .flat_map(|j| {
+                        inputs[range.clone()]
+                            .iter()
+                            .map(move |p| ring.from_signed(p[j] + bound))
+                    })
+                    .collect()
+            })
+        });
+        let chunks = chunk_count(self.patches, chunk);
+        self.ops = schedule(self.side, self.share.layers.len(), chunks);
     }
 
     /// The cloud's core for one image whose header is still to come; `record_view` keeps
@@ -155,18 +193,16 @@ impl<'a> PartyCore<'a> {
             inputs: &[],
             image: None,
             patches: 0,
-            ops: schedule(side, share.layers.len()),
+            chunk: 0,
+            ops: schedule(side, share.layers.len(), 1),
             pos: 0,
             own_keys: None,
             peer_key: None,
             cross: None,
             output: None,
-            a: None,
-            z: Vec::new(),
-            cut: None,
+            lanes: Vec::new(),
             outgoing: None,
-            incoming: None,
-            masks: Vec::new(),
+            beside_done: false,
             sums: Vec::new(),
             group: 0,
             pixels: Vec::new(),
@@ -190,6 +226,16 @@ impl<'a> PartyCore<'a> {
         self.patches
     }
 
+    /// Patches of the chunk of `at` (0 if there is none).
+    pub fn chunk_patches(&self, at: At) -> usize {
+        self.lanes.get(at.chunk).map_or(0, Lane::len)
+    }
+
+    /// Chunks of the image (0 for the cloud until the header arrived).
+    pub fn chunks(&self) -> usize {
+        self.lanes.len()
+    }
+
     fn user_pk(&self) -> &PublicKey {
         match self.side {
             Side::User => self.own_sk.public_key(),
@@ -199,10 +245,6 @@ impl<'a> PartyCore<'a> {
 
     fn cross(&self) -> Result<&Cross<'a>, ProtocolError> {
         need(&self.cross, "the key exchange is not finished")
-    }
-
-    fn cut(&self) -> Result<&Plan, ProtocolError> {
-        need(&self.cut, "no layer is running")
     }
 
     fn image(&self) -> Result<&ImageLayout, ProtocolError> {
@@ -233,10 +275,11 @@ impl<'a> PartyCore<'a> {
                 self.outgoing = Some(Part::Key(msg));
             }
             Op::SendKey | Op::SendInputs(_) | Op::SendProducts(_) => {
-                let part = self
-                    .outgoing
-                    .take()
-                    .ok_or_else(|| order("nothing to send"))?;
+                let slot = match op {
+                    Op::SendInputs(at) | Op::SendProducts(at) => &mut self.lane_mut(at)?.outgoing,
+                    _ => &mut self.outgoing,
+                };
+                let part = slot.take().ok_or_else(|| order("nothing to send"))?;
                 self.pos += 1;
                 return Ok(Action::Send(op, Msg::from_part(user, part)));
             }
@@ -244,12 +287,12 @@ impl<'a> PartyCore<'a> {
                 let framing = key_framing(self.engine, self.peer_pk);
                 return Ok(recv(op, framing, key_phase(self.engine, self.side.peer())));
             }
-            Op::RecvInputs(_) => {
-                let (framing, phase) = self.cross()?.peer_inputs_framing(self.cut()?);
+            Op::RecvInputs(at) => {
+                let (framing, phase) = self.cross()?.peer_inputs_framing(self.cut(at)?);
                 return Ok(recv(op, framing, phase));
             }
-            Op::RecvProducts(_) => {
-                let (framing, phase) = self.cross()?.own_products_framing(self.cut()?);
+            Op::RecvProducts(at) => {
+                let (framing, phase) = self.cross()?.own_products_framing(self.cut(at)?);
                 return Ok(recv(op, framing, phase));
             }
             Op::PeerKeys => {
@@ -265,41 +308,31 @@ impl<'a> PartyCore<'a> {
             Op::PlanOutput => {
                 self.output = Some(OutputPlan::new(self.image()?, &FIXED, ring)?);
             }
-            Op::Local(li) => self.local(li)?,
-            Op::Encrypt(_) => {
-                let a = self
+            Op::Local(at) => self.local(at)?,
+            Op::Encrypt(at) => {
+                let lane = self.lane(at)?;
+                let a = lane
                     .a
                     .as_deref()
                     .ok_or_else(|| order("no shares to encrypt"))?;
-                let inputs = self.cross()?.encrypt(self.cut()?, a, rng)?;
-                self.outgoing = Some(Part::Inputs(inputs));
+                let inputs = self.cross()?.encrypt(self.cut(at)?, a, rng)?;
+                self.lane_mut(at)?.outgoing = Some(Part::Inputs(inputs));
             }
-            Op::Multiply(li) => {
-                let Some(Part::Inputs(theirs)) = self.incoming.take() else {
-                    return Err(order("no inputs to multiply"));
+            Op::Multiply(at) => {
+                let done = self.products(at, rng)?;
+                self.take_products(done)?;
+            }
+            Op::Decrypt(at) => self.decrypt(at)?,
+            Op::Activation(at, beside) => {
+                let batch = self.activation_batch(at, rng)?;
+                // Polled again after its work was handed back: the batch alone.
+                let Some(next) = beside.filter(|_| !self.beside_done) else {
+                    return Ok(Action::Garble(op, batch));
                 };
-                let weights = &self.share.layers[li].weights;
-                let (prods, rho) = self.cross()?.multiply(self.cut()?, &theirs, weights, rng)?;
-                for (z, s) in self.z.iter_mut().zip(rho) {
-                    *z = ring.sub(*z, self.side.sign(&ring, s));
-                }
-                self.outgoing = Some(Part::Products(prods));
+                let mut seed = [0u8; 32];
+                rng.fill_bytes(&mut seed);
+                return Ok(Action::GarbleBeside(op, batch, Work { at: next, seed }));
             }
-            Op::Decrypt(_) => {
-                let Some(Part::Products(back)) = self.incoming.take() else {
-                    return Err(order("no products to decrypt"));
-                };
-                let cross = need(&self.cross, "the key exchange is not finished")?;
-                let cut = need(&self.cut, "no layer is running")?;
-                let minus_v = cross.decrypt(cut, &back)?;
-                if let Some(v) = self.view.as_mut() {
-                    v.cross_slots.extend(cross.clear_values(cut, &back)?);
-                }
-                for (z, s) in self.z.iter_mut().zip(minus_v) {
-                    *z = ring.add(*z, self.side.sign(&ring, s));
-                }
-            }
-            Op::Activation(_) => return Ok(Action::Garble(op, self.activation_batch(rng))),
             Op::Output => return self.output_step(),
         }
         self.pos += 1;
@@ -321,6 +354,7 @@ impl<'a> PartyCore<'a> {
             height: image.height as u64,
             stride: image.geometry.stride as u64,
             engine: self.engine.code(),
+            chunk: self.chunk as u64,
         })
     }
 
@@ -353,48 +387,18 @@ impl<'a> PartyCore<'a> {
         let (first, last) = first_last(self.share)?;
         let words = [h.width, h.height, h.stride];
         self.image = Some(header_layout(words, first.inputs, last.outputs, patches)?);
-        self.patches = patches;
-        Ok(())
-    }
-
-    /// The layer's local term and its cut.
-    fn local(&mut self, li: usize) -> Result<(), ProtocolError> {
-        let l = &self.share.layers[li];
-        check_shape(l, li)?;
-        let ring = self.share.ring;
-        let cut = self.cross()?.plan(li, l.inputs, l.outputs, self.patches)?;
-        let peer_public = li == 0 && self.side == Side::User;
-        let z = local_term(&ring, l, self.a.as_deref(), peer_public, self.patches);
-        self.z = z.into_iter().map(|v| self.side.sign(&ring, v)).collect();
-        self.cut = Some(cut);
-        Ok(())
-    }
-
-    fn activation_batch<R: CryptoRng + ?Sized>(&mut self, rng: &mut R) -> GcBatch {
-        let ring = self.share.ring;
-        let bits = if self.side == Side::User {
-            if self.masks.len() != self.z.len() {
-                self.masks = self.z.iter().map(|_| ring.reduce(rng.next_u64())).collect();
-            }
-            let masks = &self.masks;
-            let c = self.circuit;
-            self.z
-                .iter()
-                .zip(masks)
-                .map(|(&z, &r)| c.garbler_bits(z, r))
-                .collect()
-        } else {
-            self.z
-                .iter()
-                .map(|&z| self.circuit.evaluator_bits(z))
-                .collect()
-        };
-        GcBatch {
-            circuit: GcCircuit::Activation,
-            garbler: self.side == Side::User,
-            reveal: Reveal::Evaluator,
-            bits,
+        if h.chunk == 0 || h.chunk > h.patches || h.patches.div_ceil(h.chunk) > MAX_CHUNKS as u64 {
+            return Err(protocol(
+                phase,
+                format!(
+                    "chunks of {} patches: need 1..={patches} and at most {MAX_CHUNKS} chunks",
+                    h.chunk
+                ),
+            ));
         }
+        self.patches = patches;
+        self.set_chunk(h.chunk as usize);
+        Ok(())
     }
 
     fn output_step(&mut self) -> Result<Action, ProtocolError> {
@@ -404,7 +408,10 @@ impl<'a> PartyCore<'a> {
             let ring = self.share.ring;
             let image = need(&self.image, "the image header has not arrived")?;
             let centres = user.then(|| user_centres(&FIXED, image, self.inputs));
-            self.sums = plan.pixel_sums(&ring, &self.z, centres.as_deref())?;
+            let (_, last) = first_last(self.share)?;
+            let z = join_rows(&self.lanes, last.outputs, self.patches)
+                .ok_or_else(|| order("the last layer's shares are incomplete"))?;
+            self.sums = plan.pixel_sums(&ring, &z, centres.as_deref())?;
             self.pixels = vec![0u8; if user { plan.pixel_count() } else { 0 }];
             return Ok(Action::Computed(Op::Output));
         }
@@ -452,7 +459,8 @@ impl<'a> PartyCore<'a> {
                 Ok(key_wire(k, own_pk))
             }
             Msg::ToCloud(UserMsg::Inputs(i)) | Msg::ToUser(CloudMsg::Inputs(i)) => {
-                self.cross()?.inputs_bytes(self.cut()?, i)
+                let at = self.sending_at()?;
+                self.cross()?.inputs_bytes(self.cut(at)?, i)
             }
             Msg::ToCloud(UserMsg::Products(p)) | Msg::ToUser(CloudMsg::Products(p)) => {
                 Ok(self.cross()?.products_bytes(p))
@@ -474,9 +482,11 @@ impl<'a> PartyCore<'a> {
                 let phase = key_phase(self.engine, self.side.peer());
                 Part::Key(KeyMsg::from_bytes(self.engine, self.peer_pk, bytes, phase)?)
             }
-            Some(Op::RecvInputs(_)) => Part::Inputs(self.cross()?.peer_inputs(self.cut()?, bytes)?),
-            Some(Op::RecvProducts(_)) => {
-                Part::Products(self.cross()?.own_products(self.cut()?, bytes)?)
+            Some(&Op::RecvInputs(at)) => {
+                Part::Inputs(self.cross()?.peer_inputs(self.cut(at)?, bytes)?)
+            }
+            Some(&Op::RecvProducts(at)) => {
+                Part::Products(self.cross()?.own_products(self.cut(at)?, bytes)?)
             }
             _ => return Err(order("no message is expected")),
         };
@@ -496,17 +506,17 @@ impl<'a> PartyCore<'a> {
                 Some(Part::Key(k)) => self.peer_key = Some(k),
                 _ => return Err(unexpected(name)),
             },
-            (Some(Op::RecvInputs(_)), m) => match m.into_part() {
+            (Some(Op::RecvInputs(at)), m) => match m.into_part() {
                 Some(Part::Inputs(i)) => {
                     if let Some(v) = self.view.as_mut() {
                         v.user_ciphertexts += i.len();
                     }
-                    self.incoming = Some(Part::Inputs(i));
+                    self.lane_mut(at)?.incoming = Some(Part::Inputs(i));
                 }
                 _ => return Err(unexpected(name)),
             },
-            (Some(Op::RecvProducts(_)), m) => match m.into_part() {
-                Some(p @ Part::Products(_)) => self.incoming = Some(p),
+            (Some(Op::RecvProducts(at)), m) => match m.into_part() {
+                Some(p @ Part::Products(_)) => self.lane_mut(at)?.incoming = Some(p),
                 _ => return Err(unexpected(name)),
             },
             _ => return Err(unexpected(name)),
@@ -520,16 +530,21 @@ impl<'a> PartyCore<'a> {
     pub fn garbled(&mut self, outputs: Option<Vec<Vec<bool>>>) -> Result<(), ProtocolError> {
         let ring = self.share.ring;
         match (self.ops.get(self.pos).copied(), self.side) {
-            (Some(Op::Activation(_)), Side::User) => {
-                self.a = Some(self.masks.drain(..).map(|r| ring.neg(r)).collect());
+            (Some(Op::Activation(_, Some(_))), _) if !self.beside_done => {
+                return Err(order("the work beside the batch was not handed back"));
             }
-            (Some(Op::Activation(_)), Side::Cloud) => {
+            (Some(Op::Activation(at, _)), Side::User) => {
+                let lane = self.lane_mut(at)?;
+                lane.a = Some(lane.masks.drain(..).map(|r| ring.neg(r)).collect());
+            }
+            (Some(Op::Activation(at, _)), Side::Cloud) => {
                 let outs = outputs
                     .ok_or_else(|| protocol("activation", "the evaluator got no outputs".into()))?;
-                if outs.len() != self.z.len() {
+                let want = self.lane(at)?.z.len();
+                if outs.len() != want {
                     return Err(protocol(
                         "activation",
-                        format!("{} outputs for {} activations", outs.len(), self.z.len()),
+                        format!("{} outputs for {want} activations", outs.len()),
                     ));
                 }
                 let y: Vec<u64> = outs
@@ -539,7 +554,7 @@ impl<'a> PartyCore<'a> {
                 if let Some(v) = self.view.as_mut() {
                     v.activations.extend(&y);
                 }
-                self.a = Some(y);
+                self.lane_mut(at)?.a = Some(y);
             }
             (Some(Op::Output), side) => {
                 let g = self.group;
@@ -557,6 +572,7 @@ impl<'a> PartyCore<'a> {
             }
             _ => return Err(order("no garbled batch is running")),
         }
+        self.beside_done = false;
         self.pos += 1;
         Ok(())
     }

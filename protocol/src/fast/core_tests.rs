@@ -2,9 +2,10 @@
 //! channel and no garbling (each garbled batch is simulated on the plain circuit from both
 //! parties' input bits), checked against the plaintext fixed-point reference.
 
+use super::lane::join_rows;
 use super::*;
 use crate::fast::msg::{CloudMsg, GcCircuit};
-use crate::fast::schedule::{Action, Op, schedule};
+use crate::fast::schedule::{Action, At, Chunking, Op, schedule};
 use crate::fast::{CloudOutputOrShare, simulate_setup};
 use crate::upload::EncryptedModel;
 use compiler::Party;
@@ -14,8 +15,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::sync::Arc;
 
-/// What a party sends or reads at step `op`, as (sent by the user, message, layer).
-fn message(side: Side, op: Op) -> Option<(bool, &'static str, Option<usize>)> {
+/// What a party sends or reads at step `op`, as (sent by the user, message, unit).
+fn message(side: Side, op: Op) -> Option<(bool, &'static str, Option<At>)> {
     let user = side == Side::User;
     match op {
         Op::SendHeader => Some((true, "header", None)),
@@ -26,35 +27,101 @@ fn message(side: Side, op: Op) -> Option<(bool, &'static str, Option<usize>)> {
         Op::RecvInputs(l) => Some((!user, "inputs", Some(l))),
         Op::SendProducts(l) => Some((user, "products", Some(l))),
         Op::RecvProducts(l) => Some((!user, "products", Some(l))),
-        Op::Activation(l) => Some((true, "garbled activation", Some(l))),
+        Op::Activation(l, _) => Some((true, "garbled activation", Some(l))),
         Op::Output => Some((true, "output circuits", None)),
         _ => None,
     }
 }
 
+fn at(layer: usize, chunk: usize) -> At {
+    At { layer, chunk }
+}
+
 #[test]
 fn schedules_pair_every_message_with_the_peers_read_in_order() {
-    for layers in 1..=4 {
-        let user: Vec<_> = schedule(Side::User, layers)
+    for (layers, chunks) in (1..=4).flat_map(|l| (1..=3).map(move |c| (l, c))) {
+        let user: Vec<_> = schedule(Side::User, layers, chunks)
             .into_iter()
             .filter_map(|op| message(Side::User, op))
             .collect();
-        let cloud: Vec<_> = schedule(Side::Cloud, layers)
+        let cloud: Vec<_> = schedule(Side::Cloud, layers, chunks)
             .into_iter()
             .filter_map(|op| message(Side::Cloud, op))
             .collect();
-        assert_eq!(user, cloud, "{layers} layers");
-        // Layer 1 has no cloud inputs and no products toward the cloud (a_C = −B is public).
-        assert!(!user.contains(&(false, "inputs", Some(0))));
-        assert!(!user.contains(&(true, "products", Some(0))));
-        assert!(user.contains(&(false, "products", Some(0))));
+        assert_eq!(user, cloud, "{layers} layers, {chunks} chunks");
+        for c in 0..chunks {
+            // Layer 1 has no cloud inputs and no products toward the cloud (a_C = −B public).
+            assert!(!user.contains(&(false, "inputs", Some(at(0, c)))));
+            assert!(!user.contains(&(true, "products", Some(at(0, c)))));
+            assert!(user.contains(&(false, "products", Some(at(0, c)))));
+        }
         let gcs = user.iter().filter(|m| m.1 == "garbled activation").count();
-        assert_eq!(gcs, layers - 1, "one activation batch per hidden layer");
+        assert_eq!(
+            gcs,
+            (layers - 1) * chunks,
+            "one activation batch per hidden layer and chunk"
+        );
     }
     // The user sends its products before reading the cloud's; the cloud the other way round.
-    let pos = |side, op| schedule(side, 2).iter().position(|&o| o == op);
-    assert!(pos(Side::User, Op::SendProducts(1)) < pos(Side::User, Op::RecvProducts(1)));
-    assert!(pos(Side::Cloud, Op::RecvProducts(1)) < pos(Side::Cloud, Op::SendProducts(1)));
+    for chunks in 1..=3 {
+        let pos = |side, op| schedule(side, 2, chunks).iter().position(|&o| o == op);
+        let u = at(1, chunks - 1);
+        assert!(pos(Side::User, Op::SendProducts(u)) < pos(Side::User, Op::RecvProducts(u)));
+        assert!(pos(Side::Cloud, Op::RecvProducts(u)) < pos(Side::Cloud, Op::SendProducts(u)));
+    }
+}
+
+#[test]
+fn the_chunked_schedule_interleaves_the_next_chunks_products_with_the_activations() {
+    for side in [Side::User, Side::Cloud] {
+        let ops = schedule(side, 3, 2);
+        let pos = |op: Op| ops.iter().position(|&o| o == op).expect("scheduled");
+        let act = |l, c| {
+            ops.iter()
+                .position(|o| matches!(o, Op::Activation(a, _) if *a == at(l, c)))
+                .expect("activation scheduled")
+        };
+        let msg = |l, c, inputs: bool| {
+            let mine = match (side, inputs) {
+                (Side::User, true) => Op::SendInputs(at(l, c)),
+                (Side::User, false) => Op::RecvProducts(at(l, c)),
+                (Side::Cloud, true) => Op::RecvInputs(at(l, c)),
+                (Side::Cloud, false) => Op::SendProducts(at(l, c)),
+            };
+            pos(mine)
+        };
+        // Chunk 2's cross product 1 straddles chunk 1's activations, in every layer...
+        for l in 0..2 {
+            assert!(msg(l, 1, true) < act(l, 0) && act(l, 0) < msg(l, 1, false));
+        }
+        // ...and the next layer's chunk 1 starts before this layer's chunk 2 is activated.
+        assert!(pos(Op::Local(at(1, 0))) < act(0, 1));
+        assert!(act(0, 0) < pos(Op::Local(at(1, 0))));
+        assert!(pos(Op::Local(at(2, 0))) < act(1, 1));
+        // Products beside a batch are those of the next unit, whose inputs came before.
+        for (t, op) in ops.iter().enumerate() {
+            if let Op::Activation(_, Some(next)) = *op {
+                assert!(ops[..t].contains(&Op::Local(next)), "{op:?}");
+                assert!(!ops.contains(&Op::Multiply(next)), "{op:?} computed twice");
+            }
+        }
+    }
+    // The cloud multiplies beside every batch; the user from layer 2 on (layer 1's a_C is
+    // public, the user has no product there).
+    let beside = |side| {
+        schedule(side, 3, 2)
+            .into_iter()
+            .filter(|o| matches!(o, Op::Activation(_, Some(_))))
+            .count()
+    };
+    assert_eq!(beside(Side::Cloud), 4);
+    assert_eq!(beside(Side::User), 3);
+    // One chunk: nothing beside, each layer's linear part before its activations.
+    assert!(
+        schedule(Side::Cloud, 3, 1)
+            .iter()
+            .all(|o| !matches!(o, Op::Activation(_, Some(_))))
+    );
 }
 
 struct Fixture {
@@ -150,9 +217,18 @@ fn advance(
     inbox: &mut Vec<Vec<u8>>,
     outbox: &mut Vec<Vec<u8>>,
     rng: &mut ChaCha20Rng,
+    (trace, works): (&mut Vec<Op>, &mut usize),
 ) -> Stop {
     loop {
-        match core.poll(rng).expect("step") {
+        let action = core.poll(rng).expect("step");
+        match &action {
+            Action::Send(op, _) | Action::Garble(op, _) | Action::GarbleBeside(op, _, _) => {
+                trace.push(*op)
+            }
+            Action::Recv(op, _) if !inbox.is_empty() => trace.push(*op),
+            _ => {}
+        }
+        match action {
             Action::Computed(_) => {}
             Action::Send(_, msg) => outbox.push(core.encode(&msg).expect("encode")),
             Action::Recv(_, expect) => {
@@ -168,37 +244,63 @@ fn advance(
                 core.receive(msg).expect("receive");
             }
             Action::Garble(_, batch) => return Stop::Batch(batch),
+            Action::GarbleBeside(_, batch, work) => {
+                // What a runner computes on its second thread, here before the batch.
+                let done = core.work(&work).expect("work");
+                core.worked(done).expect("worked");
+                *works += 1;
+                return Stop::Batch(batch);
+            }
             Action::Done(f) => return Stop::Done(f),
         }
     }
 }
 
-#[test]
-fn two_cores_on_scripted_messages_give_the_reference_pixels() {
-    let f = fixture();
+/// A run of both cores on scripted messages: their results, the image's last-layer
+/// outputs `z_U + z_C mod 2^k` (`[value][patch]`), the user's wire events in order and the
+/// count of garbled batches and of works computed beside one.
+struct Run {
+    user: Finished,
+    cloud: Finished,
+    outputs: Vec<u64>,
+    trace: Vec<Op>,
+    batches: usize,
+    beside: usize,
+}
+
+fn run_cores(f: &Fixture, engine: CrossEngine, chunking: Chunking) -> Run {
     let mut user = PartyCore::user(
-        CrossEngine::Paillier,
+        engine,
         &f.user,
         &f.shares.0,
         &f.circuit,
         &f.inputs,
         &f.layout,
     )
-    .expect("user core");
-    let mut cloud = PartyCore::cloud(
-        CrossEngine::Paillier,
-        f.user.public_key(),
-        &f.shares.1,
-        &f.circuit,
-        true,
-    )
-    .expect("cloud core");
+    .expect("user core")
+    .with_chunking(chunking)
+    .expect("chunking");
+    let mut cloud = PartyCore::cloud(engine, f.user.public_key(), &f.shares.1, &f.circuit, true)
+        .expect("cloud core");
     let (mut urng, mut crng) = (ChaCha20Rng::seed_from_u64(1), ChaCha20Rng::seed_from_u64(2));
     let (mut to_cloud, mut to_user) = (Vec::new(), Vec::new());
-    let mut batches = 0;
+    let (mut trace, mut ctrace) = (Vec::new(), Vec::new());
+    let (mut batches, mut beside, mut cbeside) = (0, 0, 0);
     let (u, c) = loop {
-        let ub = advance(&mut user, &mut to_user, &mut to_cloud, &mut urng);
-        let cb = advance(&mut cloud, &mut to_cloud, &mut to_user, &mut crng);
+        let ub = advance(
+            &mut user,
+            &mut to_user,
+            &mut to_cloud,
+            &mut urng,
+            (&mut trace, &mut beside),
+        );
+        let cb = advance(
+            &mut cloud,
+            &mut to_cloud,
+            &mut to_user,
+            &mut crng,
+            (&mut ctrace, &mut cbeside),
+        );
         let (ub, cb) = match (ub, cb) {
             (Stop::Batch(ub), Stop::Batch(cb)) => (ub, cb),
             (Stop::Done(u), Stop::Done(c)) => break (u, c),
@@ -229,6 +331,32 @@ fn two_cores_on_scripted_messages_give_the_reference_pixels() {
         user.poll(&mut urng).is_err(),
         "a finished run stays finished"
     );
+    beside += cbeside;
+    assert!(user.circuit(GcCircuit::Output(0)).is_ok());
+    let ring = f.shares.0.ring;
+    let m = f.model.layers.last().expect("layers").outputs;
+    let zu = join_rows(&user.lanes, m, f.inputs.len()).expect("user shares");
+    let zc = join_rows(&cloud.lanes, m, f.inputs.len()).expect("cloud shares");
+    let outputs = zu.iter().zip(&zc).map(|(&a, &b)| ring.add(a, b)).collect();
+    Run {
+        user: u,
+        cloud: c,
+        outputs,
+        trace,
+        batches,
+        beside,
+    }
+}
+
+#[test]
+fn two_cores_on_scripted_messages_give_the_reference_pixels() {
+    let f = fixture();
+    let Run {
+        user: u,
+        cloud: c,
+        batches,
+        ..
+    } = run_cores(&f, CrossEngine::Paillier, Chunking::Whole);
     let q: Vec<Vec<i64>> = f.inputs.iter().map(|p| f.model.forward(p).0).collect();
     let want = model::pixel::image_pixels(&FIXED, &f.layout, &f.inputs, &q).expect("pixels");
     assert_eq!(u.pixels, want, "pixel for pixel the fixed-point reference");
@@ -240,7 +368,48 @@ fn two_cores_on_scripted_messages_give_the_reference_pixels() {
         batches >= 2,
         "one activation batch and at least one output batch"
     );
-    assert!(user.circuit(GcCircuit::Output(0)).is_ok());
+}
+
+#[test]
+fn chunked_runs_give_the_unchunked_runs_shares_and_interleave_on_the_wire() {
+    let f = fixture();
+    let ring = f.shares.0.ring;
+    // The reference's last-layer outputs, [value][patch] mod 2^k.
+    let q: Vec<Vec<i64>> = f.inputs.iter().map(|p| f.model.forward(p).0).collect();
+    let want: Vec<u64> = (0..q[0].len())
+        .flat_map(|i| q.iter().map(move |p| ring.from_signed(p[i])))
+        .collect();
+    for engine in CrossEngine::ALL {
+        let whole = run_cores(&f, engine, Chunking::Whole);
+        assert_eq!(whole.outputs, want, "{engine}: unchunked shares");
+        assert_eq!(whole.beside, 0);
+        for chunks in [2, 3] {
+            let run = run_cores(&f, engine, Chunking::Chunks(chunks));
+            assert_eq!(
+                run.outputs, whole.outputs,
+                "{engine}, {chunks} chunks: shares"
+            );
+            assert_eq!(
+                run.user.pixels, whole.user.pixels,
+                "{engine}, {chunks} chunks"
+            );
+            let view = run.cloud.view.expect("view");
+            assert_eq!(view.activations.len(), 3 * f.inputs.len());
+            // One activation batch per chunk (one hidden layer), the same output batches.
+            assert_eq!(run.batches, whole.batches + chunks - 1);
+            // On the wire: chunk 2's inputs go out before chunk 1's activations and its
+            // products come back after them; layer 2 starts before chunk 2's activations.
+            let pos =
+                |want: &dyn Fn(&Op) -> bool| run.trace.iter().position(want).expect("in the trace");
+            let act = |c| pos(&|o| matches!(o, Op::Activation(a, _) if *a == at(0, c)));
+            assert!(pos(&|o| *o == Op::SendInputs(at(0, 1))) < act(0));
+            assert!(act(0) < pos(&|o| *o == Op::RecvProducts(at(0, 1))));
+            assert!(pos(&|o| *o == Op::SendInputs(at(1, 0))) < act(chunks - 1));
+            // Products computed beside batches: the cloud's beside every activation batch,
+            // the user's beside the last one (its first product is in layer 2).
+            assert_eq!(run.beside, chunks + 1, "{engine}, {chunks} chunks");
+        }
+    }
 }
 
 #[test]
@@ -281,6 +450,29 @@ fn the_cloud_core_refuses_a_header_of_another_engine_or_too_many_patches() {
         .receive(Msg::ToCloud(UserMsg::Header(huge)))
         .expect_err("huge");
     assert!(err.to_string().contains("patches"), "{err}");
+    // Chunks of no patch, or more patches than the image, are refused by name.
+    for chunk in [0, f.inputs.len() as u64 + 1] {
+        let mut cloud = new_cloud();
+        let bad = ImageHeader {
+            chunk,
+            engine: CrossEngine::Paillier.code(),
+            ..header
+        };
+        let err = cloud
+            .receive(Msg::ToCloud(UserMsg::Header(bad)))
+            .expect_err("bad chunk");
+        assert!(err.to_string().contains("chunks of"), "{err}");
+    }
+    let ok = ImageHeader {
+        chunk: 1,
+        engine: CrossEngine::Paillier.code(),
+        ..header
+    };
+    let mut cloud = new_cloud();
+    cloud
+        .receive(Msg::ToCloud(UserMsg::Header(ok)))
+        .expect("3 chunks of 1");
+    assert_eq!(cloud.chunks(), 3);
     // A message from the wrong direction or of the wrong kind is refused, not taken.
     let mut cloud = new_cloud();
     let base = f

@@ -140,6 +140,32 @@ pub fn simulate_with(
     image: &model::patches::ImageLayout,
     record_view: bool,
 ) -> Result<Simulation<UserOutput>, BridgeError> {
+    let (shares, chunking) = ((user_share, cloud_share), schedule::Chunking::default());
+    simulate_chunked(
+        engine,
+        chunking,
+        user_sk,
+        shares,
+        circuit,
+        inputs,
+        image,
+        record_view,
+    )
+}
+
+/// [`simulate_with`] with the image's patches cut as `chunking` says (the pipeline of
+/// [`schedule::schedule`]); `shares` are the user's and the cloud's.
+#[allow(clippy::too_many_arguments)]
+pub fn simulate_chunked(
+    engine: CrossEngine,
+    chunking: schedule::Chunking,
+    user_sk: &SecretKey,
+    (user_share, cloud_share): (&ModelShare, &ModelShare),
+    circuit: &ShareCircuit,
+    inputs: &[Vec<i64>],
+    image: &model::patches::ImageLayout,
+    record_view: bool,
+) -> Result<Simulation<UserOutput>, BridgeError> {
     let (a, mut b) = MemChannel::pair(Duration::from_secs(3600));
     let start = Instant::now();
     let user_pk = user_sk.public_key().clone();
@@ -157,8 +183,9 @@ pub fn simulate_with(
         });
         let user = {
             let mut a = a;
-            party::run_user_with(
+            party::run_user_chunked(
                 engine,
+                chunking,
                 &mut a,
                 user_sk,
                 user_share,

@@ -1,8 +1,8 @@
 //! The messages of one fast image run as types: one enum per direction ([`UserMsg`],
 //! [`CloudMsg`]), their wire forms, and how the runner reads each ([`Expect`]).
 //!
-//! Wire forms (unchanged since version 5 of the image header):
-//! - image header: eleven little-endian u64 words ([`ImageHeader`]);
+//! Wire forms (version 6 of the image header added the chunk size):
+//! - image header: twelve little-endian u64 words ([`ImageHeader`]);
 //! - key message: a u64 length, then a fixed-width Paillier base or an RLWE public key;
 //! - inputs and products: ciphertexts back to back, their count and sizes fixed by the
 //!   layer's public plan ([`super::engine::Plan`]), so nothing is length-prefixed.
@@ -17,9 +17,9 @@ use runtime::driver::Reveal;
 /// First word of the image header.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FI");
 /// Second word: the image run's version.
-pub(crate) const VERSION: u64 = 5;
+pub(crate) const VERSION: u64 = 6;
 /// Words of the image header.
-pub(crate) const HEADER_WORDS: usize = 11;
+pub(crate) const HEADER_WORDS: usize = 12;
 
 /// The user's first message of an image: public facts both sides check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,18 +46,21 @@ pub struct ImageHeader {
     pub stride: u64,
     /// Linear-layer engine ([`CrossEngine::code`]).
     pub engine: u64,
+    /// Patches per chunk of the pipeline ([`super::schedule::Chunking`]; the patch count
+    /// for one chunk).
+    pub chunk: u64,
 }
 
 /// The header's fields in wire order, named once for both conversions.
 macro_rules! header_words {
     ($($field:ident),* $(,)?) => {
         impl ImageHeader {
-            /// The eleven words in wire order.
+            /// The twelve words in wire order.
             pub fn to_words(&self) -> [u64; HEADER_WORDS] {
                 [$(self.$field),*]
             }
 
-            /// From the eleven words (checked by the cloud's core, not here).
+            /// From the twelve words (checked by the cloud's core, not here).
             pub fn from_words(w: [u64; HEADER_WORDS]) -> Self {
                 let [$($field),*] = w;
                 Self { $($field),* }
@@ -68,6 +71,7 @@ macro_rules! header_words {
 
 header_words!(
     magic, version, ring_bits, patches, user_key, cloud_key, pair, width, height, stride, engine,
+    chunk,
 );
 
 impl ImageHeader {
@@ -98,7 +102,7 @@ impl ImageHeader {
 }
 
 /// What the user sends to the cloud, in this order per image: [`UserMsg::Header`],
-/// [`UserMsg::Key`], then per layer [`UserMsg::Inputs`] and (from layer 2)
+/// [`UserMsg::Key`], then per layer and chunk [`UserMsg::Inputs`] and (from layer 2)
 /// [`UserMsg::Products`]; the garbled batches run on the channel between them.
 #[derive(Debug)]
 pub enum UserMsg {
@@ -270,6 +274,7 @@ mod tests {
         let h = ImageHeader::from_words(words);
         assert_eq!(h.patches, 1003);
         assert_eq!(h.engine, 1010);
+        assert_eq!(h.chunk, 1011);
         let bytes = h.to_bytes();
         assert_eq!(&bytes[..8], &1000u64.to_le_bytes());
         assert_eq!(ImageHeader::from_bytes(&bytes).expect("parse"), h);

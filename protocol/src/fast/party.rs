@@ -1,14 +1,15 @@
 //! The per-image protocol of both parties over one channel: a thin runner that moves the
 //! messages of a [`PartyCore`] (the protocol itself, sans IO: [`super::core`]), runs its
-//! garbled batches with the runtime driver, times every step and reports progress.
+//! garbled batches with the runtime driver (computing the core's pure [`Work`] on a second
+//! thread beside a batch when the schedule says so), times every step and reports progress.
 
 use super::activation::ShareCircuit;
-use super::core::PartyCore;
+use super::core::{PartyCore, Work};
 use super::engine::CrossEngine;
 use super::exchange::Side;
 use super::msg::{Expect, Framing, GcBatch, GcCircuit};
 use super::report::FastReport;
-use super::schedule::{Action, Finished, Op};
+use super::schedule::{Action, Chunking, Finished, Op};
 use super::shares::ModelShare;
 use super::wire::{protocol, recv_words};
 use crate::error::{ProtocolError, chan};
@@ -18,6 +19,7 @@ use paillier::{PublicKey, SecretKey};
 use rand::CryptoRng;
 use runtime::channel::Channel;
 use runtime::driver::{TwoPartyCircuit, run_evaluator, run_garbler};
+use std::time::{Duration, Instant};
 
 pub use super::step::{CloudView, MAX_PATCHES, input_offset, input_value_bits, layer_layout};
 
@@ -74,7 +76,28 @@ pub fn run_user_with<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     image: &ImageLayout,
     rng: &mut R,
 ) -> Result<UserOutput, ProtocolError> {
-    let core = PartyCore::user(engine, user_sk, share, circuit, inputs, image)?;
+    let chunking = Chunking::default();
+    run_user_chunked(
+        engine, chunking, ch, user_sk, share, circuit, inputs, image, rng,
+    )
+}
+
+/// [`run_user_with`] with the image's patches cut as `chunking` says (the image header
+/// carries the chunk size; the cloud follows).
+#[allow(clippy::too_many_arguments)]
+pub fn run_user_chunked<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    engine: CrossEngine,
+    chunking: Chunking,
+    ch: &mut C,
+    user_sk: &SecretKey,
+    share: &ModelShare,
+    circuit: &ShareCircuit,
+    inputs: &[Vec<i64>],
+    image: &ImageLayout,
+    rng: &mut R,
+) -> Result<UserOutput, ProtocolError> {
+    let core =
+        PartyCore::user(engine, user_sk, share, circuit, inputs, image)?.with_chunking(chunking)?;
     let (done, report) = drive(ch, core, rng)?;
     Ok(UserOutput {
         pixels: done.pixels,
@@ -153,6 +176,22 @@ fn drive<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 core.garbled(outputs)?;
                 op
             }
+            Action::GarbleBeside(op, batch, work) => {
+                let before = ch.bytes_received();
+                let (outputs, worked, took) = beside(ch, &core, &batch, &work, &mut report, rng)?;
+                activation_bytes.push(ch.bytes_received() - before);
+                core.worked(worked)?;
+                core.garbled(outputs)?;
+                // The products' own time, overlapped with the batch (not in the wall sum).
+                let (_, layer, name) = label(&core, Op::Multiply(work.at()));
+                report.set_layer(layer);
+                report.record(
+                    Category::Cross,
+                    format!("{name} (beside activations)"),
+                    took,
+                );
+                op
+            }
             Action::Done(mut done) => {
                 if core.side() == Side::User {
                     let layers = core.layers();
@@ -176,9 +215,37 @@ fn drive<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     }
 }
 
+/// Runs `batch` on `ch` while a second thread computes `work` on the shared core; returns
+/// the batch's outputs, the work's result and its time.
+#[allow(clippy::type_complexity)]
+fn beside<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
+    ch: &mut C,
+    core: &PartyCore<'_>,
+    batch: &GcBatch,
+    work: &Work,
+    report: &mut FastReport,
+    rng: &mut R,
+) -> Result<(Option<Vec<Vec<bool>>>, super::core::Worked, Duration), ProtocolError> {
+    let circuit = core.circuit(batch.circuit)?;
+    let (outputs, worked) = std::thread::scope(|s| {
+        let worker = s.spawn(|| {
+            let t = Instant::now();
+            core.work(work).map(|w| (w, t.elapsed()))
+        });
+        let outputs = run_batch(ch, circuit, batch, report, rng);
+        (outputs, worker.join())
+    });
+    let (worked, took) =
+        worked.map_err(|_| protocol("fast run", "the products' thread panicked".into()))??;
+    Ok((outputs?, worked, took))
+}
+
 /// Reads one message off the channel as `expect` frames it (the bytes without a prefix;
 /// records are read one by one, as they were before the core existed).
-fn read_framed<C: Channel + ?Sized>(ch: &mut C, expect: Expect) -> Result<Vec<u8>, ProtocolError> {
+pub(crate) fn read_framed<C: Channel + ?Sized>(
+    ch: &mut C,
+    expect: Expect,
+) -> Result<Vec<u8>, ProtocolError> {
     let phase = expect.phase;
     let (len, unit) = match expect.framing {
         Framing::Exact(len) => (len, len),
@@ -237,7 +304,7 @@ fn label(core: &PartyCore<'_>, op: Op) -> (Category, Option<u32>, String) {
     let (mine, theirs) = (core.side().share_name(), core.side().peer().share_name());
     let (e, e_peer) = if user { ("W_U", "α") } else { ("α", "W_U") };
     let role = if user { "garbler" } else { "evaluator" };
-    let layer = |li: usize| Some(li as u32 + 1);
+    let layer = |at: super::schedule::At| Some(at.layer as u32 + 1);
     let cross = |li, name: String| (Category::Cross, layer(li), name);
     match op {
         Op::SendHeader | Op::RecvHeader => (Category::Other, None, "image header".into()),
@@ -252,23 +319,20 @@ fn label(core: &PartyCore<'_>, op: Op) -> (Category, Option<u32>, String) {
         Op::SendProducts(li) => cross(li, format!("send {e}·{theirs}")),
         Op::RecvProducts(li) => cross(li, format!("wait for {e_peer}·{mine}")),
         Op::Decrypt(li) => cross(li, format!("decrypt {e_peer}·{mine}")),
-        Op::Activation(li) => (Category::Gc, layer(li), format!("activation ({role})")),
+        Op::Activation(li, _) => (Category::Gc, layer(li), format!("activation ({role})")),
         Op::Output => (Category::Gc, None, format!("output pixels ({role})")),
     }
 }
 
 /// The user's progress after step `op`: every layer's cross products, then its activations
-/// or (the last) its output pixels, each over every patch.
+/// or (the last) its output pixels, each over every patch of the chunk.
 fn progress(core: &PartyCore<'_>, op: Op) {
-    let (layers, patches) = (core.layers(), core.patches() as u64);
-    match op {
-        Op::Decrypt(li) => crate::progress::step(
-            &format!("layer {}/{layers}: cross products", li + 1),
-            patches,
-        ),
-        Op::Activation(li) => {
-            crate::progress::step(&format!("layer {}/{layers}: activations", li + 1), patches)
-        }
-        _ => {}
-    }
+    let layers = core.layers();
+    let (what, at) = match op {
+        Op::Decrypt(at) => ("cross products", at),
+        Op::Activation(at, _) => ("activations", at),
+        _ => return,
+    };
+    let step = format!("layer {}/{layers}: {what}", at.layer + 1);
+    crate::progress::step(&step, core.chunk_patches(at) as u64);
 }
