@@ -86,3 +86,27 @@ pub fn evaluate_in_memory(
     }
     Ok(elapsed(t, c, plan.and_count * reps))
 }
+
+/// [`garble_in_memory`] of either scheme (half-gates: [`crate::bench::garble_in_memory`]).
+pub fn garble_in_memory_with(
+    scheme: crate::scheme::Scheme,
+    circuit: &Circuit,
+    reps: usize,
+) -> Result<Throughput, circuit::CircuitError> {
+    match scheme {
+        crate::scheme::Scheme::HalfGates => crate::bench::garble_in_memory(circuit, reps),
+        crate::scheme::Scheme::ThreeHalves => garble_in_memory(circuit, reps),
+    }
+}
+
+/// [`evaluate_in_memory`] of either scheme (half-gates: [`crate::bench::evaluate_in_memory`]).
+pub fn evaluate_in_memory_with(
+    scheme: crate::scheme::Scheme,
+    circuit: &Circuit,
+    reps: usize,
+) -> Result<Throughput, circuit::CircuitError> {
+    match scheme {
+        crate::scheme::Scheme::HalfGates => crate::bench::evaluate_in_memory(circuit, reps),
+        crate::scheme::Scheme::ThreeHalves => evaluate_in_memory(circuit, reps),
+    }
+}
