@@ -4,7 +4,7 @@
 
 use num_bigint::BigInt;
 use num_rational::Ratio;
-use num_traits::{One, Zero};
+use num_traits::{One, Signed, Zero};
 use std::fmt;
 
 /// An exact rational number, always in lowest terms with a positive denominator.
@@ -72,7 +72,27 @@ impl fmt::Display for Decimal<'_> {
             return write!(f, "{}/{}", r.numer(), r.denom());
         }
         let scaled = r.numer() * BigInt::from(10).pow(digits) / r.denom();
-        f.write_str(&crate::value::format_scaled_decimal(&scaled, digits))
+        f.write_str(&format_scaled_decimal(&scaled, digits))
+    }
+}
+
+/// Formats `scaled / 10^digits` as a decimal without trailing zeros.
+pub(crate) fn format_scaled_decimal(scaled: &BigInt, digits: u32) -> String {
+    let neg = scaled.is_negative();
+    let mag = scaled.abs().to_string();
+    let d = digits as usize;
+    let padded = if mag.len() <= d {
+        format!("{}{}", "0".repeat(d + 1 - mag.len()), mag)
+    } else {
+        mag
+    };
+    let (int, frac) = padded.split_at(padded.len() - d);
+    let frac = frac.trim_end_matches('0');
+    let sign = if neg && !scaled.is_zero() { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
     }
 }
 

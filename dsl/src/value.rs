@@ -3,7 +3,6 @@
 use crate::rational::Rational;
 use crate::types::{NumTy, Ty};
 use num_bigint::BigInt;
-use num_traits::{Signed, Zero};
 use thiserror::Error;
 
 /// Why a value could not be turned into a raw integer of a type.
@@ -131,27 +130,7 @@ pub fn format_raw_hex(raw: u128, ty: &Ty) -> String {
 pub fn format_raw_int(raw: &BigInt, frac: u32) -> String {
     // raw / 2^f = raw · 5^f / 10^f
     let scaled = raw * BigInt::from(5).pow(frac);
-    format_scaled_decimal(&scaled, frac)
-}
-
-/// Formats `scaled / 10^digits` as a decimal without trailing zeros.
-pub(crate) fn format_scaled_decimal(scaled: &BigInt, digits: u32) -> String {
-    let neg = scaled.is_negative();
-    let mag = scaled.abs().to_string();
-    let d = digits as usize;
-    let padded = if mag.len() <= d {
-        format!("{}{}", "0".repeat(d + 1 - mag.len()), mag)
-    } else {
-        mag
-    };
-    let (int, frac) = padded.split_at(padded.len() - d);
-    let frac = frac.trim_end_matches('0');
-    let sign = if neg && !scaled.is_zero() { "-" } else { "" };
-    if frac.is_empty() {
-        format!("{sign}{int}")
-    } else {
-        format!("{sign}{int}.{frac}")
-    }
+    crate::rational::format_scaled_decimal(&scaled, frac)
 }
 
 #[cfg(test)]

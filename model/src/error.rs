@@ -62,12 +62,12 @@ pub enum ModelError {
         /// The file.
         path: PathBuf,
     },
-    /// The image header declares a size above [`crate::image_file::MAX_IMAGE_SIDE`] or
-    /// [`crate::image_file::MAX_IMAGE_PIXELS`]; nothing was decoded.
+    /// The image header declares a size above [`crate::limits::MAX_IMAGE_SIDE`] or
+    /// [`crate::limits::MAX_IMAGE_PIXELS`]; nothing was decoded.
     #[error(
         "{path}: image width×height {width}x{height} exceeds the limit ({} per side, {} pixels)",
-        crate::image_file::MAX_IMAGE_SIDE,
-        crate::image_file::MAX_IMAGE_PIXELS
+        crate::limits::MAX_IMAGE_SIDE,
+        crate::limits::MAX_IMAGE_PIXELS
     )]
     ImageTooLarge {
         /// The file.

@@ -3,8 +3,8 @@
 
 use crate::error::{ModelError, Result};
 
-/// The decoder's size limits, defined with the decoder in [`crate::image_file`].
-pub use crate::image_file::{MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE};
+/// The decoder's size limits ([`crate::limits`]).
+pub use crate::limits::{MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE};
 
 /// A grayscale image, row-major, pixels as `f64` on the [0, 255] scale (noisy or denoised
 /// images may leave that range: noise is not clipped).

@@ -3,6 +3,7 @@
 //!
 //! - [`gray`]: grayscale images as pixel planes;
 //! - [`image_file`]: PNG, JPEG, TIFF, PGM in (8/16-bit, colour to BT.601 luma) and out;
+//! - [`limits`]: the image decoder's size limits;
 //! - [`patches`]: overlapping patches with mirror padding, overlap averaging, normalisation;
 //! - [`pixel`]: the output mapping to 8-bit pixels, in integers (one definition);
 //! - [`metrics`]: PSNR, SSIM, seeded Gaussian noise;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod fixed;
 pub mod gray;
 pub mod image_file;
+pub mod limits;
 pub mod metrics;
 pub mod mlp;
 pub mod patches;

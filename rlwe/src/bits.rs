@@ -1,5 +1,10 @@
 //! Little-endian bit packing of residues at their modulus' width (serialization helper).
 
+/// Bytes before the packed residues of an input ciphertext (magic + seed of `a`).
+pub const INPUT_HEADER: usize = 4 + 32;
+/// Bytes before the packed residues of a returned ciphertext (magic).
+pub const OUTPUT_HEADER: usize = 4;
+
 /// Bits needed for residues modulo `p` (`⌈log2 p⌉`).
 pub fn prime_bits(p: u64) -> u32 {
     64 - (p - 1).leading_zeros()

@@ -11,10 +11,9 @@ use crate::poly::RnsPoly;
 use crate::sample;
 use rand::CryptoRng;
 
-/// Bytes before the packed residues of an input ciphertext (magic + seed of `a`).
-pub const INPUT_HEADER: usize = 4 + 32;
-/// Bytes before the packed residues of a returned ciphertext (magic).
-pub const OUTPUT_HEADER: usize = 4;
+/// The ciphertexts' header sizes (declared with the bit packing, below [`crate::layout`],
+/// which sizes messages with them).
+pub use crate::bits::{INPUT_HEADER, OUTPUT_HEADER};
 const INPUT_MAGIC: &[u8; 4] = b"RLI1";
 const OUTPUT_MAGIC: &[u8; 4] = b"RLO1";
 

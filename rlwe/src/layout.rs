@@ -79,6 +79,14 @@ pub struct Term {
     pub w: i64,
 }
 
+impl noise::Budget {
+    /// The budget of `layout`: [`noise::Budget::for_product`] on its shape (defined here, so
+    /// that the noise module needs no layout).
+    pub fn for_layout(layout: &Layout) -> Result<Self> {
+        Self::for_product(layout.n_in, layout.n_out, layout.n_o, layout.k)
+    }
+}
+
 impl Layout {
     /// A layout after checking `n_o·n_i·pp ≤ N`, the sizes and the noise budget.
     pub fn new(
@@ -358,13 +366,13 @@ impl Layout {
             .iter()
             .map(|&p| crate::bits::prime_bits(p) as usize)
             .sum();
-        crate::cipher::INPUT_HEADER + ((h + t) * bits).div_ceil(8)
+        crate::bits::INPUT_HEADER + ((h + t) * bits).div_ceil(8)
     }
 
     /// Bytes of returned ciphertext (ob, g): `a` (N) and the useful `b` at Q0's width.
     pub fn output_bytes(&self, ob: usize, g: usize) -> usize {
         let w = crate::bits::prime_bits(PRIMES[0]) as usize;
-        crate::cipher::OUTPUT_HEADER + ((N + self.useful_count(ob, g)) * w).div_ceil(8)
+        crate::bits::OUTPUT_HEADER + ((N + self.useful_count(ob, g)) * w).div_ceil(8)
     }
 
     /// Bytes of the whole product: all inputs one way, all results the other. Blocks and

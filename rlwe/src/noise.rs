@@ -52,7 +52,6 @@
 //! both engines, and decrypts exactly.
 
 use crate::error::{Result, RlweError};
-use crate::layout::Layout;
 use crate::params::{ETA, LOG2_Q, N, PRIMES};
 
 /// Extra flooding bits above the bound (σ = 40 plus 24 for up to 2^24 returned coefficients).
@@ -83,17 +82,15 @@ impl Budget {
         terms as u128 * (1u128 << (k - 1)) * (2 * eta + 1) + 1 + 2 * (2 * N as u128 + 1) * eta
     }
 
-    /// The budget of `layout`, or [`RlweError::NoiseBudget`] naming the condition that fails.
-    /// Integer arithmetic only, so both parties agree on every layout's validity.
-    pub fn for_layout(layout: &Layout) -> Result<Self> {
-        let terms = layout.n_o.min(layout.n_out) * layout.n_in;
-        let k = layout.k;
+    /// The budget of an `n_out`×`n_in` product cut into output blocks of `n_o` at `k` bits
+    /// (a layout's: [`Budget::for_layout`]), or [`RlweError::NoiseBudget`] naming
+    /// the condition that fails. Integer arithmetic only, so both parties agree on every
+    /// layout's validity.
+    pub fn for_product(n_in: usize, n_out: usize, n_o: usize, k: u32) -> Result<Self> {
+        let terms = n_o.min(n_out) * n_in;
         let fail = |what: &str, needed_bits: u32, available_bits: u32| {
             Err(RlweError::NoiseBudget {
-                what: format!(
-                    "{what} ({}×{} product, n_o = {}, k = {k})",
-                    layout.n_out, layout.n_in, layout.n_o
-                ),
+                what: format!("{what} ({n_out}×{n_in} product, n_o = {n_o}, k = {k})"),
                 needed_bits,
                 available_bits,
             })
