@@ -9,10 +9,12 @@
 //! `h_K^y`, y of `bits(N) + σ + ⌈log2 uses⌉` bits; the setup's ciphertexts with uniform `r^N`.
 //!
 //! Flow:
-//! 1. once per (user, model): [`setup::cloud_setup`] / [`setup::user_setup`] re-share the
-//!    owner's [`crate::upload::EncryptedModel`] (the one upload format of both protocols)
-//!    into [`shares::ModelShare`]s, which both persist ([`store`]) so that later images skip
-//!    this step; [`pairing`] agrees at the start of each job whether a stored pair is reused;
+//! 1. once per (user, model): [`setup::cloud_setup`] / [`setup::user_setup`] (runners of the
+//!    sans-IO cores in [`setup_core`]) re-share the owner's
+//!    [`crate::upload::EncryptedModel`] (the one upload format of both protocols) into
+//!    [`shares::ModelShare`]s, which both persist ([`store`]) so that later images skip this
+//!    step; [`pairing`] (runners of [`pairing_core`]) agrees at the start of each job whether
+//!    a stored pair is reused;
 //! 2. per image: the protocol is a sans-IO state machine per party ([`core::PartyCore`],
 //!    its messages typed in [`msg`], its shared arithmetic in [`step`]), which
 //!    [`party::run_user`] / [`party::run_cloud`] run over one
@@ -31,11 +33,14 @@ pub mod job;
 pub mod msg;
 pub mod output;
 pub mod pairing;
+pub mod pairing_core;
 pub mod party;
 pub mod report;
 pub mod ring;
 pub mod schedule;
 pub mod setup;
+pub mod setup_core;
+pub mod setup_msg;
 pub mod shares;
 pub mod step;
 pub mod store;

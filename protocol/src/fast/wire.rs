@@ -1,21 +1,8 @@
-//! The fast protocol's messages: fixed-width ciphertexts, ring elements, small headers.
+//! What the fast protocol's runners and cores share on the wire: u64 words, protocol errors,
+//! header checks.
 
 use crate::error::{BridgeError, chan};
 use runtime::channel::Channel;
-
-/// Ciphertext vectors travel exactly as in the bridge: one framing for both.
-pub(crate) use crate::wire::{recv_ciphertexts as recv_cts, send_ciphertexts as send_cts};
-
-/// Sends little-endian u64 words and flushes.
-pub(crate) fn send_words<C: Channel + ?Sized>(
-    ch: &mut C,
-    words: &[u64],
-    phase: &'static str,
-) -> Result<(), BridgeError> {
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    ch.send(&bytes).map_err(chan(phase))?;
-    ch.flush().map_err(chan(phase))
-}
 
 /// Receives `count` little-endian u64 words.
 pub(crate) fn recv_words<C: Channel + ?Sized>(
@@ -33,35 +20,6 @@ pub(crate) fn recv_words<C: Channel + ?Sized>(
             u64::from_le_bytes(b)
         })
         .collect())
-}
-
-/// Sends a length-prefixed byte string.
-pub(crate) fn send_bytes<C: Channel + ?Sized>(
-    ch: &mut C,
-    bytes: &[u8],
-    phase: &'static str,
-) -> Result<(), BridgeError> {
-    ch.send(&(bytes.len() as u64).to_le_bytes())
-        .map_err(chan(phase))?;
-    ch.send(bytes).map_err(chan(phase))?;
-    ch.flush().map_err(chan(phase))
-}
-
-/// Receives a length-prefixed byte string of at most `max` bytes.
-pub(crate) fn recv_bytes<C: Channel + ?Sized>(
-    ch: &mut C,
-    max: usize,
-    phase: &'static str,
-) -> Result<Vec<u8>, BridgeError> {
-    let [len] = recv_words(ch, 1, phase)?[..] else {
-        return Err(protocol(phase, "missing length".into()));
-    };
-    if len > max as u64 {
-        return Err(protocol(phase, format!("{len} bytes, more than {max}")));
-    }
-    let mut bytes = vec![0u8; len as usize];
-    ch.recv_exact(&mut bytes).map_err(chan(phase))?;
-    Ok(bytes)
 }
 
 /// A protocol violation in `phase`.
