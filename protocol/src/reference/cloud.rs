@@ -2,36 +2,17 @@
 //! It only ever holds the user's PUBLIC key: nothing in this module can decrypt.
 
 use super::BRIDGE_MODE;
-use super::core::{CloudCore, CloudMsg, CloudStep, UserMsg};
+use super::core::{CloudCore, CloudStep, Kind, UserMsg};
+use super::wire::{Drawer, recv, send};
 use crate::bridge::{BridgeCircuit, CloudOutput, run_cloud};
 use crate::error::{ProtocolError, chan};
 use crate::timeline::{Category, Timeline};
 use crate::upload::EncryptedModel;
-use crate::wire::{recv_ciphertexts, send_ciphertexts};
-use paillier::{PublicKey, Randomness, RandomnessPool};
+use paillier::{PublicKey, RandomnessPool};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use runtime::channel::Channel;
 use std::time::Instant;
-
-/// Fresh `r^N` values for re-randomising `count` ciphertexts (off-line work, in parallel).
-fn randomness(pk: &PublicKey, count: usize) -> Vec<Randomness> {
-    let mut pool = RandomnessPool::new();
-    pool.fill(pk, count);
-    (0..count).filter_map(|_| pool.take()).collect()
-}
-
-/// Sends a [`CloudMsg`] as its run of ciphertexts.
-fn send<C: Channel + ?Sized>(
-    ch: &mut C,
-    pk: &PublicKey,
-    msg: &CloudMsg,
-) -> Result<(), ProtocolError> {
-    match msg {
-        CloudMsg::Blinded(cts) => send_ciphertexts(ch, pk, cts, "blinded factors"),
-        CloudMsg::Outputs(cts) => send_ciphertexts(ch, pk, cts, "encrypted outputs"),
-    }
-}
 
 /// Runs one chunk of `count` patches: receives `Enc(p)`, runs every layer, sends `Enc(q)`.
 /// `pk` must be the key of `model` (the user's public key).
@@ -44,16 +25,15 @@ pub fn run_chunk<C: Channel + ?Sized>(
     stats: &mut Timeline,
 ) -> Result<(), ProtocolError> {
     let mut core = CloudCore::new(pk, model, count)?;
+    let rn = Drawer::Public(pk);
     let (sent0, recv0) = (ch.bytes_sent(), ch.bytes_received());
     let t = Instant::now();
-    let inputs = recv_ciphertexts(ch, pk, core.patch_values(), "encrypted patches")?;
+    let inputs = recv(ch, pk, Kind::Patches, core.patch_values())?;
     stats.record(Category::Wait, "receive Enc(p)", t.elapsed());
     core.on_patches(UserMsg::Patches(inputs))?;
     loop {
         stats.set_layer(Some(core.layer() as u32 + 1));
-        let rands = stats.time(Category::Offline, "r^N", || {
-            randomness(pk, core.blinded_count())
-        });
+        let rands = stats.time(Category::Offline, "r^N", || rn.draw(core.blinded_count()));
         stats.time(Category::Compute, "draw masks", || core.draw_masks())?;
         let msg = stats.time(Category::Compute, "blind + re-randomise", || {
             core.blind(&rands)
@@ -62,14 +42,14 @@ pub fn run_chunk<C: Channel + ?Sized>(
         stats.time(Category::Send, "blinded factors", || send(ch, pk, &msg))?;
         drop(msg);
         let t = Instant::now();
-        let sums = recv_ciphertexts(ch, pk, core.products_count(), "encrypted products")?;
+        let sums = recv(ch, pk, Kind::Products, core.products_count())?;
         stats.record(Category::Wait, "user multiplies", t.elapsed());
         let step = stats.time(Category::Compute, "unblind (multi-exponentiation)", || {
             core.unblind(UserMsg::Products(sums))
         })?;
         match step {
             CloudStep::Output(q) => {
-                let rands = stats.time(Category::Offline, "r^N", || randomness(pk, q.len()));
+                let rands = stats.time(Category::Offline, "r^N", || rn.draw(q.len()));
                 let msg = stats.time(Category::Compute, "re-randomise outputs", || {
                     core.outputs(&q, &rands)
                 });
@@ -78,7 +58,7 @@ pub fn run_chunk<C: Channel + ?Sized>(
             }
             CloudStep::Activate(z) => {
                 let mut pool = RandomnessPool::new();
-                stats.time(Category::Offline, "r^N", || pool.fill(pk, z.len()));
+                stats.time(Category::Offline, "r^N", || rn.fill(&mut pool, z.len()));
                 let mut rng = ChaCha20Rng::from_rng(&mut rand::rng());
                 let (out, bridge) =
                     run_cloud(ch, pk, circuit, &z, BRIDGE_MODE, &mut pool, &mut rng)?;

@@ -39,24 +39,118 @@ pub enum CloudMsg {
     Outputs(Vec<Ciphertext>),
 }
 
-impl UserMsg {
-    /// The message's kind and size, for errors.
-    pub fn describe(&self) -> String {
+/// The kind of a message: both directions carry runs of ciphertexts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// [`UserMsg::Patches`].
+    Patches,
+    /// [`UserMsg::Products`].
+    Products,
+    /// [`CloudMsg::Blinded`].
+    Blinded,
+    /// [`CloudMsg::Outputs`].
+    Outputs,
+}
+
+impl Kind {
+    /// The message's phase name (errors, wire).
+    pub fn phase(self) -> &'static str {
         match self {
-            UserMsg::Patches(c) => format!("{} encrypted patch values", c.len()),
-            UserMsg::Products(c) => format!("{} encrypted products", c.len()),
+            Kind::Patches => "encrypted patches",
+            Kind::Products => "encrypted products",
+            Kind::Blinded => "blinded factors",
+            Kind::Outputs => "encrypted outputs",
+        }
+    }
+
+    /// What one of its ciphertexts is (in "expected n …").
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Patches => "patch values",
+            Kind::Products => "products",
+            Kind::Blinded => "blinded factors",
+            Kind::Outputs => "outputs",
+        }
+    }
+
+    /// What one of its ciphertexts is (in "got n …").
+    fn long_noun(self) -> &'static str {
+        match self {
+            Kind::Patches => "encrypted patch values",
+            Kind::Products => "encrypted products",
+            Kind::Blinded => "blinded factors",
+            Kind::Outputs => "encrypted outputs",
         }
     }
 }
 
-impl CloudMsg {
+/// What both message enums share: a kind and its run of ciphertexts.
+pub trait Message {
+    /// The message's kind.
+    fn kind(&self) -> Kind;
+    /// Its ciphertexts.
+    fn ciphertexts(&self) -> &[Ciphertext];
+    /// Its ciphertexts, taken.
+    fn into_ciphertexts(self) -> Vec<Ciphertext>;
+
     /// The message's kind and size, for errors.
-    pub fn describe(&self) -> String {
+    fn describe(&self) -> String {
+        format!("{} {}", self.ciphertexts().len(), self.kind().long_noun())
+    }
+}
+
+impl Message for UserMsg {
+    fn kind(&self) -> Kind {
         match self {
-            CloudMsg::Blinded(c) => format!("{} blinded factors", c.len()),
-            CloudMsg::Outputs(c) => format!("{} encrypted outputs", c.len()),
+            UserMsg::Patches(_) => Kind::Patches,
+            UserMsg::Products(_) => Kind::Products,
         }
     }
+
+    fn ciphertexts(&self) -> &[Ciphertext] {
+        match self {
+            UserMsg::Patches(c) | UserMsg::Products(c) => c,
+        }
+    }
+
+    fn into_ciphertexts(self) -> Vec<Ciphertext> {
+        match self {
+            UserMsg::Patches(c) | UserMsg::Products(c) => c,
+        }
+    }
+}
+
+impl Message for CloudMsg {
+    fn kind(&self) -> Kind {
+        match self {
+            CloudMsg::Blinded(_) => Kind::Blinded,
+            CloudMsg::Outputs(_) => Kind::Outputs,
+        }
+    }
+
+    fn ciphertexts(&self) -> &[Ciphertext] {
+        match self {
+            CloudMsg::Blinded(c) | CloudMsg::Outputs(c) => c,
+        }
+    }
+
+    fn into_ciphertexts(self) -> Vec<Ciphertext> {
+        match self {
+            CloudMsg::Blinded(c) | CloudMsg::Outputs(c) => c,
+        }
+    }
+}
+
+/// The ciphertexts of `msg` when it is a `want` of `count` ciphertexts; else an error in
+/// `want`'s phase naming what came.
+fn expect<M: Message>(msg: M, want: Kind, count: usize) -> Result<Vec<Ciphertext>, ProtocolError> {
+    if msg.kind() == want && msg.ciphertexts().len() == count {
+        return Ok(msg.into_ciphertexts());
+    }
+    Err(unexpected(
+        want.phase(),
+        format!("expected {count} {}, got {}", want.noun(), msg.describe()),
+    ))
 }
 
 /// What the cloud does after unblinding a layer.
@@ -130,22 +224,11 @@ impl<'a> CloudCore<'a> {
 
     /// Takes the user's encrypted patches.
     pub fn on_patches(&mut self, msg: UserMsg) -> Result<(), ProtocolError> {
-        match msg {
-            UserMsg::Patches(cts) if cts.len() == self.patch_values() => {
-                let n0 = self.model.header.widths[0] as usize;
-                self.acts = cts.chunks(n0).map(<[Ciphertext]>::to_vec).collect();
-                self.layer = 0;
-                Ok(())
-            }
-            other => Err(unexpected(
-                "encrypted patches",
-                format!(
-                    "expected {} patch values, got {}",
-                    self.patch_values(),
-                    other.describe()
-                ),
-            )),
-        }
+        let cts = expect(msg, Kind::Patches, self.patch_values())?;
+        let n0 = self.model.header.widths[0] as usize;
+        self.acts = cts.chunks(n0).map(<[Ciphertext]>::to_vec).collect();
+        self.layer = 0;
+        Ok(())
     }
 
     /// The layer in progress (0-based).
@@ -219,19 +302,7 @@ impl<'a> CloudCore<'a> {
     /// `Enc(z_bi) = Enc(s_bi) · Enc(Σ_j r1·a + W·r2 + r1·r2)^(−1) · Enc(b_i)` by
     /// multi-exponentiation; says whether the activation bridge or the output follows.
     pub fn unblind(&mut self, msg: UserMsg) -> Result<CloudStep, ProtocolError> {
-        let sums = match msg {
-            UserMsg::Products(cts) if cts.len() == self.products_count() => cts,
-            other => {
-                return Err(unexpected(
-                    "encrypted products",
-                    format!(
-                        "expected {} products, got {}",
-                        self.products_count(),
-                        other.describe()
-                    ),
-                ));
-            }
-        };
+        let sums = expect(msg, Kind::Products, self.products_count())?;
         let l = &self.model.layers[self.layer];
         let (n_in, n_out) = (l.inputs, l.outputs);
         let (pk, masks, acts) = (self.pk, &self.masks, &self.acts);
@@ -378,19 +449,7 @@ impl<'a> UserCore<'a> {
 
     /// Decrypts the blinded factors of this layer.
     pub fn decrypt(&mut self, msg: CloudMsg) -> Result<(), ProtocolError> {
-        let cts = match msg {
-            CloudMsg::Blinded(cts) if cts.len() == self.blinded_count() => cts,
-            other => {
-                return Err(unexpected(
-                    "blinded factors",
-                    format!(
-                        "expected {} blinded factors, got {}",
-                        self.blinded_count(),
-                        other.describe()
-                    ),
-                ));
-            }
-        };
+        let cts = expect(msg, Kind::Blinded, self.blinded_count())?;
         let sk = self.sk;
         self.plain = cts
             .par_iter()
@@ -448,19 +507,7 @@ impl<'a> UserCore<'a> {
 
     /// Decrypts the raw outputs `q` per patch, each checked against the model's bound.
     pub fn outputs(&self, msg: CloudMsg) -> Result<Vec<Vec<i64>>, ProtocolError> {
-        let cts = match msg {
-            CloudMsg::Outputs(cts) if cts.len() == self.output_count() => cts,
-            other => {
-                return Err(unexpected(
-                    "encrypted outputs",
-                    format!(
-                        "expected {} outputs, got {}",
-                        self.output_count(),
-                        other.describe()
-                    ),
-                ));
-            }
-        };
+        let cts = expect(msg, Kind::Outputs, self.output_count())?;
         let (sk, z_bits) = (self.sk, self.header.z_bits);
         let bound = 1i128 << z_bits;
         let q = cts

@@ -63,6 +63,7 @@ pub mod cloud;
 pub mod core;
 pub mod job;
 pub mod user;
+mod wire;
 
 use crate::bridge::Mode;
 use crate::error::ProtocolError as SessionError;
