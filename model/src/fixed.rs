@@ -22,7 +22,7 @@
 //! shipped model the bound is about 2^30 and real images reach about 2^26 (`tests/model_fixed.rs`).
 
 use crate::error::{ModelError, Result};
-use crate::mlp::Mlp;
+use crate::mlp::{Layer, Mlp};
 use crate::patches::PatchGeometry;
 use activation::Activation;
 use std::sync::Arc;
@@ -138,18 +138,8 @@ impl FixedParams {
     }
 }
 
-/// One layer with integer weights (`Fw`) and biases (`Fw + Fa`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FixedDense {
-    /// Number of inputs.
-    pub inputs: usize,
-    /// Number of outputs.
-    pub outputs: usize,
-    /// Raw weights, row-major `[outputs][inputs]`.
-    pub weights: Vec<i64>,
-    /// Raw biases.
-    pub bias: Vec<i64>,
-}
+/// One layer with raw integer weights (`Fw` fractional bits) and biases (`Fw + Fa`).
+pub type FixedDense = Layer<i64>;
 
 /// A model quantised to [`FixedParams`], with its activation.
 #[derive(Clone, Debug, PartialEq)]
@@ -233,7 +223,7 @@ impl FixedMlp {
         for l in &self.layers {
             let worst = (0..l.outputs)
                 .map(|o| {
-                    let row = &l.weights[o * l.inputs..(o + 1) * l.inputs];
+                    let row = l.row(o);
                     row.iter().map(|&w| i128::from(w).abs()).sum::<i128>() * a_max
                         + i128::from(l.bias[o]).abs()
                 })
@@ -259,8 +249,8 @@ impl FixedMlp {
         for (li, l) in self.layers.iter().enumerate() {
             let mut next = Vec::with_capacity(l.outputs);
             for o in 0..l.outputs {
-                let row = &l.weights[o * l.inputs..(o + 1) * l.inputs];
-                let s: i128 = row
+                let s: i128 = l
+                    .row(o)
                     .iter()
                     .zip(&a)
                     .map(|(&w, &x)| i128::from(w) * i128::from(x))

@@ -38,17 +38,34 @@ pub const MAX_PATCH_SIDE: u32 = 255;
 /// Most weights and biases a model file may declare in total (2^24: 64 MiB of `f32`).
 pub const MAX_PARAMETERS: u64 = 1 << 24;
 
-/// One fully connected layer `z = W·a + b`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Dense {
+/// One fully connected layer `z = W·a + b` with values of type `T`: `f32` in the trained
+/// model ([`Dense`]), raw fixed-point integers in the quantised one
+/// ([`crate::fixed::FixedDense`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layer<T> {
     /// Number of inputs.
     pub inputs: usize,
     /// Number of outputs.
     pub outputs: usize,
     /// Weights, row-major `[outputs][inputs]`.
-    pub weights: Vec<f32>,
+    pub weights: Vec<T>,
     /// Biases, `outputs` of them.
-    pub bias: Vec<f32>,
+    pub bias: Vec<T>,
+}
+
+/// A layer of the trained model (float weights and biases).
+pub type Dense = Layer<f32>;
+
+impl<T> Layer<T> {
+    /// The weights into output `o` (row `o` of `W`, `inputs` of them).
+    pub fn row(&self, o: usize) -> &[T] {
+        &self.weights[o * self.inputs..(o + 1) * self.inputs]
+    }
+
+    /// Weights and biases of the layer.
+    pub fn parameters(&self) -> usize {
+        self.weights.len() + self.bias.len()
+    }
 }
 
 /// A trained residual MLP denoiser.
@@ -156,10 +173,7 @@ impl Mlp {
 
     /// Total number of weights and biases.
     pub fn parameter_count(&self) -> usize {
-        self.layers
-            .iter()
-            .map(|l| l.weights.len() + l.bias.len())
-            .sum()
+        self.layers.iter().map(Layer::parameters).sum()
     }
 
     /// Runs the network on one normalised patch with activation `act`, returning the
@@ -170,8 +184,12 @@ impl Mlp {
         for (li, l) in self.layers.iter().enumerate() {
             let mut z = Vec::with_capacity(l.outputs);
             for o in 0..l.outputs {
-                let row = &l.weights[o * l.inputs..(o + 1) * l.inputs];
-                let s: f64 = row.iter().zip(&a).map(|(&w, &x)| f64::from(w) * x).sum();
+                let s: f64 = l
+                    .row(o)
+                    .iter()
+                    .zip(&a)
+                    .map(|(&w, &x)| f64::from(w) * x)
+                    .sum();
                 z.push(s + f64::from(l.bias[o]));
             }
             if li + 1 < n {
@@ -184,11 +202,7 @@ impl Mlp {
 
     /// Serialises to the versioned binary format (see the module docs).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let params: usize = self
-            .layers
-            .iter()
-            .map(|l| l.weights.len() + l.bias.len())
-            .sum();
+        let params = self.parameter_count();
         let mut w = MODEL_FILE.writer(24 + 4 * (self.layers.len() + 1) + 4 * params);
         for v in [
             self.input_patch as u32,
