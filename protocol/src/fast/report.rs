@@ -15,7 +15,8 @@ pub struct FastReport {
     /// Bytes this party received during the output circuits.
     pub output_bytes_received: u64,
     /// Bytes received during each garbled batch, in order: the activations of every hidden
-    /// layer, then the output circuit of every distinct coverage (view accounting).
+    /// layer (per chunk when pipelined), then the output circuit of every distinct coverage
+    /// (view accounting).
     pub gc_bytes_received: Vec<u64>,
 }
 

@@ -22,8 +22,8 @@ pub struct CloudView {
     pub cross_slots: Vec<paillier::BigUint>,
     /// Garbled-circuit outputs `y = act(z) + r mod 2^k`.
     pub activations: Vec<u64>,
-    /// Bytes received during each layer's garbled activation batch (handshake, OT, labels,
-    /// garbled tables, decoding bits), in layer order.
+    /// Bytes received during each garbled activation batch (handshake, OT, labels, garbled
+    /// tables, decoding bits), in the schedule's order (by layer, then chunk).
     pub gc_bytes_received: Vec<u64>,
 }
 
