@@ -252,7 +252,7 @@ impl Run<'_> {
         if engine == CrossEngine::Rlwe {
             // RLWE packs a whole layer of an image into a few polynomials: its costs grow by
             // polynomial, not by patch, so a small crop's per-patch figures overstate an image.
-            let (up, down) = rlwe_image_bytes(&fixed, full, ring.k)?;
+            let (up, down) = rlwe_image_bytes(fixed, full, self.shares.0.ring.k)?;
             println!(
                 "RLWE linear layers of a 256×256 image, exact from the layouts: user sends {:.1} MB, cloud sends {:.1} MB (CPU and wall: run FAST_BENCH_SIDE=256)",
                 up as f64 / 1e6,
