@@ -142,7 +142,7 @@ impl Evaluator {
         self.tccr.hash_in_place(3 * self.gid, hashes, 1);
         for (((ab, h), &out), m) in self.queued_inputs[..2 * n]
             .chunks_exact(2)
-            .zip(hashes.chunks_exact(3))
+            .zip(hashes.as_chunks::<3>().0)
             .zip(&self.queued_outs[..n])
             .zip(&self.mat[self.pos..self.pos + n])
         {

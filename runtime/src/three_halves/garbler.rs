@@ -133,7 +133,7 @@ impl Garbler {
         let bits = self.prg.next_block().0;
         for (k, ((ab, h), &out)) in self.queued_inputs[..2 * n]
             .chunks_exact(2)
-            .zip(self.hashes.chunks_exact(6))
+            .zip(self.hashes[..6 * n].as_chunks::<6>().0)
             .zip(&self.queued_outs[..n])
             .enumerate()
         {

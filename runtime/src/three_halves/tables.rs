@@ -114,6 +114,18 @@ fn cbit(b: Block) -> u8 {
     (b.0 >> 64) as u8 & 1
 }
 
+/// The XORs of every subset of `(A_L, A_R, B_L, B_R)`: entry `m` = `Σ_{c ∈ m} v_c`.
+#[inline(always)]
+fn subset_xors(a: Block, b: Block) -> [u64; 16] {
+    let v = [lo(a), hi(a), lo(b), hi(b)];
+    let mut t = [0u64; 16];
+    for m in 1..16usize {
+        let low = m & m.wrapping_neg();
+        t[m] = t[m ^ low] ^ v[low.trailing_zeros() as usize];
+    }
+    t
+}
+
 /// `R·(A_L, A_R, B_L, B_R)` as (row 0, row 1).
 #[inline(always)]
 fn apply(r: u8, a: Block, b: Block) -> (u64, u64) {
@@ -136,6 +148,48 @@ pub struct GateMaterial {
     pub z: u8,
 }
 
+/// What the garbler needs of one gate to compute the evaluator's value in any colour.
+struct GateCtx<'a> {
+    alpha: bool,
+    beta: bool,
+    r: u8,
+    h: &'a [Block; 6],
+    /// Subset XORs of the zero-labels' halves ([`subset_xors`]).
+    t: [u64; 16],
+    /// `0, Δ_L, Δ_R, Δ_L ⊕ Δ_R`.
+    d: [u64; 4],
+}
+
+/// The Δ part of one row of `R·(A_a, B_b)`: the row's mask `m` (columns `A_L A_R B_L B_R`)
+/// picks `a·Δ_L`, `a·Δ_R`, `b·Δ_L`, `b·Δ_R`; returns the index into [`GateCtx::d`].
+#[inline(always)]
+fn delta_index(m: u8, a: bool, b: bool) -> usize {
+    let (a, b) = (0u8.wrapping_sub(a as u8), 0u8.wrapping_sub(b as u8));
+    (((m & a) ^ ((m >> 2) & b)) & 3) as usize
+}
+
+/// The evaluator's value `E_ij` for colour `(i, j)`: (label row 0, label row 1, control bits).
+#[inline(always)]
+fn colour_value(g: &GateCtx<'_>, i: bool, j: bool) -> (u64, u64, u8) {
+    let (a, b) = (i ^ g.alpha, j ^ g.beta);
+    let (ha, hb, hx) = (
+        g.h[a as usize],
+        g.h[2 + b as usize],
+        g.h[4 + (a ^ b) as usize],
+    );
+    let rij = colour_control(g.r, g.alpha, g.beta, i, j);
+    let rm = control_matrix(i, j, rij);
+    let (m0, m1) = (rm & 0xf, rm >> 4);
+    // R·(A_a, B_b) = R·(A₀, B₀) ⊕ R·(aΔ, bΔ); the AND's own ab·Δ goes to both rows.
+    let ab = (a & b) as usize;
+    let l0 = g.t[m0 as usize] ^ g.d[delta_index(m0, a, b) ^ ab];
+    let l1 = g.t[m1 as usize] ^ g.d[delta_index(m1, a, b) ^ (ab << 1)];
+    let e0 = lo(ha) ^ lo(hx) ^ l0;
+    let e1 = lo(hb) ^ lo(hx) ^ l1;
+    let c = (cbit(ha) ^ cbit(hx)) | ((cbit(hb) ^ cbit(hx)) << 1);
+    (e0, e1, c ^ rij)
+}
+
 /// Garbles one AND gate. `a0`, `b0`: input zero-labels; `delta`: the offset (lsb 1);
 /// `h`: `H(A₀), H(A₁)` (tweak `3g`), `H(B₀), H(B₁)` (`3g+1`), `H(A₀⊕B₀), H(A₀⊕B₁)` (`3g+2`);
 /// `r`: two random bits. Returns the output zero-label and the material.
@@ -144,27 +198,21 @@ pub fn garble_gate(
     a0: Block,
     b0: Block,
     delta: Block,
-    h: &[Block],
+    h: &[Block; 6],
     r: u8,
 ) -> (Block, GateMaterial) {
-    let (alpha, beta) = (a0.lsb(), b0.lsb());
-    // The evaluator's value E_ij (label part, control part) for colour (i, j).
-    let case = |i: bool, j: bool| -> (u64, u64, u8) {
-        let (a, b) = (i ^ alpha, j ^ beta);
-        let la = a0 ^ (Block::mask(a) & delta);
-        let lb = b0 ^ (Block::mask(b) & delta);
-        let (ha, hb, hx) = (h[a as usize], h[2 + b as usize], h[4 + (a ^ b) as usize]);
-        let rij = colour_control(r, alpha, beta, i, j);
-        let (l0, l1) = apply(control_matrix(i, j, rij), la, lb);
-        let ab = m64(a & b);
-        let e0 = lo(ha) ^ lo(hx) ^ l0 ^ (ab & lo(delta));
-        let e1 = lo(hb) ^ lo(hx) ^ l1 ^ (ab & hi(delta));
-        let c = (cbit(ha) ^ cbit(hx)) | ((cbit(hb) ^ cbit(hx)) << 1);
-        (e0, e1, c ^ rij)
+    let (dl, dr) = (lo(delta), hi(delta));
+    let g = GateCtx {
+        alpha: a0.lsb(),
+        beta: b0.lsb(),
+        r,
+        h,
+        t: subset_xors(a0, b0),
+        d: [0, dl, dr, dl ^ dr],
     };
-    let (e00_0, e00_1, c00) = case(false, false);
-    let (e11_0, e11_1, c11) = case(true, true);
-    let (e01_0, _, c01) = case(false, true);
+    let (e00_0, e00_1, c00) = colour_value(&g, false, false);
+    let (e11_0, e11_1, c11) = colour_value(&g, true, true);
+    let (e01_0, _, c01) = colour_value(&g, false, true);
     let c0 = Block(e00_0 as u128 | ((e00_1 as u128) << 64));
     let d11 = c00 ^ c11;
     let d01 = c00 ^ c01;
@@ -186,7 +234,7 @@ fn decode_control(i: bool, j: bool, hc: u8, z: u8) -> u8 {
 /// Evaluates one AND gate: `a`, `b` active labels; `h`: `H(A)`, `H(B)`, `H(A⊕B)` (tweaks
 /// `3g, 3g+1, 3g+2`). Returns the active output label.
 #[inline(always)]
-pub fn eval_gate(a: Block, b: Block, h: &[Block], m: &GateMaterial) -> Block {
+pub fn eval_gate(a: Block, b: Block, h: &[Block; 3], m: &GateMaterial) -> Block {
     let (i, j) = (a.lsb(), b.lsb());
     let (ha, hb, hx) = (h[0], h[1], h[2]);
     let hc = (cbit(ha) ^ cbit(hx)) | ((cbit(hb) ^ cbit(hx)) << 1);
@@ -245,7 +293,7 @@ mod tests {
         let delta = Delta::random(rng).block();
         let a0 = Block::random(rng).with_lsb(alpha);
         let b0 = Block::random(rng).with_lsb(beta);
-        let h: Vec<Block> = (0..6).map(|_| Block::random(rng)).collect();
+        let h: [Block; 6] = std::array::from_fn(|_| Block::random(rng));
         let (c0, mat) = garble_gate(a0, b0, delta, &h, r);
         for (a, b) in [(false, false), (false, true), (true, false), (true, true)] {
             let la = a0 ^ (Block::mask(a) & delta);
@@ -281,7 +329,7 @@ mod tests {
         let mut seen = [false; 2];
         for _ in 0..64 {
             let delta = Delta::random(&mut rng).block();
-            let h: Vec<Block> = (0..6).map(|_| Block::random(&mut rng)).collect();
+            let h: [Block; 6] = std::array::from_fn(|_| Block::random(&mut rng));
             let (c0, _) = garble_gate(
                 Block::random(&mut rng),
                 Block::random(&mut rng),
