@@ -5,6 +5,7 @@
 use gcc_nn_circuit::simulate::simulate_u64;
 use gcc_nn_circuit::{Circuit, Gate, IoValue, Party, ValueFormat, binary, bristol, meta};
 use proptest::prelude::*;
+use testkit::mutate::{edits, mutate};
 
 const ADDER: &str = include_str!("data/bristol/bristol_format/adder_32bit.txt");
 
@@ -71,24 +72,6 @@ fn inputs_for(c: &Circuit, seed: u64) -> Vec<u64> {
         .collect()
 }
 
-fn mutate(bytes: &mut Vec<u8>, edits: &[(usize, u8, u8)]) {
-    for &(pos, kind, byte) in edits {
-        if bytes.is_empty() {
-            bytes.push(byte);
-            continue;
-        }
-        let at = pos % bytes.len();
-        match kind % 4 {
-            0 => bytes[at] = byte,
-            1 => bytes.insert(at, byte),
-            2 => {
-                bytes.remove(at);
-            }
-            _ => bytes.truncate(at),
-        }
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -99,7 +82,7 @@ proptest! {
     }
 
     #[test]
-    fn mutated_bristol_files_never_panic(edits in prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..8)) {
+    fn mutated_bristol_files_never_panic(edits in edits(8)) {
         let c = seed();
         let mut bytes = bristol::write_fashion(&c).into_bytes();
         mutate(&mut bytes, &edits);
@@ -115,7 +98,7 @@ proptest! {
     #[test]
     fn random_and_mutated_binary_files_never_panic(
         noise in prop::collection::vec(any::<u8>(), 0..64),
-        edits in prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..8),
+        edits in edits(8),
     ) {
         let _ = binary::read(&noise);
         let file = binary::write(&seed());

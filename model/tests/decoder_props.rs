@@ -6,6 +6,7 @@ use gcc_nn_model::gray::GrayImage;
 use gcc_nn_model::image_file::MAX_IMAGE_SIDE;
 use gcc_nn_model::mlp::{Dense, MAX_LAYER_WIDTH, MAX_PARAMETERS, Mlp};
 use proptest::prelude::*;
+use testkit::mutate::{edits, mutate};
 use std::path::Path;
 
 /// A model file: the envelope around the given u32 header fields (sigma passed as bits)
@@ -149,24 +150,6 @@ fn random_model(input: usize, hidden: &[usize], values: &[f32]) -> Mlp {
     Mlp::new(input, 1, 1, 25.0, layers).expect("valid model")
 }
 
-fn mutate(bytes: &mut Vec<u8>, edits: &[(usize, u8, u8)]) {
-    for &(pos, kind, byte) in edits {
-        if bytes.is_empty() {
-            bytes.push(byte);
-            continue;
-        }
-        let at = pos % bytes.len();
-        match kind % 4 {
-            0 => bytes[at] = byte,
-            1 => bytes.insert(at, byte),
-            2 => {
-                bytes.remove(at);
-            }
-            _ => bytes.truncate(at),
-        }
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
@@ -177,7 +160,7 @@ proptest! {
     }
 
     #[test]
-    fn mutated_files_never_panic(edits in prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6)) {
+    fn mutated_files_never_panic(edits in edits(6)) {
         let m = random_model(3, &[4], &[0.5, -0.25, 1.0]);
         // The whole file mutated (envelope checks), and its body mutated then sealed again
         // (so the mutation reaches the field checks behind the checksum).

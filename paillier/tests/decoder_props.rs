@@ -8,6 +8,7 @@ use gcc_nn_paillier::serial::{
 };
 use gcc_nn_paillier::{BigUint, Ciphertext, PaillierError, PublicKey, SecretKey};
 use proptest::prelude::*;
+use testkit::mutate::{edits, mutate};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::sync::OnceLock;
@@ -72,24 +73,6 @@ fn a_modulus_at_the_limit_still_reads_and_one_byte_more_does_not() {
     );
 }
 
-fn mutate(bytes: &mut Vec<u8>, edits: &[(usize, u8, u8)]) {
-    for &(pos, kind, byte) in edits {
-        if bytes.is_empty() {
-            bytes.push(byte);
-            continue;
-        }
-        let at = pos % bytes.len();
-        match kind % 4 {
-            0 => bytes[at] = byte,
-            1 => bytes.insert(at, byte),
-            2 => {
-                bytes.remove(at);
-            }
-            _ => bytes.truncate(at),
-        }
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
@@ -103,7 +86,7 @@ proptest! {
     }
 
     #[test]
-    fn mutated_files_never_panic(edits in prop::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6)) {
+    fn mutated_files_never_panic(edits in edits(6)) {
         let sk = key();
         let pk = sk.public_key();
         let c = pk.encrypt(&BigUint::from(5u8), &mut ChaCha20Rng::seed_from_u64(3)).expect("enc");

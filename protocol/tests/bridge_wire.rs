@@ -12,6 +12,7 @@ mod bridge_harness;
 
 use bridge_harness::{Outcome, Role, Transcript, XS, circuit, key, record, run_role, run_script};
 use proptest::prelude::*;
+use testkit::mutate::{flipped, flips};
 use protocol::BridgeError;
 use protocol::bridge::{BATCH_AT, CIPHERTEXTS_AT, HEADER_BYTES, MAX_BATCH, Mode};
 use rand_chacha::rand_core::SeedableRng;
@@ -191,16 +192,6 @@ fn peer_stalling_mid_run_times_out_naming_the_message() {
     }
 }
 
-fn mutated(script: &[u8], edits: &[(usize, u8)], keep: usize) -> Vec<u8> {
-    let mut s = script.to_vec();
-    for &(at, b) in edits {
-        let i = 1 + at % (s.len() - 1);
-        s[i] ^= b.max(1);
-    }
-    s.truncate(keep.max(1).min(s.len()));
-    s
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(16))]
 
@@ -212,12 +203,12 @@ proptest! {
     #[test]
     fn mutated_transcripts_never_panic(
         which in 0usize..6,
-        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..5),
+        edits in flips(5),
         keep in any::<usize>(),
     ) {
         let t = &transcripts()[which / 2];
         let script = if which % 2 == 0 { &t.user_script } else { &t.cloud_script };
-        let data = mutated(script, &edits, keep);
+        let data = flipped(script, &edits, keep);
         let r = run_script(&data);
         if data.len() < script.len() {
             prop_assert!(r.is_err());

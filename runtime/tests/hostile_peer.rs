@@ -15,6 +15,7 @@ use gc_replay::{
     CONFIGS, Transcript, evaluator_from_script, evaluator_on, garbler_from_script, record,
 };
 use proptest::prelude::*;
+use testkit::mutate::{flipped, flips};
 use runtime::channel::{Channel, ChannelError, MemChannel};
 use runtime::driver::DriverError;
 use runtime::driver::HANDSHAKE_BYTES;
@@ -154,17 +155,6 @@ fn peer_stalling_mid_batch_times_out_naming_the_message() {
     }
 }
 
-/// A transcript with some bytes replaced, then possibly truncated.
-fn mutated(script: &[u8], edits: &[(usize, u8)], keep: usize) -> Vec<u8> {
-    let mut s = script.to_vec();
-    for &(at, b) in edits {
-        let i = 1 + at % (s.len() - 1);
-        s[i] ^= b.max(1);
-    }
-    s.truncate(keep.max(1).min(s.len()));
-    s
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -197,12 +187,12 @@ proptest! {
     #[test]
     fn mutated_transcripts_never_panic(
         config in 0usize..3,
-        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6),
+        edits in flips(6),
         keep in any::<usize>(),
     ) {
         let t = &transcripts()[config];
-        let e = mutated(&t.evaluator_script, &edits, keep);
-        let g = mutated(&t.garbler_script, &edits, keep);
+        let e = flipped(&t.evaluator_script, &edits, keep);
+        let g = flipped(&t.garbler_script, &edits, keep);
         // Flipped table or label bits decode to wrong outputs, not errors; only the
         // absence of panics and, for shortened scripts, an error is promised.
         let (re, rg) = (evaluator_from_script(&e), garbler_from_script(&g));

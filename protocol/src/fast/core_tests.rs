@@ -9,7 +9,7 @@ use crate::fast::schedule::{Action, At, Chunking, Op, schedule};
 use crate::fast::{CloudOutputOrShare, simulate_setup};
 use crate::upload::EncryptedModel;
 use compiler::Party;
-use model::fixed::{FIXED, FixedActivation, FixedDense, FixedMlp};
+use model::fixed::{FIXED, FixedMlp};
 use model::patches::PatchGeometry;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -137,27 +137,7 @@ fn fixture() -> Fixture {
     let mut rng = ChaCha20Rng::seed_from_u64(21);
     let user = SecretKey::generate_any_size(512, &mut rng).expect("key");
     let cloud = Arc::new(SecretKey::generate_any_size(512, &mut rng).expect("key"));
-    let model = FixedMlp {
-        params: FIXED,
-        activation: FixedActivation::shipped("tanh").expect("tanh"),
-        input_patch: 1,
-        output_patch: 1,
-        stride: 1,
-        layers: vec![
-            FixedDense {
-                inputs: 1,
-                outputs: 3,
-                weights: vec![3000, -3500, 4000],
-                bias: vec![30_000, -200_000, 5_000],
-            },
-            FixedDense {
-                inputs: 3,
-                outputs: 1,
-                weights: vec![2500, -1800, 900],
-                bias: vec![-40_000],
-            },
-        ],
-    };
+    let model = testkit::models::tiny();
     let enc = EncryptedModel::encrypt_with_rng(
         &model,
         user.public_key(),

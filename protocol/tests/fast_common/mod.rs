@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use gcc_nn_protocol::fast::{EncryptedModel, ModelShare, Ring, simulate_setup};
-use model::fixed::{FIXED, FixedDense, FixedMlp};
+use model::fixed::{FIXED, FixedMlp};
 use paillier::SecretKey;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -29,38 +29,10 @@ pub(crate) fn ring() -> Ring {
     Ring::new(FIXED.ring_bits).expect("ring")
 }
 
-/// The side of a square patch of `n` pixels.
-fn side(n: usize) -> usize {
-    let s = (n as f64).sqrt().round() as usize;
-    assert_eq!(s * s, n, "test widths must be square patch sizes, got {n}");
-    s
-}
-
 /// A random model with the given widths (first and last square: patch sizes): weights
 /// within ±1.5, biases within ±0.5.
 pub(crate) fn random_model(widths: &[usize], seed: u64) -> FixedMlp {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let wmax = 3i64 << (FIXED.fw - 1);
-    let bmax = 1i64 << (FIXED.z_frac() - 1);
-    let layers = widths
-        .windows(2)
-        .map(|w| FixedDense {
-            inputs: w[0],
-            outputs: w[1],
-            weights: (0..w[0] * w[1])
-                .map(|_| rng.random_range(-wmax..=wmax))
-                .collect(),
-            bias: (0..w[1]).map(|_| rng.random_range(-bmax..=bmax)).collect(),
-        })
-        .collect();
-    FixedMlp {
-        params: FIXED,
-        activation: model::fixed::FixedActivation::shipped("tanh").expect("tanh"),
-        input_patch: side(widths[0]),
-        output_patch: side(widths[widths.len() - 1]),
-        stride: 1,
-        layers,
-    }
+    testkit::models::random(widths, seed)
 }
 
 /// Random quantised input patches within the clamp range, with the extremes first.

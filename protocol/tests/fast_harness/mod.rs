@@ -15,7 +15,7 @@ use gcc_nn_protocol::fast::pairing::{
 use gcc_nn_protocol::fast::{
     EncryptedModel, ModelShare, Ring, ShareCircuit, cloud_setup, run_cloud, run_user, user_setup,
 };
-use model::fixed::{FIXED, FixedDense, FixedMlp};
+use model::fixed::{FIXED, FixedMlp};
 use model::patches::{ImageLayout, PatchGeometry};
 use paillier::SecretKey;
 use rand_chacha::ChaCha20Rng;
@@ -81,27 +81,7 @@ pub(crate) fn fixture() -> &'static Fixture {
         let cloud = Arc::new(
             SecretKey::generate_any_size(512, &mut rng).unwrap_or_else(|e| fail("key", e)),
         );
-        let model = FixedMlp {
-            params: FIXED,
-            activation: model::fixed::FixedActivation::shipped("tanh").expect("tanh"),
-            input_patch: 1,
-            output_patch: 1,
-            stride: 1,
-            layers: vec![
-                FixedDense {
-                    inputs: 1,
-                    outputs: 3,
-                    weights: vec![3000, -3500, 4000],
-                    bias: vec![30_000, -200_000, 5_000],
-                },
-                FixedDense {
-                    inputs: 3,
-                    outputs: 1,
-                    weights: vec![2500, -1800, 900],
-                    bias: vec![-40_000],
-                },
-            ],
-        };
+        let model = testkit::models::tiny();
         let enc = EncryptedModel::encrypt_with_rng(
             &model,
             user.public_key(),
