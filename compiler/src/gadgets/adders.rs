@@ -1,7 +1,7 @@
 //! Carry chains: addition and subtraction modulo 2^width, negation, absolute value and
 //! sign (one AND per bit but the top one).
 
-use super::{Word, any, full_adder};
+use super::{Word, any, carry, full_adder};
 use crate::builder::{Bit, Builder};
 
 /// `x + y + carry_in` on n-bit words: returns n sum bits and the carry out (n ANDs;
@@ -52,15 +52,6 @@ fn ripple(
         }
     }
     Word { bits, signed }
-}
-
-/// The carry `maj(a, b, c)` of one adder position with a single AND:
-/// `((a ⊕ c) ∧ (b ⊕ c)) ⊕ c`.
-pub fn carry(builder: &mut Builder, a: Bit, b: Bit, c: Bit) -> Bit {
-    let ac = builder.xor(a, c);
-    let bc = builder.xor(b, c);
-    let t = builder.and(ac, bc);
-    builder.xor(t, c)
 }
 
 /// `−x` modulo 2^width (width−1 ANDs).

@@ -138,6 +138,15 @@ impl Columns {
     }
 }
 
+/// The carry `maj(a, b, c)` of one adder position with a single AND:
+/// `((a ⊕ c) ∧ (b ⊕ c)) ⊕ c`.
+pub fn carry(builder: &mut Builder, a: Bit, b: Bit, c: Bit) -> Bit {
+    let ac = builder.xor(a, c);
+    let bc = builder.xor(b, c);
+    let t = builder.and(ac, bc);
+    builder.xor(t, c)
+}
+
 /// One full adder: `(a ⊕ b ⊕ c, maj(a, b, c))` with a single AND.
 pub fn full_adder(builder: &mut Builder, a: Bit, b: Bit, c: Bit) -> (Bit, Bit) {
     let ac = builder.xor(a, c);

@@ -23,8 +23,8 @@ mod columns;
 mod compare;
 mod multiply;
 
-pub use adders::{abs, add, add_with_carry, carry, conditional_negate, negate, sign, sub};
-pub use columns::{Columns, full_adder};
+pub use adders::{abs, add, add_with_carry, conditional_negate, negate, sign, sub};
+pub use columns::{Columns, carry, full_adder};
 pub use compare::{any, at_most_const, equal, less_than, mux};
 pub use multiply::{csd_digits, multiply, multiply_constant, square, symmetric_square};
 

@@ -99,47 +99,33 @@ pub trait Message {
     }
 }
 
-impl Message for UserMsg {
-    fn kind(&self) -> Kind {
-        match self {
-            UserMsg::Patches(_) => Kind::Patches,
-            UserMsg::Products(_) => Kind::Products,
-        }
-    }
+/// Both message enums are a kind per variant and a run of ciphertexts: one implementation.
+macro_rules! message {
+    ($msg:ident { $($variant:ident),* $(,)? }) => {
+        impl Message for $msg {
+            fn kind(&self) -> Kind {
+                match self {
+                    $($msg::$variant(_) => Kind::$variant),*
+                }
+            }
 
-    fn ciphertexts(&self) -> &[Ciphertext] {
-        match self {
-            UserMsg::Patches(c) | UserMsg::Products(c) => c,
-        }
-    }
+            fn ciphertexts(&self) -> &[Ciphertext] {
+                match self {
+                    $($msg::$variant(c))|* => c,
+                }
+            }
 
-    fn into_ciphertexts(self) -> Vec<Ciphertext> {
-        match self {
-            UserMsg::Patches(c) | UserMsg::Products(c) => c,
+            fn into_ciphertexts(self) -> Vec<Ciphertext> {
+                match self {
+                    $($msg::$variant(c))|* => c,
+                }
+            }
         }
-    }
+    };
 }
 
-impl Message for CloudMsg {
-    fn kind(&self) -> Kind {
-        match self {
-            CloudMsg::Blinded(_) => Kind::Blinded,
-            CloudMsg::Outputs(_) => Kind::Outputs,
-        }
-    }
-
-    fn ciphertexts(&self) -> &[Ciphertext] {
-        match self {
-            CloudMsg::Blinded(c) | CloudMsg::Outputs(c) => c,
-        }
-    }
-
-    fn into_ciphertexts(self) -> Vec<Ciphertext> {
-        match self {
-            CloudMsg::Blinded(c) | CloudMsg::Outputs(c) => c,
-        }
-    }
-}
+message!(UserMsg { Patches, Products });
+message!(CloudMsg { Blinded, Outputs });
 
 /// The ciphertexts of `msg` when it is a `want` of `count` ciphertexts; else an error in
 /// `want`'s phase naming what came.
