@@ -44,6 +44,12 @@ pub struct PassOptions {
     /// Fuse sums, differences, negations, shifts and constant products of single-use values
     /// into one carry-save compression (one carry chain instead of one per operation).
     pub fusion: bool,
+    /// Shared row pairs in fused sums: a pair of shifted copies of one word that recurs in
+    /// a sum (as in constant products' signed digits) is added once and reused.
+    pub shared_rows: bool,
+    /// Redundant selects: `if c { k } else { v }` is `v` when the ranges prove v = k
+    /// whenever c holds (needs `range`).
+    pub redundant_selects: bool,
 }
 
 impl Default for PassOptions {
@@ -55,6 +61,8 @@ impl Default for PassOptions {
             range: true,
             path_ranges: true,
             fusion: true,
+            shared_rows: true,
+            redundant_selects: true,
         }
     }
 }
@@ -69,6 +77,8 @@ impl PassOptions {
             range: false,
             path_ranges: false,
             fusion: false,
+            shared_rows: false,
+            redundant_selects: false,
         }
     }
 

@@ -79,6 +79,7 @@ fn pass_variants(base: PassOptions) -> Vec<(&'static str, PassOptions)> {
             PassOptions {
                 range: false,
                 path_ranges: false,
+                redundant_selects: false,
                 ..base
             },
         ),
@@ -93,6 +94,20 @@ fn pass_variants(base: PassOptions) -> Vec<(&'static str, PassOptions)> {
             "no fusion",
             PassOptions {
                 fusion: false,
+                ..base
+            },
+        ),
+        (
+            "no shared rows",
+            PassOptions {
+                shared_rows: false,
+                ..base
+            },
+        ),
+        (
+            "no redundant selects",
+            PassOptions {
+                redundant_selects: false,
                 ..base
             },
         ),

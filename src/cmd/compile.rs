@@ -78,6 +78,12 @@ pub(crate) struct PassFlags {
     /// Disable fused carry-save sums.
     #[arg(long)]
     no_fusion: bool,
+    /// Disable shared row pairs in fused sums.
+    #[arg(long)]
+    no_shared_rows: bool,
+    /// Disable redundant-select elimination.
+    #[arg(long)]
+    no_redundant_selects: bool,
 }
 
 impl PassFlags {
@@ -95,6 +101,8 @@ impl PassFlags {
             range: !self.no_range,
             path_ranges: !self.no_path_ranges && !self.no_range,
             fusion: !self.no_fusion,
+            shared_rows: !self.no_shared_rows,
+            redundant_selects: !self.no_redundant_selects && !self.no_range,
         };
         Ok(CompileOptions { passes, overrides })
     }

@@ -4,7 +4,7 @@
 //! one carry chain per operation ([`crate::PassOptions::fusion`]).
 
 use super::{LowerError, Lowerer, Val};
-use crate::builder::Bit;
+use crate::builder::{Bit, Builder};
 use crate::gadgets::{self, Word};
 use crate::range::Range;
 use dsl::NumTy;
@@ -48,6 +48,132 @@ pub(super) fn shifted(terms: Vec<Term>, d: usize) -> Vec<Term> {
 /// Most rows a fused sum may collect before it is reduced.
 const MAX_TERMS: usize = 48;
 
+/// Common row pairs of a sum (Hartley's common-subexpression elimination on signed
+/// digits): when the rows `±w·2^s` and `±w·2^(s+a)` of one word w occur with the same
+/// offset a and relative sign k ≥ 2 times, `u = w ± w·2^a` is built once (about |w| ANDs)
+/// and each pair becomes the single row `±u·2^s`, which saves about |w| − a − 1 bits of
+/// column compression per pair. Repeated while a pattern saves ANDs.
+pub(super) fn share_row_pairs(b: &mut Builder, mut terms: Vec<Term>) -> Vec<Term> {
+    for _ in 0..MAX_TERMS {
+        let Some(p) = best_pattern(&terms) else {
+            break;
+        };
+        let w = terms[p.rows[0].0].word.clone();
+        let (n, signed) = (w.width(), w.signed);
+        let (lo, hi) = word_bounds(n, signed);
+        let scale = if p.opposite {
+            BigInt::one() - (BigInt::one() << p.offset)
+        } else {
+            BigInt::one() + (BigInt::one() << p.offset)
+        };
+        let ends = Range::new(&lo * &scale, &hi * &scale);
+        let range = Range::new(
+            (&ends.lo).min(&ends.hi).clone(),
+            (&ends.lo).max(&ends.hi).clone(),
+        );
+        let (uw, us) = range.word_shape();
+        let mut cols = gadgets::Columns::new(uw);
+        cols.push_word(&w, 0, false);
+        cols.push_word(&w, p.offset, p.opposite);
+        let u = cols.sum(b, us);
+        let mut drop = vec![false; terms.len()];
+        let mut added = Vec::with_capacity(p.rows.len());
+        for &(i, j) in &p.rows {
+            drop[i] = true;
+            drop[j] = true;
+            added.push(Term {
+                word: u.clone(),
+                shift: terms[i].shift,
+                negative: terms[i].negative,
+            });
+        }
+        let mut kept: Vec<Term> = terms
+            .into_iter()
+            .zip(drop)
+            .filter_map(|(t, d)| (!d).then_some(t))
+            .collect();
+        kept.extend(added);
+        terms = kept;
+    }
+    terms
+}
+
+/// A repeated row pair: offset, relative sign and the disjoint (lower, upper) row indices.
+struct Pattern {
+    offset: usize,
+    opposite: bool,
+    rows: Vec<(usize, usize)>,
+}
+
+/// Smallest and largest value of a word of `n` bits.
+fn word_bounds(n: usize, signed: bool) -> (BigInt, BigInt) {
+    if signed {
+        let h = BigInt::one() << (n.saturating_sub(1));
+        (-h.clone(), h - 1)
+    } else {
+        (BigInt::zero(), (BigInt::one() << n) - 1)
+    }
+}
+
+/// The row pattern that saves the most ANDs (estimated), if any saves some.
+fn best_pattern(terms: &[Term]) -> Option<Pattern> {
+    let mut best: Option<(i64, Pattern)> = None;
+    for (i, ti) in terms.iter().enumerate() {
+        for tj in terms {
+            if tj.shift <= ti.shift || tj.word != ti.word || ti.word.as_const().is_some() {
+                continue;
+            }
+            let offset = tj.shift - ti.shift;
+            let opposite = ti.negative != tj.negative;
+            let rows = pairs_of(terms, i, offset, opposite);
+            let n = ti.word.width() as i64;
+            let k = rows.len() as i64;
+            // k pairs of n-bit rows become k rows of n + offset + 1 bits, for an n-AND sum.
+            let saved = k * (n - offset as i64 - 1) - n - 1;
+            if k >= 2 && saved > 0 && best.as_ref().is_none_or(|(s, _)| saved > *s) {
+                best = Some((
+                    saved,
+                    Pattern {
+                        offset,
+                        opposite,
+                        rows,
+                    },
+                ));
+            }
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+/// Disjoint row pairs (lower, upper) of the word of row `first` with the given offset and
+/// relative sign, taken greedily from the lowest shift up.
+fn pairs_of(terms: &[Term], first: usize, offset: usize, opposite: bool) -> Vec<(usize, usize)> {
+    let word = &terms[first].word;
+    let mut idx: Vec<usize> = (0..terms.len())
+        .filter(|&i| terms[i].word == *word)
+        .collect();
+    idx.sort_by_key(|&i| terms[i].shift);
+    let mut used = vec![false; terms.len()];
+    let mut rows = Vec::new();
+    for &i in &idx {
+        if used[i] {
+            continue;
+        }
+        let partner = idx.iter().copied().find(|&j| {
+            !used[j]
+                && j != i
+                && terms[j].shift == terms[i].shift + offset
+                && (terms[i].negative != terms[j].negative) == opposite
+        });
+        if let Some(j) = partner {
+            used[i] = true;
+            used[j] = true;
+            rows.push((i, j));
+        }
+    }
+    rows
+}
+
 impl<'p> Lowerer<'p> {
     /// Reduces a deferred sum to a word by one column compression.
     pub(super) fn reduce(&mut self, sum: Sum) -> Val {
@@ -65,6 +191,11 @@ impl<'p> Lowerer<'p> {
         {
             return self.make(t.word.clone(), range, ty);
         }
+        let terms = if self.opts.shared_rows {
+            share_row_pairs(&mut self.b, terms)
+        } else {
+            terms
+        };
         let (w, signed) = self.shape(&range, ty);
         let mut cols = gadgets::Columns::new(w);
         for t in &terms {

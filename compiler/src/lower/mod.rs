@@ -17,12 +17,14 @@
 //! - [`fusion`]: deferred carry-save sums (one column compression instead of a carry chain
 //!   per operation);
 //! - [`select`]: `if` as a multiplexer, and the conditional-negation patterns it recognises;
-//! - [`path_ranges`]: the ranges an `if` condition implies inside each arm.
+//! - [`path_ranges`]: the ranges an `if` condition implies inside each arm;
+//! - [`redundant`]: `if c { k } else { v }` that is just v (v = k whenever c holds).
 
 mod arith;
 mod fusion;
 mod nodes;
 mod path_ranges;
+mod redundant;
 mod select;
 
 use crate::PassOptions;

@@ -99,11 +99,21 @@ impl<'p> Lowerer<'p> {
 
     /// The range of a node's value from its operands' current ranges (no gates).
     pub(super) fn op_range(&self, node: &Node) -> Option<Range> {
+        self.op_range_with(node, &mut |x| self.range_of(x))
+    }
+
+    /// The range of an arithmetic node's value from its operands' ranges given by `get`
+    /// (`None` for other nodes or an unknown operand).
+    pub(super) fn op_range_with(
+        &self,
+        node: &Node,
+        get: &mut dyn FnMut(VarId) -> Option<Range>,
+    ) -> Option<Range> {
         let t = node.ty.num()?;
         let r = match &node.op {
             Op::Cast(x) => {
                 let from = self.tys.get(*x as usize)?.num()?;
-                let rx = self.range_of(*x)?;
+                let rx = get(*x)?;
                 let scaled = if t.frac >= from.frac {
                     rx.shl(t.frac - from.frac)
                 } else {
@@ -115,13 +125,13 @@ impl<'p> Lowerer<'p> {
                     return None;
                 }
             }
-            Op::Unary(UnOp::Neg, x) => self.range_of(*x)?.neg(),
-            Op::Unary(UnOp::Abs, x) => self.range_of(*x)?.abs(),
-            Op::Unary(UnOp::Sign, x) => self.range_of(*x)?.sign(),
-            Op::Shl(x, k) => self.range_of(*x)?.shl(*k),
-            Op::Shr(x, k) => self.range_of(*x)?.shr(*k),
+            Op::Unary(UnOp::Neg, x) => get(*x)?.neg(),
+            Op::Unary(UnOp::Abs, x) => get(*x)?.abs(),
+            Op::Unary(UnOp::Sign, x) => get(*x)?.sign(),
+            Op::Shl(x, k) => get(*x)?.shl(*k),
+            Op::Shr(x, k) => get(*x)?.shr(*k),
             Op::Binary(op, x, y) => {
-                let (a, b) = (self.range_of(*x)?, self.range_of(*y)?);
+                let (a, b) = (get(*x)?, get(*y)?);
                 match op {
                     BinOp::Add => a.add(&b),
                     BinOp::Sub => a.sub(&b),

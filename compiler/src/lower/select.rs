@@ -34,6 +34,17 @@ impl<'p> Lowerer<'p> {
         } else {
             Some(Vec::new())
         };
+        // `if c { k } else { v }` where v = k whenever c holds is v (and the mirror image).
+        if let Some(k) = self.block_constant(tb)
+            && self.equals_under(cond, true, eb.result, &k)
+        {
+            return self.arm(eb, &[]);
+        }
+        if let Some(k) = self.block_constant(eb)
+            && self.equals_under(cond, false, tb.result, &k)
+        {
+            return self.arm(tb, &[]);
+        }
         let (Some(facts_t), Some(facts_e)) = (facts_t, facts_e) else {
             // One arm is infeasible: the condition is in fact constant.
             let then_possible = self.facts(cond, true).is_some();
@@ -129,16 +140,20 @@ impl<'p> Lowerer<'p> {
         else {
             return Ok(None);
         };
-        let zero = |var: VarId| self.const_value(var).is_some_and(|c| c.is_zero());
-        let keep_when_cond = if zero(then_block.result) && else_block.result == v {
+        let zero = |block: &Block| self.block_constant(block).is_some_and(|c| c.is_zero());
+        let keep_when_cond = if zero(then_block) && else_block.result == v {
             false
-        } else if zero(else_block.result) && then_block.result == v {
+        } else if zero(else_block) && then_block.result == v {
             true
         } else {
             return Ok(None);
         };
         if !self.env_defined_outside(v) {
             return Ok(None);
+        }
+        // The zero arm is redundant when v is 0 whenever it is taken: v is always kept.
+        if self.equals_under(*cond, !keep_when_cond, v, &num_bigint::BigInt::ZERO) {
+            return Ok(Some((v, Bit::TRUE)));
         }
         let c2 = self.bool(*cond)?;
         Ok(Some((v, if keep_when_cond { c2 } else { !c2 })))

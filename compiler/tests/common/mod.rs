@@ -38,6 +38,14 @@ pub(crate) fn pass_sets() -> Vec<PassOptions> {
             range: false,
             ..all
         },
+        PassOptions {
+            shared_rows: false,
+            ..all
+        },
+        PassOptions {
+            redundant_selects: false,
+            ..all
+        },
     ]
 }
 
