@@ -107,7 +107,14 @@ fn a_tiny_upload_declaring_a_huge_model_fails_fast() {
     header.widths = vec![1 << 16, 1 << 16, 1 << 16, 1];
     header.input_patch = 256;
     let mut w = gcc_nn_protocol::upload::UPLOAD_FILE.writer(0);
-    bytes::Put::put_bytes64(&mut w, &header.to_bytes());
+    let header = header.to_bytes();
+    bytes::Put::put_bytes64(&mut w, &header);
+    // Signed (the reader checks the seal under the key it names before parsing the header;
+    // whose key it is, serve and the user check) over no ciphertexts at all.
+    let owner = gcc_nn_protocol::upload::OwnerKey::from_seed(&[1; 32]);
+    let no_params = Sha256::digest([]).into();
+    let seal = gcc_nn_protocol::upload::ModelSeal::sign(&header, no_params, &owner);
+    bytes::Put::put(&mut w, &seal.to_bytes());
     let err = EncryptedModel::from_bytes(&w.finish()).expect_err("refused");
     assert!(err.to_string().contains("parameters exceed"), "{err}");
     // A file of the previous version (2): written by an older gcc-nn, re-encrypt.

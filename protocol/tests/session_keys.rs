@@ -11,7 +11,7 @@ use paillier::{BigUint, PublicKey, SecretKey};
 use protocol::session::client::{connect, connect_with_policy, handshake};
 use protocol::session::serve::CloudState;
 use protocol::session::{KeyPolicy, ProtocolKind, SessionError};
-use protocol::upload::EncryptedModel;
+use protocol::upload::{EncryptedModel, OwnerKey};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use runtime::channel::MemChannel;
@@ -47,6 +47,11 @@ fn tiny_fixed() -> FixedMlp {
     .expect("fixed")
 }
 
+/// The model owner's signing key of these tests.
+fn owner() -> OwnerKey {
+    OwnerKey::from_seed(&[3; 32])
+}
+
 fn key(bits: u32, seed: u64) -> SecretKey {
     SecretKey::generate_any_size(bits, &mut ChaCha20Rng::seed_from_u64(seed)).expect("key")
 }
@@ -66,13 +71,14 @@ fn the_upload_refuses_small_keys_and_the_test_path_accepts_them() {
     let fixed = tiny_fixed();
     for bits in [512, 1024, 2046] {
         let sk = key(bits, u64::from(bits));
-        let err = EncryptedModel::encrypt(&fixed, sk.public_key()).expect_err("refused");
+        let err = EncryptedModel::encrypt(&fixed, sk.public_key(), &owner()).expect_err("refused");
         assert_insecure(&err, bits);
         assert!(err.to_string().contains("user's public key"), "{err}");
     }
     let sk = key(512, 1);
     let mut rng = ChaCha20Rng::seed_from_u64(2);
-    EncryptedModel::encrypt_with_rng(&fixed, sk.public_key(), &mut rng).expect("test path");
+    EncryptedModel::encrypt_with_rng(&fixed, sk.public_key(), &owner(), &mut rng)
+        .expect("test path");
 }
 
 #[test]
@@ -89,7 +95,7 @@ fn the_upload_refuses_a_2048_bit_modulus_with_a_small_factor_or_a_square() {
         (&p * &p, "perfect power"),
     ] {
         let pk = PublicKey::from_modulus(n).expect("modulus");
-        let err = EncryptedModel::encrypt(&fixed, &pk).expect_err("refused");
+        let err = EncryptedModel::encrypt(&fixed, &pk, &owner()).expect_err("refused");
         assert!(matches!(err, SessionError::InsecureKey { .. }), "{err}");
         assert!(err.to_string().contains(why), "{err}");
     }
@@ -99,11 +105,14 @@ fn the_upload_refuses_a_2048_bit_modulus_with_a_small_factor_or_a_square() {
 fn the_cloud_refuses_to_serve_a_model_under_a_small_key() {
     let sk = key(768, 4);
     let mut rng = ChaCha20Rng::seed_from_u64(5);
-    let enc = EncryptedModel::encrypt_with_rng(&tiny_fixed(), sk.public_key(), &mut rng)
+    let enc = EncryptedModel::encrypt_with_rng(&tiny_fixed(), sk.public_key(), &owner(), &mut rng)
         .expect("test upload");
-    let err = CloudState::new(enc.clone()).err().expect("refused");
+    let err = CloudState::new(enc.clone(), &owner().public())
+        .err()
+        .expect("refused");
     assert_insecure(&err, 768);
-    CloudState::with_key_policy(enc, KeyPolicy::InsecureTestKeys).expect("tests may");
+    CloudState::with_key_policy(enc, &owner().public(), KeyPolicy::InsecureTestKeys)
+        .expect("tests may");
 }
 
 #[test]
@@ -111,14 +120,26 @@ fn the_client_refuses_a_small_key_before_connecting_and_in_the_handshake() {
     let sk = key(1024, 6);
     let t = Duration::from_secs(5);
     // Nothing listens on port 1: the key is refused before any connection attempt.
-    let err = connect("127.0.0.1:1", &sk, ProtocolKind::Fast, t, Duration::ZERO)
-        .err()
-        .expect("refused");
+    let plain = transport::ClientTransport::InsecurePlaintext;
+    let owner = owner().public();
+    let err = connect(
+        &plain,
+        "127.0.0.1:1",
+        &sk,
+        &owner,
+        ProtocolKind::Fast,
+        t,
+        Duration::ZERO,
+    )
+    .err()
+    .expect("refused");
     assert_insecure(&err, 1024);
     // Under the tests' policy the same call gets as far as connecting (and fails there).
     let err = connect_with_policy(
+        &plain,
         "127.0.0.1:1",
         &sk,
+        &owner,
         ProtocolKind::Fast,
         t,
         Duration::ZERO,
@@ -129,7 +150,7 @@ fn the_client_refuses_a_small_key_before_connecting_and_in_the_handshake() {
     assert!(matches!(err, SessionError::Io(_)), "{err}");
     // The handshake on an open channel refuses it without reading a byte.
     let (user_end, _cloud_end) = MemChannel::pair(t);
-    let err = handshake(user_end, &sk, ProtocolKind::Reference)
+    let err = handshake(user_end, &sk, &owner, ProtocolKind::Reference)
         .err()
         .expect("refused");
     assert_insecure(&err, 1024);
