@@ -156,6 +156,15 @@ impl Layout {
         transforms * L as f64 * NTT_NS + products * (2 * L * N) as f64 * MULMOD_NS
     }
 
+    /// Estimated time of the product on the reference machine, the quantity
+    /// [`Layout::choose`] minimises: the cheaper engine's product time, 4·10^6 per returned
+    /// ciphertext and 2 per byte sent either way.
+    pub fn estimated_ns(&self) -> f64 {
+        self.coefficient_ns().min(self.ntt_ns())
+            + OUTPUT_NS * self.output_count() as f64
+            + BYTE_NS * self.bytes() as f64
+    }
+
     /// The layout with the least estimated cost among all `(n_i, n_o)` with `pp` as large as
     /// fits, that pass the noise budget. Cost in ns on the reference machine (measured with
     /// `examples/rlwe_bench.rs`): the cheaper engine's product time ([`Layout::coefficient_ns`],
@@ -169,9 +178,7 @@ impl Layout {
                 let Ok(l) = Self::new(n_in, n_out, patches, k, (n_i, n_o, pp)) else {
                     continue;
                 };
-                let cost = l.coefficient_ns().min(l.ntt_ns())
-                    + OUTPUT_NS * l.output_count() as f64
-                    + BYTE_NS * l.bytes() as f64;
+                let cost = l.estimated_ns();
                 if best.as_ref().is_none_or(|(c, _)| cost < *c) {
                     best = Some((cost, l));
                 }
