@@ -31,11 +31,7 @@ const OVERSIZE_EXCEPTIONS: &[&str] = &[];
 
 /// Folder cycles allowed for now (sorted member lists `crate: a, b`), each with the reason.
 /// Only loops another helper is still taking apart belong here; the lead removes them.
-const CYCLE_EXCEPTIONS: &[&str] = &[
-    // C's three-halves work (session 5): three_halves::bench calls crate::bench, bench uses
-    // the driver, the driver the scheme, the scheme three_halves.
-    "runtime: bench, driver, scheme, three_halves",
-];
+const CYCLE_EXCEPTIONS: &[&str] = &[];
 
 /// Sibling-file cycles allowed for now (`crate folder: a, b`, the folder as a module path),
 /// each with the reason. Only loops another helper is still taking apart belong here.

@@ -229,6 +229,81 @@ pub fn evaluate_in_memory(
     })
 }
 
+/// [`garble_in_memory`] under `scheme` (three-halves: its engine into a counting sink).
+pub fn garble_in_memory_with(
+    scheme: crate::scheme::Scheme,
+    circuit: &Circuit,
+    reps: usize,
+) -> Result<Throughput, circuit::CircuitError> {
+    use crate::three_halves::{Garbler, MaterialSink};
+    /// Counts material bytes and drops them.
+    struct Count(u64, u8);
+    impl MaterialSink for Count {
+        type Error = std::convert::Infallible;
+        fn put_material(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+            self.0 += bytes.len() as u64;
+            self.1 ^= bytes.iter().fold(0, |a, &b| a ^ b);
+            Ok(())
+        }
+    }
+    if scheme == crate::scheme::Scheme::HalfGates {
+        return garble_in_memory(circuit, reps);
+    }
+    let plan = Plan::new(circuit)?;
+    let mut rng = ChaCha12Rng::seed_from_u64(1);
+    let mut g = Garbler::new(Delta::random(&mut rng), Block::random(&mut rng), &mut rng);
+    let inputs: Vec<Block> = (0..plan.input_slots.len())
+        .map(|_| Block::random(&mut rng))
+        .collect();
+    let mut sink = Count(0, 0);
+    let (t, c) = (Instant::now(), thread_cpu_time());
+    for _ in 0..reps {
+        let Ok(out) = g.garble(&plan, &inputs, &mut sink);
+        std::hint::black_box(out);
+    }
+    std::hint::black_box((sink.0, sink.1));
+    Ok(Throughput {
+        ops: (plan.and_count * reps) as u64,
+        elapsed: t.elapsed(),
+        cpu: cpu_since(c),
+    })
+}
+
+/// [`evaluate_in_memory`] under `scheme` (three-halves: from material garbled beforehand).
+pub fn evaluate_in_memory_with(
+    scheme: crate::scheme::Scheme,
+    circuit: &Circuit,
+    reps: usize,
+) -> Result<Throughput, circuit::CircuitError> {
+    use crate::three_halves::{ByteSource, Evaluator as Evaluator3, Garbler as Garbler3};
+    if scheme == crate::scheme::Scheme::HalfGates {
+        return evaluate_in_memory(circuit, reps);
+    }
+    let plan = Plan::new(circuit)?;
+    let mut rng = ChaCha12Rng::seed_from_u64(2);
+    let start = Block::random(&mut rng);
+    let mut g = Garbler3::new(Delta::random(&mut rng), start, &mut rng);
+    let inputs: Vec<Block> = (0..plan.input_slots.len())
+        .map(|_| Block::random(&mut rng))
+        .collect();
+    let mut bytes = Vec::with_capacity(scheme.material_bytes(plan.and_count) * reps);
+    for _ in 0..reps {
+        let Ok(_) = g.garble(&plan, &inputs, &mut bytes);
+    }
+    let mut e = Evaluator3::new(start);
+    let mut source = ByteSource::new(&bytes);
+    let (t, c) = (Instant::now(), thread_cpu_time());
+    for _ in 0..reps {
+        let out = e.evaluate(&plan, &inputs, &mut source);
+        std::hint::black_box(out.ok());
+    }
+    Ok(Throughput {
+        ops: (plan.and_count * reps) as u64,
+        elapsed: t.elapsed(),
+        cpu: cpu_since(c),
+    })
+}
+
 /// An error of a benchmark run.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -34,7 +34,6 @@
 //! An AND gate whose two inputs are the same wire hashes `A ⊕ B = 0` under tweak `3g+2`:
 //! still correct (the tests run such gates), and the compiler never emits `x ∧ x`.
 
-pub mod bench;
 mod evaluator;
 mod garbler;
 pub mod tables;
