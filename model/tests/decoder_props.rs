@@ -6,8 +6,8 @@ use gcc_nn_model::gray::GrayImage;
 use gcc_nn_model::image_file::MAX_IMAGE_SIDE;
 use gcc_nn_model::mlp::{Dense, MAX_LAYER_WIDTH, MAX_PARAMETERS, Mlp};
 use proptest::prelude::*;
-use testkit::mutate::{edits, mutate};
 use std::path::Path;
+use testkit::mutate::{edits, mutate};
 
 /// A model file: the envelope around the given u32 header fields (sigma passed as bits)
 /// and `tail` bytes.

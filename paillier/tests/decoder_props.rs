@@ -8,10 +8,10 @@ use gcc_nn_paillier::serial::{
 };
 use gcc_nn_paillier::{BigUint, Ciphertext, PaillierError, PublicKey, SecretKey};
 use proptest::prelude::*;
-use testkit::mutate::{edits, mutate};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::sync::OnceLock;
+use testkit::mutate::{edits, mutate};
 
 fn key() -> &'static SecretKey {
     static KEY: OnceLock<SecretKey> = OnceLock::new();

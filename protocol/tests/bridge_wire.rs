@@ -12,13 +12,13 @@ mod bridge_harness;
 
 use bridge_harness::{Outcome, Role, Transcript, XS, circuit, key, record, run_role, run_script};
 use proptest::prelude::*;
-use testkit::mutate::{flipped, flips};
 use protocol::BridgeError;
 use protocol::bridge::{BATCH_AT, CIPHERTEXTS_AT, HEADER_BYTES, MAX_BATCH, Mode};
 use rand_chacha::rand_core::SeedableRng;
 use runtime::channel::{Channel, ChannelError, MemChannel};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+use testkit::mutate::{flipped, flips};
 
 /// Largest seed file written.
 const SEED_LIMIT: usize = 1 << 16;

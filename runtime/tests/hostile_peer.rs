@@ -15,13 +15,13 @@ use gc_replay::{
     CONFIGS, Transcript, evaluator_from_script, evaluator_on, garbler_from_script, record,
 };
 use proptest::prelude::*;
-use testkit::mutate::{flipped, flips};
 use runtime::channel::{Channel, ChannelError, MemChannel};
 use runtime::driver::DriverError;
 use runtime::driver::HANDSHAKE_BYTES;
 use runtime::scripted::{RecordingChannel, ScriptedChannel};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+use testkit::mutate::{flipped, flips};
 
 fn transcripts() -> &'static [Transcript] {
     static T: OnceLock<Vec<Transcript>> = OnceLock::new();
