@@ -62,6 +62,8 @@ fn encrypt(d: &Path, act: &str, check: fn(&[&str]) -> String) -> String {
         &arg(d, "tiny.gccmlp"),
         "--user-key",
         &arg(d, "paillier.pub"),
+        "--owner-key",
+        &owner_dir(d).to_string_lossy(),
         "--activation",
         act,
         "-o",

@@ -151,6 +151,8 @@ fn fast_and_fast_rlwe_protocols_with_the_shipped_model_on_a_64x64_crop_equal_the
         "encrypt",
         "--user-key",
         &arg(d, "paillier.pub"),
+        "--owner-key",
+        &owner_dir(d).to_string_lossy(),
         "-o",
         &arg(d, "model.enc"),
     ]);
@@ -230,6 +232,8 @@ fn the_cloud_refuses_a_corrupt_model_file_at_start() {
     let out = Command::new(BIN)
         .args([
             "serve",
+            "--owner-pub",
+            &owner_dir(d).to_string_lossy(),
             "--model",
             &arg(d, "bad.enc"),
             "--listen",

@@ -114,17 +114,22 @@ fn corrupt_and_mismatched_model_files_are_refused_with_a_reason() {
         "{err}"
     );
 
+    // The changed models below are re-signed by the owner: the checks after the signature's
+    // are what refuses them.
+    let (owner, owner_pub) = (test_owner(), test_owner().public());
     let mut other_circuit = enc.clone();
     other_circuit.header.circuit_hash[0] ^= 1;
+    other_circuit.sign(&owner);
     let reread = EncryptedModel::from_bytes(&other_circuit.to_bytes()).expect("well formed");
-    let err = CloudState::with_key_policy(reread, KeyPolicy::InsecureTestKeys)
+    let err = CloudState::with_key_policy(reread, &owner_pub, KeyPolicy::InsecureTestKeys)
         .err()
         .expect("mismatched circuit");
     assert!(err.to_string().contains("activation circuit"), "{err}");
 
     let mut other_format = enc.clone();
     other_format.header.fixed.fw = 10;
-    let err = CloudState::with_key_policy(other_format, KeyPolicy::InsecureTestKeys)
+    other_format.sign(&owner);
+    let err = CloudState::with_key_policy(other_format, &owner_pub, KeyPolicy::InsecureTestKeys)
         .err()
         .expect("mismatched formats");
     assert!(err.to_string().contains("fixed-point"), "{err}");
@@ -132,7 +137,8 @@ fn corrupt_and_mismatched_model_files_are_refused_with_a_reason() {
     // Another activation (ReLU) under the circuit hash of the model's own: refused, named.
     let mut swapped = enc;
     swapped.header.activation = model::fixed::FixedActivation::shipped("relu").expect("relu");
-    let err = CloudState::with_key_policy(swapped, KeyPolicy::InsecureTestKeys)
+    swapped.sign(&owner);
+    let err = CloudState::with_key_policy(swapped, &owner_pub, KeyPolicy::InsecureTestKeys)
         .err()
         .expect("swapped activation");
     assert!(err.to_string().contains("relu"), "{err}");

@@ -51,6 +51,8 @@ fn encrypt_model(d: &Path, key: &str) -> Output {
         &path(d, "tiny.gccmlp"),
         "--user-key",
         key,
+        "--owner-key",
+        &owner_dir(d).to_string_lossy(),
         "-o",
         &path(d, "model.enc"),
     ])
@@ -84,12 +86,16 @@ fn serve_refuses_a_model_under_a_1024_bit_key() {
     let enc = EncryptedModel::encrypt_with_rng(
         &tiny_fixed(),
         sk.public_key(),
+        &test_owner(),
         &mut StdRng::seed_from_u64(5),
     )
     .expect("test upload");
     enc.save(&d.join("model.enc")).expect("save");
+    test_owner().save_pair(&d.join("owner"), false).expect("owner key");
     let out = run(&[
         "serve",
+        "--owner-pub",
+        &path(d, "owner"),
         "--model",
         &path(d, "model.enc"),
         "--listen",
@@ -118,6 +124,8 @@ fn denoise_connect_refuses_a_1024_bit_key_before_connecting() {
         "127.0.0.1:1",
         "--key",
         &path(d, "paillier.key"),
+        "--owner-pub",
+        &owner_dir(d).to_string_lossy(),
         &path(d, "crop.png"),
         "-o",
         &path(d, "out.png"),

@@ -11,6 +11,9 @@
 //! longer: `SOAK_SECONDS=600 nice -n 10 cargo test -p gcc-nn --test soak_serve -- --nocapture`
 //! (`SOAK_SESSIONS` sets the sequential sessions of a default run, `SOAK_SEED` the seed).
 //! The last line printed is the summary.
+//!
+//! The server runs with `--insecure-plaintext`: this test is about the session layer facing
+//! hostile bytes, which it writes raw; TLS (tests/secure_tls.rs) would refuse them earlier.
 
 mod secure_common;
 
@@ -23,7 +26,8 @@ use protocol::upload::EncryptedModel;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use runtime::channel::{Channel, TcpChannel};
-use secure_common::{tiny_fixed, tiny_mlp};
+use transport::{ClientTransport, Link};
+use secure_common::{test_owner, tiny_fixed, tiny_mlp};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -55,6 +59,9 @@ const CUT_PATCHES: usize = 3;
 
 type Lines = Arc<Mutex<Vec<String>>>;
 
+/// The clients' transport: plain TCP, as the server's.
+const PLAIN: ClientTransport = ClientTransport::InsecurePlaintext;
+
 /// The `gcc-nn serve` child process and its log.
 struct Server {
     child: Child,
@@ -67,7 +74,9 @@ impl Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--model"])
             .arg(model)
-            .args(["--listen", "127.0.0.1:0", "--max-sessions"])
+            .arg("--owner-pub")
+            .arg(model.with_file_name("owner"))
+            .args(["--listen", "127.0.0.1:0", "--insecure-plaintext", "--max-sessions"])
             .arg(MAX_SESSIONS.to_string())
             .arg("--timeout-secs")
             .arg(SERVER_TIMEOUT.as_secs().to_string())
@@ -165,7 +174,8 @@ fn clean_session(
     patches: &[Vec<i64>],
     chunk: usize,
 ) -> (u64, u64) {
-    let mut s = connect(addr, sk, kind, CLIENT_TIMEOUT, CLIENT_WAIT)
+    let owner = test_owner().public();
+    let mut s = connect(&PLAIN, addr, sk, &owner, kind, CLIENT_TIMEOUT, CLIENT_WAIT)
         .unwrap_or_else(|e| panic!("{kind:?} session refused: {e}"));
     checked_job(&mut s, sk, kind, patches, chunk)
         .unwrap_or_else(|e| panic!("{kind:?} session failed: {e}"));
@@ -176,7 +186,7 @@ fn clean_session(
 /// reference (panics on a mismatch): bare `patches` under the reference protocol; the fast
 /// protocol denoises whole images only, so there `patches` (cycled) fill a 3x3 image's 9.
 fn checked_job(
-    s: &mut Session<TcpChannel>,
+    s: &mut Session<Link>,
     sk: &paillier::SecretKey,
     kind: ProtocolKind,
     patches: &[Vec<i64>],
@@ -286,7 +296,7 @@ fn raw_after_handshake(addr: &str, kind: ProtocolKind) -> (TcpChannel, TcpStream
     send_frame(
         &mut ch,
         Tag::Accept,
-        &accept_payload(kind, &offer),
+        &accept_payload(kind, &runtime::channel::UNBOUND_SESSION, &offer),
         "accept",
     )
     .expect("accept");
@@ -397,8 +407,10 @@ fn stall_and_busy(server: &Server, sk: &paillier::SecretKey, rng: &mut StdRng) {
         stalled.push(raw);
     }
     let err = connect(
+        &PLAIN,
         &server.addr,
         sk,
+        &test_owner().public(),
         ProtocolKind::Fast,
         CLIENT_TIMEOUT,
         Duration::ZERO,
@@ -464,8 +476,10 @@ fn killed_client(addr: &str, dir: &Path, rng: &mut StdRng) -> bool {
         "reference"
     };
     let mut child = Command::new(BIN)
-        .args(["denoise", "--connect", addr, "--key"])
+        .args(["denoise", "--insecure-plaintext", "--connect", addr, "--key"])
         .arg(dir.join("paillier.key"))
+        .arg("--owner-pub")
+        .arg(dir.join("owner"))
         .arg(dir.join("crop.png"))
         .arg("-o")
         .arg(dir.join("killed.png"))
@@ -537,8 +551,10 @@ fn the_cloud_survives_faults_and_stays_exact_and_bounded() {
     let d = dir.path();
     let sk = Arc::new(paillier::SecretKey::generate(KEY_BITS, &mut rand::rng()).expect("key"));
     std::fs::write(d.join("paillier.key"), &*sk.to_bytes()).expect("key");
-    let enc = EncryptedModel::encrypt(&tiny_fixed(), sk.public_key()).expect("encrypt");
+    let enc = EncryptedModel::encrypt(&tiny_fixed(), sk.public_key(), &test_owner())
+        .expect("encrypt");
     enc.save(&d.join("model.enc")).expect("save model");
+    test_owner().save_pair(&d.join("owner"), false).expect("owner key");
     tiny_mlp().save(&d.join("tiny.gccmlp")).expect("model");
     let crop = model::shipped::sample_image()
         .expect("sample")
@@ -607,8 +623,10 @@ fn the_cloud_survives_faults_and_stays_exact_and_bounded() {
                 };
                 let (paddr, proxy) = cut_proxy(&addr, cut_up, cut_down);
                 let patches = random_patches(&mut rng, CUT_PATCHES);
-                let outcome = connect(&paddr, &sk, kind, CLIENT_TIMEOUT, Duration::ZERO)
-                    .and_then(|mut s| checked_job(&mut s, &sk, kind, &patches, 2));
+                let owner = test_owner().public();
+                let outcome =
+                    connect(&PLAIN, &paddr, &sk, &owner, kind, CLIENT_TIMEOUT, Duration::ZERO)
+                        .and_then(|mut s| checked_job(&mut s, &sk, kind, &patches, 2));
                 assert!(outcome.is_err(), "a session cut short cannot succeed");
                 let _ = proxy.join();
                 Some("disconnect")
@@ -675,13 +693,24 @@ fn the_cloud_survives_faults_and_stays_exact_and_bounded() {
 
     // The real user binary, end to end, still equals the plaintext denoiser.
     let p = |f: &str| d.join(f).to_string_lossy().into_owned();
-    let (key, crop, secure, plain) = (
+    let (key, crop, secure, plain, owner) = (
         p("paillier.key"),
         p("crop.png"),
         p("secure.png"),
         p("plain.png"),
+        p("owner"),
     );
-    let secure_args = ["--connect", &addr, "--key", &key, "--wait-secs", "60"];
+    let secure_args = [
+        "--insecure-plaintext",
+        "--connect",
+        &addr,
+        "--key",
+        &key,
+        "--owner-pub",
+        &owner,
+        "--wait-secs",
+        "60",
+    ];
     let tiny = p("tiny.gccmlp");
     let plain_args = ["--plain", "--model", &tiny];
     for (args, out) in [(&secure_args[..], &secure), (&plain_args[..], &plain)] {

@@ -5,8 +5,10 @@
 //! 2. the user: `gcc-nn keygen` (2048-bit Paillier);
 //! 3. the model owner: `gcc-nn model encrypt` (the shipped model under the user's key);
 //! 4. the cloud: `gcc-nn serve` on a free loopback port (a child process, log in
-//!    `cloud.log`);
-//! 5. the user: `gcc-nn denoise --connect … --json` → `denoised.png`;
+//!    `cloud.log`), over TLS 1.3 with its identity (`gcc-nn cloud-identity`, in `cloud/`)
+//!    and an allow-list naming the user's identity (`gcc-nn user-identity`, in `keys/`);
+//! 5. the user: `gcc-nn denoise --connect … --json` → `denoised.png`, pinning the cloud's
+//!    certificate (`--insecure-plaintext`: plain TCP on both sides, for benchmarks);
 //! 6. the secure result is compared with the plaintext fixed-point reference, and the
 //!    summary printed: time per phase, CPU per side, bytes each way, PSNR.
 
@@ -26,7 +28,7 @@ use std::time::{Duration, Instant};
 #[derive(Subcommand)]
 pub(crate) enum DemoCommand {
     /// Secure denoising of the shipped sample image end to end: keygen, model encryption,
-    /// a cloud process and the user, over loopback TCP (semi-honest, κ = 128, σ = 40).
+    /// a cloud process and the user, over loopback TLS 1.3 (semi-honest, κ = 128, σ = 40).
     Demo {
         /// Folder for keys, the encrypted model, the images and the cloud's log.
         #[arg(
@@ -56,6 +58,10 @@ pub(crate) enum DemoCommand {
         /// Print one JSON object (fields: docs/cli.md) on stdout; the steps go to stderr.
         #[arg(long)]
         json: bool,
+        /// INSECURE: plain TCP between the cloud and the user instead of TLS 1.3 (to measure
+        /// the cost of TLS).
+        #[arg(long)]
+        insecure_plaintext: bool,
     },
 }
 
@@ -105,6 +111,7 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
         sigma,
         seed,
         json,
+        insecure_plaintext,
     } = cmd;
     let say = Narrator { json };
     let t0 = Instant::now();
@@ -137,15 +144,27 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
         "--force",
     ];
     let keygen = step(say, 2, "user: keygen", &exe, &keygen_args)?;
+    // The model owner's signing key: the cloud and the user refuse a model it did not sign.
+    let owner = out.join("owner");
+    let owner_args = ["model", "owner-key", "-o", path(&owner)?, "--force"];
+    step(say, 3, "model owner: owner-key", &exe, &owner_args)?;
     let encrypt_args = [
         "model",
         "encrypt",
         "--user-key",
         path(&keys)?,
+        "--owner-key",
+        path(&owner)?,
         "-o",
         path(&enc)?,
     ];
     let upload = step(say, 3, "model owner: model encrypt", &exe, &encrypt_args)?;
+    let cloud_dir = out.join("cloud");
+    let link = if insecure_plaintext {
+        Link::plaintext()
+    } else {
+        identities(say, &exe, &cloud_dir, &keys)?
+    };
 
     let log_path = out.join("cloud.log");
     say.say(&format!(
@@ -157,7 +176,9 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
     let mut cloud = CloudProcess(
         Command::new(&exe)
             .args(["serve", "--model", path(&enc)?, "--listen", "127.0.0.1:0"])
+            .args(["--owner-pub", path(&owner)?])
             .args(["--max-connections", "1"])
+            .args(&link.serve)
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
@@ -167,12 +188,14 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
     say.say(&format!("      cloud listening on {addr}"));
 
     let denoised = out.join("denoised.png");
-    let denoise_args = [
+    let mut denoise_args = vec![
         "denoise",
         "--connect",
         &addr,
         "--key",
         path(&keys)?,
+        "--owner-pub",
+        path(&owner)?,
         "--protocol",
         protocol.kind().name(),
         "--clean",
@@ -182,6 +205,7 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
         path(&denoised)?,
         "--json",
     ];
+    denoise_args.extend(link.user.iter().map(String::as_str));
     say.say(&format!(
         "[5/6] user: denoise --connect: gcc-nn {}",
         denoise_args.join(" ")
@@ -246,10 +270,11 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
         value["output_dir"] = out.display().to_string().into();
         value["denoised"] = denoised.display().to_string().into();
         value["equal_to_reference"] = identical.into();
+        value["transport"] = if insecure_plaintext { "plain TCP (insecure)" } else { "TLS 1.3" }.into();
         outln!("{value}");
     } else {
         report.print();
-        closing_notes(protocol, &out, &keys, &enc);
+        closing_notes(protocol, &out, &keys, &enc, (!insecure_plaintext).then_some(&cloud_dir));
     }
     if identical {
         Ok(())
@@ -343,8 +368,15 @@ impl Report<'_> {
     }
 }
 
-/// What the user learned, and how to reuse the shares.
-fn closing_notes(protocol: ProtocolChoice, out: &Path, keys: &Path, enc: &Path) {
+/// What the user learned, and how to reuse the shares (kept only over TLS, where the cloud
+/// knows the user: `cloud_dir` holds its identity).
+fn closing_notes(
+    protocol: ProtocolChoice,
+    out: &Path,
+    keys: &Path,
+    enc: &Path,
+    cloud_dir: Option<&PathBuf>,
+) {
     if protocol.kind().fast_engine().is_none() {
         outln!("files in {}", out.display());
         return;
@@ -353,15 +385,71 @@ fn closing_notes(protocol: ProtocolChoice, out: &Path, keys: &Path, enc: &Path) 
         "the user learned only the 8-bit pixels: overlap averaging ran on shares and each \
          pixel was revealed by a small garbled circuit (no per-patch outputs)"
     );
+    let Some(cloud) = cloud_dir else {
+        outln!("files in {} (plain TCP: the cloud kept no shares)", out.display());
+        return;
+    };
     outln!(
         "files in {}; both sides kept their shares ({} and {}.shares/): a later \
-         `gcc-nn serve --model {}` + `gcc-nn denoise --connect … --key {}` skips the re-sharing",
+         `gcc-nn serve --model {} --identity {c} --allow-users {c}/allowed-users.txt` + \
+         `gcc-nn denoise --connect … --key {k} --identity {k} --cloud-cert {c}/cloud.crt` \
+         skips the re-sharing",
         out.display(),
         keys.display(),
         enc.display(),
         enc.display(),
-        keys.display()
+        c = cloud.display(),
+        k = keys.display()
     );
+}
+
+/// The transport options of both roles.
+struct Link {
+    /// `serve`'s: its identity and the allow-list.
+    serve: Vec<String>,
+    /// `denoise --connect`'s: the user's identity and the pinned cloud certificate.
+    user: Vec<String>,
+}
+
+impl Link {
+    /// `--insecure-plaintext` for both roles.
+    fn plaintext() -> Self {
+        let flag = vec!["--insecure-plaintext".to_string()];
+        Self {
+            serve: flag.clone(),
+            user: flag,
+        }
+    }
+}
+
+/// Creates the cloud's identity in `cloud_dir` and the user's in `keys` (each role's own
+/// command), and the cloud's allow-list naming the user (what the cloud's operator writes
+/// after receiving the user's fingerprint).
+fn identities(say: Narrator, exe: &Path, cloud_dir: &Path, keys: &Path) -> Result<Link, CliError> {
+    let user_args = ["user-identity", "-o", path(keys)?, "--force"];
+    step(say, 2, "user: TLS identity", exe, &user_args)?;
+    let cloud_args = ["cloud-identity", "-o", path(cloud_dir)?, "--force"];
+    step(say, 4, "cloud: TLS identity", exe, &cloud_args)?;
+    let user_cert = transport::Role::User.cert_path(keys);
+    let fp = transport::Fingerprint::of(&transport::identity::load_cert(&user_cert)?);
+    let allow = cloud_dir.join("allowed-users.txt");
+    std::fs::write(&allow, format!("{fp} demo-user\n"))
+        .map_err(|e| format!("cannot write {}: {e}", allow.display()))?;
+    let text = |p: &Path| path(p).map(str::to_string);
+    Ok(Link {
+        serve: vec![
+            "--identity".into(),
+            text(cloud_dir)?,
+            "--allow-users".into(),
+            text(&allow)?,
+        ],
+        user: vec![
+            "--identity".into(),
+            text(keys)?,
+            "--cloud-cert".into(),
+            text(&transport::Role::Cloud.cert_path(cloud_dir))?,
+        ],
+    })
 }
 
 /// Runs one role as a child process, its output shown; fails on a non-zero exit. Returns

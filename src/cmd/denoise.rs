@@ -315,6 +315,10 @@ pub(crate) struct SecureDenoiseArgs {
     /// Secure denoising: the user's secret key (a paillier.key file or its directory).
     #[arg(long, value_name = "SK", conflicts_with = "plain")]
     key: Option<PathBuf>,
+    /// Secure denoising: the model owner's public key (owner.pub from `gcc-nn model
+    /// owner-key`, or its directory); a model signed by any other key is refused.
+    #[arg(long, value_name = "PUB", conflicts_with = "plain")]
+    owner_pub: Option<PathBuf>,
     /// Secure protocol to ask the cloud for: `fast-rlwe` (default: linear layers on
     /// ring-LWE), `fast` (on Paillier) or `reference` (the paper's, hours per image).
     #[arg(
@@ -378,6 +382,11 @@ fn denoise_remote(
     let sk = super::keys::load_secret(key)?;
     // The key is refused before anything else happens (connect checks it again).
     protocol::session::KeyPolicy::Production.check(sk.public_key(), "your key")?;
+    let owner_pub = args.owner_pub.as_deref().ok_or(
+        "secure denoising needs --owner-pub PUB (the model owner's owner.pub, from `gcc-nn \
+         model owner-key`)",
+    )?;
+    let owner = protocol::upload::OwnerPublicKey::load(owner_pub)?;
     let noisy = load_image(image)?;
     let transport = args.tls.transport("denoise --connect")?;
     let clean = args
@@ -388,6 +397,7 @@ fn denoise_remote(
     let opts = DenoiseOptions {
         addr: addr.to_string(),
         transport,
+        owner,
         protocol: args.protocol.kind(),
         chunk: args.chunk,
         timeout: std::time::Duration::from_secs(args.timeout_secs.max(1)),

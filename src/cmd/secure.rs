@@ -7,8 +7,9 @@ use clap::Subcommand;
 use model::Mlp;
 use model::fixed::{FIXED, FixedMlp};
 use protocol::fast::store::CloudShareStore;
+use protocol::session::admit::UserRate;
 use protocol::session::serve::{CloudState, ServeOptions, serve};
-use protocol::upload::EncryptedModel;
+use protocol::upload::{EncryptedModel, OwnerKey, OwnerPublicKey};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,6 +18,17 @@ use std::time::{Duration, Instant};
 /// Model owner's commands.
 #[derive(Subcommand)]
 pub(crate) enum ModelCommand {
+    /// Make the model owner's Ed25519 signing key: DIR/owner.key (secret, 0600) signs every
+    /// upload; DIR/owner.pub goes to the cloud (`serve --owner-pub`) and to the users
+    /// (`denoise --owner-pub`), who refuse a model signed by any other key.
+    OwnerKey {
+        /// Directory for owner.key and owner.pub (created if needed).
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// Overwrite an existing key pair.
+        #[arg(long)]
+        force: bool,
+    },
     /// Encrypt a model under the user's Paillier public key for the cloud (model owner).
     Encrypt {
         /// Model file (default: the shipped assets/denoiser.gccmlp).
@@ -28,6 +40,10 @@ pub(crate) enum ModelCommand {
         /// Output encrypted model.
         #[arg(short, long)]
         output: PathBuf,
+        /// The model owner's signing key (owner.key from `gcc-nn model owner-key`, or its
+        /// directory): the upload is signed with it.
+        #[arg(long, value_name = "FILE|DIR")]
+        owner_key: PathBuf,
         /// Activation: a shipped name (tanh_fit, tanh, tanh_fine, relu, sigmoid, gelu) or a
         /// DSL file fixed<16,12> → fixed<16,12>; its source goes into the encrypted model's
         /// header (the cloud compiles it and sends it to the user).
@@ -49,11 +65,15 @@ pub(crate) enum SecureCommand {
         #[command(subcommand)]
         cmd: ModelCommand,
     },
-    /// Serve an encrypted model to users over TCP (the cloud; never holds a secret key).
+    /// Serve an encrypted model to users over TLS 1.3 (the cloud; never holds a secret key).
     Serve {
         /// Encrypted model from `gcc-nn model encrypt`.
         #[arg(long)]
         model: PathBuf,
+        /// The model owner's public key (owner.pub, or its directory): the model must be
+        /// signed by it, else serve refuses to start.
+        #[arg(long, value_name = "FILE|DIR")]
+        owner_pub: PathBuf,
         /// Address to listen on (port 0: any free port, printed on stdout).
         #[arg(long, default_value = "127.0.0.1:7878")]
         listen: String,
@@ -85,6 +105,12 @@ pub(crate) enum SecureCommand {
         /// Keep no shares: the fast protocol re-shares the model for every image.
         #[arg(long, conflicts_with = "share_store")]
         no_share_store: bool,
+        /// Sessions each user may start per hour; more are refused before any work (0: no
+        /// limit).
+        #[arg(long, value_name = "N", default_value_t = 60)]
+        user_rate: u32,
+        #[command(flatten)]
+        tls: super::identity::ServerTlsArgs,
     },
 }
 
@@ -92,14 +118,29 @@ pub(crate) enum SecureCommand {
 pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
     match cmd {
         SecureCommand::Model {
+            cmd: ModelCommand::OwnerKey { output, force },
+        } => {
+            let key = OwnerKey::generate();
+            let (secret, public) = key.save_pair(&output, force)?;
+            outln!(
+                "generated the model owner's Ed25519 key (fingerprint {})",
+                key.public().fingerprint()
+            );
+            outln!("  public key: {} (for the cloud and the users)", public.display());
+            outln!("  secret key: {} (mode 0600)", secret.display());
+            Ok(())
+        }
+        SecureCommand::Model {
             cmd:
                 ModelCommand::Encrypt {
                     model,
                     user_key,
                     output,
+                    owner_key,
                     activation,
                 },
         } => {
+            let owner = OwnerKey::load(&owner_key)?;
             let mlp = match &model {
                 Some(p) => Mlp::load(p)?,
                 None => model::shipped::model()?,
@@ -107,19 +148,22 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             let pk = super::keys::load_public(&user_key)?;
             let fixed = FixedMlp::from_model(&mlp, FIXED, activation)?;
             let t = Instant::now();
-            let enc = EncryptedModel::encrypt(&fixed, &pk)?;
+            let enc = EncryptedModel::encrypt(&fixed, &pk, &owner)?;
             enc.save(&output)?;
             outln!(
-                "wrote {} ({} encrypted parameters, {}-bit key, short-exponent randomness, {:.1} s)",
+                "wrote {} ({} encrypted parameters, {}-bit key, short-exponent randomness, \
+                 signed by owner key {}, {:.1} s)",
                 output.display(),
                 enc.header.parameter_count(),
                 pk.bits(),
+                owner.public().fingerprint(),
                 t.elapsed().as_secs_f64()
             );
             Ok(())
         }
         SecureCommand::Serve {
             model,
+            owner_pub,
             listen,
             max_sessions,
             max_connections,
@@ -127,12 +171,25 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             session_limit_secs,
             share_store,
             no_share_store,
+            user_rate,
+            tls,
         } => {
             install_log_subscriber();
+            if tls.plaintext() && share_store.is_some() {
+                return Err("--share-store needs authenticated users: it cannot be used with \
+                            --insecure-plaintext"
+                    .into());
+            }
+            let owner = OwnerPublicKey::load(&owner_pub)?;
             let enc = EncryptedModel::load(&model)?;
             let mut state =
-                CloudState::new(enc).map_err(|e| format!("{}: {e}", model.display()))?;
-            if !no_share_store {
+                CloudState::new(enc, &owner).map_err(|e| format!("{}: {e}", model.display()))?;
+            let transport = tls.transport("serve")?;
+            if tls.plaintext() {
+                tracing::warn!(
+                    "plain TCP: no user is authenticated, so no share store (a re-sharing per image)"
+                );
+            } else if !no_share_store {
                 let dir = share_store.unwrap_or_else(|| {
                     let mut d = model.clone().into_os_string();
                     d.push(".shares");
@@ -158,6 +215,11 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
                 timeout: Duration::from_secs(timeout_secs.max(1)),
                 max_connections,
                 session_limit: session_limit_secs.map(|s| Duration::from_secs(s.max(1))),
+                transport,
+                user_rate: (user_rate > 0).then_some(UserRate {
+                    max: user_rate,
+                    per: Duration::from_secs(3600),
+                }),
                 ..ServeOptions::default()
             };
             // The server's events reach stderr through the `tracing` subscriber (levels,

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 #[derive(Subcommand)]
 pub(crate) enum SecureBenchCommand {
     /// Measure the reference protocol on the shipped model: model owner, cloud (a child
-    /// `gcc-nn serve` process) and user over loopback TCP; prints time per phase and layer,
+    /// `gcc-nn serve` process) and user over loopback TLS 1.3; prints time per phase and layer,
     /// CPU per side, bytes, and the extrapolation to a whole 256x256 image.
     SecureBench {
         /// Paillier modulus bits: 2048 or 3072 (smaller keys are refused, as by `serve`).
@@ -68,7 +68,11 @@ fn bench(bits: u32, patches: usize, model_path: Option<&Path>) -> Result<(), Cli
     let sk = SecretKey::generate(bits, &mut rand::rng())?;
     outln!("keygen ({bits} bits): {:.2} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let enc = EncryptedModel::encrypt(&fixed, sk.public_key())?;
+    // The bench plays the model owner too: a fresh owner key, whose public half the cloud
+    // and the user check the upload against.
+    let owner = protocol::upload::OwnerKey::generate();
+    owner.save_pair(&dir, true)?;
+    let enc = EncryptedModel::encrypt(&fixed, sk.public_key(), &owner)?;
     let enc_path = dir.join("model.enc");
     enc.save(&enc_path)?;
     outln!(
@@ -78,6 +82,7 @@ fn bench(bits: u32, patches: usize, model_path: Option<&Path>) -> Result<(), Cli
         std::fs::metadata(&enc_path)?.len()
     );
     drop(enc);
+    let (serve_tls, transport) = super::identity::local_tls(&dir)?;
     let mut child = Command::new(std::env::current_exe()?)
         .args([
             "serve",
@@ -85,9 +90,12 @@ fn bench(bits: u32, patches: usize, model_path: Option<&Path>) -> Result<(), Cli
             "127.0.0.1:0",
             "--max-connections",
             "1",
-            "--model",
+            "--owner-pub",
         ])
+        .arg(&dir)
+        .arg("--model")
         .arg(&enc_path)
+        .args(&serve_tls)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()?;
@@ -113,8 +121,10 @@ fn bench(bits: u32, patches: usize, model_path: Option<&Path>) -> Result<(), Cli
     let chosen: Vec<Vec<i64>> = inputs.iter().step_by(97).take(patches).cloned().collect();
     let t0 = Instant::now();
     let mut session = connect(
+        &transport,
         &addr,
         &sk,
+        &owner.public(),
         ProtocolKind::Reference,
         Duration::from_secs(7200),
         Duration::ZERO,

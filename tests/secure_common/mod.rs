@@ -7,8 +7,9 @@ use paillier::SecretKey;
 use protocol::session::client::{Session, connect_with_policy, handshake_with_policy};
 use protocol::session::serve::{CloudState, ServeOptions, serve};
 use protocol::session::{KeyPolicy, ProtocolKind, SessionError};
-use protocol::upload::EncryptedModel;
-use runtime::channel::{Channel, TcpChannel};
+use protocol::upload::{EncryptedModel, OwnerKey};
+use runtime::channel::Channel;
+use transport::{ClientTransport, Link};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
@@ -77,10 +78,17 @@ pub(crate) fn write_key_files(dir: &Path, sk: &SecretKey) {
     std::fs::write(dir.join("paillier.key"), &*sk.to_bytes()).expect("key");
 }
 
-/// The tests' upload: any key size (the library's test path; `model encrypt` refuses small
-/// keys).
+/// The model owner's signing key of the in-process tests (fixed: every upload and every
+/// check of these tests agree on it).
+pub(crate) fn test_owner() -> OwnerKey {
+    OwnerKey::from_seed(&[0x0a; 32])
+}
+
+/// The tests' upload, signed by [`test_owner`]: any key size (the library's test path;
+/// `model encrypt` refuses small keys).
 pub(crate) fn encrypt_test_key(fixed: &FixedMlp, sk: &SecretKey) -> EncryptedModel {
-    EncryptedModel::encrypt_with_rng(fixed, sk.public_key(), &mut rand::rng()).expect("encrypt")
+    EncryptedModel::encrypt_with_rng(fixed, sk.public_key(), &test_owner(), &mut rand::rng())
+        .expect("encrypt")
 }
 
 /// A client connection under the tests' key policy (small keys; `denoise --connect` cannot).
@@ -90,8 +98,11 @@ pub(crate) fn connect_test_key(
     kind: ProtocolKind,
     timeout: Duration,
     wait: Duration,
-) -> Result<Session<TcpChannel>, SessionError> {
-    connect_with_policy(addr, sk, kind, timeout, wait, KeyPolicy::InsecureTestKeys)
+) -> Result<Session<Link>, SessionError> {
+    let plain = ClientTransport::InsecurePlaintext;
+    let owner = test_owner().public();
+    let policy = KeyPolicy::InsecureTestKeys;
+    connect_with_policy(&plain, addr, sk, &owner, kind, timeout, wait, policy)
 }
 
 /// A handshake on `ch` under the tests' key policy.
@@ -100,7 +111,13 @@ pub(crate) fn handshake_test_key<C: Channel>(
     sk: &SecretKey,
     kind: ProtocolKind,
 ) -> Result<Session<C>, SessionError> {
-    handshake_with_policy(ch, sk, kind, KeyPolicy::InsecureTestKeys)
+    handshake_with_policy(
+        ch,
+        sk,
+        &test_owner().public(),
+        kind,
+        KeyPolicy::InsecureTestKeys,
+    )
 }
 
 /// Quantised patches covering the input range: extremes, zero and a spread in between.
@@ -127,8 +144,9 @@ pub(crate) type Lines = Arc<Mutex<Vec<String>>>;
 /// under the tests' key policy, so small keys work); returns the address and the server's
 /// log lines.
 pub(crate) fn spawn_server(enc: EncryptedModel, opts: ServeOptions) -> (String, Lines) {
-    let state =
-        CloudState::with_key_policy(enc, KeyPolicy::InsecureTestKeys).expect("servable model");
+    let owner = test_owner().public();
+    let state = CloudState::with_key_policy(enc, &owner, KeyPolicy::InsecureTestKeys)
+        .expect("servable model");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
     let lines: Lines = Arc::new(Mutex::new(Vec::new()));
@@ -164,13 +182,47 @@ impl Drop for Server {
     }
 }
 
-/// Starts `gcc-nn serve --model MODEL --listen 127.0.0.1:0 EXTRA…` and returns it with the
-/// address it listens on (its first stdout line).
+/// The TLS identities of the CLI tests in `d`: `d/tls/cloud.{key,crt}`, `d/tls/user.{key,crt}`
+/// and `d/tls/allow.txt` naming the user, created on first use (`gcc-nn cloud-identity`,
+/// `user-identity`, `fingerprint`).
+pub(crate) fn tls_dir(d: &Path) -> std::path::PathBuf {
+    let dir = d.join("tls");
+    if !dir.join("allow.txt").exists() {
+        let dir_arg = dir.to_string_lossy().into_owned();
+        run_ok(&["cloud-identity", "-o", &dir_arg]);
+        run_ok(&["user-identity", "-o", &dir_arg]);
+        let fp = run_ok(&["fingerprint", &arg(&dir, "user.crt")]);
+        std::fs::write(dir.join("allow.txt"), format!("{} test-user\n", fp.trim()))
+            .expect("allow list");
+    }
+    dir
+}
+
+/// The model owner's key pair of the CLI tests in `d`: `d/owner/owner.{key,pub}`, created on
+/// first use (`gcc-nn model owner-key`).
+pub(crate) fn owner_dir(d: &Path) -> std::path::PathBuf {
+    let dir = d.join("owner");
+    if !dir.join("owner.pub").exists() {
+        run_ok(&["model", "owner-key", "-o", &dir.to_string_lossy()]);
+    }
+    dir
+}
+
+/// Starts `gcc-nn serve --model MODEL --listen 127.0.0.1:0 EXTRA…` over TLS (the identities of
+/// [`tls_dir`] beside MODEL) and returns it with the address it listens on (its first stdout
+/// line).
 pub(crate) fn start_server(model: &Path, extra: &[&str]) -> (Server, String) {
+    let tls = tls_dir(model.parent().expect("model dir"));
     let mut child = Command::new(BIN)
         .args(["serve", "--model"])
         .arg(model)
         .args(["--listen", "127.0.0.1:0"])
+        .arg("--identity")
+        .arg(&tls)
+        .arg("--allow-users")
+        .arg(tls.join("allow.txt"))
+        .arg("--owner-pub")
+        .arg(owner_dir(model.parent().expect("model dir")))
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -203,6 +255,8 @@ pub(crate) fn encrypt_tiny_model(d: &Path, user_key: &Path) {
         &arg(d, "tiny.gccmlp"),
         "--user-key",
         &user_key.to_string_lossy(),
+        "--owner-key",
+        &owner_dir(d).to_string_lossy(),
         "-o",
         &arg(d, "model.enc"),
     ]);
@@ -239,8 +293,8 @@ pub(crate) fn denoise_plain(d: &Path, tiny: bool, input: &str, out: &str) -> Vec
     pixels(&d.join(out))
 }
 
-/// `gcc-nn denoise --connect ADDR --key KEY d/INPUT -o d/OUT EXTRA…` (the user's step);
-/// returns its stdout and the output's 8-bit pixels.
+/// `gcc-nn denoise --connect ADDR --key KEY d/INPUT -o d/OUT EXTRA…` (the user's step, over
+/// TLS with the identities of [`tls_dir`]); returns its stdout and the output's 8-bit pixels.
 pub(crate) fn denoise_connect(
     addr: &str,
     key: &Path,
@@ -250,6 +304,9 @@ pub(crate) fn denoise_connect(
 ) -> (String, Vec<u8>) {
     let key = key.to_string_lossy();
     let (input_arg, out_arg) = (arg(d, input), arg(d, out));
+    let tls = tls_dir(d);
+    let (identity, cert) = (tls.to_string_lossy().into_owned(), arg(&tls, "cloud.crt"));
+    let owner = owner_dir(d).to_string_lossy().into_owned();
     let mut args = vec![
         "denoise",
         "--connect",
@@ -259,6 +316,12 @@ pub(crate) fn denoise_connect(
         input_arg.as_str(),
         "-o",
         out_arg.as_str(),
+        "--identity",
+        identity.as_str(),
+        "--cloud-cert",
+        cert.as_str(),
+        "--owner-pub",
+        owner.as_str(),
     ];
     args.extend(extra);
     let stdout = run_ok(&args);
