@@ -11,8 +11,8 @@ use model::fixed::FixedMlp;
 use model::patches::ImageLayout;
 use paillier::SecretKey;
 use runtime::channel::Channel;
-use transport::{ClientTransport, Link};
 use std::time::{Duration, Instant};
+use transport::{ClientTransport, Link};
 
 pub use crate::reference::job::Progress;
 

@@ -152,18 +152,13 @@ fn split_offer(payload: &[u8]) -> Result<(SessionId, u8, ModelSeal, &[u8]), Sess
             "the offer is too short for the model owner's seal".into(),
         ));
     };
-    let seal = ModelSeal::read(&mut bytes::Reader::new(seal, "owner seal")).map_err(|e| {
-        SessionError::Handshake(format!("owner seal: {}: {}", e.field, e.reason))
-    })?;
+    let seal = ModelSeal::read(&mut bytes::Reader::new(seal, "owner seal"))
+        .map_err(|e| SessionError::Handshake(format!("owner seal: {}: {}", e.field, e.reason)))?;
     Ok((*session, served, seal, header))
 }
 
 /// Refuses a message of session `theirs` in session `ours`, naming both.
-pub fn check_session(
-    what: &str,
-    ours: &SessionId,
-    theirs: &SessionId,
-) -> Result<(), SessionError> {
+pub fn check_session(what: &str, ours: &SessionId, theirs: &SessionId) -> Result<(), SessionError> {
     if ours == theirs {
         return Ok(());
     }

@@ -19,13 +19,13 @@ use super::wire::{JobRequest, Tag, expect_frame, send_frame};
 use super::{JobStats, KeyPolicy, SessionError};
 use crate::upload::{EncryptedModel, OwnerPublicKey};
 use runtime::channel::{Channel, TcpChannel};
-use transport::{Fingerprint, Link, ServerTransport};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use transport::{Fingerprint, Link, ServerTransport};
 
 pub use super::wire::{MAX_CHUNK, MAX_PATCHES};
 
@@ -319,7 +319,7 @@ pub fn serve(
         let t = Instant::now();
         let ch = &mut conn.channel;
         let m = &state.model;
-    let kind = cloud_handshake(ch, &m.header, &m.seal, ProtocolKind::implemented())?;
+        let kind = cloud_handshake(ch, &m.header, &m.seal, ProtocolKind::implemented())?;
         let job = read_job(ch)?;
         conn.start_job()?;
         let stats = run_job(&mut conn.channel, &state, kind, job)?;
@@ -544,7 +544,10 @@ fn accept_one(
                 Err(why) => return say(Severity::Warn, &why),
             };
             if let Some(u) = conn.user {
-                say(Severity::Info, &format!("user {} authenticated (TLS 1.3)", u.short()));
+                say(
+                    Severity::Info,
+                    &format!("user {} authenticated (TLS 1.3)", u.short()),
+                );
             }
             let (severity, message) = match catch_unwind(AssertUnwindSafe(|| handler(&mut conn))) {
                 Ok(Ok(line)) => (Severity::Info, line),
