@@ -9,8 +9,11 @@ use super::CliError;
 use clap::{Args, Subcommand, ValueEnum};
 use compiler::report::{self, value_type};
 use compiler::{Circuit, Party, ValueFormat};
-use runtime::channel::TcpChannel;
-use runtime::driver::{Reveal, RunOutput, TwoPartyCircuit, run_evaluator, run_garbler};
+use runtime::channel::{accept_tcp, connect_tcp};
+use runtime::driver::{
+    Reveal, RunOutput, TwoPartyCircuit, run_evaluator_with_scheme, run_garbler_with_scheme,
+};
+use runtime::scheme::Scheme;
 use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -38,6 +41,24 @@ enum RevealArg {
     Both,
 }
 
+/// Garbling scheme (`--scheme`).
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SchemeArg {
+    /// Half-gates: 2κ = 256 bits per AND gate.
+    HalfGates,
+    /// Three-halves (Rosulek–Roy 2021): 1.5κ + 5 = 197 bits per AND gate, 1.5× the hashing.
+    ThreeHalves,
+}
+
+impl SchemeArg {
+    fn scheme(self) -> Scheme {
+        match self {
+            SchemeArg::HalfGates => Scheme::HalfGates,
+            SchemeArg::ThreeHalves => Scheme::ThreeHalves,
+        }
+    }
+}
+
 /// Options shared by both parties.
 #[derive(Args)]
 pub(crate) struct CommonArgs {
@@ -60,6 +81,9 @@ pub(crate) struct CommonArgs {
     /// Run the circuit this many times on the same inputs as one batch (one OT extension, one stream).
     #[arg(long, default_value_t = 1)]
     repeat: usize,
+    /// Garbling scheme (both sides must agree; the handshake refuses a mismatch).
+    #[arg(long, value_enum, default_value = "half-gates")]
+    scheme: SchemeArg,
     /// Seconds to wait for the peer before giving up.
     #[arg(
         long,
@@ -84,6 +108,9 @@ pub(crate) struct GarblerArgs {
     /// Address to listen on, e.g. 127.0.0.1:7000.
     #[arg(long, value_name = "ADDR")]
     listen: String,
+    /// TLS: this side's identity (cloud.key/cloud.crt) and the evaluators it accepts.
+    #[command(flatten)]
+    tls: super::identity::ServerTlsArgs,
 }
 
 /// Evaluator options.
@@ -102,6 +129,9 @@ pub(crate) struct EvaluatorArgs {
         default_value_t = 0
     )]
     retry: u64,
+    /// TLS: this side's identity (user.key/user.crt) and the garbler's pinned certificate.
+    #[command(flatten)]
+    tls: super::identity::ClientTlsArgs,
 }
 
 /// Benchmark options.
@@ -119,9 +149,17 @@ pub(crate) struct BenchArgs {
     /// Repetitions of each measurement (the best is reported).
     #[arg(long, default_value_t = 3)]
     reps: usize,
+    /// Garbling scheme of the garbling/evaluation/loopback measurements.
+    #[arg(long, value_enum, default_value = "half-gates")]
+    scheme: SchemeArg,
     /// Print one JSON object (fields: docs/cli.md) instead of the table.
     #[arg(long)]
     json: bool,
+}
+
+/// Garbled bytes per AND gate of `scheme` (32; 24.625 = 197 bits for three-halves).
+fn bytes_per_and(scheme: Scheme) -> f64 {
+    scheme.material_bytes(8) as f64 / 8.0
 }
 
 /// Runs a garbled-circuit command.
@@ -148,6 +186,7 @@ fn rng_for(seed: Option<u64>) -> runtime::prg::SessionRng {
 fn garbler(a: GarblerArgs) -> Result<(), CliError> {
     let timeout = Duration::from_secs(a.common.timeout);
     let (tpc, bits) = prepare(&a.common, Party::Garbler)?;
+    let transport = a.tls.transport("garbler")?;
     let listener = TcpListener::bind(&a.listen).map_err(|e| match e.kind() {
         ErrorKind::AddrInUse => format!("cannot listen on {}: address already in use (is another garbler running? choose another port)", a.listen),
         _ => format!("cannot listen on {}: {e}", a.listen),
@@ -157,15 +196,17 @@ fn garbler(a: GarblerArgs) -> Result<(), CliError> {
         a.listen
     );
     let t0 = Instant::now();
-    let mut ch = TcpChannel::accept(&listener, timeout).map_err(|e| {
+    let stream = accept_tcp(&listener, timeout).map_err(|e| {
         format!(
             "no evaluator connected to {} within {}s: {e}",
             a.listen, a.common.timeout
         )
     })?;
+    let mut ch = transport.accept(stream, timeout)?;
     let mut rng = rng_for(a.common.seed);
     let inputs = vec![bits; a.common.repeat];
-    let out = run_garbler(&mut ch, &tpc, &inputs, reveal(a.common.reveal), &mut rng)?;
+    let (reveal, scheme) = (reveal(a.common.reveal), a.common.scheme.scheme());
+    let out = run_garbler_with_scheme(&mut ch, &tpc, &inputs, reveal, scheme, &mut rng)?;
     report(&tpc, &out, t0.elapsed(), "garbler", a.common.json);
     Ok(())
 }
@@ -173,11 +214,12 @@ fn garbler(a: GarblerArgs) -> Result<(), CliError> {
 fn evaluator(a: EvaluatorArgs) -> Result<(), CliError> {
     let timeout = Duration::from_secs(a.common.timeout);
     let (tpc, bits) = prepare(&a.common, Party::Evaluator)?;
+    let transport = a.tls.transport("evaluator")?;
     let t0 = Instant::now();
     let deadline = Instant::now() + Duration::from_secs(a.retry);
-    let mut ch = loop {
-        match TcpChannel::connect(&a.connect, timeout) {
-            Ok(ch) => break ch,
+    let stream = loop {
+        match connect_tcp(&a.connect, timeout) {
+            Ok(s) => break s,
             Err(e) if e.kind() == ErrorKind::ConnectionRefused && Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -191,9 +233,11 @@ fn evaluator(a: EvaluatorArgs) -> Result<(), CliError> {
             Err(e) => return Err(format!("cannot connect to {}: {e}", a.connect).into()),
         }
     };
+    let mut ch = transport.start(stream, timeout)?;
     let mut rng = rng_for(a.common.seed);
     let inputs = vec![bits; a.common.repeat];
-    let out = run_evaluator(&mut ch, &tpc, &inputs, reveal(a.common.reveal), &mut rng)?;
+    let (reveal, scheme) = (reveal(a.common.reveal), a.common.scheme.scheme());
+    let out = run_evaluator_with_scheme(&mut ch, &tpc, &inputs, reveal, scheme, &mut rng)?;
     report(&tpc, &out, t0.elapsed(), "evaluator", a.common.json);
     Ok(())
 }
@@ -486,6 +530,7 @@ fn rate_cell((wall, cpu): (f64, f64), limit: &runtime::bench::Limit, aes_per_and
 
 fn bench(a: BenchArgs) -> Result<(), CliError> {
     use runtime::bench::{self, HALF_GATES_AES_PER_AND as HG, Limit};
+    let scheme = a.scheme.scheme();
     if !a.json {
         eprintln!("note: on a shared or busy machine wall-clock figures are noisy; the CPU column");
         eprintln!(
@@ -523,7 +568,7 @@ fn bench(a: BenchArgs) -> Result<(), CliError> {
             "garbling limit at that rate: half-gates {:.1} M AND/s ({HG} AES per AND)",
             limit.mands(HG)
         );
-        outln!("half-gates, M AND/s wall (per CPU-second) and % of the limit");
+        outln!("{scheme}, M AND/s wall (per CPU-second) and % of the half-gates limit");
         outln!(
             "{:<28} {:>22} {:>22} {:>26}",
             "circuit",
@@ -536,13 +581,13 @@ fn bench(a: BenchArgs) -> Result<(), CliError> {
     for (name, c) in &circuits {
         // Enough instances for >= 8M ANDs per measurement.
         let reps = (8usize << 20).div_ceil(c.and_count().max(1)).max(1);
-        let g = best_of(a.reps, &|| Ok(bench::garble_in_memory(c, reps)?))?;
-        let e = best_of(a.reps, &|| Ok(bench::evaluate_in_memory(c, reps)?))?;
-        let l = best_of(a.reps, &|| Ok(bench::loopback_tcp(c, reps)?))?;
+        let g = best_of(a.reps, &|| Ok(bench::garble_in_memory_with(scheme, c, reps)?))?;
+        let e = best_of(a.reps, &|| Ok(bench::evaluate_in_memory_with(scheme, c, reps)?))?;
+        let l = best_of(a.reps, &|| Ok(bench::loopback_tcp_scheme(c, reps, scheme)?))?;
         if a.json {
             rows.push(serde_json::json!({
                 "name": name,
-                "scheme": "half-gates",
+                "scheme": scheme.name(),
                 "ands": c.and_count(),
                 "garble_memory": rate_json(g, &limit, HG),
                 "evaluate_memory": rate_json(e, &limit, HG),
@@ -573,7 +618,7 @@ fn bench(a: BenchArgs) -> Result<(), CliError> {
             "iknp_cot": { "wall": last.0, "cpu": last.1 },
             "iknp_cot_runs": runs,
             "ots": ots,
-            "bytes_per_and": 32,
+            "bytes_per_and": bytes_per_and(scheme),
             "bytes_per_ot": 16,
         });
         outln!("{value}");
@@ -584,6 +629,13 @@ fn bench(a: BenchArgs) -> Result<(), CliError> {
             "IKNP correlated OT, {n} OTs, 2 threads, loopback TCP: {w:.1} M OT/s wall ({c:.1} per CPU-second)"
         );
     }
-    outln!("bytes per AND: 32 (two 16-byte ciphertexts); bytes per OT: 16");
+    outln!(
+        "bytes per AND ({scheme}): {} ({}); bytes per OT: 16",
+        bytes_per_and(scheme),
+        match scheme {
+            Scheme::HalfGates => "two 16-byte ciphertexts",
+            Scheme::ThreeHalves => "three 8-byte halves and 5 control bits",
+        }
+    );
     Ok(())
 }
