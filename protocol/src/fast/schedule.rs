@@ -92,8 +92,17 @@ pub const MAX_CHUNKS: usize = 64;
 /// carries the chunk size, the cloud follows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Chunking {
-    /// The default: [`Chunking::Whole`] (pipelining does not pay on the 2-core reference
-    /// machine with both parties on it; see [`Chunking::chunk_patches`]).
+    /// The default: [`Chunking::Whole`]. Pipelining does not pay on the 2-core reference
+    /// machine with both parties on it: unpipelined, the image already keeps both cores
+    /// busy (idle Zen 4, `fast_bench` 75×75 on RLWE: 7.0 CPU-s in 3.8 s wall, 1.84 cores),
+    /// so the products beside a garbled batch take the cores from the garbler and the
+    /// evaluator instead of idle time, and every chunk costs extra work (on RLWE a whole
+    /// polynomial product per weight and chunk). Measured in one window, 2,048-bit keys,
+    /// niced, load 6–9 from other builds: RLWE 75×75 (225 patches) whole 7.9 / 7.5 s wall
+    /// (CPU 5.2 / 5.0 s), 2 chunks 8.2 / 7.9 s (5.3 / 5.2 s), 4 chunks 9.2 / 9.9 s
+    /// (6.0 / 6.1 s); Paillier 40×40 (64 patches, load 9–12) whole 74.0 s (CPU 34.7 s),
+    /// 2 chunks 108.4 s (41.0 s). With cores to spare (each party on its own machine)
+    /// the overlap can pay; measure with `FAST_BENCH_CHUNKS=whole,2,4`.
     #[default]
     Auto,
     /// One chunk: each layer's linear part for all patches, then its activations.
