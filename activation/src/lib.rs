@@ -31,8 +31,9 @@
 //!   its rendered diagnostics, interface mismatch).
 //!
 //! AND counts of the generated wrappers (defaults; `tests/known_answers.rs` prints them next
-//! to the hand-written circuits they replaced, on equal outputs): masked tanh* 628 (was 621),
-//! tanh_fit 758 (759), tanh_fine 897 (890); on shares 620 (617), 750 (759), 889 (886).
+//! to the hand-written circuits they replaced, compiled by today's compiler, on equal
+//! outputs): masked tanh* 606 (599), tanh_fit 720 (713), tanh_fine 864 (857); on shares
+//! 598 (595), 712 (709), 856 (853).
 //!
 //! Saturation: every wrapper clamps its wide pre-activation into `fixed<16, 12>`
 //! (−8 … 8 − 2^−12) before calling the activation, so any function of the format is well
