@@ -1,10 +1,13 @@
-//! `gcc-nn garbler` / `gcc-nn evaluator` as two spawned processes over loopback TCP:
-//! known answers, a .dsl program compiled on the fly, and faults that must end both
-//! processes with a clear error in bounded time.
+//! `gcc-nn garbler` / `gcc-nn evaluator` as two spawned processes over loopback TLS 1.3
+//! (the garbler holds a cloud identity and accepts the evaluator's; the evaluator pins the
+//! garbler's certificate): known answers, a .dsl program compiled on the fly, and faults that
+//! must end both processes with a clear error in bounded time.
 
 use std::io::Read;
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gcc-nn");
@@ -26,7 +29,63 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// The identities of these tests, made once with the identity commands: `cloud.*` for the
+/// garbler, `user.*` for the evaluator, `allow.txt` naming the evaluator.
+fn tls_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tmp").keep().join("tls");
+        let d = dir.to_string_lossy().into_owned();
+        let run = |args: &[&str]| {
+            let o = Command::new(BIN).args(args).output().expect("spawn");
+            assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+            text(&o.stdout)
+        };
+        run(&["cloud-identity", "-o", &d]);
+        run(&["user-identity", "-o", &d]);
+        let fp = run(&["fingerprint", &format!("{d}/user.crt")]);
+        std::fs::write(dir.join("allow.txt"), fp).expect("allow list");
+        dir
+    })
+}
+
+/// The garbler's TLS options.
+fn garbler_tls() -> Vec<String> {
+    let d = tls_dir();
+    vec![
+        "--identity".into(),
+        d.to_string_lossy().into_owned(),
+        "--allow-users".into(),
+        d.join("allow.txt").to_string_lossy().into_owned(),
+    ]
+}
+
+/// The evaluator's TLS options.
+fn evaluator_tls() -> Vec<String> {
+    let d = tls_dir();
+    vec![
+        "--identity".into(),
+        d.to_string_lossy().into_owned(),
+        "--cloud-cert".into(),
+        d.join("cloud.crt").to_string_lossy().into_owned(),
+    ]
+}
+
+/// `args` with TLS options (the garbler's if it runs the garbler), unless it asks for plain TCP.
+fn with_tls(args: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    if !args.contains(&"--insecure-plaintext") && !args.contains(&"--help") {
+        match args.first() {
+            Some(&"garbler") => v.extend(garbler_tls()),
+            Some(&"evaluator") => v.extend(evaluator_tls()),
+            _ => {}
+        }
+    }
+    v
+}
+
 fn spawn(args: &[&str]) -> Child {
+    let args = with_tls(args);
     Command::new(BIN)
         .args(args)
         .stdout(Stdio::piped())
@@ -208,6 +267,55 @@ fn wrong_circuit_on_one_side_fails_both_with_circuit_mismatch() {
 }
 
 #[test]
+fn three_halves_gives_the_fips197_ciphertext_and_a_scheme_mismatch_is_refused() {
+    let port = free_port();
+    let g = aes_garbler(port, &["--reveal", "both", "--scheme", "three-halves"]);
+    let e = aes_evaluator(
+        port,
+        AES128,
+        &["--reveal", "both", "--scheme", "three-halves"],
+    );
+    let (eo, go) = (
+        wait_bounded(e, Duration::from_secs(60)),
+        wait_bounded(g, Duration::from_secs(60)),
+    );
+    assert!(
+        go.status.success() && eo.status.success(),
+        "garbler: {}\nevaluator: {}",
+        text(&go.stderr),
+        text(&eo.stderr)
+    );
+    for out in [&go, &eo] {
+        assert!(
+            text(&out.stdout).contains("0 = 0x3925841d02dc09fbdc118597196a0b32"),
+            "stdout: {}",
+            text(&out.stdout)
+        );
+    }
+    // Garbler on three-halves, evaluator on the default (half-gates): both refuse.
+    let port = free_port();
+    let g = aes_garbler(port, &["--scheme", "three-halves"]);
+    let e = aes_evaluator(port, AES128, &[]);
+    let (eo, go) = (
+        wait_bounded(e, Duration::from_secs(30)),
+        wait_bounded(g, Duration::from_secs(30)),
+    );
+    assert!(!go.status.success() && !eo.status.success());
+    for (o, ours, theirs) in [
+        (&go, "three-halves", "half-gates"),
+        (&eo, "half-gates", "three-halves"),
+    ] {
+        let err = text(&o.stderr);
+        assert!(
+            err.contains("different garbling schemes")
+                && err.contains(&format!("this side: --scheme {ours}"))
+                && err.contains(&format!("the peer: --scheme {theirs}")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn evaluator_killed_mid_stream_ends_garbler_with_error() {
     let port = free_port();
     // 40000 AES instances = 256 M ANDs ≈ 8 GB of tables: far longer than the 1.5 s before the kill.
@@ -257,9 +365,9 @@ fn truncated_stream_is_a_clear_error() {
     // A fake garbler: echoes a valid handshake (role flipped), then sends 5 bytes and hangs up.
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let e = aes_evaluator(port, AES128, &["--timeout", "10"]);
+    let e = aes_evaluator(port, AES128, &["--timeout", "10", "--insecure-plaintext"]);
     let (mut s, _) = listener.accept().expect("accept");
-    let mut hello = [0u8; 54];
+    let mut hello = [0u8; runtime::driver::HANDSHAKE_BYTES];
     s.read_exact(&mut hello).expect("handshake");
     hello[12] = 1; // role: garbler
     std::io::Write::write_all(&mut s, &hello).expect("send handshake");

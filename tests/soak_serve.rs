@@ -26,7 +26,6 @@ use protocol::upload::EncryptedModel;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use runtime::channel::{Channel, TcpChannel};
-use transport::{ClientTransport, Link};
 use secure_common::{test_owner, tiny_fixed, tiny_mlp};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
@@ -36,6 +35,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use transport::{ClientTransport, Link};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gcc-nn");
 /// The server's timeout per read or write (`--timeout-secs`).
@@ -76,7 +76,12 @@ impl Server {
             .arg(model)
             .arg("--owner-pub")
             .arg(model.with_file_name("owner"))
-            .args(["--listen", "127.0.0.1:0", "--insecure-plaintext", "--max-sessions"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--insecure-plaintext",
+                "--max-sessions",
+            ])
             .arg(MAX_SESSIONS.to_string())
             .arg("--timeout-secs")
             .arg(SERVER_TIMEOUT.as_secs().to_string())
@@ -476,7 +481,13 @@ fn killed_client(addr: &str, dir: &Path, rng: &mut StdRng) -> bool {
         "reference"
     };
     let mut child = Command::new(BIN)
-        .args(["denoise", "--insecure-plaintext", "--connect", addr, "--key"])
+        .args([
+            "denoise",
+            "--insecure-plaintext",
+            "--connect",
+            addr,
+            "--key",
+        ])
         .arg(dir.join("paillier.key"))
         .arg("--owner-pub")
         .arg(dir.join("owner"))
@@ -551,10 +562,12 @@ fn the_cloud_survives_faults_and_stays_exact_and_bounded() {
     let d = dir.path();
     let sk = Arc::new(paillier::SecretKey::generate(KEY_BITS, &mut rand::rng()).expect("key"));
     std::fs::write(d.join("paillier.key"), &*sk.to_bytes()).expect("key");
-    let enc = EncryptedModel::encrypt(&tiny_fixed(), sk.public_key(), &test_owner())
-        .expect("encrypt");
+    let enc =
+        EncryptedModel::encrypt(&tiny_fixed(), sk.public_key(), &test_owner()).expect("encrypt");
     enc.save(&d.join("model.enc")).expect("save model");
-    test_owner().save_pair(&d.join("owner"), false).expect("owner key");
+    test_owner()
+        .save_pair(&d.join("owner"), false)
+        .expect("owner key");
     tiny_mlp().save(&d.join("tiny.gccmlp")).expect("model");
     let crop = model::shipped::sample_image()
         .expect("sample")
@@ -624,9 +637,16 @@ fn the_cloud_survives_faults_and_stays_exact_and_bounded() {
                 let (paddr, proxy) = cut_proxy(&addr, cut_up, cut_down);
                 let patches = random_patches(&mut rng, CUT_PATCHES);
                 let owner = test_owner().public();
-                let outcome =
-                    connect(&PLAIN, &paddr, &sk, &owner, kind, CLIENT_TIMEOUT, Duration::ZERO)
-                        .and_then(|mut s| checked_job(&mut s, &sk, kind, &patches, 2));
+                let outcome = connect(
+                    &PLAIN,
+                    &paddr,
+                    &sk,
+                    &owner,
+                    kind,
+                    CLIENT_TIMEOUT,
+                    Duration::ZERO,
+                )
+                .and_then(|mut s| checked_job(&mut s, &sk, kind, &patches, 2));
                 assert!(outcome.is_err(), "a session cut short cannot succeed");
                 let _ = proxy.join();
                 Some("disconnect")

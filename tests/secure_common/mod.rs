@@ -9,13 +9,13 @@ use protocol::session::serve::{CloudState, ServeOptions, serve};
 use protocol::session::{KeyPolicy, ProtocolKind, SessionError};
 use protocol::upload::{EncryptedModel, OwnerKey};
 use runtime::channel::Channel;
-use transport::{ClientTransport, Link};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+use transport::{ClientTransport, Link};
 
 /// A 3x3 → 4 → 1x1 model with weights spread so that some pre-activations saturate the
 /// activation and others stay in its curved pieces.
