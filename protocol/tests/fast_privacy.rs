@@ -294,12 +294,14 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
         bytes: &received,
         at: 0,
     };
-    // Pairing answer: magic, "new setup", length 32, no pair id — public constants.
-    let answer = cur.take(8 * 3 + 32);
+    // Pairing answer (version 2): magic, "new setup", length 64, no pair id, the channel's
+    // session id — public constants.
+    let answer = cur.take(8 * 3 + 64);
     assert_eq!(&answer[..8], b"GCCNN-FP");
     assert_eq!(word(&answer[8..]), 0);
-    assert_eq!(word(&answer[16..]), 32);
-    assert!(answer[24..].iter().all(|&b| b == 0));
+    assert_eq!(word(&answer[16..]), 64);
+    assert!(answer[24..56].iter().all(|&b| b == 0));
+    assert_eq!(answer[56..], runtime::channel::UNBOUND_SESSION);
     // Setup: the cloud receives nothing.
     assert_eq!(before_image as usize, cur.at);
     // Image header: public words (counts, key fingerprints, the cloud's own pair id, the
