@@ -88,6 +88,9 @@ fn pass_switches_and_overrides_change_the_circuit() {
     let (all, format) = ands(&[]);
     assert!(ands(&["--no-range"]).0 > all);
     assert!(ands(&["--no-fusion"]).0 > all);
+    assert!(ands(&["--no-shared-rows"]).0 > all);
+    // tanh* has no redundant select: the switch is accepted and changes nothing.
+    assert_eq!(ands(&["--no-redundant-selects"]).0, all);
     let (_, narrower) = ands(&["-D", "FA=10"]);
     assert_ne!(format, narrower, "-D FA=10 changes the activation format");
 }
