@@ -142,13 +142,12 @@ impl OwnerKey {
         })?;
         let secret = dir.join(OWNER_SECRET_FILE_NAME);
         let public = dir.join(OWNER_PUBLIC_FILE_NAME);
-        if !force {
-            if let Some(p) = [&secret, &public].into_iter().find(|p| p.exists()) {
-                return Err(ProtocolError::Io(format!(
-                    "{} exists (use --force to overwrite)",
-                    p.display()
-                )));
-            }
+        let existing = [&secret, &public].into_iter().find(|p| p.exists());
+        if let Some(p) = existing.filter(|_| !force) {
+            return Err(ProtocolError::Io(format!(
+                "{} exists (use --force to overwrite)",
+                p.display()
+            )));
         }
         let io = |e: WriteError| ProtocolError::Io(e.to_string());
         let pending = |path: &Path, bytes: &[u8], visibility| {
