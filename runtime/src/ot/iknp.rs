@@ -13,10 +13,10 @@ use crate::prg::Prg;
 use rand::CryptoRng;
 use zeroize::Zeroizing;
 
-/// Columns (of 128 OTs each) per step: the 128 rows of a step (128 KiB) stay in the L2
+/// Columns (of 128 OTs each) per step: the 128 rows of a step (256 KiB) stay in the L2
 /// cache between the PRG, the XOR with `u` and the transposition. On the wire, each step
 /// is 128 rows of `u`, row `i` holding `cols` blocks.
-const CHUNK_COLS: usize = 64;
+const CHUNK_COLS: usize = 128;
 
 /// The extension sender (garbler side): learns the zero labels `q_j`. Δ is wiped on drop,
 /// the base-OT seeds right after they key the PRGs (the `aes` crate wipes its key schedules
