@@ -43,10 +43,6 @@ const FILE_CYCLE_EXCEPTIONS: &[&str] = &[
     // B's files: engine and msg name each other's types (Framing; CrossEngine, Inputs,
     // Products), exchange and engine too (KeyMsg, OwnKeys, Side; CrossEngine).
     "protocol fast: engine, exchange, msg",
-    // No owner this session (F's session id work touched bridge/wire.rs): wire ↔ core
-    // (Header, Mode; CloudMsg), circuit ↔ chained (ChainedCircuit; MaskParams), cloud ↔
-    // chained (ChainedCloudCore; CloudOutput).
-    "protocol bridge: chained, chained_circuit, circuit, cloud, core, masks, wire",
 ];
 
 /// The workspace root (the parent of this crate).

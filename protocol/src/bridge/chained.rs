@@ -1,86 +1,18 @@
-//! Chained packing (σ once per ciphertext): the circuit and both roles' pure cores (run by
-//! [`super::run_cloud`] and [`super::run_user`]). See [`super::chained_circuit`].
+//! Chained packing (σ once per ciphertext): both roles' pure cores (run by
+//! [`super::run_cloud`] and [`super::run_user`]); the circuit is
+//! [`super::chained_circuit::ChainedCircuit`].
 
-use super::CloudOutput;
-use super::chained_circuit::{compile, output_slot_bits};
-use super::circuit::MaskParams;
+use super::chained_circuit::ChainedCircuit;
 use super::core::{CloudMsg, CloudSteps, RandomnessUse, UserMsg, UserSteps, party_inputs};
+use super::output::CloudOutput;
 use super::wire::{Header, Mode};
 use crate::error::{BridgeError, he};
-use activation::{Activation, MaskedParams};
 use circuit::value::from_bits;
 use compiler::Party;
 use num_bigint::{BigInt, BigUint};
 use num_traits::{One, ToPrimitive, Zero};
 use paillier::{Ciphertext, PublicKey, RandomnessPool, SecretKey, SlotLayout};
 use rand::CryptoRng;
-use runtime::driver::TwoPartyCircuit;
-
-/// A compiled chained circuit for K slots.
-#[derive(Debug, Clone)]
-pub struct ChainedCircuit {
-    pub(crate) tpc: TwoPartyCircuit,
-    slots: usize,
-    x_bits: u32,
-    y_bits: u32,
-    sigma: u32,
-}
-
-impl ChainedCircuit {
-    /// Compile the chained masked `act` for a key of `key_bits` bits with as many slots as
-    /// fit (per-slot parameters `masked`, e.g. [`MaskedParams::narrow`]: FW = 0, LZ = 16).
-    pub fn new(key_bits: u32, act: &Activation, masked: MaskedParams) -> Result<Self, BridgeError> {
-        let (x_bits, sigma) = (masked.lz, masked.sigma);
-        let y_bits = output_slot_bits(act)?;
-        if x_bits < 2 {
-            return Err(BridgeError::Interface(
-                "chained circuit has no input digits".into(),
-            ));
-        }
-        let room = key_bits.saturating_sub(3 + sigma + 1);
-        let slots = (room / x_bits).min(room / y_bits) as usize;
-        if slots == 0 {
-            return Err(BridgeError::Interface(format!(
-                "a {key_bits}-bit key holds no slot"
-            )));
-        }
-        Ok(Self {
-            tpc: compile(act, slots, masked)?,
-            slots,
-            x_bits,
-            y_bits,
-            sigma,
-        })
-    }
-
-    /// The two-party circuit run by the driver (one instance per ciphertext of K slots).
-    pub fn two_party(&self) -> &TwoPartyCircuit {
-        &self.tpc
-    }
-
-    /// Slots per ciphertext (activations per garbled instance).
-    pub fn slots(&self) -> usize {
-        self.slots
-    }
-
-    /// AND gates per activation.
-    pub fn ands_per_activation(&self) -> usize {
-        self.tpc.and_count() / self.slots
-    }
-
-    /// The mask widths: LX digits in, RW = K·LY + σ output mask.
-    pub fn params(&self) -> MaskParams {
-        MaskParams {
-            x_bits: self.x_bits,
-            ru_bits: self.slots as u32 * self.y_bits + self.sigma,
-            sigma: self.sigma,
-        }
-    }
-
-    fn output_layout(&self, pk: &PublicKey) -> Result<SlotLayout, BridgeError> {
-        SlotLayout::new(self.slots, self.y_bits, pk.bits()).map_err(he("slot layout"))
-    }
-}
 
 fn random_bits<R: CryptoRng + ?Sized>(rng: &mut R, bits: u32) -> BigUint {
     let mut bytes = vec![0u8; bits.div_ceil(8) as usize];

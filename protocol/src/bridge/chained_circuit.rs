@@ -12,10 +12,82 @@
 //! ([`activation::wrappers::chained_source`]) and f is the activation's own program, linked
 //! as `extern fn act` (no text splicing); LY is the activation's output width.
 
-use super::circuit::activation_error;
-use crate::error::BridgeError;
-use activation::{Activation, ChainedParams, MaskedParams};
+use super::masks::MaskParams;
+use crate::error::{BridgeError, he};
+use activation::{Activation, ActivationError, ChainedParams, MaskedParams};
+use paillier::{PublicKey, SlotLayout};
 use runtime::driver::TwoPartyCircuit;
+
+/// An activation error as a bridge error (the rendered DSL diagnostics name the file).
+pub(crate) fn activation_error(e: ActivationError) -> BridgeError {
+    BridgeError::Compile(e.to_string())
+}
+
+/// A compiled chained circuit for K slots.
+#[derive(Debug, Clone)]
+pub struct ChainedCircuit {
+    pub(crate) tpc: TwoPartyCircuit,
+    pub(super) slots: usize,
+    pub(super) x_bits: u32,
+    pub(super) y_bits: u32,
+    pub(super) sigma: u32,
+}
+
+impl ChainedCircuit {
+    /// Compile the chained masked `act` for a key of `key_bits` bits with as many slots as
+    /// fit (per-slot parameters `masked`, e.g. [`MaskedParams::narrow`]: FW = 0, LZ = 16).
+    pub fn new(key_bits: u32, act: &Activation, masked: MaskedParams) -> Result<Self, BridgeError> {
+        let (x_bits, sigma) = (masked.lz, masked.sigma);
+        let y_bits = output_slot_bits(act)?;
+        if x_bits < 2 {
+            return Err(BridgeError::Interface(
+                "chained circuit has no input digits".into(),
+            ));
+        }
+        let room = key_bits.saturating_sub(3 + sigma + 1);
+        let slots = (room / x_bits).min(room / y_bits) as usize;
+        if slots == 0 {
+            return Err(BridgeError::Interface(format!(
+                "a {key_bits}-bit key holds no slot"
+            )));
+        }
+        Ok(Self {
+            tpc: compile(act, slots, masked)?,
+            slots,
+            x_bits,
+            y_bits,
+            sigma,
+        })
+    }
+
+    /// The two-party circuit run by the driver (one instance per ciphertext of K slots).
+    pub fn two_party(&self) -> &TwoPartyCircuit {
+        &self.tpc
+    }
+
+    /// Slots per ciphertext (activations per garbled instance).
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+
+    /// AND gates per activation.
+    pub fn ands_per_activation(&self) -> usize {
+        self.tpc.and_count() / self.slots
+    }
+
+    /// The mask widths: LX digits in, RW = K·LY + σ output mask.
+    pub fn params(&self) -> MaskParams {
+        MaskParams {
+            x_bits: self.x_bits,
+            ru_bits: self.slots as u32 * self.y_bits + self.sigma,
+            sigma: self.sigma,
+        }
+    }
+
+    pub(super) fn output_layout(&self, pk: &PublicKey) -> Result<SlotLayout, BridgeError> {
+        SlotLayout::new(self.slots, self.y_bits, pk.bits()).map_err(he("slot layout"))
+    }
+}
 
 /// Bits of one output slot for `act`: the least width holding every f(x) at 12 fractional
 /// bits, offset by 2^(LY−1) (14 for the tanh family, 16 for ReLU and GELU).

@@ -15,18 +15,15 @@
 //! The circuit must read x as `(xm − r) mod 2^LX` in two's complement, and f(x) must be
 //! small against the output mask: |f(x)| ≤ 2^(RW − σ). LX follows from the width of `xm`.
 
+use super::chained_circuit::{ChainedCircuit, activation_error};
+use super::masks::MaskParams;
 use crate::error::BridgeError;
-use activation::{Activation, ActivationError, MaskedParams, Wrapper};
+use activation::{Activation, MaskedParams, Wrapper};
 use compiler::{Circuit, CompileOptions, Party, ValueFormat};
 use runtime::driver::TwoPartyCircuit;
 
 /// Statistical masking parameter used unless told otherwise.
 pub const DEFAULT_SIGMA: u32 = crate::params::BRIDGE_SIGMA;
-
-/// An activation error as a bridge error (the rendered DSL diagnostics name the file).
-pub(crate) fn activation_error(e: ActivationError) -> BridgeError {
-    BridgeError::Compile(e.to_string())
-}
 
 /// A compiled activation circuit with the bridge's interface, plus its reference program.
 #[derive(Debug, Clone)]
@@ -36,31 +33,7 @@ pub struct BridgeCircuit {
     params: MaskParams,
     /// The activation and wrapper parameters it was generated from (none for raw sources).
     activation: Option<(Activation, MaskedParams)>,
-    pub(crate) chained: Option<super::chained::ChainedCircuit>,
-}
-
-/// Bit widths that fix the masks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MaskParams {
-    /// LX: the pre-activation is a signed LX-bit integer (raw fixed-point).
-    pub x_bits: u32,
-    /// RW: the output mask ru is uniform in [0, 2^RW).
-    pub ru_bits: u32,
-    /// σ: statistical masking parameter.
-    pub sigma: u32,
-}
-
-impl MaskParams {
-    /// Width of a masked pre-activation `x + m` as the user decrypts it: LX + σ + 1 bits.
-    pub fn masked_x_width(&self) -> u32 {
-        self.x_bits + self.sigma + 1
-    }
-
-    /// Slot width of a packed masked activation: RW + 2 bits hold y = f(x) + ru and
-    /// f(x) = y − ru as signed values.
-    pub fn masked_y_width(&self) -> u32 {
-        self.ru_bits + 2
-    }
+    pub(crate) chained: Option<ChainedCircuit>,
 }
 
 fn find<'a>(
@@ -198,12 +171,12 @@ impl BridgeCircuit {
                     .into(),
             ));
         };
-        self.chained = Some(super::chained::ChainedCircuit::new(key_bits, act, *p)?);
+        self.chained = Some(ChainedCircuit::new(key_bits, act, *p)?);
         Ok(self)
     }
 
     /// The chained-packing circuit, if compiled.
-    pub fn chained(&self) -> Option<&super::chained::ChainedCircuit> {
+    pub fn chained(&self) -> Option<&ChainedCircuit> {
         self.chained.as_ref()
     }
 

@@ -1,66 +1,18 @@
 //! The cloud's side of the bridge (garbled-circuit evaluator): the runner of
-//! [`super::core::CloudCore`] and the result type.
+//! [`super::core::CloudCore`] (its result type is [`super::output::CloudOutput`]).
 
 use super::BridgeCircuit;
 use super::chained::ChainedCloudCore;
 use super::core::{CloudCore, CloudMsg, CloudSteps, UserMsg, check_batch};
-use super::wire::{Mode, send_cloud_msg};
-use crate::error::{BridgeError, chan, he};
+use super::output::CloudOutput;
+use super::wire::{Mode, send_header};
+use crate::error::{BridgeError, chan};
 use crate::timeline::{Category, Lap, Timeline};
-use crate::wire::recv_ciphertexts;
-use num_bigint::BigInt;
-use paillier::{Ciphertext, PublicKey, RandomnessPool, SecretKey, SlotLayout};
+use crate::wire::{recv_ciphertexts, send_ciphertexts};
+use paillier::{Ciphertext, PublicKey, RandomnessPool};
 use rand::CryptoRng;
 use runtime::channel::Channel;
 use runtime::driver::{Reveal, TwoPartyCircuit, run_evaluator};
-
-/// What the cloud holds after a run.
-#[derive(Debug, Clone)]
-pub enum CloudOutput {
-    /// `Enc(f(x_i))`, one per input.
-    Unpacked(Vec<Ciphertext>),
-    /// `Enc(Σ_s f(x_s)·2^(s·w))` per group of `layout.slots()` inputs (signed slots).
-    Packed {
-        /// The output slot layout.
-        layout: SlotLayout,
-        /// Number of activations.
-        batch: usize,
-        /// Packed ciphertexts, in order.
-        cts: Vec<Ciphertext>,
-    },
-}
-
-impl CloudOutput {
-    /// Decrypt every activation (the user's view of the result; for tests and demos).
-    pub fn decrypt(&self, sk: &SecretKey) -> Result<Vec<i128>, BridgeError> {
-        let to_i128 = |v: &BigInt| -> Result<i128, BridgeError> {
-            i128::try_from(v).map_err(|_| BridgeError::Protocol {
-                phase: "output decryption",
-                what: "activation does not fit 128 bits".into(),
-            })
-        };
-        match self {
-            CloudOutput::Unpacked(cts) => cts
-                .iter()
-                .map(|c| to_i128(&sk.decrypt_signed(c).map_err(he("output decryption"))?))
-                .collect(),
-            CloudOutput::Packed { layout, batch, cts } => {
-                let mut out = Vec::with_capacity(*batch);
-                for (g, c) in cts.iter().enumerate() {
-                    let count = (*batch - g * layout.slots()).min(layout.slots());
-                    let packed = sk.decrypt_signed(c).map_err(he("output decryption"))?;
-                    for v in layout
-                        .unpack_signed(&packed, count)
-                        .map_err(he("output unpacking"))?
-                    {
-                        out.push(to_i128(&v)?);
-                    }
-                }
-                Ok(out)
-            }
-        }
-    }
-}
 
 /// Runs the cloud's side on `Enc(x_i)` (x_i signed, |x_i| < 2^(LX−1), under the user's key
 /// `pk`), taking re-randomisation values from `pool` (computing any that are missing): the
@@ -126,4 +78,15 @@ fn drive<C: Channel + ?Sized, R: CryptoRng + ?Sized, S: CloudSteps>(
     t.randomness_from_pool += randomness.from_pool;
     t.randomness_computed += randomness.computed;
     Ok(result)
+}
+
+/// Sends a [`CloudMsg`]: the header, then the ciphertexts.
+pub(crate) fn send_cloud_msg<C: Channel + ?Sized>(
+    ch: &mut C,
+    pk: &PublicKey,
+    msg: &CloudMsg,
+) -> Result<(), BridgeError> {
+    let CloudMsg::Masked { header, cts } = msg;
+    send_header(ch, pk, *header)?;
+    send_ciphertexts(ch, pk, cts, "masked pre-activations")
 }

@@ -11,8 +11,9 @@
 //! ```
 
 use super::masks::{draw_input_mask, draw_output_mask};
+use super::output::CloudOutput;
 use super::wire::{Header, Mode};
-use super::{BridgeCircuit, CloudOutput, groups, packed_layouts};
+use super::{BridgeCircuit, groups, packed_layouts};
 use crate::error::{ProtocolError, he};
 use crate::wire::MAX_BATCH;
 use circuit::value::{from_bits, push_bits, sign_extend};

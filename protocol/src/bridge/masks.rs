@@ -18,8 +18,31 @@
 //! (U = 1, σ = 40). Chained packing ([`super::chained_circuit`]) offsets its slots to
 //! [0, 2^(K·L)) and [0, 2^(K·LY)) and masks with K·L + σ and K·LY + σ bits: 2^−σ per use.
 
-use super::circuit::MaskParams;
 use rand::CryptoRng;
+
+/// Bit widths that fix the masks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaskParams {
+    /// LX: the pre-activation is a signed LX-bit integer (raw fixed-point).
+    pub x_bits: u32,
+    /// RW: the output mask ru is uniform in [0, 2^RW).
+    pub ru_bits: u32,
+    /// σ: statistical masking parameter.
+    pub sigma: u32,
+}
+
+impl MaskParams {
+    /// Width of a masked pre-activation `x + m` as the user decrypts it: LX + σ + 1 bits.
+    pub fn masked_x_width(&self) -> u32 {
+        self.x_bits + self.sigma + 1
+    }
+
+    /// Slot width of a packed masked activation: RW + 2 bits hold y = f(x) + ru and
+    /// f(x) = y − ru as signed values.
+    pub fn masked_y_width(&self) -> u32 {
+        self.ru_bits + 2
+    }
+}
 
 /// A uniform integer in [0, 2^bits), bits ≤ 128.
 fn uniform_bits<R: CryptoRng + ?Sized>(rng: &mut R, bits: u32) -> u128 {

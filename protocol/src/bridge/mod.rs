@@ -30,13 +30,16 @@ mod cloud;
 pub mod core;
 pub mod demo;
 pub mod masks;
+mod output;
 mod user;
 pub(crate) mod wire;
 
 /// Largest bridge batch ([`crate::wire::MAX_BATCH`]).
 pub use crate::wire::MAX_BATCH;
-pub use circuit::{BridgeCircuit, DEFAULT_SIGMA, MaskParams};
-pub use cloud::{CloudOutput, run_cloud};
+pub use circuit::{BridgeCircuit, DEFAULT_SIGMA};
+pub use cloud::run_cloud;
+pub use masks::MaskParams;
+pub use output::CloudOutput;
 pub use user::run_user;
 pub use wire::{BATCH_AT, CIPHERTEXTS_AT, HEADER_BYTES, Header, Mode};
 

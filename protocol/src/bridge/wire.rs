@@ -9,9 +9,8 @@
 //! The session id is the channel's ([`Channel::session_id`]); a header of another session is
 //! refused.
 
-use super::core::CloudMsg;
 use crate::error::{BridgeError, chan};
-use crate::wire::{MAX_BATCH, send_ciphertexts};
+use crate::wire::MAX_BATCH;
 use paillier::PublicKey;
 use runtime::channel::{Channel, short_session};
 
@@ -51,17 +50,6 @@ pub struct Header {
     pub batch: u64,
     /// Ciphertexts that follow.
     pub ciphertexts: u64,
-}
-
-/// Sends a [`CloudMsg`]: the header, then the ciphertexts.
-pub(crate) fn send_cloud_msg<C: Channel + ?Sized>(
-    ch: &mut C,
-    pk: &PublicKey,
-    msg: &CloudMsg,
-) -> Result<(), BridgeError> {
-    let CloudMsg::Masked { header, cts } = msg;
-    send_header(ch, pk, *header)?;
-    send_ciphertexts(ch, pk, cts, "masked pre-activations")
 }
 
 pub(crate) fn send_header<C: Channel + ?Sized>(
@@ -139,7 +127,7 @@ pub(crate) fn recv_header<C: Channel + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::recv_ciphertexts;
+    use crate::wire::{recv_ciphertexts, send_ciphertexts};
     use paillier::{Ciphertext, SecretKey};
     use proptest::prelude::*;
     use rand::SeedableRng;
