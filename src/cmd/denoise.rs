@@ -63,7 +63,7 @@ pub(crate) enum DenoiseCommand {
         #[arg(long, value_name = "ADDR", conflicts_with = "plain")]
         connect: Option<String>,
         #[command(flatten)]
-        secure: SecureDenoiseArgs,
+        secure: Box<SecureDenoiseArgs>,
         /// Print one JSON object (fields: docs/cli.md) instead of the text report.
         #[arg(long)]
         json: bool,
