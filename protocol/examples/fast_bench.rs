@@ -201,10 +201,10 @@ impl Run<'_> {
         };
         // The user's 8-bit image against the integer fixed-point reference, pixel for pixel.
         let exact = want == sim.user.pixels.as_slice();
-        let chunk = chunking.chunk_patches(patches);
+        let chunks = sim.user.report.chunks;
         println!(
-            "--- chunking {chunking:?}: {} chunk(s) of {chunk} patches",
-            patches.div_ceil(chunk)
+            "--- chunking {chunking:?}: {chunks} chunk(s) of about {} patches",
+            patches.div_ceil(chunks.max(1))
         );
         let pixels = image.pixel_count() as f64;
         println!(

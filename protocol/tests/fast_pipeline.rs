@@ -57,7 +57,10 @@ fn check(model: &FixedMlp, noisy: &GrayImage, stride: usize, chunkings: &[Chunki
             let CloudOutputOrShare::Image(cloud) = sim.cloud else {
                 panic!("image run returns the cloud's report");
             };
-            let chunks = inputs.len().div_ceil(chunking.chunk_patches(inputs.len()));
+            let chunks = sim.user.report.chunks;
+            assert_eq!(cloud.report.chunks, chunks, "the cloud follows the header");
+            let asked = inputs.len().div_ceil(chunking.chunk_patches(inputs.len()));
+            assert_eq!(chunks, asked, "{engine}, {chunking:?}");
             let view = cloud.view.expect("recorded view");
             // One activation batch per hidden layer and chunk, together every activation.
             assert_eq!(view.gc_bytes_received.len(), hidden_layers * chunks);
@@ -112,4 +115,13 @@ fn chunkings_parse_and_cut_whole_chunks() {
     // Never more chunks than patches, never an empty one.
     assert_eq!(Chunking::Chunks(8).chunk_patches(3), 1);
     assert_eq!(Chunking::Whole.chunk_patches(7), 7);
+    // Aligned to 15 slots per ciphertext: 676 → 690 (4 chunks: 690, 690, 690, 634), 10 →
+    // 15 (2 chunks of 15, 5); not where the count would change (3 patches of 10 → 15 would
+    // make one chunk); alignment 1 changes nothing.
+    assert_eq!(Chunking::Chunks(4).aligned_patches(2704, 15), 690);
+    assert_eq!(Chunking::Chunks(2).aligned_patches(20, 15), 15);
+    assert_eq!(Chunking::Chunks(2).aligned_patches(6, 15), 3);
+    assert_eq!(Chunking::Chunks(4).aligned_patches(10, 1), 3);
+    assert_eq!(Chunking::Whole.aligned_patches(10, 15), 10);
+    assert_eq!(Chunking::Chunks(2).aligned_patches(29, 15), 15);
 }

@@ -31,7 +31,7 @@ use super::msg::{VERSION, key_framing, key_wire};
 use super::output::{OutputPlan, check_layout, header_layout, user_centres};
 use super::schedule::{Action, At, Chunking, Finished, MAX_CHUNKS, Op, chunk_count, schedule};
 use super::shares::{ModelShare, ShareKey};
-use super::step::{CloudView, MAX_PATCHES, fresh_zero_bound, input_offset};
+use super::step::{CloudView, MAX_PATCHES, fresh_zero_bound, input_offset, layer_layout};
 use super::wire::{expect_words, protocol};
 use crate::error::ProtocolError;
 use model::fixed::FIXED;
@@ -127,8 +127,27 @@ impl<'a> PartyCore<'a> {
         if self.side != Side::User || self.pos != 0 {
             return Err(order("only the user chooses the chunks, before the run"));
         }
-        self.set_chunk(chunking.chunk_patches(self.patches));
+        let align = match self.engine {
+            CrossEngine::Paillier => self.paillier_slots()?,
+            CrossEngine::Rlwe => 1,
+        };
+        self.set_chunk(chunking.aligned_patches(self.patches, align));
         Ok(self)
+    }
+
+    /// Patches per Paillier ciphertext of the layer with the most weights (chunks of a
+    /// multiple of it leave no partly filled ciphertext there).
+    fn paillier_slots(&self) -> Result<usize, ProtocolError> {
+        let layers = &self.share.layers;
+        let Some((li, l)) = layers
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, l)| l.inputs * l.outputs)
+        else {
+            return Ok(1);
+        };
+        let (own, peer) = (self.own_sk.public_key(), self.peer_pk);
+        Ok(layer_layout(&self.share.ring, li, l.inputs, own, peer)?.slots())
     }
 
     /// Cuts the image into chunks of `chunk` patches: the lanes (the user's first shares

@@ -200,6 +200,7 @@ fn drive<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
                 }
                 report.bytes_sent = ch.bytes_sent();
                 report.bytes_received = ch.bytes_received();
+                report.chunks = core.chunks();
                 if let Some(v) = done.view.as_mut() {
                     v.gc_bytes_received = activation_bytes;
                 }

@@ -18,6 +18,8 @@ pub struct FastReport {
     /// layer (per chunk when pipelined), then the output circuit of every distinct coverage
     /// (view accounting).
     pub gc_bytes_received: Vec<u64>,
+    /// Chunks the image was cut into ([`super::schedule::Chunking`]; 1: not pipelined).
+    pub chunks: usize,
 }
 
 impl Deref for FastReport {

@@ -126,6 +126,24 @@ impl Chunking {
     }
 }
 
+impl Chunking {
+    /// [`Chunking::chunk_patches`] rounded up to a multiple of `align` (a Paillier layer's
+    /// slots per ciphertext) where that keeps the number of chunks: then only the last
+    /// chunk has a partly filled ciphertext.
+    pub fn aligned_patches(self, patches: usize, align: usize) -> usize {
+        let chunk = self.chunk_patches(patches);
+        let aligned = chunk
+            .div_ceil(align.max(1))
+            .saturating_mul(align.max(1))
+            .min(patches.max(1));
+        if chunk_count(patches, aligned) == chunk_count(patches, chunk) {
+            aligned
+        } else {
+            chunk
+        }
+    }
+}
+
 impl std::str::FromStr for Chunking {
     type Err = String;
 
