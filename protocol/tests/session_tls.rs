@@ -482,7 +482,7 @@ fn replay_offer(a: SessionId, b: SessionId) -> Result<(), SessionError> {
 #[test]
 fn an_offer_replayed_from_another_session_is_refused_naming_it() {
     let (a, b) = ([0xaa; 32], [0xbb; 32]);
-    let err = replay_offer(a, b).err().expect("refused");
+    let err = replay_offer(a, b).expect_err("refused");
     let text = err.to_string();
     assert!(
         text.contains("another session") && text.contains("aaaaaaaa") && text.contains("bbbbbbbb"),
@@ -490,9 +490,7 @@ fn an_offer_replayed_from_another_session_is_refused_naming_it() {
     );
     // Control: the same replay within its own session passes the offer check (and fails only
     // later, when the recorder does not answer).
-    let err = replay_offer(a, a)
-        .err()
-        .expect("no cloud behind the replay");
+    let err = replay_offer(a, a).expect_err("no cloud behind the replay");
     assert!(!err.to_string().contains("another session"), "{err}");
 }
 
@@ -533,7 +531,7 @@ fn a_garbled_circuit_handshake_from_another_session_is_refused() {
         let _ = gt.join();
         out
     };
-    let err = run([1; 32], [2; 32]).err().expect("refused");
+    let err = run([1; 32], [2; 32]).expect_err("refused");
     assert!(matches!(err, DriverError::WrongSession { .. }), "{err}");
     assert!(err.to_string().contains("another session"), "{err}");
     // Control: both in one session, the run completes.
