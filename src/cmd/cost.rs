@@ -17,7 +17,13 @@ pub(crate) enum CostCommand {
     /// (docs/model.md "Cost model").
     Cost {
         /// Model file; default: the shipped assets/denoiser.gccmlp.
+        #[arg(conflicts_with = "shape")]
         model: Option<PathBuf>,
+        /// Instead of a model file, a network of this shape (the cost does not depend on
+        /// the weights): input patch side, hidden widths, output patch side, e.g. the
+        /// paper's `39,3072,3072,2559,2047,17` (with --stride 3).
+        #[arg(long, value_delimiter = ',', num_args = 1..)]
+        shape: Option<Vec<usize>>,
         /// The activation the model owner would choose: a shipped name or a DSL file.
         #[arg(
             long,
@@ -42,14 +48,16 @@ pub(crate) enum CostCommand {
 pub(crate) fn run(cmd: CostCommand) -> Result<(), CliError> {
     let CostCommand::Cost {
         model,
+        shape,
         activation,
         stride,
         side,
         json,
     } = cmd;
-    let (mlp, name) = match &model {
-        Some(p) => (Mlp::load(p)?, p.display().to_string()),
-        None => (
+    let (mlp, name) = match (&model, &shape) {
+        (_, Some(shape)) => (shaped(shape, stride)?, format!("of shape {shape:?}")),
+        (Some(p), None) => (Mlp::load(p)?, p.display().to_string()),
+        (None, None) => (
             model::shipped::model()?,
             "assets/denoiser.gccmlp (shipped)".to_string(),
         ),
@@ -64,6 +72,41 @@ pub(crate) fn run(cmd: CostCommand) -> Result<(), CliError> {
         print(&name, &report);
     }
     Ok(())
+}
+
+/// A zero-weight model of `shape` (input side, hidden widths…, output side).
+fn shaped(shape: &[usize], stride: Option<usize>) -> Result<Mlp, CliError> {
+    let [input, hidden @ .., output] = shape else {
+        return Err(
+            "--shape: give the input patch side, the hidden widths and the output patch side"
+                .into(),
+        );
+    };
+    let mut widths = vec![input * input];
+    widths.extend(hidden);
+    widths.push(output * output);
+    let params: usize = widths.windows(2).map(|p| p[0] * p[1] + p[1]).sum();
+    if params > 1 << 28 {
+        return Err(
+            format!("--shape: {params} parameters is more than this command sizes (2^28)").into(),
+        );
+    }
+    let layers = widths
+        .windows(2)
+        .map(|p| model::mlp::Dense {
+            inputs: p[0],
+            outputs: p[1],
+            weights: vec![0.0; p[0] * p[1]],
+            bias: vec![0.0; p[1]],
+        })
+        .collect();
+    Ok(Mlp::new(
+        *input,
+        *output,
+        stride.unwrap_or(1),
+        25.0,
+        layers,
+    )?)
 }
 
 fn widths(w: &[usize]) -> String {
@@ -126,12 +169,13 @@ fn print(name: &str, r: &CostReport) {
     }
     let rt = &r.rates;
     outln!(
-        "rates: {:.1} M AND/s + {:.2} µs per activation, {} B per AND, {} B per label/OT; RLWE linear layers {:.2} × their layouts' estimate; Paillier {:.1} µs per MAC; {} s per image",
+        "rates: {:.1} M AND/s + {:.2} µs per activation, {} B per AND, {} B per label/OT; RLWE linear layers {:.1} ns per MAC + {:.2} s per image; Paillier {:.1} µs per MAC; {} s per image",
         rt.ands_per_second / 1e6,
         rt.activation_ns / 1e3,
         rt.bytes_per_and,
         rt.bytes_per_label,
-        rt.rlwe_scale,
+        rt.rlwe_ns_per_mac,
+        rt.rlwe_image_seconds,
         rt.paillier_ns_per_mac / 1e3,
         rt.image_seconds
     );
@@ -153,7 +197,6 @@ fn image_json(i: &ImageCost, r: &CostReport) -> serde_json::Value {
         "rlwe_bytes": [i.rlwe_bytes.0, i.rlwe_bytes.1],
         "gc_seconds": i.gc_seconds,
         "linear_seconds_rlwe": i.rlwe_seconds,
-        "rlwe_ns_per_mac": i.rlwe_seconds * 1e9 / i.macs as f64,
         "cpu_seconds_fast_rlwe": i.cpu_seconds_rlwe(&r.rates),
         "linear_seconds_paillier": i.paillier_seconds,
         "seconds_fast_rlwe": i.seconds_rlwe(&r.rates),
@@ -179,7 +222,8 @@ fn to_json(name: &str, r: &CostReport) -> serde_json::Value {
             "activation_ns": r.rates.activation_ns,
             "bytes_per_and": r.rates.bytes_per_and,
             "bytes_per_label": r.rates.bytes_per_label,
-            "rlwe_scale": r.rates.rlwe_scale,
+            "rlwe_ns_per_mac": r.rates.rlwe_ns_per_mac,
+            "rlwe_image_seconds": r.rates.rlwe_image_seconds,
             "paillier_ns_per_mac": r.rates.paillier_ns_per_mac,
             "image_seconds": r.rates.image_seconds,
         },

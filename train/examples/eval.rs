@@ -1,7 +1,7 @@
 //! The PSNR table of a trained model, as `gcc-nn psnr-report --model MODEL --activation ACT
 //! --set SET… -o OUT_DIR` prints it (same library function), for the training search while
 //! the CLI is not at hand: `eval MODEL ACT OUT_DIR SET_DIR...` (σ = 25, seeds from 1, the
-//! model's stride).
+//! model's stride; MODEL may be a training checkpoint `.ckpt`).
 
 use std::path::PathBuf;
 
@@ -14,7 +14,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if sets.is_empty() {
         return Err(usage.into());
     }
-    let mlp = model::Mlp::load(&PathBuf::from(model_path))?;
+    // A checkpoint (`.ckpt`) is evaluated with the weights it holds.
+    let mlp = if model_path.ends_with(".ckpt") {
+        gcc_nn_train::Checkpoint::load(&PathBuf::from(model_path))?.model
+    } else {
+        model::Mlp::load(&PathBuf::from(model_path))?
+    };
     let act = activation::Activation::resolve(act)?;
     let sets: Vec<PathBuf> = sets.iter().map(PathBuf::from).collect();
     let out_dir = PathBuf::from(out_dir);

@@ -13,10 +13,10 @@
 //! batches run the garbler and the evaluator at once, one core each, at
 //! [`Rates::ands_per_second`] plus [`Rates::activation_ns`] per activation (its OT, input
 //! labels and share handling; an output pixel pays it in proportion to its input bits);
-//! the RLWE linear layers take the layouts' own estimate ([`rlwe::Layout::estimated_ns`],
-//! one product per layer: a layer's two cross products run on the two cores at once) times
-//! [`Rates::rlwe_scale`], which makes it the measured time; the Paillier linear layers
-//! [`Rates::paillier_ns_per_mac`] per multiply-accumulate. Nothing overlaps across these
+//! the RLWE linear layers take [`Rates::rlwe_ns_per_mac`] per multiply-accumulate plus
+//! [`Rates::rlwe_image_seconds`] per image (keys, transforms, the packing of a small image's
+//! few patches into whole polynomials), fitted to an idle 256×256 and an idle 75×75 run; the
+//! Paillier linear layers [`Rates::paillier_ns_per_mac`] per multiply-accumulate. Nothing overlaps across these
 //! steps. Both cores are busy throughout, so the CPU time of both parties is about twice
 //! the wall time ([`Rates::cpu_per_wall`]).
 
@@ -45,8 +45,10 @@ pub struct Rates {
     pub bytes_per_and: f64,
     /// Bytes per input bit: a garbler's label, or one OT-extension message of either side.
     pub bytes_per_label: f64,
-    /// Measured wall time of the RLWE linear layers over their layouts' estimate.
-    pub rlwe_scale: f64,
+    /// Wall nanoseconds per multiply-accumulate of the RLWE linear layers (fast-rlwe).
+    pub rlwe_ns_per_mac: f64,
+    /// Wall seconds of the RLWE linear layers per image besides their multiply-accumulates.
+    pub rlwe_image_seconds: f64,
     /// Wall nanoseconds per multiply-accumulate of the Paillier linear layers (fast).
     pub paillier_ns_per_mac: f64,
     /// Fixed wall seconds per image (randomness tables, key exchange).
@@ -62,7 +64,8 @@ pub const MEASURED: Rates = Rates {
              750 ANDs: garbled layers 21.8 + 20.9 s, output 1.1 s, RLWE linear layers 3.9 s, \
              image 47.7 s, 17.96 GB / 0.53 GB); `gcc-nn demo --protocol fast` at 02577de, idle \
              (image 646.3 s); the split of a garbled activation into ANDs and a fixed part from \
-             `fast_bench` 64x64 with relu (120 ANDs) and tanh_fit (737) in one window at 658c930 \
+             `fast_bench` 64x64 with relu (120 ANDs) and tanh_fit (737) in one window at 658c930; \
+             RLWE fixed part from `fast_bench` 75x75 at 3ca52dc, idle (README) \
              (docs/model.md, \"Cost model\")",
     // 750·t_AND + t_act = 42.7 s / 692,224 activations = 61.7 µs, and t_act = 77.4·t_AND
     // (fast_bench: relu 14.3 ms, tanh_fit 59.0 ms of garbling per patch, loaded).
@@ -70,17 +73,16 @@ pub const MEASURED: Rates = Rates {
     activation_ns: 5_770.0,
     bytes_per_and: 32.0,
     bytes_per_label: 16.0,
-    rlwe_scale: RLWE_SCALE,
+    // RLWE linear layers, user's wall: 3.9 s for 2,704 patches (demo, 256x256) and 1.01 s
+    // for 225 patches (fast_bench 75x75 at 3ca52dc, idle, README): 28.3 ns per MAC + 0.75 s.
+    rlwe_ns_per_mac: 28.3,
+    rlwe_image_seconds: 0.75,
     // (646.3 − 43.8) s / (2,704 × 41,216) multiply-accumulates.
     paillier_ns_per_mac: 5_400.0,
     image_seconds: 0.1,
     // fast_bench 75x75, idle (README): 32.4 ms CPU per 17.2 ms of wall per patch.
     cpu_per_wall: 1.88,
 };
-
-/// 3.9 s of RLWE linear layers in the 256x256 demo over the shipped model's layouts'
-/// estimate for it ([`rlwe::Layout::estimated_ns`], one product per layer).
-const RLWE_SCALE: f64 = 3.9 / 2.416;
 
 /// What a model costs per patch, independent of the image.
 #[derive(Clone, Debug, PartialEq)]
@@ -128,9 +130,6 @@ pub struct ImageCost {
     pub gc_seconds: f64,
     /// Predicted wall seconds of the RLWE linear layers.
     pub rlwe_seconds: f64,
-    /// The RLWE layouts' own estimate of the linear layers, seconds (before
-    /// [`Rates::rlwe_scale`]).
-    pub rlwe_estimate: f64,
     /// Predicted wall seconds of the Paillier linear layers.
     pub paillier_seconds: f64,
 }
@@ -217,13 +216,12 @@ pub fn image_cost(
     // RLWE ciphertexts: cross product 1 of every layer (the user's inputs up, the results
     // down), cross product 2 of every layer but the first (the cloud's inputs down, the
     // results up).
-    let (mut rlwe_up, mut rlwe_down, mut rlwe_ns) = (0u64, 0u64, 0.0f64);
+    let (mut rlwe_up, mut rlwe_down) = (0u64, 0u64);
     for (li, l) in mlp.layers.iter().enumerate() {
         let lay = rlwe::Layout::choose(l.inputs, l.outputs, patches as usize, params.ring_bits)
             .map_err(|e| err("the RLWE layout")(e.to_string()))?;
         let inputs = (lay.input_count() * lay.input_bytes()) as u64;
         let results = lay.bytes() as u64 - inputs;
-        rlwe_ns += lay.estimated_ns();
         rlwe_up += inputs;
         rlwe_down += results;
         if li > 0 {
@@ -256,8 +254,7 @@ pub fn image_cost(
         // An output pixel's inputs: 2K bits against an activation's 3K.
         gc_seconds: (activation_ands + output_ands) as f64 / rates.ands_per_second
             + (activations as f64 + pixels as f64 * 2.0 / 3.0) * rates.activation_ns * 1e-9,
-        rlwe_seconds: rlwe_ns * 1e-9 * rates.rlwe_scale,
-        rlwe_estimate: rlwe_ns * 1e-9,
+        rlwe_seconds: macs as f64 * rates.rlwe_ns_per_mac * 1e-9 + rates.rlwe_image_seconds,
         paillier_seconds: macs as f64 * rates.paillier_ns_per_mac * 1e-9,
     })
 }
