@@ -270,11 +270,22 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
         value["output_dir"] = out.display().to_string().into();
         value["denoised"] = denoised.display().to_string().into();
         value["equal_to_reference"] = identical.into();
-        value["transport"] = if insecure_plaintext { "plain TCP (insecure)" } else { "TLS 1.3" }.into();
+        value["transport"] = if insecure_plaintext {
+            "plain TCP (insecure)"
+        } else {
+            "TLS 1.3"
+        }
+        .into();
         outln!("{value}");
     } else {
         report.print();
-        closing_notes(protocol, &out, &keys, &enc, (!insecure_plaintext).then_some(&cloud_dir));
+        closing_notes(
+            protocol,
+            &out,
+            &keys,
+            &enc,
+            (!insecure_plaintext).then_some(&cloud_dir),
+        );
     }
     if identical {
         Ok(())
@@ -386,7 +397,10 @@ fn closing_notes(
          pixel was revealed by a small garbled circuit (no per-patch outputs)"
     );
     let Some(cloud) = cloud_dir else {
-        outln!("files in {} (plain TCP: the cloud kept no shares)", out.display());
+        outln!(
+            "files in {} (plain TCP: the cloud kept no shares)",
+            out.display()
+        );
         return;
     };
     outln!(

@@ -126,7 +126,10 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
                 "generated the model owner's Ed25519 key (fingerprint {})",
                 key.public().fingerprint()
             );
-            outln!("  public key: {} (for the cloud and the users)", public.display());
+            outln!(
+                "  public key: {} (for the cloud and the users)",
+                public.display()
+            );
             outln!("  secret key: {} (mode 0600)", secret.display());
             Ok(())
         }
@@ -176,9 +179,11 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
         } => {
             install_log_subscriber();
             if tls.plaintext() && share_store.is_some() {
-                return Err("--share-store needs authenticated users: it cannot be used with \
+                return Err(
+                    "--share-store needs authenticated users: it cannot be used with \
                             --insecure-plaintext"
-                    .into());
+                        .into(),
+                );
             }
             let owner = OwnerPublicKey::load(&owner_pub)?;
             let enc = EncryptedModel::load(&model)?;
