@@ -2,9 +2,9 @@
 //!
 //! - `assets/denoiser.gccmlp`: the trained residual MLP (format: [`crate::mlp`]), made by
 //!   `gcc-nn train` (command and measured figures in `docs/model.md`);
-//! - `assets/denoiser_relu.gccmlp`: the ReLU model of the training search (13×13 → 128 →
-//!   128 → 5×5, stride 3, for the `relu` activation): better and cheaper securely than the
-//!   default at stride 5 (docs/model.md, "The quality/cost front");
+//! - `assets/denoiser_relu.gccmlp`: the ReLU model of the training search (13×13 → 256 →
+//!   256 → 5×5, stride 5, for the `relu` activation): better and cheaper securely than the
+//!   default (docs/model.md, "The quality/cost front");
 //! - `assets/camera256.png`: rows 40…295, columns 150…405 of scikit-image's `camera.png`
 //!   (CC0, Lav Varshney), the sample image of the default run.
 
@@ -27,7 +27,7 @@ pub fn model() -> Result<Mlp> {
     Mlp::from_bytes(MODEL_BYTES, "assets/denoiser.gccmlp (built in)")
 }
 
-/// The shipped ReLU model (stride 3; run it with [`RELU_MODEL_ACTIVATION`]).
+/// The shipped ReLU model (run it with [`RELU_MODEL_ACTIVATION`]).
 pub fn relu_model() -> Result<Mlp> {
     Mlp::from_bytes(RELU_MODEL_BYTES, "assets/denoiser_relu.gccmlp (built in)")
 }

@@ -52,6 +52,6 @@ fn secure_equals_reference(mlp: &Mlp, activation: &str, side: usize) {
 #[test]
 fn the_relu_model_securely_equals_its_fixed_point_reference() {
     let mlp = shipped::relu_model().expect("relu model");
-    assert_eq!((mlp.widths(), mlp.stride), (vec![169, 128, 128, 25], 3));
+    assert_eq!((mlp.widths(), mlp.stride), (vec![169, 256, 256, 25], 5));
     secure_equals_reference(&mlp, shipped::RELU_MODEL_ACTIVATION, 20);
 }
