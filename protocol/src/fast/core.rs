@@ -17,10 +17,11 @@
 //! encoding (docs/protocol.md §4); the message order is the same.
 //!
 //! Pipelining ([`super::schedule`]): the user cuts the image's patches into chunks
-//! ([`Chunking`], the chunk size in the image header); the core keeps one [`Lane`] per chunk
-//! and the schedule decides the order of the units (layer, chunk). A unit's products can be
-//! handed to the runner as a pure [`Work`] to compute beside another unit's garbled batch
-//! ([`Action::GarbleBeside`]); the core still does no I/O and owns every decision.
+//! ([`super::schedule::Chunking`], the chunk size in the image header); the core keeps one
+//! [`Lane`] per chunk (`lane.rs`, with the chunking) and the schedule decides the order of
+//! the units (layer, chunk). A unit's products can be handed to the runner as a pure
+//! [`Work`] to compute beside another unit's garbled batch ([`Action::GarbleBeside`]); the
+//! core still does no I/O and owns every decision.
 
 use super::activation::ShareCircuit;
 use super::engine::{Cross, CrossEngine, check_engine_word};
@@ -29,9 +30,9 @@ use super::msg::{CloudMsg, Expect, Framing, HEADER_WORDS, ImageHeader, MAGIC, Ms
 use super::msg::{GcBatch, GcCircuit};
 use super::msg::{VERSION, key_framing, key_wire};
 use super::output::{OutputPlan, check_layout, header_layout, user_centres};
-use super::schedule::{Action, At, Chunking, Finished, MAX_CHUNKS, Op, chunk_count, schedule};
+use super::schedule::{Action, At, Finished, MAX_CHUNKS, Op, schedule};
 use super::shares::{ModelShare, ShareKey};
-use super::step::{CloudView, MAX_PATCHES, fresh_zero_bound, input_offset, layer_layout};
+use super::step::{CloudView, MAX_PATCHES, fresh_zero_bound, input_offset};
 use super::wire::{expect_words, protocol};
 use crate::error::ProtocolError;
 use model::fixed::FIXED;
@@ -44,7 +45,7 @@ use runtime::driver::{Reveal, TwoPartyCircuit};
 mod lane;
 #[path = "units.rs"]
 mod units;
-use lane::{Lane, join_rows, lanes};
+use lane::{Lane, join_rows};
 pub use lane::{Work, Worked};
 
 /// One party's state during an image run.
@@ -120,57 +121,6 @@ impl<'a> PartyCore<'a> {
         core.patches = inputs.len();
         core.set_chunk(inputs.len());
         Ok(core)
-    }
-
-    /// The user's core with its patches cut as `chunking` says (before the run starts).
-    pub fn with_chunking(mut self, chunking: Chunking) -> Result<Self, ProtocolError> {
-        if self.side != Side::User || self.pos != 0 {
-            return Err(order("only the user chooses the chunks, before the run"));
-        }
-        let align = match self.engine {
-            CrossEngine::Paillier => self.paillier_slots()?,
-            CrossEngine::Rlwe => 1,
-        };
-        self.set_chunk(chunking.aligned_patches(self.patches, align));
-        Ok(self)
-    }
-
-    /// Patches per Paillier ciphertext of the layer with the most weights (chunks of a
-    /// multiple of it leave no partly filled ciphertext there).
-    fn paillier_slots(&self) -> Result<usize, ProtocolError> {
-        let layers = &self.share.layers;
-        let Some((li, l)) = layers
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, l)| l.inputs * l.outputs)
-        else {
-            return Ok(1);
-        };
-        let (own, peer) = (self.own_sk.public_key(), self.peer_pk);
-        Ok(layer_layout(&self.share.ring, li, l.inputs, own, peer)?.slots())
-    }
-
-    /// Cuts the image into chunks of `chunk` patches: the lanes (the user's first shares
-    /// `a_U[j][p] = p_j + B`) and the schedule.
-    fn set_chunk(&mut self, chunk: usize) {
-        let ring = self.share.ring;
-        let (inputs, bound) = (self.inputs, input_offset());
-        let n = self.share.layers.first().map_or(0, |l| l.inputs);
-        let user = self.side == Side::User;
-        self.chunk = chunk;
-        self.lanes = lanes(self.patches, chunk, |range| {
-            user.then(|| {
-                (0..n)
-                    .flat_map(|j| {
-                        inputs[range.clone()]
-                            .iter()
-                            .map(move |p| ring.from_signed(p[j] + bound))
-                    })
-                    .collect()
-            })
-        });
-        let chunks = chunk_count(self.patches, chunk);
-        self.ops = schedule(self.side, self.share.layers.len(), chunks);
     }
 
     /// The cloud's core for one image whose header is still to come; `record_view` keeps

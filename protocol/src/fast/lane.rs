@@ -7,10 +7,16 @@
 //! layers coexist (patches are independent in an MLP). The last layer's lanes are joined
 //! into the image's `[value][patch]` shares for the output step ([`join_rows`]).
 
+use super::{PartyCore, order};
+use crate::error::ProtocolError;
+use crate::fast::engine::CrossEngine;
 use crate::fast::engine::{Plan, Products};
+use crate::fast::exchange::Side;
 use crate::fast::msg::Part;
 use crate::fast::ring::Ring;
 use crate::fast::schedule::{At, chunk_count, chunk_range};
+use crate::fast::schedule::{Chunking, schedule};
+use crate::fast::step::{input_offset, layer_layout};
 use std::ops::Range;
 
 /// One chunk's state.
@@ -49,6 +55,59 @@ impl Lane {
     /// Patches of the chunk.
     pub(crate) fn len(&self) -> usize {
         self.range.len()
+    }
+}
+
+impl PartyCore<'_> {
+    /// The user's core with its patches cut as `chunking` says (before the run starts).
+    pub fn with_chunking(mut self, chunking: Chunking) -> Result<Self, ProtocolError> {
+        if self.side != Side::User || self.pos != 0 {
+            return Err(order("only the user chooses the chunks, before the run"));
+        }
+        let align = match self.engine {
+            CrossEngine::Paillier => self.paillier_slots()?,
+            CrossEngine::Rlwe => 1,
+        };
+        self.set_chunk(chunking.aligned_patches(self.patches, align));
+        Ok(self)
+    }
+
+    /// Patches per Paillier ciphertext of the layer with the most weights (chunks of a
+    /// multiple of it leave no partly filled ciphertext there).
+    pub(super) fn paillier_slots(&self) -> Result<usize, ProtocolError> {
+        let layers = &self.share.layers;
+        let Some((li, l)) = layers
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, l)| l.inputs * l.outputs)
+        else {
+            return Ok(1);
+        };
+        let (own, peer) = (self.own_sk.public_key(), self.peer_pk);
+        Ok(layer_layout(&self.share.ring, li, l.inputs, own, peer)?.slots())
+    }
+
+    /// Cuts the image into chunks of `chunk` patches: the lanes (the user's first shares
+    /// `a_U[j][p] = p_j + B`) and the schedule.
+    pub(super) fn set_chunk(&mut self, chunk: usize) {
+        let ring = self.share.ring;
+        let (inputs, bound) = (self.inputs, input_offset());
+        let n = self.share.layers.first().map_or(0, |l| l.inputs);
+        let user = self.side == Side::User;
+        self.chunk = chunk;
+        self.lanes = lanes(self.patches, chunk, |range| {
+            user.then(|| {
+                (0..n)
+                    .flat_map(|j| {
+                        inputs[range.clone()]
+                            .iter()
+                            .map(move |p| ring.from_signed(p[j] + bound))
+                    })
+                    .collect()
+            })
+        });
+        let chunks = chunk_count(self.patches, chunk);
+        self.ops = schedule(self.side, self.share.layers.len(), chunks);
     }
 }
 
