@@ -348,14 +348,14 @@ pub fn train(images: &[GrayImage], cfg: &TrainConfig) -> Result<Mlp> {
         } else {
             0.99 * running + 0.01 * l
         };
-        if step % 100 == 0 {
+        if step.is_multiple_of(100) {
             // mse in normalised units → approximate patch PSNR in dB.
             let psnr = 10.0 * (1.0 / (running * 0.04)).log10();
             bar.set_message(format!("loss {running:.5} (≈{psnr:.2} dB on patches)"));
         }
         bar.inc(1);
         let done = step + 1;
-        if spec.checkpoint_every > 0 && done % spec.checkpoint_every == 0 && done < end {
+        if spec.checkpoint_every > 0 && done.is_multiple_of(spec.checkpoint_every) && done < end {
             save(done, &rng, running, &adam)?;
         }
     }
