@@ -1,0 +1,80 @@
+//! `gcc-nn cost` and `gcc-nn front`: the cost of the shipped model as JSON, errors for an
+//! image below one patch, and the front plot written from a results file (or refused with
+//! the line and column of a bad value, nothing written).
+
+mod cli_common;
+
+use cli_common::{gcc_nn, text};
+
+#[test]
+fn cost_of_the_shipped_model_and_of_the_relu_model() {
+    let out = gcc_nn(&["cost", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(v["macs_per_patch"], 41_216);
+    assert_eq!(v["images"][0]["patches"], 2_704);
+    assert_eq!(v["images"][1]["side"], 512);
+    let tanh_s = v["images"][0]["seconds_fast_rlwe"]
+        .as_f64()
+        .expect("seconds");
+    let paillier_s = v["images"][0]["seconds_fast_paillier"]
+        .as_f64()
+        .expect("seconds");
+    assert!(paillier_s > 5.0 * tanh_s, "{paillier_s} vs {tanh_s}");
+
+    let relu = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/denoiser_relu.gccmlp");
+    let out = gcc_nn(&[
+        "cost",
+        relu,
+        "--activation",
+        "relu",
+        "--side",
+        "256",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(r["activation"], "relu");
+    let relu_s = r["images"][0]["seconds_fast_rlwe"]
+        .as_f64()
+        .expect("seconds");
+    assert!(
+        relu_s < tanh_s,
+        "the shipped ReLU model is cheaper: {relu_s} vs {tanh_s}"
+    );
+}
+
+#[test]
+fn cost_refuses_an_image_below_one_patch() {
+    let out = gcc_nn(&["cost", "--side", "8"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("8x8"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn front_writes_an_svg_or_names_the_bad_value() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let csv = dir.path().join("front.csv");
+    std::fs::write(
+        &csv,
+        "name,five_secure,seconds_512,status\na,29.18,177,shipped default\nb,29.51,120,\n",
+    )
+    .expect("csv");
+    let svg = dir.path().join("front.svg");
+    let p = |x: &std::path::Path| x.to_string_lossy().into_owned();
+    let out = gcc_nn(&["front", &p(&csv), "-o", &p(&svg)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let body = std::fs::read_to_string(&svg).expect("svg written");
+    assert!(body.starts_with("<svg") && body.contains("b (29.51 dB, 2.0 min)"));
+
+    std::fs::write(&csv, "name,five_secure,seconds_512,status\na,x,177,\n").expect("csv");
+    let bad = dir.path().join("bad.svg");
+    let out = gcc_nn(&["front", &p(&csv), "-o", &p(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("line 2: five_secure `x`"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!bad.exists(), "nothing written");
+}
