@@ -183,7 +183,7 @@ fn bench_gc_json_has_a_rate_per_measurement() {
     }
     assert!(v["iknp_cot"]["wall"].as_f64().expect("ot wall") > 0.0);
     assert_eq!(v["ots"], 20000);
-    assert_eq!(v["bytes_per_and"], 32);
+    assert_eq!(v["bytes_per_and"].as_f64(), Some(32.0));
 }
 
 #[test]

@@ -91,7 +91,9 @@ fn serve_refuses_a_model_under_a_1024_bit_key() {
     )
     .expect("test upload");
     enc.save(&d.join("model.enc")).expect("save");
-    test_owner().save_pair(&d.join("owner"), false).expect("owner key");
+    test_owner()
+        .save_pair(&d.join("owner"), false)
+        .expect("owner key");
     let out = run(&[
         "serve",
         "--owner-pub",

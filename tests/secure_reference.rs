@@ -85,8 +85,8 @@ fn the_cloud_receives_only_encryptions_of_the_users_data() {
     let pk: PublicKey = sk.public_key().clone();
     let enc = encrypt_test_key(&tiny_fixed(), &sk);
     let owner = test_owner().public();
-    let state = CloudState::with_key_policy(enc, &owner, KeyPolicy::InsecureTestKeys)
-        .expect("state");
+    let state =
+        CloudState::with_key_policy(enc, &owner, KeyPolicy::InsecureTestKeys).expect("state");
     let (cloud_end, user_end) = MemChannel::pair(T);
     let patches = test_patches(2);
     let cloud = std::thread::spawn(move || {

@@ -14,7 +14,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = PathBuf::from(args.get(2).ok_or(usage)?);
     let out = PathBuf::from(args.get(3).ok_or(usage)?);
     let stop_after = args.get(4).map(|s| s.parse::<usize>()).transpose()?;
-    let name = config.file_stem().ok_or(usage)?.to_string_lossy().into_owned();
+    let name = config
+        .file_stem()
+        .ok_or(usage)?
+        .to_string_lossy()
+        .into_owned();
     std::fs::create_dir_all(&out)?;
     let spec = TrainSpec::load(&config)?;
     let ckpt = out.join(format!("{name}.ckpt"));
