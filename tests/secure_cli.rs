@@ -14,28 +14,34 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// `gcc-nn model encrypt --user-key DIR` of the tiny model under this binary's key, run once
-/// per test binary: the bytes of its `model.enc`.
-fn tiny_upload() -> &'static [u8] {
-    static UPLOAD: OnceLock<Vec<u8>> = OnceLock::new();
+/// per test binary: the bytes of its `model.enc` and of the signing owner's `owner.pub`.
+fn tiny_upload() -> &'static (Vec<u8>, Vec<u8>) {
+    static UPLOAD: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
     UPLOAD.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tmp");
         let keys = dir.path().join("keys");
         std::fs::create_dir(&keys).expect("keys dir");
         write_key_files(&keys, production_key());
         encrypt_tiny_model(dir.path(), &keys);
-        std::fs::read(dir.path().join("model.enc")).expect("model.enc")
+        let upload = std::fs::read(dir.path().join("model.enc")).expect("model.enc");
+        let owner = std::fs::read(owner_dir(dir.path()).join("owner.pub")).expect("owner.pub");
+        (upload, owner)
     })
 }
 
-/// A fresh folder for one test: the key pair in `keys/`, `tiny.gccmlp` and its upload
-/// `model.enc` (no share stores yet).
+/// A fresh folder for one test: the key pair in `keys/`, `tiny.gccmlp`, its upload
+/// `model.enc` and the public key of the owner who signed it, `owner/owner.pub` (no share
+/// stores yet).
 fn tiny_folder() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     std::fs::create_dir(d.join("keys")).expect("keys dir");
     write_key_files(&d.join("keys"), production_key());
     tiny_mlp().save(&d.join("tiny.gccmlp")).expect("model");
-    std::fs::write(d.join("model.enc"), tiny_upload()).expect("model.enc");
+    let (upload, owner_pub) = tiny_upload();
+    std::fs::write(d.join("model.enc"), upload).expect("model.enc");
+    std::fs::create_dir(d.join("owner")).expect("owner dir");
+    std::fs::write(d.join("owner").join("owner.pub"), owner_pub).expect("owner.pub");
     dir
 }
 

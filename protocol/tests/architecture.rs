@@ -35,15 +35,7 @@ const CYCLE_EXCEPTIONS: &[&str] = &[];
 
 /// Sibling-file cycles allowed for now (`crate folder: a, b`, the folder as a module path),
 /// each with the reason. Only loops another helper is still taking apart belong here.
-const FILE_CYCLE_EXCEPTIONS: &[&str] = &[
-    // B's files (session 5, overlap of activations): output.rs runs its batches through
-    // party::run_batch, party drives the core, core plans the output and follows schedule,
-    // schedule names core::Work.
-    "protocol fast: core, output, party, schedule",
-    // B's files: engine and msg name each other's types (Framing; CrossEngine, Inputs,
-    // Products), exchange and engine too (KeyMsg, OwnKeys, Side; CrossEngine).
-    "protocol fast: engine, exchange, msg",
-];
+const FILE_CYCLE_EXCEPTIONS: &[&str] = &[];
 
 /// The workspace root (the parent of this crate).
 fn workspace_root() -> PathBuf {

@@ -45,8 +45,9 @@ use runtime::driver::{Reveal, TwoPartyCircuit};
 mod lane;
 #[path = "units.rs"]
 mod units;
+pub use super::schedule::Work;
+pub use lane::Worked;
 use lane::{Lane, join_rows};
-pub use lane::{Work, Worked};
 
 /// One party's state during an image run.
 pub struct PartyCore<'a> {

@@ -3,7 +3,7 @@
 //! half ([`KeyMsg`]): the Paillier randomness base `h_K` ([`super::fresh`]) or a fresh RLWE
 //! public key for this image; [`super::engine`]'s `Cross` is completed with the peer's.
 
-use super::engine::CrossEngine;
+use super::cross_engine::CrossEngine;
 use super::fresh::FreshZeros;
 use super::ring::Ring;
 use super::wire::protocol;

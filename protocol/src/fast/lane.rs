@@ -142,28 +142,6 @@ pub(crate) fn join_rows(lanes: &[Lane], rows: usize, patches: usize) -> Option<V
     Some(out)
 }
 
-/// A pure step for the runner to compute beside a garbled batch ([`super::PartyCore::work`]):
-/// this party's masked products of the unit `at`, with randomness from `seed` (drawn from the
-/// party's CSPRNG when the step was handed out, expanded with ChaCha20).
-pub struct Work {
-    pub(crate) at: At,
-    pub(crate) seed: [u8; 32],
-}
-
-impl std::fmt::Debug for Work {
-    /// The unit only (the seed is secret).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Work(products of {:?})", self.at)
-    }
-}
-
-impl Work {
-    /// The unit whose products this computes.
-    pub fn at(&self) -> At {
-        self.at
-    }
-}
-
 /// The result of a [`Work`]: the masked products for the peer and this party's share `ρ`.
 pub struct Worked {
     pub(crate) at: At,

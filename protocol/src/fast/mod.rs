@@ -24,10 +24,13 @@
 //! 3. [`simulate`] runs both sides in one process over an in-memory channel (tests, benches).
 
 pub mod activation;
+mod batch;
 pub mod core;
 pub mod cross;
+pub mod cross_engine;
 pub mod engine;
 pub mod exchange;
+pub mod framing;
 pub use crate::fresh;
 pub mod job;
 pub mod msg;

@@ -9,6 +9,7 @@
 
 use super::engine::{CrossEngine, Inputs, Products};
 use super::exchange::KeyMsg;
+pub use super::framing::Framing;
 use super::wire::protocol;
 use crate::error::ProtocolError;
 use paillier::PublicKey;
@@ -183,36 +184,6 @@ impl Msg {
             Msg::ToCloud(UserMsg::Key(_)) | Msg::ToUser(CloudMsg::Key(_)) => "key message",
             Msg::ToCloud(UserMsg::Inputs(_)) | Msg::ToUser(CloudMsg::Inputs(_)) => "inputs",
             Msg::ToCloud(UserMsg::Products(_)) | Msg::ToUser(CloudMsg::Products(_)) => "products",
-        }
-    }
-}
-
-/// How the runner reads the next message off the channel before the core decodes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Framing {
-    /// Exactly this many bytes.
-    Exact(usize),
-    /// `count` fixed-width records of `size` bytes (ciphertexts), read one by one.
-    Records {
-        /// Number of records.
-        count: usize,
-        /// Bytes per record.
-        size: usize,
-    },
-    /// A u64 length of at most `max`, then that many bytes (the core gets the bytes only).
-    Prefixed {
-        /// Most bytes accepted.
-        max: usize,
-    },
-}
-
-impl Framing {
-    /// Bytes of the message (the most bytes for [`Framing::Prefixed`]).
-    pub fn bytes(&self) -> usize {
-        match *self {
-            Framing::Exact(len) => len,
-            Framing::Records { count, size } => count.saturating_mul(size),
-            Framing::Prefixed { max } => max,
         }
     }
 }

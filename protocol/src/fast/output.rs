@@ -26,8 +26,8 @@
 //! per AND) and the cloud's input labels; here the user uploads them, like in every other
 //! garbled batch of the run, and downloads only the OT messages and 8 bits per pixel.
 
+use super::batch::run_batch;
 use super::msg::{GcBatch, GcCircuit};
-use super::party::run_batch;
 use super::report::FastReport;
 use super::ring::Ring;
 use crate::error::ProtocolError;

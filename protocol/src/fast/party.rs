@@ -4,6 +4,7 @@
 //! thread beside a batch when the schedule says so), times every step and reports progress.
 
 use super::activation::ShareCircuit;
+use super::batch::run_batch;
 use super::core::{PartyCore, Work};
 use super::engine::CrossEngine;
 use super::exchange::Side;
@@ -18,7 +19,6 @@ use model::patches::ImageLayout;
 use paillier::{PublicKey, SecretKey};
 use rand::CryptoRng;
 use runtime::channel::Channel;
-use runtime::driver::{TwoPartyCircuit, run_evaluator, run_garbler};
 use std::time::{Duration, Instant};
 
 pub use super::step::{CloudView, MAX_PATCHES, input_offset, input_value_bits, layer_layout};
@@ -266,37 +266,6 @@ pub(crate) fn read_framed<C: Channel + ?Sized>(
         ch.recv_exact(part).map_err(chan(phase))?;
     }
     Ok(bytes)
-}
-
-/// Runs one garbled batch on `ch` and adds its gates and traffic to `report`: an activation
-/// batch counts its instances as activations, an output batch as pixels.
-pub(crate) fn run_batch<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
-    ch: &mut C,
-    circuit: &TwoPartyCircuit,
-    batch: &GcBatch,
-    report: &mut FastReport,
-    rng: &mut R,
-) -> Result<Option<Vec<Vec<bool>>>, ProtocolError> {
-    let before = ch.bytes_received();
-    let run = if batch.garbler {
-        run_garbler(ch, circuit, &batch.bits, batch.reveal, rng)?
-    } else {
-        run_evaluator(ch, circuit, &batch.bits, batch.reveal, rng)?
-    };
-    let received = ch.bytes_received() - before;
-    let instances = batch.bits.len() as u64;
-    report.ands += run.stats.ands;
-    report.ots += run.stats.ots;
-    report.gc_bytes_received.push(received);
-    match batch.circuit {
-        GcCircuit::Activation => report.activations += instances,
-        GcCircuit::Output(_) => {
-            report.output_ands += run.stats.ands;
-            report.pixels += instances;
-            report.output_bytes_received += received;
-        }
-    }
-    Ok(run.outputs)
 }
 
 /// The report's category, layer (1-based) and name of step `op`.

@@ -29,7 +29,6 @@
 //! statement anyway): the cloud needs them to know which outputs sum to which pixel and
 //! checks them against the patch count; and the chunk size (public, chosen by the user).
 
-use super::core::Work;
 use super::exchange::Side;
 use super::msg::{Expect, GcBatch, Msg};
 use super::step::CloudView;
@@ -287,4 +286,26 @@ pub struct Finished {
     pub patches: usize,
     /// The cloud's view, when asked to record it.
     pub view: Option<CloudView>,
+}
+
+/// A pure step for the runner to compute beside a garbled batch ([`super::core::PartyCore::work`]):
+/// this party's masked products of the unit `at`, with randomness from `seed` (drawn from the
+/// party's CSPRNG when the step was handed out, expanded with ChaCha20).
+pub struct Work {
+    pub(crate) at: At,
+    pub(crate) seed: [u8; 32],
+}
+
+impl std::fmt::Debug for Work {
+    /// The unit only (the seed is secret).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Work(products of {:?})", self.at)
+    }
+}
+
+impl Work {
+    /// The unit whose products this computes.
+    pub fn at(&self) -> At {
+        self.at
+    }
 }

@@ -2,11 +2,12 @@
 //! its products (also as the pure [`Work`] a runner computes beside a garbled batch), its
 //! decryption and its activation batch, each on the unit's [`Lane`].
 
-use super::lane::{Lane, Work, Worked, subtract_masks};
+use super::lane::{Lane, Worked, subtract_masks};
 use super::{PartyCore, need, order};
 use crate::error::ProtocolError;
 use crate::fast::exchange::Side;
 use crate::fast::msg::{GcBatch, GcCircuit, Part};
+use crate::fast::schedule::Work;
 use crate::fast::schedule::{At, Op};
 use crate::fast::step::{check_shape, local_term};
 use rand::{CryptoRng, SeedableRng};
