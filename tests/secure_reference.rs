@@ -98,11 +98,11 @@ fn the_cloud_receives_only_encryptions_of_the_users_data() {
     let (q, _) = s.run_job(&sk, &patches, 2, &mut |_| {}).expect("job");
     drop(s);
     let received = cloud.join().expect("cloud thread");
-    // Accept frame (5 + 33 bytes), job frame (5 + 12), then exactly the encrypted patches.
-    let start = 5 + 33 + 5 + 12;
+    // Accept frame (5 + ACCEPT_BYTES), job frame (5 + 12), then exactly the encrypted patches.
+    let accept_end = 5 + protocol::session::handshake::ACCEPT_BYTES;
+    let start = accept_end + 5 + 12;
     assert_eq!(
-        received[5 + 33],
-        6,
+        received[accept_end], 6,
         "the job frame follows the accept frame"
     );
     let width = pk.ciphertext_bytes();
