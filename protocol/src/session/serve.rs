@@ -534,7 +534,6 @@ fn accept_one(
     let spawned = std::thread::Builder::new()
         .name(format!("session-{id}"))
         .spawn(move || {
-            let _guard = guard;
             let log = session_log;
             let say = |severity, message: &str| {
                 event(&log, severity, Some(id), Some(&session_peer), message);
@@ -549,7 +548,12 @@ fn accept_one(
                     &format!("user {} authenticated (TLS 1.3)", u.short()),
                 );
             }
-            let (severity, message) = match catch_unwind(AssertUnwindSafe(|| handler(&mut conn))) {
+            let outcome = catch_unwind(AssertUnwindSafe(|| handler(&mut conn)));
+            // The slot is free before the user sees the connection close, so a user who
+            // reconnects at once is served, not told the server is busy.
+            drop(guard);
+            drop(conn);
+            let (severity, message) = match outcome {
                 Ok(Ok(line)) => (Severity::Info, line),
                 Ok(Err(e)) => (Severity::Warn, format!("request failed: {e}")),
                 Err(p) => (
