@@ -7,7 +7,7 @@ use crate::identity::Fingerprint;
 use runtime::channel::{BUF_SIZE, Channel, ChannelError, SessionId, map_io_error};
 use rustls::{ClientConfig, ClientConnection, ConnectionCommon, ServerConfig, ServerConnection};
 use rustls::{SideData, StreamOwned};
-use std::io::{Read, Write};
+use std::io::{BufReader, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,10 +19,52 @@ pub const EXPORTER_LABEL: &[u8] = b"EXPORTER-gcc-nn-session-id-v1";
 /// pinned by fingerprint).
 const SERVER_NAME: &str = "gcc-nn-cloud";
 
+/// Bytes read from the socket at a time once the handshake is done.
+const READ_BUFFER: usize = 1 << 18;
+
+/// Plaintext rustls may hold encrypted but not yet written (its default is 64 KiB).
+const SEND_BUFFER: usize = 1 << 20;
+
+/// The socket as rustls uses it after the handshake: reads go through a large buffer
+/// (rustls asks for at most 4 KiB per read, and one system call per 4 KiB cost more than
+/// the cipher on a garbled-table stream), writes go straight to the socket.
+struct BufferedSocket(BufReader<TcpStream>);
+
+impl Read for BufferedSocket {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Write for BufferedSocket {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.get_mut().write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
+        self.0.get_mut().write_vectored(bufs)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.get_mut().flush()
+    }
+}
+
 /// A rustls stream of either side.
 trait Duplex: Read + Write + Send {}
-impl Duplex for StreamOwned<ClientConnection, TcpStream> {}
-impl Duplex for StreamOwned<ServerConnection, TcpStream> {}
+impl Duplex for StreamOwned<ClientConnection, BufferedSocket> {}
+impl Duplex for StreamOwned<ServerConnection, BufferedSocket> {}
+
+/// The stream of an established connection: its socket buffered for reading, its send
+/// buffer enlarged.
+fn stream<S: SideData, C>(mut conn: C, socket: TcpStream) -> StreamOwned<C, BufferedSocket>
+where
+    C: std::ops::DerefMut<Target = ConnectionCommon<S>>,
+{
+    conn.set_buffer_limit(Some(SEND_BUFFER));
+    let socket = BufferedSocket(BufReader::with_capacity(READ_BUFFER, socket));
+    StreamOwned::new(conn, socket)
+}
 
 /// A TLS 1.3 connection to the peer.
 pub struct TlsChannel {
@@ -77,7 +119,7 @@ impl TlsChannel {
         let (session, peer) = establish(&mut conn, &mut socket).map_err(handshake_error)?;
         let raw = socket.try_clone().map_err(handshake_error)?;
         Ok(Self::new(
-            Box::new(StreamOwned::new(conn, socket)),
+            Box::new(stream(conn, socket)),
             raw,
             timeout,
             session,
@@ -100,7 +142,7 @@ impl TlsChannel {
         let (session, peer) = establish(&mut conn, &mut socket).map_err(handshake_error)?;
         let raw = socket.try_clone().map_err(handshake_error)?;
         Ok(Self::new(
-            Box::new(StreamOwned::new(conn, socket)),
+            Box::new(stream(conn, socket)),
             raw,
             timeout,
             session,
