@@ -388,40 +388,69 @@ pub fn loopback_tcp_scheme(
 /// `n` IKNP correlated OTs between two threads over loopback TCP (extension only; the
 /// 128 base OTs are done before the clock starts).
 pub fn iknp_cot(n: usize) -> Result<Throughput, BenchError> {
-    use crate::channel::{DEFAULT_TIMEOUT, TcpChannel};
+    let runs = iknp_cot_runs(n, 1)?;
+    runs.into_iter().next().ok_or(BenchError::Thread)
+}
+
+/// `reps` runs of `n` IKNP correlated OTs on one connection after one base-OT setup, as
+/// EMP's `test_cot` does: per run, fresh output buffers on both sides, a one-byte exchange
+/// each way so both clocks start together, then the extension; the receiver's random
+/// choice bits are drawn before the clock starts.
+pub fn iknp_cot_runs(n: usize, reps: usize) -> Result<Vec<Throughput>, BenchError> {
+    use crate::channel::{Channel, DEFAULT_TIMEOUT, TcpChannel};
+    use crate::driver::DriverError;
     use crate::ot::iknp::{CotReceiver, CotSender};
+    type Run = (Duration, Option<Duration>);
+    fn sync(ch: &mut TcpChannel, first: bool) -> Result<(), BenchError> {
+        let mut b = [0u8];
+        let io = |e| BenchError::from(DriverError::from(crate::ot::chan("bench sync")(e)));
+        if first {
+            ch.send(&b).map_err(io)?;
+            ch.flush().map_err(io)?;
+            ch.recv_exact(&mut b).map_err(io)
+        } else {
+            ch.recv_exact(&mut b).map_err(io)?;
+            ch.send(&b).map_err(io)?;
+            ch.flush().map_err(io)
+        }
+    }
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
-    let recv = std::thread::spawn(
-        move || -> Result<(Duration, Option<Duration>), BenchError> {
-            let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT)?;
-            let mut rng = ChaCha12Rng::seed_from_u64(2);
-            let mut r =
-                CotReceiver::setup(&mut ch, &mut rng).map_err(crate::driver::DriverError::from)?;
-            let choices: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
+    let recv = std::thread::spawn(move || -> Result<Vec<Run>, BenchError> {
+        let mut ch = TcpChannel::connect(addr, DEFAULT_TIMEOUT)?;
+        let mut rng = ChaCha12Rng::seed_from_u64(2);
+        let mut r = CotReceiver::setup(&mut ch, &mut rng).map_err(DriverError::from)?;
+        let mut runs = Vec::with_capacity(reps);
+        for _ in 0..reps {
+            let choices: Vec<bool> = (0..n).map(|_| rng.random()).collect();
+            sync(&mut ch, true)?;
             let (t, c) = (Instant::now(), thread_cpu_time());
-            let labels = r
-                .extend(&mut ch, &choices)
-                .map_err(crate::driver::DriverError::from)?;
+            let labels = r.extend(&mut ch, &choices).map_err(DriverError::from)?;
+            runs.push((t.elapsed(), cpu_since(c)));
             std::hint::black_box(labels);
-            Ok((t.elapsed(), cpu_since(c)))
-        },
-    );
+        }
+        Ok(runs)
+    });
     let mut ch = TcpChannel::accept(&listener, DEFAULT_TIMEOUT)?;
     let mut rng = ChaCha12Rng::seed_from_u64(1);
-    let mut s = CotSender::setup(&mut ch, Delta::random(&mut rng), &mut rng)
-        .map_err(crate::driver::DriverError::from)?;
-    let (t, c) = (Instant::now(), thread_cpu_time());
-    let q = s
-        .extend(&mut ch, n)
-        .map_err(crate::driver::DriverError::from)?;
-    std::hint::black_box(q);
-    let (sender_time, sender_cpu) = (t.elapsed(), cpu_since(c));
-    let (receiver_time, receiver_cpu) = recv.join().map_err(|_| BenchError::Thread)??;
-    let cpu = sender_cpu.zip(receiver_cpu).map(|(a, b)| a.max(b));
-    Ok(Throughput {
-        ops: n as u64,
-        elapsed: sender_time.max(receiver_time),
-        cpu,
-    })
+    let mut s =
+        CotSender::setup(&mut ch, Delta::random(&mut rng), &mut rng).map_err(DriverError::from)?;
+    let mut sent = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        sync(&mut ch, false)?;
+        let (t, c) = (Instant::now(), thread_cpu_time());
+        let q = s.extend(&mut ch, n).map_err(DriverError::from)?;
+        sent.push((t.elapsed(), cpu_since(c)));
+        std::hint::black_box(q);
+    }
+    let got = recv.join().map_err(|_| BenchError::Thread)??;
+    Ok(sent
+        .into_iter()
+        .zip(got)
+        .map(|((st, sc), (rt, rc))| Throughput {
+            ops: n as u64,
+            elapsed: st.max(rt),
+            cpu: sc.zip(rc).map(|(a, b)| a.max(b)),
+        })
+        .collect())
 }

@@ -78,7 +78,8 @@
 //! randomises honest transcripts with [`scripted`] channels; the fuzz targets
 //! `runtime_evaluator` and `runtime_garbler` run the same harness.
 //!
-//! Only [`aesni`](self) (private) contains `unsafe` code; everything else is denied it.
+//! Only [`aesni`](self) and `memory` (private; one `madvise` call) contain `unsafe` code;
+//! everything else is denied it.
 #![deny(unsafe_code)]
 
 mod aesni;
@@ -87,6 +88,7 @@ pub mod block;
 pub mod channel;
 pub mod driver;
 pub mod garble;
+mod memory;
 pub mod ot;
 pub mod plan;
 pub mod prg;

@@ -238,11 +238,9 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
 
     // The user's image went through PNG: compare against the reference on that same input.
     let noisy_png = GrayImage::load(&noisy_path)?;
-    let fixed = FixedMlp::from_model(
-        &model::shipped::model()?,
-        FIXED,
-        activation::Activation::shipped("tanh_fit")?,
-    )?;
+    // The model's own activation (what `model encrypt` put into the upload's header).
+    let mlp = model::shipped::model()?;
+    let fixed = FixedMlp::from_model(&mlp, FIXED, mlp.activation_for(None)?)?;
     let (reference, _) = denoise_fixed(&fixed, &noisy_png, fixed.stride)?;
     let secure = GrayImage::load(&denoised)?;
     // The reference's pixels are integers (model::pixel), so the comparison is exact.

@@ -45,17 +45,17 @@ pub(crate) enum DenoiseCommand {
         /// Stride between output patches; default: the model's (plain mode).
         #[arg(long, conflicts_with = "connect")]
         stride: Option<usize>,
-        /// Activation: a shipped name (tanh_fit, tanh, tanh_fine, relu, sigmoid, gelu) or a
-        /// DSL file fixed<16,12> → fixed<16,12> (plain mode; with --connect the model owner
-        /// chose it and the cloud sends it).
+        /// Activation; default: the one the model file names. A shipped name (tanh_fit,
+        /// tanh, tanh_fine, relu, sigmoid, gelu) or a DSL file fixed<16,12> → fixed<16,12>,
+        /// accepted only if its source has the model's hash (plain mode; with --connect the
+        /// cloud sends the activation of the owner's upload).
         #[arg(
             long,
             value_name = "FILE.dsl|NAME",
             value_parser = super::parse_activation,
-            default_value = "tanh_fit",
             conflicts_with = "connect"
         )]
-        activation: Activation,
+        activation: Option<Activation>,
         /// Use the float network with the real tanh instead of fixed point (plain mode).
         #[arg(long, conflicts_with_all = ["connect", "activation"])]
         float: bool,
@@ -96,7 +96,8 @@ pub(crate) enum DenoiseCommand {
         #[arg(long, value_name = "PNG")]
         comparison: Option<PathBuf>,
         /// Fixed-point activation to compare (repeatable; the last one also gives the 8-bit
-        /// column and the images): a shipped name or a DSL file; default: tanh then tanh_fit.
+        /// column and the images): a shipped name or a DSL file; default: the model's own
+        /// (for a tanh_fit model: tanh then tanh_fit, the README's table).
         #[arg(long, value_name = "FILE.dsl|NAME", value_parser = super::parse_activation)]
         activation: Vec<Activation>,
     },
@@ -152,6 +153,8 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
                 Some(s) => add_noise(&input, s, seed).quantized(),
                 None => input.clone(),
             };
+            // The model's own activation, or an explicit one that agrees with it.
+            let activation = mlp.activation_for(activation)?;
             let activation_name = if float {
                 "float tanh".to_string()
             } else {
@@ -242,10 +245,7 @@ fn psnr_report(
     let mlp = load_model(model_path)?;
     let stride = stride.unwrap_or(mlp.stride);
     if activations.is_empty() {
-        activations = model::report::DEFAULT_ACTIVATIONS
-            .iter()
-            .map(|n| Activation::shipped(n))
-            .collect::<Result<_, _>>()?;
+        activations = model::report::default_activations(&mlp)?;
     }
     let mut stdout = super::Stdout;
     model::report::psnr_report(
@@ -381,7 +381,8 @@ fn denoise_remote(
     let image = image.ok_or("secure denoising needs an IMAGE")?;
     let sk = super::keys::load_secret(key)?;
     // The key is refused before anything else happens (connect checks it again).
-    protocol::session::KeyPolicy::Production.check(sk.public_key(), "your key")?;
+    let key_policy = super::keys::key_policy();
+    key_policy.check(sk.public_key(), "your key")?;
     let owner_pub = args.owner_pub.as_deref().ok_or(
         "secure denoising needs --owner-pub PUB (the model owner's owner.pub, from `gcc-nn \
          model owner-key`)",
@@ -403,6 +404,7 @@ fn denoise_remote(
         timeout: std::time::Duration::from_secs(args.timeout_secs.max(1)),
         wait: std::time::Duration::from_secs(args.wait_secs),
         share: (!args.no_share).then(|| share_location(key, args.share.as_deref())),
+        key_policy,
     };
     let run = denoise_remote(&sk, &noisy, &opts)?;
     ensure_parent(output)?;

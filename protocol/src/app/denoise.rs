@@ -8,8 +8,8 @@
 
 use crate::fast::store::UserShareLocation;
 use crate::progress::ProgressSink;
-use crate::session::client::{Progress, connect};
-use crate::session::{JobStats, ProtocolKind, SessionError};
+use crate::session::client::{Progress, connect_with_policy};
+use crate::session::{JobStats, KeyPolicy, ProtocolKind, SessionError};
 use crate::upload::OwnerPublicKey;
 use model::GrayImage;
 use model::denoise::{gray_from_u8, quantised_patches};
@@ -38,6 +38,8 @@ pub struct DenoiseOptions {
     /// Where the fast protocols keep this user's model share between images (`None`: a
     /// re-sharing for every image).
     pub share: Option<UserShareLocation>,
+    /// Which keys the session accepts ([`KeyPolicy::Production`] for every release command).
+    pub key_policy: KeyPolicy,
 }
 
 /// What one secure denoising gave the user.
@@ -105,7 +107,7 @@ pub fn denoise_remote(
 ) -> Result<DenoiseRun, SessionError> {
     let t0 = Instant::now();
     let cpu0 = platform::cpu::own_cpu();
-    let mut session = connect(
+    let mut session = connect_with_policy(
         &opts.transport,
         &opts.addr,
         sk,
@@ -113,6 +115,7 @@ pub fn denoise_remote(
         opts.protocol,
         opts.timeout,
         opts.wait,
+        opts.key_policy,
     )?;
     let handshake = t0.elapsed();
     session.share_location = opts.share.clone();

@@ -53,7 +53,21 @@ impl CotSender {
         ch: &mut C,
         m: usize,
     ) -> Result<Vec<Block>, OtError> {
-        let mut out = Vec::with_capacity(m);
+        let mut out = Vec::new();
+        self.extend_into(ch, m, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`CotSender::extend`] appending the `m` zero labels to `out` (a buffer reused across
+    /// calls has its pages mapped already; fresh room is advised for huge pages).
+    pub fn extend_into<C: Channel + ?Sized>(
+        &mut self,
+        ch: &mut C,
+        m: usize,
+        out: &mut Vec<Block>,
+    ) -> Result<(), OtError> {
+        crate::memory::reserve_huge(out, m);
+        let start = out.len();
         let cols_total = m.div_ceil(128);
         let width = CHUNK_COLS.min(cols_total);
         let mut q = vec![Block::ZERO; 128 * width];
@@ -71,10 +85,10 @@ impl CotSender {
                     *q ^= s & ui;
                 }
             }
-            transpose_matrix(q, cols, m - out.len(), &mut out);
+            transpose_matrix(q, cols, m - (out.len() - start), out);
             done += cols;
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -104,8 +118,22 @@ impl CotReceiver {
         ch: &mut C,
         choices: &[bool],
     ) -> Result<Vec<Block>, OtError> {
+        let mut out = Vec::new();
+        self.extend_into(ch, choices, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`CotReceiver::extend`] appending the chosen labels to `out` (see
+    /// [`CotSender::extend_into`]).
+    pub fn extend_into<C: Channel + ?Sized>(
+        &mut self,
+        ch: &mut C,
+        choices: &[bool],
+        out: &mut Vec<Block>,
+    ) -> Result<(), OtError> {
         let m = choices.len();
-        let mut out = Vec::with_capacity(m);
+        crate::memory::reserve_huge(out, m);
+        let start = out.len();
         let cols_total = m.div_ceil(128);
         let width = CHUNK_COLS.min(cols_total);
         let mut t = vec![Block::ZERO; 128 * width];
@@ -127,10 +155,10 @@ impl CotReceiver {
                 send_blocks(ch, g1).map_err(&e)?;
             }
             ch.flush().map_err(&e)?;
-            transpose_matrix(t, cols, m - out.len(), &mut out);
+            transpose_matrix(t, cols, m - (out.len() - start), out);
             done += cols;
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -201,6 +229,52 @@ mod tests {
         z.sort_unstable();
         z.dedup();
         assert_eq!(z.len(), 5000);
+    }
+
+    #[test]
+    fn extend_into_appends_after_existing_labels_and_reuses_the_buffer() {
+        let (mut a, mut b) = MemChannel::pair(Duration::from_secs(20));
+        let mut rng = ChaCha12Rng::seed_from_u64(21);
+        let delta = Delta::random(&mut rng);
+        let m = 3 * CHUNK_COLS * 128 + 5;
+        let choices: Vec<Vec<bool>> = (0..2)
+            .map(|_| (0..m).map(|_| rng.random()).collect())
+            .collect();
+        let choices2 = choices.clone();
+        let recv = std::thread::spawn(move || {
+            let mut rng = ChaCha12Rng::seed_from_u64(22);
+            let mut r = CotReceiver::setup(&mut b, &mut rng).expect("setup");
+            let mut out = vec![Block(9); 3];
+            let mut runs = Vec::new();
+            for c in &choices2 {
+                r.extend_into(&mut b, c, &mut out).expect("extend_into");
+                runs.push(out.clone());
+                out.truncate(3);
+            }
+            runs
+        });
+        let mut s = CotSender::setup(&mut a, delta.clone(), &mut rng).expect("setup");
+        let mut out = vec![Block(9); 3];
+        let mut sent = Vec::new();
+        for _ in 0..2 {
+            s.extend_into(&mut a, m, &mut out).expect("extend_into");
+            sent.push(out.clone());
+            out.truncate(3);
+        }
+        let got = recv.join().expect("receiver thread");
+        for ((q, t), c) in sent.iter().zip(&got).zip(&choices) {
+            assert_eq!((q.len(), t.len()), (3 + m, 3 + m), "appends exactly m");
+            assert_eq!(q[..3], [Block(9); 3], "earlier contents kept (sender)");
+            assert_eq!(t[..3], [Block(9); 3], "earlier contents kept (receiver)");
+            for ((&q, &t), &c) in q[3..].iter().zip(&t[3..]).zip(c) {
+                assert_eq!(t, if c { q ^ delta.block() } else { q });
+            }
+        }
+        assert_ne!(
+            sent[0][3..],
+            sent[1][3..],
+            "the second run continues the streams"
+        );
     }
 
     #[test]
