@@ -48,12 +48,48 @@ fn tiny_folder() -> tempfile::TempDir {
 #[test]
 fn three_processes_denoise_exactly_like_the_plaintext_fixed_point_model() {
     // 2048-bit reference patches cost about a second each: a 4x3 crop.
-    three_processes_match_plaintext("reference", (4, 3));
+    three_processes_match_plaintext("reference", (4, 3), &[]);
 }
 
 #[test]
 fn three_processes_denoise_exactly_with_the_fast_protocol() {
-    three_processes_match_plaintext("fast", (8, 6));
+    three_processes_match_plaintext("fast", (8, 6), &[]);
+}
+
+#[test]
+fn three_processes_denoise_exactly_with_three_halves_garbling() {
+    // The user's choice travels in the image header; the cloud (no option) follows it.
+    let out = three_processes_match_plaintext("fast", (8, 6), &["--scheme", "three-halves"]);
+    assert!(out.contains("fast: garbling scheme three-halves"), "{out}");
+    assert!(out.contains("three-halves garbling"), "{out}");
+}
+
+#[test]
+fn the_reference_protocol_with_three_halves_is_refused_before_connecting() {
+    let dir = tiny_folder();
+    let d = dir.path();
+    save_sample_crop(d, 100, 80, 4, 3);
+    // Nothing listens on this address: the refusal comes before any connection.
+    let out = Command::new(BIN)
+        .args(["denoise", "--connect", "127.0.0.1:9"])
+        .args(["--key", &arg(&d.join("keys"), "paillier.key")])
+        .args(["--owner-pub", &arg(&d.join("owner"), "owner.pub")])
+        .args(["--protocol", "reference", "--scheme", "three-halves"])
+        .args([&arg(d, "crop.png"), "-o", &arg(d, "out.png")])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("reference with three-halves garbling"),
+        "{err}"
+    );
+    assert!(err.contains("half-gates only"), "{err}");
+    assert!(
+        !err.contains("127.0.0.1:9"),
+        "no connection was tried: {err}"
+    );
+    assert!(!d.join("out.png").exists(), "nothing written");
 }
 
 /// Files of `dir` whose name ends with `suffix`.
@@ -207,9 +243,10 @@ fn fast_and_fast_rlwe_protocols_with_the_shipped_model_on_a_64x64_crop_equal_the
     assert!(rlwe.contains("setup skipped"), "the pair is reused: {rlwe}");
 }
 
-/// Model owner, cloud and user as spawned processes under `protocol` on a `crop` (width,
-/// height) of the sample; the secure image equals `denoise --plain` pixel for pixel.
-fn three_processes_match_plaintext(protocol: &str, crop: (usize, usize)) {
+/// Model owner, cloud and user as spawned processes under `protocol` (and the user's `extra`
+/// options) on a `crop` (width, height) of the sample; the secure image equals `denoise
+/// --plain` pixel for pixel. Returns the user's output.
+fn three_processes_match_plaintext(protocol: &str, crop: (usize, usize), extra: &[&str]) -> String {
     let dir = tiny_folder();
     let d = dir.path();
     save_sample_crop(d, 100, 80, crop.0, crop.1);
@@ -220,11 +257,23 @@ fn three_processes_match_plaintext(protocol: &str, crop: (usize, usize)) {
         &d.join("keys").join("paillier.key"),
         d,
         ("crop.png", "secure.png"),
-        &["--clean", &clean, "--chunk", "16", "--protocol", protocol],
+        &[
+            &[
+                "--clean",
+                clean.as_str(),
+                "--chunk",
+                "16",
+                "--protocol",
+                protocol,
+            ][..],
+            extra,
+        ]
+        .concat(),
     );
     assert!(out.contains("bytes:") && out.contains("PSNR"), "{out}");
     let plain = denoise_plain(d, true, "crop.png", "plain.png");
     assert_eq!(secure, plain, "secure and plaintext images differ");
+    out
 }
 
 #[test]

@@ -9,7 +9,11 @@
 //! `FAST_BENCH_ACTIVATION`: a shipped activation name or DSL file, default `tanh`, the paper's;
 //! `FAST_BENCH_CHUNKS`: how the image's patches are cut for the pipeline, `auto` (default),
 //! `whole` or a chunk count, or several separated by commas, run one after another in this
-//! process for an old-vs-new comparison in one window, e.g. `whole,2,4`).
+//! process for an old-vs-new comparison in one window, e.g. `whole,2,4`;
+//! `FAST_BENCH_SCHEME`: the garbling scheme, `half-gates` (default) or `three-halves`, or both
+//! separated by a comma, run one after another per chunking (interleaved in one window)).
+//! Each run prints the garbled bytes user → cloud (all batches' bytes the cloud receives)
+//! and their extrapolation to a 256×256 image, measured and from the exact formula.
 //! CPU time is the process's (both parties) from `/proc/self/stat` (Linux, `platform::cpu`).
 
 use gcc_nn_protocol::fast::schedule::Chunking;
@@ -23,6 +27,7 @@ use model::fixed::{FIXED, FixedMlp};
 use model::patches::ImageLayout;
 use model::{GrayImage, shipped};
 use paillier::SecretKey;
+use runtime::scheme::Scheme;
 use std::time::{Duration, Instant};
 
 fn env(name: &str, default: usize) -> usize {
@@ -30,6 +35,20 @@ fn env(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// The comma-separated values of the environment variable `name`, or the type's default.
+fn env_list<T>(name: &str) -> Result<Vec<T>, Box<dyn std::error::Error>>
+where
+    T: std::str::FromStr + Default,
+    T::Err: std::fmt::Display,
+{
+    let Ok(list) = std::env::var(name) else {
+        return Ok(vec![T::default()]);
+    };
+    list.split(',')
+        .map(|s| s.trim().parse().map_err(|e| format!("{name}: {e}").into()))
+        .collect()
 }
 
 fn secs(d: Duration) -> f64 {
@@ -69,13 +88,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(name) => name.parse()?,
         Err(_) => CrossEngine::default(),
     };
-    let chunkings: Vec<Chunking> = match std::env::var("FAST_BENCH_CHUNKS") {
-        Ok(list) => list
-            .split(',')
-            .map(|s| s.trim().parse())
-            .collect::<Result<_, String>>()?,
-        Err(_) => vec![Chunking::default()],
-    };
+    let chunkings: Vec<Chunking> = env_list("FAST_BENCH_CHUNKS")?;
+    let schemes: Vec<Scheme> = env_list("FAST_BENCH_SCHEME")?;
     let mut rng = rand::rng();
     let t = Instant::now();
     let user_sk = SecretKey::generate_any_size(bits, &mut rng)?;
@@ -155,7 +169,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut exact = true;
     for chunking in chunkings {
-        exact &= run.image(chunking, &want)?;
+        for &scheme in &schemes {
+            exact &= run.image(chunking, scheme, &want)?;
+        }
     }
     if !exact {
         return Err("the fast protocol differs from the fixed-point reference".into());
@@ -176,8 +192,14 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Runs the image cut as `chunking` and prints its figures; whether the pixels are `want`.
-    fn image(&self, chunking: Chunking, want: &[u8]) -> Result<bool, Box<dyn std::error::Error>> {
+    /// Runs the image cut as `chunking`, garbled with `scheme`, and prints its figures;
+    /// whether the pixels are `want`.
+    fn image(
+        &self,
+        chunking: Chunking,
+        scheme: Scheme,
+        want: &[u8],
+    ) -> Result<bool, Box<dyn std::error::Error>> {
         let (engine, circuit, image, fixed) = (self.engine, self.circuit, self.image, self.fixed);
         let patches = self.inputs.len();
         let side = image.width;
@@ -185,6 +207,7 @@ impl Run<'_> {
         let sim = simulate_chunked(
             engine,
             chunking,
+            scheme,
             self.user_sk,
             self.shares,
             circuit,
@@ -203,7 +226,7 @@ impl Run<'_> {
         let exact = want == sim.user.pixels.as_slice();
         let chunks = sim.user.report.chunks;
         println!(
-            "--- chunking {chunking:?}: {chunks} chunk(s) of about {} patches",
+            "--- chunking {chunking:?}, {scheme} garbling: {chunks} chunk(s) of about {} patches",
             patches.div_ceil(chunks.max(1))
         );
         let pixels = image.pixel_count() as f64;
@@ -249,6 +272,13 @@ impl Run<'_> {
             cloud.report.bytes_sent as f64 * scale / 1e6,
             secs(self.setup),
         );
+        gc_bytes_line(
+            &cloud.report,
+            scheme,
+            circuit.and_count(),
+            (patches, full),
+            fixed,
+        );
         if engine == CrossEngine::Rlwe {
             // RLWE packs a whole layer of an image into a few polynomials: its costs grow by
             // polynomial, not by patch, so a small crop's per-patch figures overstate an image.
@@ -261,6 +291,47 @@ impl Run<'_> {
         }
         Ok(exact)
     }
+}
+
+/// The garbled bytes user → cloud (everything the cloud receives during the garbled
+/// batches) of this run, and extrapolated to a 256×256 image (`patches.1` patches, 65,536
+/// pixels): measured (the activations scaled by patches, the output circuits by pixels)
+/// and from the exact formula (AND gates × the scheme's material per AND, OTs and labels
+/// left out).
+fn gc_bytes_line(
+    cloud: &FastReport,
+    scheme: Scheme,
+    ands: usize,
+    (patches, full): (usize, usize),
+    fixed: &FixedMlp,
+) {
+    let all: u64 = cloud.gc_bytes_received.iter().sum();
+    let output = cloud.output_bytes_received;
+    let activation = all - output;
+    let pixels = cloud.pixels.max(1) as f64;
+    let scale = full as f64 / patches as f64;
+    let measured = activation as f64 * scale + output as f64 * 65536.0 / pixels;
+    // Instances × the scheme's exact material per instance (24·n + ⌈5n/8⌉ for three-halves).
+    let per_patch = cloud.activations / patches.max(1) as u64;
+    let out_per_pixel = cloud.output_ands / cloud.pixels.max(1);
+    let act_ands = full as u64 * per_patch * ands as u64;
+    let out_ands = 65536 * out_per_pixel;
+    let formula = (full as u64 * per_patch) as f64 * scheme.material_bytes(ands) as f64
+        + 65536.0 * scheme.material_bytes(out_per_pixel as usize) as f64;
+    println!(
+        "  garbled bytes user → cloud ({scheme}): {:.2} MB here ({:.2} MB activations, {:.2} MB \
+         output); 256×256 at stride {}: {:.2} GB measured-extrapolated, {:.2} GB from the \
+         formula ({:.0} M activation ANDs + {:.1} M output ANDs × {} B per AND)",
+        all as f64 / 1e6,
+        activation as f64 / 1e6,
+        output as f64 / 1e6,
+        fixed.stride,
+        measured / 1e9,
+        formula / 1e9,
+        act_ands as f64 / 1e6,
+        out_ands as f64 / 1e6,
+        scheme.material_bytes(8) as f64 / 8.0,
+    );
 }
 
 /// Bytes of the RLWE cross products of `patches` patches each way (user → cloud, cloud →

@@ -45,6 +45,7 @@ fn check(model: &FixedMlp, noisy: &GrayImage, stride: usize, chunkings: &[Chunki
             let sim = simulate_chunked(
                 engine,
                 chunking,
+                runtime::scheme::Scheme::HalfGates,
                 &keys().0,
                 (&user_share, &cloud_share),
                 &circuit,

@@ -305,8 +305,9 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
     // Setup: the cloud receives nothing.
     assert_eq!(before_image as usize, cur.at);
     // Image header: public words (counts, key fingerprints, the cloud's own pair id, the
-    // image's width, height and stride, the linear-layer engine, the chunk size).
-    let head = cur.take(12 * 8);
+    // image's width, height and stride, the linear-layer engine, the chunk size, the garbling
+    // scheme).
+    let head = cur.take(13 * 8);
     assert_eq!(&head[..8], b"GCCNN-FI");
     assert_eq!(word(&head[24..]), patches as u64);
     assert_eq!(&head[32..40], &user_pk.fingerprint());
@@ -317,6 +318,7 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
         [8, 5, 1]
     );
     assert_eq!(word(&head[88..]), patches as u64, "one chunk: the default");
+    assert_eq!(word(&head[96..]), 1, "half-gates: the default scheme");
     // The user's randomness base h_U: a length word, then a ciphertext under the user's key.
     let len = word(cur.take(8)) as usize;
     assert_eq!(len, user_pk.ciphertext_bytes());

@@ -89,7 +89,7 @@ fn huge_declared_patch_counts_are_refused_before_allocation() {
     let mut script = vec![3u8];
     let words = [
         u64::from_le_bytes(*b"GCCNN-FI"),
-        6,
+        7,
         u64::from(f.shares.1.ring.k),
         1 << 40,
         0,
@@ -100,6 +100,7 @@ fn huge_declared_patch_counts_are_refused_before_allocation() {
         1,
         1,
         1 << 40,
+        1,
     ];
     for w in words {
         script.extend_from_slice(&w.to_le_bytes());
@@ -118,7 +119,7 @@ fn header_with_image(width: u64, height: u64, stride: u64) -> Vec<u8> {
     let mut script = vec![3u8];
     let words = [
         u64::from_le_bytes(*b"GCCNN-FI"),
-        6,
+        7,
         u64::from(f.shares.1.ring.k),
         f.inputs.len() as u64,
         u64::from_le_bytes(f.user.public_key().fingerprint()),
@@ -129,6 +130,7 @@ fn header_with_image(width: u64, height: u64, stride: u64) -> Vec<u8> {
         stride,
         CrossEngine::Paillier.code(),
         f.inputs.len() as u64,
+        1, // half-gates
     ];
     for w in words {
         script.extend_from_slice(&w.to_le_bytes());

@@ -13,7 +13,7 @@
 //!    summary printed: time per phase, CPU per side, bytes each way, PSNR.
 
 use super::CliError;
-use super::args::ProtocolChoice;
+use super::args::{ProtocolChoice, SchemeChoice};
 use clap::Subcommand;
 use model::GrayImage;
 use model::denoise::denoise_fixed;
@@ -43,6 +43,10 @@ pub(crate) enum DemoCommand {
         /// Paillier, ≈ 4× slower), `reference` (the paper's: hours per image at 2048 bits).
         #[arg(long, value_enum, default_value = "fast-rlwe")]
         protocol: ProtocolChoice,
+        /// Garbling scheme of the fast protocols: `half-gates` (default) or `three-halves`
+        /// (23 % fewer garbled bytes, more hashing); passed to the user's `denoise --connect`.
+        #[arg(long, value_enum, default_value = "half-gates")]
+        scheme: SchemeChoice,
         /// Paillier modulus bits (2048 is the real setting).
         #[arg(long, default_value_t = 2048)]
         bits: u32,
@@ -106,6 +110,7 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
     let DemoCommand::Demo {
         out,
         protocol,
+        scheme,
         bits,
         crop,
         sigma,
@@ -114,6 +119,8 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
         insecure_plaintext,
     } = cmd;
     let say = Narrator { json };
+    // Refused before any key is made (the reference protocol garbles with half-gates only).
+    protocol.kind().check_scheme(scheme.scheme())?;
     let t0 = Instant::now();
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let mut clean = model::shipped::sample_image()?;
@@ -198,6 +205,8 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
         path(&owner)?,
         "--protocol",
         protocol.kind().name(),
+        "--scheme",
+        scheme.scheme().name(),
         "--clean",
         path(&clean_path)?,
         path(&noisy_path)?,
@@ -261,6 +270,7 @@ pub(crate) fn run(cmd: DemoCommand) -> Result<(), CliError> {
     if json {
         let mut value = report.json();
         value["protocol"] = protocol.kind().name().into();
+        value["scheme"] = scheme.scheme().name().into();
         value["bits"] = bits.into();
         value["crop"] = crop.into();
         value["sigma"] = sigma.into();

@@ -6,6 +6,7 @@
 //! or `--meta`, gives names, parties and formats; otherwise `--party` flags assign owners).
 
 use super::CliError;
+use super::args::SchemeChoice;
 use clap::{Args, Subcommand, ValueEnum};
 use compiler::report::{self, value_type};
 use compiler::{Circuit, Party, ValueFormat};
@@ -13,7 +14,6 @@ use runtime::channel::{accept_tcp, connect_tcp};
 use runtime::driver::{
     Reveal, RunOutput, TwoPartyCircuit, run_evaluator_with_scheme, run_garbler_with_scheme,
 };
-use runtime::scheme::Scheme;
 use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -43,24 +43,6 @@ enum RevealArg {
     Both,
 }
 
-/// Garbling scheme (`--scheme`).
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum SchemeArg {
-    /// Half-gates: 2κ = 256 bits per AND gate.
-    HalfGates,
-    /// Three-halves (Rosulek–Roy 2021): 1.5κ + 5 = 197 bits per AND gate, 1.5× the hashing.
-    ThreeHalves,
-}
-
-impl SchemeArg {
-    fn scheme(self) -> Scheme {
-        match self {
-            SchemeArg::HalfGates => Scheme::HalfGates,
-            SchemeArg::ThreeHalves => Scheme::ThreeHalves,
-        }
-    }
-}
-
 /// Options shared by both parties.
 #[derive(Args)]
 pub(crate) struct CommonArgs {
@@ -85,7 +67,7 @@ pub(crate) struct CommonArgs {
     repeat: usize,
     /// Garbling scheme (both sides must agree; the handshake refuses a mismatch).
     #[arg(long, value_enum, default_value = "half-gates")]
-    scheme: SchemeArg,
+    scheme: SchemeChoice,
     /// Seconds to wait for the peer before giving up.
     #[arg(
         long,
@@ -153,7 +135,7 @@ pub(crate) struct BenchArgs {
     reps: usize,
     /// Garbling scheme of the garbling/evaluation/loopback measurements.
     #[arg(long, value_enum, default_value = "half-gates")]
-    scheme: SchemeArg,
+    scheme: SchemeChoice,
     /// Print one JSON object (fields: docs/cli.md) instead of the table.
     #[arg(long)]
     json: bool,

@@ -15,6 +15,7 @@ use model::GrayImage;
 use model::denoise::{gray_from_u8, quantised_patches};
 use model::patches::ImageLayout;
 use paillier::SecretKey;
+use runtime::scheme::Scheme;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,9 @@ pub struct DenoiseOptions {
     pub owner: OwnerPublicKey,
     /// The protocol to ask for.
     pub protocol: ProtocolKind,
+    /// The garbling scheme of the fast protocols (the reference protocol refuses
+    /// three-halves before connecting).
+    pub scheme: Scheme,
     /// Patches per round of the reference protocol (the fast ones run the whole image).
     pub chunk: usize,
     /// Give up on a silent cloud after this long.
@@ -51,6 +55,8 @@ pub struct DenoiseRun {
     pub stats: JobStats,
     /// The protocol that ran.
     pub protocol: ProtocolKind,
+    /// The garbling scheme that ran.
+    pub scheme: Scheme,
     /// Connecting and the handshake.
     pub handshake: Duration,
     /// The whole run, connection included.
@@ -105,6 +111,7 @@ pub fn denoise_remote(
     noisy: &GrayImage,
     opts: &DenoiseOptions,
 ) -> Result<DenoiseRun, SessionError> {
+    opts.protocol.check_scheme(opts.scheme)?;
     let t0 = Instant::now();
     let cpu0 = platform::cpu::own_cpu();
     let mut session = connect_with_policy(
@@ -119,6 +126,7 @@ pub fn denoise_remote(
     )?;
     let handshake = t0.elapsed();
     session.share_location = opts.share.clone();
+    session.scheme = opts.scheme;
     let shell = session.shell_model()?;
     let model_error = |e: model::ModelError| SessionError::Model(e.to_string());
     let (inputs, _) = quantised_patches(&shell, noisy, shell.stride).map_err(model_error)?;
@@ -143,6 +151,7 @@ pub fn denoise_remote(
         image,
         stats,
         protocol: opts.protocol,
+        scheme: opts.scheme,
         handshake,
         total: t0.elapsed(),
         patches: inputs.len(),

@@ -28,7 +28,7 @@ use super::engine::{Cross, CrossEngine, check_engine_word};
 use super::exchange::{KeyMsg, OwnKeys, Side, key_phase};
 use super::msg::{CloudMsg, Expect, Framing, HEADER_WORDS, ImageHeader, MAGIC, Msg, Part, UserMsg};
 use super::msg::{GcBatch, GcCircuit};
-use super::msg::{VERSION, key_framing, key_wire};
+use super::msg::{VERSION, key_framing, key_wire, scheme_of_word};
 use super::output::{OutputPlan, check_layout, header_layout, user_centres};
 use super::schedule::{Action, At, Finished, MAX_CHUNKS, Op, schedule};
 use super::shares::{ModelShare, ShareKey};
@@ -40,6 +40,7 @@ use model::patches::ImageLayout;
 use paillier::{PublicKey, SecretKey};
 use rand::CryptoRng;
 use runtime::driver::{Reveal, TwoPartyCircuit};
+use runtime::scheme::Scheme;
 
 #[path = "lane.rs"]
 mod lane;
@@ -53,6 +54,8 @@ use lane::{Lane, join_rows};
 pub struct PartyCore<'a> {
     side: Side,
     engine: CrossEngine,
+    /// The garbling scheme: the user's choice, the cloud's from the header.
+    scheme: Scheme,
     share: &'a ModelShare,
     circuit: &'a ShareCircuit,
     own_sk: &'a SecretKey,
@@ -156,6 +159,7 @@ impl<'a> PartyCore<'a> {
         Self {
             side,
             engine,
+            scheme: Scheme::default(),
             share,
             circuit,
             own_sk,
@@ -325,6 +329,7 @@ impl<'a> PartyCore<'a> {
             stride: image.geometry.stride as u64,
             engine: self.engine.code(),
             chunk: self.chunk as u64,
+            scheme: u64::from(self.scheme.code()),
         })
     }
 
@@ -336,6 +341,7 @@ impl<'a> PartyCore<'a> {
         let names = ["magic", "version", "ring bits"];
         expect_words(phase, &names, &[MAGIC, VERSION, ring_bits], &h.to_words())?;
         check_engine_word(self.engine, h.engine)?;
+        self.scheme = scheme_of_word(h.scheme)?;
         if h.patches == 0 || h.patches > MAX_PATCHES {
             return Err(protocol(
                 phase,
@@ -390,6 +396,7 @@ impl<'a> PartyCore<'a> {
                 circuit: GcCircuit::Output(self.group),
                 garbler: user,
                 reveal: Reveal::Garbler,
+                scheme: self.scheme,
                 bits: plan.group_bits(self.group, &self.sums, self.share.ring.k)?,
             };
             return Ok(Action::Garble(Op::Output, batch));

@@ -463,3 +463,58 @@ fn the_cloud_core_refuses_a_header_of_another_engine_or_too_many_patches() {
     let wrong = Msg::ToUser(CloudMsg::Key(crate::fast::exchange::KeyMsg::Paillier(base)));
     assert!(cloud.receive(wrong).is_err());
 }
+
+#[test]
+fn the_cloud_core_takes_the_users_garbling_scheme_and_refuses_an_unknown_one() {
+    let f = fixture();
+    let user_core = |scheme| {
+        PartyCore::user(
+            CrossEngine::Paillier,
+            &f.user,
+            &f.shares.0,
+            &f.circuit,
+            &f.inputs,
+            &f.layout,
+        )
+        .expect("user core")
+        .with_scheme(scheme)
+        .expect("scheme before the run")
+    };
+    let new_cloud = || {
+        let pk = f.user.public_key();
+        PartyCore::cloud(CrossEngine::Paillier, pk, &f.shares.1, &f.circuit, false)
+            .expect("cloud core")
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    for scheme in Scheme::ALL {
+        let header = user_core(scheme).header().expect("header");
+        assert_eq!(header.scheme, u64::from(scheme.code()), "{scheme}");
+        let mut cloud = new_cloud();
+        assert_eq!(cloud.scheme(), Scheme::HalfGates, "before the header");
+        cloud.poll(&mut rng).expect("waits for the header");
+        cloud
+            .receive(Msg::ToCloud(UserMsg::Header(header)))
+            .expect("a known scheme is taken");
+        assert_eq!(cloud.scheme(), scheme, "the cloud follows the header");
+    }
+    let header = user_core(Scheme::ThreeHalves).header().expect("header");
+    for code in [0, 3, 1 << 8] {
+        let mut cloud = new_cloud();
+        cloud.poll(&mut rng).expect("waits for the header");
+        let bad = ImageHeader {
+            scheme: code,
+            ..header
+        };
+        let err = cloud
+            .receive(Msg::ToCloud(UserMsg::Header(bad)))
+            .expect_err("unknown scheme");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("garbling scheme code {code}")),
+            "{text}"
+        );
+        assert!(text.contains("image header"), "{text}");
+    }
+    // Only the user chooses, and only before its run starts; the cloud cannot.
+    assert!(new_cloud().with_scheme(Scheme::ThreeHalves).is_err());
+}

@@ -14,8 +14,9 @@
 
 use super::engine::CrossEngine;
 use super::pairing::{cloud_offer, cloud_read_answer, user_answer, user_read_offer};
-use super::party::{run_cloud_with, run_user_with};
+use super::party::{run_cloud_with, run_user_chunked};
 use super::report::FastReport;
+use super::schedule::Chunking;
 use super::setup::{cloud_setup, user_setup};
 use super::store::{
     CloudShareStore, StoreError, UserShareLocation, check_binding, count_rlwe_image, read_share,
@@ -29,6 +30,7 @@ use crate::upload::{EncryptedModel, ModelHeader};
 use model::patches::ImageLayout;
 use paillier::SecretKey;
 use runtime::channel::Channel;
+use runtime::scheme::Scheme;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -79,6 +81,11 @@ fn note_output(stats: &mut Timeline, report: &FastReport) {
             report.pixels, report.output_ands, report.output_bytes_received
         ),
     );
+}
+
+/// Notes the garbling scheme the run's batches used.
+fn note_scheme(stats: &mut Timeline, report: &FastReport) {
+    note(stats, format!("fast: garbling scheme {}", report.scheme));
 }
 
 /// Notes where a freshly made share was stored, or why it was not.
@@ -200,6 +207,7 @@ pub fn run_cloud<C: Channel + ?Sized>(
     }
     note(&mut stats, format!("fast: linear layers on {}", job.engine));
     let out = run_cloud_with(job.engine, ch, user_pk, &share, &circuit, false, &mut rng)?;
+    note_scheme(&mut stats, &out.report);
     if out.patches != job.patches {
         return Err(ProtocolError::Protocol {
             phase: "image header",
@@ -254,6 +262,8 @@ fn user_stored(
 pub struct UserJob<'a> {
     /// The linear-layer engine agreed in the handshake.
     pub engine: CrossEngine,
+    /// The garbling scheme of every batch (named in the image header; the cloud follows).
+    pub scheme: Scheme,
     /// The user's secret key.
     pub sk: &'a SecretKey,
     /// The model's public header.
@@ -343,9 +353,11 @@ pub fn run_user<C: Channel + ?Sized>(
         "denoising the image",
         2 * (patches.len() * shapes.len()) as u64,
     );
-    let out = run_user_with(
-        job.engine, ch, sk, &share, &circuit, patches, job.layout, &mut rng,
+    let (engine, chunking) = (job.engine, Chunking::default());
+    let out = run_user_chunked(
+        engine, chunking, job.scheme, ch, sk, &share, &circuit, patches, job.layout, &mut rng,
     )?;
+    note_scheme(&mut stats, &out.report);
     crate::progress::finish();
     finish(ch, &mut stats, &out.report, (sent0, recv0), patches.len());
     Ok(UserResult {

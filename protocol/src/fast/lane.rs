@@ -17,6 +17,7 @@ use crate::fast::ring::Ring;
 use crate::fast::schedule::{At, chunk_count, chunk_range};
 use crate::fast::schedule::{Chunking, schedule};
 use crate::fast::step::{input_offset, layer_layout};
+use runtime::scheme::Scheme;
 use std::ops::Range;
 
 /// One chunk's state.
@@ -59,6 +60,30 @@ impl Lane {
 }
 
 impl PartyCore<'_> {
+    /// The core in session `session` (the channel's id, given by the runner): the user's
+    /// image header carries it and the cloud refuses a header of another session.
+    pub fn in_session(mut self, session: runtime::channel::SessionId) -> Self {
+        self.session = session;
+        self
+    }
+
+    /// The user's core garbling every batch with `scheme` (before the run starts; the image
+    /// header names it and the cloud follows).
+    pub fn with_scheme(mut self, scheme: Scheme) -> Result<Self, ProtocolError> {
+        if self.side != Side::User || self.pos != 0 {
+            return Err(order(
+                "only the user chooses the garbling scheme, before the run",
+            ));
+        }
+        self.scheme = scheme;
+        Ok(self)
+    }
+
+    /// The garbling scheme of this run (the cloud's: the header's, once it arrived).
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
     /// The user's core with its patches cut as `chunking` says (before the run starts).
     pub fn with_chunking(mut self, chunking: Chunking) -> Result<Self, ProtocolError> {
         if self.side != Side::User || self.pos != 0 {

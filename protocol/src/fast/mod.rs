@@ -61,6 +61,7 @@ pub use shares::{ModelShare, ShareBinding};
 use crate::error::BridgeError;
 use paillier::SecretKey;
 use runtime::channel::MemChannel;
+use runtime::scheme::Scheme;
 use std::time::{Duration, Instant};
 
 /// Both parties' results of an in-memory run.
@@ -152,6 +153,7 @@ pub fn simulate_with(
     simulate_chunked(
         engine,
         chunking,
+        Scheme::default(),
         user_sk,
         shares,
         circuit,
@@ -162,11 +164,13 @@ pub fn simulate_with(
 }
 
 /// [`simulate_with`] with the image's patches cut as `chunking` says (the pipeline of
-/// [`schedule::schedule`]); `shares` are the user's and the cloud's.
+/// [`schedule::schedule`]) and every garbled batch on `scheme`; `shares` are the user's and
+/// the cloud's.
 #[allow(clippy::too_many_arguments)]
 pub fn simulate_chunked(
     engine: CrossEngine,
     chunking: schedule::Chunking,
+    scheme: Scheme,
     user_sk: &SecretKey,
     (user_share, cloud_share): (&ModelShare, &ModelShare),
     circuit: &ShareCircuit,
@@ -194,6 +198,7 @@ pub fn simulate_chunked(
             party::run_user_chunked(
                 engine,
                 chunking,
+                scheme,
                 &mut a,
                 user_sk,
                 user_share,

@@ -1,8 +1,9 @@
 //! The messages of one fast image run as types: one enum per direction ([`UserMsg`],
 //! [`CloudMsg`]), their wire forms, and how the runner reads each ([`Expect`]).
 //!
-//! Wire forms (version 6 of the image header added the chunk size):
-//! - image header: twelve little-endian u64 words ([`ImageHeader`]);
+//! Wire forms (version 6 of the image header added the chunk size, version 7 the garbling
+//! scheme):
+//! - image header: thirteen little-endian u64 words ([`ImageHeader`]);
 //! - key message: a u64 length, then a fixed-width Paillier base or an RLWE public key;
 //! - inputs and products: ciphertexts back to back, their count and sizes fixed by the
 //!   layer's public plan ([`super::engine::Plan`]), so nothing is length-prefixed.
@@ -14,13 +15,14 @@ use super::wire::protocol;
 use crate::error::ProtocolError;
 use paillier::PublicKey;
 use runtime::driver::Reveal;
+use runtime::scheme::Scheme;
 
 /// First word of the image header.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FI");
 /// Second word: the image run's version.
-pub(crate) const VERSION: u64 = 6;
+pub(crate) const VERSION: u64 = 7;
 /// Words of the image header.
-pub(crate) const HEADER_WORDS: usize = 12;
+pub(crate) const HEADER_WORDS: usize = 13;
 
 /// The user's first message of an image: public facts both sides check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,18 +52,21 @@ pub struct ImageHeader {
     /// Patches per chunk of the pipeline ([`super::schedule::Chunking`]; the patch count
     /// for one chunk).
     pub chunk: u64,
+    /// Garbling scheme of every batch ([`Scheme::code`]): the user's choice, which the cloud
+    /// takes if it knows the code.
+    pub scheme: u64,
 }
 
 /// The header's fields in wire order, named once for both conversions.
 macro_rules! header_words {
     ($($field:ident),* $(,)?) => {
         impl ImageHeader {
-            /// The twelve words in wire order.
+            /// The words in wire order.
             pub fn to_words(&self) -> [u64; HEADER_WORDS] {
                 [$(self.$field),*]
             }
 
-            /// From the twelve words (checked by the cloud's core, not here).
+            /// From the words (checked by the cloud's core, not here).
             pub fn from_words(w: [u64; HEADER_WORDS]) -> Self {
                 let [$($field),*] = w;
                 Self { $($field),* }
@@ -72,7 +77,7 @@ macro_rules! header_words {
 
 header_words!(
     magic, version, ring_bits, patches, user_key, cloud_key, pair, width, height, stride, engine,
-    chunk,
+    chunk, scheme,
 );
 
 impl ImageHeader {
@@ -215,8 +220,31 @@ pub struct GcBatch {
     pub garbler: bool,
     /// Who learns the outputs.
     pub reveal: Reveal,
+    /// The garbling scheme (the image header's).
+    pub scheme: Scheme,
     /// Input bits per instance.
     pub bits: Vec<Vec<bool>>,
+}
+
+/// The garbling scheme an image header's word names; an unknown code is refused, naming the
+/// schemes this build knows.
+pub(crate) fn scheme_of_word(word: u64) -> Result<Scheme, ProtocolError> {
+    u8::try_from(word)
+        .ok()
+        .and_then(Scheme::from_code)
+        .ok_or_else(|| {
+            let known: Vec<String> = Scheme::ALL
+                .iter()
+                .map(|s| format!("{s} ({})", s.code()))
+                .collect();
+            protocol(
+                "image header",
+                format!(
+                    "garbling scheme code {word} is unknown to this cloud (it garbles with {})",
+                    known.join(" or ")
+                ),
+            )
+        })
 }
 
 /// Wire form of a key message under `pk` (length-prefixed).
@@ -246,9 +274,25 @@ mod tests {
         assert_eq!(h.patches, 1003);
         assert_eq!(h.engine, 1010);
         assert_eq!(h.chunk, 1011);
+        assert_eq!(h.scheme, 1012);
         let bytes = h.to_bytes();
         assert_eq!(&bytes[..8], &1000u64.to_le_bytes());
         assert_eq!(ImageHeader::from_bytes(&bytes).expect("parse"), h);
         assert!(ImageHeader::from_bytes(&bytes[1..]).is_err());
+    }
+
+    #[test]
+    fn scheme_words_name_a_known_scheme_or_are_refused() {
+        for s in Scheme::ALL {
+            assert_eq!(scheme_of_word(u64::from(s.code())).expect("known"), s);
+        }
+        for word in [0, 3, 0x101, u64::MAX] {
+            let e = scheme_of_word(word).expect_err("unknown").to_string();
+            assert!(e.contains(&format!("code {word}")), "{e}");
+            assert!(
+                e.contains("half-gates (1)") && e.contains("three-halves (2)"),
+                "{e}"
+            );
+        }
     }
 }

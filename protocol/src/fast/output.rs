@@ -39,6 +39,7 @@ use model::pixel::patch_values;
 use rand::CryptoRng;
 use runtime::channel::Channel;
 use runtime::driver::{Reveal, TwoPartyCircuit};
+use runtime::scheme::Scheme;
 
 /// `circuits/output_pixel.dsl`: one pixel from shares of its sum over `N` patches.
 pub const OUTPUT_PIXEL: &str = include_str!("../../../circuits/output_pixel.dsl");
@@ -224,7 +225,8 @@ impl OutputPlan {
         Ok(())
     }
 
-    /// The user's side: garbles every group with its sums `s_u`, learns the pixels.
+    /// The user's side (standalone, half-gates; an image run's core carries its negotiated
+    /// scheme instead): garbles every group with its sums `s_u`, learns the pixels.
     /// Returns the row-major 8-bit image; adds the gates and traffic to `report`.
     pub fn run_user<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         &self,
@@ -241,6 +243,7 @@ impl OutputPlan {
                 circuit: GcCircuit::Output(g),
                 garbler: true,
                 reveal: Reveal::Garbler,
+                scheme: Scheme::default(),
                 bits: self.group_bits(g, s_u, ring.k)?,
             };
             let outs = run_batch(ch, circuit, &batch, report, rng)?;
@@ -253,8 +256,9 @@ impl OutputPlan {
         Ok(image)
     }
 
-    /// The cloud's side: evaluates every group with its sums `s_c` (entered by OT) and
-    /// returns the colour bits to the user; learns nothing. Adds gates and traffic to `report`.
+    /// The cloud's side (standalone, half-gates): evaluates every group with its sums `s_c`
+    /// (entered by OT) and returns the colour bits to the user; learns nothing. Adds gates
+    /// and traffic to `report`.
     pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         &self,
         ch: &mut C,
@@ -269,6 +273,7 @@ impl OutputPlan {
                 circuit: GcCircuit::Output(g),
                 garbler: false,
                 reveal: Reveal::Garbler,
+                scheme: Scheme::default(),
                 bits: self.group_bits(g, s_c, ring.k)?,
             };
             run_batch(ch, circuit, &batch, report, rng)?;

@@ -19,6 +19,7 @@ use model::patches::ImageLayout;
 use paillier::{PublicKey, SecretKey};
 use rand::CryptoRng;
 use runtime::channel::Channel;
+use runtime::scheme::Scheme;
 use std::time::{Duration, Instant};
 
 pub use super::step::{CloudView, MAX_PATCHES, input_offset, input_value_bits, layer_layout};
@@ -76,18 +77,19 @@ pub fn run_user_with<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     image: &ImageLayout,
     rng: &mut R,
 ) -> Result<UserOutput, ProtocolError> {
-    let chunking = Chunking::default();
+    let (chunking, scheme) = (Chunking::default(), Scheme::default());
     run_user_chunked(
-        engine, chunking, ch, user_sk, share, circuit, inputs, image, rng,
+        engine, chunking, scheme, ch, user_sk, share, circuit, inputs, image, rng,
     )
 }
 
-/// [`run_user_with`] with the image's patches cut as `chunking` says (the image header
-/// carries the chunk size; the cloud follows).
+/// [`run_user_with`] with the image's patches cut as `chunking` says and every batch garbled
+/// with `scheme` (the image header carries both; the cloud follows).
 #[allow(clippy::too_many_arguments)]
 pub fn run_user_chunked<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     engine: CrossEngine,
     chunking: Chunking,
+    scheme: Scheme,
     ch: &mut C,
     user_sk: &SecretKey,
     share: &ModelShare,
@@ -96,8 +98,10 @@ pub fn run_user_chunked<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     image: &ImageLayout,
     rng: &mut R,
 ) -> Result<UserOutput, ProtocolError> {
-    let core =
-        PartyCore::user(engine, user_sk, share, circuit, inputs, image)?.with_chunking(chunking)?;
+    let core = PartyCore::user(engine, user_sk, share, circuit, inputs, image)?
+        .in_session(ch.session_id())
+        .with_chunking(chunking)?
+        .with_scheme(scheme)?;
     let (done, report) = drive(ch, core, rng)?;
     Ok(UserOutput {
         pixels: done.pixels,
@@ -122,7 +126,8 @@ pub fn run_cloud<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
 }
 
 /// [`run_cloud`] with the linear layers on `engine`: a user's image header naming another
-/// engine is refused with an error naming both.
+/// engine is refused with an error naming both; the garbling scheme is the header's (an
+/// unknown one is refused).
 pub fn run_cloud_with<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     engine: CrossEngine,
     ch: &mut C,

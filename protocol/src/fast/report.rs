@@ -2,6 +2,7 @@
 //! traffic, AND gates, activations, pixels) and the accounting of its garbled batches.
 
 use crate::timeline::Timeline;
+use runtime::scheme::Scheme;
 use std::ops::{Deref, DerefMut};
 
 /// One party's timeline of an image run plus the sizes of its garbled batches; it reads as
@@ -20,6 +21,8 @@ pub struct FastReport {
     pub gc_bytes_received: Vec<u64>,
     /// Chunks the image was cut into ([`super::schedule::Chunking`]; 1: not pipelined).
     pub chunks: usize,
+    /// The garbling scheme of the run's batches.
+    pub scheme: Scheme,
 }
 
 impl Deref for FastReport {

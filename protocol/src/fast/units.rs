@@ -159,6 +159,7 @@ impl PartyCore<'_> {
             circuit: GcCircuit::Activation,
             garbler: user,
             reveal: Reveal::Evaluator,
+            scheme: self.scheme,
             bits,
         })
     }

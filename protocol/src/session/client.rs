@@ -11,6 +11,7 @@ use model::fixed::FixedMlp;
 use model::patches::ImageLayout;
 use paillier::SecretKey;
 use runtime::channel::Channel;
+use runtime::scheme::Scheme;
 use std::time::{Duration, Instant};
 use transport::{ClientTransport, Link};
 
@@ -41,6 +42,9 @@ pub struct Session<C: Channel> {
     pub protocol: ProtocolKind,
     /// Where the fast protocol keeps this user's share between jobs (`None`: a setup per job).
     pub share_location: Option<crate::fast::store::UserShareLocation>,
+    /// The garbling scheme of the fast protocols' batches (default half-gates; the image
+    /// header names it and the cloud follows; the reference protocol refuses three-halves).
+    pub scheme: Scheme,
 }
 
 /// Connects to a server through `transport` (TLS with the pinned cloud certificate, or plain
@@ -128,6 +132,7 @@ pub fn handshake_with_policy<C: Channel>(
         circuit,
         protocol,
         share_location: None,
+        scheme: Scheme::default(),
     })
 }
 
@@ -215,6 +220,7 @@ impl<C: Channel> Session<C> {
     ) -> Result<UserOutcome, SessionError> {
         let runner = Runner::of(self.protocol);
         runner.check_user(layout.is_some())?;
+        self.protocol.check_scheme(self.scheme)?;
         let chunk = chunk.clamp(1, MAX_CHUNK);
         if patches.is_empty() || patches.len() as u64 > MAX_PATCHES {
             return Err(SessionError::Model(format!(
@@ -237,6 +243,7 @@ impl<C: Channel> Session<C> {
             layout,
             chunk,
         };
+            scheme: self.scheme,
         let out = runner.run_user(&mut self.channel, &ctx, progress)?;
         expect_frame(&mut self.channel, Tag::Done, "end of job")?;
         Ok(out)

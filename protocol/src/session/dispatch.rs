@@ -16,6 +16,7 @@ use crate::upload::{EncryptedModel, ModelHeader};
 use model::patches::ImageLayout;
 use paillier::SecretKey;
 use runtime::channel::Channel;
+use runtime::scheme::Scheme;
 
 /// A protocol's runner, chosen by the agreed [`ProtocolKind`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,8 @@ pub(crate) struct UserContext<'a> {
     pub layout: Option<&'a ImageLayout>,
     /// Patches per chunk (reference protocol).
     pub chunk: usize,
+    /// The garbling scheme (fast protocols; the reference protocol runs half-gates only).
+    pub scheme: Scheme,
 }
 
 /// What a user's job gave.
@@ -148,6 +151,7 @@ impl Runner {
                 });
                 let job = fast_job::UserJob {
                     engine,
+                    scheme: ctx.scheme,
                     sk: ctx.sk,
                     header: ctx.header,
                     location: ctx.location,

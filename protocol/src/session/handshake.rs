@@ -20,7 +20,8 @@ use super::error::hex;
 use super::wire::{Tag, expect_frame, send_frame};
 use crate::upload::{ModelHeader, ModelSeal, OwnerPublicKey, SEAL_BYTES};
 use paillier::PublicKey;
-use runtime::channel::{Channel, SessionId, short_session};
+use runtime::channel::{Channel, SessionId};
+use runtime::scheme::Scheme;
 use sha2::{Digest, Sha256};
 
 const MAGIC: &[u8; 8] = b"GCCNN-SE";
@@ -73,6 +74,19 @@ impl ProtocolKind {
             ProtocolKind::Reference => None,
             ProtocolKind::Fast => Some(crate::fast::CrossEngine::Paillier),
             ProtocolKind::FastRlwe => Some(crate::fast::CrossEngine::Rlwe),
+        }
+    }
+
+    /// Refuses a garbling scheme the protocol cannot run, before anything is sent: the
+    /// reference protocol (its bridge) garbles with half-gates only; the fast protocols name
+    /// the user's scheme in the image header.
+    pub fn check_scheme(self, scheme: Scheme) -> Result<(), SessionError> {
+        match (self, scheme) {
+            (ProtocolKind::Reference, Scheme::ThreeHalves) => Err(SessionError::Unsupported(
+                "reference with three-halves garbling (the reference protocol garbles with \
+                 half-gates only; three-halves runs under fast and fast-rlwe)",
+            )),
+            _ => Ok(()),
         }
     }
 

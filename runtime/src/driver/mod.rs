@@ -293,32 +293,7 @@ pub fn run_garbler_with_scheme<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     }
     ch.flush().map_err(&e)?;
     phases.done("garbling (streamed)");
-
-    let e = chan("output");
-    let mut outputs = None;
-    if reveal.to_evaluator() {
-        ch.send(&pack_bits(&decoding)).map_err(&e)?;
-        ch.flush().map_err(&e)?;
-    }
-    if reveal.to_garbler() {
-        let mut buf = vec![0u8; decoding.len().div_ceil(8)];
-        ch.recv_exact(&mut buf)
-            .map_err(chan("output (receiving the evaluator's output bits)"))?;
-        let lsbs = unpack_bits(&buf, decoding.len());
-        let bits: Vec<bool> = lsbs.iter().zip(&decoding).map(|(&a, &d)| a ^ d).collect();
-        outputs = Some(split_instances(&bits, n));
-    }
-    phases.done("output");
-    Ok(RunOutput {
-        outputs,
-        stats: RunStats {
-            ands: (n * tpc.and_count()) as u64,
-            ots: m as u64,
-            bytes_sent: ch.bytes_sent(),
-            bytes_received: ch.bytes_received(),
-            phases: phases.list,
-        },
-    })
+    finish_run(ch, tpc, Party::Garbler, reveal, &decoding, (n, m), phases)
 }
 
 /// Runs the evaluator's side: `inputs[k]` holds the evaluator's input bits of instance `k`
@@ -368,27 +343,59 @@ pub fn run_evaluator_with_scheme<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
         lsbs.extend(out.iter().map(|l| l.lsb()));
     }
     phases.done("evaluation (streamed)");
+    let ots = choices.len();
+    finish_run(ch, tpc, Party::Evaluator, reveal, &lsbs, (n, ots), phases)
+}
 
-    let e = chan("output");
+/// The end both roles share: the output exchange, then the run's statistics. Each party
+/// holds one bit per output wire of the batch (the garbler the decoding bits, the evaluator
+/// the colour bits of its active output labels); a party that learns the outputs receives
+/// the other's bits and XORs them with its own. The evaluator learns first, then the
+/// garbler. `(n, ots)`: instances of the batch and correlated OTs run.
+fn finish_run<C: Channel + ?Sized>(
+    ch: &mut C,
+    tpc: &TwoPartyCircuit,
+    role: Party,
+    reveal: Reveal,
+    own: &[bool],
+    (n, ots): (usize, usize),
+    mut phases: Phases,
+) -> Result<RunOutput, DriverError> {
     let mut outputs = None;
-    if reveal.to_evaluator() {
-        let mut buf = vec![0u8; lsbs.len().div_ceil(8)];
-        ch.recv_exact(&mut buf)
-            .map_err(chan("output (receiving the decoding bits)"))?;
-        let decoding = unpack_bits(&buf, lsbs.len());
-        let bits: Vec<bool> = lsbs.iter().zip(&decoding).map(|(&a, &d)| a ^ d).collect();
-        outputs = Some(split_instances(&bits, n));
-    }
-    if reveal.to_garbler() {
-        ch.send(&pack_bits(&lsbs)).map_err(&e)?;
-        ch.flush().map_err(&e)?;
+    let steps = [
+        (
+            Party::Evaluator,
+            reveal.to_evaluator(),
+            "output (receiving the decoding bits)",
+        ),
+        (
+            Party::Garbler,
+            reveal.to_garbler(),
+            "output (receiving the evaluator's output bits)",
+        ),
+    ];
+    for (learner, revealed, receiving) in steps {
+        if !revealed {
+            continue;
+        }
+        if learner == role {
+            let mut buf = vec![0u8; own.len().div_ceil(8)];
+            ch.recv_exact(&mut buf).map_err(chan(receiving))?;
+            let theirs = unpack_bits(&buf, own.len());
+            let bits: Vec<bool> = own.iter().zip(&theirs).map(|(&a, &b)| a ^ b).collect();
+            outputs = Some(split_instances(&bits, n));
+        } else {
+            let e = chan("output");
+            ch.send(&pack_bits(own)).map_err(&e)?;
+            ch.flush().map_err(&e)?;
+        }
     }
     phases.done("output");
     Ok(RunOutput {
         outputs,
         stats: RunStats {
             ands: (n * tpc.and_count()) as u64,
-            ots: choices.len() as u64,
+            ots: ots as u64,
             bytes_sent: ch.bytes_sent(),
             bytes_received: ch.bytes_received(),
             phases: phases.list,
