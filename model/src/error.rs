@@ -129,6 +129,28 @@ pub enum ModelError {
     /// The activation could not be loaded, checked or evaluated (names the file or name).
     #[error(transparent)]
     Activation(#[from] activation::ActivationError),
+    /// An activation name a model file cannot carry ([`crate::model_activation`]).
+    #[error("activation name: {0}")]
+    BadActivationName(String),
+    /// An explicit activation whose source is not the one the model names.
+    #[error(
+        "the activation {given} disagrees with the model's activation {model}: leave the \
+         activation out to run the model's own, or pass the DSL file with the model's source"
+    )]
+    ActivationMismatch {
+        /// The model's activation (name and hash).
+        model: String,
+        /// The activation given (name, file and hash).
+        given: String,
+    },
+    /// The model's activation cannot be found without the user's help.
+    #[error("the model's activation {model} is not available: {reason}")]
+    ActivationUnavailable {
+        /// The model's activation (name and hash).
+        model: String,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// Training (crate `gcc-nn-train`) failed inside candle, or the training data is unusable.
     #[error("training: {0}")]
     Training(String),

@@ -8,6 +8,8 @@
 //! - [`pixel`]: the output mapping to 8-bit pixels, in integers (one definition);
 //! - [`metrics`]: PSNR, SSIM, seeded Gaussian noise;
 //! - [`mlp`]: the residual MLP and its versioned file format;
+//! - [`model_activation`]: the activation a model file names (name and source hash) and the
+//!   rule that picks a run's activation from it;
 //! - [`fixed`]: the fixed-point parameters ([`fixed::FIXED`]), the activation's table
 //!   ([`fixed::FixedActivation`], from the `gcc-nn-activation` DSL program) and the exact network;
 //! - [`denoise`]: whole-image denoisers (float tanh, float activation table, fixed point);
@@ -22,6 +24,7 @@ pub mod image_file;
 pub mod limits;
 pub mod metrics;
 pub mod mlp;
+pub mod model_activation;
 pub mod patches;
 pub mod pixel;
 pub mod report;
@@ -30,4 +33,5 @@ pub mod shipped;
 pub use error::{ModelError, Result};
 pub use gray::GrayImage;
 pub use mlp::Mlp;
+pub use model_activation::ModelActivation;
 pub use patches::PatchGeometry;

@@ -5,30 +5,50 @@
 //! pixels with `(y·0.2 + 0.5)·255`. Hidden layers use tanh (or an approximation of it);
 //! the last layer is linear. Adding `centre(p)` is done by the user, who holds `p`.
 //!
-//! File format, version 2: the [`bytes`] envelope ([`MODEL_FILE`]: `"GCCNNMLP"`, `u32`
+//! File format, version 3: the [`bytes`] envelope ([`MODEL_FILE`]: `"GCCNNMLP"`, `u32`
 //! version, `u64` body length, body, SHA-256 of all bytes before it) around a little-endian
-//! body: `u32` input patch, `u32` output patch, `u32` default stride, `f32` training σ, `u32`
-//! layer count L, L+1 × `u32` widths, then per layer the weights (`f32`, row-major
-//! `[out][in]`) and the biases (`f32`). Version 1 (no length field) is refused as written by
-//! an older gcc-nn.
+//! body: the activation the model was trained for ([`ModelActivation`]: `u8` name length n,
+//! 1 ≤ n ≤ 64, n bytes of UTF-8 name without control characters, the SHA-256 of its DSL
+//! source [32]), then `u32` input patch, `u32` output patch, `u32` default stride, `f32`
+//! training σ, `u32` layer count L, L+1 × `u32` widths, then per layer the weights (`f32`,
+//! row-major `[out][in]`) and the biases (`f32`).
+//!
+//! Version 2 (the same body without the activation) named no activation, so a ReLU model run
+//! with the default tanh_fit gave wrong images silently: it is refused, with the remedy
+//! `gcc-nn model upgrade OLD --activation NAME -o NEW` ([`Mlp::from_v2_bytes`], weights
+//! copied bit for bit). Version 1 (no length field) is refused as written by an older gcc-nn.
 
 use crate::error::{ModelError, Result};
+pub use crate::model_activation::{MAX_ACTIVATION_NAME, ModelActivation};
 use crate::patches::PatchGeometry;
-use bytes::{DecodeError, Format, Put};
+use bytes::{DecodeError, Format, Put, Reader};
 use std::path::Path;
 
 /// The model file format version written by [`Mlp::to_bytes`].
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The model file envelope.
 pub const MODEL_FILE: Format = Format {
     what: "model",
     magic: *b"GCCNNMLP",
     version: FORMAT_VERSION,
-    max_body: 24 + 4 * (MAX_LAYERS as u64 + 1) + 4 * MAX_PARAMETERS,
-    remedy: "train it again with this gcc-nn (`gcc-nn train`), or convert it with the gcc-nn \
-             release that wrote it",
+    max_body: ACTIVATION_BYTES + V2_MAX_BODY,
+    remedy: "a version-2 file names no activation: convert it with `gcc-nn model upgrade FILE \
+             --activation NAME -o NEW` (NAME: the activation it was trained for, tanh_fit for \
+             gcc-nn's tanh models, relu for ReLU ones); an older file: train it again with \
+             `gcc-nn train`",
     legacy_prefixes: &[],
 };
+/// The version-2 envelope (no activation), read only by [`Mlp::from_v2_bytes`].
+pub const MODEL_FILE_V2: Format = Format {
+    version: 2,
+    max_body: V2_MAX_BODY,
+    remedy: "train it again with `gcc-nn train`",
+    ..MODEL_FILE
+};
+/// Largest body of version 2: the header fields, the widths and the parameters.
+const V2_MAX_BODY: u64 = 24 + 4 * (MAX_LAYERS as u64 + 1) + 4 * MAX_PARAMETERS;
+/// Largest activation section of version 3: name length, name, SHA-256.
+const ACTIVATION_BYTES: u64 = 1 + MAX_ACTIVATION_NAME as u64 + 32;
 /// Most layers a model file may declare.
 pub const MAX_LAYERS: u32 = 64;
 /// Widest layer a model file may declare.
@@ -81,10 +101,15 @@ pub struct Mlp {
     pub sigma: f32,
     /// Layers, first to last; all but the last are followed by the activation.
     pub layers: Vec<Dense>,
+    /// The activation it was trained for (what every run uses unless told otherwise, and
+    /// only if the source agrees: [`ModelActivation::resolve`]).
+    pub activation: ModelActivation,
 }
 
 impl Mlp {
-    /// Builds a model and checks that the layer shapes chain and fit the patch sizes.
+    /// Builds a model for the shipped `tanh_fit` (set another with
+    /// [`Mlp::with_activation`]) and checks that the layer shapes chain and fit the patch
+    /// sizes.
     pub fn new(
         input_patch: usize,
         output_patch: usize,
@@ -98,9 +123,25 @@ impl Mlp {
             stride,
             sigma,
             layers,
+            activation: ModelActivation::shipped(DEFAULT_ACTIVATION)?,
         };
         m.validate()?;
         Ok(m)
+    }
+
+    /// The same model for `activation`.
+    pub fn with_activation(mut self, activation: ModelActivation) -> Self {
+        self.activation = activation;
+        self
+    }
+
+    /// The activation of a run of this model: [`ModelActivation::resolve`] (`explicit` only
+    /// if its source has the model's hash; without it, the model's own).
+    pub fn activation_for(
+        &self,
+        explicit: Option<activation::Activation>,
+    ) -> Result<activation::Activation> {
+        self.activation.resolve(explicit)
     }
 
     fn validate(&self) -> Result<()> {
@@ -203,7 +244,13 @@ impl Mlp {
     /// Serialises to the versioned binary format (see the module docs).
     pub fn to_bytes(&self) -> Vec<u8> {
         let params = self.parameter_count();
-        let mut w = MODEL_FILE.writer(24 + 4 * (self.layers.len() + 1) + 4 * params);
+        let name = self.activation.name().as_bytes();
+        let mut w =
+            MODEL_FILE.writer(1 + name.len() + 32 + 24 + 4 * (self.layers.len() + 1) + 4 * params);
+        // A ModelActivation's name is 1..=64 bytes (checked when it was made).
+        w.put(&[name.len() as u8]);
+        w.put(name);
+        w.put(&self.activation.sha256());
         for v in [
             self.input_patch as u32,
             self.output_patch as u32,
@@ -224,20 +271,41 @@ impl Mlp {
         w.finish()
     }
 
-    /// Parses the binary format; `what` names the source in errors.
+    /// Parses the binary format (version 3); `what` names the source in errors.
     pub fn from_bytes(bytes: &[u8], what: &str) -> Result<Self> {
-        let bad = |message: String| ModelError::BadModelFile {
-            what: what.to_string(),
-            message,
-        };
-        let decode = |e: DecodeError| {
-            if e.field == "magic" {
-                bad("not a gcc-nn model (magic \"GCCNNMLP\" missing)".into())
-            } else {
-                bad(format!("{} at byte {}: {}", e.field, e.offset, e.reason))
-            }
-        };
+        let (bad, decode) = errors(what);
         let mut r = MODEL_FILE.open(bytes).map_err(decode)?;
+        let n = usize::from(r.u8("activation name length").map_err(decode)?);
+        let name = r.take("activation name", n).map_err(decode)?;
+        let name = std::str::from_utf8(name)
+            .map_err(|e| bad(format!("activation name is not UTF-8: {e}")))?;
+        crate::model_activation::check_name(name)
+            .map_err(|m| bad(format!("activation name: {m}")))?;
+        let sha256 = r.array::<32>("activation hash").map_err(decode)?;
+        let activation = ModelActivation::new(name, sha256)?;
+        Ok(Self::parse_body(r, what)?.with_activation(activation))
+    }
+
+    /// Parses a version-2 file (no activation) as a model for `activation`: the converter
+    /// of `gcc-nn model upgrade` (weights and biases copied bit for bit).
+    pub fn from_v2_bytes(bytes: &[u8], what: &str, activation: ModelActivation) -> Result<Self> {
+        let (_, decode) = errors(what);
+        let r = MODEL_FILE_V2.open(bytes).map_err(decode)?;
+        Ok(Self::parse_body(r, what)?.with_activation(activation))
+    }
+
+    /// The format version a model file declares (bytes 8..12), if it has the magic.
+    pub fn file_version(bytes: &[u8]) -> Option<u32> {
+        let head = bytes.get(..12)?;
+        (head[..8] == MODEL_FILE.magic)
+            .then(|| u32::from_le_bytes([head[8], head[9], head[10], head[11]]))
+    }
+
+    /// The body after the activation (the whole body of version 2): shape, σ, widths,
+    /// parameters; the model it gives is for [`DEFAULT_ACTIVATION`] until the caller sets
+    /// the file's.
+    fn parse_body(mut r: Reader<'_>, what: &str) -> Result<Self> {
+        let (bad, decode) = errors(what);
         let over = |field: &str, value: u64, limit: u64| {
             bad(format!("{field} {value} is outside 1..={limit}"))
         };
@@ -307,7 +375,7 @@ impl Mlp {
         Self::new(input_patch, output_patch, stride, sigma, layers)
     }
 
-    /// Reads a model file.
+    /// Reads a model file (version 3).
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
             path: path.to_path_buf(),
@@ -320,4 +388,29 @@ impl Mlp {
     pub fn save(&self, path: &Path) -> Result<()> {
         crate::image_file::write_replacing(path, &self.to_bytes())
     }
+}
+
+/// The activation of a model built in memory without one ([`Mlp::new`]): the shipped
+/// default of every secure run.
+pub const DEFAULT_ACTIVATION: &str = "tanh_fit";
+
+/// The error makers of the decoder: a message about `what`, and a [`DecodeError`] as one.
+fn errors(
+    what: &str,
+) -> (
+    impl Fn(String) -> ModelError + Copy + '_,
+    impl Fn(DecodeError) -> ModelError + Copy + '_,
+) {
+    let bad = move |message: String| ModelError::BadModelFile {
+        what: what.to_string(),
+        message,
+    };
+    let decode = move |e: DecodeError| {
+        if e.field == "magic" {
+            bad("not a gcc-nn model (magic \"GCCNNMLP\" missing)".into())
+        } else {
+            bad(format!("{} at byte {}: {}", e.field, e.offset, e.reason))
+        }
+    };
+    (bad, decode)
 }

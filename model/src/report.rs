@@ -20,6 +20,20 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> ModelError + '_ {
 /// The activations of the README's table: tanh* (shipped name `tanh`), then tanh_fit.
 pub const DEFAULT_ACTIVATIONS: [&str; 2] = ["tanh", "tanh_fit"];
 
+/// The activations `psnr-report` compares by default: the README's [`DEFAULT_ACTIVATIONS`]
+/// for a model made for `tanh_fit`, else the model's own activation alone
+/// ([`crate::ModelActivation::resolve`]).
+pub fn default_activations(mlp: &Mlp) -> Result<Vec<Activation>> {
+    let own = mlp.activation_for(None)?;
+    if own.name() == "tanh_fit" {
+        return DEFAULT_ACTIVATIONS
+            .iter()
+            .map(|n| Ok(Activation::shipped(n)?))
+            .collect();
+    }
+    Ok(vec![own])
+}
+
 /// Column label of an activation: the shipped `tanh` is the paper's tanh*.
 fn label(a: &FixedActivation) -> String {
     match a.name() {

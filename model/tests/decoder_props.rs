@@ -9,10 +9,14 @@ use proptest::prelude::*;
 use std::path::Path;
 use testkit::mutate::{edits, mutate};
 
-/// A model file: the envelope around the given u32 header fields (sigma passed as bits)
-/// and `tail` bytes.
+/// A model file: the envelope around the activation section of tanh_fit (name length,
+/// name, SHA-256 of the source), the given u32 header fields (sigma passed as bits) and
+/// `tail` bytes.
 fn model_file(fields: &[u32], tail: &[u8]) -> Vec<u8> {
-    let mut body = Vec::new();
+    let act = gcc_nn_model::ModelActivation::shipped("tanh_fit").expect("tanh_fit");
+    let mut body = vec![act.name().len() as u8];
+    body.extend_from_slice(act.name().as_bytes());
+    body.extend_from_slice(&act.sha256());
     for f in fields {
         body.extend_from_slice(&f.to_le_bytes());
     }

@@ -50,10 +50,10 @@ fn corrupt_truncated_or_foreign_model_files_are_clear_errors() {
     )
     .expect_err("foreign");
     assert!(e.to_string().contains("not a gcc-nn model"), "{e}");
-    let mut v3 = bytes.clone();
-    v3[8] = 3;
-    let e = Mlp::from_bytes(&v3, "v3").expect_err("version");
-    assert!(e.to_string().contains("format version 3"), "{e}");
+    let mut v4 = bytes.clone();
+    v4[8] = 4;
+    let e = Mlp::from_bytes(&v4, "v4").expect_err("version");
+    assert!(e.to_string().contains("format version 4"), "{e}");
     // The format before the envelope (version 1, no length field): a clear error.
     let mut v1 = bytes.clone();
     v1[8] = 1;

@@ -71,7 +71,10 @@ const _: () = assert!(REFERENCE_SIGMA < 127 && *RING_BITS.end() + SETUP_SIGMA <=
 ///
 /// Every shipped command (`keygen`, `model encrypt`, `serve`, `denoise --connect`,
 /// `secure-bench`) takes the default, [`KeyPolicy::Production`], and has no option to
-/// change it: the test-only policy is reachable only through library calls
+/// change it; only a debug build of `model encrypt`, `serve` and `denoise --connect` takes
+/// the test policy under `GCC_NN_INSECURE_TEST_KEYS=1` (the spawned-process tests; release
+/// builds have no such code). Otherwise the test-only policy is reachable only through
+/// library calls
 /// ([`crate::session::serve::CloudState::with_key_policy`],
 /// [`crate::session::client::connect_with_policy`],
 /// [`crate::session::client::handshake_with_policy`], [`crate::upload::EncryptedModel::encrypt_with_rng`]).

@@ -24,14 +24,10 @@ pub(crate) enum CostCommand {
         /// paper's `39,3072,3072,2559,2047,17` (with --stride 3).
         #[arg(long, value_delimiter = ',', num_args = 1..)]
         shape: Option<Vec<usize>>,
-        /// The activation the model owner would choose: a shipped name or a DSL file.
-        #[arg(
-            long,
-            value_name = "FILE.dsl|NAME",
-            value_parser = super::parse_activation,
-            default_value = "tanh_fit"
-        )]
-        activation: Activation,
+        /// The activation: a shipped name or a DSL file; default: the one the model file
+        /// names (a file's own is the only one accepted), with --shape tanh_fit.
+        #[arg(long, value_name = "FILE.dsl|NAME", value_parser = super::parse_activation)]
+        activation: Option<Activation>,
         /// Stride; default: the model's.
         #[arg(long)]
         stride: Option<usize>,
@@ -65,6 +61,11 @@ pub(crate) fn run(cmd: CostCommand) -> Result<(), CliError> {
     if side.is_empty() {
         return Err("--side: give at least one image side".into());
     }
+    // A shaped network (zero weights, made for tanh_fit by `Mlp::new`) takes any activation.
+    let activation = match (activation, &shape) {
+        (Some(a), Some(_)) => a,
+        (explicit, _) => mlp.activation_for(explicit)?,
+    };
     let report = cost_report(&mlp, &activation, stride, &side)?;
     if json {
         outln!("{}", to_json(&name, &report));

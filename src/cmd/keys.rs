@@ -35,3 +35,24 @@ pub(crate) fn load_secret(path: &Path) -> Result<SecretKey, CliError> {
     // from_file wipes the read buffer.
     SecretKey::from_file(&p).map_err(|e| format!("{}: {e}", p.display()).into())
 }
+
+/// The environment variable that lets a debug build's commands accept small (insecure)
+/// Paillier keys: the spawned-process tests of the shipped models use it (docs/cli.md,
+/// "Test builds"). Release builds do not contain the code that reads it.
+pub(crate) const INSECURE_TEST_KEYS_ENV: &str = "GCC_NN_INSECURE_TEST_KEYS";
+
+/// Which Paillier keys `model encrypt`, `serve` and `denoise --connect` accept: always
+/// [`KeyPolicy::Production`] in a release build. A debug build (what `cargo test` spawns)
+/// takes [`KeyPolicy::InsecureTestKeys`] when [`INSECURE_TEST_KEYS_ENV`] is `1`, and says so
+/// on stderr.
+pub(crate) fn key_policy() -> protocol::session::KeyPolicy {
+    #[cfg(debug_assertions)]
+    if std::env::var_os(INSECURE_TEST_KEYS_ENV).is_some_and(|v| v == "1") {
+        eprintln!(
+            "warning: {INSECURE_TEST_KEYS_ENV}=1: this debug build accepts INSECURE small keys \
+             (tests only; release builds ignore it)"
+        );
+        return protocol::session::KeyPolicy::InsecureTestKeys;
+    }
+    protocol::session::KeyPolicy::Production
+}

@@ -7,6 +7,7 @@ use clap::Subcommand;
 use model::Mlp;
 use model::fixed::{FIXED, FixedMlp};
 use protocol::fast::store::CloudShareStore;
+use protocol::session::KeyPolicy;
 use protocol::session::admit::UserRate;
 use protocol::session::serve::{CloudState, ServeOptions, serve};
 use protocol::upload::{EncryptedModel, OwnerKey, OwnerPublicKey};
@@ -44,16 +45,29 @@ pub(crate) enum ModelCommand {
         /// directory): the upload is signed with it.
         #[arg(long, value_name = "FILE|DIR")]
         owner_key: PathBuf,
-        /// Activation: a shipped name (tanh_fit, tanh, tanh_fine, relu, sigmoid, gelu) or a
-        /// DSL file fixed<16,12> → fixed<16,12>; its source goes into the encrypted model's
-        /// header (the cloud compiles it and sends it to the user).
-        #[arg(
-            long,
-            value_name = "FILE.dsl|NAME",
-            value_parser = super::parse_activation,
-            default_value = "tanh_fit"
-        )]
+        /// Activation; default: the one the model file names. A shipped name (tanh_fit,
+        /// tanh, tanh_fine, relu, sigmoid, gelu) or a DSL file fixed<16,12> → fixed<16,12>,
+        /// accepted only if its source has the model's hash (needed when the model names a
+        /// DSL file of its owner's). Its source goes into the encrypted model's header (the
+        /// cloud compiles it and sends it to the user).
+        #[arg(long, value_name = "FILE.dsl|NAME", value_parser = super::parse_activation)]
+        activation: Option<activation::Activation>,
+    },
+    /// Convert a version-2 model file (which names no activation) to version 3, naming the
+    /// activation it was trained for; weights and biases are copied bit for bit.
+    Upgrade {
+        /// The version-2 model file.
+        model: PathBuf,
+        /// The activation the model was trained for (tanh_fit for gcc-nn's tanh models, relu
+        /// for ReLU ones), a shipped name or a DSL file.
+        #[arg(long, value_name = "FILE.dsl|NAME", value_parser = super::parse_activation)]
         activation: activation::Activation,
+        /// Output model file (version 3).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Replace OUTPUT if it exists (it may be MODEL itself).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -148,10 +162,17 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
                 Some(p) => Mlp::load(p)?,
                 None => model::shipped::model()?,
             };
+            // The header's activation (source and hash) is the model file's.
+            let activation = mlp.activation_for(activation)?;
             let pk = super::keys::load_public(&user_key)?;
             let fixed = FixedMlp::from_model(&mlp, FIXED, activation)?;
             let t = Instant::now();
-            let enc = EncryptedModel::encrypt(&fixed, &pk, &owner)?;
+            let enc = match super::keys::key_policy() {
+                KeyPolicy::Production => EncryptedModel::encrypt(&fixed, &pk, &owner)?,
+                KeyPolicy::InsecureTestKeys => {
+                    EncryptedModel::encrypt_with_rng(&fixed, &pk, &owner, &mut rand::rng())?
+                }
+            };
             enc.save(&output)?;
             outln!(
                 "wrote {} ({} encrypted parameters, {}-bit key, short-exponent randomness, \
@@ -164,6 +185,15 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             );
             Ok(())
         }
+        SecureCommand::Model {
+            cmd:
+                ModelCommand::Upgrade {
+                    model,
+                    activation,
+                    output,
+                    force,
+                },
+        } => upgrade(&model, &activation, &output, force),
         SecureCommand::Serve {
             model,
             owner_pub,
@@ -187,8 +217,8 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             }
             let owner = OwnerPublicKey::load(&owner_pub)?;
             let enc = EncryptedModel::load(&model)?;
-            let mut state =
-                CloudState::new(enc, &owner).map_err(|e| format!("{}: {e}", model.display()))?;
+            let mut state = CloudState::with_key_policy(enc, &owner, super::keys::key_policy())
+                .map_err(|e| format!("{}: {e}", model.display()))?;
             let transport = tls.transport("serve")?;
             if tls.plaintext() {
                 tracing::warn!(
@@ -238,6 +268,47 @@ pub(crate) fn run(cmd: SecureCommand) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// `gcc-nn model upgrade`: the version-2 file at `path` as version 3 for `activation`.
+fn upgrade(
+    path: &std::path::Path,
+    activation: &activation::Activation,
+    output: &std::path::Path,
+    force: bool,
+) -> Result<(), CliError> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let what = path.display().to_string();
+    match Mlp::file_version(&bytes) {
+        Some(2) => {}
+        Some(v) if v == model::mlp::FORMAT_VERSION => {
+            let mlp = Mlp::from_bytes(&bytes, &what)?;
+            return Err(format!(
+                "{what}: already version {v} (activation {}): nothing to convert",
+                mlp.activation
+            )
+            .into());
+        }
+        // Anything else gets the decoder's own message (not a model, version 1, newer).
+        _ => {
+            Mlp::from_bytes(&bytes, &what)?;
+        }
+    }
+    if output.exists() && !force {
+        return Err(format!("{}: exists (pass --force to replace it)", output.display()).into());
+    }
+    let named = model::ModelActivation::of(activation)?;
+    let mlp = Mlp::from_v2_bytes(&bytes, &what, named)?;
+    mlp.save(output)?;
+    outln!(
+        "wrote {} (model format {}, activation {}, {} weights and biases as in {})",
+        output.display(),
+        model::mlp::FORMAT_VERSION,
+        mlp.activation,
+        mlp.parameter_count(),
+        what
+    );
+    Ok(())
 }
 
 /// Prints `tracing` events (the server's log) on stderr: UTC timestamp, level, message and

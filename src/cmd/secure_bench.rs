@@ -52,7 +52,7 @@ fn bench(bits: u32, patches: usize, model_path: Option<&Path>) -> Result<(), Cli
         Some(p) => Mlp::load(p)?,
         None => model::shipped::model()?,
     };
-    let fixed = FixedMlp::from_model(&mlp, FIXED, activation::Activation::shipped("tanh_fit")?)?;
+    let fixed = FixedMlp::from_model(&mlp, FIXED, mlp.activation_for(None)?)?;
     let dir = tempfile_dir()?;
     // The cloud is the shipped `gcc-nn serve`, which refuses keys under 2048 bits: the
     // bench measures production keys only (no insecure small-key mode).

@@ -181,9 +181,10 @@ pub(crate) fn run(cmd: TrainCommand) -> Result<(), CliError> {
     };
     mlp.save(&written)?;
     outln!(
-        "wrote {} ({} parameters, {} training images, {:.0} s{})",
+        "wrote {} ({} parameters, activation {}, {} training images, {:.0} s{})",
         written.display(),
         mlp.parameter_count(),
+        mlp.activation.name(),
         images.len(),
         t.elapsed().as_secs_f64(),
         if stopped {

@@ -5,7 +5,8 @@
 //! File: the [`bytes`] envelope ([`CHECKPOINT_FILE`]: `"GCCNNCKP"`, version, length, body,
 //! SHA-256) around: the configuration as JSON (u64 length + UTF-8), `u64` steps done, `u64`
 //! seed of the generator, `u64` × 2 its word position (low, high), `f64` running loss,
-//! `u64` Adam step, the model file ([`model::mlp::MODEL_FILE`], u64 length + bytes), then
+//! `u64` Adam step, the model file ([`model::mlp::MODEL_FILE`], u64 length + bytes; a
+//! version-2 model of an older checkpoint is read for the configuration's activation), then
 //! per layer Adam's first and second moments of the weights and of the biases (`f32`).
 
 use crate::config::TrainSpec;
@@ -94,7 +95,14 @@ impl Checkpoint {
         let running_loss = f64::from_bits(r.u64("running loss").map_err(decode)?);
         let adam_step = r.u64("Adam step").map_err(decode)?;
         let model_bytes = r.bytes64("model", 1 << 28).map_err(decode)?;
-        let model = Mlp::from_bytes(model_bytes, what)?;
+        // Checkpoints written before model format v3 hold a v2 model (no activation): the
+        // configuration names it.
+        let model = if Mlp::file_version(model_bytes) == Some(2) {
+            let activation = model::ModelActivation::shipped(spec.activation.fixed_name())?;
+            Mlp::from_v2_bytes(model_bytes, what, activation)?
+        } else {
+            Mlp::from_bytes(model_bytes, what)?
+        };
         if model.widths() != spec.widths() {
             return Err(bad(format!(
                 "model widths {:?} differ from the configuration's {:?}",

@@ -145,13 +145,16 @@ fn model_of(vars: &[Var], spec: &TrainSpec) -> Result<Mlp> {
             bias: b.to_vec1::<f32>().map_err(candle_err)?,
         });
     }
-    Mlp::new(
+    // The file names the fixed-point activation the secure runs use (model format v3).
+    let activation = model::ModelActivation::shipped(spec.activation.fixed_name())?;
+    Ok(Mlp::new(
         spec.input_patch,
         spec.output_patch,
         spec.stride,
         spec.sigma as f32,
         layers,
-    )
+    )?
+    .with_activation(activation))
 }
 
 /// Initial weights and biases of every layer: from `init`, or random (N(0, 1/fan_in), zero
