@@ -5,7 +5,7 @@ mod secure_common;
 
 use protocol::session::KeyPolicy;
 use protocol::session::serve::{CloudState, ServeOptions};
-use protocol::session::wire::{Tag, send_frame};
+use protocol::session::wire::{JobRequest, Tag, send_frame};
 use protocol::session::{ProtocolKind, SessionError};
 use protocol::upload::EncryptedModel;
 use runtime::channel::Channel;
@@ -22,9 +22,12 @@ fn a_user_vanishing_mid_image_leaves_the_cloud_serving_the_next_one() {
     {
         let mut s = connect_test_key(&addr, &sk, ProtocolKind::Reference, T, Duration::ZERO)
             .expect("connect");
-        let mut job = 4u64.to_le_bytes().to_vec();
-        job.extend_from_slice(&2u32.to_le_bytes());
-        send_frame(&mut s.channel, Tag::Job, &job, "job").expect("job");
+        let job = JobRequest {
+            patches: 4,
+            chunk: 2,
+            session: s.channel.session_id(),
+        };
+        send_frame(&mut s.channel, Tag::Job, &job.to_bytes(), "job").expect("job");
         // Half of the first encrypted patch, then hang up.
         let half = vec![1u8; sk.public_key().ciphertext_bytes() * 4 + 7];
         s.channel.send(&half).expect("send");

@@ -339,6 +339,7 @@ fn garbage_session(addr: &str, rng: &mut StdRng) -> &'static str {
                 let job = JobRequest {
                     patches: 2,
                     chunk: 2,
+                    session: runtime::channel::UNBOUND_SESSION,
                 };
                 send_frame(&mut ch, Tag::Job, &job.to_bytes(), "job").expect("job");
                 (ch, raw, "inside the job")
@@ -404,6 +405,7 @@ fn stall_and_busy(server: &Server, sk: &paillier::SecretKey, rng: &mut StdRng) {
                 let job = JobRequest {
                     patches: 3,
                     chunk: 3,
+                    session: runtime::channel::UNBOUND_SESSION,
                 };
                 send_frame(&mut ch, Tag::Job, &job.to_bytes(), "job").expect("job");
                 raw
@@ -444,8 +446,9 @@ fn trickle_session(addr: &str) {
     let job = JobRequest {
         patches: 1,
         chunk: 1,
+        session: runtime::channel::UNBOUND_SESSION,
     };
-    let mut bytes = vec![Tag::Job as u8, 12, 0, 0, 0];
+    let mut bytes = vec![Tag::Job as u8, JobRequest::BYTES as u8, 0, 0, 0];
     bytes.extend_from_slice(&job.to_bytes());
     bytes.resize(1 << 20, 0x5a);
     raw.set_read_timeout(Some(Duration::from_secs(1)))

@@ -215,3 +215,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_bridge_header_recorded_in_another_session_is_refused_naming_both() {
+    // The honest transcripts were recorded on unbound channels (session 00…); the user's
+    // replayed into session b2… is refused at the cloud's header, naming both.
+    let t = &transcripts()[0];
+    let script = &t.user_script[1..];
+    let mut ch = runtime::scripted::ScriptedChannel::new(script).with_session([0xb2; 32]);
+    let err = run_role(Role::User, &mut ch)
+        .map(|_| ())
+        .expect_err("another session");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("protocol violation in bridge header")
+            && text.contains("another session")
+            && text.contains("session 0000000000000000…")
+            && text.contains("this session is b2b2b2b2b2b2b2b2…"),
+        "{text}"
+    );
+    assert_eq!(
+        ch.remaining(),
+        script.len() - HEADER_BYTES,
+        "only the header read"
+    );
+    // Control: the same replay in the recorded session is the honest run.
+    let mut ch = runtime::scripted::ScriptedChannel::new(script)
+        .with_session(runtime::channel::UNBOUND_SESSION);
+    run_role(Role::User, &mut ch).expect("same session");
+}

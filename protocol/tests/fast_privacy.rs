@@ -306,7 +306,7 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
     assert_eq!(before_image as usize, cur.at);
     // Image header: public words (counts, key fingerprints, the cloud's own pair id, the
     // image's width, height and stride, the linear-layer engine, the chunk size, the garbling
-    // scheme).
+    // scheme), then the channel's session id.
     let head = cur.take(13 * 8);
     assert_eq!(&head[..8], b"GCCNN-FI");
     assert_eq!(word(&head[24..]), patches as u64);
@@ -319,6 +319,7 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
     );
     assert_eq!(word(&head[88..]), patches as u64, "one chunk: the default");
     assert_eq!(word(&head[96..]), 1, "half-gates: the default scheme");
+    assert_eq!(cur.take(32), runtime::channel::UNBOUND_SESSION);
     // The user's randomness base h_U: a length word, then a ciphertext under the user's key.
     let len = word(cur.take(8)) as usize;
     assert_eq!(len, user_pk.ciphertext_bytes());

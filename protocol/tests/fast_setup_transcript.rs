@@ -8,6 +8,14 @@
 //! What is hashed does not depend on the owner's upload beyond the model itself: the model
 //! hash is blanked and each setup ciphertext is replaced by its decryption (the masked slots
 //! `W + t`, a function of the model and the cloud's seeded masks).
+//!
+//! Session binding (issue 17, setup version 4): the header now ends in the session id (32
+//! bytes after its five words) and its version word is 4. The canonical form maps the new
+//! stream back onto the session-4 one: the version word must be 4 and is written as the old
+//! 3, the session id must be the channel's and is checked then dropped. Everything else is
+//! hashed as before, so the expected hash is still the session-4 code's value (unchanged),
+//! and the received byte count is the old one plus the 32 bytes of the id: the new cores
+//! send the same content plus the session id.
 
 use gcc_nn_protocol::fast::setup::SETUP_SIGMA;
 use gcc_nn_protocol::fast::{EncryptedModel, Ring, cloud_setup, user_setup};
@@ -24,7 +32,12 @@ use std::time::Duration;
 /// SHA-256 of what the user received in the session-4 code (canonical form: module docs).
 const USER_RECEIVED: &str = "625cbd6aac92dba7f06cc972bbac24a8a1b6a8dcea56d1bd0e89a13161484781";
 /// Bytes the user received in the session-4 code.
-const USER_BYTES: usize = 916;
+const OLD_USER_BYTES: usize = 916;
+/// The session of the run (both channel ends carry it, as a TLS link's exporter value would).
+const SESSION: [u8; 32] = [0x5e; 32];
+/// The setup header's version in the session-4 code, and now (with the session id).
+const OLD_VERSION: u64 = 3;
+const VERSION: u64 = 4;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -49,12 +62,21 @@ impl<'a> Cursor<'a> {
 }
 
 /// The user's received stream in canonical form: every byte as sent, except the model hash
-/// (blanked) and the setup ciphertexts (their plaintexts, little-endian, 128 bytes each).
+/// (blanked), the setup ciphertexts (their plaintexts, little-endian, 128 bytes each) and
+/// the header's version and session id (mapped back to the session-4 form: module docs).
 fn canonical(stream: &[u8], user: &SecretKey, hash: &[u8; 32], slots: usize) -> Vec<u8> {
     let mut cur = Cursor(stream);
     let mut out = Vec::new();
-    // Setup header: magic, version, k, user key, layers, (inputs, outputs) per layer.
-    let head: Vec<u64> = (0..5).map(|_| cur.word()).collect();
+    // Setup header: magic, version, k, user key, layers, session id, then (inputs, outputs)
+    // per layer.
+    let mut head: Vec<u64> = (0..5).map(|_| cur.word()).collect();
+    assert_eq!(head[1], VERSION, "the setup header's version");
+    head[1] = OLD_VERSION;
+    assert_eq!(
+        cur.take(32),
+        SESSION,
+        "the header carries the channel's session id"
+    );
     let dims: Vec<u64> = (0..2 * head[4]).map(|_| cur.word()).collect();
     out.extend(head.iter().chain(&dims).flat_map(|w| w.to_le_bytes()));
     // The cloud's key and the binding (pair id, model hash), length-prefixed.
@@ -111,6 +133,7 @@ fn setup_bytes_equal_the_recorded_transcript() {
         .expect("upload");
     let ring = Ring::new(FIXED.ring_bits).expect("ring");
     let (a, b) = MemChannel::pair(Duration::from_secs(60));
+    let (a, b) = (a.with_session(SESSION), b.with_session(SESSION));
     let (user_got, user_share, cloud_share) = std::thread::scope(|s| {
         let (enc, user_pk) = (&enc, user.public_key());
         let cloud = s.spawn(move || {
@@ -151,6 +174,10 @@ fn setup_bytes_equal_the_recorded_transcript() {
         "user received {} bytes, canonical SHA-256 {user_hash}",
         user_got.len()
     );
-    assert_eq!(user_got.len(), USER_BYTES);
+    assert_eq!(
+        user_got.len(),
+        OLD_USER_BYTES + 32,
+        "the old bytes and the session id"
+    );
     assert_eq!(user_hash, USER_RECEIVED, "the user's received bytes");
 }

@@ -89,7 +89,7 @@ fn huge_declared_patch_counts_are_refused_before_allocation() {
     let mut script = vec![3u8];
     let words = [
         u64::from_le_bytes(*b"GCCNN-FI"),
-        7,
+        8,
         u64::from(f.shares.1.ring.k),
         1 << 40,
         0,
@@ -105,6 +105,8 @@ fn huge_declared_patch_counts_are_refused_before_allocation() {
     for w in words {
         script.extend_from_slice(&w.to_le_bytes());
     }
+    // The session id: the scripted channel's (unbound).
+    script.extend_from_slice(&runtime::channel::UNBOUND_SESSION);
     let err = run_script(&script).expect_err("refused");
     assert!(err.to_string().contains("patches"), "{err}");
 }
@@ -119,7 +121,7 @@ fn header_with_image(width: u64, height: u64, stride: u64) -> Vec<u8> {
     let mut script = vec![3u8];
     let words = [
         u64::from_le_bytes(*b"GCCNN-FI"),
-        7,
+        8,
         u64::from(f.shares.1.ring.k),
         f.inputs.len() as u64,
         u64::from_le_bytes(f.user.public_key().fingerprint()),
@@ -135,6 +137,8 @@ fn header_with_image(width: u64, height: u64, stride: u64) -> Vec<u8> {
     for w in words {
         script.extend_from_slice(&w.to_le_bytes());
     }
+    // The session id: the scripted channel's (unbound).
+    script.extend_from_slice(&runtime::channel::UNBOUND_SESSION);
     script
 }
 

@@ -81,12 +81,44 @@ fn job_requests_outside_the_limits_are_refused() {
         (1, MAX_CHUNK as u32 + 1),
         (1, u32::MAX),
     ] {
-        let bytes = JobRequest { patches, chunk }.to_bytes();
+        let session = [0x5e; 32];
+        let bytes = JobRequest {
+            patches,
+            chunk,
+            session,
+        }
+        .to_bytes();
         let err = JobRequest::from_bytes(&bytes).expect_err("out of range");
         assert!(err.to_string().contains("patches in chunks of"), "{err}");
     }
     let err = JobRequest::from_bytes(&[0; 11]).expect_err("short");
-    assert!(err.to_string().contains("11 bytes, expected 12"), "{err}");
+    assert!(err.to_string().contains("11 bytes, expected 44"), "{err}");
+}
+
+#[test]
+fn a_job_request_names_its_session_and_another_one_is_refused() {
+    // The session id is the last 32 bytes; a request of another session is refused by name.
+    let job = JobRequest {
+        patches: 3,
+        chunk: 2,
+        session: [0xa1; 32],
+    };
+    let bytes = job.to_bytes();
+    assert_eq!(bytes[..8], 3u64.to_le_bytes());
+    assert_eq!(bytes[8..12], 2u32.to_le_bytes());
+    assert_eq!(bytes[12..], [0xa1; 32]);
+    let read = JobRequest::from_bytes(&bytes).expect("valid");
+    read.check_session(&[0xa1; 32]).expect("same session");
+    let err = read
+        .check_session(&[0xb2; 32])
+        .expect_err("another session");
+    let text = err.to_string();
+    assert!(
+        text.contains("job request")
+            && text.contains("session a1a1a1a1a1a1a1a1…")
+            && text.contains("this session is b2b2b2b2b2b2b2b2…"),
+        "{text}"
+    );
 }
 
 /// The seeds of the fuzz target `session_wire` are the first `FUZZ_MODES` of these honest
@@ -190,7 +222,7 @@ proptest! {
 
     #[test]
     fn job_requests_round_trip(patches in 1..=MAX_PATCHES, chunk in 1..=MAX_CHUNK as u32) {
-        let job = JobRequest { patches, chunk };
+        let job = JobRequest { patches, chunk, session: [7; 32] };
         prop_assert_eq!(JobRequest::from_bytes(&job.to_bytes()).expect("valid"), job);
     }
 

@@ -3,7 +3,7 @@
 //! [`RecordingChannel`] that keeps every byte its party receives. Together they turn an
 //! honest run into a transcript that can be replayed, mutated or fuzzed.
 
-use crate::channel::{Channel, ChannelError};
+use crate::channel::{Channel, ChannelError, SessionId, UNBOUND_SESSION};
 
 /// A peer that "sends" a fixed script: reads consume it, writes vanish. When the script
 /// runs out a read fails with [`ChannelError::Closed`], as if the peer had hung up.
@@ -12,6 +12,7 @@ pub struct ScriptedChannel<'a> {
     script: &'a [u8],
     pos: usize,
     sent: u64,
+    session: SessionId,
 }
 
 impl<'a> ScriptedChannel<'a> {
@@ -21,7 +22,14 @@ impl<'a> ScriptedChannel<'a> {
             script,
             pos: 0,
             sent: 0,
+            session: UNBOUND_SESSION,
         }
+    }
+
+    /// The same channel, carrying session `id` (a transcript replayed into a session).
+    pub fn with_session(mut self, id: SessionId) -> Self {
+        self.session = id;
+        self
     }
 
     /// Bytes of the script not read yet.
@@ -59,6 +67,10 @@ impl Channel for ScriptedChannel<'_> {
 
     fn bytes_received(&self) -> u64 {
         self.pos as u64
+    }
+
+    fn session_id(&self) -> SessionId {
+        self.session
     }
 }
 
@@ -111,7 +123,7 @@ impl<C: Channel> Channel for RecordingChannel<C> {
         self.inner.bytes_received()
     }
 
-    fn session_id(&self) -> crate::channel::SessionId {
+    fn session_id(&self) -> SessionId {
         self.inner.session_id()
     }
 }

@@ -26,19 +26,20 @@
 use super::activation::ShareCircuit;
 use super::engine::{Cross, CrossEngine, check_engine_word};
 use super::exchange::{KeyMsg, OwnKeys, Side, key_phase};
-use super::msg::{CloudMsg, Expect, Framing, HEADER_WORDS, ImageHeader, MAGIC, Msg, Part, UserMsg};
+use super::msg::{CloudMsg, Expect, Framing, HEADER_BYTES, ImageHeader, MAGIC, Msg, Part, UserMsg};
 use super::msg::{GcBatch, GcCircuit};
 use super::msg::{VERSION, key_framing, key_wire, scheme_of_word};
 use super::output::{OutputPlan, check_layout, header_layout, user_centres};
 use super::schedule::{Action, At, Finished, MAX_CHUNKS, Op, schedule};
 use super::shares::{ModelShare, ShareKey};
 use super::step::{CloudView, MAX_PATCHES, fresh_zero_bound, input_offset};
-use super::wire::{expect_words, protocol};
+use super::wire::{check_session, expect_words, protocol};
 use crate::error::ProtocolError;
 use model::fixed::FIXED;
 use model::patches::ImageLayout;
 use paillier::{PublicKey, SecretKey};
 use rand::CryptoRng;
+use runtime::channel::{SessionId, UNBOUND_SESSION};
 use runtime::driver::{Reveal, TwoPartyCircuit};
 use runtime::scheme::Scheme;
 
@@ -56,6 +57,8 @@ pub struct PartyCore<'a> {
     engine: CrossEngine,
     /// The garbling scheme: the user's choice, the cloud's from the header.
     scheme: Scheme,
+    /// The session (the channel's id, an input: `in_session`), which the image header carries.
+    session: SessionId,
     share: &'a ModelShare,
     circuit: &'a ShareCircuit,
     own_sk: &'a SecretKey,
@@ -160,6 +163,7 @@ impl<'a> PartyCore<'a> {
             side,
             engine,
             scheme: Scheme::default(),
+            session: UNBOUND_SESSION,
             share,
             circuit,
             own_sk,
@@ -239,7 +243,7 @@ impl<'a> PartyCore<'a> {
                 return Ok(Action::Send(op, Msg::ToCloud(UserMsg::Header(header))));
             }
             Op::RecvHeader => {
-                let framing = Framing::Exact(HEADER_WORDS * 8);
+                let framing = Framing::Exact(HEADER_BYTES);
                 return Ok(recv(op, framing, "image header"));
             }
             Op::OwnKeys => {
@@ -330,6 +334,7 @@ impl<'a> PartyCore<'a> {
             engine: self.engine.code(),
             chunk: self.chunk as u64,
             scheme: u64::from(self.scheme.code()),
+            session: self.session,
         })
     }
 
@@ -341,6 +346,7 @@ impl<'a> PartyCore<'a> {
         let names = ["magic", "version", "ring bits"];
         expect_words(phase, &names, &[MAGIC, VERSION, ring_bits], &h.to_words())?;
         check_engine_word(self.engine, h.engine)?;
+        check_session(phase, &self.session, &h.session)?;
         self.scheme = scheme_of_word(h.scheme)?;
         if h.patches == 0 || h.patches > MAX_PATCHES {
             return Err(protocol(

@@ -465,6 +465,58 @@ fn the_cloud_core_refuses_a_header_of_another_engine_or_too_many_patches() {
 }
 
 #[test]
+fn the_cloud_core_refuses_an_image_header_of_another_session_naming_both() {
+    let f = fixture();
+    let (a, b) = ([0xa1; 32], [0xb2; 32]);
+    let user = PartyCore::user(
+        CrossEngine::Paillier,
+        &f.user,
+        &f.shares.0,
+        &f.circuit,
+        &f.inputs,
+        &f.layout,
+    )
+    .expect("user core")
+    .in_session(a);
+    let header = user.header().expect("header");
+    assert_eq!(header.session, a, "the user's header carries its session");
+    // Through the wire form: the id is the header's last 32 bytes.
+    let bytes = user
+        .encode(&Msg::ToCloud(UserMsg::Header(header)))
+        .expect("encode");
+    assert_eq!(bytes[bytes.len() - 32..], a);
+    let cloud_in = |session| {
+        let pk = f.user.public_key();
+        PartyCore::cloud(CrossEngine::Paillier, pk, &f.shares.1, &f.circuit, false)
+            .expect("cloud core")
+            .in_session(session)
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let mut cloud = cloud_in(b);
+    assert!(matches!(
+        cloud.poll(&mut rng),
+        Ok(Action::Recv(Op::RecvHeader, _))
+    ));
+    let msg = cloud.decode(&bytes).expect("well-formed header");
+    let err = cloud.receive(msg).expect_err("another session");
+    assert_eq!(err.phase(), "image header");
+    let text = err.to_string();
+    assert!(
+        text.contains("another session")
+            && text.contains("session a1a1a1a1a1a1a1a1…")
+            && text.contains("this session is b2b2b2b2b2b2b2b2…"),
+        "{text}"
+    );
+    assert_eq!(cloud.patches(), 0, "nothing of the header was taken");
+    // Control: the same bytes in their own session are accepted.
+    let mut cloud = cloud_in(a);
+    assert!(cloud.poll(&mut rng).is_ok());
+    let msg = cloud.decode(&bytes).expect("well-formed header");
+    cloud.receive(msg).expect("same session");
+    assert_eq!(cloud.patches(), f.inputs.len());
+}
+
+#[test]
 fn the_cloud_core_takes_the_users_garbling_scheme_and_refuses_an_unknown_one() {
     let f = fixture();
     let user_core = |scheme| {

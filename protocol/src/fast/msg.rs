@@ -2,8 +2,9 @@
 //! [`CloudMsg`]), their wire forms, and how the runner reads each ([`Expect`]).
 //!
 //! Wire forms (version 6 of the image header added the chunk size, version 7 the garbling
-//! scheme):
-//! - image header: thirteen little-endian u64 words ([`ImageHeader`]);
+//! scheme, version 8 the session id):
+//! - image header: thirteen little-endian u64 words, then the session id [32]
+//!   ([`ImageHeader`]; the cloud refuses a header of another session);
 //! - key message: a u64 length, then a fixed-width Paillier base or an RLWE public key;
 //! - inputs and products: ciphertexts back to back, their count and sizes fixed by the
 //!   layer's public plan ([`super::engine::Plan`]), so nothing is length-prefixed.
@@ -11,18 +12,21 @@
 use super::engine::{CrossEngine, Inputs, Products};
 use super::exchange::KeyMsg;
 pub use super::framing::Framing;
-use super::wire::protocol;
+use super::wire::{protocol, trailing_session};
 use crate::error::ProtocolError;
 use paillier::PublicKey;
+use runtime::channel::SessionId;
 use runtime::driver::Reveal;
 use runtime::scheme::Scheme;
 
 /// First word of the image header.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FI");
 /// Second word: the image run's version.
-pub(crate) const VERSION: u64 = 7;
-/// Words of the image header.
+pub(crate) const VERSION: u64 = 8;
+/// Words of the image header (the session id follows them).
 pub(crate) const HEADER_WORDS: usize = 13;
+/// Bytes of the image header: its words and the session id.
+pub(crate) const HEADER_BYTES: usize = HEADER_WORDS * 8 + 32;
 
 /// The user's first message of an image: public facts both sides check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +59,8 @@ pub struct ImageHeader {
     /// Garbling scheme of every batch ([`Scheme::code`]): the user's choice, which the cloud
     /// takes if it knows the code.
     pub scheme: u64,
+    /// The session the image runs in (the channel's id).
+    pub session: SessionId,
 }
 
 /// The header's fields in wire order, named once for both conversions.
@@ -66,10 +72,10 @@ macro_rules! header_words {
                 [$(self.$field),*]
             }
 
-            /// From the words (checked by the cloud's core, not here).
-            pub fn from_words(w: [u64; HEADER_WORDS]) -> Self {
+            /// From the words and the session id (checked by the cloud's core, not here).
+            pub fn from_words(w: [u64; HEADER_WORDS], session: SessionId) -> Self {
                 let [$($field),*] = w;
-                Self { $($field),* }
+                Self { $($field,)* session }
             }
         }
     };
@@ -81,20 +87,23 @@ header_words!(
 );
 
 impl ImageHeader {
-    /// Wire form: the words little-endian.
+    /// Wire form: the words little-endian, then the session id.
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.to_words()
+        let mut out: Vec<u8> = self
+            .to_words()
             .iter()
             .flat_map(|w| w.to_le_bytes())
-            .collect()
+            .collect();
+        out.extend_from_slice(&self.session);
+        out
     }
 
-    /// Reads the wire form (exactly [`HEADER_WORDS`] words).
+    /// Reads the wire form (exactly [`HEADER_BYTES`] bytes).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProtocolError> {
-        if bytes.len() != HEADER_WORDS * 8 {
+        if bytes.len() != HEADER_BYTES {
             return Err(protocol(
                 "image header",
-                format!("{} bytes, expected {}", bytes.len(), HEADER_WORDS * 8),
+                format!("{} bytes, expected {HEADER_BYTES}", bytes.len()),
             ));
         }
         let mut w = [0u64; HEADER_WORDS];
@@ -103,7 +112,7 @@ impl ImageHeader {
             b.copy_from_slice(c);
             *w = u64::from_le_bytes(b);
         }
-        Ok(Self::from_words(w))
+        Ok(Self::from_words(w, trailing_session(bytes)))
     }
 }
 
@@ -270,13 +279,16 @@ mod tests {
     #[test]
     fn header_words_round_trip_in_wire_order() {
         let words: [u64; HEADER_WORDS] = std::array::from_fn(|i| 1000 + i as u64);
-        let h = ImageHeader::from_words(words);
+        let h = ImageHeader::from_words(words, [0x5e; 32]);
         assert_eq!(h.patches, 1003);
         assert_eq!(h.engine, 1010);
         assert_eq!(h.chunk, 1011);
         assert_eq!(h.scheme, 1012);
         let bytes = h.to_bytes();
+        assert_eq!(bytes.len(), HEADER_WORDS * 8 + 32);
         assert_eq!(&bytes[..8], &1000u64.to_le_bytes());
+        assert_eq!(&bytes[96..104], &1012u64.to_le_bytes());
+        assert_eq!(bytes[104..], [0x5e; 32]);
         assert_eq!(ImageHeader::from_bytes(&bytes).expect("parse"), h);
         assert!(ImageHeader::from_bytes(&bytes[1..]).is_err());
     }

@@ -16,9 +16,8 @@
 //! refused.
 
 use super::shares::ShareBinding;
-use super::wire::{expect_words, protocol};
+use super::wire::{check_session, expect_words, protocol};
 use crate::error::ProtocolError;
-use runtime::channel::short_session;
 
 const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FP");
 const VERSION: u64 = 2;
@@ -88,25 +87,6 @@ fn array(bytes: &[u8]) -> [u8; 32] {
     let mut a = [0u8; 32];
     a.copy_from_slice(&bytes[..32]);
     a
-}
-
-/// Refuses a message of another session than `ours`, naming both.
-fn check_session(
-    phase: &'static str,
-    ours: &[u8; 32],
-    theirs: &[u8; 32],
-) -> Result<(), ProtocolError> {
-    if ours == theirs {
-        return Ok(());
-    }
-    Err(protocol(
-        phase,
-        format!(
-            "message of another session (session {}…, this session is {}…): refused",
-            short_session(theirs),
-            short_session(ours)
-        ),
-    ))
 }
 
 impl PairOffer {

@@ -137,7 +137,8 @@ pub fn run_cloud_with<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     record_view: bool,
     rng: &mut R,
 ) -> Result<CloudOutput, ProtocolError> {
-    let core = PartyCore::cloud(engine, user_pk, share, circuit, record_view)?;
+    let core =
+        PartyCore::cloud(engine, user_pk, share, circuit, record_view)?.in_session(ch.session_id());
     let (done, report) = drive(ch, core, rng)?;
     Ok(CloudOutput {
         report,

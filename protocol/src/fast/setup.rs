@@ -28,7 +28,8 @@
 //! was computed.
 //!
 //! Messages ([`super::setup_msg::SetupMsg`]), cloud → user: header words `magic | version |
-//! k | user key fingerprint | layers | (inputs, outputs) per layer`, the cloud's public key,
+//! k | user key fingerprint | layers` and the session id (the channel's: a header of another
+//! session is refused), `(inputs, outputs)` per layer, the cloud's public key,
 //! the share binding (`pair id [32] | model hash [32]`, [`super::shares::ShareBinding`]),
 //! then per layer the packed ciphertexts (weights row-major, then biases). The user checks
 //! every declared size against the share limits and its own expectation before allocating.
@@ -60,7 +61,7 @@ pub fn cloud_setup<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     ring: Ring,
     rng: &mut R,
 ) -> Result<ModelShare, BridgeError> {
-    let mut core = CloudSetup::new(user_pk, model, cloud_sk, ring)?;
+    let mut core = CloudSetup::new(user_pk, model, cloud_sk, ring, ch.session_id())?;
     loop {
         match core.poll(rng)? {
             CloudStep::Computed(_) => {}
@@ -83,7 +84,7 @@ pub fn user_setup<C: Channel + ?Sized>(
     shapes: &[(usize, usize)],
     ring: Ring,
 ) -> Result<ModelShare, BridgeError> {
-    let mut core = UserSetup::new(user_sk, shapes, ring)?;
+    let mut core = UserSetup::new(user_sk, shapes, ring, ch.session_id())?;
     let mut opened = false;
     loop {
         match core.poll()? {

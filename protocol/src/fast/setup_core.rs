@@ -6,7 +6,7 @@
 //! ```text
 //! cloud                                             user
 //! CloudSetup::poll → Send(Header), Send(Shapes)  ─▶ UserSetup::receive: checked against
-//!                    Send(CloudKey), Send(Binding)   its own shapes, key, ring
+//!                    Send(CloudKey), Send(Binding)   its own shapes, key, ring, session
 //!                    Computed (uniform r^N zeros)
 //! per layer:         Computed (masks, packing)
 //!                    Send(Layer)                 ─▶ UserSetup::receive, then
@@ -18,13 +18,14 @@ use super::fresh::FreshZeros;
 use super::ring::Ring;
 use super::setup_msg::{MAGIC, SetupHeader, SetupMsg, VERSION, Wanted};
 use super::shares::{LayerShare, MAX_KEY_BYTES, ModelShare, ShareBinding, ShareKey};
-use super::wire::{expect_words, protocol};
+use super::wire::{check_session, expect_words, protocol};
 use crate::error::{ProtocolError, he};
 use crate::upload::EncryptedModel;
 use paillier::{BigUint, Ciphertext, PublicKey, SecretKey, SlotLayout};
 use rand::{CryptoRng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
+use runtime::channel::SessionId;
 use std::sync::Arc;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -94,6 +95,7 @@ pub struct CloudSetup<'a> {
     model: &'a EncryptedModel,
     cloud_sk: Arc<SecretKey>,
     ring: Ring,
+    session: SessionId,
     layout: SlotLayout,
     at: CloudAt,
     binding: Option<ShareBinding>,
@@ -103,19 +105,21 @@ pub struct CloudSetup<'a> {
 }
 
 impl<'a> CloudSetup<'a> {
-    /// Re-shares `model` (under `user_pk`) toward its user, keeping `cloud_sk` with the
-    /// cloud's shares.
+    /// Re-shares `model` (under `user_pk`) toward its user in session `session` (the
+    /// channel's id, which the header carries), keeping `cloud_sk` with the cloud's shares.
     pub fn new(
         user_pk: &'a PublicKey,
         model: &'a EncryptedModel,
         cloud_sk: Arc<SecretKey>,
         ring: Ring,
+        session: SessionId,
     ) -> Result<Self, ProtocolError> {
         Ok(Self {
             user_pk,
             model,
             cloud_sk,
             ring,
+            session,
             layout: layout(&ring, user_pk.bits())?,
             at: CloudAt::Header,
             binding: None,
@@ -137,6 +141,7 @@ impl<'a> CloudSetup<'a> {
                     ring_bits: u64::from(ring.k),
                     user_key: fingerprint_word(self.user_pk),
                     layers: model.layers.len() as u64,
+                    session: self.session,
                 }))
             }
             CloudAt::Shapes => {
@@ -282,6 +287,7 @@ pub struct UserSetup<'a> {
     user_sk: &'a SecretKey,
     shapes: &'a [(usize, usize)],
     ring: Ring,
+    session: SessionId,
     layout: SlotLayout,
     wanted: Option<Wanted>,
     cloud_pk: Option<PublicKey>,
@@ -293,16 +299,19 @@ pub struct UserSetup<'a> {
 }
 
 impl<'a> UserSetup<'a> {
-    /// Expects a model of `shapes` under `user_sk`'s key, shared in `ring`.
+    /// Expects a model of `shapes` under `user_sk`'s key, shared in `ring`, in session
+    /// `session` (the channel's id: a header of another session is refused).
     pub fn new(
         user_sk: &'a SecretKey,
         shapes: &'a [(usize, usize)],
         ring: Ring,
+        session: SessionId,
     ) -> Result<Self, ProtocolError> {
         Ok(Self {
             user_sk,
             shapes,
             ring,
+            session,
             layout: layout(&ring, user_sk.public_key().bits())?,
             wanted: Some(Wanted::Header),
             cloud_pk: None,
@@ -371,6 +380,7 @@ impl<'a> UserSetup<'a> {
                     &[MAGIC, VERSION, u64::from(self.ring.k), fingerprint_word(pk)],
                     &[h.magic, h.version, h.ring_bits, h.user_key],
                 )?;
+                check_session(phase, &self.session, &h.session)?;
                 if h.layers > MAX_LAYERS || h.layers != expected as u64 {
                     let what = format!("{} layers, expected {expected}", h.layers);
                     return Err(protocol(phase, what));

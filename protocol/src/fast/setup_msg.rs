@@ -1,8 +1,8 @@
 //! The setup's messages as types ([`SetupMsg`], cloud → user: the user sends nothing during
-//! a setup) and their wire forms, unchanged since version 3 of the setup header:
+//! a setup) and their wire forms (version 4 of the setup header added the session id):
 //!
 //! ```text
-//! Header     words  magic | version | k | user key fingerprint | layers
+//! Header     words  magic | version | k | user key fingerprint | layers, then session id [32]
 //! Shapes     words  (inputs, outputs) per layer
 //! CloudKey   u64 length, the cloud's public key
 //! Binding    u64 length (64), pair id [32] | model hash [32]
@@ -10,23 +10,27 @@
 //! ```
 //!
 //! Header and shapes used to go out in one write; as two messages their bytes on the stream
-//! are the same.
+//! are the same. The session id is the channel's (`Channel::session_id`: from the TLS
+//! exporter), an input of both cores; the user refuses a header of another session.
 
 use super::msg::{Expect, Framing};
-use super::wire::protocol;
+use super::wire::{protocol, trailing_session};
 use crate::error::{ProtocolError, he};
 use paillier::{Ciphertext, PublicKey};
+use runtime::channel::SessionId;
 
 /// First word of the setup header.
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"GCCNN-FS");
 /// Second word: the setup's version.
-pub(crate) const VERSION: u64 = 3;
-/// Words of the setup header.
+pub(crate) const VERSION: u64 = 4;
+/// Words of the setup header (the session id follows them).
 pub(crate) const HEADER_WORDS: usize = 5;
+/// Bytes of the setup header: its words and the session id.
+pub(crate) const HEADER_BYTES: usize = HEADER_WORDS * 8 + 32;
 /// Bytes of the share binding's body.
 pub(crate) const BINDING_BYTES: usize = 64;
 
-/// The setup header's words.
+/// The setup header: its words and the session id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SetupHeader {
     /// [`MAGIC`] from an honest cloud.
@@ -39,6 +43,8 @@ pub struct SetupHeader {
     pub user_key: u64,
     /// Layers of the model.
     pub layers: u64,
+    /// The session the setup runs in.
+    pub session: SessionId,
 }
 
 /// What the cloud sends during a setup, in this order: [`SetupMsg::Header`],
@@ -95,7 +101,10 @@ impl SetupMsg {
         };
         match self {
             SetupMsg::Header(h) => {
-                words(&mut [h.magic, h.version, h.ring_bits, h.user_key, h.layers].into_iter())
+                let mut out: Vec<u8> =
+                    words(&mut [h.magic, h.version, h.ring_bits, h.user_key, h.layers].into_iter());
+                out.extend_from_slice(&h.session);
+                out
             }
             SetupMsg::Shapes(s) => words(&mut s.iter().flat_map(|&(i, o)| [i, o])),
             SetupMsg::CloudKey(pk) => prefixed(&pk.to_bytes()),
@@ -144,7 +153,7 @@ impl Wanted {
     /// How the runner reads it; ciphertexts at the fixed width of `user_pk`.
     pub(crate) fn expect(self, user_pk: &PublicKey) -> Expect {
         let (framing, phase) = match self {
-            Wanted::Header => (Framing::Exact(HEADER_WORDS * 8), "setup header"),
+            Wanted::Header => (Framing::Exact(HEADER_BYTES), "setup header"),
             Wanted::Shapes(layers) => (Framing::Exact(layers * 16), "setup header"),
             Wanted::CloudKey(max) => (Framing::Prefixed { max }, "setup cloud key"),
             Wanted::Binding => (
@@ -192,7 +201,7 @@ impl Wanted {
         };
         match self {
             Wanted::Header => {
-                exact(HEADER_WORDS * 8)?;
+                exact(HEADER_BYTES)?;
                 let w = words();
                 Ok(SetupMsg::Header(SetupHeader {
                     magic: w[0],
@@ -200,6 +209,7 @@ impl Wanted {
                     ring_bits: w[2],
                     user_key: w[3],
                     layers: w[4],
+                    session: trailing_session(bytes),
                 }))
             }
             Wanted::Shapes(layers) => {

@@ -10,6 +10,9 @@ use crate::fast::setup_msg::SetupHeader;
 use model::fixed::{FIXED, FixedMlp};
 use rand::SeedableRng;
 
+/// The session of these runs (as a channel's id would be).
+const SESSION: [u8; 32] = [0xa1; 32];
+
 /// Keys (512-bit: 5 slots of 91 bits per setup ciphertext), a model with a 9 → 40 layer (80
 /// packed ciphertexts: more than one decryption chunk) and its upload.
 struct Fixture {
@@ -40,8 +43,14 @@ fn fixture() -> Fixture {
 
 /// Every message of one cloud core (seeded), with the cloud's share at the end.
 fn cloud_messages(f: &Fixture, seed: u64) -> (Vec<SetupMsg>, ModelShare) {
-    let mut core =
-        CloudSetup::new(f.user.public_key(), &f.enc, f.cloud.clone(), f.ring).expect("cloud core");
+    let mut core = CloudSetup::new(
+        f.user.public_key(),
+        &f.enc,
+        f.cloud.clone(),
+        f.ring,
+        SESSION,
+    )
+    .expect("cloud core");
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut msgs = Vec::new();
     loop {
@@ -60,8 +69,18 @@ fn user_run(
     msgs: Vec<SetupMsg>,
     wire: bool,
 ) -> Result<(ModelShare, u64), ProtocolError> {
+    user_run_in(f, msgs, wire, SESSION)
+}
+
+/// [`user_run`] with the user's core in session `session`.
+fn user_run_in(
+    f: &Fixture,
+    msgs: Vec<SetupMsg>,
+    wire: bool,
+    session: [u8; 32],
+) -> Result<(ModelShare, u64), ProtocolError> {
     let shapes = f.enc.shapes();
-    let mut core = UserSetup::new(&f.user, &shapes, f.ring)?;
+    let mut core = UserSetup::new(&f.user, &shapes, f.ring, session)?;
     let mut msgs = msgs.into_iter();
     let mut decrypted = 0;
     loop {
@@ -202,7 +221,7 @@ fn the_user_refuses_what_it_did_not_expect_naming_the_field() {
     assert_eq!(e.phase(), "setup ciphertexts");
     // A binding of 63 bytes, read off the wire.
     let shapes = f.enc.shapes();
-    let mut core = UserSetup::new(&f.user, &shapes, f.ring).expect("core");
+    let mut core = UserSetup::new(&f.user, &shapes, f.ring, SESSION).expect("core");
     for m in &msgs[..3] {
         let UserStep::Recv(expect) = core.poll().expect("poll") else {
             panic!("a read");
@@ -219,6 +238,38 @@ fn the_user_refuses_what_it_did_not_expect_naming_the_field() {
     let e = core.decode(&[0; 63]).expect_err("short binding");
     assert_eq!(e.phase(), "setup share binding");
     assert!(e.to_string().contains("63 bytes, expected 64"), "{e}");
+}
+
+#[test]
+fn a_setup_of_another_session_is_refused_naming_both_ids() {
+    let f = fixture();
+    let (msgs, cloud_share) = cloud_messages(&f, 10);
+    let SetupMsg::Header(h) = &msgs[0] else {
+        panic!("the header comes first");
+    };
+    assert_eq!(h.session, SESSION, "the cloud's header carries its session");
+    // The wire form ends in the session id.
+    let bytes = msgs[0].to_bytes(f.user.public_key());
+    assert_eq!(bytes.len(), 5 * 8 + 32);
+    assert_eq!(bytes[40..], SESSION);
+    // Session A's messages replayed to a user in session B: refused at the header, both ids
+    // named, typed and through the wire form.
+    for wire in [false, true] {
+        let e = user_run_in(&f, msgs.clone(), wire, [0xb2; 32])
+            .map(|_| ())
+            .expect_err("another session");
+        assert_eq!(e.phase(), "setup header");
+        let text = e.to_string();
+        assert!(
+            text.contains("another session")
+                && text.contains("session a1a1a1a1a1a1a1a1…")
+                && text.contains("this session is b2b2b2b2b2b2b2b2…"),
+            "{text}"
+        );
+    }
+    // Control: the same messages in their own session re-share the model.
+    let (user, _) = user_run_in(&f, msgs, true, SESSION).expect("same session");
+    assert_reconstructs(&user, &cloud_share, &f.model, f.ring);
 }
 
 #[test]

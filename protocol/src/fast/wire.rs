@@ -1,8 +1,8 @@
 //! What the fast protocol's runners and cores share on the wire: u64 words, protocol errors,
-//! header checks.
+//! header checks (words, the session id).
 
 use crate::error::{BridgeError, chan};
-use runtime::channel::Channel;
+use runtime::channel::{Channel, SessionId, short_session};
 
 /// Receives `count` little-endian u64 words.
 pub(crate) fn recv_words<C: Channel + ?Sized>(
@@ -43,4 +43,32 @@ pub(crate) fn expect_words(
         }
     }
     Ok(())
+}
+
+/// Refuses a message of session `theirs` in session `ours` (every header of the fast protocol
+/// carries the channel's session id), naming both in short hex.
+pub(crate) fn check_session(
+    phase: &'static str,
+    ours: &SessionId,
+    theirs: &SessionId,
+) -> Result<(), BridgeError> {
+    if ours == theirs {
+        return Ok(());
+    }
+    Err(protocol(
+        phase,
+        format!(
+            "message of another session (session {}…, this session is {}…): refused",
+            short_session(theirs),
+            short_session(ours)
+        ),
+    ))
+}
+
+/// The session id at the end of a header of `bytes` (at least 32 bytes, checked by the
+/// caller's length check).
+pub(crate) fn trailing_session(bytes: &[u8]) -> SessionId {
+    let mut id = [0u8; 32];
+    id.copy_from_slice(&bytes[bytes.len() - 32..]);
+    id
 }

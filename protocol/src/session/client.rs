@@ -232,6 +232,7 @@ impl<C: Channel> Session<C> {
             patches: patches.len() as u64,
             // At most MAX_CHUNK (256) after the clamp above.
             chunk: chunk as u32,
+            session: self.channel.session_id(),
         };
         send_frame(&mut self.channel, Tag::Job, &job.to_bytes(), "job request")?;
         let ctx = UserContext {
@@ -242,8 +243,8 @@ impl<C: Channel> Session<C> {
             patches,
             layout,
             chunk,
-        };
             scheme: self.scheme,
+        };
         let out = runner.run_user(&mut self.channel, &ctx, progress)?;
         expect_frame(&mut self.channel, Tag::Done, "end of job")?;
         Ok(out)

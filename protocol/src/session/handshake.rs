@@ -16,7 +16,7 @@
 
 use super::SessionError;
 use super::activation::ActivationCircuit;
-use super::error::hex;
+use super::error::{hex, other_session};
 use super::wire::{Tag, expect_frame, send_frame};
 use crate::upload::{ModelHeader, ModelSeal, OwnerPublicKey, SEAL_BYTES};
 use paillier::PublicKey;
@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 const MAGIC: &[u8; 8] = b"GCCNN-SE";
 /// Version of the session messages.
-pub const SESSION_VERSION: u32 = 2;
+pub const SESSION_VERSION: u32 = 3;
 
 /// The secure protocols a session can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,14 +173,10 @@ fn split_offer(payload: &[u8]) -> Result<(SessionId, u8, ModelSeal, &[u8]), Sess
 
 /// Refuses a message of session `theirs` in session `ours`, naming both.
 pub fn check_session(what: &str, ours: &SessionId, theirs: &SessionId) -> Result<(), SessionError> {
-    if ours == theirs {
-        return Ok(());
+    match other_session(what, ours, theirs) {
+        None => Ok(()),
+        Some(why) => Err(SessionError::Handshake(why)),
     }
-    Err(SessionError::Handshake(format!(
-        "{what} belongs to another session (session {}…, this session is {}…): refused",
-        short_session(theirs),
-        short_session(ours)
-    )))
 }
 
 fn not_a_server() -> SessionError {

@@ -108,9 +108,12 @@ pub fn serve_job<C: Channel + ?Sized>(
     run_job(ch, state, kind, job)
 }
 
-/// Reads the user's job request (checked against [`MAX_PATCHES`] and [`MAX_CHUNK`]).
+/// Reads the user's job request (checked against [`MAX_PATCHES`] and [`MAX_CHUNK`]; one of
+/// another session than the channel's is refused, naming both).
 pub fn read_job<C: Channel + ?Sized>(ch: &mut C) -> Result<JobRequest, SessionError> {
-    JobRequest::from_bytes(&expect_frame(ch, Tag::Job, "job request")?)
+    let job = JobRequest::from_bytes(&expect_frame(ch, Tag::Job, "job request")?)?;
+    job.check_session(&ch.session_id())?;
+    Ok(job)
 }
 
 /// Runs a job the user asked for under the agreed protocol `kind` (through that protocol's

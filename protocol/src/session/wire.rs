@@ -2,16 +2,21 @@
 //!
 //! ```text
 //! frame:       tag u8 | length u32 (LE) | payload          (length ≤ MAX_FRAME)
-//! job request: patches u64 (LE) | chunk u32 (LE)           (a Job frame's payload)
+//! job request: patches u64 (LE) | chunk u32 (LE) | session id [32]   (a Job frame's payload)
 //! ciphertexts: count × PublicKey::ciphertext_bytes() big-endian values (count known to both)
 //! ```
 //!
 //! Every length read from the peer is checked against a named limit ([`MAX_FRAME`],
 //! [`MAX_REASON`], [`MAX_PATCHES`], [`MAX_CHUNK`]) before anything is allocated for it.
+//!
+//! The job request carries the session id (the channel's, from the TLS exporter): it is the
+//! header of a job, and of the reference protocol's run in particular (whose own messages are
+//! runs of ciphertexts; its bridges and garbled circuits carry the id in their headers). The
+//! cloud refuses a job request of another session ([`JobRequest::check_session`]).
 
 use super::SessionError;
 use super::error::chan;
-use runtime::channel::Channel;
+use runtime::channel::{Channel, SessionId};
 
 pub use crate::wire::{
     MAX_CHUNK, MAX_FRAME, MAX_PATCHES, MAX_REASON, recv_ciphertexts, send_ciphertexts,
@@ -121,28 +126,43 @@ pub fn peer_text(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// A user's job: how many patches, in chunks of how many per round.
+/// A user's job: how many patches, in chunks of how many per round, in which session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JobRequest {
     /// Patches of the image (1..=[`MAX_PATCHES`]).
     pub patches: u64,
     /// Patches per round of the reference protocol (1..=[`MAX_CHUNK`]).
     pub chunk: u32,
+    /// The session of the job (the channel's id).
+    pub session: SessionId,
 }
 
 impl JobRequest {
     /// Size of the byte form.
-    pub const BYTES: usize = 12;
+    pub const BYTES: usize = 44;
 
     /// The byte form (a `Job` frame's payload).
     pub fn to_bytes(self) -> [u8; Self::BYTES] {
         let mut out = [0u8; Self::BYTES];
         out[..8].copy_from_slice(&self.patches.to_le_bytes());
-        out[8..].copy_from_slice(&self.chunk.to_le_bytes());
+        out[8..12].copy_from_slice(&self.chunk.to_le_bytes());
+        out[12..].copy_from_slice(&self.session);
         out
     }
 
-    /// Reads a `Job` frame's payload, checking both counts against their limits.
+    /// Refuses a job request of another session than `ours`, naming both.
+    pub fn check_session(&self, ours: &SessionId) -> Result<(), SessionError> {
+        match super::error::other_session("the job request", ours, &self.session) {
+            None => Ok(()),
+            Some(what) => Err(SessionError::Protocol {
+                phase: "job request",
+                what,
+            }),
+        }
+    }
+
+    /// Reads a `Job` frame's payload, checking both counts against their limits (the
+    /// session id is checked by the reader, [`JobRequest::check_session`]).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SessionError> {
         let bad = |what: String| SessionError::Protocol {
             phase: "job request",
@@ -155,15 +175,21 @@ impl JobRequest {
                 Self::BYTES
             )));
         };
-        let [p0, p1, p2, p3, p4, p5, p6, p7, c0, c1, c2, c3] = b;
-        let patches = u64::from_le_bytes([p0, p1, p2, p3, p4, p5, p6, p7]);
-        let chunk = u32::from_le_bytes([c0, c1, c2, c3]);
+        let (mut p, mut c, mut session) = ([0u8; 8], [0u8; 4], [0u8; 32]);
+        p.copy_from_slice(&b[..8]);
+        c.copy_from_slice(&b[8..12]);
+        session.copy_from_slice(&b[12..]);
+        let (patches, chunk) = (u64::from_le_bytes(p), u32::from_le_bytes(c));
         if patches == 0 || patches > MAX_PATCHES || chunk == 0 || chunk as usize > MAX_CHUNK {
             return Err(bad(format!(
                 "{patches} patches in chunks of {chunk} (1..={MAX_PATCHES}, 1..={MAX_CHUNK})"
             )));
         }
-        Ok(Self { patches, chunk })
+        Ok(Self {
+            patches,
+            chunk,
+            session,
+        })
     }
 }
 

@@ -181,9 +181,10 @@ pub(crate) fn honest_inputs() -> Vec<Vec<u8>> {
     }
     let to_user = s.channel.into_received();
     let to_cloud = cloud.join().expect("cloud thread");
-    // The user's accept frame (tag, length, ACCEPT_BYTES), then its job frame (12 bytes).
+    // The user's accept frame (tag, length, ACCEPT_BYTES), then its job frame (tag, length,
+    // JobRequest::BYTES).
     let accept_end = 5 + protocol::session::handshake::ACCEPT_BYTES;
-    let job_end = accept_end + 5 + 12;
+    let job_end = accept_end + 5 + JobRequest::BYTES;
     let offer_len = u32::from_le_bytes([to_user[1], to_user[2], to_user[3], to_user[4]]);
     let offer_end = 5 + offer_len as usize;
     // The offer frame, then the empty confirmation frame.
