@@ -1,7 +1,7 @@
 //! Lowering: compiled circuits equal the reference interpreter on every input (small
 //! widths, exhaustive) under every combination of passes.
 
-mod common;
+use crate::common;
 
 use common::check_program;
 

@@ -4,7 +4,7 @@
 //! reference interpreter with each pass on and off, and each pass saves ANDs where it
 //! applies.
 
-mod common;
+use crate::common;
 
 use common::{check_tuples, compile, input_tuples, input_widths};
 use gcc_nn_compiler::PassOptions;

@@ -2,7 +2,7 @@
 //! the reference interpreter on every input (inputs total ≤ 12 bits), with all passes on
 //! and with all passes off.
 
-mod common;
+use crate::common;
 
 use common::{check_tuples, compile, input_tuples, input_widths, pass_sets};
 use proptest::prelude::*;

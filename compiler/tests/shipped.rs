@@ -3,7 +3,7 @@
 //! inputs plus edge cases (0, ±1 ulp, the tanh* breakpoints, min/max, and inputs whose
 //! masked difference or sum lands near them).
 
-mod common;
+use crate::common;
 
 use common::{check_tuples, compile, input_tuples, input_widths};
 use gcc_nn_compiler::{PassOptions, ValueFormat};
