@@ -1,6 +1,6 @@
 //! Batches equal plaintext simulation; reveal modes; faults end in clear errors, in bounded time.
 
-mod common;
+use crate::common;
 
 use circuit::{Circuit, Party};
 use common::run_tcp;

@@ -3,7 +3,7 @@
 //! in that folder's README — under both garbling schemes (half-gates and three-halves),
 //! which must decode the same outputs.
 
-mod common;
+use crate::common;
 
 use circuit::Party::{Evaluator as E, Garbler as G};
 use circuit::value::to_bits;

@@ -6,8 +6,6 @@
 //! `GCC_NN_WRITE_FUZZ_SEEDS=1 cargo test -p gcc-nn-runtime --test hostile_peer` also writes
 //! the recorded transcripts to `fuzz/seeds/runtime_{evaluator,garbler}/`.
 
-extern crate gcc_nn_runtime as runtime;
-
 #[path = "harness/gc_replay.rs"]
 mod gc_replay;
 
