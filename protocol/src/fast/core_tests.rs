@@ -248,20 +248,23 @@ struct Run {
     beside: usize,
 }
 
+/// The user's core of the fixture's image, linear layers on `engine`.
+fn user_core(f: &Fixture, engine: CrossEngine) -> PartyCore<'_> {
+    let (sk, share) = (&f.user, &f.shares.0);
+    PartyCore::user(engine, sk, share, &f.circuit, &f.inputs, &f.layout).expect("user core")
+}
+
+/// The cloud's core of the fixture, linear layers on `engine`.
+fn cloud_core(f: &Fixture, engine: CrossEngine, record_view: bool) -> PartyCore<'_> {
+    let (pk, share) = (f.user.public_key(), &f.shares.1);
+    PartyCore::cloud(engine, pk, share, &f.circuit, record_view).expect("cloud core")
+}
+
 fn run_cores(f: &Fixture, engine: CrossEngine, chunking: Chunking) -> Run {
-    let mut user = PartyCore::user(
-        engine,
-        &f.user,
-        &f.shares.0,
-        &f.circuit,
-        &f.inputs,
-        &f.layout,
-    )
-    .expect("user core")
-    .with_chunking(chunking)
-    .expect("chunking");
-    let mut cloud = PartyCore::cloud(engine, f.user.public_key(), &f.shares.1, &f.circuit, true)
-        .expect("cloud core");
+    let mut user = user_core(f, engine)
+        .with_chunking(chunking)
+        .expect("chunking");
+    let mut cloud = cloud_core(f, engine, true);
     let (mut urng, mut crng) = (ChaCha20Rng::seed_from_u64(1), ChaCha20Rng::seed_from_u64(2));
     let (mut to_cloud, mut to_user) = (Vec::new(), Vec::new());
     let (mut trace, mut ctrace) = (Vec::new(), Vec::new());
@@ -395,21 +398,8 @@ fn chunked_runs_give_the_unchunked_runs_shares_and_interleave_on_the_wire() {
 #[test]
 fn the_cloud_core_refuses_a_header_of_another_engine_or_too_many_patches() {
     let f = fixture();
-    let user_core = PartyCore::user(
-        CrossEngine::Rlwe,
-        &f.user,
-        &f.shares.0,
-        &f.circuit,
-        &f.inputs,
-        &f.layout,
-    )
-    .expect("user core");
-    let header = user_core.header().expect("header");
-    let new_cloud = || {
-        let pk = f.user.public_key();
-        PartyCore::cloud(CrossEngine::Paillier, pk, &f.shares.1, &f.circuit, false)
-            .expect("cloud core")
-    };
+    let header = user_core(&f, CrossEngine::Rlwe).header().expect("header");
+    let new_cloud = || cloud_core(&f, CrossEngine::Paillier, false);
     let mut rng = ChaCha20Rng::seed_from_u64(3);
     let mut cloud = new_cloud();
     assert!(matches!(
@@ -468,16 +458,7 @@ fn the_cloud_core_refuses_a_header_of_another_engine_or_too_many_patches() {
 fn the_cloud_core_refuses_an_image_header_of_another_session_naming_both() {
     let f = fixture();
     let (a, b) = ([0xa1; 32], [0xb2; 32]);
-    let user = PartyCore::user(
-        CrossEngine::Paillier,
-        &f.user,
-        &f.shares.0,
-        &f.circuit,
-        &f.inputs,
-        &f.layout,
-    )
-    .expect("user core")
-    .in_session(a);
+    let user = user_core(&f, CrossEngine::Paillier).in_session(a);
     let header = user.header().expect("header");
     assert_eq!(header.session, a, "the user's header carries its session");
     // Through the wire form: the id is the header's last 32 bytes.
@@ -485,12 +466,7 @@ fn the_cloud_core_refuses_an_image_header_of_another_session_naming_both() {
         .encode(&Msg::ToCloud(UserMsg::Header(header)))
         .expect("encode");
     assert_eq!(bytes[bytes.len() - 32..], a);
-    let cloud_in = |session| {
-        let pk = f.user.public_key();
-        PartyCore::cloud(CrossEngine::Paillier, pk, &f.shares.1, &f.circuit, false)
-            .expect("cloud core")
-            .in_session(session)
-    };
+    let cloud_in = |session| cloud_core(&f, CrossEngine::Paillier, false).in_session(session);
     let mut rng = ChaCha20Rng::seed_from_u64(4);
     let mut cloud = cloud_in(b);
     assert!(matches!(
@@ -519,27 +495,15 @@ fn the_cloud_core_refuses_an_image_header_of_another_session_naming_both() {
 #[test]
 fn the_cloud_core_takes_the_users_garbling_scheme_and_refuses_an_unknown_one() {
     let f = fixture();
-    let user_core = |scheme| {
-        PartyCore::user(
-            CrossEngine::Paillier,
-            &f.user,
-            &f.shares.0,
-            &f.circuit,
-            &f.inputs,
-            &f.layout,
-        )
-        .expect("user core")
-        .with_scheme(scheme)
-        .expect("scheme before the run")
+    let user_with = |scheme| {
+        user_core(&f, CrossEngine::Paillier)
+            .with_scheme(scheme)
+            .expect("scheme before the run")
     };
-    let new_cloud = || {
-        let pk = f.user.public_key();
-        PartyCore::cloud(CrossEngine::Paillier, pk, &f.shares.1, &f.circuit, false)
-            .expect("cloud core")
-    };
+    let new_cloud = || cloud_core(&f, CrossEngine::Paillier, false);
     let mut rng = ChaCha20Rng::seed_from_u64(5);
     for scheme in Scheme::ALL {
-        let header = user_core(scheme).header().expect("header");
+        let header = user_with(scheme).header().expect("header");
         assert_eq!(header.scheme, u64::from(scheme.code()), "{scheme}");
         let mut cloud = new_cloud();
         assert_eq!(cloud.scheme(), Scheme::HalfGates, "before the header");
@@ -549,7 +513,7 @@ fn the_cloud_core_takes_the_users_garbling_scheme_and_refuses_an_unknown_one() {
             .expect("a known scheme is taken");
         assert_eq!(cloud.scheme(), scheme, "the cloud follows the header");
     }
-    let header = user_core(Scheme::ThreeHalves).header().expect("header");
+    let header = user_with(Scheme::ThreeHalves).header().expect("header");
     for code in [0, 3, 1 << 8] {
         let mut cloud = new_cloud();
         cloud.poll(&mut rng).expect("waits for the header");
