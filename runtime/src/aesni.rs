@@ -11,8 +11,9 @@
 //!
 //! Audit notes:
 //! - Every `unsafe` block here calls `core::arch` intrinsics inside functions compiled with
-//!   `#[target_feature(enable = "aes,sse2,ssse3,avx")]` or `"vaes,avx2,aes"`; the entry
-//!   points [`tccr_in_place`], [`half_gates_garble`] and [`half_gates_eval`] call them only
+//!   `#[target_feature(enable = "aes,sse2,ssse3,avx")]`, `"vaes,avx2,aes"` or `"avx2"`; the entry
+//!   points [`tccr_in_place`], [`half_gates_garble`], [`half_gates_eval`] and
+//!   [`transpose_quad`] call them only
 //!   after `is_x86_feature_detected!` confirmed those features at run time (cached by std).
 //! - Memory is touched only through unaligned loads/stores of 16 or 32 bytes on `&Block` /
 //!   `&mut Block` slices whose lengths are asserted just before the pointer is formed;
@@ -35,34 +36,6 @@ pub(crate) fn available() -> bool {
     #[cfg(not(target_arch = "x86_64"))]
     {
         false
-    }
-}
-
-/// Runs the (safe) `step` on `m` compiled for AVX2 when the CPU has it (pass a function
-/// item, e.g. the bit-matrix transposition: its `#[inline(always)]` body is then compiled
-/// into the AVX2 copy, as a function pointer would not be); returns
-/// `false` otherwise (the caller then runs the SSE2 build). Generic, so this module imports
-/// nothing from its callers. An AVX-512 build was tried and dropped: the compiler turns
-/// the strided steps into gathers/scatters, slow on AMD cores.
-pub(crate) fn run_avx2<T, F: Fn(&mut T)>(m: &mut T, step: F) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: AVX2 confirmed at run time just above.
-            unsafe { wide::avx2(m, step) };
-            return true;
-        }
-    }
-    let _ = (m, step);
-    false
-}
-
-/// Copies of safe code compiled with wider vector units (no intrinsics, no pointers).
-#[cfg(target_arch = "x86_64")]
-mod wide {
-    #[target_feature(enable = "avx2")]
-    pub(super) fn avx2<T, F: Fn(&mut T)>(m: &mut T, step: F) {
-        step(m);
     }
 }
 
@@ -294,6 +267,8 @@ pub(crate) fn half_gates_eval(
 
 /// The fused half-gates kernels on 256-bit VAES registers (aesni/vaes.rs).
 #[cfg(target_arch = "x86_64")]
+mod transpose;
+#[cfg(target_arch = "x86_64")]
 mod vaes;
 
 /// The eleven AES-128 round keys of `key` (AES-NI), or `None` without AES-NI.
@@ -333,4 +308,31 @@ pub(crate) fn ctr_fill(round_keys: &[Block; 11], counter: u128, out: &mut [Block
         let _ = (round_keys, counter, out);
         false
     }
+}
+
+/// Transposes blocks `c … c + 3` of the IKNP matrix `rows` (128 rows of `cols` blocks;
+/// blocks past the last column taken as zero) on AVX2: `out[128·j + i]` = column `i` of
+/// block `c + j`; `masks` are the Eklundh masks of widths 32, 16, 8 and 4, 2, 1. Returns
+/// `false` (nothing written) without AVX2 or if `c` is not a column of `rows`.
+pub(crate) fn transpose_quad(
+    rows: &[Block],
+    cols: usize,
+    c: usize,
+    masks: ([u64; 3], [u64; 3]),
+    out: &mut [Block; 512],
+) -> bool {
+    if c >= cols || rows.len() != 128 * cols {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 confirmed at run time just above; every row index used is below
+            // 128 · cols = rows.len() (slices are bounds-checked before each load).
+            unsafe { transpose::quad(rows, cols, c, masks, out) };
+            return true;
+        }
+    }
+    let _ = (rows, cols, c, masks, out);
+    false
 }
