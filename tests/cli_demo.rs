@@ -2,7 +2,9 @@
 //! the secure image equals the plaintext reference, the summary has time per phase, CPU
 //! per side and bytes each way, and the progress events of all its processes (recorded
 //! through `GCC_NN_PROGRESS_EVENTS`) advance through the upload, the re-sharing and every
-//! layer's cross products and activations, in order, each phase to its total.
+//! layer's cross products and activations, in order, each phase to its total. The demo runs
+//! with `--scheme three-halves`, which reaches the user's `denoise --connect` (half-gates, the
+//! default, runs in every other secure test).
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -42,7 +44,15 @@ fn demo_json_summary_and_progress_through_every_phase() {
     let events = dir.path().join("events.tsv");
     let out_dir = dir.path().join("demo");
     let out = Command::new(env!("CARGO_BIN_EXE_gcc-nn"))
-        .args(["demo", "--crop", "16", "--json", "-o"])
+        .args([
+            "demo",
+            "--crop",
+            "16",
+            "--scheme",
+            "three-halves",
+            "--json",
+            "-o",
+        ])
         .arg(&out_dir)
         .env("GCC_NN_PROGRESS_EVENTS", &events)
         .output()
@@ -52,6 +62,8 @@ fn demo_json_summary_and_progress_through_every_phase() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
 
     assert_eq!(v["equal_to_reference"], true, "{v}");
+    assert_eq!(v["scheme"], "three-halves", "{v}");
+    assert_eq!(v["user"]["scheme"], "three-halves", "the user ran it: {v}");
     let protocol = v["protocol"].as_str().expect("protocol");
     assert!(
         protocol.starts_with("fast"),
@@ -139,4 +151,26 @@ fn demo_json_summary_and_progress_through_every_phase() {
         .find(|ps| ps.iter().any(|p| p.0 == "upload: encrypting the model"))
         .expect("owner");
     assert!(!owner.iter().any(|p| p.0 == "re-sharing the model"));
+}
+
+#[test]
+fn demo_refuses_the_reference_protocol_with_three_halves_before_any_key_is_made() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out_dir = dir.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_gcc-nn"))
+        .args([
+            "demo",
+            "--protocol",
+            "reference",
+            "--scheme",
+            "three-halves",
+            "-o",
+        ])
+        .arg(&out_dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("half-gates only"), "{stderr}");
+    assert!(!out_dir.exists(), "nothing written: {}", out_dir.display());
 }
