@@ -8,7 +8,7 @@
 
 use super::{OtError, base, chan, transpose::transpose_matrix};
 use crate::block::{Block, Delta};
-use crate::channel::{Channel, recv_blocks, send_blocks};
+use crate::channel::Channel;
 use crate::prg::Prg;
 use rand::CryptoRng;
 use zeroize::Zeroizing;
@@ -71,18 +71,21 @@ impl CotSender {
         let cols_total = m.div_ceil(128);
         let width = CHUNK_COLS.min(cols_total);
         let mut q = vec![Block::ZERO; 128 * width];
-        let mut u = vec![Block::ZERO; width];
+        let mut u = vec![0u8; 16 * 128 * width];
         let delta = self.delta.block();
         let mut done = 0;
         while done < cols_total {
             let cols = CHUNK_COLS.min(cols_total - done);
-            let (q, u) = (&mut q[..128 * cols], &mut u[..cols]);
-            for (i, (row, prg)) in q.chunks_exact_mut(cols).zip(&mut self.prgs).enumerate() {
+            let (q, u) = (&mut q[..128 * cols], &mut u[..16 * 128 * cols]);
+            // The step's 128 rows of u in one read (straight from the socket into `u`).
+            ch.recv_exact(u)
+                .map_err(chan("OT extension (receiving the matrix rows u)"))?;
+            let rows = q.chunks_exact_mut(cols).zip(u.chunks_exact(16 * cols));
+            for (i, ((row, u), prg)) in rows.zip(&mut self.prgs).enumerate() {
                 prg.fill_blocks(row);
-                recv_blocks(ch, u).map_err(chan("OT extension (receiving the matrix rows u)"))?;
                 let s = Block::mask(delta.bit(i));
-                for (q, &ui) in row.iter_mut().zip(u.iter()) {
-                    *q ^= s & ui;
+                for (q, ui) in row.iter_mut().zip(u.chunks_exact(16)) {
+                    *q ^= s & block_at(ui);
                 }
             }
             transpose_matrix(q, cols, m - (out.len() - start), out);
@@ -139,27 +142,39 @@ impl CotReceiver {
         let mut t = vec![Block::ZERO; 128 * width];
         let mut g1 = vec![Block::ZERO; width];
         let mut r = vec![Block::ZERO; width];
+        let mut u = vec![0u8; 16 * 128 * width];
         let mut done = 0;
         let e = chan("OT extension (sending the matrix rows u)");
         while done < cols_total {
             let cols = CHUNK_COLS.min(cols_total - done);
             let (t, g1, r) = (&mut t[..128 * cols], &mut g1[..cols], &mut r[..cols]);
+            let u = &mut u[..16 * 128 * cols];
             // Choice bits of this step packed 128 per block (padding bits are 0).
             pack_choices(&choices[done * 128..m.min((done + cols) * 128)], r);
-            for (row, (p0, p1)) in t.chunks_exact_mut(cols).zip(&mut self.prgs) {
+            let rows = t.chunks_exact_mut(cols).zip(u.chunks_exact_mut(16 * cols));
+            for ((row, u), (p0, p1)) in rows.zip(&mut self.prgs) {
                 p0.fill_blocks(row);
                 p1.fill_blocks(g1);
-                for ((u, &t), &rj) in g1.iter_mut().zip(row.iter()).zip(r.iter()) {
-                    *u ^= t ^ rj;
+                for (((u, &g), &t), &rj) in u.chunks_exact_mut(16).zip(&*g1).zip(&*row).zip(&*r) {
+                    u.copy_from_slice(&(g ^ t ^ rj).to_bytes());
                 }
-                send_blocks(ch, g1).map_err(&e)?;
             }
+            // The step's 128 rows of u in one write (straight to the socket).
+            ch.send(u).map_err(&e)?;
             ch.flush().map_err(&e)?;
             transpose_matrix(t, cols, m - (out.len() - start), out);
             done += cols;
         }
         Ok(())
     }
+}
+
+/// The block in 16 little-endian bytes (`bytes.len() == 16`).
+#[inline(always)]
+fn block_at(bytes: &[u8]) -> Block {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(bytes);
+    Block::from_bytes(b)
 }
 
 /// Packs choice bits 128 per block, LSB first (bit `j % 128` of `out[j / 128]`); blocks past
