@@ -78,3 +78,72 @@ fn front_writes_an_svg_or_names_the_bad_value() {
     );
     assert!(!bad.exists(), "nothing written");
 }
+
+/// `gcc-nn front --predict` prices each row from its shape columns with the cost model: the
+/// shipped model's row gets what `gcc-nn cost` says of the model file itself, the seconds of
+/// the wrong row are replaced, the rest of the file is kept; a row whose shape cannot be
+/// read is refused with its line, and nothing is written.
+#[test]
+fn front_predict_rewrites_the_seconds_from_the_shape_columns() {
+    let out = gcc_nn(&["cost", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let secs = |i: usize| {
+        format!(
+            "{:.1}",
+            v["images"][i]["seconds_fast_rlwe"].as_f64().expect("s")
+        )
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let csv = dir.path().join("front.csv");
+    let svg = dir.path().join("front.svg");
+    let head = "# a comment\nname,hidden,input_patch,output_patch,stride,secure_activation,five_secure,seconds_256,seconds_512,status\n";
+    std::fs::write(
+        &csv,
+        format!("{head}shipped,128-128,13,5,5,tanh_fit,29.18,1,2,shipped default\nrelu,256-256,13,5,5,relu,29.51,1,2,\n"),
+    )
+    .expect("write");
+    let (c, s) = (csv.to_string_lossy(), svg.to_string_lossy());
+    let out = gcc_nn(&["front", &c, "--predict", "-o", &s]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rewritten = std::fs::read_to_string(&csv).expect("csv");
+    assert!(rewritten.starts_with(head), "{rewritten}");
+    let row = |name: &str| -> Vec<String> {
+        rewritten
+            .lines()
+            .find(|l| l.starts_with(&format!("{name},")))
+            .unwrap_or_else(|| panic!("no row {name}: {rewritten}"))
+            .split(',')
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(row("shipped")[7..9], [secs(0), secs(1)]);
+    assert_eq!(row("shipped")[6], "29.18");
+    let relu: Vec<f64> = row("relu")[7..9]
+        .iter()
+        .map(|v| v.parse().expect("number"))
+        .collect();
+    assert!(relu[0] > 1.0 && relu[1] > 2.0 * relu[0], "{relu:?}");
+    assert!(svg.exists());
+
+    std::fs::write(
+        &csv,
+        format!("{head}bad,128-x,13,5,5,tanh_fit,29.18,1,2,\n"),
+    )
+    .expect("write");
+    std::fs::remove_file(&svg).expect("rm");
+    let out = gcc_nn(&["front", &c, "--predict", "-o", &s]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 3") && err.contains("hidden") && err.contains("128-x"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_to_string(&csv)
+            .expect("csv")
+            .contains(",1,2,"),
+        "unchanged"
+    );
+    assert!(!svg.exists(), "nothing written");
+}

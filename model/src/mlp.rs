@@ -129,6 +129,35 @@ impl Mlp {
         Ok(m)
     }
 
+    /// A model of this shape with every weight and bias zero, for the shipped `tanh_fit`:
+    /// `input`×`input` patches → `hidden` widths → `output`×`output`, at `stride` (what the
+    /// cost model prices: the cost does not depend on the weights).
+    pub fn zeros(input: usize, hidden: &[usize], output: usize, stride: usize) -> Result<Self> {
+        let mut widths = vec![input * input];
+        widths.extend(hidden);
+        widths.push(output * output);
+        let declared: u64 = widths
+            .windows(2)
+            .map(|p| (p[0] as u64) * (p[1] as u64) + p[1] as u64)
+            .sum();
+        // The cost model prices larger networks than a file may hold (the paper's: 2^24.7).
+        if declared > 1 << 28 {
+            return Err(ModelError::ShapeMismatch(format!(
+                "{declared} parameters is more than a priced network may have (2^28)"
+            )));
+        }
+        let layers = widths
+            .windows(2)
+            .map(|p| Dense {
+                inputs: p[0],
+                outputs: p[1],
+                weights: vec![0.0; p[0] * p[1]],
+                bias: vec![0.0; p[1]],
+            })
+            .collect();
+        Self::new(input, output, stride, 25.0, layers)
+    }
+
     /// The same model for `activation`.
     pub fn with_activation(mut self, activation: ModelActivation) -> Self {
         self.activation = activation;

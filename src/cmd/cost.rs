@@ -83,31 +83,8 @@ fn shaped(shape: &[usize], stride: Option<usize>) -> Result<Mlp, CliError> {
                 .into(),
         );
     };
-    let mut widths = vec![input * input];
-    widths.extend(hidden);
-    widths.push(output * output);
-    let params: usize = widths.windows(2).map(|p| p[0] * p[1] + p[1]).sum();
-    if params > 1 << 28 {
-        return Err(
-            format!("--shape: {params} parameters is more than this command sizes (2^28)").into(),
-        );
-    }
-    let layers = widths
-        .windows(2)
-        .map(|p| model::mlp::Dense {
-            inputs: p[0],
-            outputs: p[1],
-            weights: vec![0.0; p[0] * p[1]],
-            bias: vec![0.0; p[1]],
-        })
-        .collect();
-    Ok(Mlp::new(
-        *input,
-        *output,
-        stride.unwrap_or(1),
-        25.0,
-        layers,
-    )?)
+    Mlp::zeros(*input, hidden, *output, stride.unwrap_or(1))
+        .map_err(|e| format!("--shape: {e}").into())
 }
 
 fn widths(w: &[usize]) -> String {

@@ -24,6 +24,12 @@ pub(crate) enum FrontCommand {
         /// Output SVG file.
         #[arg(short, long, value_name = "SVG")]
         output: PathBuf,
+        /// First recompute the columns seconds_256 and seconds_512 of CSV with the cost
+        /// model (`gcc-nn cost`) from each row's hidden (widths joined by `-`), input_patch,
+        /// output_patch, stride and secure_activation, and rewrite CSV; the measured PSNR
+        /// columns are kept.
+        #[arg(long)]
+        predict: bool,
     },
 }
 
@@ -45,19 +51,106 @@ enum Kind {
 
 /// Runs `gcc-nn front`.
 pub(crate) fn run(cmd: FrontCommand) -> Result<(), CliError> {
-    let FrontCommand::Front { csv, output } = cmd;
+    let FrontCommand::Front {
+        csv,
+        output,
+        predict,
+    } = cmd;
     if output.extension().and_then(|e| e.to_str()) != Some("svg") {
         return Err(format!("-o {}: the plot is SVG (name it .svg)", output.display()).into());
     }
-    let text = std::fs::read_to_string(&csv).map_err(|e| format!("{}: {e}", csv.display()))?;
+    let mut text = std::fs::read_to_string(&csv).map_err(|e| format!("{}: {e}", csv.display()))?;
+    if predict {
+        // Every row priced (and the plot's columns read) before anything is written.
+        text = predicted(&text, &csv)?;
+        parse(&text, &csv)?;
+        replace(&csv, &text)?;
+        outln!("rewrote the predicted seconds of {}", csv.display());
+    }
     let points = parse(&text, &csv)?;
-    let svg = plot(&points);
     ensure_parent(&output)?;
-    let tmp = output.with_extension("svg.tmp");
-    std::fs::write(&tmp, svg).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &output).map_err(|e| format!("{}: {e}", output.display()))?;
+    replace(&output, &plot(&points))?;
     outln!("wrote {} ({} points)", output.display(), points.len());
     Ok(())
+}
+
+/// Writes `text` to a temporary file renamed over `path`.
+fn replace(path: &Path, text: &str) -> Result<(), CliError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(())
+}
+
+/// `text` (a results file) with its columns seconds_256 and seconds_512 recomputed by the
+/// cost model ([`protocol::app::cost::cost_report`]) from each row's shape, stride and
+/// activation; comments and every other field as they were.
+fn predicted(text: &str, path: &Path) -> Result<String, CliError> {
+    let mut out = String::new();
+    let mut cols: Option<Vec<String>> = None;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let mut f: Vec<String> = line.split(',').map(|v| v.trim().to_string()).collect();
+        let Some(names) = &cols else {
+            cols = Some(f);
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let at = |what: &str| -> Result<usize, CliError> {
+            names.iter().position(|c| c == what).ok_or_else(|| {
+                format!("{}: no column `{what}` in the header", path.display()).into()
+            })
+        };
+        let bad = |what: &str, value: &str| -> CliError {
+            format!(
+                "{} line {}: {what} `{value}` is not usable",
+                path.display(),
+                i + 1
+            )
+            .into()
+        };
+        if f.len() != names.len() {
+            return Err(format!(
+                "{} line {}: {} fields, the header has {}",
+                path.display(),
+                i + 1,
+                f.len(),
+                names.len()
+            )
+            .into());
+        }
+        let num = |c: usize| f[c].parse::<usize>().map_err(|_| bad(&names[c], &f[c]));
+        let (hidden, input, output, stride, act) = (
+            at("hidden")?,
+            at("input_patch")?,
+            at("output_patch")?,
+            at("stride")?,
+            at("secure_activation")?,
+        );
+        let widths = f[hidden]
+            .split('-')
+            .map(|w| w.parse::<usize>().map_err(|_| bad("hidden", &f[hidden])))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mlp = model::Mlp::zeros(num(input)?, &widths, num(output)?, num(stride)?)
+            .map_err(|e| format!("{} line {}: {e}", path.display(), i + 1))?;
+        let activation = super::parse_activation(&f[act])
+            .map_err(|e| format!("{} line {}: {e}", path.display(), i + 1))?;
+        let report = protocol::app::cost::cost_report(&mlp, &activation, None, &[256, 512])
+            .map_err(|e| format!("{} line {}: {e}", path.display(), i + 1))?;
+        for (column, image) in ["seconds_256", "seconds_512"].iter().zip(&report.images) {
+            f[at(column)?] = format!("{:.1}", image.seconds_rlwe(&report.rates));
+        }
+        out.push_str(&f.join(","));
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// Reads the points of a results file; errors name the file, line and column.
