@@ -150,6 +150,9 @@ fn relu_training_beats_the_noisy_input_too() {
     let m = train(std::slice::from_ref(&clean), &cfg).expect("train");
     let tanh = train(std::slice::from_ref(&clean), &config(600)).expect("train");
     assert_ne!(m, tanh, "the activation changes the training");
+    // The files name the fixed-point activation the secure runs use (model format v3).
+    assert_eq!(m.activation.name(), "relu");
+    assert_eq!(tanh.activation.name(), "tanh_fit");
     let relu = model::fixed::FixedActivation::shipped("relu").expect("relu");
     let noisy = add_noise(&clean, 25.0, 7);
     let den = denoise_float(&m, &noisy, 1, FloatActivation::Table(relu)).expect("denoise");
@@ -217,6 +220,23 @@ fn a_run_stopped_at_a_checkpoint_and_resumed_equals_one_run() {
     };
     let e = train(&imgs, &other).expect_err("another configuration");
     assert!(e.to_string().contains("another configuration"), "{e}");
+    // A checkpoint written before model format v3 holds a version-2 model (no activation):
+    // read for the configuration's activation, the same model.
+    let v3 = ck.model.to_bytes();
+    let name = ck.model.activation.name().len();
+    let v2 = model::mlp::MODEL_FILE_V2.seal(&v3[20 + 1 + name + 32..v3.len() - 32]);
+    let mut old = ck.to_bytes();
+    let at = old
+        .windows(v3.len())
+        .position(|w| w == v3.as_slice())
+        .expect("the model inside");
+    old.splice(
+        at - 8..at + v3.len(),
+        [&(v2.len() as u64).to_le_bytes()[..], &v2].concat(),
+    );
+    let old = gcc_nn_train::checkpoint::CHECKPOINT_FILE.seal(&old[20..old.len() - 32]);
+    let back = Checkpoint::from_bytes(&old, "old.ckpt").expect("old checkpoint");
+    assert_eq!(back, ck);
     // A damaged checkpoint is refused with its name.
     let mut bytes = ck.to_bytes();
     let n = bytes.len();
