@@ -16,6 +16,7 @@
 //! The checker runs on the real workspace and, as a negative control, on small synthetic
 //! trees that break each rule (it must report them).
 
+#[path = "arch_files/mod.rs"]
 mod arch_files;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,7 +39,7 @@ const CYCLE_EXCEPTIONS: &[&str] = &[];
 const FILE_CYCLE_EXCEPTIONS: &[&str] = &[];
 
 /// The workspace root (the parent of this crate).
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
@@ -47,21 +48,17 @@ fn workspace_root() -> PathBuf {
 
 /// The `src/` folders of the workspace: the root package's and every member's.
 fn crate_sources(root: &Path) -> Vec<(String, PathBuf)> {
-    let manifest = fs::read_to_string(root.join("Cargo.toml")).expect("workspace Cargo.toml");
-    let members = manifest
-        .split_once("members")
-        .and_then(|(_, rest)| rest.split_once('['))
-        .and_then(|(_, rest)| rest.split_once(']'))
-        .map(|(list, _)| list)
-        .expect("a members list");
-    let mut out = vec![("gcc-nn".to_string(), root.join("src"))];
-    for m in members.split(',') {
-        let m = m.trim().trim_matches('"');
-        if !m.is_empty() && root.join(m).join("src").is_dir() {
-            out.push((m.to_string(), root.join(m).join("src")));
-        }
-    }
-    out
+    crate::test_layout::packages(root)
+        .into_iter()
+        .filter(|dir| dir.join("src").is_dir())
+        .map(|dir| {
+            let name = match dir.strip_prefix(root) {
+                Ok(m) if !m.as_os_str().is_empty() => m.display().to_string(),
+                _ => "gcc-nn".to_string(),
+            };
+            (name, dir.join("src"))
+        })
+        .collect()
 }
 
 /// Every `.rs` file under `dir`, sorted.

@@ -3,12 +3,12 @@
 //! never a panic, a hang or a large allocation. The same harness drives the `bridge_wire`
 //! fuzz target.
 //!
-//! `GCC_NN_WRITE_FUZZ_SEEDS=1 cargo test -p gcc-nn-protocol --test bridge_wire` also writes
-//! the recorded transcripts to `fuzz/seeds/bridge_wire/`.
+//! `GCC_NN_WRITE_FUZZ_SEEDS=1 cargo test -p gcc-nn-protocol --test it -- bridge_wire::` also
+//! writes the recorded transcripts to `fuzz/seeds/bridge_wire/`.
 
 extern crate gcc_nn_protocol as protocol;
 
-mod bridge_harness;
+use crate::bridge_harness;
 
 use bridge_harness::{Outcome, Role, Transcript, XS, circuit, key, record, run_role, run_script};
 use proptest::prelude::*;

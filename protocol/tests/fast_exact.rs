@@ -3,7 +3,7 @@
 //! pixel: a random small model (several blocks, a partial block, extreme inputs, overlapping
 //! patches) and the shipped model on a small crop of the sample image.
 
-mod fast_common;
+use crate::fast_common;
 
 use fast_common::{keys, random_model, ring, setup};
 use gcc_nn_protocol::fast::shares::ShareKey;

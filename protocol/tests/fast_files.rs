@@ -2,7 +2,7 @@
 //! random or mutated bytes that never panic (property tests). The `upload_file` and
 //! `share_file` fuzz targets run the same decoders.
 
-mod fast_harness;
+use crate::fast_harness;
 
 use fast_harness::fixture;
 use gcc_nn_protocol::fast::ModelShare;

@@ -4,7 +4,7 @@
 //! the user's 8-bit image equals the fixed-point reference and the unchunked run's, pixel
 //! for pixel; the garbled batches and the products beside them are where the schedule says.
 
-mod fast_common;
+use crate::fast_common;
 
 use fast_common::{keys, random_model, setup};
 use gcc_nn_protocol::fast::schedule::Chunking;

@@ -3,7 +3,7 @@
 //! and garbled-circuit outputs masked in Z_2^k; the values it learns in clear pass a
 //! uniformity test that the unmasked pre-activations fail.
 
-mod fast_common;
+use crate::fast_common;
 
 use fast_common::{keys, random_inputs, random_model, ring, setup};
 use gcc_nn_protocol::fast::party::layer_layout;

@@ -3,7 +3,7 @@
 //! pixel for pixel, as with the Paillier engine (checked side by side here on the same
 //! shares); both sides must run the same engine (the image header carries it).
 
-mod fast_common;
+use crate::fast_common;
 
 use fast_common::{keys, random_model, setup};
 use gcc_nn_protocol::BridgeError;

@@ -6,7 +6,7 @@
 //! differ by: per instance of a circuit of n AND gates 32·n bytes against 24·n + ⌈5n/8⌉
 //! (1.5κ + 5 bits per AND).
 
-mod fast_common;
+use crate::fast_common;
 
 use fast_common::{keys, random_model, setup};
 use gcc_nn_protocol::fast::schedule::Chunking;

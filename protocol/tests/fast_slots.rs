@@ -2,7 +2,7 @@
 //! and every mask at its maximum `2^(w−1) − 1` still decrypt exactly, slot by slot, and the
 //! shares of the cross product reconstruct `−Σ e·x mod 2^k` (docs/protocol.md §3, "Slots").
 
-mod fast_common;
+use crate::fast_common;
 
 use fast_common::{keys, ring};
 use gcc_nn_protocol::fast::cross::{decrypt_packed, encrypt_packed, masked_products};

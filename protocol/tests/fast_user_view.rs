@@ -7,7 +7,7 @@
 //! protocol's last message (the cloud's output shares z_C in clear) or one extra word in the
 //! transcript make the accounting fail.
 
-mod fast_common;
+use crate::fast_common;
 
 use fast_common::{keys, random_model, ring, setup};
 use gcc_nn_protocol::fast::party::layer_layout;

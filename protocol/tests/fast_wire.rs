@@ -3,11 +3,11 @@
 //! honest result; anything else ends in an error, never a panic, a hang or a huge
 //! allocation. The same harness drives the `fast_wire` fuzz target.
 //!
-//! `GCC_NN_WRITE_FUZZ_SEEDS=1 cargo test -p gcc-nn-protocol --test fast_wire` also writes the
-//! recorded transcripts (heads) to `fuzz/seeds/fast_wire/` and the fixture's upload and share
-//! files to `fuzz/seeds/upload_file/` and `fuzz/seeds/share_file/`.
+//! `GCC_NN_WRITE_FUZZ_SEEDS=1 cargo test -p gcc-nn-protocol --test it -- fast_wire::` also
+//! writes the recorded transcripts (heads) to `fuzz/seeds/fast_wire/` and the fixture's upload
+//! and share files to `fuzz/seeds/upload_file/` and `fuzz/seeds/share_file/`.
 
-mod fast_harness;
+use crate::fast_harness;
 
 use fast_harness::{ROLES, fixture, honest_transcripts, run_script};
 use gcc_nn_protocol::fast::engine::CrossEngine;

@@ -6,7 +6,7 @@
 //! its pool, so the key holder's linking must be at chance. Negative control: the same attack
 //! on the same blinding without the fresh `r^N` links every value.
 
-mod keyholder_common;
+use crate::keyholder_common;
 
 use gcc_nn_protocol::bridge::{Mode, run_cloud, run_user};
 use gcc_nn_protocol::session::activation::ActivationCircuit;

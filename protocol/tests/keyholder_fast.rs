@@ -10,8 +10,8 @@
 //! control runs the old fixed-base short-exponent zeros (feature
 //! `insecure-negative-controls`) and must recover them.
 
-mod fast_common;
-mod keyholder_common;
+use crate::fast_common;
+use crate::keyholder_common;
 
 use gcc_nn_protocol::fast::fresh::negative_control::set_legacy_fixed_base;
 use gcc_nn_protocol::fast::party::layer_layout;

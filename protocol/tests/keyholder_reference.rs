@@ -13,8 +13,8 @@
 //! - every ciphertext the user receives (blinded inputs and weights, the bridge's `Enc(z + r)`,
 //!   the outputs `Enc(q)`): each character value occurs as often as chance says.
 
-mod fast_common;
-mod keyholder_common;
+use crate::fast_common;
+use crate::keyholder_common;
 
 use gcc_nn_protocol::fast::EncryptedModel;
 use gcc_nn_protocol::reference::{cloud, user};

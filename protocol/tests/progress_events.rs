@@ -1,9 +1,10 @@
 //! The progress events of a whole run advance through the owner's upload, the re-sharing
-//! and every layer's cross products and activations, ending each phase at its total. One
-//! test in its own binary: the progress sink is process-wide.
+//! and every layer's cross products and activations, ending each phase at its total. In the
+//! `serial` binary, under its lock: the progress sink is process-wide.
 
-mod fast_common;
+use crate::fast_common;
 
+use crate::keyholder_common::serial;
 use fast_common::{keys, random_model, ring};
 use gcc_nn_protocol::fast::{
     CloudOutputOrShare, EncryptedModel, ShareCircuit, simulate, simulate_setup,
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 #[test]
 fn events_cover_upload_resharing_and_every_layer() {
+    let _guard = serial();
     // A three-layer model (2 activations + the output layer) on a 6×6 image.
     let model = random_model(&[9, 6, 5, 1], 21);
     let (user_sk, cloud_sk) = keys();

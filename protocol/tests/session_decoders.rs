@@ -5,7 +5,7 @@
 
 extern crate gcc_nn_protocol as protocol;
 
-mod session_harness;
+use crate::session_harness;
 
 use proptest::prelude::*;
 use protocol::session::handshake::{

@@ -6,7 +6,7 @@
 //! garbled-circuit handshake are replayed in `session_tls.rs`, the pairing messages in
 //! `fast::pairing_core`'s unit tests, the bridge header in `bridge_wire.rs`.
 
-mod fast_harness;
+use crate::fast_harness;
 
 use fast_harness::fixture;
 use gcc_nn_protocol::BridgeError;

@@ -4,7 +4,7 @@
 //! (the library's test path), so the check takes seconds; the default model also runs as
 //! three processes at 2048 bits in `tests/secure_cli.rs`.
 
-mod fast_common;
+use crate::fast_common;
 
 use fast_common::{keys, setup};
 use gcc_nn_protocol::fast::{CrossEngine, ShareCircuit, simulate_with};

@@ -3,8 +3,8 @@
 //! hang or a large allocation. The same harness drives the `runtime_evaluator` and
 //! `runtime_garbler` fuzz targets.
 //!
-//! `GCC_NN_WRITE_FUZZ_SEEDS=1 cargo test -p gcc-nn-runtime --test hostile_peer` also writes
-//! the recorded transcripts to `fuzz/seeds/runtime_{evaluator,garbler}/`.
+//! `GCC_NN_WRITE_FUZZ_SEEDS=1 cargo test -p gcc-nn-runtime --test it -- hostile_peer::` also
+//! writes the recorded transcripts to `fuzz/seeds/runtime_{evaluator,garbler}/`.
 
 #[path = "harness/gc_replay.rs"]
 mod gc_replay;

@@ -18,7 +18,8 @@ use rand_chacha::ChaCha20Rng;
 use runtime::channel::{Channel, ChannelError};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Serialises the tests of one binary: the negative control flips a process-wide switch.
+/// Serialises the tests of one binary: the negative control flips a process-wide switch (and
+/// `progress_events.rs`, in the same binary, installs the process's progress sink).
 pub(crate) fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
