@@ -6,7 +6,7 @@
 //! the wrong interface, an unknown name and an oversized source are refused, named, with no
 //! output written.
 
-mod secure_common;
+use crate::secure_common;
 
 use secure_common::*;
 use std::path::Path;

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-mod cli_common;
+use crate::cli_common;
 use cli_common::{db, gcc_nn, text};
 
 /// Asserts the command failed without panicking and its stderr names every one of `words`.

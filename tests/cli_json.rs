@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-mod cli_common;
+use crate::cli_common;
 use cli_common::{gcc_nn, text};
 
 /// The one JSON object a successful run printed (nothing else on stdout).

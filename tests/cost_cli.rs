@@ -2,7 +2,7 @@
 //! image below one patch, and the front plot written from a results file (or refused with
 //! the line and column of a bad value, nothing written).
 
-mod cli_common;
+use crate::cli_common;
 
 use cli_common::{gcc_nn, text};
 

@@ -1,6 +1,6 @@
 //! `gcc-nn check` and `gcc-nn eval` end to end, spawning the real binary.
 
-mod cli_common;
+use crate::cli_common;
 use cli_common::{gcc_nn, text};
 
 #[test]

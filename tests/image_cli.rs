@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-mod cli_common;
+use crate::cli_common;
 use cli_common::{gcc_nn, text};
 
 fn sample() -> image::GrayImage {

@@ -4,7 +4,7 @@
 //! any key; `gcc-nn model upgrade` converts a version-2 file bit for bit and refuses what it
 //! cannot convert.
 
-mod cli_common;
+use crate::cli_common;
 
 use cli_common::{gcc_nn, text};
 use model::mlp::MODEL_FILE_V2;

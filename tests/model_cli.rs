@@ -1,6 +1,6 @@
 //! `gcc-nn denoise --plain` end to end, spawning the real binary.
 
-mod cli_common;
+use crate::cli_common;
 use cli_common::{db, gcc_nn, text};
 
 #[test]

@@ -3,7 +3,7 @@
 //! (naming both fingerprints) and an unsigned upload of the previous format; `model encrypt`
 //! needs the owner's key. (The user's refusal is in `protocol/tests/owner_signature.rs`.)
 
-mod secure_common;
+use crate::secure_common;
 
 use protocol::upload::{EncryptedModel, OwnerKey, OwnerPublicKey, UPLOAD_FILE};
 use rand::SeedableRng;

@@ -6,7 +6,7 @@
 //! every test starts from empty share stores), and one upload of the shipped model, whose
 //! re-sharing serves both the Paillier and the RLWE run on it.
 
-mod secure_common;
+use crate::secure_common;
 
 use secure_common::*;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! Faults of the secure service: a user vanishing mid-image, busy servers, corrupt or
 //! mismatched model files.
 
-mod secure_common;
+use crate::secure_common;
 
 use protocol::session::KeyPolicy;
 use protocol::session::serve::{CloudState, ServeOptions};

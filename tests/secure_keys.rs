@@ -4,7 +4,7 @@
 //! square given to `model encrypt --user-key`, `serve` and `denoise --connect`. The keys are
 //! written by the test through the library, the only path to them.
 
-mod secure_common;
+use crate::secure_common;
 
 use paillier::{BigUint, PublicKey, SecretKey};
 use protocol::upload::EncryptedModel;

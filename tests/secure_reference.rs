@@ -1,7 +1,7 @@
 //! The reference protocol end to end in one process (cloud thread, user client, loopback
 //! TCP): outputs equal the fixed-point reference bit for bit; what the cloud receives.
 
-mod secure_common;
+use crate::secure_common;
 
 use paillier::{PublicKey, SecretKey};
 use protocol::session::KeyPolicy;

@@ -4,7 +4,7 @@
 //! with fresh masks, and the image stays exact. The counters are driven to the bound by
 //! editing both stored shares (the bound itself is 2^24 coefficients, ≈ 12 whole images).
 
-mod secure_common;
+use crate::secure_common;
 
 use protocol::fast::ModelShare;
 use protocol::fast::store::{RLWE_BUDGET, rlwe_image_cost, write_atomic};

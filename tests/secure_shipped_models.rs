@@ -11,7 +11,7 @@
 //! reading it (src/cmd/keys.rs, docs/cli.md "Test builds"). The default model also runs at
 //! 2048 bits in `tests/secure_cli.rs`.
 
-mod secure_common;
+use crate::secure_common;
 
 use model::Mlp;
 use secure_common::{arg, owner_dir, pixels, tls_dir, write_key_files};

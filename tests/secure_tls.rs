@@ -3,7 +3,7 @@
 //! writing no image. (The in-process session tests over TLS are in
 //! protocol/tests/session_tls.rs.)
 
-mod secure_common;
+use crate::secure_common;
 
 use secure_common::*;
 

@@ -15,7 +15,7 @@
 //! The server runs with `--insecure-plaintext`: this test is about the session layer facing
 //! hostile bytes, which it writes raw; TLS (tests/secure_tls.rs) would refuse them earlier.
 
-mod secure_common;
+use crate::secure_common;
 
 use model::patches::ImageLayout;
 use protocol::session::client::{Session, connect};

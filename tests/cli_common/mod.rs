@@ -1,5 +1,5 @@
 //! Helpers shared by the command-line tests that spawn the real `gcc-nn` binary.
-#![allow(dead_code)] // each test binary uses its own subset
+#![allow(dead_code)]
 
 use std::process::{Command, Output};
 
