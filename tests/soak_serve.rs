@@ -6,9 +6,10 @@
 //! exactly the fixed-point reference's outputs; the server's peak memory (VmHWM) must stay
 //! below [`PEAK_RSS_LIMIT_KIB`].
 //!
-//! `cargo test --test soak_serve` runs the bounded default (176 s at 2048 bits on the shared
-//! 2-core machine, load 7; the shipped commands refuse smaller keys). By hand,
-//! longer: `SOAK_SECONDS=600 nice -n 10 cargo test -p gcc-nn --test soak_serve -- --nocapture`
+//! `cargo test -p gcc-nn --test it -- soak_serve::` runs the bounded default (176 s at 2048
+//! bits on the shared 2-core machine, load 7; the shipped commands refuse smaller keys). By
+//! hand, longer: `SOAK_SECONDS=600 nice -n 10 cargo test -p gcc-nn --test it -- soak_serve::
+//! --nocapture`
 //! (`SOAK_SESSIONS` sets the sequential sessions of a default run, `SOAK_SEED` the seed).
 //! The last line printed is the summary.
 //!
