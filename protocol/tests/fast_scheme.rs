@@ -4,18 +4,22 @@
 //! reference's pixel for pixel, on both linear-layer engines; the bytes the cloud receives in
 //! each garbled batch are half-gates' minus exactly the garbled material the two schemes
 //! differ by: per instance of a circuit of n AND gates 32·n bytes against 24·n + ⌈5n/8⌉
-//! (1.5κ + 5 bits per AND).
+//! (1.5κ + 5 bits per AND). A header changed in transit makes the cloud garble with another
+//! scheme: the first batch's driver handshake refuses it on both sides.
 
 use crate::fast_common;
 
 use fast_common::{keys, random_model, setup};
+use gcc_nn_protocol::fast::party::{run_cloud_with, run_user_chunked};
 use gcc_nn_protocol::fast::schedule::Chunking;
 use gcc_nn_protocol::fast::{CloudOutputOrShare, CrossEngine, ShareCircuit, simulate_chunked};
 use model::GrayImage;
 use model::denoise::{denoise_fixed, quantised_patches};
 use model::fixed::FixedMlp;
 use model::patches::ImageLayout;
+use runtime::channel::{Channel, ChannelError, MemChannel};
 use runtime::scheme::Scheme;
+use std::time::Duration;
 
 /// Garbled bytes of one instance of an `n`-AND circuit, written out from the papers (not
 /// from the code under test).
@@ -141,5 +145,109 @@ fn three_halves_gives_the_half_gates_and_fixed_point_image_with_exactly_its_mate
             // for both schemes: the whole difference is the material.
             assert_eq!(h - t, diff, "{engine}, batch {b}: {n} × {a} ANDs");
         }
+    }
+}
+
+/// The user's side of the channel, rewriting the scheme word of the first message it sends
+/// (the image header) to half-gates: the cloud follows the header, so it garbles with
+/// another scheme than the user.
+struct HeaderSchemeToHalfGates {
+    inner: MemChannel,
+    header_scheme: Option<u64>,
+}
+
+impl Channel for HeaderSchemeToHalfGates {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), ChannelError> {
+        if self.header_scheme.is_some() {
+            return self.inner.send(bytes);
+        }
+        assert_eq!(
+            &bytes[..8],
+            b"GCCNN-FI",
+            "the user's first message is the header"
+        );
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[96..104]);
+        self.header_scheme = Some(u64::from_le_bytes(word));
+        let mut changed = bytes.to_vec();
+        changed[96..104].copy_from_slice(&u64::from(Scheme::HalfGates.code()).to_le_bytes());
+        self.inner.send(&changed)
+    }
+    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
+        self.inner.recv_exact(buf)
+    }
+    fn flush(&mut self) -> Result<(), ChannelError> {
+        self.inner.flush()
+    }
+    fn bytes_sent(&self) -> u64 {
+        self.inner.bytes_sent()
+    }
+    fn bytes_received(&self) -> u64 {
+        self.inner.bytes_received()
+    }
+}
+
+#[test]
+fn each_garbled_batch_refuses_a_peer_with_another_scheme_than_the_header_named() {
+    // The header is rewritten in transit (negative control of the header's role): the cloud
+    // takes half-gates, the user garbles three-halves, and the first batch's driver
+    // handshake stops both, each naming the two schemes.
+    let model = random_model(&[9, 4, 1], 33);
+    let px = (0..4 * 3).map(|i| ((i * 71) % 256) as f64).collect();
+    let noisy = GrayImage::new(4, 3, px).expect("image");
+    let (user_share, cloud_share) = setup(&model);
+    let (inputs, _) = quantised_patches(&model, &noisy, 1).expect("patches");
+    let layout = ImageLayout::new(4, 3, model.geometry(1).expect("geometry")).expect("layout");
+    let circuit = ShareCircuit::for_activation(&model.activation, &model.params).expect("circuit");
+    let (user_sk, engine) = (&keys().0, CrossEngine::Paillier);
+    let user_pk = user_sk.public_key();
+    let (a, mut b) = MemChannel::pair(Duration::from_secs(120));
+    let mut a = HeaderSchemeToHalfGates {
+        inner: a,
+        header_scheme: None,
+    };
+    let (user, cloud) = std::thread::scope(|s| {
+        let cloud = s.spawn(|| {
+            let mut rng = rand::rng();
+            run_cloud_with(
+                engine,
+                &mut b,
+                user_pk,
+                &cloud_share,
+                &circuit,
+                false,
+                &mut rng,
+            )
+        });
+        let (chunks, scheme, mut rng) = (Chunking::Whole, Scheme::ThreeHalves, rand::rng());
+        let user = run_user_chunked(
+            engine,
+            chunks,
+            scheme,
+            &mut a,
+            user_sk,
+            &user_share,
+            &circuit,
+            &inputs,
+            &layout,
+            &mut rng,
+        );
+        (user, cloud.join().expect("cloud thread"))
+    });
+    assert_eq!(
+        a.header_scheme,
+        Some(u64::from(Scheme::ThreeHalves.code())),
+        "the user named its scheme in the header"
+    );
+    for (who, err) in [
+        ("user", user.map(|_| ()).expect_err("the user refuses")),
+        ("cloud", cloud.map(|_| ()).expect_err("the cloud refuses")),
+    ] {
+        let text = err.to_string();
+        assert!(text.contains("different garbling schemes"), "{who}: {text}");
+        assert!(
+            text.contains("--scheme three-halves") && text.contains("--scheme half-gates"),
+            "{who}: {text}"
+        );
     }
 }
