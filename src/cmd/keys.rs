@@ -38,13 +38,14 @@ pub(crate) fn load_secret(path: &Path) -> Result<SecretKey, CliError> {
 
 /// The environment variable that lets a debug build's commands accept small (insecure)
 /// Paillier keys: the spawned-process tests of the shipped models use it (docs/cli.md,
-/// "Test builds"). Release builds do not contain the code that reads it.
+/// "Test builds"). Release builds do not contain it, nor the code that reads it.
+#[cfg(debug_assertions)]
 pub(crate) const INSECURE_TEST_KEYS_ENV: &str = "GCC_NN_INSECURE_TEST_KEYS";
 
 /// Which Paillier keys `model encrypt`, `serve` and `denoise --connect` accept: always
-/// [`KeyPolicy::Production`] in a release build. A debug build (what `cargo test` spawns)
-/// takes [`KeyPolicy::InsecureTestKeys`] when [`INSECURE_TEST_KEYS_ENV`] is `1`, and says so
-/// on stderr.
+/// [`protocol::session::KeyPolicy::Production`] in a release build. A debug build (what
+/// `cargo test` spawns) takes [`protocol::session::KeyPolicy::InsecureTestKeys`] when
+/// `GCC_NN_INSECURE_TEST_KEYS` is `1`, and says so on stderr.
 pub(crate) fn key_policy() -> protocol::session::KeyPolicy {
     #[cfg(debug_assertions)]
     if std::env::var_os(INSECURE_TEST_KEYS_ENV).is_some_and(|v| v == "1") {
