@@ -1,7 +1,8 @@
 //! Fast protocol (docs/protocol.md §3) with the shipped model and 2048-bit keys: setup cost,
 //! per-patch costs per side split into cross products / garbled circuits / other, and the
-//! extrapolation to a 256×256 image. Both parties run in this process (two threads, an
-//! in-memory channel), sharing the machine's cores as two processes would.
+//! extrapolation to a 256×256 image. Both parties run in this process (two threads),
+//! sharing the machine's cores as two processes would, over an in-memory channel by default
+//! (`FAST_BENCH_TLS`: the link of the image runs; the setup always runs in memory).
 //!
 //! `cargo run -p gcc-nn-protocol --example fast_bench` (the dev profile is opt-level 3;
 //! env `FAST_BENCH_SIDE`: crop side, default 40; `FAST_BENCH_KEY_BITS`: default 2048;
@@ -11,15 +12,20 @@
 //! `whole` or a chunk count, or several separated by commas, run one after another in this
 //! process for an old-vs-new comparison in one window, e.g. `whole,2,4`;
 //! `FAST_BENCH_SCHEME`: the garbling scheme, `half-gates` (default) or `three-halves`, or both
-//! separated by a comma, run one after another per chunking (interleaved in one window)).
+//! separated by a comma, run one after another per chunking (interleaved in one window);
+//! `FAST_BENCH_TLS`: the link between the parties, `0` (in memory, default), `1` (TLS 1.3
+//! over loopback TCP with the `transport` crate, fresh identities for each run: what
+//! `serve` and `denoise --connect` use) or `tcp` (plain loopback TCP), or several separated
+//! by commas, run one after another per scheme (interleaved: e.g. `0,1` for TLS's cost)).
 //! Each run prints the garbled bytes user → cloud (all batches' bytes the cloud receives)
 //! and their extrapolation to a 256×256 image, measured and from the exact formula.
 //! CPU time is the process's (both parties) from `/proc/self/stat` (Linux, `platform::cpu`).
 
+use gcc_nn_protocol::fast::party::{run_cloud_with, run_user_chunked};
 use gcc_nn_protocol::fast::schedule::Chunking;
 use gcc_nn_protocol::fast::{
     CloudOutputOrShare, CrossEngine, EncryptedModel, FastReport, ModelShare, Ring, ShareCircuit,
-    simulate_chunked, simulate_setup,
+    Simulation, UserOutput, simulate_chunked, simulate_setup,
 };
 use gcc_nn_protocol::timeline::Category;
 use model::denoise::{denoise_fixed, quantised_patches};
@@ -29,6 +35,7 @@ use model::{GrayImage, shipped};
 use paillier::SecretKey;
 use runtime::scheme::Scheme;
 use std::time::{Duration, Instant};
+use transport::{AllowList, ClientTransport, Identity, Link, Role, ServerTransport};
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -90,6 +97,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let chunkings: Vec<Chunking> = env_list("FAST_BENCH_CHUNKS")?;
     let schemes: Vec<Scheme> = env_list("FAST_BENCH_SCHEME")?;
+    let links: Vec<BenchLink> = env_list("FAST_BENCH_TLS")?;
     let mut rng = rand::rng();
     let t = Instant::now();
     let user_sk = SecretKey::generate_any_size(bits, &mut rng)?;
@@ -170,7 +178,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut exact = true;
     for chunking in chunkings {
         for &scheme in &schemes {
-            exact &= run.image(chunking, scheme, &want)?;
+            for &link in &links {
+                exact &= run.image(chunking, scheme, link, &want)?;
+            }
         }
     }
     if !exact {
@@ -192,29 +202,35 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Runs the image cut as `chunking`, garbled with `scheme`, and prints its figures;
-    /// whether the pixels are `want`.
+    /// Runs the image cut as `chunking`, garbled with `scheme`, over `link`, and prints its
+    /// figures; whether the pixels are `want`.
     fn image(
         &self,
         chunking: Chunking,
         scheme: Scheme,
+        link: BenchLink,
         want: &[u8],
     ) -> Result<bool, Box<dyn std::error::Error>> {
         let (engine, circuit, image, fixed) = (self.engine, self.circuit, self.image, self.fixed);
         let patches = self.inputs.len();
         let side = image.width;
+        // Over a socket the link is set up first (TLS handshake), outside the timed run.
+        let ends = link.connect()?;
         let cpu0 = platform::cpu::own_cpu();
-        let sim = simulate_chunked(
-            engine,
-            chunking,
-            scheme,
-            self.user_sk,
-            self.shares,
-            circuit,
-            self.inputs,
-            image,
-            false,
-        )?;
+        let sim = match ends {
+            None => simulate_chunked(
+                engine,
+                chunking,
+                scheme,
+                self.user_sk,
+                self.shares,
+                circuit,
+                self.inputs,
+                image,
+                false,
+            )?,
+            Some(ends) => self.over(ends, chunking, scheme)?,
+        };
         let cpu = platform::cpu::own_cpu()
             .zip(cpu0)
             .map(|(a, b)| a - b)
@@ -226,7 +242,7 @@ impl Run<'_> {
         let exact = want == sim.user.pixels.as_slice();
         let chunks = sim.user.report.chunks;
         println!(
-            "--- chunking {chunking:?}, {scheme} garbling: {chunks} chunk(s) of about {} patches",
+            "--- chunking {chunking:?}, {scheme} garbling, {link}: {chunks} chunk(s) of about {} patches",
             patches.div_ceil(chunks.max(1))
         );
         let pixels = image.pixel_count() as f64;
@@ -290,6 +306,114 @@ impl Run<'_> {
             );
         }
         Ok(exact)
+    }
+}
+
+impl Run<'_> {
+    /// The image run of both parties over the connected `(cloud, user)` ends of a socket.
+    fn over(
+        &self,
+        (mut cloud_end, mut user_end): (Link, Link),
+        chunking: Chunking,
+        scheme: Scheme,
+    ) -> Result<Simulation<UserOutput>, Box<dyn std::error::Error>> {
+        let (engine, circuit, image) = (self.engine, self.circuit, self.image);
+        let user_pk = self.user_sk.public_key().clone();
+        let start = Instant::now();
+        std::thread::scope(|s| {
+            let cloud = s.spawn(|| {
+                let (share, rng) = (self.shares.1, &mut rand::rng());
+                run_cloud_with(engine, &mut cloud_end, &user_pk, share, circuit, false, rng)
+            });
+            let user = run_user_chunked(
+                engine,
+                chunking,
+                scheme,
+                &mut user_end,
+                self.user_sk,
+                self.shares.0,
+                circuit,
+                self.inputs,
+                image,
+                &mut rand::rng(),
+            );
+            let cloud = cloud.join().map_err(|_| "the cloud thread panicked")?;
+            Ok(Simulation {
+                user: user?,
+                cloud: CloudOutputOrShare::Image(Box::new(cloud?)),
+                wall: start.elapsed(),
+            })
+        })
+    }
+}
+
+/// The link of an image run (`FAST_BENCH_TLS`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum BenchLink {
+    /// An in-memory channel (`0`).
+    #[default]
+    Memory,
+    /// TLS 1.3 over loopback TCP, fresh identities (`1`).
+    Tls,
+    /// Plain loopback TCP (`tcp`).
+    Tcp,
+}
+
+impl std::str::FromStr for BenchLink {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "0" | "mem" | "memory" => Ok(Self::Memory),
+            "1" | "tls" => Ok(Self::Tls),
+            "tcp" | "plain" => Ok(Self::Tcp),
+            other => Err(format!("unknown link `{other}` (0, 1 or tcp)")),
+        }
+    }
+}
+
+impl std::fmt::Display for BenchLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Memory => "in memory",
+            Self::Tls => "TLS 1.3 over loopback",
+            Self::Tcp => "plain TCP over loopback",
+        })
+    }
+}
+
+impl BenchLink {
+    /// The connected `(cloud, user)` ends over 127.0.0.1 (`None` in memory).
+    fn connect(self) -> Result<Option<(Link, Link)>, Box<dyn std::error::Error>> {
+        let (server, client) = match self {
+            Self::Memory => return Ok(None),
+            Self::Tls => {
+                let cloud = Identity::generate(Role::Cloud)?;
+                let user = Identity::generate(Role::User)?;
+                let allow = AllowList::of(vec![(user.fingerprint(), "bench user".into())]);
+                (
+                    ServerTransport::tls(&cloud, allow)?,
+                    ClientTransport::tls(&user, cloud.fingerprint())?,
+                )
+            }
+            Self::Tcp => (
+                ServerTransport::InsecurePlaintext,
+                ClientTransport::InsecurePlaintext,
+            ),
+        };
+        let timeout = Duration::from_secs(3600);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?.to_string();
+        let accept = std::thread::spawn(move || -> Result<Link, String> {
+            let (stream, _) = listener.accept().map_err(|e| e.to_string())?;
+            server.accept(stream, timeout).map_err(|e| e.to_string())
+        });
+        let user = client.connect(&addr, timeout)?;
+        let cloud = accept.join().map_err(|_| "the accept thread panicked")??;
+        if self == Self::Tls && !(cloud.is_tls() && user.is_tls()) {
+            return Err("the TLS link is not TLS".into());
+        }
+        Ok(Some((cloud, user)))
     }
 }
 

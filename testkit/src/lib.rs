@@ -3,8 +3,10 @@
 //!
 //! - [`mutate`]: byte edits for the decoder property tests (proptest strategies and the
 //!   functions that apply them);
-//! - `models` (feature `model`): the small fixed-point models the protocol tests run.
+//! - `models` (feature `model`): the small fixed-point models the protocol tests run;
+//! - [`sessions`]: the check of a refusal of another session's message.
 
 #[cfg(feature = "model")]
 pub mod models;
 pub mod mutate;
+pub mod sessions;
