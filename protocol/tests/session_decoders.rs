@@ -117,9 +117,10 @@ fn a_job_request_names_its_session_and_another_one_is_refused() {
 }
 
 /// The seeds of the fuzz target `session_wire` are the first `FUZZ_MODES` of these honest
-/// inputs: run with
-/// `SESSION_WIRE_SEEDS=fuzz/seeds/session_wire` (from the repository root; the test's
-/// working directory is `protocol/`, so give an absolute path) to write them there.
+/// inputs: `SESSION_WIRE_SEEDS=$PWD/fuzz/seeds/session_wire cargo test -p gcc-nn-protocol
+/// --test it -- session_decoders::honest_transcripts` from the repository root writes them
+/// there (an absolute path: the test's working directory is `protocol/`;
+/// `fuzz/seeds/regenerate_wire_seeds.sh` runs it with the other wire targets' writers).
 #[test]
 fn honest_transcripts_cut_short_end_in_errors() {
     // The honest run inside `honest_inputs` checks its outputs against the fixed-point
