@@ -197,6 +197,35 @@ fn every_test_file_of_every_crate_is_compiled() {
     );
 }
 
+/// How many `.rs` files lie directly in the `tests/` folder of the package in `dir` (each its
+/// own binary unless `autotests = false`).
+fn top_level_test_files(dir: &Path) -> usize {
+    fs::read_dir(dir.join("tests")).map_or(0, |entries| {
+        entries
+            .flatten()
+            .filter(|e| e.path().is_file() && e.path().extension().is_some_and(|x| x == "rs"))
+            .count()
+    })
+}
+
+#[test]
+fn every_crate_with_integration_tests_has_one_binary() {
+    // One binary per crate (protocol: two, `serial.rs` for the tests that switch process-wide
+    // state): cargo would otherwise link every top-level file of `tests/` on its own. A crate
+    // with a single test file is one binary either way.
+    let root = workspace_root();
+    let per_file: Vec<String> = packages(&root)
+        .iter()
+        .filter(|dir| top_level_test_files(dir) > 1 && test_roots(dir).is_none())
+        .map(|dir| dir.strip_prefix(&root).unwrap_or(dir).display().to_string())
+        .collect();
+    assert!(
+        per_file.is_empty(),
+        "crates whose tests/ files are one binary each (set `autotests = false` and list them in \
+         a tests/it.rs): {per_file:?}"
+    );
+}
+
 /// A crate in a temporary folder: `files` are (path, content) pairs.
 fn synthetic(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -240,7 +269,15 @@ fn the_checker_reports_an_undeclared_file_and_helper_folder() {
         skipped_test_files(root, root),
         vec!["tests/c.rs".to_string(), "tests/unused/mod.rs".to_string()]
     );
-    // Without `autotests = false` cargo builds every top-level file itself: nothing to check.
+    assert_eq!(test_roots(root).map(|r| r.len()), Some(2));
+    // Without `autotests = false` cargo builds every top-level file itself: nothing to check,
+    // but the crate is one with a binary per test file.
     fs::write(root.join("Cargo.toml"), "[package]\nname = \"x\"\n").expect("write");
     assert!(skipped_test_files(root, root).is_empty());
+    assert!(test_roots(root).is_none());
+    assert_eq!(
+        top_level_test_files(root),
+        4,
+        "it.rs, a.rs, b.rs, c.rs: four binaries"
+    );
 }
