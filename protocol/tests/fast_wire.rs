@@ -27,9 +27,7 @@ fn transcripts() -> &'static [(Vec<u8>, fast_harness::Outcome)] {
 #[test]
 fn honest_transcripts_replay_to_the_reference_outputs() {
     let f = fixture();
-    let q: Vec<Vec<i64>> = f.inputs.iter().map(|p| f.model.forward(p).0).collect();
-    let expected = model::pixel::image_pixels(&f.model.params, &f.layout, &f.inputs, &q)
-        .expect("reference pixels");
+    let expected = f.reference_pixels();
     for (script, out) in transcripts() {
         assert_eq!(
             out.as_ref(),

@@ -8,9 +8,9 @@
 
 use crate::fast_harness;
 
-use fast_harness::fixture;
+use fast_harness::{Role, fixture, run_role};
 use gcc_nn_protocol::BridgeError;
-use gcc_nn_protocol::fast::{cloud_setup, run_cloud, run_user, user_setup};
+use gcc_nn_protocol::fast::{cloud_setup, user_setup};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use runtime::channel::{Channel, MemChannel, SessionId};
@@ -77,41 +77,27 @@ fn a_setup_recorded_in_another_session_is_refused_at_its_header() {
 #[test]
 fn an_image_header_recorded_in_another_session_is_refused_before_the_cloud_sends() {
     let f = fixture();
-    // Session A: an honest image run, the cloud's received bytes (the user's stream)
-    // recorded.
+    // Session A: an honest image run (the harness's roles with their fixed seeds), the
+    // cloud's received bytes (the user's stream) recorded.
     let (mut user_end, cloud_end) = pair_in(A);
     let (recorded, pixels) = std::thread::scope(|s| {
         let cloud = s.spawn(move || {
             let mut rec = RecordingChannel::new(cloud_end);
-            let mut rng = ChaCha20Rng::seed_from_u64(2);
-            let pk = f.user.public_key();
-            run_cloud(&mut rec, pk, &f.shares.1, &f.circuit, false, &mut rng)
-                .map(|_| rec.into_received())
+            run_role(Role::CloudImage, &mut rec).map(|_| rec.into_received())
         });
-        let mut rng = ChaCha20Rng::seed_from_u64(3);
-        let out = run_user(
-            &mut user_end,
-            &f.user,
-            &f.shares.0,
-            &f.circuit,
-            &f.inputs,
-            &f.layout,
-            &mut rng,
-        )
-        .expect("honest image run");
+        let out = run_role(Role::UserImage, &mut user_end).expect("honest image run");
         let recorded = cloud.join().expect("cloud thread").expect("cloud run");
-        (recorded, out.pixels)
+        (recorded, out)
     });
-    let q: Vec<Vec<i64>> = f.inputs.iter().map(|p| f.model.forward(p).0).collect();
-    let want = model::pixel::image_pixels(&f.model.params, &f.layout, &f.inputs, &q)
-        .expect("reference pixels");
-    assert_eq!(pixels, want, "the recorded run is an honest one");
+    assert_eq!(
+        pixels,
+        Some(f.reference_pixels()),
+        "the recorded run is an honest one"
+    );
     // Replayed to a cloud in session B: refused at the header; the cloud sent nothing.
     let replay_into = |id: SessionId| {
         let mut ch = ScriptedChannel::new(&recorded).with_session(id);
-        let mut rng = ChaCha20Rng::seed_from_u64(4);
-        let pk = f.user.public_key();
-        let out = run_cloud(&mut ch, pk, &f.shares.1, &f.circuit, false, &mut rng);
+        let out = run_role(Role::CloudImage, &mut ch);
         (out.map(|_| ()), ch.bytes_sent())
     };
     let (out, sent) = replay_into(B);

@@ -68,6 +68,19 @@ pub(crate) struct Fixture {
     pub(crate) layout: ImageLayout,
 }
 
+impl Fixture {
+    /// The image's pixels by the plaintext fixed-point reference (what an honest run gives).
+    pub(crate) fn reference_pixels(&self) -> Vec<u8> {
+        let q: Vec<Vec<i64>> = self
+            .inputs
+            .iter()
+            .map(|p| self.model.forward(p).0)
+            .collect();
+        model::pixel::image_pixels(&self.model.params, &self.layout, &self.inputs, &q)
+            .unwrap_or_else(|e| fail("reference pixels", e))
+    }
+}
+
 fn fail(what: &str, e: impl std::fmt::Display) -> ! {
     panic!("fast harness fixture: {what}: {e}")
 }
