@@ -7,7 +7,8 @@
 //!   its certificate's SHA-256 [`Fingerprint`]. The user pins the cloud's certificate (the file
 //!   or its fingerprint); the cloud accepts the users of an [`AllowList`] of fingerprints.
 //! - [`verify`]: the two rustls verifiers doing exactly that (no CA, no host names).
-//! - [`tls`]: a [`TlsChannel`] implementing [`runtime::channel::Channel`] over a TCP socket.
+//! - [`tls`]: a [`TlsChannel`] implementing [`runtime::channel::Channel`] over a TCP socket;
+//!   [`record`]: its record layer after the handshake (rustls' record protection, in place).
 //! - [`link`]: what the session layer uses: [`ClientTransport::connect`] and
 //!   [`ServerTransport::accept`] give a [`Link`] (TLS, or plain TCP when configured so) whose
 //!   [`runtime::channel::Channel::session_id`] every sub-protocol header carries.
@@ -21,6 +22,7 @@
 pub mod error;
 pub mod identity;
 pub mod link;
+pub mod record;
 pub mod tls;
 pub mod verify;
 

@@ -131,6 +131,8 @@ impl ClientTransport {
             .with_client_auth_cert(vec![own.cert.clone()], own.key())
             .map_err(tls_error("client identity"))?;
         config.resumption = rustls::client::Resumption::disabled();
+        // The record layer after the handshake is ours (crate::record), keyed by rustls.
+        config.enable_secret_extraction = true;
         Ok(Self::Tls(Arc::new(config)))
     }
 
@@ -183,6 +185,7 @@ impl ServerTransport {
             .map_err(tls_error("server identity"))?;
         config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
         config.send_tls13_tickets = 0;
+        config.enable_secret_extraction = true;
         Ok(Self::Tls(Arc::new(config)))
     }
 

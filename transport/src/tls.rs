@@ -1,13 +1,16 @@
-//! A [`Channel`] over TLS 1.3: the rustls stream of one TCP connection, with the buffering,
-//! counters, timeouts and error mapping of [`runtime::channel::TcpChannel`], and the session
-//! identifier taken from the TLS exporter once the handshake is done.
+//! A [`Channel`] over TLS 1.3: rustls runs the handshake on one TCP connection (verifiers,
+//! client authentication, the exporter), then hands its traffic secrets to our record layer
+//! ([`crate::record`]: records decrypted in place in one large buffer). Buffering, counters,
+//! timeouts and error mapping are those of [`runtime::channel::TcpChannel`]; the session
+//! identifier is the TLS exporter's value.
 
 use crate::error::TransportError;
 use crate::identity::Fingerprint;
+use crate::record::{HEADER, MAX_FRAGMENT, Records};
 use runtime::channel::{BUF_SIZE, Channel, ChannelError, SessionId, map_io_error};
 use rustls::{ClientConfig, ClientConnection, ConnectionCommon, ServerConfig, ServerConnection};
-use rustls::{SideData, StreamOwned};
-use std::io::{BufReader, IoSlice, Read, Write};
+use rustls::{ExtractedSecrets, SideData};
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,58 +22,17 @@ pub const EXPORTER_LABEL: &[u8] = b"EXPORTER-gcc-nn-session-id-v1";
 /// pinned by fingerprint).
 const SERVER_NAME: &str = "gcc-nn-cloud";
 
-/// Bytes read from the socket at a time once the handshake is done.
-const READ_BUFFER: usize = 1 << 18;
-
-/// Plaintext rustls may hold encrypted but not yet written (its default is 64 KiB).
-const SEND_BUFFER: usize = 1 << 20;
-
-/// The socket as rustls uses it after the handshake: reads go through a large buffer
-/// (rustls asks for at most 4 KiB per read, and one system call per 4 KiB cost more than
-/// the cipher on a garbled-table stream), writes go straight to the socket.
-struct BufferedSocket(BufReader<TcpStream>);
-
-impl Read for BufferedSocket {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl Write for BufferedSocket {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.get_mut().write(buf)
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
-        self.0.get_mut().write_vectored(bufs)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.get_mut().flush()
-    }
-}
-
-/// A rustls stream of either side.
-trait Duplex: Read + Write + Send {}
-impl Duplex for StreamOwned<ClientConnection, BufferedSocket> {}
-impl Duplex for StreamOwned<ServerConnection, BufferedSocket> {}
-
-/// The stream of an established connection: its socket buffered for reading, its send
-/// buffer enlarged.
-fn stream<S: SideData, C>(mut conn: C, socket: TcpStream) -> StreamOwned<C, BufferedSocket>
-where
-    C: std::ops::DerefMut<Target = ConnectionCommon<S>>,
-{
-    conn.set_buffer_limit(Some(SEND_BUFFER));
-    let socket = BufferedSocket(BufReader::with_capacity(READ_BUFFER, socket));
-    StreamOwned::new(conn, socket)
-}
+/// The longest record body rustls accepts (2^14 + 2048): longer ones it rejects itself.
+const MAX_WIRE_BODY: usize = MAX_FRAGMENT + 2048;
 
 /// A TLS 1.3 connection to the peer.
 pub struct TlsChannel {
-    stream: Box<dyn Duplex>,
+    records: Records,
     socket: TcpStream,
+    /// Plaintext queued by `send`.
     out: Vec<u8>,
+    /// Records of `out`, encrypted and about to be written.
+    wire: Vec<u8>,
     timeout: Duration,
     sent: u64,
     received: u64,
@@ -78,31 +40,74 @@ pub struct TlsChannel {
     peer: Option<Fingerprint>,
 }
 
+/// What the handshake leaves: the session identifier, the peer's fingerprint, the cipher
+/// suite and the traffic secrets.
+struct Established {
+    session: SessionId,
+    peer: Option<Fingerprint>,
+    suite: &'static rustls::Tls13CipherSuite,
+}
+
+/// Reads one whole TLS record (header and body) from `sock`: the handshake is fed to rustls
+/// record by record so that nothing after its last record (the peer's first application
+/// data) is left inside rustls when the secrets are taken. A header no TLS 1.3 peer sends
+/// is returned alone, for rustls to reject with its own error.
+fn read_record(sock: &mut TcpStream) -> io::Result<Vec<u8>> {
+    let mut record = vec![0u8; HEADER];
+    sock.read_exact(&mut record)?;
+    let len = usize::from(u16::from_be_bytes([record[3], record[4]]));
+    if (20..=23).contains(&record[0]) && record[1] == 3 && len <= MAX_WIRE_BODY {
+        record.resize(HEADER + len, 0);
+        sock.read_exact(&mut record[HEADER..])?;
+    }
+    Ok(record)
+}
+
 /// Drives a connection's handshake to its end (flushing our last flight), then reads the
-/// session identifier and the peer's certificate fingerprint.
+/// session identifier, the peer's certificate fingerprint and the cipher suite.
 fn establish<S: SideData>(
     conn: &mut ConnectionCommon<S>,
     sock: &mut TcpStream,
-) -> std::io::Result<(SessionId, Option<Fingerprint>)> {
-    while conn.is_handshaking() {
-        conn.complete_io(sock)?;
-    }
-    while conn.wants_write() {
-        conn.write_tls(sock)?;
+) -> io::Result<Established> {
+    loop {
+        while conn.wants_write() {
+            conn.write_tls(sock)?;
+        }
+        if !conn.is_handshaking() {
+            break;
+        }
+        let record = read_record(sock)?;
+        let mut rest = &record[..];
+        while !rest.is_empty() {
+            conn.read_tls(&mut rest)?;
+            if let Err(e) = conn.process_new_packets() {
+                // Send the alert describing the error if there is one (as rustls does).
+                let _ignored = conn.write_tls(sock);
+                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+            }
+        }
     }
     let session = conn
         .export_keying_material([0u8; 32], EXPORTER_LABEL, None)
-        .map_err(std::io::Error::other)?;
+        .map_err(io::Error::other)?;
     let peer = conn
         .peer_certificates()
         .and_then(|c| c.first())
         .map(|c| Fingerprint::of(c));
-    Ok((session, peer))
+    let suite = conn
+        .negotiated_cipher_suite()
+        .and_then(|s| s.tls13())
+        .ok_or_else(|| io::Error::other("TLS: no TLS 1.3 cipher suite was negotiated"))?;
+    Ok(Established {
+        session,
+        peer,
+        suite,
+    })
 }
 
 impl TlsChannel {
     /// The user's side: runs the TLS handshake on a connected socket (the cloud's
-    /// certificate checked by `config`'s verifier).
+    /// certificate checked by `config`'s verifier; `config` must allow secret extraction).
     pub fn client(
         mut socket: TcpStream,
         config: Arc<ClientConfig>,
@@ -116,19 +121,13 @@ impl TlsChannel {
                 step: "client set-up",
                 source,
             })?;
-        let (session, peer) = establish(&mut conn, &mut socket).map_err(handshake_error)?;
-        let raw = socket.try_clone().map_err(handshake_error)?;
-        Ok(Self::new(
-            Box::new(stream(conn, socket)),
-            raw,
-            timeout,
-            session,
-            peer,
-        ))
+        let done = establish(&mut conn, &mut socket).map_err(handshake_error)?;
+        let secrets = conn.dangerous_extract_secrets();
+        Self::new(socket, timeout, done, secrets)
     }
 
     /// The cloud's side: runs the TLS handshake on an accepted socket (the user's
-    /// certificate checked by `config`'s verifier).
+    /// certificate checked by `config`'s verifier; `config` must allow secret extraction).
     pub fn server(
         mut socket: TcpStream,
         config: Arc<ServerConfig>,
@@ -139,34 +138,33 @@ impl TlsChannel {
             step: "server set-up",
             source,
         })?;
-        let (session, peer) = establish(&mut conn, &mut socket).map_err(handshake_error)?;
-        let raw = socket.try_clone().map_err(handshake_error)?;
-        Ok(Self::new(
-            Box::new(stream(conn, socket)),
-            raw,
-            timeout,
-            session,
-            peer,
-        ))
+        let done = establish(&mut conn, &mut socket).map_err(handshake_error)?;
+        let secrets = conn.dangerous_extract_secrets();
+        Self::new(socket, timeout, done, secrets)
     }
 
     fn new(
-        stream: Box<dyn Duplex>,
         socket: TcpStream,
         timeout: Duration,
-        session: SessionId,
-        peer: Option<Fingerprint>,
-    ) -> Self {
-        Self {
-            stream,
+        done: Established,
+        secrets: Result<ExtractedSecrets, rustls::Error>,
+    ) -> Result<Self, TransportError> {
+        let tls_error = |source| TransportError::Tls {
+            step: "taking over the record layer",
+            source,
+        };
+        let records = Records::new(done.suite, secrets.map_err(tls_error)?).map_err(tls_error)?;
+        Ok(Self {
+            records,
             socket,
             out: Vec::with_capacity(BUF_SIZE),
+            wire: Vec::with_capacity(BUF_SIZE + BUF_SIZE / 64),
             timeout,
             sent: 0,
             received: 0,
-            session,
-            peer,
-        }
+            session: done.session,
+            peer: done.peer,
+        })
     }
 
     /// The fingerprint of the certificate the peer presented (checked by the verifier).
@@ -179,15 +177,32 @@ impl TlsChannel {
         &self.socket
     }
 
+    /// Encrypts what `send` queued and writes it to the socket.
     fn push_out(&mut self) -> Result<(), ChannelError> {
         if !self.out.is_empty() {
             let t = self.timeout;
-            self.stream
-                .write_all(&self.out)
+            self.wire.clear();
+            self.records
+                .seal(&self.out, &mut self.wire)
+                .map_err(|e| map_io_error(e, 0, t))?;
+            self.socket
+                .write_all(&self.wire)
                 .map_err(|e| map_io_error(e, 0, t))?;
             self.out.clear();
         }
         Ok(())
+    }
+
+    /// Ends the stream cleanly: flushes, then sends close_notify (the peer's reads end with
+    /// [`ChannelError::Closed`] once it has read everything sent before).
+    pub fn close(&mut self) -> Result<(), ChannelError> {
+        self.flush()?;
+        let t = self.timeout;
+        self.wire.clear();
+        self.records
+            .close_notify(&mut self.wire)
+            .and_then(|()| self.socket.write_all(&self.wire))
+            .map_err(|e| map_io_error(e, 0, t))
     }
 }
 
@@ -199,7 +214,7 @@ fn prepare(socket: &TcpStream, timeout: Duration) -> Result<(), TransportError> 
         .map_err(handshake_error)
 }
 
-fn handshake_error(source: std::io::Error) -> TransportError {
+fn handshake_error(source: io::Error) -> TransportError {
     TransportError::Io {
         step: "TLS handshake".into(),
         source,
@@ -220,17 +235,15 @@ impl Channel for TlsChannel {
         // Flush first: the peer may be waiting for what we queued before answering.
         self.flush()?;
         let t = self.timeout;
-        self.stream
-            .read_exact(buf)
+        self.records
+            .read_exact(&mut self.socket, buf)
             .map_err(|e| map_io_error(e, buf.len(), t))?;
         self.received += buf.len() as u64;
         Ok(())
     }
 
     fn flush(&mut self) -> Result<(), ChannelError> {
-        self.push_out()?;
-        let t = self.timeout;
-        self.stream.flush().map_err(|e| map_io_error(e, 0, t))
+        self.push_out()
     }
 
     fn bytes_sent(&self) -> u64 {
