@@ -224,10 +224,20 @@ fn through_proxy(
     })
 }
 
-/// Bytes of the client → server stream before the tampering: past the handshake (a few
-/// kB with both certificates), inside the application records.
-const AT: u64 = 150_000;
+/// Where the body of record number `index` of a TLS stream starts, once `stream` holds
+/// every header before it.
+fn body_of_record(stream: &[u8], index: usize) -> Option<usize> {
+    let mut at = 0;
+    for _ in 0..index {
+        let header = stream.get(at..at + 5)?;
+        at += 5 + usize::from(u16::from_be_bytes([header[3], header[4]]));
+    }
+    Some(at + 5)
+}
 
+/// The client → server record tampered with: past the handshake's few records, inside the
+/// application data (300 kB are 19 records).
+const RECORD: usize = 12;
 #[test]
 fn an_untouched_proxy_passes_the_data() {
     assert!(through_proxy(|_, _| true).is_ok(), "the control passes");
@@ -235,10 +245,15 @@ fn an_untouched_proxy_passes_the_data() {
 
 #[test]
 fn a_flipped_byte_in_a_record_is_an_error_never_data() {
-    let out = through_proxy(|passed, chunk| {
-        let end = passed + chunk.len() as u64;
-        if (passed..end).contains(&AT) {
-            chunk[(AT - passed) as usize] ^= 0x01;
+    let mut stream = Vec::new();
+    let out = through_proxy(move |passed, chunk| {
+        stream.extend_from_slice(chunk);
+        let end = passed as usize + chunk.len();
+        // A byte in the middle of the record's body, found from the headers seen so far.
+        if let Some(at) = body_of_record(&stream, RECORD).map(|b| b + 1000)
+            && (passed as usize..end).contains(&at)
+        {
+            chunk[at - passed as usize] ^= 0x01;
         }
         true
     });
@@ -253,13 +268,17 @@ fn a_flipped_byte_in_a_record_is_an_error_never_data() {
 
 #[test]
 fn a_record_cut_short_is_an_error_never_data() {
-    let out = through_proxy(|passed, chunk| {
-        let end = passed + chunk.len() as u64;
-        if end > AT {
-            chunk.truncate((AT - passed.min(AT)) as usize);
-            return false;
+    let mut stream = Vec::new();
+    let out = through_proxy(move |passed, chunk| {
+        stream.extend_from_slice(chunk);
+        let end = passed as usize + chunk.len();
+        match body_of_record(&stream, RECORD).map(|b| b + 1000) {
+            Some(at) if at < end => {
+                chunk.truncate(at.saturating_sub(passed as usize));
+                false
+            }
+            _ => true,
         }
-        true
     });
     assert!(
         matches!(out, Err(ChannelError::Closed { .. })),
