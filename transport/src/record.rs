@@ -97,18 +97,7 @@ impl Records {
                     self.tx.seq
                 )));
             }
-            let msg = OutboundPlainMessage {
-                typ: ContentType::ApplicationData,
-                version: ProtocolVersion::TLSv1_2,
-                payload: OutboundChunks::Single(chunk),
-            };
-            let record = self
-                .tx
-                .cipher
-                .encrypt(msg, self.tx.seq)
-                .map_err(|e| invalid(format!("TLS: cannot encrypt record: {e}")))?;
-            self.tx.seq += 1;
-            out.extend_from_slice(&record.encode());
+            self.push(ContentType::ApplicationData, chunk, out)?;
         }
         Ok(())
     }
@@ -217,16 +206,21 @@ impl Records {
 
     /// Appends a close_notify alert record to `out`.
     pub fn close_notify(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
+        self.push(ContentType::Alert, &[1, 0], out)
+    }
+
+    /// Encrypts one record of type `typ` under the next sequence number and appends it.
+    fn push(&mut self, typ: ContentType, payload: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
         let msg = OutboundPlainMessage {
-            typ: ContentType::Alert,
+            typ,
             version: ProtocolVersion::TLSv1_2,
-            payload: OutboundChunks::Single(&[1, 0]),
+            payload: OutboundChunks::Single(payload),
         };
         let record = self
             .tx
             .cipher
             .encrypt(msg, self.tx.seq)
-            .map_err(|e| invalid(format!("TLS: cannot encrypt close_notify: {e}")))?;
+            .map_err(|e| invalid(format!("TLS: cannot encrypt a {typ:?} record: {e}")))?;
         self.tx.seq += 1;
         out.extend_from_slice(&record.encode());
         Ok(())
