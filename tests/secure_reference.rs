@@ -98,9 +98,10 @@ fn the_cloud_receives_only_encryptions_of_the_users_data() {
     let (q, _) = s.run_job(&sk, &patches, 2, &mut |_| {}).expect("job");
     drop(s);
     let received = cloud.join().expect("cloud thread");
-    // Accept frame (5 + ACCEPT_BYTES), job frame (5 + 12), then exactly the encrypted patches.
+    // Accept frame (5 + ACCEPT_BYTES), job frame (5 + JobRequest::BYTES), then exactly the
+    // encrypted patches.
     let accept_end = 5 + protocol::session::handshake::ACCEPT_BYTES;
-    let start = accept_end + 5 + 12;
+    let start = accept_end + 5 + protocol::session::wire::JobRequest::BYTES;
     assert_eq!(
         received[accept_end], 6,
         "the job frame follows the accept frame"
