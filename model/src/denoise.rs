@@ -11,18 +11,40 @@ use rayon::prelude::*;
 /// Which activation a float denoiser uses.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FloatActivation {
-    /// The real tanh (the baseline, what training uses).
+    /// The real tanh (the baseline of a tanh-family model, what its training used).
     Tanh,
+    /// max(x, 0) (the baseline of a ReLU model, what its training used).
+    Relu,
     /// An activation's fixed-point values: x rounded to `Fa` = 12 fractional bits,
     /// saturated, looked up in its table (the rest of the network stays in float).
     Table(FixedActivation),
 }
 
 impl FloatActivation {
+    /// The float activation a model was trained with: ReLU for a model naming `relu`,
+    /// tanh for every other (training knows only these two).
+    pub fn trained_for(activation: &crate::model_activation::ModelActivation) -> Self {
+        if activation.name() == "relu" {
+            Self::Relu
+        } else {
+            Self::Tanh
+        }
+    }
+
+    /// Its name in reports: `tanh`, `relu` or `table`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Tanh => "tanh",
+            Self::Relu => "relu",
+            Self::Table(_) => "table",
+        }
+    }
+
     /// Evaluates the activation.
     pub fn eval(&self, x: f64) -> f64 {
         match self {
             Self::Tanh => x.tanh(),
+            Self::Relu => x.max(0.0),
             Self::Table(a) => {
                 let scale = f64::from(1u32 << activation::FA);
                 // Far outside the format, saturation gives the same value.

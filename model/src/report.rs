@@ -1,4 +1,4 @@
-//! The PSNR table of the README: float tanh against the exact fixed-point denoisers.
+//! The PSNR table of the README: the float network (its trained activation) against the exact fixed-point denoisers.
 
 use crate::denoise::{FloatActivation, denoise_fixed, denoise_float};
 use crate::error::{ModelError, Result};
@@ -44,11 +44,12 @@ fn label(a: &FixedActivation) -> String {
 
 /// For every image in each of `sets` ([`crate::image_file::image_files_in`]: sorted by
 /// name; a missing or empty set is an error before any work; noise seed `seed`, `seed + 1`, …):
-/// writes a markdown row to `out` with the noisy PSNR, float tanh, then per activation of
+/// writes a markdown row to `out` with the noisy PSNR, the float network (tanh, or ReLU for a
+/// ReLU model: [`FloatActivation::trained_for`]), then per activation of
 /// `activations` (at least one; [`DEFAULT_ACTIVATIONS`] give the README's table) the
-/// fixed-point PSNR and its gap to float tanh, and the last activation after 8-bit rounding,
+/// fixed-point PSNR and its gap to float, and the last activation after 8-bit rounding,
 /// plus per-set averages; saves the last activation's denoised PNGs in `out_dir`, and the
-/// side-by-side PNG (clean | noisy | float tanh | fixed, last activation) of the shipped
+/// side-by-side PNG (clean | noisy | float | fixed, last activation) of the shipped
 /// sample at `comparison`.
 #[allow(clippy::too_many_arguments)]
 pub fn psnr_report(
@@ -90,7 +91,9 @@ pub fn psnr_report(
         mlp.output_patch
     )
     .map_err(io(o))?;
-    let mut head = String::from("| image | noisy | float tanh |");
+    // The float baseline is the model's own float activation (tanh, or ReLU for a ReLU model).
+    let baseline = FloatActivation::trained_for(&mlp.activation);
+    let mut head = format!("| image | noisy | float {} |", baseline.label());
     for l in &labels {
         head.push_str(&format!(" fixed {l} | gap |"));
     }
@@ -108,7 +111,7 @@ pub fn psnr_report(
             converted += usize::from(source.conversion_note().is_some());
             let noisy = add_noise(&clean, sigma, n_img);
             n_img += 1;
-            let float = denoise_float(mlp, &noisy, stride, FloatActivation::Tanh)?;
+            let float = denoise_float(mlp, &noisy, stride, baseline.clone())?;
             let float_psnr = psnr(&clean, &float)?;
             let mut r = vec![psnr(&clean, &noisy)?, float_psnr];
             let mut last_img = None;
@@ -141,7 +144,7 @@ pub fn psnr_report(
     }
     let clean = crate::shipped::sample_image()?;
     let noisy = add_noise(&clean, sigma, seed);
-    let float = denoise_float(mlp, &noisy, stride, FloatActivation::Tanh)?;
+    let float = denoise_float(mlp, &noisy, stride, baseline.clone())?;
     let (fixed_img, _) = denoise_fixed(last, &noisy, stride)?;
     let side = GrayImage::side_by_side(&[&clean, &noisy, &float, &fixed_img], 8)?;
     if let Some(dir) = comparison.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -150,8 +153,9 @@ pub fn psnr_report(
     side.save_png(comparison)?;
     writeln!(
         out,
-        "sample camera256: noisy {:.2} dB, float tanh {:.2} dB, fixed {last_label} {:.2} dB; wrote {}",
+        "sample camera256: noisy {:.2} dB, float {} {:.2} dB, fixed {last_label} {:.2} dB; wrote {}",
         psnr(&clean, &noisy)?,
+        baseline.label(),
         psnr(&clean, &float)?,
         psnr(&clean, &fixed_img)?,
         comparison.display()

@@ -191,3 +191,45 @@ fn models_built_in_memory_are_for_tanh_fit_unless_told_otherwise() {
     let e = ModelActivation::shipped("swish").expect_err("unknown");
     assert!(e.to_string().contains("swish"), "{e}");
 }
+
+#[test]
+fn the_float_baseline_of_a_relu_model_is_relu_and_tracks_its_fixed_point_network() {
+    use gcc_nn_model::denoise::{FloatActivation, denoise_fixed, denoise_float};
+    use gcc_nn_model::fixed::{FIXED, FixedMlp};
+    use gcc_nn_model::metrics::{add_noise, psnr};
+    let m = shipped::relu_model().expect("relu model");
+    let clean = shipped::sample_image()
+        .and_then(|i| i.crop(0, 0, 64, 64))
+        .expect("crop");
+    let noisy = add_noise(&clean, 25.0, 1);
+    let baseline = FloatActivation::trained_for(&m.activation);
+    assert_eq!(baseline, FloatActivation::Relu);
+    assert_eq!(
+        FloatActivation::trained_for(&shipped::model().expect("model").activation),
+        FloatActivation::Tanh
+    );
+    let fixed =
+        FixedMlp::from_model(&m, FIXED, m.activation_for(None).expect("own")).expect("fixed");
+    let fixed_psnr = psnr(
+        &clean,
+        &denoise_fixed(&fixed, &noisy, m.stride).expect("fixed").0,
+    )
+    .expect("psnr");
+    let float_psnr = psnr(
+        &clean,
+        &denoise_float(&m, &noisy, m.stride, baseline).expect("float"),
+    )
+    .expect("psnr");
+    // Fixed point follows the network it approximates to a few hundredths of a dB...
+    assert!(
+        (float_psnr - fixed_psnr).abs() < 0.1,
+        "{float_psnr} vs {fixed_psnr}"
+    );
+    // ...and tanh in place of ReLU (the old baseline) is another network altogether.
+    let tanh_psnr = psnr(
+        &clean,
+        &denoise_float(&m, &noisy, m.stride, FloatActivation::Tanh).expect("float tanh"),
+    )
+    .expect("psnr");
+    assert!(fixed_psnr - tanh_psnr > 1.0, "{tanh_psnr} vs {fixed_psnr}");
+}

@@ -56,7 +56,8 @@ pub(crate) enum DenoiseCommand {
             conflicts_with = "connect"
         )]
         activation: Option<Activation>,
-        /// Use the float network with the real tanh instead of fixed point (plain mode).
+        /// Use the float network (the activation it was trained with: tanh, or ReLU for a
+        /// ReLU model) instead of fixed point (plain mode).
         #[arg(long, conflicts_with_all = ["connect", "activation"])]
         float: bool,
         /// Secure denoising: the cloud's address (see `gcc-nn serve`); needs --key.
@@ -68,7 +69,7 @@ pub(crate) enum DenoiseCommand {
         #[arg(long)]
         json: bool,
     },
-    /// PSNR table at σ = 25 for folders of test images: noisy, float tanh, fixed-point
+    /// PSNR table at σ = 25 for folders of test images: noisy, float (the trained activation), fixed-point
     /// tanh*, fixed-point tanh_fit and the gaps; writes the denoised PNGs and a comparison
     /// PNG into --output DIR (default: a new folder runs/psnr-report-DATE).
     PsnrReport {
@@ -91,7 +92,7 @@ pub(crate) enum DenoiseCommand {
         /// default: a new folder runs/psnr-report-DATE.
         #[arg(short = 'o', long = "output", alias = "out-dir", value_name = "DIR")]
         out_dir: Option<PathBuf>,
-        /// Side-by-side PNG (clean | noisy | float tanh | fixed point) of the shipped
+        /// Side-by-side PNG (clean | noisy | float | fixed point) of the shipped
         /// sample; default: OUT_DIR/denoise_comparison.png.
         #[arg(long, value_name = "PNG")]
         comparison: Option<PathBuf>,
@@ -155,14 +156,15 @@ pub(crate) fn run(cmd: DenoiseCommand) -> Result<(), CliError> {
             };
             // The model's own activation, or an explicit one that agrees with it.
             let activation = mlp.activation_for(activation)?;
+            let baseline = FloatActivation::trained_for(&mlp.activation);
             let activation_name = if float {
-                "float tanh".to_string()
+                format!("float {}", baseline.label())
             } else {
                 activation.name().to_string()
             };
             let t = std::time::Instant::now();
             let out = if float {
-                denoise_float(&mlp, &noisy, stride, FloatActivation::Tanh)?
+                denoise_float(&mlp, &noisy, stride, baseline)?
             } else {
                 let fixed = FixedMlp::from_model(&mlp, FIXED, activation)?;
                 denoise_fixed(&fixed, &noisy, stride)?.0
