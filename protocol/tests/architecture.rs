@@ -327,8 +327,9 @@ fn the_workspace_has_no_folder_or_file_import_loop_and_no_oversized_source_file(
     );
 }
 
-/// Writes `files` (path, text) under a fresh temporary directory.
-fn synthetic(files: &[(&str, String)]) -> tempfile::TempDir {
+/// Writes `files` (path, text) under a fresh temporary directory (the synthetic crates of
+/// this file's and `test_layout`'s negative controls).
+pub(crate) fn synthetic(files: &[(&str, String)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for (path, text) in files {
         let p = dir.path().join(path);

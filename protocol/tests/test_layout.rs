@@ -8,7 +8,7 @@
 //! The check runs on the real workspace and, as a negative control, on a small synthetic
 //! crate with an undeclared test file and an undeclared helper folder.
 
-use crate::architecture::workspace_root;
+use crate::architecture::{synthetic, workspace_root};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -226,17 +226,6 @@ fn every_crate_with_integration_tests_has_one_binary() {
     );
 }
 
-/// A crate in a temporary folder: `files` are (path, content) pairs.
-fn synthetic(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        fs::write(p, text).expect("write");
-    }
-    dir
-}
-
 #[test]
 fn the_checker_reports_an_undeclared_file_and_helper_folder() {
     let files = [
@@ -263,7 +252,7 @@ fn the_checker_reports_an_undeclared_file_and_helper_folder() {
         ("tests/other/inner.rs", ""),
         ("tests/data/generated.rs", "not rust"),
     ];
-    let dir = synthetic(&files);
+    let dir = synthetic(&files.map(|(path, text)| (path, text.to_string())));
     let root = dir.path();
     assert_eq!(
         skipped_test_files(root, root),
