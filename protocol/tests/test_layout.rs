@@ -240,7 +240,7 @@ fn the_checker_reports_an_undeclared_file_and_helper_folder() {
         ),
         (
             "tests/a.rs",
-            "mod nested;\n#[path = \"../../shared/s.rs\"]\nmod s;\n",
+            "mod nested;\n#[path = \"../../elsewhere/s.rs\"]\nmod s;\n",
         ),
         ("tests/a/nested.rs", ""),
         ("tests/b.rs", "#[test]\nfn t() {}\n"),
