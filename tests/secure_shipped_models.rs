@@ -14,10 +14,9 @@
 use crate::secure_common;
 
 use model::Mlp;
-use secure_common::{arg, owner_dir, pixels, tls_dir, write_key_files};
-use std::io::{BufRead, BufReader};
+use secure_common::{Server, arg, owner_dir, pixels, start_server_env, tls_dir, write_key_files};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// The environment variable of the debug builds' small-key allowance.
 const TEST_KEYS: (&str, &str) = ("GCC_NN_INSECURE_TEST_KEYS", "1");
@@ -47,41 +46,14 @@ fn run_ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// A spawned `gcc-nn serve`, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `gcc-nn serve --model d/model.enc` over TLS with the small-key allowance, for one
 /// connection; returns it with its address.
 fn serve(d: &Path) -> (Server, String) {
-    let tls = tls_dir(d);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gcc-nn"))
-        .args(["serve", "--model", &arg(d, "model.enc")])
-        .args(["--listen", "127.0.0.1:0", "--max-connections", "1"])
-        .args(["--identity", &tls.to_string_lossy()])
-        .args(["--allow-users", &arg(&tls, "allow.txt")])
-        .args(["--owner-pub", &owner_dir(d).to_string_lossy()])
-        .env(TEST_KEYS.0, TEST_KEYS.1)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    (Server(child), addr)
+    start_server_env(
+        &d.join("model.enc"),
+        &["--max-connections", "1"],
+        &[TEST_KEYS],
+    )
 }
 
 /// Model owner, cloud and user as processes on a `side`×`side` crop of the noisy sample with

@@ -212,6 +212,15 @@ pub(crate) fn owner_dir(d: &Path) -> std::path::PathBuf {
 /// [`tls_dir`] beside MODEL) and returns it with the address it listens on (its first stdout
 /// line).
 pub(crate) fn start_server(model: &Path, extra: &[&str]) -> (Server, String) {
+    start_server_env(model, extra, &[])
+}
+
+/// [`start_server`] with extra environment variables for the server process.
+pub(crate) fn start_server_env(
+    model: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Server, String) {
     let tls = tls_dir(model.parent().expect("model dir"));
     let mut child = Command::new(BIN)
         .args(["serve", "--model"])
@@ -224,6 +233,7 @@ pub(crate) fn start_server(model: &Path, extra: &[&str]) -> (Server, String) {
         .arg("--owner-pub")
         .arg(owner_dir(model.parent().expect("model dir")))
         .args(extra)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
