@@ -27,7 +27,8 @@
 //! [`driver::run_evaluator`] on the other with the same batch size and [`driver::Reveal`].
 //! Inputs are given per instance as the party's own input bits: its input values in circuit
 //! order, each LSB-first (two's complement). The evaluator's bits enter by correlated OT (one
-//! IKNP extension for the whole batch); the garbler's labels are sent in the clear stream.
+//! IKNP extension for the whole batch); the garbler's labels are not sent: both sides derive
+//! them from a seed the evaluator draws ([`driver::input_labels`]).
 //! A handshake compares a SHA-256 of the circuit and party map, the batch size and the reveal
 //! mode, so two sides holding different circuits fail with [`driver::DriverError::CircuitMismatch`]
 //! on both sides. Every error names its phase; a dead or silent peer ends the run with an error

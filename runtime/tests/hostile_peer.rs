@@ -15,7 +15,7 @@ use gc_replay::{
 use proptest::prelude::*;
 use runtime::channel::{Channel, ChannelError, MemChannel};
 use runtime::driver::DriverError;
-use runtime::driver::HANDSHAKE_BYTES;
+use runtime::driver::{HANDSHAKE_BYTES, INPUT_SEED_MESSAGE_BYTES as SEED_MSG};
 use runtime::scripted::{RecordingChannel, ScriptedChannel};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -111,13 +111,64 @@ fn peer_hanging_up_after_the_handshake_names_the_phase() {
             .starts_with("evaluation (receiving garbled tables): peer closed"),
         "{err}"
     );
+    // The garbler reads the evaluator's input-label seed message next, then the base OT.
     let err =
         garbler_from_script(&t.garbler_script[..1 + HANDSHAKE_BYTES + 10]).expect_err("truncated");
+    assert!(
+        matches!(
+            err,
+            DriverError::Channel {
+                phase: "setup (receiving the input-label seed)",
+                source: ChannelError::Closed { needed: 10 }
+            }
+        ),
+        "{err}"
+    );
+    let err = garbler_from_script(&t.garbler_script[..1 + HANDSHAKE_BYTES + SEED_MSG + 10])
+        .expect_err("truncated");
     assert!(
         err.to_string()
             .starts_with("oblivious transfer: base OT (receiving a curve point): peer closed"),
         "{err}"
     );
+}
+
+#[test]
+fn a_seed_message_of_the_wrong_length_or_cut_short_is_a_clear_error() {
+    let t = &transcripts()[0];
+    let at = 1 + HANDSHAKE_BYTES;
+    // The honest message: length 16, then the seed.
+    assert_eq!(t.garbler_script[at..at + 4], 16u32.to_le_bytes());
+    for len in [0u32, 8, 15, 17, 32, u32::MAX] {
+        let mut script = t.garbler_script.clone();
+        script[at..at + 4].copy_from_slice(&len.to_le_bytes());
+        let err = garbler_from_script(&script).expect_err("wrong seed length");
+        assert!(
+            matches!(err, DriverError::InputSeedLength { got } if got == len),
+            "{len}: {err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "setup: the evaluator's input-label seed message announces {len} bytes, \
+                 expected 16"
+            )
+        );
+    }
+    // Cut inside the length and inside the seed: the phase and the bytes missing are named.
+    for (cut, needed) in [(2, 2), (4, 16), (4 + 9, 7)] {
+        let err = garbler_from_script(&t.garbler_script[..at + cut]).expect_err("cut short");
+        assert!(
+            matches!(
+                err,
+                DriverError::Channel {
+                    phase: "setup (receiving the input-label seed)",
+                    source: ChannelError::Closed { needed: n }
+                } if n == needed
+            ),
+            "cut at {cut}: {err}"
+        );
+    }
 }
 
 #[test]

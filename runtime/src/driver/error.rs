@@ -93,6 +93,12 @@ pub enum DriverError {
         /// The peer's code ([`Scheme::from_code`]).
         theirs: u8,
     },
+    /// The evaluator's input-label seed message announces a length other than 16 bytes.
+    #[error("setup: the evaluator's input-label seed message announces {got} bytes, expected 16")]
+    InputSeedLength {
+        /// The announced length.
+        got: u32,
+    },
     /// An input value has no owner.
     #[error("input value '{name}' is not assigned to a party")]
     UnassignedInput {

@@ -10,7 +10,8 @@ use crate::scheme::Scheme;
 use circuit::Party;
 
 const MAGIC: &[u8; 8] = b"GCCNN-GC";
-const VERSION: u32 = 3;
+/// Version 4: the garbler's input labels are derived from the evaluator's seed, not sent.
+const VERSION: u32 = 4;
 /// Bytes of the handshake message each side sends.
 pub const HANDSHAKE_BYTES: usize = 87;
 

@@ -1,27 +1,30 @@
 //! The two-party driver: runs a circuit once or N times as a batch between a garbler and
 //! an evaluator over any [`Channel`].
 //!
-//! One run = handshake (circuit hash, batch size, who learns the outputs) → base OTs →
-//! one IKNP extension for every evaluator input bit of the batch → one stream carrying,
-//! per instance, the garbler's input labels and the garbled tables → output decoding.
+//! One run = handshake (circuit hash, batch size, who learns the outputs) → the hash start
+//! point (garbler → evaluator) and the input-label seed (evaluator → garbler) → base OTs →
+//! one IKNP extension for every evaluator input bit of the batch → one stream carrying the
+//! garbled tables of every instance → output decoding. The garbler's input labels are not
+//! sent: both sides derive them from the evaluator's seed ([`input_labels`]).
 
 //!
 //! Files: `error.rs` ([`DriverError`]), `two_party.rs` ([`TwoPartyCircuit`] and its hash),
-//! `handshake.rs`, and here the two roles ([`run_garbler`], [`run_evaluator`]).
+//! `handshake.rs`, `input_labels.rs` ([`InputPads`]), and here the two roles ([`run_garbler`], [`run_evaluator`]).
 
 mod error;
 mod handshake;
+pub mod input_labels;
 mod two_party;
 
 pub use error::DriverError;
 pub use handshake::HANDSHAKE_BYTES;
+pub use input_labels::{INPUT_SEED_MESSAGE_BYTES, InputPads, garbler_zero_label};
 pub use two_party::{TwoPartyCircuit, circuit_hash};
 
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, ChannelError, recv_blocks, send_blocks};
 use crate::garble::{TableSink, TableSource};
 use crate::ot::iknp::{CotReceiver, CotSender};
-use crate::prg::Prg;
 use crate::scheme::{Scheme, SchemeEvaluator, SchemeGarbler};
 use crate::three_halves::{MaterialSink, MaterialSource};
 use circuit::Party;
@@ -261,31 +264,31 @@ pub fn run_garbler_with_scheme<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let delta = Delta::random(rng);
     let start = Block::random(rng);
     send_blocks(ch, &[start]).map_err(chan("setup (sending the hash start point)"))?;
+    let mut pads = InputPads::new(input_labels::recv_seed(ch)?);
     let mut ot = CotSender::setup(ch, delta.clone(), rng)?;
     phases.done("base OT");
     let m = n * tpc.evaluator_input_bits();
     let eval_zero = ot.extend(ch, m)?;
     phases.done("OT extension");
 
-    let mut label_prg = Prg::from_rng(rng);
     let mut garbler = SchemeGarbler::new(scheme, delta.clone(), start, rng);
     let n_in = tpc.plan.input_slots.len();
     let mut zero = vec![Block::ZERO; n_in];
-    let mut own = Vec::with_capacity(tpc.garbler_input_bits());
+    let mut pad = vec![Block::ZERO; tpc.garbler_input_bits()];
     let mut decoding = Vec::with_capacity(n * tpc.output_bits());
     let e = chan("garbling");
     for (k, bits) in inputs.iter().enumerate() {
-        label_prg.fill_blocks(&mut zero);
+        // Every input wire is the evaluator's (its zero-label from the OT) or the garbler's
+        // (from its pad and bit).
         let eval_labels =
             &eval_zero[k * tpc.evaluator_input_bits()..(k + 1) * tpc.evaluator_input_bits()];
         for (&w, &l) in tpc.evaluator_wires.iter().zip(eval_labels) {
             zero[w] = l;
         }
-        own.clear();
-        for (&w, &b) in tpc.garbler_wires.iter().zip(bits) {
-            own.push(zero[w] ^ (Block::mask(b) & delta.block()));
+        pads.next_instance(&mut pad);
+        for ((&w, &b), &pad) in tpc.garbler_wires.iter().zip(bits).zip(&pad) {
+            zero[w] = garbler_zero_label(pad, b, &delta);
         }
-        send_blocks(ch, &own).map_err(&e)?;
         let out_zero = garbler
             .garble(&tpc.plan, &zero, &mut ChannelSink(&mut *ch))
             .map_err(&e)?;
@@ -310,6 +313,7 @@ pub fn run_evaluator_with_scheme<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
     let n = inputs.len();
     let mut phases = open_run(ch, tpc, inputs, reveal, scheme, Party::Evaluator)?;
 
+    let mut pads = InputPads::new(input_labels::send_seed(ch, rng)?);
     let mut start = [Block::ZERO];
     recv_blocks(ch, &mut start).map_err(chan("setup (receiving the hash start point)"))?;
     let mut ot = CotReceiver::setup(ch, rng)?;
@@ -320,14 +324,14 @@ pub fn run_evaluator_with_scheme<C: Channel + ?Sized, R: CryptoRng + ?Sized>(
 
     let mut evaluator = SchemeEvaluator::new(scheme, start[0]);
     let mut labels = vec![Block::ZERO; tpc.plan.input_slots.len()];
-    let mut own = vec![Block::ZERO; tpc.garbler_input_bits()];
+    let mut pad = vec![Block::ZERO; tpc.garbler_input_bits()];
     let mut lsbs = Vec::with_capacity(n * tpc.output_bits());
-    let e_labels = chan("evaluation (receiving the garbler's input labels)");
     let e_tables = chan("evaluation (receiving garbled tables)");
     let per = tpc.evaluator_input_bits();
     for k in 0..n {
-        recv_blocks(ch, &mut own).map_err(&e_labels)?;
-        for (&w, &l) in tpc.garbler_wires.iter().zip(&own) {
+        // The garbler's wires: their labels are the pads (the labels of its bits).
+        pads.next_instance(&mut pad);
+        for (&w, &l) in tpc.garbler_wires.iter().zip(&pad) {
             labels[w] = l;
         }
         for (&w, &l) in tpc
