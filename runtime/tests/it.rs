@@ -13,4 +13,5 @@ mod common;
 mod batch_and_faults;
 mod bristol_tcp;
 mod hostile_peer;
+mod input_labels;
 mod schemes;

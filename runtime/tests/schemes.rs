@@ -156,7 +156,7 @@ fn chain(ands: u32) -> TwoPartyCircuit {
 #[test]
 fn bytes_on_the_channel_per_and_gate_are_exactly_the_schemes() {
     // Everything but the garbled material (handshake, start point, base OTs, the IKNP
-    // extension for the evaluator's bits, the garbler's input labels, the decoding bits) is
+    // extension for the evaluator's bits, the input-label seed, the decoding bits) is
     // the same for every AND count: the difference to the 0-AND circuit is the material,
     // per instance 32·n bytes (half-gates) or 24·n + ⌈5n/8⌉ (three-halves: 197 bits per
     // AND, the last unit of 8 gates padded to a byte).
