@@ -357,8 +357,9 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
                 );
             }
         }
-        // The garbled activation batch: a public driver handshake (HANDSHAKE_BYTES), then labels, OT
-        // messages, garbled tables and decoding bits.
+        // The garbled activation batch: a public driver handshake (HANDSHAKE_BYTES), then the
+        // hash start point, OT messages, garbled tables and decoding bits (no input labels:
+        // both sides derive the user's from the cloud's seed).
         if li < last {
             let segment = cur.take(view.gc_bytes_received[li] as usize);
             assert_eq!(gc_sizes[li], view.gc_bytes_received[li]);
@@ -366,8 +367,8 @@ fn every_byte_the_cloud_receives_is_public_a_user_ciphertext_or_masked() {
             gc.extend_from_slice(&segment[runtime::driver::HANDSHAKE_BYTES..]);
         }
     }
-    // The output circuits (one batch here: every pixel is covered once): handshake, the
-    // user's input labels, OT messages and garbled tables; no decoding bits.
+    // The output circuits (one batch here: every pixel is covered once): handshake, start
+    // point, OT messages and garbled tables; no input labels, no decoding bits.
     assert_eq!(gc_sizes.len(), last + 1);
     let segment = cur.take(gc_sizes[last] as usize);
     assert_eq!(&segment[..8], b"GCCNN-GC", "driver handshake");

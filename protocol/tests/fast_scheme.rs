@@ -4,8 +4,10 @@
 //! reference's pixel for pixel, on both linear-layer engines; the bytes the cloud receives in
 //! each garbled batch are half-gates' minus exactly the garbled material the two schemes
 //! differ by: per instance of a circuit of n AND gates 32·n bytes against 24·n + ⌈5n/8⌉
-//! (1.5κ + 5 bits per AND). A header changed in transit makes the cloud garble with another
-//! scheme: the first batch's driver handshake refuses it on both sides.
+//! (1.5κ + 5 bits per AND); and each batch is exactly the garbler's setup, its material and
+//! its decoding bits (no input labels: both sides derive them). A header changed in transit
+//! makes the cloud garble with another scheme: the first batch's driver handshake refuses it
+//! on both sides.
 
 use crate::fast_common;
 
@@ -29,6 +31,10 @@ fn material(scheme: Scheme, n: u64) -> u64 {
         Scheme::ThreeHalves => 3 * 8 * n + (5 * n).div_ceil(8),
     }
 }
+
+/// Bytes the garbler (the user) sends in every batch before its material: the driver's
+/// handshake, the hash start point and its 128 base-OT points (32 bytes each).
+const GARBLER_SETUP: u64 = runtime::driver::HANDSHAKE_BYTES as u64 + 16 + 128 * 32;
 
 /// One image run's result: pixels, the cloud's bytes received per garbled batch and the
 /// user's and the cloud's report of the scheme.
@@ -138,12 +144,29 @@ fn three_halves_gives_the_half_gates_and_fixed_point_image_with_exactly_its_mate
         assert_eq!(th.output_ands % th.pixel_count, 0, "one output circuit");
         let per_pixel = th.output_ands / th.pixel_count;
         let circuit_ands = [ands, ands, per_pixel];
+        // Decoding bits the user sends per batch: an activation's output (the cloud learns
+        // y), none for the output circuits (the user learns the pixels).
+        let out_bits = circuit.two_party().output_bits() as u64;
+        let decoding = [
+            (instances[0] * out_bits).div_ceil(8),
+            (instances[1] * out_bits).div_ceil(8),
+            0,
+        ];
         for (b, (&n, &a)) in instances.iter().zip(&circuit_ands).enumerate() {
             let (h, t) = (hg.batches[b], th.batches[b]);
             let diff = n * (material(Scheme::HalfGates, a) - material(Scheme::ThreeHalves, a));
-            // Everything else (driver handshake, start point, OTs, input labels) is the same
-            // for both schemes: the whole difference is the material.
+            // Everything else (driver handshake, start point, base OT) is the same for both
+            // schemes: the whole difference is the material.
             assert_eq!(h - t, diff, "{engine}, batch {b}: {n} × {a} ANDs");
+            // Exactly: the garbler's setup, the material and the decoding bits; the user's
+            // input labels (16 bytes per garbler input bit) are derived, not sent.
+            for (scheme, got) in [(Scheme::HalfGates, h), (Scheme::ThreeHalves, t)] {
+                assert_eq!(
+                    got,
+                    GARBLER_SETUP + n * material(scheme, a) + decoding[b],
+                    "{engine}, {scheme}, batch {b}"
+                );
+            }
         }
     }
 }
