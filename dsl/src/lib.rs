@@ -45,6 +45,7 @@ mod interp;
 pub mod lexer;
 mod parser;
 pub mod rational;
+pub mod trunc;
 pub mod types;
 pub mod value;
 

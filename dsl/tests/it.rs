@@ -9,4 +9,5 @@ mod fuzz;
 mod link;
 mod malformed;
 mod operators;
+mod trunc_mul;
 mod value_props;

@@ -205,6 +205,14 @@ impl<'a> Elab<'a> {
                 let m = self.min_max(false, x, lo, &args[0].span, &args[1].span, span)?;
                 return self.min_max(true, m, hi, span, &args[2].span, span);
             }
+            "trunc_mul" => {
+                arity(3)?;
+                let a = self.expr(&args[0])?;
+                let b = self.expr(&args[1])?;
+                let f = self.expr(&args[2])?;
+                let spans = [&args[0].span, &args[1].span, &args[2].span];
+                return self.trunc_mul(a, b, f, spans, span);
+            }
             _ => {}
         }
         if let Some((decl, Some(link))) = self.externs.get(n).copied() {
@@ -215,7 +223,7 @@ impl<'a> Elab<'a> {
             let mut d = Diagnostic::new(
                 name.span.clone(),
                 format!("unknown function `{n}`"),
-                "expected a function defined with `fn` or a builtin (abs, sign, min, max, clamp)",
+                "expected a function defined with `fn` or a builtin (abs, sign, min, max, clamp, trunc_mul)",
             );
             if self.lookup(n).is_some() || self.consts.contains_key(n) {
                 d = d.with_help(format!("`{n}` is a value, not a function"));

@@ -8,6 +8,7 @@ mod control;
 mod convert;
 mod decls;
 mod expr;
+mod trunc;
 pub(crate) mod link;
 
 use crate::ast::{self, Item, Stmt, TypeExpr};
