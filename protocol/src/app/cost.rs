@@ -46,7 +46,7 @@ pub struct Rates {
     pub activation_ns: f64,
     /// Bytes of one garbled AND table (half-gates: 2 × κ/8).
     pub bytes_per_and: f64,
-    /// Bytes per input bit: a garbler's label, or one OT-extension message of either side.
+    /// Bytes per evaluator input bit: one OT-extension row (the garbler's labels are not sent).
     pub bytes_per_label: f64,
     /// Wall nanoseconds per multiply-accumulate of the RLWE linear layers (fast-rlwe).
     pub rlwe_ns_per_mac: f64,
@@ -234,11 +234,11 @@ pub fn image_cost(
 
     let activations = patch.activations * patches;
     let activation_ands = activations * patch.ands_per_activation;
-    let (g_bits, e_bits) = patch.activation_bits;
+    let e_bits = patch.activation_bits.1;
     let (lbl, and_b) = (rates.bytes_per_label, rates.bytes_per_and);
-    let gc_up = (activation_ands + output_ands) as f64 * and_b
-        + activations as f64 * (g_bits + e_bits) as f64 * lbl
-        + pixels as f64 * 2.0 * k as f64 * lbl;
+    // Up: the garbled tables only. The user's input labels are derived from the cloud's
+    // seed, not sent (GC handshake version 4); the OT rows of the cloud's bits travel down.
+    let gc_up = (activation_ands + output_ands) as f64 * and_b;
     // OT: the evaluator's column per input bit; the output's colour bits (one byte a pixel).
     let gc_down = activations as f64 * e_bits as f64 * lbl + pixels as f64 * (k as f64 * lbl + 1.0);
     let macs = patch.macs * patches;
@@ -339,8 +339,14 @@ mod tests {
         );
         let t = img.seconds_rlwe(&r.rates);
         assert!((t - 30.9).abs() < 0.1 * 30.9, "predicted {t:.1} s");
+        // 17.12 GB measured, less the user's input labels it no longer sends (2,704 × 256 ×
+        // 80 × 16 B + 65,536 × 40 × 16 B = 0.928 GB, exact: runtime/tests/input_labels.rs).
         let up = img.bytes_up as f64 / 1e9;
-        assert!((up - 17.12).abs() < 0.05 * 17.12, "predicted {up:.2} GB up");
+        let measured_up = 17.12 - 0.928;
+        assert!(
+            (up - measured_up).abs() < 0.05 * measured_up,
+            "predicted {up:.2} GB up"
+        );
         let down = img.bytes_down as f64 / 1e9;
         assert!(
             (down - 0.530).abs() < 0.15 * 0.530,
@@ -378,7 +384,14 @@ mod tests {
             near("garbling", img.gc_seconds, gc);
             near("linear layers", img.rlwe_seconds, 1.172);
             near("wall", img.seconds_rlwe(&MEASURED), wall);
-            near("bytes up", img.bytes_up as f64, kb_up * 1e3 * 169.0);
+            // Measured when the user still sent its input labels: 80 × 16 B per activation
+            // (256 per patch) and 40 × 16 B per output pixel (4,096 over 169 patches), exact.
+            let labels_kb = (256.0 * 80.0 * 16.0 + 4096.0 * 40.0 * 16.0 / 169.0) / 1e3;
+            near(
+                "bytes up",
+                img.bytes_up as f64,
+                (kb_up - labels_kb) * 1e3 * 169.0,
+            );
         }
     }
 
