@@ -420,8 +420,8 @@ impl BenchLink {
 /// The garbled bytes user → cloud (everything the cloud receives during the garbled
 /// batches) of this run, and extrapolated to a 256×256 image (`patches.1` patches, 65,536
 /// pixels): measured (the activations scaled by patches, the output circuits by pixels)
-/// and from the exact formula (AND gates × the scheme's material per AND, OTs and labels
-/// left out).
+/// and from the exact formula (AND gates × the scheme's material per AND; the batches'
+/// handshakes, base OTs and decoding bits left out; the user's input labels are not sent).
 fn gc_bytes_line(
     cloud: &FastReport,
     scheme: Scheme,
