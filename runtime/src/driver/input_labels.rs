@@ -11,7 +11,8 @@
 //! Why the evaluator learns nothing new (semi-honest): in the standard simulation the
 //! evaluator's view of a garbler input wire is one active label, uniform and independent of
 //! `b` and Δ; here it is `P`, a function of the evaluator's own seed only — independent of
-//! `b`, of Δ and of every other random choice of the garbler. The permute bit
+//! `b`, of Δ and of every other random choice of the garbler — so the simulator draws the
+//! seed, takes the pads as active labels and simulates the tables as before. The permute bit
 //! `lsb(W⁰) = lsb(P) ⊕ b` stays hidden: the evaluator sees `lsb(P)` only, and the other
 //! label `P ⊕ Δ` needs Δ. The pads are distinct (AES under one key on distinct counters), so
 //! no two wires share an active label. The seed's author only matters against a malicious
