@@ -3,6 +3,7 @@
 //! test file needs its `mod` line below (protocol's `test_layout` test fails otherwise). One
 //! file's tests: `cargo test -p gcc-nn-activation --test it -- <file>::`.
 
+mod accuracy;
 mod activation;
 mod gelu;
 mod known_answers;

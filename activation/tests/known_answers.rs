@@ -16,6 +16,21 @@ fn old(name: &str) -> String {
     std::fs::read_to_string(&path).expect("known-answer circuit")
 }
 
+/// The activation with exact products: the shipped one, or for tanh_fit (whose products
+/// are truncated since `trunc_mul`, see tests/accuracy.rs) its exact program
+/// `tests/data/old/tanh_fit.dsl`, which the hand-written wrappers were written for.
+fn exact(act: &str) -> Activation {
+    if TRUNCATED.contains(&act) {
+        let file = format!("{act}.dsl");
+        Activation::from_source(act, &old(&file), &file).expect("exact program")
+    } else {
+        Activation::shipped(act).expect("shipped")
+    }
+}
+
+/// Shipped activations whose products are truncated (no longer equal to the old programs).
+const TRUNCATED: [&str; 1] = ["tanh_fit"];
+
 fn overrides(pairs: &[(&str, u32)]) -> Vec<(String, String)> {
     pairs
         .iter()
@@ -32,7 +47,7 @@ struct Pair {
 }
 
 fn pair(act: &str, old_file: &str, w: Wrapper, ov: &[(String, String)]) -> Pair {
-    let a = Activation::shipped(act).expect("shipped");
+    let a = exact(act);
     let src = old(old_file);
     let options = CompileOptions {
         overrides: ov.to_vec(),
@@ -269,6 +284,9 @@ fn chained_wrapper_equals_the_spliced_chained_circuit() {
 #[test]
 fn shipped_tanh_family_equals_the_old_plain_programs_on_every_input() {
     for (act, _, _) in FAMILY {
+        if TRUNCATED.contains(&act) {
+            continue; // compared with its exact program by tests/accuracy.rs
+        }
         let file = format!("{act}.dsl");
         let src = old(&file);
         let p = dsl::check(&src, &file).unwrap_or_else(|d| panic!("{}", d.render()));

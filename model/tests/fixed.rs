@@ -1,6 +1,7 @@
 //! The fixed-point denoiser (activation through the DSL program's table) against a
 //! straightforward re-implementation with the piecewise-quadratic formulas of tanh* and
-//! tanh_fit written out in Rust, and the bounds.
+//! tanh_fit written out in Rust (tanh_fit's truncated products partial product by partial
+//! product), and the bounds.
 
 use gcc_nn_model::denoise::{FloatActivation, denoise_fixed, denoise_float, quantised_patches};
 use gcc_nn_model::fixed::{FIXED, FixedActivation, FixedMlp};
@@ -75,12 +76,68 @@ fn longhand_act(x: i128, fit: bool) -> i128 {
     let mut y = 4096i128;
     for &(upper, mm, c, d) in pieces {
         if (ax as f64) / 4096.0 <= upper {
-            let s = q(mm, 14) * t2 + 2 * q(c, 14) * t + q(d + 1.0 / 8192.0, 27);
-            y = s >> 15;
+            y = if fit {
+                // Truncated products (dsl/README.md §4): t² kept to 2^-15 and floored to
+                // 13 bits, the coefficient products kept to 2^-14 (t2 counts 17 digits, t 14).
+                let t2 = (square_trunc(t, 14, 9) >> 2) % (1 << 17);
+                let s = times_trunc(q(mm, 14), t2, 13, 17)
+                    + times_trunc(q(c, 14), t, 12, 14)
+                    + q(d + 1.0 / 8192.0, 14);
+                s >> 2
+            } else {
+                let s = q(mm, 14) * t2 + 2 * q(c, 14) * t + q(d + 1.0 / 8192.0, 27);
+                s >> 15
+            };
             break;
         }
     }
     x.signum() * y
+}
+
+/// Non-adjacent form of `c`, least significant digit first.
+fn naf(mut c: i128) -> Vec<i128> {
+    let mut d = Vec::new();
+    while c != 0 {
+        let k = if c & 1 == 1 { 2 - c.rem_euclid(4) } else { 0 };
+        d.push(k);
+        c = (c - k) >> 1;
+    }
+    d
+}
+
+/// A constant times an unsigned `n`-digit v, partial products below digit `cut` of the exact
+/// product dropped, plus the centring constant.
+fn times_trunc(c: i128, v: i128, cut: u32, n: u32) -> i128 {
+    let (mut kept, mut dmax, mut dmin) = (0, 0, 0);
+    for (k, &d) in naf(c).iter().enumerate() {
+        let k = k as u32;
+        for j in 0..n {
+            let w = (1i128 << (k + j)) * d;
+            if k + j >= cut {
+                kept += w * ((v >> j) & 1);
+            } else if d > 0 {
+                dmax += w;
+            } else {
+                dmin -= w;
+            }
+        }
+    }
+    (kept >> cut) + ((dmax - dmin + (1 << cut)) >> (cut + 1))
+}
+
+/// The square of an unsigned `n`-digit t, partial products below digit `cut` dropped.
+fn square_trunc(t: i128, n: u32, cut: u32) -> i128 {
+    let (mut kept, mut dmax) = (0, 0);
+    for i in 0..n {
+        for j in 0..n {
+            if i + j >= cut {
+                kept += ((t >> i) & 1) * ((t >> j) & 1) << (i + j);
+            } else {
+                dmax += 1i128 << (i + j);
+            }
+        }
+    }
+    (kept >> cut) + ((dmax + (1 << cut)) >> (cut + 1))
 }
 
 #[test]

@@ -54,9 +54,10 @@ pub(crate) enum ModelCommand {
         activation: Option<activation::Activation>,
     },
     /// Convert a version-2 model file (which names no activation) to version 3, naming the
-    /// activation it was trained for; weights and biases are copied bit for bit.
+    /// activation it was trained for, or re-bind a version-3 file to a new source of its own
+    /// activation (same name); weights and biases are copied bit for bit.
     Upgrade {
-        /// The version-2 model file.
+        /// The version-2 model file (or a version-3 one to re-bind).
         model: PathBuf,
         /// The activation the model was trained for (tanh_fit for gcc-nn's tanh models, relu
         /// for ReLU ones), a shipped name or a DSL file.
@@ -283,11 +284,41 @@ fn upgrade(
         Some(2) => {}
         Some(v) if v == model::mlp::FORMAT_VERSION => {
             let mlp = Mlp::from_bytes(&bytes, &what)?;
-            return Err(format!(
-                "{what}: already version {v} (activation {}): nothing to convert",
-                mlp.activation
-            )
-            .into());
+            if mlp.activation.matches(activation) {
+                return Err(format!(
+                    "{what}: already version {v} (activation {}): nothing to convert",
+                    mlp.activation
+                )
+                .into());
+            }
+            if mlp.activation.name() != activation.name() {
+                return Err(format!(
+                    "{what}: the model was trained for {}, not {}: a version-3 model is only \
+                     re-bound to a new source of its own activation",
+                    mlp.activation,
+                    activation.name()
+                )
+                .into());
+            }
+            // A new source of the same activation (e.g. tanh_fit with truncated products):
+            // re-bind the weights to it.
+            if output.exists() && !force {
+                return Err(
+                    format!("{}: exists (pass --force to replace it)", output.display()).into(),
+                );
+            }
+            let old = mlp.activation.to_string();
+            let mlp = mlp.with_activation(model::ModelActivation::of(activation)?);
+            mlp.save(output)?;
+            outln!(
+                "wrote {} (model format {v}, activation {} re-bound from {old}; {} weights and \
+                 biases as in {what}); check its quality with `gcc-nn psnr-report --model {}`",
+                output.display(),
+                mlp.activation,
+                mlp.parameter_count(),
+                output.display()
+            );
+            return Ok(());
         }
         // Anything else gets the decoder's own message (not a model, version 1, newer).
         _ => {
