@@ -75,9 +75,48 @@ fn parity_and(g: u32) -> TwoPartyCircuit {
     TwoPartyCircuit::new(c).expect("parties")
 }
 
-/// One run over memory, both learning the outputs; the garbler's randomness from
-/// `g_seed`, the evaluator's from a fixed seed. Returns both results and the bytes the
-/// evaluator received.
+/// One run over memory: both results and the bytes each party received.
+struct Ran {
+    garbler: RunOutput,
+    evaluator: RunOutput,
+    garbler_received: Vec<u8>,
+    evaluator_received: Vec<u8>,
+}
+
+/// One run over memory revealing the outputs to `reveal`; the garbler's randomness from
+/// `g_seed`, the evaluator's from a fixed seed.
+fn run_with(
+    tpc: &TwoPartyCircuit,
+    (g_in, e_in): (&[Vec<bool>], &[Vec<bool>]),
+    scheme: Scheme,
+    reveal: Reveal,
+    g_seed: u64,
+) -> Ran {
+    let (a, b) = MemChannel::pair(Duration::from_secs(60));
+    let (tpc_e, e_in) = (tpc.clone(), e_in.to_vec());
+    let t = std::thread::spawn(move || {
+        let mut ch = RecordingChannel::new(b);
+        let mut rng = ChaCha12Rng::seed_from_u64(0xe7a1);
+        let out = run_evaluator_with_scheme(&mut ch, &tpc_e, &e_in, reveal, scheme, &mut rng)
+            .expect("evaluator");
+        (out, ch.into_received())
+    });
+    let mut ch = RecordingChannel::new(a);
+    let mut rng = ChaCha12Rng::seed_from_u64(g_seed);
+    let garbler =
+        run_garbler_with_scheme(&mut ch, tpc, g_in, reveal, scheme, &mut rng).expect("garbler");
+    let garbler_received = ch.into_received();
+    let (evaluator, evaluator_received) = t.join().expect("evaluator thread");
+    Ran {
+        garbler,
+        evaluator,
+        garbler_received,
+        evaluator_received,
+    }
+}
+
+/// [`run_with`], both learning the outputs: both results and the bytes the evaluator
+/// received.
 fn run(
     tpc: &TwoPartyCircuit,
     g_in: &[Vec<bool>],
@@ -85,21 +124,8 @@ fn run(
     scheme: Scheme,
     g_seed: u64,
 ) -> (RunOutput, RunOutput, Vec<u8>) {
-    let (mut a, b) = MemChannel::pair(Duration::from_secs(60));
-    let (tpc_e, e_in) = (tpc.clone(), e_in.to_vec());
-    let t = std::thread::spawn(move || {
-        let mut ch = RecordingChannel::new(b);
-        let mut rng = ChaCha12Rng::seed_from_u64(0xe7a1);
-        let out = run_evaluator_with_scheme(&mut ch, &tpc_e, &e_in, Reveal::Both, scheme, &mut rng)
-            .expect("evaluator");
-        (out, ch.into_received())
-    });
-    let mut rng = ChaCha12Rng::seed_from_u64(g_seed);
-    let g = run_garbler_with_scheme(&mut a, tpc, g_in, Reveal::Both, scheme, &mut rng)
-        .expect("garbler");
-    drop(a);
-    let (e, received) = t.join().expect("evaluator thread");
-    (g, e, received)
+    let r = run_with(tpc, (g_in, e_in), scheme, Reveal::Both, g_seed);
+    (r.garbler, r.evaluator, r.evaluator_received)
 }
 
 fn random_bits(n: usize, width: usize, rng: &mut ChaCha12Rng) -> Vec<Vec<bool>> {
@@ -252,5 +278,89 @@ fn the_evaluators_active_garbler_labels_do_not_depend_on_the_garbler() {
                 assert_eq!(&guess(view, &p, k), bits, "{name}: the bits leak");
             }
         }
+    }
+}
+
+/// Garbler value `x` of `g` bits output as it is (no gate); an unused evaluator bit.
+fn identity(g: u32) -> TwoPartyCircuit {
+    let value = |name: &str, party, width| IoValue {
+        name: name.into(),
+        party,
+        format: ValueFormat::Unsigned { width, frac: 0 },
+    };
+    let c = Circuit {
+        inputs: vec![
+            value("x", Some(Party::Garbler), g),
+            value("e", Some(Party::Evaluator), 1),
+        ],
+        outputs: vec![value("y", None, g)],
+        num_wires: g + 1,
+        gates: Vec::new(),
+        output_wires: (0..g).collect(),
+    };
+    TwoPartyCircuit::new(c).expect("parties")
+}
+
+#[test]
+fn the_evaluators_whole_view_of_an_and_free_circuit_is_the_same_whatever_the_garbler_holds() {
+    // y = x with the output revealed to the garbler only: the evaluator receives the
+    // handshake, the start point and the base OT (no tables: no AND gates), and its output
+    // labels are its active input labels, so the colour bits it returns are theirs. Same
+    // randomness on both sides, different garbler inputs: its whole view (what it receives
+    // and what it sends back) is identical, and the colour bits are those of the pads of the
+    // seed it sent. Negative control: revealing y to the evaluator adds the decoding bits
+    // (lsb(W⁰) = lsb(P) ⊕ x), and the same comparison sees the views differ.
+    let g = 80;
+    let tpc = identity(g as u32);
+    let e_in = vec![vec![false]; 2];
+    let mut rng = ChaCha12Rng::seed_from_u64(11);
+    let inputs: Vec<Vec<Vec<bool>>> = vec![
+        vec![vec![false; g], vec![false; g]],
+        vec![vec![true; g], vec![false; g]],
+        random_bits(2, g, &mut rng),
+    ];
+    for scheme in Scheme::ALL {
+        let hidden: Vec<Ran> = inputs
+            .iter()
+            .map(|x| run_with(&tpc, (x, &e_in), scheme, Reveal::Garbler, 4))
+            .collect();
+        for (r, x) in hidden.iter().zip(&inputs) {
+            assert_eq!(r.garbler.outputs.as_ref(), Some(x), "{scheme}: y = x");
+            assert_eq!(
+                r.evaluator_received, hidden[0].evaluator_received,
+                "{scheme}"
+            );
+            assert_eq!(r.evaluator_received.len(), GARBLER_SETUP, "{scheme}");
+            assert_eq!(
+                r.evaluator.stats.bytes_sent, hidden[0].evaluator.stats.bytes_sent,
+                "{scheme}"
+            );
+            // The evaluator's last message: its colour bits, the pads' lsbs.
+            let seed_at = HANDSHAKE_BYTES + 4;
+            let mut seed = [0u8; 16];
+            seed.copy_from_slice(&r.garbler_received[seed_at..seed_at + 16]);
+            let mut pads = InputPads::new(Block::from_bytes(seed));
+            let mut lsbs = Vec::new();
+            for _ in 0..2 {
+                let mut p = vec![Block::ZERO; g];
+                pads.next_instance(&mut p);
+                lsbs.extend(p.iter().map(|b| b.lsb()));
+            }
+            let colour = &r.garbler_received[r.garbler_received.len() - 2 * g / 8..];
+            let bits: Vec<bool> = (0..2 * g)
+                .map(|i| colour[i / 8] >> (i % 8) & 1 == 1)
+                .collect();
+            assert_eq!(bits, lsbs, "{scheme}: the evaluator's labels are the pads");
+            assert_eq!(
+                colour,
+                &hidden[0].garbler_received[hidden[0].garbler_received.len() - 2 * g / 8..]
+            );
+        }
+        let revealed: Vec<Vec<u8>> = inputs
+            .iter()
+            .map(|x| run_with(&tpc, (x, &e_in), scheme, Reveal::Evaluator, 4).evaluator_received)
+            .collect();
+        assert_ne!(revealed[0], revealed[1], "{scheme}: the control sees x");
+        assert_ne!(revealed[0], revealed[2], "{scheme}: the control sees x");
     }
 }
