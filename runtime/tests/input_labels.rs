@@ -4,7 +4,9 @@
 //! bytes on the channel (the garbler sends per instance its material and decoding bits and
 //! nothing per input bit, whatever its input width), correct outputs under both schemes, and
 //! the evaluator's view of the garbler's input wires — identical whatever the garbler holds,
-//! with negative controls that show the check catches leaky zero-label rules. (Outputs against
+//! with negative controls that show the check catches leaky zero-label rules — and, end to
+//! end on a circuit without AND gates, the evaluator's whole view (control: revealing the
+//! outputs to it). (Outputs against
 //! the known answers of the Bristol circuits under both schemes: `bristol_tcp.rs`; random
 //! circuits: `schemes.rs`.)
 
