@@ -1,9 +1,9 @@
 //! What the user receives in a fast image run, every byte accounted for: the cloud's public
 //! randomness base (a ciphertext under the cloud's key), per layer ciphertexts under the
 //! cloud's key (which it cannot decrypt) and ciphertexts under its own key whose slots are
-//! masked (uniform in Z_2^k), the OT messages of the garbled activations it garbles, and the
-//! output circuits' traffic: OT messages plus exactly one byte of colour bits per pixel,
-//! which the user decodes to the 8-bit pixel and nothing else. Negative controls: the old
+//! masked (uniform in Z_2^k), the OT messages and input-label seeds (uniform) of the garbled
+//! activations it garbles, and the output circuits' traffic: the same plus exactly one byte
+//! of colour bits per pixel, which the user decodes to the 8-bit pixel and nothing else. Negative controls: the old
 //! protocol's last message (the cloud's output shares z_C in clear) or one extra word in the
 //! transcript make the accounting fail.
 
@@ -20,8 +20,11 @@ use runtime::channel::MemChannel;
 use runtime::scripted::RecordingChannel;
 use std::time::Duration;
 
-/// Bytes of the garbled-circuit driver's handshake (magic, version, role, reveal, count, hash).
-const GC_HANDSHAKE: usize = 54;
+/// Bytes of the garbled-circuit driver's handshake (magic, version, role, reveal, count, hash,
+/// session id, scheme).
+const GC_HANDSHAKE: usize = runtime::driver::HANDSHAKE_BYTES;
+/// The cloud's input-label seed message after it: the length 16 (`u32`), then the seed.
+const SEED_MESSAGE: usize = runtime::driver::INPUT_SEED_MESSAGE_BYTES;
 /// Bytes the garbler receives per correlated OT of the evaluator's input bits (IKNP: one
 /// 128-bit matrix row per OT, in columns of 128 OTs).
 const OT_BYTES: usize = 16;
@@ -38,10 +41,10 @@ struct Accounting {
     cloud_ciphertexts: usize,
     /// Decrypted slots of ciphertexts under the user's key, reduced into Z_2^k.
     masked_slots: Vec<u64>,
-    /// OT messages of every garbled batch.
+    /// OT messages and input-label seeds of every garbled batch.
     ot_bytes: Vec<u8>,
-    /// Per batch: bytes besides the handshake, the per-OT messages and the colour bits (the
-    /// base OTs): must be the same constant for every batch.
+    /// Per batch: bytes besides the handshake, the seed message, the per-OT messages and the
+    /// colour bits (the base OT): 32 in every batch.
     base_ot_bytes: Vec<usize>,
     /// The output circuits' colour bits (one byte per pixel, in group order).
     colour_bytes: Vec<u8>,
@@ -81,7 +84,8 @@ fn gc_batch(
     colour: usize,
     acc: &mut Accounting,
 ) -> Result<(), String> {
-    if seg.len() < GC_HANDSHAKE + extension_bytes(ots) + colour || &seg[..8] != b"GCCNN-GC" {
+    let fixed = GC_HANDSHAKE + SEED_MESSAGE;
+    if seg.len() < fixed + extension_bytes(ots) + colour || &seg[..8] != b"GCCNN-GC" {
         return Err("not a garbled batch".into());
     }
     if word(&seg[14..22]) != instances as u64 {
@@ -90,7 +94,12 @@ fn gc_batch(
             word(&seg[14..22])
         ));
     }
-    let body = &seg[GC_HANDSHAKE..seg.len() - colour];
+    let seed = &seg[GC_HANDSHAKE..fixed];
+    if seed[..4] != 16u32.to_le_bytes() {
+        return Err(format!("seed message announcing {:02x?}", &seed[..4]));
+    }
+    acc.ot_bytes.extend_from_slice(&seed[4..]);
+    let body = &seg[fixed..seg.len() - colour];
     acc.base_ot_bytes.push(body.len() - extension_bytes(ots));
     acc.ot_bytes.extend_from_slice(body);
     acc.colour_bytes
@@ -173,6 +182,13 @@ fn account(received: &[u8], e: &Expect) -> Result<Accounting, String> {
     if acc.base_ot_bytes.windows(2).any(|w| w[0] != w[1]) {
         return Err(format!(
             "batches of different fixed parts: {:?}",
+            acc.base_ot_bytes
+        ));
+    }
+    // The fixed part: the base-OT sender's one point.
+    if acc.base_ot_bytes.iter().any(|&n| n != 32) {
+        return Err(format!(
+            "fixed parts of {:?} bytes, expected 32 (one curve point)",
             acc.base_ot_bytes
         ));
     }
