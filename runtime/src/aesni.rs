@@ -20,6 +20,8 @@
 //!   slice lengths are also checked by the safe wrappers before any kernel runs.
 //! - Correctness is cross-checked against the `aes` crate in `tccr`'s tests and against the
 //!   portable half-gates path in `garble`'s tests.
+//! - `aesni/vaes/sliced.rs` (the word-sliced key schedule) has no `unsafe`: it uses only
+//!   pointer-free intrinsics, in functions with the same target features.
 #![allow(unsafe_code)]
 
 use crate::block::Block;

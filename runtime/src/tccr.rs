@@ -19,7 +19,9 @@
 //! expansion (per round and key: one `aesenclast` plus six shuffle/shift/xor steps, against
 //! two `aesenc` for the key's two blocks). With VAES a 256-bit register holds both keys of
 //! a gate and the gate arithmetic runs in the same registers: the fused kernel is now about
-//! 60 % of the garbler's samples, the gate loop (slot loads from L2, queueing) 40 %.
+//! 60 % of the garbler's samples, the gate loop (slot loads from L2, queueing) 40 %. The
+//! fused kernels now expand the keys of 4 gates word-sliced (`aesni/vaes/sliced.rs`: one
+//! `aesenclast` per round for 8 keys); same keys, same outputs as this module's path.
 
 use crate::aesni;
 use crate::block::Block;

@@ -1,10 +1,15 @@
 //! The fused half-gates kernels on 256-bit VAES registers. Lane 0 of a register belongs to
 //! the garbler half of a gate (tweak `2·gate`), lane 1 to the evaluator half (`2·gate + 1`):
-//! one key register expands both keys of a gate in lockstep with the encryption of its
-//! blocks. `(A, B)` pairs load straight from memory as one register, so no lane shuffles
-//! are needed around the AES rounds.
+//! one key register holds both keys of a gate for the encryption of its blocks. `(A, B)`
+//! pairs load straight from memory as one register, so no lane shuffles are needed around
+//! the AES rounds. Gates go by quads of 4 whose 8 keys are expanded word-sliced
+//! ([`sliced::Sliced`]) in lockstep with the encryption; a batch's last `n mod 4` gates
+//! expand their key pair in one register (`encrypt!`, as the generic [`tccr`] does).
 
 use super::Block;
+#[macro_use]
+mod sliced;
+use sliced::{QUAD, Sliced, sliced_step, sub_rot, unslice};
 use std::arch::x86_64::{
     __m128i, __m256i, _mm_loadu_si128, _mm_storeu_si128, _mm_xor_si128, _mm256_aesenc_epi128,
     _mm256_aesenclast_epi128, _mm256_and_si256, _mm256_blend_epi32, _mm256_broadcastsi128_si256,
@@ -14,10 +19,9 @@ use std::arch::x86_64::{
     _mm256_storeu_si256, _mm256_xor_si256,
 };
 
-/// Gates garbled in lockstep: 4 key and 8 block registers (+2 constants) of the 16.
-const GARBLE_GROUP: usize = 4;
-/// Gates evaluated in lockstep: 6 key and 6 block registers.
-const EVAL_GROUP: usize = 6;
+/// Quads evaluated in lockstep (the evaluator has one block per key, so two quads' chains
+/// fit in the registers and hide the expansion's latency).
+const EVAL_QUADS: usize = 2;
 
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
@@ -227,6 +231,39 @@ fn fold(v: __m256i) -> __m128i {
     _mm_xor_si128(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v))
 }
 
+/// The garbler's tables `[T_G, T_E]` and output label of one gate from its `a = [A₀, B₀]`
+/// and the encryptions `x0 = AES([A₀, B₀])`, `x1 = AES([A₁, B₁])` under its two keys.
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn garble_finish(a: __m256i, x0: __m256i, x1: __m256i, d: __m256i, t: &mut [Block], w: &mut Block) {
+    // h0 = [H(A₀), H'(B₀)]; h0 ⊕ h1 = x0 ⊕ x1 ⊕ Δ (the inputs' feed-forward cancels to Δ).
+    let h0 = _mm256_xor_si256(x0, a);
+    let sum = _mm256_xor_si256(_mm256_xor_si256(x0, x1), d);
+    let m = lsb_masks(a); // [pa, pb]
+    let pb_delta = _mm256_and_si256(_mm256_permute2x128_si256::<0x11>(m, m), d);
+    let a0 = _mm256_permute2x128_si256::<0x00>(a, a);
+    // [T_G, T_E] = sum ⊕ [pb·Δ, A₀].
+    store2(
+        t,
+        _mm256_xor_si256(sum, _mm256_blend_epi32::<0xF0>(pb_delta, a0)),
+    );
+    // [W_G, W_E] = h0 ⊕ [pa, pb] · [T_G, T_E ⊕ A₀].
+    let u = _mm256_blend_epi32::<0xF0>(_mm256_xor_si256(sum, pb_delta), sum);
+    store1(w, fold(_mm256_xor_si256(h0, _mm256_and_si256(m, u))));
+}
+
+/// The evaluator's output label of one gate from `a = [A, B]`, `x = AES(a)` under its two
+/// keys and its tables `t = [T_G, T_E]`.
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn eval_finish(a: __m256i, x: __m256i, t: __m256i, w: &mut Block) {
+    // h = [H(A), H'(B)]; [W_G, W_E] = h ⊕ [lsb A, lsb B] · (t ⊕ [0, A]).
+    let h = _mm256_xor_si256(x, a);
+    let a_hi = _mm256_permute2x128_si256::<0x08>(a, a);
+    let w2 = _mm256_xor_si256(h, _mm256_and_si256(lsb_masks(a), _mm256_xor_si256(t, a_hi)));
+    store1(w, fold(w2));
+}
+
 /// See [`super::half_gates_garble`]; lengths checked by the caller.
 #[target_feature(enable = "vaes,avx2,aes")]
 pub(super) fn garble(
@@ -237,61 +274,74 @@ pub(super) fn garble(
     tables: &mut [Block],
     outs: &mut [Block],
 ) {
-    const G: usize = GARBLE_GROUP;
+    let c = Sliced::new(start);
     let (s, d) = (broadcast(&start), broadcast(&delta));
     let mut gate = first_gate;
-    let mut ins = inputs.chunks_exact(2 * G);
-    let mut tabs = tables.chunks_exact_mut(2 * G);
-    let mut os = outs.chunks_exact_mut(G);
+    // One quad at a time: with two blocks per key one quad fills the registers (two quads
+    // in lockstep spill the AES states to the stack, inside their dependency chains).
+    let mut ins = inputs.chunks_exact(2 * QUAD);
+    let mut tabs = tables.chunks_exact_mut(2 * QUAD);
+    let mut os = outs.chunks_exact_mut(QUAD);
     for ((i, t), o) in (&mut ins).zip(&mut tabs).zip(&mut os) {
-        garble_group::<G>(s, gate, d, i, t, o);
-        gate += G as u64;
+        garble_quads::<1>(&c, gate, d, i, t, o);
+        gate += QUAD as u64;
     }
     let rest = ins.remainder().chunks_exact(2);
     let rest = rest.zip(tabs.into_remainder().chunks_exact_mut(2));
     for ((i, t), o) in rest.zip(os.into_remainder().chunks_exact_mut(1)) {
-        garble_group::<1>(s, gate, d, i, t, o);
+        garble_one(s, gate, d, i, t, o);
         gate += 1;
     }
 }
 
+/// `GQ` quads (`4·GQ` gates) garbled in lockstep: both blocks of each key, `[A₀, B₀]` and
+/// `[A₁, B₁]`, are encrypted while the keys are expanded.
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-fn garble_group<const G: usize>(
-    start: __m256i,
+fn garble_quads<const GQ: usize>(
+    c: &Sliced,
     gate0: u64,
     d: __m256i,
     inputs: &[Block],
     tables: &mut [Block],
     outs: &mut [Block],
 ) {
-    assert!(inputs.len() == 2 * G && tables.len() == 2 * G && outs.len() == G);
+    let n = QUAD * GQ;
+    assert!(inputs.len() == 2 * n && tables.len() == 2 * n && outs.len() == n);
     let zero = _mm256_setzero_si256();
-    let mut k = [zero; G];
-    let mut x = [[zero; 2]; G];
-    for g in 0..G {
-        k[g] = gate_keys(start, gate0 + g as u64);
-        let a = load2(&inputs[2 * g..]);
-        x[g] = [a, _mm256_xor_si256(a, d)];
+    let mut x = [[[zero; 2]; QUAD]; GQ];
+    let mut w = [[zero; 4]; GQ];
+    for (j, xj) in x.as_flattened_mut().iter_mut().enumerate() {
+        let a = load2(&inputs[2 * j..]);
+        *xj = [a, _mm256_xor_si256(a, d)];
     }
-    encrypt!(k, x, G, 2);
-    for g in 0..G {
-        // a = [A₀, B₀]; h0 = [H(A₀), H'(B₀)], h1 = [H(A₁), H'(B₁)].
-        let a = load2(&inputs[2 * g..]);
-        let h0 = _mm256_xor_si256(x[g][0], a);
-        let h1 = _mm256_xor_si256(x[g][1], _mm256_xor_si256(a, d));
-        let sum = _mm256_xor_si256(h0, h1);
-        let m = lsb_masks(a); // [pa, pb]
-        let pb_delta = _mm256_and_si256(_mm256_permute2x128_si256::<0x11>(m, m), d);
-        let a0 = _mm256_permute2x128_si256::<0x00>(a, a);
-        // [T_G, T_E] = sum ⊕ [pb·Δ, A₀].
-        let t = _mm256_xor_si256(sum, _mm256_blend_epi32::<0xF0>(pb_delta, a0));
-        store2(&mut tables[2 * g..], t);
-        // [W_G, W_E] = h0 ⊕ [pa, pb] · [T_G, T_E ⊕ A₀].
-        let u = _mm256_blend_epi32::<0xF0>(_mm256_xor_si256(sum, pb_delta), sum);
-        let w = _mm256_xor_si256(h0, _mm256_and_si256(m, u));
-        store1(&mut outs[g], fold(w));
+    for (q, wq) in w.iter_mut().enumerate() {
+        *wq = c.words(gate0 + (QUAD * q) as u64);
     }
+    encrypt_sliced!(c, w, x, GQ, 2);
+    for (j, xj) in x.as_flattened().iter().enumerate() {
+        let a = load2(&inputs[2 * j..]);
+        garble_finish(a, xj[0], xj[1], d, &mut tables[2 * j..], &mut outs[j]);
+    }
+}
+
+/// One gate with its key pair in one register (the batch's last `n mod 4` gates).
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn garble_one(
+    start: __m256i,
+    gate: u64,
+    d: __m256i,
+    inputs: &[Block],
+    tables: &mut [Block],
+    outs: &mut [Block],
+) {
+    assert!(inputs.len() == 2 && tables.len() == 2 && outs.len() == 1);
+    let mut k = [gate_keys(start, gate)];
+    let a = load2(inputs);
+    let mut x = [[a, _mm256_xor_si256(a, d)]];
+    encrypt!(k, x, 1, 2);
+    garble_finish(a, x[0][0], x[0][1], d, tables, &mut outs[0]);
 }
 
 /// See [`super::half_gates_eval`]; lengths checked by the caller.
@@ -303,50 +353,67 @@ pub(super) fn eval(
     tables: &[Block],
     outs: &mut [Block],
 ) {
-    const G: usize = EVAL_GROUP;
+    let c = Sliced::new(start);
     let s = broadcast(&start);
     let mut gate = first_gate;
-    let mut ins = inputs.chunks_exact(2 * G);
-    let mut tabs = tables.chunks_exact(2 * G);
-    let mut os = outs.chunks_exact_mut(G);
+    let mut ins = inputs.chunks_exact(2 * QUAD * EVAL_QUADS);
+    let mut tabs = tables.chunks_exact(2 * QUAD * EVAL_QUADS);
+    let mut os = outs.chunks_exact_mut(QUAD * EVAL_QUADS);
     for ((i, t), o) in (&mut ins).zip(&mut tabs).zip(&mut os) {
-        eval_group::<G>(s, gate, i, t, o);
-        gate += G as u64;
+        eval_quads::<EVAL_QUADS>(&c, gate, i, t, o);
+        gate += (QUAD * EVAL_QUADS) as u64;
+    }
+    let mut ins = ins.remainder().chunks_exact(2 * QUAD);
+    let mut tabs = tabs.remainder().chunks_exact(2 * QUAD);
+    let mut os = os.into_remainder().chunks_exact_mut(QUAD);
+    for ((i, t), o) in (&mut ins).zip(&mut tabs).zip(&mut os) {
+        eval_quads::<1>(&c, gate, i, t, o);
+        gate += QUAD as u64;
     }
     let rest = ins.remainder().chunks_exact(2);
     let rest = rest.zip(tabs.remainder().chunks_exact(2));
     for ((i, t), o) in rest.zip(os.into_remainder().chunks_exact_mut(1)) {
-        eval_group::<1>(s, gate, i, t, o);
+        eval_one(s, gate, i, t, o);
         gate += 1;
     }
 }
 
+/// `EQ` quads (`4·EQ` gates) evaluated in lockstep.
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-fn eval_group<const G: usize>(
-    start: __m256i,
+fn eval_quads<const EQ: usize>(
+    c: &Sliced,
     gate0: u64,
     inputs: &[Block],
     tables: &[Block],
     outs: &mut [Block],
 ) {
-    assert!(inputs.len() == 2 * G && tables.len() == 2 * G && outs.len() == G);
+    let n = QUAD * EQ;
+    assert!(inputs.len() == 2 * n && tables.len() == 2 * n && outs.len() == n);
     let zero = _mm256_setzero_si256();
-    let mut k = [zero; G];
-    let mut x = [[zero; 1]; G];
-    for g in 0..G {
-        k[g] = gate_keys(start, gate0 + g as u64);
-        x[g] = [load2(&inputs[2 * g..])];
+    let mut x = [[[zero; 1]; QUAD]; EQ];
+    let mut w = [[zero; 4]; EQ];
+    for (j, xj) in x.as_flattened_mut().iter_mut().enumerate() {
+        *xj = [load2(&inputs[2 * j..])];
     }
-    encrypt!(k, x, G, 1);
-    for g in 0..G {
-        // a = [A, B]; h = [H(A), H'(B)]; t = [T_G, T_E].
-        let a = load2(&inputs[2 * g..]);
-        let h = _mm256_xor_si256(x[g][0], a);
-        let t = load2(&tables[2 * g..]);
-        // [W_G, W_E] = h ⊕ [lsb A, lsb B] · (t ⊕ [0, A]).
-        let a_hi = _mm256_permute2x128_si256::<0x08>(a, a);
-        let w = _mm256_xor_si256(h, _mm256_and_si256(lsb_masks(a), _mm256_xor_si256(t, a_hi)));
-        store1(&mut outs[g], fold(w));
+    for (q, wq) in w.iter_mut().enumerate() {
+        *wq = c.words(gate0 + (QUAD * q) as u64);
     }
+    encrypt_sliced!(c, w, x, EQ, 1);
+    for (j, xj) in x.as_flattened().iter().enumerate() {
+        let (a, t) = (load2(&inputs[2 * j..]), load2(&tables[2 * j..]));
+        eval_finish(a, xj[0], t, &mut outs[j]);
+    }
+}
+
+/// One gate with its key pair in one register (the batch's last `n mod 4` gates).
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn eval_one(start: __m256i, gate: u64, inputs: &[Block], tables: &[Block], outs: &mut [Block]) {
+    assert!(inputs.len() == 2 && tables.len() == 2 && outs.len() == 1);
+    let mut k = [gate_keys(start, gate)];
+    let a = load2(inputs);
+    let mut x = [[a]];
+    encrypt!(k, x, 1, 1);
+    eval_finish(a, x[0][0], load2(tables), &mut outs[0]);
 }
