@@ -39,7 +39,8 @@ fn tanh_raw(it: &Interpreter<'_>, raw: i64) -> i64 {
 }
 
 #[test]
-fn tanh_within_one_ulp_of_the_formula_away_from_jumps() {
+fn tanh_within_one_and_a_half_ulp_of_the_formula_away_from_jumps() {
+    // 1 ulp with exact products; the truncated ones (circuits/tanh.dsl) add at most half.
     let p = load("tanh.dsl");
     let it = Interpreter::new(&p);
     let jumps = [0.0, 1.52, 2.57];
@@ -51,7 +52,7 @@ fn tanh_within_one_ulp_of_the_formula_away_from_jumps() {
         }
         let got = tanh_raw(&it, raw) as f64 * ULP;
         let want = tanh_star_float(x);
-        assert!((got - want).abs() <= ULP, "x = {x}: {got} vs {want}");
+        assert!((got - want).abs() <= 1.5 * ULP, "x = {x}: {got} vs {want}");
         checked += 1;
     }
     assert!(checked > 49_000);
@@ -61,21 +62,23 @@ fn tanh_within_one_ulp_of_the_formula_away_from_jumps() {
 fn tanh_pinned_at_the_jumps() {
     let p = load("tanh.dsl");
     let it = Interpreter::new(&p);
-    // (raw x, raw tanh*(x)): 0 is 0 (sign(0) = 0); ±1 ulp jumps to ±d1 = ±0.016 (66.5 ulp);
+    // (raw x, raw tanh*(x)) from the independent model (tests/fixtures/dsl/tanh_kat.py):
+    // 0 is 0 (sign(0) = 0); ±1 ulp jumps to ±d1 = ±0.016 (66.5 ulp, 66 with the truncated
+    // products' centring);
     // |x| ≤ 1.52 holds up to raw 6225 (1.52·4096 = 6225.92), the second piece starts at
     // 6226 and lies *below* the first (a downward jump 3721 → 3704); |x| ≤ 2.57 holds up
     // to raw 10526 (2.57·4096 = 10526.72), then tanh* is exactly ±1.
     let pins = [
         (0, 0),
-        (1, 67),
-        (-1, -67),
+        (1, 66),
+        (-1, -66),
         (6225, 3721),
         (6226, 3704),
         (-6225, -3721),
         (-6226, -3704),
-        (10526, 4047),
+        (10526, 4048),
         (10527, 4096),
-        (-10526, -4047),
+        (-10526, -4048),
         (-10527, -4096),
         (32767, 4096),
         (-32768, -4096),

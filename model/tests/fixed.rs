@@ -1,6 +1,6 @@
 //! The fixed-point denoiser (activation through the DSL program's table) against a
 //! straightforward re-implementation with the piecewise-quadratic formulas of tanh* and
-//! tanh_fit written out in Rust (tanh_fit's truncated products partial product by partial
+//! tanh_fit written out in Rust (their truncated products partial product by partial
 //! product), and the bounds.
 
 use gcc_nn_model::denoise::{FloatActivation, denoise_fixed, denoise_float, quantised_patches};
@@ -60,7 +60,6 @@ fn longhand_act(x: i128, fit: bool) -> i128 {
     let x = x.clamp(-(1 << 15), (1 << 15) - 1);
     let ax = x.abs();
     let t = ax % (1 << 14);
-    let t2 = ((t * t) >> 11) % (1 << 17);
     let pieces: &[(f64, f64, f64, f64)] = if fit {
         &[
             (0.75, -0.2691298, 1.0527644, 0.0),
@@ -85,8 +84,14 @@ fn longhand_act(x: i128, fit: bool) -> i128 {
                     + q(d + 1.0 / 8192.0, 14);
                 s >> 2
             } else {
-                let s = q(mm, 14) * t2 + 2 * q(c, 14) * t + q(d + 1.0 / 8192.0, 27);
-                s >> 15
+                // tanh*: t² and the coefficient products kept to 2^-14 (cut 10, 14, 12).
+                let t2 = square_trunc(t, 14, 10);
+                let p = times_trunc(q(mm, 14), t2, 14, 20) + times_trunc(q(c, 14), t, 12, 14);
+                if upper < 2.0 {
+                    ((p << 13) + q(d + 1.0 / 8192.0, 27)) >> 15 // d1 at the sum's 27 bits
+                } else {
+                    (p + q(d + 1.0 / 8192.0, 14)) >> 2
+                }
             };
             break;
         }
@@ -230,9 +235,11 @@ fn activation_format_matches_the_dsl() {
     assert_eq!(FIXED.z_frac(), 24);
     let (star, fit, relu) = (act("tanh"), act("tanh_fit"), act("relu"));
     // Floor then saturate: −1 raw at scale 24 is −1 at scale 12 after the floor (tanh*(x)
-    // = x·(1 − 0.2716·|x|) + 0.016 near 0: −1 raw → −(0.016·4096 rounded) − 1 = −67).
+    // = x·(1 − 0.2716·|x|) + 0.016 near 0: −1 raw → −(0.016·4096 + 1 = 66.5, rounded by the
+    // truncated products' centring to 66); the independent model says the same,
+    // tests/fixtures/dsl/tanh_kat.py).
     assert_eq!(FIXED.act_fixed(-1, &star), star.eval(-1));
-    assert_eq!(star.eval(-1), -67);
+    assert_eq!(star.eval(-1), -66);
     assert_eq!(FIXED.act_fixed(1 << 38, &fit), 4096);
     assert_eq!(FIXED.act_fixed(-(1 << 38), &fit), -4096);
     // ReLU saturates at the format's top (8 − 2^−12) and its range is public.
