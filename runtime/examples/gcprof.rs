@@ -1,12 +1,19 @@
 //! Garbles and/or evaluates a random circuit many times (for `perf record` / callgrind):
-//! `gcprof [AND_GATES] [REPS] [garble|evaluate|both]` (defaults 65536, 2, both). The plan is
-//! built once per measurement, so with enough reps the profile is the engine's.
+//! `gcprof [AND_GATES] [REPS] [garble|evaluate|both] [BRISTOL_FILE]` (defaults 65536, 2,
+//! both; a Bristol Fashion file replaces the random circuit). The plan is built once per
+//! measurement, so with enough reps the profile is the engine's.
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(1 << 16);
     let reps: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(2);
     let mode = args.next().unwrap_or_else(|| "both".into());
-    let c = gcc_nn_runtime::bench::random_circuit(1, 256, n, 4096);
+    let c = match args.next() {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).expect("read the circuit file");
+            circuit::bristol::read_fashion(&text).expect("a Bristol Fashion circuit")
+        }
+        None => gcc_nn_runtime::bench::random_circuit(1, 256, n, 4096),
+    };
     let plan = gcc_nn_runtime::plan::Plan::new(&c).expect("valid");
     let flushes = plan
         .ops
