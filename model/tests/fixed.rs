@@ -136,7 +136,7 @@ fn square_trunc(t: i128, n: u32, cut: u32) -> i128 {
     for i in 0..n {
         for j in 0..n {
             if i + j >= cut {
-                kept += ((t >> i) & 1) * ((t >> j) & 1) << (i + j);
+                kept += (((t >> i) & 1) * ((t >> j) & 1)) << (i + j);
             } else {
                 dmax += 1i128 << (i + j);
             }
