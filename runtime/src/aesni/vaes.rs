@@ -235,13 +235,21 @@ fn fold(v: __m256i) -> __m128i {
 /// and the encryptions `x0 = AES([A₀, B₀])`, `x1 = AES([A₁, B₁])` under its two keys.
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-fn garble_finish(a: __m256i, x0: __m256i, x1: __m256i, d: __m256i, t: &mut [Block], w: &mut Block) {
+fn garble_finish(
+    ab: &[Block],
+    x0: __m256i,
+    x1: __m256i,
+    d: __m256i,
+    t: &mut [Block],
+    w: &mut Block,
+) {
+    // A₀ in both lanes by a broadcast load (a load, where a lane permute is a shuffle).
+    let (a, a0) = (load2(ab), broadcast(&ab[0]));
     // h0 = [H(A₀), H'(B₀)]; h0 ⊕ h1 = x0 ⊕ x1 ⊕ Δ (the inputs' feed-forward cancels to Δ).
     let h0 = _mm256_xor_si256(x0, a);
     let sum = _mm256_xor_si256(_mm256_xor_si256(x0, x1), d);
     let m = lsb_masks(a); // [pa, pb]
     let pb_delta = _mm256_and_si256(_mm256_permute2x128_si256::<0x11>(m, m), d);
-    let a0 = _mm256_permute2x128_si256::<0x00>(a, a);
     // [T_G, T_E] = sum ⊕ [pb·Δ, A₀].
     store2(
         t,
@@ -320,8 +328,14 @@ fn garble_quads<const GQ: usize>(
     }
     encrypt_sliced!(c, w, x, GQ, 2);
     for (j, xj) in x.as_flattened().iter().enumerate() {
-        let a = load2(&inputs[2 * j..]);
-        garble_finish(a, xj[0], xj[1], d, &mut tables[2 * j..], &mut outs[j]);
+        garble_finish(
+            &inputs[2 * j..],
+            xj[0],
+            xj[1],
+            d,
+            &mut tables[2 * j..],
+            &mut outs[j],
+        );
     }
 }
 
@@ -341,7 +355,7 @@ fn garble_one(
     let a = load2(inputs);
     let mut x = [[a, _mm256_xor_si256(a, d)]];
     encrypt!(k, x, 1, 2);
-    garble_finish(a, x[0][0], x[0][1], d, tables, &mut outs[0]);
+    garble_finish(inputs, x[0][0], x[0][1], d, tables, &mut outs[0]);
 }
 
 /// See [`super::half_gates_eval`]; lengths checked by the caller.
