@@ -8,8 +8,8 @@ mod control;
 mod convert;
 mod decls;
 mod expr;
-mod trunc;
 pub(crate) mod link;
+mod trunc;
 
 use crate::ast::{self, Item, Stmt, TypeExpr};
 use crate::core::{self, Node, Op, VarId};
