@@ -177,11 +177,11 @@ fn bad_uses_are_refused_by_name() {
     refused(
         "input garbler a: ufixed<8, 4>;\ninput garbler k: uint<3>;\n\
          output y: fixed<20, 4> = trunc_mul(a, a, k);\n",
-        "must be a compile-time constant",
+        "fraction widths must be compile-time constants",
     );
     refused(
         "input garbler a: ufixed<8, 4>;\noutput y: fixed<20, 4> = trunc_mul(a, a, 200);\n",
-        "not an integer 0..=128",
+        "fraction width 200 is not an integer between 0 and 128",
     );
     refused(
         "input garbler a: ufixed<8, 4>;\noutput y: fixed<20, 4> = trunc_mul(a, a);\n",

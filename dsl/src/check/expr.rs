@@ -338,28 +338,7 @@ impl<'a> Elab<'a> {
         sb: &Span,
         span: &Span,
     ) -> R<Val> {
-        let k = match vb {
-            Val::Const(r) => match rational::to_i64(&r) {
-                Some(k) if (0..=256).contains(&k) => k as u32,
-                _ => {
-                    return Err(Diagnostic::new(
-                        sb.clone(),
-                        format!(
-                            "shift amount {} is not an integer between 0 and 256",
-                            rational::decimal(&r)
-                        ),
-                        "expected a constant integer shift amount",
-                    ));
-                }
-            },
-            Val::Var(_) => {
-                return Err(Diagnostic::new(
-                    sb.clone(),
-                    "shift amounts must be compile-time constants",
-                    "expected a constant integer here",
-                ));
-            }
-        };
+        let k = self.const_count(vb, 256, sb, ["shift amount", "shift amounts"])?;
         match va {
             Val::Const(r) => {
                 if op == A::Shl {
@@ -391,6 +370,30 @@ impl<'a> Elab<'a> {
                     "the shifted value",
                 )?))
             }
+        }
+    }
+
+    /// A compile-time constant integer 0..=`max` (`what`: how messages name it, e.g.
+    /// ["shift amount", "shift amounts"]).
+    pub(super) fn const_count(&self, v: Val, max: u32, span: &Span, what: [&str; 2]) -> R<u32> {
+        let [what, whats] = what;
+        match v {
+            Val::Const(r) => match rational::to_i64(&r) {
+                Some(k) if (0..=i64::from(max)).contains(&k) => Ok(k as u32),
+                _ => Err(Diagnostic::new(
+                    span.clone(),
+                    format!(
+                        "{what} {} is not an integer between 0 and {max}",
+                        rational::decimal(&r)
+                    ),
+                    format!("expected a constant integer {what}"),
+                )),
+            },
+            Val::Var(_) => Err(Diagnostic::new(
+                span.clone(),
+                format!("{whats} must be compile-time constants"),
+                "expected a constant integer here",
+            )),
         }
     }
 

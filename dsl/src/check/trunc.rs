@@ -50,28 +50,11 @@ impl<'a> Elab<'a> {
         spans: [&Span; 3],
         span: &Span,
     ) -> R<Val> {
-        let f = match vf {
-            Val::Const(r) => match rational::to_i64(&r) {
-                Some(k) if (0..=i64::from(crate::types::MAX_FRAC)).contains(&k) => k as u32,
-                _ => {
-                    return Err(Diagnostic::new(
-                        spans[2].clone(),
-                        format!(
-                            "`trunc_mul`'s fractional bits {} are not an integer 0..=128",
-                            rational::decimal(&r)
-                        ),
-                        "expected the result's number of fractional bits",
-                    ));
-                }
-            },
-            Val::Var(_) => {
-                return Err(Diagnostic::new(
-                    spans[2].clone(),
-                    "`trunc_mul`'s fractional bits must be a compile-time constant",
-                    "expected a constant integer here",
-                ));
-            }
-        };
+        let what = [
+            "`trunc_mul`'s fraction width",
+            "`trunc_mul`'s fraction widths",
+        ];
+        let f = self.const_count(vf, crate::types::MAX_FRAC, spans[2], what)?;
         let a = self.typed_operand(va, spans[0])?;
         let b = self.typed_operand(vb, spans[1])?;
         let (fa, fb) = (self.num(a, spans[0])?.frac, self.num(b, spans[1])?.frac);
