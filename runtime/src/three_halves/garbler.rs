@@ -130,6 +130,7 @@ impl Garbler {
         self.tccr
             .hash_in_place(3 * self.gid, &mut self.hashes[..6 * n], 2);
         // Two random bits per gate: one PRG block covers a whole batch (64 gates).
+        const _: () = assert!(MAX_AND_BATCH <= 64, "one 128-bit PRG block per batch");
         let bits = self.prg.next_block().0;
         for (k, ((ab, h), &out)) in self.queued_inputs[..2 * n]
             .chunks_exact(2)
