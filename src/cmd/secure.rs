@@ -302,11 +302,7 @@ fn upgrade(
             }
             // A new source of the same activation (e.g. tanh_fit with truncated products):
             // re-bind the weights to it.
-            if output.exists() && !force {
-                return Err(
-                    format!("{}: exists (pass --force to replace it)", output.display()).into(),
-                );
-            }
+            refuse_existing(output, force)?;
             let old = mlp.activation.to_string();
             let mlp = mlp.with_activation(model::ModelActivation::of(activation)?);
             mlp.save(output)?;
@@ -325,9 +321,7 @@ fn upgrade(
             Mlp::from_bytes(&bytes, &what)?;
         }
     }
-    if output.exists() && !force {
-        return Err(format!("{}: exists (pass --force to replace it)", output.display()).into());
-    }
+    refuse_existing(output, force)?;
     let named = model::ModelActivation::of(activation)?;
     let mlp = Mlp::from_v2_bytes(&bytes, &what, named)?;
     mlp.save(output)?;
@@ -339,6 +333,14 @@ fn upgrade(
         mlp.parameter_count(),
         what
     );
+    Ok(())
+}
+
+/// `model upgrade`'s output guard: an existing OUTPUT is replaced only with `--force`.
+fn refuse_existing(output: &std::path::Path, force: bool) -> Result<(), CliError> {
+    if output.exists() && !force {
+        return Err(format!("{}: exists (pass --force to replace it)", output.display()).into());
+    }
     Ok(())
 }
 

@@ -114,7 +114,7 @@ impl<'a> Elab<'a> {
     }
 
     /// c·v: per NAF digit d_k of c, the row ±(v >> (cut − k)) (or v << (k − cut)); the
-    /// rows' sum times 2^(cut − fc) is the kept part at `f` fractional bits.
+    /// rows' raw sum at v's frac, read at `f` fractional bits, is the kept part.
     #[allow(clippy::too_many_arguments)]
     fn const_times_var(
         &mut self,
@@ -196,31 +196,30 @@ impl<'a> Elab<'a> {
                 let high = self.shift_var(A::Shr, b, first, span)?;
                 let p = self.mul_vars(bit, high, span)?;
                 // a_i·2^i · (b >> first)·2^first (·2 for a square's pair).
-                rows.push(self.shift_var(A::Shl, p, i + first + double, span)?);
+                let var = self.shift_var(A::Shl, p, i + first + double, span)?;
+                rows.push(Row {
+                    var,
+                    negative: false,
+                });
             }
             if square && 2 * i >= cut {
                 // The diagonal a_i·a_i = a_i at 2^(2i): a_i (frac fa) times 2^(2i − fa).
                 let fa = self.num(a, span)?.frac;
-                let d = self.times_pow2(bit, i64::from(2 * i) - i64::from(fa), span)?;
-                rows.push(d);
+                let var = self.times_pow2(bit, i64::from(2 * i) - i64::from(fa), span)?;
+                rows.push(Row {
+                    var,
+                    negative: false,
+                });
             }
         }
         let p = self.num(a, span)?.frac + self.num(b, span)?.frac;
         let comp = compensation(&dmax, &BigInt::zero(), cut);
-        let rows: Vec<Row> = rows
-            .into_iter()
-            .map(|var| Row {
-                var,
-                negative: false,
-            })
-            .collect();
         // Every row is a real value (frac ≤ P); the kept sum has P fractional bits.
         let comp_real = Rational::new(comp << cut, BigInt::one() << p);
         let sum = self.sum_real(rows, comp_real, span)?;
         let Val::Var(s) = sum else {
             return self.typed_at(sum, f, span);
         };
-        let s = self.widen_frac(s, p.max(self.num(s, span)?.frac), span)?;
         self.narrow_exact(s, f, span)
     }
 
