@@ -372,6 +372,13 @@ fn truncated_stream_is_a_clear_error() {
     hello[12] = 1; // role: garbler
     std::io::Write::write_all(&mut s, &hello).expect("send handshake");
     std::io::Write::write_all(&mut s, &[1, 2, 3, 4, 5]).expect("send");
+    // Hang up by half-closing and draining: the evaluator sends its input-label seed after
+    // the handshake, and a socket closed with unread bytes sends a reset instead of an end of
+    // stream (the evaluator would then see "connection reset", not a truncated stream).
+    s.shutdown(std::net::Shutdown::Write).expect("half-close");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("read timeout");
+    let _ = s.read_to_end(&mut Vec::new());
     drop(s);
     let eo = wait_bounded(e, Duration::from_secs(30));
     assert!(!eo.status.success());
