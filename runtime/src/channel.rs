@@ -7,12 +7,16 @@
 //! `transport`) derives the identifier from the TLS exporter; every sub-protocol header
 //! carries it and a header of another session is refused. Plain TCP and in-memory channels
 //! carry [`UNBOUND_SESSION`] unless given one.
+//!
+//! Files: here the trait, the helpers and [`MemChannel`]; `channel/tcp.rs` the TCP channel.
 
 use crate::block::{Block, blocks_from_bytes};
-use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+use std::io;
 use std::sync::mpsc;
 use std::time::Duration;
+
+mod tcp;
+pub use tcp::{TCP_RECV_BUF, TCP_SEND_BUF, TcpChannel, accept_tcp, connect_tcp};
 
 /// Default time to wait for the peer before giving up.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -76,6 +80,16 @@ pub trait Channel {
     fn session_id(&self) -> SessionId {
         UNBOUND_SESSION
     }
+    /// Queues blocks for sending, 16 bytes each, little-endian (by default through
+    /// [`Channel::send`]; a channel with its own buffer writes them into it directly).
+    fn send_blocks(&mut self, blocks: &[Block]) -> Result<(), ChannelError> {
+        send_blocks_staged(self, blocks)
+    }
+    /// Receives `out.len()` blocks (by default through [`Channel::recv_exact`]; a channel
+    /// with its own buffer reads them out of it directly).
+    fn recv_blocks(&mut self, out: &mut [Block]) -> Result<(), ChannelError> {
+        recv_blocks_staged(self, out)
+    }
 }
 
 /// The [`ChannelError`] of an I/O error of a socket read or write (`needed`: bytes still
@@ -86,44 +100,6 @@ pub fn map_io_error(e: io::Error, needed: usize, timeout: Duration) -> ChannelEr
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => ChannelError::Timeout(timeout),
         _ => ChannelError::Io(e),
     }
-}
-
-/// Accepts one connection on `listener`, waiting at most `timeout` (the socket is left
-/// blocking).
-pub fn accept_tcp(listener: &TcpListener, timeout: Duration) -> io::Result<TcpStream> {
-    listener.set_nonblocking(true)?;
-    let deadline = std::time::Instant::now() + timeout;
-    loop {
-        match listener.accept() {
-            Ok((s, _)) => {
-                s.set_nonblocking(false)?;
-                return Ok(s);
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if std::time::Instant::now() >= deadline {
-                    return Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        "no peer connected in time",
-                    ));
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Opens a TCP connection to `addr` (trying each address it resolves to), giving up on each
-/// after `timeout`.
-pub fn connect_tcp<A: ToSocketAddrs>(addr: A, timeout: Duration) -> io::Result<TcpStream> {
-    let mut last = io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing");
-    for a in addr.to_socket_addrs()? {
-        match TcpStream::connect_timeout(&a, timeout) {
-            Ok(s) => return Ok(s),
-            Err(e) => last = e,
-        }
-    }
-    Err(last)
 }
 
 /// Sends a little-endian `u64`.
@@ -151,8 +127,16 @@ pub fn recv_len<C: Channel + ?Sized>(
     usize::try_from(got).map_err(|_| ChannelError::LengthLimit { what, got, limit })
 }
 
-/// Sends blocks (16 bytes each, little-endian).
+/// Sends blocks (16 bytes each, little-endian): [`Channel::send_blocks`].
 pub fn send_blocks<C: Channel + ?Sized>(ch: &mut C, blocks: &[Block]) -> Result<(), ChannelError> {
+    ch.send_blocks(blocks)
+}
+
+/// [`Channel::send_blocks`] through [`Channel::send`], via a stack buffer.
+fn send_blocks_staged<C: Channel + ?Sized>(
+    ch: &mut C,
+    blocks: &[Block],
+) -> Result<(), ChannelError> {
     // The staging buffer is zeroed on every call: size it to the message (a 4 KiB buffer
     // for a 1 KiB IKNP row cost more in zeroing than in copying).
     match blocks.len() {
@@ -168,16 +152,29 @@ fn send_staged<const N: usize, C: Channel + ?Sized>(
 ) -> Result<(), ChannelError> {
     let mut buf = [0u8; N];
     for chunk in blocks.chunks(N / 16) {
-        for (dst, b) in buf.chunks_exact_mut(16).zip(chunk) {
-            dst.copy_from_slice(&b.to_bytes());
-        }
+        blocks_into_bytes(chunk, &mut buf[..16 * chunk.len()]);
         ch.send(&buf[..16 * chunk.len()])?;
     }
     Ok(())
 }
 
-/// Receives `out.len()` blocks.
+/// Writes the bytes of `blocks` into `out` (exactly `16 · blocks.len()` bytes long).
+fn blocks_into_bytes(blocks: &[Block], out: &mut [u8]) {
+    for (dst, b) in out.chunks_exact_mut(16).zip(blocks) {
+        dst.copy_from_slice(&b.to_bytes());
+    }
+}
+
+/// Receives `out.len()` blocks: [`Channel::recv_blocks`].
 pub fn recv_blocks<C: Channel + ?Sized>(ch: &mut C, out: &mut [Block]) -> Result<(), ChannelError> {
+    ch.recv_blocks(out)
+}
+
+/// [`Channel::recv_blocks`] through [`Channel::recv_exact`], via a stack buffer.
+fn recv_blocks_staged<C: Channel + ?Sized>(
+    ch: &mut C,
+    out: &mut [Block],
+) -> Result<(), ChannelError> {
     match out.len() {
         0..=64 => recv_staged::<1024, C>(ch, out),
         65..=128 => recv_staged::<2048, C>(ch, out),
@@ -196,79 +193,6 @@ fn recv_staged<const N: usize, C: Channel + ?Sized>(
         blocks_from_bytes(bytes, chunk);
     }
     Ok(())
-}
-
-/// A TCP connection with buffered reads and writes and a read/write timeout.
-pub struct TcpChannel {
-    reader: BufReader<TcpStream>,
-    writer: BufWriter<TcpStream>,
-    timeout: Duration,
-    sent: u64,
-    received: u64,
-}
-
-impl TcpChannel {
-    /// Wraps a connected stream; reads and writes give up after `timeout`.
-    pub fn new(stream: TcpStream, timeout: Duration) -> io::Result<TcpChannel> {
-        stream.set_nodelay(true)?;
-        stream.set_read_timeout(Some(timeout))?;
-        stream.set_write_timeout(Some(timeout))?;
-        let reader = BufReader::with_capacity(BUF_SIZE, stream.try_clone()?);
-        let writer = BufWriter::with_capacity(BUF_SIZE, stream);
-        Ok(TcpChannel {
-            reader,
-            writer,
-            timeout,
-            sent: 0,
-            received: 0,
-        })
-    }
-
-    /// Connects to `addr`.
-    pub fn connect<A: ToSocketAddrs>(addr: A, timeout: Duration) -> io::Result<TcpChannel> {
-        TcpChannel::new(connect_tcp(addr, timeout)?, timeout)
-    }
-
-    /// Accepts one connection on `listener`, waiting at most `timeout`.
-    pub fn accept(listener: &TcpListener, timeout: Duration) -> io::Result<TcpChannel> {
-        TcpChannel::new(accept_tcp(listener, timeout)?, timeout)
-    }
-
-    fn map_err(&self, e: io::Error, needed: usize) -> ChannelError {
-        map_io_error(e, needed, self.timeout)
-    }
-}
-
-impl Channel for TcpChannel {
-    fn send(&mut self, bytes: &[u8]) -> Result<(), ChannelError> {
-        self.writer
-            .write_all(bytes)
-            .map_err(|e| self.map_err(e, 0))?;
-        self.sent += bytes.len() as u64;
-        Ok(())
-    }
-
-    fn recv_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
-        // Flush first: the peer may be waiting for what we queued before answering.
-        self.flush()?;
-        self.reader
-            .read_exact(buf)
-            .map_err(|e| self.map_err(e, buf.len()))?;
-        self.received += buf.len() as u64;
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<(), ChannelError> {
-        self.writer.flush().map_err(|e| self.map_err(e, 0))
-    }
-
-    fn bytes_sent(&self) -> u64 {
-        self.sent
-    }
-
-    fn bytes_received(&self) -> u64 {
-        self.received
-    }
 }
 
 /// One end of an in-memory channel (for tests, benches and single-process runs).
@@ -420,24 +344,6 @@ mod tests {
         assert!(matches!(
             recv_len(&mut b, "test", 1000),
             Err(ChannelError::LengthLimit { .. })
-        ));
-    }
-
-    #[test]
-    fn tcp_truncated_stream_is_closed_error() {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let t = std::thread::spawn(move || {
-            let mut c = TcpChannel::connect(addr, Duration::from_secs(5)).expect("connect");
-            c.send(&[1, 2, 3]).expect("send");
-            c.flush().expect("flush");
-        });
-        let mut s = TcpChannel::accept(&listener, Duration::from_secs(5)).expect("accept");
-        t.join().expect("join");
-        let mut buf = [0u8; 8];
-        assert!(matches!(
-            s.recv_exact(&mut buf),
-            Err(ChannelError::Closed { .. })
         ));
     }
 }
