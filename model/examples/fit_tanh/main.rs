@@ -4,12 +4,20 @@
 //! the max error of its exact fixed-point evaluation (the program's table, by the DSL
 //! interpreter) against tanh, next to tanh*'s.
 //!
-//! `cargo run -p gcc-nn-model --example fit_tanh -- PIECES END [COEF_FRAC]`
+//! With `--sparse BOUND` it then trades the fit's slack for cheaper coefficients
+//! (`sparse.rs`): per piece, the pair (m, c) whose products cost the fewest AND gates on
+//! shares while the program's exact max error stays at most BOUND.
+//!
+//! `cargo run -p gcc-nn-model --example fit_tanh -- PIECES END [COEF_FRAC] [--sparse BOUND]`
 
+mod sparse;
+
+use activation::{Activation, SharesParams};
 use gcc_nn_model::fixed::FixedActivation;
 use std::fmt::Write;
 
 /// One interval of |x|: `|x| ≤ upper` → `m·|x|² + c·|x| + d`.
+#[derive(Clone, Copy, Debug)]
 struct Piece {
     upper: f64,
     m: f64,
@@ -29,7 +37,7 @@ fn dsl_source(pieces: &[Piece], t_bits: u32, t2_bits: u32, coef_frac: u32) -> St
     for (i, p) in pieces.iter().enumerate() {
         let _ = writeln!(
             s,
-            "const M{i} = {:.7};  const C{i} = {:.7};  const D{i} = {:.7};  const A{i} = {};",
+            "const M{i} = {:.10};  const C{i} = {:.10};  const D{i} = {:.7};  const A{i} = {};",
             p.m, p.c, p.d, p.upper
         );
     }
@@ -61,6 +69,15 @@ fn dsl_source(pieces: &[Piece], t_bits: u32, t2_bits: u32, coef_frac: u32) -> St
 /// Largest |f(x) − tanh(x)| of an activation over every input of the format.
 fn max_fixed_error(a: &FixedActivation) -> f64 {
     (-(1i64 << 15)..(1i64 << 15))
+        .map(|x| (a.eval(x) as f64 / 4096.0 - (x as f64 / 4096.0).tanh()).abs())
+        .fold(0.0, f64::max)
+}
+
+/// Largest |f(x) − tanh(x)| over the inputs with lo < |x| ≤ hi.
+fn piece_error(a: &FixedActivation, lo: f64, hi: f64) -> f64 {
+    let (l, h) = ((lo * 4096.0) as i64, (hi * 4096.0) as i64);
+    (l + 1..=h)
+        .flat_map(|x| [x, -x])
         .map(|x| (a.eval(x) as f64 / 4096.0 - (x as f64 / 4096.0).tanh()).abs())
         .fold(0.0, f64::max)
 }
@@ -140,7 +157,7 @@ fn main() -> Result<(), String> {
     for b in bps.iter_mut() {
         *b = q(*b);
     }
-    let fitted: Vec<Piece> = bps
+    let mut fitted: Vec<Piece> = bps
         .windows(2)
         .map(|w| {
             let (m, c, d, _) = fit_piece(w[0], w[1]);
@@ -155,6 +172,49 @@ fn main() -> Result<(), String> {
     let bits_for = |v: f64| (1..64u32).find(|&b| v < (1u64 << b) as f64).unwrap_or(64);
     let t_bits = bits_for(end * 4096.0);
     let t2_bits = bits_for(end * end * 8192.0);
+    if let Some(i) = args.iter().position(|a| a == "--sparse") {
+        let bound: f64 = args
+            .get(i + 1)
+            .and_then(|s| s.parse().ok())
+            .ok_or("--sparse needs the error bound, e.g. --sparse 3.3049e-3")?;
+        let lows: Vec<f64> = std::iter::once(0.0)
+            .chain(fitted.iter().map(|p| p.upper))
+            .collect();
+        let lo = |i: usize| lows[i];
+        for i in 0..fitted.len() {
+            let cands = sparse::candidates(&fitted[i], lo(i), coef_frac, 48, bound);
+            let mut best: Option<(usize, Piece, f64)> = None;
+            for cand in cands.iter().take(80) {
+                let scale = f64::from(1u32 << coef_frac);
+                let mut trial = fitted.clone();
+                trial[i] = Piece {
+                    m: cand.m as f64 / scale,
+                    c: cand.c as f64 / scale,
+                    d: cand.d,
+                    ..fitted[i]
+                };
+                let src = dsl_source(&trial, t_bits, t2_bits, coef_frac);
+                let act = Activation::from_source("tanh_fit", &src, "<sparse>")
+                    .map_err(|e| e.to_string())?;
+                let ands = act
+                    .shares_circuit(&SharesParams::default())
+                    .map_err(|e| e.to_string())?
+                    .and_count();
+                if best.as_ref().is_some_and(|b| b.0 <= ands) {
+                    continue;
+                }
+                let fixed = FixedActivation::new(act).map_err(|e| e.to_string())?;
+                let err = piece_error(&fixed, lo(i), trial[i].upper);
+                if err <= bound {
+                    best = Some((ands, trial[i], err));
+                }
+            }
+            if let Some((ands, p, err)) = best {
+                eprintln!("piece {i}: {ands} ANDs on shares, fixed error {err:.4e}, {p:?}");
+                fitted[i] = p;
+            }
+        }
+    }
     let float = |x: f64| {
         let ax = x.abs();
         let y = fitted
