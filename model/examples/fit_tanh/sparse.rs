@@ -7,31 +7,18 @@
 //! candidates are ranked by that estimate and the best are compiled to count ANDs exactly.
 
 use crate::Piece;
-
-/// Fewest nonzero digits of `v` in signed binary (the non-adjacent form's weight).
-pub(crate) fn naf_digits(mut v: i64) -> Vec<i32> {
-    let mut digits = Vec::new();
-    let mut pos = 0;
-    while v != 0 {
-        if v & 1 != 0 {
-            let d = 2 - v.rem_euclid(4);
-            v -= d;
-            digits.push(if d > 0 { pos } else { -pos - 1 });
-        }
-        v >>= 1;
-        pos += 1;
-    }
-    digits
-}
+use num_bigint::BigInt;
 
 /// Estimated column bits of `k · v` truncated at 2^−fp: for each NAF digit 2^(e − fc) of
 /// the fixed<·, fc> constant `k`, the bits of v (integer part `v_int` bits, fraction
 /// `v_frac` bits) that land at weight ≥ 2^−fp.
 pub(crate) fn row_bits(k: i64, fc: u32, v_int: u32, v_frac: u32, fp: u32) -> u32 {
-    naf_digits(k)
+    dsl::trunc::naf_digits(&BigInt::from(k))
         .iter()
-        .map(|&d| {
-            let e = if d >= 0 { d } else { -d - 1 } as i64 - i64::from(fc);
+        .enumerate()
+        .filter(|(_, d)| **d != 0)
+        .map(|(pos, _)| {
+            let e = pos as i64 - i64::from(fc);
             let top = i64::from(v_int) + e; // weight of the highest bit, exclusive
             let bottom = (-i64::from(v_frac) + e).max(-i64::from(fp));
             (top - bottom).max(0) as u32
