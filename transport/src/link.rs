@@ -7,6 +7,7 @@ use crate::error::TransportError;
 use crate::identity::{AllowList, Fingerprint, Identity};
 use crate::tls::TlsChannel;
 use crate::verify::{AllowedUsers, PinnedCloud};
+use runtime::block::Block;
 use runtime::channel::{Channel, ChannelError, SessionId, TcpChannel, connect_tcp};
 use rustls::crypto::{CryptoProvider, ring as provider};
 use rustls::{ClientConfig, ServerConfig};
@@ -93,6 +94,12 @@ impl Channel for Link {
     }
     fn session_id(&self) -> SessionId {
         self.inner_ref().session_id()
+    }
+    fn send_blocks(&mut self, blocks: &[Block]) -> Result<(), ChannelError> {
+        self.inner().send_blocks(blocks)
+    }
+    fn recv_blocks(&mut self, out: &mut [Block]) -> Result<(), ChannelError> {
+        self.inner().recv_blocks(out)
     }
 }
 
