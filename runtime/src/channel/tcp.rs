@@ -45,13 +45,18 @@ pub fn connect_tcp<A: ToSocketAddrs>(addr: A, timeout: Duration) -> io::Result<T
 }
 
 /// Bytes of a [`TcpChannel`]'s send buffer (the socket is written in pieces this large).
-pub const TCP_SEND_BUF: usize = 1 << 18;
+///
+/// 1 MiB: garbler + evaluator over loopback on the random 1M-AND circuit (2-core Zen 4,
+/// interleaved with in-memory garbling, 14 rounds) ran at 0.66× in-memory garbling (median)
+/// against 0.55× with the former 64 KiB `BufWriter`/`BufReader`; 256 KiB buffers were a few
+/// per cent slower than 1 MiB. Fewer, larger socket calls cost less kernel time per byte.
+pub const TCP_SEND_BUF: usize = 1 << 20;
 /// Bytes of a [`TcpChannel`]'s receive buffer (the socket is read in pieces up to this large).
-pub const TCP_RECV_BUF: usize = 1 << 18;
+pub const TCP_RECV_BUF: usize = 1 << 20;
 
 /// A TCP connection with buffered reads and writes and a read/write timeout.
 ///
-/// Its two buffers are allocated once and reused: blocks are written straight into the
+/// Its two buffers are allocated once per connection and reused: blocks are written straight into the
 /// send buffer (one copy, no staging) and read straight out of the receive buffer, and
 /// the socket sees writes of [`TCP_SEND_BUF`] bytes and reads of up to [`TCP_RECV_BUF`].
 /// What is still queued when the channel is dropped is sent (best effort), as a
