@@ -6,11 +6,19 @@ use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+/// First pause of [`accept_tcp`]'s polling; each further one doubles, up to [`ACCEPT_POLL_MAX`].
+const ACCEPT_POLL_MIN: Duration = Duration::from_micros(50);
+/// Longest pause of [`accept_tcp`]'s polling.
+const ACCEPT_POLL_MAX: Duration = Duration::from_millis(5);
+
 /// Accepts one connection on `listener`, waiting at most `timeout` (the socket is left
-/// blocking).
+/// blocking). Polls with pauses from 50 µs doubling to 5 ms: a peer that connects at once
+/// (two threads, a child process) is taken within microseconds, a slow one costs ≈ 200
+/// wake-ups a second.
 pub fn accept_tcp(listener: &TcpListener, timeout: Duration) -> io::Result<TcpStream> {
     listener.set_nonblocking(true)?;
     let deadline = std::time::Instant::now() + timeout;
+    let mut pause = ACCEPT_POLL_MIN;
     loop {
         match listener.accept() {
             Ok((s, _)) => {
@@ -24,7 +32,8 @@ pub fn accept_tcp(listener: &TcpListener, timeout: Duration) -> io::Result<TcpSt
                         "no peer connected in time",
                     ));
                 }
-                std::thread::sleep(Duration::from_millis(5));
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(ACCEPT_POLL_MAX);
             }
             Err(e) => return Err(e),
         }
