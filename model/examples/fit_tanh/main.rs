@@ -66,10 +66,15 @@ fn dsl_source(pieces: &[Piece], t_bits: u32, t2_bits: u32, coef_frac: u32) -> St
     s
 }
 
+/// |f(x) − tanh(x)| at the raw input `x` (Fa = 12).
+fn error_at(a: &FixedActivation, x: i64) -> f64 {
+    (a.eval(x) as f64 / 4096.0 - (x as f64 / 4096.0).tanh()).abs()
+}
+
 /// Largest |f(x) − tanh(x)| of an activation over every input of the format.
 fn max_fixed_error(a: &FixedActivation) -> f64 {
     (-(1i64 << 15)..(1i64 << 15))
-        .map(|x| (a.eval(x) as f64 / 4096.0 - (x as f64 / 4096.0).tanh()).abs())
+        .map(|x| error_at(a, x))
         .fold(0.0, f64::max)
 }
 
@@ -78,7 +83,7 @@ fn piece_error(a: &FixedActivation, lo: f64, hi: f64) -> f64 {
     let (l, h) = ((lo * 4096.0) as i64, (hi * 4096.0) as i64);
     (l + 1..=h)
         .flat_map(|x| [x, -x])
-        .map(|x| (a.eval(x) as f64 / 4096.0 - (x as f64 / 4096.0).tanh()).abs())
+        .map(|x| error_at(a, x))
         .fold(0.0, f64::max)
 }
 
@@ -177,15 +182,12 @@ fn main() -> Result<(), String> {
             .get(i + 1)
             .and_then(|s| s.parse().ok())
             .ok_or("--sparse needs the error bound, e.g. --sparse 3.3049e-3")?;
-        let lows: Vec<f64> = std::iter::once(0.0)
-            .chain(fitted.iter().map(|p| p.upper))
-            .collect();
-        let lo = |i: usize| lows[i];
+        let scale = f64::from(1u32 << coef_frac);
         for i in 0..fitted.len() {
-            let cands = sparse::candidates(&fitted[i], lo(i), coef_frac, 48, bound);
+            let lo = if i == 0 { 0.0 } else { fitted[i - 1].upper };
+            let cands = sparse::candidates(&fitted[i], lo, coef_frac, 48, bound);
             let mut best: Option<(usize, Piece, f64)> = None;
             for cand in cands.iter().take(80) {
-                let scale = f64::from(1u32 << coef_frac);
                 let mut trial = fitted.clone();
                 trial[i] = Piece {
                     m: cand.m as f64 / scale,
@@ -204,7 +206,7 @@ fn main() -> Result<(), String> {
                     continue;
                 }
                 let fixed = FixedActivation::new(act).map_err(|e| e.to_string())?;
-                let err = piece_error(&fixed, lo(i), trial[i].upper);
+                let err = piece_error(&fixed, lo, trial[i].upper);
                 if err <= bound {
                     best = Some((ands, trial[i], err));
                 }
