@@ -137,6 +137,14 @@ pub fn blocks_from_bytes(bytes: &[u8], out: &mut [Block]) {
     }
 }
 
+/// Writes the bytes of `blocks` into `out` (exactly `16 · blocks.len()` bytes long): the
+/// inverse of [`blocks_from_bytes`], into a caller's buffer.
+pub fn blocks_into_bytes(blocks: &[Block], out: &mut [u8]) {
+    for (dst, b) in out.chunks_exact_mut(16).zip(blocks) {
+        dst.copy_from_slice(&b.to_bytes());
+    }
+}
+
 /// Appends the bytes of `blocks` to `out`.
 pub fn blocks_to_bytes(blocks: &[Block], out: &mut Vec<u8>) {
     out.reserve(blocks.len() * 16);

@@ -10,7 +10,7 @@
 //!
 //! Files: here the trait, the helpers and [`MemChannel`]; `channel/tcp.rs` the TCP channel.
 
-use crate::block::{Block, blocks_from_bytes};
+use crate::block::{Block, blocks_from_bytes, blocks_into_bytes};
 use std::io;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -156,13 +156,6 @@ fn send_staged<const N: usize, C: Channel + ?Sized>(
         ch.send(&buf[..16 * chunk.len()])?;
     }
     Ok(())
-}
-
-/// Writes the bytes of `blocks` into `out` (exactly `16 · blocks.len()` bytes long).
-fn blocks_into_bytes(blocks: &[Block], out: &mut [u8]) {
-    for (dst, b) in out.chunks_exact_mut(16).zip(blocks) {
-        dst.copy_from_slice(&b.to_bytes());
-    }
 }
 
 /// Receives `out.len()` blocks: [`Channel::recv_blocks`].

@@ -1,7 +1,7 @@
 //! The TCP channel: [`TcpChannel`] and the connect/accept helpers with timeouts.
 
-use super::{Channel, ChannelError, blocks_into_bytes, map_io_error};
-use crate::block::{Block, blocks_from_bytes};
+use super::{Channel, ChannelError, map_io_error};
+use crate::block::{Block, blocks_from_bytes, blocks_into_bytes};
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::time::Duration;
