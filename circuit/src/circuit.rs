@@ -283,4 +283,12 @@ pub enum CircuitError {
         /// Offending wire.
         wire: WireId,
     },
+    /// More wires are live at once than a garbling plan has label slots for.
+    #[error("{live} wires are live at once; a garbling plan holds at most {max}")]
+    TooManyLiveWires {
+        /// Label slots the circuit needs.
+        live: u64,
+        /// Label slots a plan can address.
+        max: u64,
+    },
 }

@@ -15,16 +15,13 @@ fn main() {
         None => gcc_nn_runtime::bench::random_circuit(1, 256, n, 4096),
     };
     let plan = gcc_nn_runtime::plan::Plan::new(&c).expect("valid");
-    let flushes = plan
-        .ops
-        .iter()
-        .filter(|o| matches!(o, gcc_nn_runtime::plan::Op::Flush));
+    let flushes = plan.batch_ends.len();
     println!(
         "{} ANDs, {} label slots ({} KiB), {:.1} ANDs per batch",
         plan.and_count,
         plan.num_slots,
         plan.num_slots * 16 / 1024,
-        plan.and_count as f64 / flushes.count() as f64
+        plan.and_count as f64 / flushes as f64
     );
     if mode != "evaluate" {
         let g = gcc_nn_runtime::bench::garble_in_memory(&c, reps).expect("valid");

@@ -4,11 +4,7 @@ fn main() {
     let text = std::fs::read_to_string(&path).expect("read");
     let c = circuit::bristol::read_fashion(&text).expect("parse");
     let plan = gcc_nn_runtime::plan::Plan::new(&c).expect("valid");
-    let flushes = plan
-        .ops
-        .iter()
-        .filter(|o| matches!(o, gcc_nn_runtime::plan::Op::Flush))
-        .count();
+    let flushes = plan.batch_ends.len();
     println!(
         "gates {} wires {} ANDs {} slots {} flushes {} (avg {:.1} ANDs per batch)",
         c.gates.len(),

@@ -12,7 +12,7 @@
 //! Evaluator, for active labels `A`, `B`: `W = H(A) ⊕ lsb(A)·T_G ⊕ H'(B) ⊕ lsb(B)·(T_E ⊕ A)`.
 
 use crate::block::{Block, Delta};
-use crate::plan::{MAX_AND_BATCH, Op, Plan};
+use crate::plan::{AND_STEP, MAX_AND_BATCH, Plan};
 use crate::tccr::Tccr;
 
 /// Where the garbler puts garbled tables (two blocks per AND gate, in gate order).
@@ -103,9 +103,9 @@ impl AndQueue {
 
 /// The gate loop of both engines: loads the input labels, runs the free gates of `plan` on
 /// `slots` (NOT adds `inv`: Δ for the garbler, zero for the evaluator), queues its AND gates
-/// and hands them to `flush` at each [`Op::Flush`]; returns the output labels. `flush` gets
-/// the slots, the queued gates' input labels (two per gate) and their output slots, and
-/// must write each gate's output label to its slot.
+/// and hands them to `flush` at the end of each batch ([`Plan::batch_ends`]); returns the
+/// output labels. `flush` gets the slots, the queued gates' input labels (two per gate) and
+/// their output slots, and must write each gate's output label to its slot.
 ///
 /// Profile (perf, random 1M-AND circuit, 40 KiB of slots): this loop was about a third of
 /// the garbler's samples. The slot vector's pointer and length and the queue's boxes are
@@ -120,35 +120,27 @@ fn walk<E>(
     inv: Block,
     mut flush: impl FnMut(&mut [Block], &[Block], &[u32]) -> Result<(), E>,
 ) -> Result<Vec<Block>, E> {
-    assert_eq!(inputs.len(), plan.input_slots.len(), "input label count");
-    slots.clear();
-    slots.resize(plan.num_slots, Block::ZERO);
+    plan.load_slots(slots, inputs, inv);
     let slots = slots.as_mut_slice();
-    for (&s, &l) in plan.input_slots.iter().zip(inputs) {
-        slots[s as usize] = l;
-    }
     let (qin, qout) = (&mut *queue.inputs, &mut *queue.outs);
-    let mut q = 0;
-    for op in &plan.ops {
-        match *op {
-            Op::Xor { a, b, out } => slots[out as usize] = slots[a as usize] ^ slots[b as usize],
-            Op::Inv { a, out } => slots[out as usize] = slots[a as usize] ^ inv,
-            Op::And { a, b, out } => {
-                let qi = &mut qin[2 * q..2 * q + 2];
-                qi[0] = slots[a as usize];
-                qi[1] = slots[b as usize];
-                qout[q] = out;
+    let mut start = 0usize;
+    for &end in &plan.batch_ends {
+        let mut q = 0usize;
+        for &[a, b, out] in &plan.steps[start..end as usize] {
+            let (x, y) = (slots[a as usize], slots[b as usize]);
+            // One two-way branch per gate (see `Plan`): XOR (NOT is an XOR with the NOT
+            // slot), or AND, queued with its input labels.
+            if out & AND_STEP == 0 {
+                slots[out as usize] = x ^ y;
+            } else {
+                qin[2 * q] = x;
+                qin[2 * q + 1] = y;
+                qout[q] = out & !AND_STEP;
                 q += 1;
             }
-            Op::Flush => {
-                flush(slots, &qin[..2 * q], &qout[..q])?;
-                q = 0;
-            }
         }
-    }
-    if q > 0 {
-        // A plan ends with a flush; a hand-built one may not: finish its queued gates.
         flush(slots, &qin[..2 * q], &qout[..q])?;
+        start = end as usize;
     }
     Ok(plan
         .output_slots

@@ -4,7 +4,7 @@
 use super::MaterialSource;
 use super::tables::{GateMaterial, UNIT_GATES, eval_gate, read_unit, unit_bytes};
 use crate::block::Block;
-use crate::plan::{MAX_AND_BATCH, Op, Plan};
+use crate::plan::{AND_STEP, MAX_AND_BATCH, Plan};
 use crate::tccr::Tccr;
 
 /// The evaluating party's three-halves engine.
@@ -50,38 +50,28 @@ impl Evaluator {
         input_labels: &[Block],
         source: &mut S,
     ) -> Result<Vec<Block>, S::Error> {
-        assert_eq!(
-            input_labels.len(),
-            plan.input_slots.len(),
-            "evaluate: input label count"
-        );
-        self.slots.clear();
-        self.slots.resize(plan.num_slots, Block::ZERO);
-        for (&s, &l) in plan.input_slots.iter().zip(input_labels) {
-            self.slots[s as usize] = l;
-        }
+        plan.load_slots(&mut self.slots, input_labels, Block::ZERO);
         self.mat.clear();
         self.pos = 0;
         self.unread = plan.and_count;
         let mut q = self.queued;
-        for op in &plan.ops {
-            match *op {
-                Op::Xor { a, b, out } => {
-                    self.slots[out as usize] = self.slots[a as usize] ^ self.slots[b as usize]
+        let mut start = 0usize;
+        for &end in &plan.batch_ends {
+            for &[a, b, out] in &plan.steps[start..end as usize] {
+                let (x, y) = (self.slots[a as usize], self.slots[b as usize]);
+                if out & AND_STEP == 0 {
+                    self.slots[out as usize] = x ^ y;
+                    continue;
                 }
-                Op::Inv { a, out } => self.slots[out as usize] = self.slots[a as usize],
-                Op::And { a, b, out } => {
-                    self.queued_inputs[2 * q] = self.slots[a as usize];
-                    self.queued_inputs[2 * q + 1] = self.slots[b as usize];
-                    self.queued_outs[q] = out;
-                    q += 1;
-                }
-                Op::Flush => {
-                    self.queued = q;
-                    self.flush(source)?;
-                    q = 0;
-                }
+                self.queued_inputs[2 * q] = x;
+                self.queued_inputs[2 * q + 1] = y;
+                self.queued_outs[q] = out & !AND_STEP;
+                q += 1;
             }
+            start = end as usize;
+            self.queued = q;
+            self.flush(source)?;
+            q = 0;
         }
         self.queued = q;
         self.flush(source)?;

@@ -5,7 +5,7 @@
 use super::MaterialSink;
 use super::tables::{GateMaterial, UNIT_GATES, garble_gate, write_unit};
 use crate::block::{Block, Delta};
-use crate::plan::{MAX_AND_BATCH, Op, Plan};
+use crate::plan::{AND_STEP, MAX_AND_BATCH, Plan};
 use crate::prg::Prg;
 use crate::tccr::Tccr;
 
@@ -61,47 +61,36 @@ impl Garbler {
         input_zero_labels: &[Block],
         sink: &mut S,
     ) -> Result<Vec<Block>, S::Error> {
-        assert_eq!(
-            input_zero_labels.len(),
-            plan.input_slots.len(),
-            "garble: input label count"
-        );
-        self.slots.clear();
-        self.slots.resize(plan.num_slots, Block::ZERO);
-        for (&s, &l) in plan.input_slots.iter().zip(input_zero_labels) {
-            self.slots[s as usize] = l;
-        }
         let delta = self.delta.block();
+        plan.load_slots(&mut self.slots, input_zero_labels, delta);
         let mut q = self.queued;
-        for op in &plan.ops {
-            match *op {
-                Op::Xor { a, b, out } => {
-                    self.slots[out as usize] = self.slots[a as usize] ^ self.slots[b as usize]
+        let mut start = 0usize;
+        for &end in &plan.batch_ends {
+            for &[a, b, out] in &plan.steps[start..end as usize] {
+                let (a0, b0) = (self.slots[a as usize], self.slots[b as usize]);
+                if out & AND_STEP == 0 {
+                    self.slots[out as usize] = a0 ^ b0;
+                    continue;
                 }
-                Op::Inv { a, out } => self.slots[out as usize] = self.slots[a as usize] ^ delta,
-                Op::And { a, b, out } => {
-                    let (a0, b0) = (self.slots[a as usize], self.slots[b as usize]);
-                    self.queued_inputs[2 * q] = a0;
-                    self.queued_inputs[2 * q + 1] = b0;
-                    let h = &mut self.hashes[6 * q..6 * q + 6];
-                    h[0] = a0;
-                    h[1] = a0 ^ delta;
-                    h[2] = b0;
-                    h[3] = b0 ^ delta;
-                    h[4] = a0 ^ b0;
-                    h[5] = a0 ^ b0 ^ delta;
-                    self.queued_outs[q] = out;
-                    q += 1;
-                }
-                Op::Flush => {
-                    self.queued = q;
-                    self.flush();
-                    q = 0;
-                    if !self.out.is_empty() {
-                        sink.put_material(&self.out)?;
-                        self.out.clear();
-                    }
-                }
+                self.queued_inputs[2 * q] = a0;
+                self.queued_inputs[2 * q + 1] = b0;
+                let h = &mut self.hashes[6 * q..6 * q + 6];
+                h[0] = a0;
+                h[1] = a0 ^ delta;
+                h[2] = b0;
+                h[3] = b0 ^ delta;
+                h[4] = a0 ^ b0;
+                h[5] = a0 ^ b0 ^ delta;
+                self.queued_outs[q] = out & !AND_STEP;
+                q += 1;
+            }
+            start = end as usize;
+            self.queued = q;
+            self.flush();
+            q = 0;
+            if !self.out.is_empty() {
+                sink.put_material(&self.out)?;
+                self.out.clear();
             }
         }
         self.queued = q;
