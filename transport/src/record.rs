@@ -15,6 +15,7 @@
 //! message — the parties send no tickets and no key updates) is an error. A sender refuses to
 //! go past the suite's confidentiality limit instead of updating keys.
 
+use runtime::block::{Block, blocks_from_bytes};
 use rustls::crypto::cipher::{
     InboundOpaqueMessage, MessageDecrypter, MessageEncrypter, OutboundChunks, OutboundPlainMessage,
 };
@@ -118,6 +119,33 @@ impl Records {
             buf[done..done + n].copy_from_slice(&self.inbox[from..from + n]);
             self.plain.start += n;
             done += n;
+        }
+        Ok(())
+    }
+
+    /// Fills `out` with the next `16 · out.len()` plaintext bytes as blocks (16 bytes each,
+    /// little-endian), straight out of the decrypted records; a block split between two
+    /// records is put together. Errors as [`Records::read_exact`].
+    pub fn read_blocks(&mut self, socket: &mut impl Read, out: &mut [Block]) -> io::Result<()> {
+        let mut done = 0;
+        while done < out.len() {
+            let whole = self.plain.len() / 16;
+            if whole == 0 {
+                if self.plain.is_empty() {
+                    self.open_next(socket)?;
+                } else {
+                    let mut bytes = [0u8; 16];
+                    self.read_exact(socket, &mut bytes)?;
+                    out[done] = Block::from_bytes(bytes);
+                    done += 1;
+                }
+                continue;
+            }
+            let k = whole.min(out.len() - done);
+            let from = self.plain.start;
+            blocks_from_bytes(&self.inbox[from..from + 16 * k], &mut out[done..done + k]);
+            self.plain.start += 16 * k;
+            done += k;
         }
         Ok(())
     }

@@ -1,12 +1,14 @@
 //! A [`Channel`] over TLS 1.3: rustls runs the handshake on one TCP connection (verifiers,
 //! client authentication, the exporter), then hands its traffic secrets to our record layer
 //! ([`crate::record`]: records decrypted in place in one large buffer). Buffering, counters,
-//! timeouts and error mapping are those of [`runtime::channel::TcpChannel`]; the session
-//! identifier is the TLS exporter's value.
+//! timeouts and error mapping are those of [`runtime::channel::TcpChannel`], and blocks go
+//! straight into the plaintext buffer and come straight out of the decrypted records; the
+//! session identifier is the TLS exporter's value.
 
 use crate::error::TransportError;
 use crate::identity::Fingerprint;
 use crate::record::{HEADER, MAX_FRAGMENT, Records};
+use runtime::block::{Block, blocks_to_bytes};
 use runtime::channel::{BUF_SIZE, Channel, ChannelError, SessionId, map_io_error};
 use rustls::{ClientConfig, ClientConnection, ConnectionCommon, ServerConfig, ServerConnection};
 use rustls::{ExtractedSecrets, SideData};
@@ -244,6 +246,29 @@ impl Channel for TlsChannel {
 
     fn flush(&mut self) -> Result<(), ChannelError> {
         self.push_out()
+    }
+
+    fn send_blocks(&mut self, blocks: &[Block]) -> Result<(), ChannelError> {
+        // Straight into the plaintext buffer (no staging copy), sealed in pieces of about
+        // BUF_SIZE as `send` does.
+        for chunk in blocks.chunks(BUF_SIZE / 16) {
+            blocks_to_bytes(chunk, &mut self.out);
+            if self.out.len() >= BUF_SIZE {
+                self.push_out()?;
+            }
+        }
+        self.sent += 16 * blocks.len() as u64;
+        Ok(())
+    }
+
+    fn recv_blocks(&mut self, out: &mut [Block]) -> Result<(), ChannelError> {
+        self.flush()?;
+        let t = self.timeout;
+        self.records
+            .read_blocks(&mut self.socket, out)
+            .map_err(|e| map_io_error(e, 16 * out.len(), t))?;
+        self.received += 16 * out.len() as u64;
+        Ok(())
     }
 
     fn bytes_sent(&self) -> u64 {
