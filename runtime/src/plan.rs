@@ -128,42 +128,26 @@ impl Plan {
         }
 
         let mut steps: Vec<Step> = Vec::with_capacity(gates.len());
-        let mut batch_ends: Vec<u32> = Vec::with_capacity(gates.len() / 8 + 1);
-        // Wires written by queued (not yet flushed) AND gates: pending[w] == epoch.
-        let mut pending = vec![0u32; n_wires];
-        let mut epoch = 1u32;
-        let mut batch = 0usize;
-        let mut deferred_free: Vec<u32> = Vec::new();
-        let mut and_count = 0usize;
-
-        let flush = |ends: &mut Vec<u32>,
-                     steps: &[Step],
-                     alloc: &mut SlotAllocator,
-                     deferred: &mut Vec<u32>,
-                     epoch: &mut u32| {
-            ends.push(steps.len() as u32);
-            for s in deferred.drain(..) {
-                alloc.free(s);
-            }
-            *epoch += 1;
+        let mut batches = Batches {
+            ends: Vec::with_capacity(gates.len() / 8 + 1),
+            epoch: 1,
+            queued: 0,
+            deferred_free: Vec::new(),
         };
+        // Wires written by queued (not yet flushed) AND gates: pending[w] == batches.epoch.
+        let mut pending = vec![0u32; n_wires];
+        let mut and_count = 0usize;
 
         for (i, g) in gates.iter().enumerate() {
             let (ra, rb) = match *g {
                 Gate::Xor { a, b, .. } | Gate::And { a, b, .. } => (a, Some(b)),
                 Gate::Inv { a, .. } => (a, None),
             };
+            let epoch = batches.epoch;
             let reads_pending =
                 pending[ra as usize] == epoch || rb.is_some_and(|b| pending[b as usize] == epoch);
-            if reads_pending && batch > 0 {
-                flush(
-                    &mut batch_ends,
-                    &steps,
-                    &mut alloc,
-                    &mut deferred_free,
-                    &mut epoch,
-                );
-                batch = 0;
+            if reads_pending && batches.queued > 0 {
+                batches.end(steps.len(), &mut alloc);
             }
             let sa = slot_of[ra as usize];
             let sb = rb.map(|b| slot_of[b as usize]);
@@ -183,42 +167,27 @@ impl Plan {
             let so = alloc.take();
             slot_of[out_wire] = so;
             let dead = last_read[out_wire] == NEVER && !is_output[out_wire];
-            match *g {
-                Gate::Xor { .. } => {
-                    steps.push([sa, sb.unwrap_or(sa), so]);
-                    if dead {
-                        alloc.free(so);
-                    }
+            if let Gate::And { .. } = *g {
+                steps.push([sa, sb.unwrap_or(sa), so | AND_STEP]);
+                and_count += 1;
+                pending[out_wire] = batches.epoch;
+                batches.queued += 1;
+                if dead {
+                    batches.deferred_free.push(so);
                 }
-                Gate::Inv { .. } => {
-                    steps.push([sa, NOT_SLOT, so]);
-                    if dead {
-                        alloc.free(so);
-                    }
+                if batches.queued == MAX_AND_BATCH {
+                    batches.end(steps.len(), &mut alloc);
                 }
-                Gate::And { .. } => {
-                    steps.push([sa, sb.unwrap_or(sa), so | AND_STEP]);
-                    and_count += 1;
-                    pending[out_wire] = epoch;
-                    batch += 1;
-                    if dead {
-                        deferred_free.push(so);
-                    }
-                    if batch == MAX_AND_BATCH {
-                        flush(
-                            &mut batch_ends,
-                            &steps,
-                            &mut alloc,
-                            &mut deferred_free,
-                            &mut epoch,
-                        );
-                        batch = 0;
-                    }
+            } else {
+                // XOR, or NOT as the XOR with the NOT slot.
+                steps.push([sa, sb.unwrap_or(NOT_SLOT), so]);
+                if dead {
+                    alloc.free(so);
                 }
             }
         }
-        if batch_ends.last().copied() != Some(steps.len() as u32) {
-            batch_ends.push(steps.len() as u32);
+        if batches.ends.last().copied() != Some(steps.len() as u32) {
+            batches.ends.push(steps.len() as u32);
         }
         if alloc.high_water >= AND_STEP {
             return Err(CircuitError::TooManyLiveWires {
@@ -233,7 +202,7 @@ impl Plan {
             .collect();
         Ok(Plan {
             steps,
-            batch_ends,
+            batch_ends: batches.ends,
             num_slots: alloc.high_water as usize,
             input_slots,
             output_slots,
@@ -253,6 +222,30 @@ impl Plan {
         for (&s, &l) in self.input_slots.iter().zip(inputs) {
             slots[s as usize] = l;
         }
+    }
+}
+
+/// The AND batches of a plan being built.
+struct Batches {
+    /// Where each batch ended so far.
+    ends: Vec<u32>,
+    /// The current batch's number (marks the wires its ANDs write).
+    epoch: u32,
+    /// AND gates queued in the current batch.
+    queued: usize,
+    /// Slots of dead AND outputs, freed when their batch ends (written at its flush).
+    deferred_free: Vec<u32>,
+}
+
+impl Batches {
+    /// Ends the current batch after step `at`.
+    fn end(&mut self, at: usize, alloc: &mut SlotAllocator) {
+        self.ends.push(at as u32);
+        for s in self.deferred_free.drain(..) {
+            alloc.free(s);
+        }
+        self.epoch += 1;
+        self.queued = 0;
     }
 }
 
