@@ -87,13 +87,14 @@ impl TableSource for SliceSource<'_> {
 }
 
 /// AND gates queued for the next flush: their input labels (two per gate) and output slots.
-struct AndQueue {
+pub(crate) struct AndQueue {
     inputs: Box<[Block; 2 * MAX_AND_BATCH]>,
     outs: Box<[u32; MAX_AND_BATCH]>,
 }
 
 impl AndQueue {
-    fn new() -> AndQueue {
+    /// An empty queue (its buffers allocated once, reused by every batch).
+    pub(crate) fn new() -> AndQueue {
         AndQueue {
             inputs: Box::new([Block::ZERO; 2 * MAX_AND_BATCH]),
             outs: Box::new([0; MAX_AND_BATCH]),
@@ -101,9 +102,10 @@ impl AndQueue {
     }
 }
 
-/// The gate loop of both engines: loads the input labels, runs the free gates of `plan` on
-/// `slots` (NOT adds `inv`: Δ for the garbler, zero for the evaluator), queues its AND gates
-/// and hands them to `flush` at the end of each batch ([`Plan::batch_ends`]); returns the
+/// The gate loop of every engine (half-gates and three-halves, garbler and evaluator): loads
+/// the input labels, runs the free gates of `plan` on `slots` (NOT adds `inv`: Δ for the
+/// garbler, zero for the evaluator), queues its AND gates and hands them to `flush` at the
+/// end of each batch ([`Plan::batch_ends`]); returns the
 /// output labels. `flush` gets the slots, the queued gates' input labels (two per gate) and
 /// their output slots, and must write each gate's output label to its slot.
 ///
@@ -112,7 +114,7 @@ impl AndQueue {
 /// taken into locals once (the loop reloaded them from the engine after every label store,
 /// which it could not prove did not alias them).
 #[inline(always)]
-fn walk<E>(
+pub(crate) fn walk<E>(
     plan: &Plan,
     inputs: &[Block],
     slots: &mut Vec<Block>,
